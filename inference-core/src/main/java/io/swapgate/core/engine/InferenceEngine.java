@@ -1,0 +1,305 @@
+package io.swapgate.core.engine;
+
+import io.swapgate.core.runtime.ForwardBatch;
+import io.swapgate.core.runtime.KvCache;
+import io.swapgate.core.runtime.LlamaRuntime;
+import io.swapgate.core.tokenizer.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous batching over one model. Callers submit from any thread; one engine thread owns the runtime and
+ * the KV cache. Each step it admits waiting requests into free slots (prefill), advances every running
+ * sequence by one token (decode), and releases finished or cancelled sequences at once.
+ */
+public final class InferenceEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
+    /** Prompts longer than this many UTF-8 bytes per context position are refused before tokenizing. */
+    private static final int MAX_PROMPT_BYTES_PER_POSITION = 32;
+
+    private final LlamaRuntime runtime;
+    private final Tokenizer tokenizer;
+    private final EngineConfig config;
+    private final KvCache cache;
+    private final BlockingQueue<Sequence> queue;
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private final List<Sequence> running = new ArrayList<>();
+    private final Thread thread;
+    private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong generatedTokens = new AtomicLong();
+    private volatile EngineStats stats;
+    private volatile boolean closed;
+
+    public InferenceEngine(LlamaRuntime runtime, Tokenizer tokenizer, EngineConfig config) {
+        if (config.maxContext() > runtime.config().contextLength()) {
+            throw new IllegalArgumentException("max context " + config.maxContext() + " exceeds the model's "
+                    + runtime.config().contextLength());
+        }
+        this.runtime = runtime;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.cache = runtime.newKvCache(config.maxBatchSize(), config.maxContext());
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
+        for (int slot = 0; slot < config.maxBatchSize(); slot++) {
+            freeSlots.add(slot);
+        }
+        publishStats();
+        this.thread = new Thread(this::loop, "swapgate-engine");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public long kvCacheBytes() {
+        return cache.bytes();
+    }
+
+    public EngineStats stats() {
+        return stats;
+    }
+
+    /**
+     * Validates and tokenizes the request on the caller's thread and queues it.
+     *
+     * @throws InvalidRequestException when the request cannot be served as given
+     * @throws QueueFullException when the admission queue is full
+     * @throws EngineClosedException when the engine is shutting down
+     */
+    public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+        if (closed) {
+            throw new EngineClosedException();
+        }
+        int[] prompt = tokenize(request);
+        GenerationHandle handle = new GenerationHandle(request.requestId());
+        Sequence sequence = new Sequence(request, handle, listener, prompt, tokenizer);
+        if (config.queueCapacity() == 0 || !queue.offer(sequence)) {
+            throw new QueueFullException(config.queueCapacity());
+        }
+        publishStats();
+        return handle;
+    }
+
+    private int[] tokenize(GenerationRequest request) {
+        if (request.prompt() == null || request.prompt().isEmpty()) {
+            throw new InvalidRequestException("prompt must not be empty");
+        }
+        int maxNew = request.maxNewTokens();
+        if (maxNew <= 0) {
+            throw new InvalidRequestException("max_new_tokens must be positive, got " + maxNew);
+        }
+        if (maxNew >= config.maxContext()) {
+            throw new InvalidRequestException("max_new_tokens " + maxNew + " exceeds the model's context of "
+                    + config.maxContext() + " positions");
+        }
+        String samplingProblem = request.sampling().problem(tokenizer.vocabSize());
+        if (samplingProblem != null) {
+            throw new InvalidRequestException(samplingProblem);
+        }
+        long promptBytes = request.prompt().getBytes(StandardCharsets.UTF_8).length;
+        if (promptBytes > (long) config.maxContext() * MAX_PROMPT_BYTES_PER_POSITION) {
+            throw new InvalidRequestException("prompt of " + promptBytes + " bytes is far longer than the model's context of "
+                    + config.maxContext() + " positions");
+        }
+        int[] prompt;
+        try {
+            prompt = tokenizer.encodePrompt(request.prompt());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("prompt cannot be tokenized: " + e.getMessage());
+        }
+        if (prompt.length + maxNew > config.maxContext()) {
+            throw new InvalidRequestException("prompt of " + prompt.length + " tokens plus max_new_tokens " + maxNew
+                    + " exceeds the model's context of " + config.maxContext() + " positions");
+        }
+        return prompt;
+    }
+
+    private void loop() {
+        try {
+            while (!closed) {
+                if (running.isEmpty() && !awaitWork()) {
+                    continue;
+                }
+                dropAbandoned();
+                admit();
+                step(Sequence::isPrefill);
+                step(s -> !s.isPrefill());
+                publishStats();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("engine loop failed; failing all requests", e);
+            running.forEach(s -> notifyError(s, e));
+            running.clear();
+        } finally {
+            drainOnClose();
+        }
+    }
+
+    /** Blocks until a request arrives (or a short timeout so shutdown is noticed); returns whether one did. */
+    private boolean awaitWork() throws InterruptedException {
+        Sequence next = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (next == null) {
+            return false;
+        }
+        if (!start(next)) {
+            return false;
+        }
+        return true;
+    }
+
+    private void admit() {
+        int budget = config.prefillTokenBudget();
+        while (!freeSlots.isEmpty()) {
+            Sequence next = queue.peek();
+            if (next == null || (next.promptTokens.length > budget && budget < config.prefillTokenBudget())) {
+                return;
+            }
+            queue.poll();
+            if (start(next)) {
+                budget -= next.promptTokens.length;
+            }
+        }
+    }
+
+    /** Gives the sequence a slot unless it was cancelled or expired while queued. */
+    private boolean start(Sequence sequence) {
+        if (sequence.handle.cancelled() || sequence.expired(System.nanoTime())) {
+            finish(sequence, sequence.handle.cancelled() ? FinishReason.CANCELLED : FinishReason.DEADLINE);
+            return false;
+        }
+        sequence.slot = freeSlots.poll();
+        running.add(sequence);
+        return true;
+    }
+
+    private void dropAbandoned() {
+        long now = System.nanoTime();
+        for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
+            Sequence s = it.next();
+            if (s.handle.cancelled() || s.expired(now)) {
+                it.remove();
+                release(s);
+                finish(s, s.handle.cancelled() ? FinishReason.CANCELLED : FinishReason.DEADLINE);
+            }
+        }
+    }
+
+    /** Runs one forward pass over the running sequences that match, then samples and reports for each. */
+    private void step(Predicate<Sequence> which) {
+        List<Sequence> batch = running.stream().filter(which).toList();
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<ForwardBatch.Row> rows = new ArrayList<>(batch.size());
+        for (Sequence s : batch) {
+            rows.add(new ForwardBatch.Row(s.slot, s.cached, s.pending));
+        }
+        float[][] logits;
+        try {
+            logits = runtime.forward(new ForwardBatch(rows), cache);
+        } catch (RuntimeException e) {
+            LOG.error("forward step failed for {} sequences", batch.size(), e);
+            for (Sequence s : batch) {
+                running.remove(s);
+                release(s);
+                notifyError(s, e);
+            }
+            return;
+        }
+        steps.incrementAndGet();
+        for (int i = 0; i < batch.size(); i++) {
+            Sequence s = batch.get(i);
+            FinishReason reason;
+            try {
+                reason = s.advance(logits[i]);
+            } catch (RuntimeException e) {
+                LOG.warn("request {} failed while reporting output", s.request.requestId(), e);
+                running.remove(s);
+                release(s);
+                notifyError(s, e);
+                continue;
+            }
+            generatedTokens.incrementAndGet();
+            if (reason != null) {
+                running.remove(s);
+                release(s);
+                finish(s, reason);
+            }
+        }
+    }
+
+    private void release(Sequence sequence) {
+        if (sequence.slot >= 0) {
+            freeSlots.add(sequence.slot);
+            sequence.slot = -1;
+        }
+    }
+
+    private void finish(Sequence sequence, FinishReason reason) {
+        try {
+            sequence.finish(reason);
+        } catch (RuntimeException e) {
+            LOG.warn("listener of request {} failed on finish", sequence.request.requestId(), e);
+        }
+    }
+
+    private void notifyError(Sequence sequence, Throwable error) {
+        try {
+            sequence.listener.onError(error);
+        } catch (RuntimeException e) {
+            LOG.warn("listener of request {} failed on error", sequence.request.requestId(), e);
+        }
+    }
+
+    private void publishStats() {
+        long cached = 0;
+        for (Sequence s : List.copyOf(running)) {
+            cached += s.cached;
+        }
+        stats = new EngineStats(running.size(), queue.size(), freeSlots.size(), cached, steps.get(), generatedTokens.get());
+    }
+
+    private void drainOnClose() {
+        for (Sequence s : running) {
+            release(s);
+            finish(s, FinishReason.CANCELLED);
+        }
+        running.clear();
+        Sequence queued;
+        while ((queued = queue.poll()) != null) {
+            finish(queued, FinishReason.CANCELLED);
+        }
+        publishStats();
+    }
+
+    /** Stops admitting, cancels what is queued or running, and waits for the engine thread to end. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cache.close();
+    }
+}

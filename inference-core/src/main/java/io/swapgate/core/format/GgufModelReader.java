@@ -1,0 +1,173 @@
+package io.swapgate.core.format;
+
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.model.LlamaWeights;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.tokenizer.SentencePieceBpeTokenizer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Llama models in one GGUF file, tokenizer included ("llama" SentencePiece vocabulary). */
+public final class GgufModelReader {
+
+    private GgufModelReader() {}
+
+    public static LoadedModel read(Path file) {
+        GgufFile gguf = GgufFile.open(file);
+        String architecture = text(gguf, "general.architecture");
+        if (!"llama".equals(architecture)) {
+            throw new ModelFormatException(file, "architecture '" + architecture + "' is not supported (supported: llama)");
+        }
+        SentencePieceBpeTokenizer tokenizer = tokenizer(gguf);
+        LlamaConfig config = config(gguf, tokenizer.vocabSize());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            TensorSource source = new TensorSource(gguf, channel);
+            List<LayerWeights> layers = new ArrayList<>();
+            for (int l = 0; l < config.layers(); l++) {
+                String p = "blk." + l + ".";
+                layers.add(new LayerWeights(
+                        source.read(p + "attn_norm.weight"),
+                        Llama2cModelReader.toHalves(source.read(p + "attn_q.weight"), config.heads(), config),
+                        Llama2cModelReader.toHalves(source.read(p + "attn_k.weight"), config.kvHeads(), config),
+                        source.read(p + "attn_v.weight"),
+                        source.read(p + "attn_output.weight"),
+                        source.read(p + "ffn_norm.weight"),
+                        source.read(p + "ffn_gate.weight"),
+                        source.read(p + "ffn_up.weight"),
+                        source.read(p + "ffn_down.weight")));
+            }
+            FloatTensor embedding = source.read("token_embd.weight");
+            FloatTensor classifier = gguf.tensors().containsKey("output.weight") ? source.read("output.weight") : embedding;
+            LlamaWeights weights = new LlamaWeights(embedding, layers, source.read("output_norm.weight"), classifier);
+            try {
+                weights.validate(config);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file, e.getMessage());
+            }
+            String name = file.getFileName().toString().replaceFirst("\\.gguf$", "");
+            return new LoadedModel(name, file, "gguf", config, weights, tokenizer);
+        } catch (IOException e) {
+            throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static LlamaConfig config(GgufFile gguf, int vocabSize) {
+        int heads = integer(gguf, "llama.attention.head_count", null);
+        int dim = integer(gguf, "llama.embedding_length", null);
+        int ropeDims = integer(gguf, "llama.rope.dimension_count", dim / heads);
+        if (ropeDims != dim / heads) {
+            throw new ModelFormatException(gguf.path(), "partial rotary embeddings (" + ropeDims + " of " + dim / heads
+                    + " dimensions) are not supported");
+        }
+        try {
+            return new LlamaConfig(
+                    dim,
+                    integer(gguf, "llama.feed_forward_length", null),
+                    integer(gguf, "llama.block_count", null),
+                    heads,
+                    integer(gguf, "llama.attention.head_count_kv", heads),
+                    vocabSize,
+                    integer(gguf, "llama.context_length", null),
+                    real(gguf, "llama.attention.layer_norm_rms_epsilon", 1e-5f),
+                    real(gguf, "llama.rope.freq_base", 10000f),
+                    null,
+                    !gguf.tensors().containsKey("output.weight"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(gguf.path(), e.getMessage());
+        }
+    }
+
+    private static SentencePieceBpeTokenizer tokenizer(GgufFile gguf) {
+        String model = text(gguf, "tokenizer.ggml.model");
+        if (!"llama".equals(model)) {
+            throw new ModelFormatException(gguf.path(), "tokenizer model '" + model + "' is not supported (supported: llama)");
+        }
+        List<?> tokens = list(gguf, "tokenizer.ggml.tokens");
+        List<?> scores = list(gguf, "tokenizer.ggml.scores");
+        if (scores.size() != tokens.size()) {
+            throw new ModelFormatException(gguf.path(), tokens.size() + " tokens but " + scores.size() + " scores");
+        }
+        byte[][] pieces = new byte[tokens.size()][];
+        float[] scoreValues = new float[tokens.size()];
+        for (int i = 0; i < pieces.length; i++) {
+            // GGUF writes SentencePiece's visible space; llama2.c-style pieces use a real space.
+            pieces[i] = String.valueOf(tokens.get(i)).replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+            scoreValues[i] = scores.get(i) instanceof Number n ? n.floatValue() : 0f;
+        }
+        return new SentencePieceBpeTokenizer(pieces, scoreValues,
+                integer(gguf, "tokenizer.ggml.bos_token_id", 1), integer(gguf, "tokenizer.ggml.eos_token_id", 2));
+    }
+
+    private static String text(GgufFile gguf, String key) {
+        return gguf.metadata().get(key) instanceof String s ? s : "";
+    }
+
+    private static List<?> list(GgufFile gguf, String key) {
+        if (gguf.metadata().get(key) instanceof List<?> values) {
+            return values;
+        }
+        throw new ModelFormatException(gguf.path(), "missing metadata " + key);
+    }
+
+    private static int integer(GgufFile gguf, String key, Integer fallback) {
+        Object value = gguf.metadata().get(key);
+        if (value instanceof Number n) {
+            return Math.toIntExact(n.longValue());
+        }
+        if (fallback == null) {
+            throw new ModelFormatException(gguf.path(), "missing metadata " + key);
+        }
+        return fallback;
+    }
+
+    private static float real(GgufFile gguf, String key, float fallback) {
+        return gguf.metadata().get(key) instanceof Number n ? n.floatValue() : fallback;
+    }
+
+    /** Reads GGUF tensors as row-major float32 [rows, cols]. */
+    private record TensorSource(GgufFile gguf, FileChannel channel) {
+
+        FloatTensor read(String name) throws IOException {
+            GgufFile.TensorInfo info = gguf.tensors().get(name);
+            if (info == null) {
+                throw new ModelFormatException(gguf.path(), "missing tensor " + name);
+            }
+            ByteBuffer bytes = FileRegion.read(channel, gguf.path(), gguf.dataOffset(info), info.byteSize());
+            int count = Math.toIntExact(info.elementCount());
+            float[] data = switch (info.type()) {
+                case F32 -> ElementType.F32.decode(bytes, count);
+                case F16 -> ElementType.F16.decode(bytes, count);
+                case BF16 -> ElementType.BF16.decode(bytes, count);
+                case Q8_0 -> dequantizeQ8(bytes, count);
+            };
+            int[] shape = new int[info.dims().length];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = (int) info.dims()[shape.length - 1 - i];
+            }
+            return new FloatTensor(name, shape, data);
+        }
+
+        /** Q8_0: blocks of 32 values, each an f16 scale followed by 32 signed bytes. */
+        private static float[] dequantizeQ8(ByteBuffer bytes, int count) {
+            ByteBuffer le = bytes.order(ByteOrder.LITTLE_ENDIAN);
+            float[] out = new float[count];
+            for (int block = 0; block < count / 32; block++) {
+                int base = block * 34;
+                float scale = ElementType.halfToFloat(le.getShort(base));
+                for (int i = 0; i < 32; i++) {
+                    out[block * 32 + i] = scale * le.get(base + 2 + i);
+                }
+            }
+            return out;
+        }
+    }
+}

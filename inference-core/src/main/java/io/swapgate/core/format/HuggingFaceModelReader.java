@@ -1,0 +1,195 @@
+package io.swapgate.core.format;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.model.LlamaWeights;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.tokenizer.HuggingFaceTokenizerAdapter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Hugging Face model folders: {@code config.json}, one or more {@code *.safetensors} files and
+ * {@code tokenizer.json} (TinyLlama, SmolLM, Llama 3.x and other LlamaForCausalLM checkpoints).
+ */
+public final class HuggingFaceModelReader {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HuggingFaceModelReader() {}
+
+    public static LoadedModel read(Path folder) {
+        JsonNode json = readJson(folder.resolve("config.json"));
+        LlamaConfig config = config(folder.resolve("config.json"), json);
+        Map<String, SafetensorsFile> tensorFiles = indexTensors(folder);
+        LlamaWeights weights = weights(folder, config, tensorFiles);
+        HuggingFaceTokenizerAdapter tokenizer = tokenizer(folder, json, config.vocabSize());
+        return new LoadedModel(folder.getFileName().toString(), folder, "huggingface", config, weights, tokenizer);
+    }
+
+    static LlamaConfig config(Path file, JsonNode json) {
+        String type = json.path("model_type").asText("");
+        if (!type.equals("llama")) {
+            throw new ModelFormatException(file, "model_type '" + type + "' is not supported (supported: llama)");
+        }
+        if (json.path("attention_bias").asBoolean(false) || json.path("mlp_bias").asBoolean(false)) {
+            throw new ModelFormatException(file, "projection biases are not supported");
+        }
+        int dim = required(file, json, "hidden_size");
+        int heads = required(file, json, "num_attention_heads");
+        if (json.has("head_dim") && json.get("head_dim").asInt() != dim / heads) {
+            throw new ModelFormatException(file, "head_dim " + json.get("head_dim").asInt()
+                    + " differs from hidden_size / num_attention_heads");
+        }
+        try {
+            return new LlamaConfig(
+                    dim,
+                    required(file, json, "intermediate_size"),
+                    required(file, json, "num_hidden_layers"),
+                    heads,
+                    json.path("num_key_value_heads").asInt(heads),
+                    required(file, json, "vocab_size"),
+                    required(file, json, "max_position_embeddings"),
+                    (float) json.path("rms_norm_eps").asDouble(1e-6),
+                    (float) json.path("rope_theta").asDouble(10000),
+                    ropeScaling(file, json.path("rope_scaling")),
+                    json.path("tie_word_embeddings").asBoolean(false));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, e.getMessage());
+        }
+    }
+
+    private static LlamaConfig.RopeScaling ropeScaling(Path file, JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        String type = node.path("rope_type").asText(node.path("type").asText(""));
+        if (!type.equals("llama3")) {
+            throw new ModelFormatException(file, "rope_scaling type '" + type + "' is not supported (supported: llama3)");
+        }
+        return new LlamaConfig.RopeScaling(
+                (float) node.path("factor").asDouble(8),
+                (float) node.path("low_freq_factor").asDouble(1),
+                (float) node.path("high_freq_factor").asDouble(4),
+                node.path("original_max_position_embeddings").asInt(8192));
+    }
+
+    private static Map<String, SafetensorsFile> indexTensors(Path folder) {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(folder)) {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        } catch (IOException e) {
+            throw new ModelFormatException(folder, "cannot list: " + e.getMessage(), e);
+        }
+        if (files.isEmpty()) {
+            throw new ModelFormatException(folder, "has config.json but no *.safetensors weights"
+                    + " (PyTorch .bin weights are not loaded: they can run code)");
+        }
+        Map<String, SafetensorsFile> byTensor = new HashMap<>();
+        for (Path file : files) {
+            SafetensorsFile st = SafetensorsFile.open(file);
+            st.tensors().keySet().forEach(name -> byTensor.put(name, st));
+        }
+        return byTensor;
+    }
+
+    private static LlamaWeights weights(Path folder, LlamaConfig config, Map<String, SafetensorsFile> files) {
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            layers.add(new LayerWeights(
+                    tensor(folder, files, p + "input_layernorm.weight"),
+                    tensor(folder, files, p + "self_attn.q_proj.weight"),
+                    tensor(folder, files, p + "self_attn.k_proj.weight"),
+                    tensor(folder, files, p + "self_attn.v_proj.weight"),
+                    tensor(folder, files, p + "self_attn.o_proj.weight"),
+                    tensor(folder, files, p + "post_attention_layernorm.weight"),
+                    tensor(folder, files, p + "mlp.gate_proj.weight"),
+                    tensor(folder, files, p + "mlp.up_proj.weight"),
+                    tensor(folder, files, p + "mlp.down_proj.weight")));
+        }
+        FloatTensor embedding = tensor(folder, files, "model.embed_tokens.weight");
+        FloatTensor classifier = config.sharedClassifier() || !files.containsKey("lm_head.weight")
+                ? embedding
+                : tensor(folder, files, "lm_head.weight");
+        try {
+            return new LlamaWeights(embedding, layers, tensor(folder, files, "model.norm.weight"), classifier).validate(config);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(folder, e.getMessage());
+        }
+    }
+
+    private static FloatTensor tensor(Path folder, Map<String, SafetensorsFile> files, String name) {
+        SafetensorsFile file = files.get(name);
+        if (file == null) {
+            throw new ModelFormatException(folder, "no safetensors file holds tensor " + name);
+        }
+        return file.read(name);
+    }
+
+    private static HuggingFaceTokenizerAdapter tokenizer(Path folder, JsonNode config, int vocabSize) {
+        Path file = folder.resolve("tokenizer.json");
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(folder, "missing tokenizer.json");
+        }
+        JsonNode tokenizerConfig = Files.isRegularFile(folder.resolve("tokenizer_config.json"))
+                ? readJson(folder.resolve("tokenizer_config.json"))
+                : JSON.createObjectNode();
+        JsonNode generation = Files.isRegularFile(folder.resolve("generation_config.json"))
+                ? readJson(folder.resolve("generation_config.json"))
+                : JSON.createObjectNode();
+        int bos = config.path("bos_token_id").asInt(-1);
+        boolean addBos = tokenizerConfig.path("add_bos_token").asBoolean(bos >= 0);
+        Set<Integer> stops = new HashSet<>();
+        collectIds(config.path("eos_token_id"), stops);
+        collectIds(generation.path("eos_token_id"), stops);
+        try {
+            HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(false)
+                    .build();
+            return new HuggingFaceTokenizerAdapter(hf, addBos ? bos : -1, stops, vocabSize);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelFormatException(file, "cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    private static void collectIds(JsonNode node, Set<Integer> into) {
+        if (node.isInt()) {
+            into.add(node.asInt());
+        } else if (node.isArray()) {
+            node.forEach(n -> into.add(n.asInt()));
+        }
+    }
+
+    private static int required(Path file, JsonNode json, String key) {
+        if (!json.path(key).canConvertToInt()) {
+            throw new ModelFormatException(file, "missing or invalid " + key);
+        }
+        return json.get(key).asInt();
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            JsonNode node = JSON.readTree(file.toFile());
+            if (node == null || !node.isObject()) {
+                throw new ModelFormatException(file, "is not a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new ModelFormatException(file, "cannot parse JSON: " + e.getMessage(), e);
+        }
+    }
+}

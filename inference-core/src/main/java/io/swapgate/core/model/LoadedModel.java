@@ -1,0 +1,12 @@
+package io.swapgate.core.model;
+
+import io.swapgate.core.tokenizer.Tokenizer;
+import java.nio.file.Path;
+
+/**
+ * A base model read from disk: its config, weights and tokenizer.
+ *
+ * @param name a short name for logs and APIs (the file or folder name)
+ * @param format which reader produced it
+ */
+public record LoadedModel(String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {}

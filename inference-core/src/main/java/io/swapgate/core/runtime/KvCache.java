@@ -1,0 +1,60 @@
+package io.swapgate.core.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Keys and values of every layer for a fixed number of sequence slots, preallocated once:
+ * per layer one [slots, maxLength, kvDim] tensor for keys and one for values. A sequence owns one slot
+ * for its lifetime; freeing the slot is all it takes to release its cache.
+ */
+public final class KvCache implements AutoCloseable {
+
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int slots;
+    private final int maxLength;
+    private final long bytes;
+
+    KvCache(NDManager parent, int layers, int slots, int maxLength, int kvDim, DataType dataType) {
+        this.manager = parent.newSubManager();
+        this.slots = slots;
+        this.maxLength = maxLength;
+        this.keys = new NDArray[layers];
+        this.values = new NDArray[layers];
+        Shape shape = new Shape(slots, maxLength, kvDim);
+        for (int l = 0; l < layers; l++) {
+            keys[l] = manager.zeros(shape, dataType);
+            values[l] = manager.zeros(shape, dataType);
+        }
+        this.bytes = 2L * layers * shape.size() * dataType.getNumOfBytes();
+    }
+
+    NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    NDArray values(int layer) {
+        return values[layer];
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

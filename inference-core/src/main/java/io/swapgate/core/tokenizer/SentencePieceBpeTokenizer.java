@@ -1,0 +1,179 @@
+package io.swapgate.core.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SentencePiece-style BPE over a scored vocabulary, as llama2.c's tokenizer and GGUF's "llama" tokenizer work:
+ * prepend a dummy space, split into UTF-8 characters (unknown bytes fall back to {@code <0xXX>} tokens),
+ * then repeatedly merge the adjacent pair whose merged piece has the highest score.
+ *
+ * <p>Pieces are kept as raw bytes (spaces as real spaces). Lookup keys are the bytes as ISO-8859-1 strings,
+ * which maps bytes one-to-one to chars so concatenating keys concatenates bytes.
+ */
+public final class SentencePieceBpeTokenizer implements Tokenizer {
+
+    private final byte[][] pieces;
+    private final float[] scores;
+    private final Map<String, Integer> ids;
+    private final int[] byteTokens;
+    private final int bosId;
+    private final int eosId;
+
+    public SentencePieceBpeTokenizer(byte[][] pieces, float[] scores, int bosId, int eosId) {
+        if (pieces.length != scores.length) {
+            throw new IllegalArgumentException("pieces and scores differ in length");
+        }
+        this.pieces = pieces;
+        this.scores = scores;
+        this.bosId = bosId;
+        this.eosId = eosId;
+        this.ids = new HashMap<>(pieces.length * 2);
+        this.byteTokens = new int[256];
+        java.util.Arrays.fill(byteTokens, -1);
+        for (int id = 0; id < pieces.length; id++) {
+            String key = key(pieces[id]);
+            ids.putIfAbsent(key, id);
+            int b = byteFallbackValue(key);
+            if (b >= 0) {
+                byteTokens[b] = id;
+            }
+        }
+    }
+
+    @Override
+    public int[] encode(String text) {
+        if (text.isEmpty()) {
+            return new int[0];
+        }
+        List<Integer> tokens = new ArrayList<>();
+        Integer dummySpace = ids.get(" ");
+        if (dummySpace != null) {
+            tokens.add(dummySpace);
+        }
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < utf8.length; ) {
+            int length = utf8CharLength(utf8[i]);
+            length = Math.min(length, utf8.length - i);
+            Integer id = ids.get(new String(utf8, i, length, StandardCharsets.ISO_8859_1));
+            if (id != null) {
+                tokens.add(id);
+            } else {
+                for (int j = i; j < i + length; j++) {
+                    int fallback = byteTokens[utf8[j] & 0xff];
+                    if (fallback < 0) {
+                        throw new IllegalArgumentException("text has a byte the vocabulary cannot represent: 0x"
+                                + Integer.toHexString(utf8[j] & 0xff));
+                    }
+                    tokens.add(fallback);
+                }
+            }
+            i += length;
+        }
+        mergeByScore(tokens);
+        return tokens.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void mergeByScore(List<Integer> tokens) {
+        while (true) {
+            float bestScore = Float.NEGATIVE_INFINITY;
+            int bestId = -1;
+            int bestIndex = -1;
+            for (int i = 0; i + 1 < tokens.size(); i++) {
+                Integer merged = ids.get(key(pieces[tokens.get(i)]) + key(pieces[tokens.get(i + 1)]));
+                if (merged != null && scores[merged] > bestScore) {
+                    bestScore = scores[merged];
+                    bestId = merged;
+                    bestIndex = i;
+                }
+            }
+            if (bestIndex < 0) {
+                return;
+            }
+            tokens.set(bestIndex, bestId);
+            tokens.remove(bestIndex + 1);
+        }
+    }
+
+    @Override
+    public int bosId() {
+        return bosId;
+    }
+
+    @Override
+    public boolean endsSequence(int tokenId) {
+        return tokenId == eosId || tokenId == bosId;
+    }
+
+    @Override
+    public int vocabSize() {
+        return pieces.length;
+    }
+
+    /** The raw bytes a token stands for when it follows {@code previous} (BOS strips one leading space). */
+    public byte[] tokenBytes(int previous, int tokenId) {
+        if (tokenId < 0 || tokenId >= pieces.length) {
+            throw new IllegalArgumentException("token id " + tokenId + " outside vocabulary of " + pieces.length);
+        }
+        byte[] piece = pieces[tokenId];
+        int b = byteFallbackValue(key(piece));
+        if (b >= 0) {
+            return new byte[] {(byte) b};
+        }
+        if (previous == bosId && piece.length > 0 && piece[0] == ' ') {
+            return java.util.Arrays.copyOfRange(piece, 1, piece.length);
+        }
+        return piece;
+    }
+
+    @Override
+    public TokenDecoder newDecoder(int[] promptTokens) {
+        int last = promptTokens.length == 0 ? -1 : promptTokens[promptTokens.length - 1];
+        return new TokenDecoder() {
+            private final Utf8Accumulator utf8 = new Utf8Accumulator();
+            private int previous = last;
+
+            @Override
+            public String next(int tokenId) {
+                byte[] bytes = tokenBytes(previous, tokenId);
+                previous = tokenId;
+                return utf8.append(bytes);
+            }
+
+            @Override
+            public String flush() {
+                return utf8.flush();
+            }
+        };
+    }
+
+    private static String key(byte[] piece) {
+        return new String(piece, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The byte a {@code <0xXX>} piece stands for, or -1 for any other piece. */
+    private static int byteFallbackValue(String key) {
+        if (key.length() == 6 && key.startsWith("<0x") && key.endsWith(">")) {
+            try {
+                return Integer.parseInt(key.substring(3, 5), 16);
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static int utf8CharLength(byte lead) {
+        int b = lead & 0xff;
+        if (b >= 0xf0 && b < 0xf8) {
+            return 4;
+        }
+        if (b >= 0xe0) {
+            return b < 0xf0 ? 3 : 1;
+        }
+        return b >= 0xc0 ? 2 : 1;
+    }
+}
