@@ -72,6 +72,11 @@ public final class InferenceEngine implements AutoCloseable {
         return cache.bytes();
     }
 
+    /** Whether the engine thread is running and admitting requests. */
+    public boolean alive() {
+        return !closed && thread.isAlive();
+    }
+
     public EngineStats stats() {
         return stats;
     }

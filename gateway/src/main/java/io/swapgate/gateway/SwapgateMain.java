@@ -1,0 +1,21 @@
+package io.swapgate.gateway;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import io.swapgate.gateway.cli.GenerateCommand;
+import java.util.Arrays;
+
+/**
+ * Entry point of the gateway jar. With no arguments it serves; {@code generate ...} instead runs the
+ * command-line client against a running gateway, without starting the server.
+ */
+@QuarkusMain
+public class SwapgateMain {
+
+    public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("generate")) {
+            System.exit(GenerateCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        Quarkus.run(args);
+    }
+}

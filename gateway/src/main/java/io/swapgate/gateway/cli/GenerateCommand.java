@@ -1,0 +1,105 @@
+package io.swapgate.gateway.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.GenerateStreamResponse;
+import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.SamplingParams;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code swapgate generate [flags] PROMPT}: streams a completion from a running gateway to the terminal,
+ * the prompt first (as llama2.c's run does), then each piece as it arrives. Statistics go to stderr.
+ */
+public final class GenerateCommand {
+
+    static final String USAGE = """
+            usage: swapgate generate [flags] PROMPT
+              --max-tokens N      tokens to generate (default 64)
+              --temperature F     0 for greedy (default 1.0)
+              --top-k N           keep the k most likely tokens
+              --top-p F           nucleus sampling mass
+              --seed N            seed for reproducible sampling
+              --stop S            stop string (repeatable)
+              --adapter REF       adapter reference tenant/name@version (repeatable)
+              --host H            gateway host (default localhost)
+              --port P            gateway port (default $SWAPGATE_PORT or 8080)
+              --no-echo           print only the completion, not the prompt
+            """;
+
+    private GenerateCommand() {}
+
+    /** Runs the command; returns the process exit code (0 ok, 1 call failed, 2 usage error). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        GenerateOptions options;
+        try {
+            options = GenerateOptions.parse(args, System.getenv("SWAPGATE_PORT"));
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(options.host(), options.port()).usePlaintext().build();
+        PrintStream utf8 = new PrintStream(out, true, StandardCharsets.UTF_8);
+        try {
+            return stream(InferenceGrpc.newBlockingStub(channel), options, utf8, err);
+        } finally {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static int stream(InferenceGrpc.InferenceBlockingStub stub, GenerateOptions options, PrintStream out, PrintStream err) {
+        long started = System.nanoTime();
+        long firstToken = 0;
+        if (options.echo()) {
+            out.print(options.prompt());
+        }
+        try {
+            Iterator<GenerateStreamResponse> responses = stub.generateStream(request(options));
+            while (responses.hasNext()) {
+                GenerateStreamResponse response = responses.next();
+                if (firstToken == 0 && response.getTokenIdsCount() > 0) {
+                    firstToken = System.nanoTime();
+                }
+                out.print(response.getText());
+                out.flush();
+                if (response.hasUsage()) {
+                    out.println();
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    err.printf("[%s, %d prompt + %d completion tokens, first token after %.1f ms, %.1f tokens/s]%n",
+                            response.getFinishReason(), response.getUsage().getPromptTokens(),
+                            response.getUsage().getCompletionTokens(), (firstToken - started) / 1e6,
+                            response.getUsage().getCompletionTokens() / seconds);
+                }
+            }
+            return 0;
+        } catch (StatusRuntimeException e) {
+            out.println();
+            err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return 1;
+        }
+    }
+
+    private static GenerateRequest request(GenerateOptions options) {
+        SamplingParams.Builder sampling = SamplingParams.newBuilder().addAllStop(options.stops());
+        options.temperature().ifPresent(sampling::setTemperature);
+        options.seed().ifPresent(sampling::setSeed);
+        sampling.setTopK(options.topK()).setTopP(options.topP());
+        return GenerateRequest.newBuilder()
+                .setPrompt(options.prompt())
+                .setMaxNewTokens(options.maxTokens())
+                .setSampling(sampling)
+                .addAllAdapters(options.adapters())
+                .build();
+    }
+}

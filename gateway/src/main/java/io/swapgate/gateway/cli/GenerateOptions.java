@@ -1,0 +1,60 @@
+package io.swapgate.gateway.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Parsed flags of {@code swapgate generate}. */
+record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature, int topK, float topP, Optional<Long> seed,
+                       List<String> stops, List<String> adapters, String host, int port, boolean echo) {
+
+    static GenerateOptions parse(String[] args, String portFromEnvironment) {
+        String prompt = null;
+        int maxTokens = 64;
+        Optional<Float> temperature = Optional.empty();
+        int topK = 0;
+        float topP = 0f;
+        Optional<Long> seed = Optional.empty();
+        List<String> stops = new ArrayList<>();
+        List<String> adapters = new ArrayList<>();
+        String host = "localhost";
+        int port = portFromEnvironment == null || portFromEnvironment.isBlank() ? 8080 : Integer.parseInt(portFromEnvironment);
+        boolean echo = true;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            try {
+                switch (arg) {
+                    case "--max-tokens" -> maxTokens = Integer.parseInt(value(args, ++i, arg));
+                    case "--temperature" -> temperature = Optional.of(Float.parseFloat(value(args, ++i, arg)));
+                    case "--top-k" -> topK = Integer.parseInt(value(args, ++i, arg));
+                    case "--top-p" -> topP = Float.parseFloat(value(args, ++i, arg));
+                    case "--seed" -> seed = Optional.of(Long.parseLong(value(args, ++i, arg)));
+                    case "--stop" -> stops.add(value(args, ++i, arg));
+                    case "--adapter" -> adapters.add(value(args, ++i, arg));
+                    case "--host" -> host = value(args, ++i, arg);
+                    case "--port" -> port = Integer.parseInt(value(args, ++i, arg));
+                    case "--no-echo" -> echo = false;
+                    default -> {
+                        if (arg.startsWith("--") || prompt != null) {
+                            throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+                        }
+                        prompt = arg;
+                    }
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(arg + " needs a number, got '" + args[i] + "'");
+            }
+        }
+        if (prompt == null) {
+            throw new IllegalArgumentException("a prompt is required");
+        }
+        return new GenerateOptions(prompt, maxTokens, temperature, topK, topP, seed, stops, adapters, host, port, echo);
+    }
+
+    private static String value(String[] args, int index, String flag) {
+        if (index >= args.length) {
+            throw new IllegalArgumentException(flag + " needs a value");
+        }
+        return args[index];
+    }
+}

@@ -1,0 +1,56 @@
+package io.swapgate.gateway.serving;
+
+import io.swapgate.core.engine.EngineConfig;
+import io.swapgate.core.engine.InferenceEngine;
+import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.runtime.LlamaRuntime;
+import io.swapgate.core.runtime.RuntimeOptions;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import org.jboss.logging.Logger;
+
+/** The base model and its engine, loaded once at startup and shared by every request. */
+@Startup
+@ApplicationScoped
+public class ServedModel {
+
+    private static final Logger LOG = Logger.getLogger(ServedModel.class);
+
+    private final String name;
+    private final LlamaRuntime runtime;
+    private final InferenceEngine engine;
+
+    ServedModel(SwapgateConfig config) {
+        long started = System.nanoTime();
+        Path path = Path.of(config.model().path()).toAbsolutePath().normalize();
+        LoadedModel model = ModelLoader.load(path);
+        RuntimeOptions options = RuntimeOptions.select(config.runtime().device(), config.runtime().gpuDataType(),
+                config.runtime().threads());
+        int context = Math.min(config.engine().maxContext(), model.config().contextLength());
+        this.name = model.name();
+        this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
+        this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
+                config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
+                config.engine().prefillTokenBudget()));
+        LOG.infof("serving %s (%s, %s) on %s/%s: context %d, batch %d, KV cache %.1f MiB, loaded in %d ms",
+                name, model.format(), path, options.device(), options.dataType(), context,
+                config.engine().maxBatchSize(), engine.kvCacheBytes() / 1048576.0, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public InferenceEngine engine() {
+        return engine;
+    }
+
+    @PreDestroy
+    void close() {
+        engine.close();
+        runtime.close();
+    }
+}
