@@ -193,6 +193,7 @@ public final class InferenceEngine implements AutoCloseable {
         }
         sequence.slot = freeSlots.poll();
         running.add(sequence);
+        publishStats();
         return true;
     }
 
@@ -252,11 +253,13 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
+    /** Frees the sequence's slot (and so its KV cache); stats reflect it before the caller hears of the finish. */
     private void release(Sequence sequence) {
         if (sequence.slot >= 0) {
             freeSlots.add(sequence.slot);
             sequence.slot = -1;
         }
+        publishStats();
     }
 
     private void finish(Sequence sequence, FinishReason reason) {

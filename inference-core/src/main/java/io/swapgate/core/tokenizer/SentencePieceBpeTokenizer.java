@@ -98,6 +98,19 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         }
     }
 
+    /** The raw bytes of a vocabulary entry as stored (byte-fallback entries read {@code <0xXX>}). */
+    public byte[] piece(int tokenId) {
+        return pieces[tokenId].clone();
+    }
+
+    public float score(int tokenId) {
+        return scores[tokenId];
+    }
+
+    public int eosId() {
+        return eosId;
+    }
+
     @Override
     public int bosId() {
         return bosId;

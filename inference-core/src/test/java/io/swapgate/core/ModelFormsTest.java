@@ -1,0 +1,72 @@
+package io.swapgate.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.engine.CollectingListener.Completion;
+import io.swapgate.core.format.HuggingFaceExporter;
+import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.LoadedModel;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every model format yields the same model: same tokens for the same prompt, same greedy output. */
+class ModelFormsTest {
+
+    private static final String PROMPT = "Once upon a time";
+    private static Completion llama2c;
+    private static LoadedModel llama2cModel;
+
+    @BeforeAll
+    static void generateFromLlama2c() throws Exception {
+        llama2cModel = ModelLoader.load(TestModels.stories());
+        try (ServingFixture serving = new ServingFixture(llama2cModel)) {
+            llama2c = serving.greedy(PROMPT, 60);
+        }
+        assertTrue(TestModels.STORIES_REFERENCE.startsWith(llama2c.text()), llama2c.text());
+    }
+
+    @Test
+    void ggufFileWithEmbeddedTokenizerGeneratesTheSameTokens() throws Exception {
+        LoadedModel gguf = ModelLoader.load(TestModels.stories().resolve("stories260K.gguf"));
+        assertEquals("gguf", gguf.format());
+        assertArrayEquals(llama2cModel.tokenizer().encodePrompt(PROMPT), gguf.tokenizer().encodePrompt(PROMPT));
+        try (ServingFixture serving = new ServingFixture(gguf)) {
+            Completion completion = serving.greedy(PROMPT, 60);
+            assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
+            assertEquals(llama2c.text(), completion.text());
+        }
+    }
+
+    @Test
+    void huggingFaceFolderConvertedFromLlama2cGeneratesTheSameTokens(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("stories260K-hf");
+        HuggingFaceExporter.export(llama2cModel, folder);
+        LoadedModel hf = ModelLoader.load(folder);
+        assertEquals("huggingface", hf.format());
+        for (String text : new String[] {PROMPT, "Lily and Ben went to the park.", "Tim's dog said: \"Woof!\" 123"}) {
+            assertArrayEquals(llama2cModel.tokenizer().encodePrompt(text), hf.tokenizer().encodePrompt(text), text);
+        }
+        try (ServingFixture serving = new ServingFixture(hf)) {
+            Completion completion = serving.greedy(PROMPT, 60);
+            assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
+            assertEquals(llama2c.text(), completion.text());
+        }
+    }
+
+    @Test
+    void babyLlamaMatchesAnIndependentScalarImplementation() throws Exception {
+        LoadedModel baby = ModelLoader.load(TestModels.babyLlama());
+        int[] prompt = baby.tokenizer().encodePrompt(PROMPT);
+        int[] expected = new ScalarLlama2cReference(TestModels.babyLlama().resolve("model5000.bin")).greedy(prompt, 80);
+        try (ServingFixture serving = new ServingFixture(baby)) {
+            Completion completion = serving.greedy(PROMPT, 80);
+            assertFalse(completion.text().isBlank());
+            assertArrayEquals(expected, completion.tokenIds());
+        }
+    }
+}

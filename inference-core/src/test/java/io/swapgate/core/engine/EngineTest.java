@@ -1,0 +1,195 @@
+package io.swapgate.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.ServingFixture;
+import io.swapgate.core.TestModels;
+import io.swapgate.core.engine.CollectingListener.Completion;
+import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class EngineTest {
+
+    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy",
+        "She was sad because", "Tom liked to"};
+    private static LoadedModel model;
+
+    @BeforeAll
+    static void load() {
+        model = ModelLoader.load(TestModels.stories());
+    }
+
+    private static GenerationRequest request(int i) {
+        SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy()
+                : new SamplingParams(0.8f, i % 3 == 0 ? 40 : 0, i % 5 == 0 ? 0.9f : 1f, 1000 + i, 1f, List.of());
+        return new GenerationRequest("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 70, sampling, 0);
+    }
+
+    @Test
+    void concurrentRequestsGetExactlyWhatTheyGetAlone() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(32, 64, 512, 2048))) {
+            List<Completion> alone = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                CollectingListener listener = new CollectingListener();
+                serving.engine.submit(request(i), listener);
+                alone.add(listener.result().get(60, TimeUnit.SECONDS));
+            }
+            List<CompletableFuture<Completion>> together = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                CollectingListener listener = new CollectingListener();
+                serving.engine.submit(request(i), listener);
+                together.add(listener.result());
+            }
+            for (int i = 0; i < 32; i++) {
+                Completion batched = together.get(i).get(60, TimeUnit.SECONDS);
+                assertEquals(alone.get(i).text(), batched.text(), "request " + i);
+                assertArrayEquals(alone.get(i).tokenIds(), batched.tokenIds(), "request " + i);
+                assertEquals(alone.get(i).finishReason(), batched.finishReason(), "request " + i);
+            }
+            assertTrue(serving.engine.stats().steps() < 32 * 80, "requests should have shared steps");
+        }
+    }
+
+    @Test
+    void sameSeedSameOutputAndOtherSeedsDiffer() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model)) {
+            Completion a = serving.generate("Once upon a time", 60, ServingFixture.sampled(1.0f, 42));
+            Completion b = serving.generate("Once upon a time", 60, ServingFixture.sampled(1.0f, 42));
+            assertEquals(a.text(), b.text());
+            List<String> others = new ArrayList<>();
+            for (long seed = 1; seed <= 3; seed++) {
+                others.add(serving.generate("Once upon a time", 60, ServingFixture.sampled(1.0f, seed)).text());
+            }
+            assertTrue(others.stream().anyMatch(t -> !t.equals(a.text())), "sampling ignores the seed");
+            Completion topOne = serving.generate("Once upon a time", 40, new SamplingParams(1.0f, 1, 1f, 7, 1f, List.of()));
+            assertEquals(serving.greedy("Once upon a time", 40).text(), topOne.text(), "top_k=1 must equal greedy");
+        }
+    }
+
+    @Test
+    void stopStringEndsGenerationAndIsNotEmitted() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model)) {
+            Completion completion = serving.generate("Once upon a time", 60,
+                    new SamplingParams(0f, 0, 1f, 0, 1f, List.of("Lily", "zebra")));
+            assertEquals(", there was a little girl named ", completion.text());
+            assertEquals(FinishReason.STOP, completion.finishReason());
+        }
+    }
+
+    @Test
+    void repetitionPenaltyChangesGreedyOutput() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model)) {
+            Completion plain = serving.greedy("Once upon a time", 60);
+            Completion penalised = serving.generate("Once upon a time", 60, new SamplingParams(0f, 0, 1f, 0, 1.5f, List.of()));
+            assertNotEquals(plain.text(), penalised.text());
+        }
+    }
+
+    @Test
+    void cancellingARunningRequestFreesItsSlotAndCache() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(2, 4, 512, 2048))) {
+            SignallingListener listener = new SignallingListener();
+            GenerationHandle handle = serving.engine.submit(new GenerationRequest("long", "Once upon a time", 500,
+                    SamplingParams.greedy(), 0), listener);
+            assertTrue(listener.started.await(30, TimeUnit.SECONDS));
+            assertEquals(1, serving.engine.stats().running());
+            handle.cancel();
+            assertEquals(FinishReason.CANCELLED, listener.collected.result().get(30, TimeUnit.SECONDS).finishReason());
+            EngineStats stats = serving.engine.stats();
+            assertEquals(2, stats.freeSlots());
+            assertEquals(0, stats.running());
+            assertEquals(0, stats.cachedTokens());
+            // The freed slot serves the next request correctly.
+            assertTrue(TestModels.STORIES_REFERENCE.startsWith(serving.greedy("Once upon a time", 30).text()));
+        }
+    }
+
+    @Test
+    void fullQueueIsRefusedImmediately() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(1, 1, 512, 2048))) {
+            SignallingListener first = new SignallingListener();
+            GenerationHandle running = serving.engine.submit(new GenerationRequest("a", "Once upon a time", 500,
+                    SamplingParams.greedy(), 0), first);
+            assertTrue(first.started.await(30, TimeUnit.SECONDS));
+            CollectingListener queued = new CollectingListener();
+            serving.engine.submit(new GenerationRequest("b", "Once upon a time", 5, SamplingParams.greedy(), 0), queued);
+            assertEquals(1, serving.engine.stats().queued());
+            assertThrows(QueueFullException.class, () -> serving.engine.submit(
+                    new GenerationRequest("c", "Once upon a time", 5, SamplingParams.greedy(), 0), new CollectingListener()));
+            running.cancel();
+            assertEquals(FinishReason.CANCELLED, first.collected.result().get(30, TimeUnit.SECONDS).finishReason());
+            assertEquals(FinishReason.LENGTH, queued.result().get(30, TimeUnit.SECONDS).finishReason());
+        }
+    }
+
+    @Test
+    void pastDeadlineEndsTheRequest() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model)) {
+            CollectingListener listener = new CollectingListener();
+            serving.engine.submit(new GenerationRequest("late", "Once upon a time", 100, SamplingParams.greedy(),
+                    System.nanoTime() - 1), listener);
+            assertEquals(FinishReason.DEADLINE, listener.result().get(30, TimeUnit.SECONDS).finishReason());
+        }
+    }
+
+    @Test
+    void invalidRequestsAreRefusedWithTheReason() {
+        try (ServingFixture serving = new ServingFixture(model)) {
+            assertInvalid(serving, new GenerationRequest("x", "", 10, SamplingParams.greedy(), 0), "prompt must not be empty");
+            assertInvalid(serving, new GenerationRequest("x", "hi", 0, SamplingParams.greedy(), 0), "max_new_tokens must be positive");
+            assertInvalid(serving, new GenerationRequest("x", "hi", 600, SamplingParams.greedy(), 0), "exceeds the model's context");
+            assertInvalid(serving, new GenerationRequest("x", "hi ".repeat(200), 400, SamplingParams.greedy(), 0), "plus max_new_tokens");
+            assertInvalid(serving, new GenerationRequest("x", "x".repeat(100_000), 10, SamplingParams.greedy(), 0), "far longer");
+            assertInvalid(serving, withSampling(new SamplingParams(Float.NaN, 0, 1f, 0, 1f, List.of())), "temperature");
+            assertInvalid(serving, withSampling(new SamplingParams(1f, -1, 1f, 0, 1f, List.of())), "top_k");
+            assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1.5f, 0, 1f, List.of())), "top_p");
+            assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1f, 0, -2f, List.of())), "repetition_penalty");
+            assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1f, 0, 1f, java.util.Collections.nCopies(17, "a"))), "stop strings");
+            assertEquals(0, serving.engine.stats().queued());
+        }
+    }
+
+    /** Collects a request's output and signals its first piece of text. */
+    private static final class SignallingListener implements GenerationListener {
+        final CountDownLatch started = new CountDownLatch(1);
+        final CollectingListener collected = new CollectingListener();
+
+        @Override
+        public void onText(String text, int[] ids) {
+            collected.onText(text, ids);
+            started.countDown();
+        }
+
+        @Override
+        public void onFinish(FinishReason reason, Usage usage) {
+            collected.onFinish(reason, usage);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            collected.onError(error);
+        }
+    }
+
+    private static GenerationRequest withSampling(SamplingParams sampling) {
+        return new GenerationRequest("x", "hi", 10, sampling, 0);
+    }
+
+    private static void assertInvalid(ServingFixture serving, GenerationRequest request, String reason) {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> serving.engine.submit(request, new CollectingListener()));
+        assertTrue(e.getMessage().contains(reason), "expected '" + reason + "' in: " + e.getMessage());
+    }
+}
