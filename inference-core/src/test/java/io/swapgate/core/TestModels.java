@@ -13,7 +13,7 @@ public final class TestModels {
     private TestModels() {}
 
     public static Path root() {
-        String configured = System.getProperty("swapgate.models.dir");
+        String configured = System.getProperty("shared.models.dir");
         Path root = configured != null ? Path.of(configured) : Path.of("../../shared/models");
         if (!Files.isDirectory(root)) {
             throw new IllegalStateException("shared models not found at " + root.toAbsolutePath());
