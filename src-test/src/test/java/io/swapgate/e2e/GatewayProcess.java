@@ -1,0 +1,169 @@
+package io.swapgate.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The packaged gateway ({@code quarkus-run.jar}) running as a child process on a free port, serving one model.
+ * {@link #start} returns once {@code /q/health/ready} answers 200; {@link #close} stops the process and waits for it.
+ * Its stdout and stderr go to {@code target/e2e-logs/<name>-<port>.log}.
+ */
+final class GatewayProcess implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String name;
+    private final Process process;
+    private final int port;
+    private final Path log;
+    private final Thread killOnExit;
+    private ManagedChannel channel;
+
+    private GatewayProcess(String name, Process process, int port, Path log) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        this.log = log;
+        // If the test JVM is stopped before close() (a surefire timeout, ^C), do not leave the gateway running.
+        this.killOnExit = new Thread(process::destroyForcibly, "stop-gateway-" + name);
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    /** Starts a gateway serving {@code model} (a llama2.c folder, a .gguf file or a Hugging Face folder) and waits until it is ready. */
+    static GatewayProcess start(String name, Path model) throws IOException, InterruptedException {
+        int port = freePort();
+        Path log = E2e.logDir().resolve(name + "-" + port + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                E2e.javaExecutable().toString(),
+                "-Dai.djl.offline=true",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                "-jar", E2e.gatewayJar().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(E2e.repoRoot().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
+        builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
+        builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
+        Process process = builder.start();
+        process.getOutputStream().close();
+        GatewayProcess gateway = new GatewayProcess(name, process, port, log);
+        try {
+            gateway.awaitReady();
+            return gateway;
+        } catch (Throwable t) {
+            gateway.close();
+            throw t;
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** What the gateway printed so far. */
+    String output() {
+        try {
+            return E2e.read(log);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** A plaintext gRPC channel to the gateway, created on first use and shut down by {@link #close}. */
+    synchronized ManagedChannel channel() {
+        if (channel == null) {
+            channel = NettyChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        }
+        return channel;
+    }
+
+    private void awaitReady() throws InterruptedException {
+        URI ready = URI.create("http://localhost:" + port + "/q/health/ready");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).GET().build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        String lastAnswer = "no answer yet";
+        while (true) {
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+                lastAnswer = "HTTP " + response.statusCode() + ": " + response.body();
+            } catch (IOException e) {
+                lastAnswer = e.toString();
+            }
+            if (System.nanoTime() > deadline) {
+                fail("gateway '" + name + "' was not ready within " + READY_TIMEOUT + " (last answer from " + ready + ": "
+                        + lastAnswer + ")\n--- gateway output (" + log + ") ---\n" + output());
+            }
+            // Waits for the poll interval, but wakes at once (and fails) if the gateway exits meanwhile.
+            try {
+                process.onExit().get(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+                fail("gateway '" + name + "' exited with code " + process.exitValue() + " before it was ready"
+                        + "\n--- gateway output (" + log + ") ---\n" + output());
+            } catch (TimeoutException stillRunning) {
+                // poll again
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            synchronized (this) {
+                if (channel != null) {
+                    channel.shutdownNow();
+                    channel.awaitTermination(10, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            process.destroy();
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(killOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway; the process is already gone
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "gateway '" + name + "' on port " + port + " (log " + log + ")";
+    }
+}
