@@ -59,6 +59,20 @@ class ModelFormsTest {
     }
 
     @Test
+    void parameterCountIsTheNumberOfWeights() {
+        var w = llama2cModel.weights();
+        long weights = w.embedding().data().length + w.finalNorm().data().length;
+        for (var layer : w.layers()) {
+            for (var t : java.util.List.of(layer.attentionNorm(), layer.query(), layer.key(), layer.value(), layer.output(),
+                    layer.ffnNorm(), layer.gate(), layer.up(), layer.down())) {
+                weights += t.data().length;
+            }
+        }
+        assertTrue(llama2cModel.config().sharedClassifier());
+        assertEquals(weights, llama2cModel.config().parameterCount());
+    }
+
+    @Test
     void babyLlamaMatchesAnIndependentScalarImplementation() throws Exception {
         LoadedModel baby = ModelLoader.load(TestModels.babyLlama());
         int[] prompt = baby.tokenizer().encodePrompt(PROMPT);

@@ -35,6 +35,7 @@ final class GatewayProcess implements AutoCloseable {
     private final Path log;
     private final Thread killOnExit;
     private ManagedChannel channel;
+    private Duration startup;
 
     private GatewayProcess(String name, Process process, int port, Path log) {
         this.name = name;
@@ -62,16 +63,23 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
+        long launched = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
         GatewayProcess gateway = new GatewayProcess(name, process, port, log);
         try {
             gateway.awaitReady();
+            gateway.startup = Duration.ofNanos(System.nanoTime() - launched);
             return gateway;
         } catch (Throwable t) {
             gateway.close();
             throw t;
         }
+    }
+
+    /** From launching the JVM to the first ready answer: model load, engine start and server start together. */
+    Duration startup() {
+        return startup;
     }
 
     int port() {

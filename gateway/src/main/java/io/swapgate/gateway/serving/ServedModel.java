@@ -27,16 +27,18 @@ public class ServedModel {
         long started = System.nanoTime();
         Path path = Path.of(config.model().path()).toAbsolutePath().normalize();
         LoadedModel model = ModelLoader.load(path);
-        RuntimeOptions options = RuntimeOptions.select(config.runtime().device(), config.runtime().gpuDataType(),
-                config.runtime().threads());
+        int threads = config.runtime().threads() > 0 ? config.runtime().threads()
+                : RuntimeOptions.autoThreads(model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
+        RuntimeOptions options = RuntimeOptions.select(config.runtime().device(), config.runtime().gpuDataType(), threads);
         int context = Math.min(config.engine().maxContext(), model.config().contextLength());
         this.name = model.name();
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
         this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
                 config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
                 config.engine().prefillTokenBudget()));
-        LOG.infof("serving %s (%s, %s) on %s/%s: context %d, batch %d, KV cache %.1f MiB, loaded in %d ms",
-                name, model.format(), path, options.device(), options.dataType(), context,
+        LOG.infof("serving %s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d, KV cache %.1f MiB,"
+                + " loaded in %d ms", name, model.format(), path, model.config().parameterCount() / 1e6, options.device(),
+                options.dataType(), threads, context,
                 config.engine().maxBatchSize(), engine.kvCacheBytes() / 1048576.0, (System.nanoTime() - started) / 1_000_000);
     }
 

@@ -46,6 +46,13 @@ public record LlamaConfig(
         return heads / kvHeads;
     }
 
+    /** Weight count of the base model (embedding, blocks, final norm and, when not shared, the classifier). */
+    public long parameterCount() {
+        long perLayer = 2L * dim + (long) dim * dim * 2 + 2L * dim * kvDim() + 3L * dim * hiddenDim;
+        long classifier = sharedClassifier ? 0 : (long) vocabSize * dim;
+        return (long) vocabSize * dim + layers * perLayer + dim + classifier;
+    }
+
     private static void require(boolean condition, String message) {
         if (!condition) {
             throw new IllegalArgumentException("invalid model config: " + message);

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
  *
  * @param device CPU by default; a GPU when one is present and asked for
  * @param dataType float32 on CPU; float16 or bfloat16 on GPU
- * @param threads intra-op threads for the PyTorch engine (0 leaves PyTorch's default)
+ * @param threads intra-op threads for the PyTorch engine
  */
 public record RuntimeOptions(Device device, DataType dataType, int threads) {
 
@@ -24,6 +24,17 @@ public record RuntimeOptions(Device device, DataType dataType, int threads) {
 
     public static RuntimeOptions cpu(int threads) {
         return new RuntimeOptions(Device.cpu(), DataType.FLOAT32, threads);
+    }
+
+    /** Below this size one intra-op thread is fastest: splitting tiny matrices costs more than it saves. */
+    static final long SMALL_MODEL_PARAMETERS = 100_000_000L;
+
+    /**
+     * Intra-op threads when the setting is 0 (auto): one for small models, otherwise all cores but one,
+     * which stays free for the network and the engine's own thread.
+     */
+    public static int autoThreads(long parameters, int cores) {
+        return parameters < SMALL_MODEL_PARAMETERS ? 1 : Math.max(1, cores - 1);
     }
 
     /**

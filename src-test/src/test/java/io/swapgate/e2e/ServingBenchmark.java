@@ -1,0 +1,176 @@
+package io.swapgate.e2e;
+
+import io.grpc.stub.StreamObserver;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.GenerateStreamResponse;
+import io.swapgate.proto.v1.InferenceGrpc;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Serving throughput and latency of the packaged gateway over real gRPC, side by side in one run: greedy
+ * streams on stories260K at several concurrency levels. Run with {@code ./swapgate bench}; writes a Markdown
+ * table, a CSV and a PNG chart to {@code src-test/target/bench/}. Not part of the test suite: timings belong
+ * in benchmarks, never in assertions.
+ */
+@EnabledIfSystemProperty(named = "bench", matches = "serving|all")
+class ServingBenchmark {
+
+    private static final int[] CONCURRENCY = {1, 4, 16, 32};
+    private static final int MAX_NEW_TOKENS = 200;
+    private static final int ROUNDS = 3;
+    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy",
+        "She was sad because", "Tom liked to", "The sun was", "There was a big"};
+
+    record Result(int streams, double tokensPerSecond, double perStreamTokensPerSecond, double ttftP50Ms,
+                  double ttftP90Ms, long tokens) {}
+
+    @Test
+    void servingThroughputAndLatency() throws Exception {
+        List<Result> results = new ArrayList<>();
+        long startupMs;
+        try (GatewayProcess gateway = GatewayProcess.start("bench", E2e.stories260K())) {
+            startupMs = gateway.startup().toMillis();
+            InferenceGrpc.InferenceStub stub = InferenceGrpc.newStub(gateway.channel());
+            runRound(stub, 8); // warm-up: JIT, allocator, first-call paths
+            for (int streams : CONCURRENCY) {
+                results.add(measure(stub, streams));
+            }
+        }
+        report(results, startupMs);
+    }
+
+    private static Result measure(InferenceGrpc.InferenceStub stub, int streams) throws Exception {
+        long tokens = 0;
+        double seconds = 0;
+        List<Double> ttft = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            long started = System.nanoTime();
+            List<StreamTiming> timings = runRound(stub, streams);
+            seconds += (System.nanoTime() - started) / 1e9;
+            for (StreamTiming t : timings) {
+                tokens += t.tokens;
+                ttft.add((t.firstTokenNanos - t.startNanos) / 1e6);
+            }
+        }
+        double[] sorted = ttft.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double total = tokens / seconds;
+        return new Result(streams, total, total / streams, percentile(sorted, 0.5), percentile(sorted, 0.9), tokens);
+    }
+
+    private record StreamTiming(long startNanos, long firstTokenNanos, long tokens) {}
+
+    private static List<StreamTiming> runRound(InferenceGrpc.InferenceStub stub, int streams) throws Exception {
+        List<CompletableFuture<StreamTiming>> futures = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            GenerateRequest request = E2e.greedy(PROMPTS[i % PROMPTS.length], MAX_NEW_TOKENS);
+            CompletableFuture<StreamTiming> done = new CompletableFuture<>();
+            long start = System.nanoTime();
+            stub.withDeadlineAfter(5, TimeUnit.MINUTES).generateStream(request, new StreamObserver<>() {
+                long first;
+
+                @Override
+                public void onNext(GenerateStreamResponse response) {
+                    if (first == 0 && response.getTokenIdsCount() > 0) {
+                        first = System.nanoTime();
+                    }
+                    if (response.hasUsage()) {
+                        done.complete(new StreamTiming(start, first, response.getUsage().getCompletionTokens()));
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    done.completeExceptionally(new IllegalStateException("stream ended without usage"));
+                }
+            });
+            futures.add(done);
+        }
+        List<StreamTiming> timings = new ArrayList<>();
+        for (CompletableFuture<StreamTiming> f : futures) {
+            timings.add(f.get(5, TimeUnit.MINUTES));
+        }
+        return timings;
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.floor(p * sorted.length))];
+    }
+
+    private static void report(List<Result> results, long startupMs) throws IOException {
+        Path dir = E2e.targetDir().resolve("bench");
+        Files.createDirectories(dir);
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "Serving benchmark: stories260K, greedy, %d new tokens per stream, %d rounds,"
+                + " gateway startup %d ms (%d cores)%n%n", MAX_NEW_TOKENS, ROUNDS, startupMs, Runtime.getRuntime().availableProcessors()));
+        md.append("| streams | tokens/s (all) | tokens/s per stream | TTFT p50 ms | TTFT p90 ms | tokens |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder csv = new StringBuilder("streams,tokens_per_s,per_stream_tokens_per_s,ttft_p50_ms,ttft_p90_ms,tokens\n");
+        for (Result r : results) {
+            md.append(String.format(Locale.ROOT, "| %d | %.0f | %.1f | %.1f | %.1f | %d |%n", r.streams(), r.tokensPerSecond(),
+                    r.perStreamTokensPerSecond(), r.ttftP50Ms(), r.ttftP90Ms(), r.tokens()));
+            csv.append(String.format(Locale.ROOT, "%d,%.2f,%.2f,%.2f,%.2f,%d%n", r.streams(), r.tokensPerSecond(),
+                    r.perStreamTokensPerSecond(), r.ttftP50Ms(), r.ttftP90Ms(), r.tokens()));
+        }
+        System.out.println(md);
+        Files.writeString(dir.resolve("serving.md"), md);
+        Files.writeString(dir.resolve("serving.csv"), csv);
+        ImageIO.write(chart(results), "png", dir.resolve("serving.png").toFile());
+        System.out.println("wrote " + dir.resolve("serving.md") + ", serving.csv and serving.png");
+    }
+
+    /** A bar chart of aggregate tokens/s per concurrency level, with TTFT p50 under each bar. */
+    private static BufferedImage chart(List<Result> results) {
+        int width = 720;
+        int height = 420;
+        int left = 70;
+        int bottom = 70;
+        int top = 50;
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.DARK_GRAY);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.drawString("Swapgate on stories260K: aggregate tokens/s by concurrent greedy streams", left - 40, 28);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        double max = results.stream().mapToDouble(Result::tokensPerSecond).max().orElse(1);
+        int plotHeight = height - top - bottom;
+        int slot = (width - left - 30) / results.size();
+        g.drawLine(left, height - bottom, width - 20, height - bottom);
+        g.drawLine(left, top, left, height - bottom);
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            int barHeight = (int) (plotHeight * r.tokensPerSecond() / max);
+            int x = left + i * slot + slot / 4;
+            g.setColor(new Color(52, 101, 164));
+            g.fillRect(x, height - bottom - barHeight, slot / 2, barHeight);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(Locale.ROOT, "%.0f tok/s", r.tokensPerSecond()), x, height - bottom - barHeight - 6);
+            g.drawString(r.streams() + " streams", x, height - bottom + 18);
+            g.drawString(String.format(Locale.ROOT, "TTFT p50 %.0f ms", r.ttftP50Ms()), x - 8, height - bottom + 36);
+        }
+        g.dispose();
+        return image;
+    }
+}
