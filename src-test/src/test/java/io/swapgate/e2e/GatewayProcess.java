@@ -82,6 +82,16 @@ final class GatewayProcess implements AutoCloseable {
         return startup;
     }
 
+    /** The gateway's resident set size in KiB, read from /proc (Linux). */
+    long residentKib() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmRSS for process " + process.pid());
+    }
+
     int port() {
         return port;
     }
