@@ -101,9 +101,7 @@ class EngineTest {
     void cancellingARunningRequestFreesItsSlotAndCache() throws Exception {
         try (ServingFixture serving = new ServingFixture(model, new EngineConfig(2, 4, 512, 2048))) {
             SignallingListener listener = new SignallingListener();
-            GenerationHandle handle = serving.engine.submit(new GenerationRequest("long", "Once upon a time", 500,
-                    SamplingParams.greedy(), 0), listener);
-            assertTrue(listener.started.await(30, TimeUnit.SECONDS));
+            GenerationHandle handle = startLongRequest(serving, listener);
             assertEquals(1, serving.engine.stats().running());
             handle.cancel();
             assertEquals(FinishReason.CANCELLED, listener.collected.result().get(30, TimeUnit.SECONDS).finishReason());
@@ -120,9 +118,7 @@ class EngineTest {
     void fullQueueIsRefusedImmediately() throws Exception {
         try (ServingFixture serving = new ServingFixture(model, new EngineConfig(1, 1, 512, 2048))) {
             SignallingListener first = new SignallingListener();
-            GenerationHandle running = serving.engine.submit(new GenerationRequest("a", "Once upon a time", 500,
-                    SamplingParams.greedy(), 0), first);
-            assertTrue(first.started.await(30, TimeUnit.SECONDS));
+            GenerationHandle running = startLongRequest(serving, first);
             CollectingListener queued = new CollectingListener();
             serving.engine.submit(new GenerationRequest("b", "Once upon a time", 5, SamplingParams.greedy(), 0), queued);
             assertEquals(1, serving.engine.stats().queued());
@@ -159,6 +155,14 @@ class EngineTest {
             assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1f, 0, 1f, java.util.Collections.nCopies(17, "a"))), "stop strings");
             assertEquals(0, serving.engine.stats().queued());
         }
+    }
+
+    /** Submits a 500-token request and returns once its first text arrived, so it surely holds a slot. */
+    private static GenerationHandle startLongRequest(ServingFixture serving, SignallingListener listener) throws InterruptedException {
+        GenerationHandle handle = serving.engine.submit(new GenerationRequest("long", "Once upon a time", 500,
+                SamplingParams.greedy(), 0), listener);
+        assertTrue(listener.started.await(30, TimeUnit.SECONDS), "the long request never started");
+        return handle;
     }
 
     /** Collects a request's output and signals its first piece of text. */
