@@ -114,7 +114,7 @@ public final class InferenceEngine implements AutoCloseable {
             throw new InvalidRequestException("max_new_tokens " + maxNew + " exceeds the model's context of "
                     + config.maxContext() + " positions");
         }
-        String samplingProblem = request.sampling().problem(tokenizer.vocabSize());
+        String samplingProblem = request.sampling().problem();
         if (samplingProblem != null) {
             throw new InvalidRequestException(samplingProblem);
         }
@@ -162,13 +162,7 @@ public final class InferenceEngine implements AutoCloseable {
     /** Blocks until a request arrives (or a short timeout so shutdown is noticed); returns whether one did. */
     private boolean awaitWork() throws InterruptedException {
         Sequence next = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (next == null) {
-            return false;
-        }
-        if (!start(next)) {
-            return false;
-        }
-        return true;
+        return next != null && start(next);
     }
 
     private void admit() {

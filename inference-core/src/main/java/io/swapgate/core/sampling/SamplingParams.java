@@ -32,7 +32,7 @@ public record SamplingParams(float temperature, int topK, float topP, long seed,
     }
 
     /** Returns a description of the first invalid value, or null when all are valid. */
-    public String problem(int vocabSize) {
+    public String problem() {
         if (!Float.isFinite(temperature) || temperature < 0 || temperature > MAX_TEMPERATURE) {
             return "temperature must be between 0 and " + MAX_TEMPERATURE + ", got " + temperature;
         }
