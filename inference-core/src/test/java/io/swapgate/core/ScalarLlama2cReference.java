@@ -12,13 +12,14 @@ import java.nio.file.Path;
  * llama2.c's run.c computes it (its own file reader, interleaved-pair RoPE, float loops). Tests compare the
  * batched DJL runtime against it on models that have no published reference text.
  */
-final class ScalarLlama2cReference {
+public final class ScalarLlama2cReference {
 
     private final int dim, hidden, layers, heads, kvHeads, vocab, seqLen, headSize, kvDim;
     private final float[] embedding, rmsAtt, wq, wk, wv, wo, rmsFfn, w1, w2, w3, rmsFinal, wcls;
     private final float[][] keyCache, valueCache;
+    private float[] lastHidden;
 
-    ScalarLlama2cReference(Path checkpoint) throws IOException {
+    public ScalarLlama2cReference(Path checkpoint) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(checkpoint)).order(ByteOrder.LITTLE_ENDIAN);
         dim = bytes.getInt();
         hidden = bytes.getInt();
@@ -49,7 +50,7 @@ final class ScalarLlama2cReference {
     }
 
     /** Greedy continuation: feeds the prompt tokens, then generates {@code steps} tokens (stopping at BOS/EOS). */
-    int[] greedy(int[] prompt, int steps) {
+    public int[] greedy(int[] prompt, int steps) {
         int[] out = new int[steps];
         int produced = 0;
         int token = prompt[0];
@@ -74,9 +75,15 @@ final class ScalarLlama2cReference {
         return java.util.Arrays.copyOf(out, produced);
     }
 
-    private float[] forward(int token, int pos) {
+    public float[] forward(int token, int pos) {
         float[] x = new float[dim];
         System.arraycopy(embedding, token * dim, x, 0, dim);
+        return forwardEmbedding(x, pos);
+    }
+
+    /** One position from an input embedding (a token's, or a prompt-tuning virtual token's); returns the logits. */
+    public float[] forwardEmbedding(float[] input, int pos) {
+        float[] x = input.clone();
         float[] xb = new float[dim];
         float[] q = new float[dim];
         float[] att = new float[seqLen];
@@ -139,9 +146,21 @@ final class ScalarLlama2cReference {
             }
         }
         rmsnorm(x, x.clone(), rmsFinal, 0);
+        lastHidden = x;
         float[] logits = new float[vocab];
         matmul(logits, x, wcls, 0, dim, vocab);
         return logits;
+    }
+
+    /** The final normalised hidden state of the last forward call (the classifier's input). */
+    public float[] lastHidden() {
+        return lastHidden;
+    }
+
+    /** Writes one cache entry by hand (a rotated key in this implementation's interleaved-pair layout, and a value). */
+    public void writeCache(int layer, int pos, float[] key, float[] value) {
+        System.arraycopy(key, 0, keyCache[layer], pos * kvDim, kvDim);
+        System.arraycopy(value, 0, valueCache[layer], pos * kvDim, kvDim);
     }
 
     private static void rotate(float[] vec, int i, float fcr, float fci) {

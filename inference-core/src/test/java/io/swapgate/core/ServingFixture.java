@@ -30,8 +30,12 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     public CollectingListener.Completion generate(String prompt, int maxNewTokens, SamplingParams sampling) throws Exception {
+        return generate(new GenerationRequest("test", prompt, maxNewTokens, sampling, 0));
+    }
+
+    public CollectingListener.Completion generate(GenerationRequest request) throws Exception {
         CollectingListener listener = new CollectingListener();
-        engine.submit(new GenerationRequest("test", prompt, maxNewTokens, sampling, 0), listener);
+        engine.submit(request, listener);
         return listener.result().get(60, TimeUnit.SECONDS);
     }
 

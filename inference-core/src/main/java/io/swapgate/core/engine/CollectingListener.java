@@ -9,6 +9,7 @@ public final class CollectingListener implements GenerationListener {
 
     private final StringBuilder text = new StringBuilder();
     private final List<Integer> tokenIds = new ArrayList<>();
+    private final List<Float> temperatures = new ArrayList<>();
     private final CompletableFuture<Completion> result = new CompletableFuture<>();
 
     public CompletableFuture<Completion> result() {
@@ -16,16 +17,23 @@ public final class CollectingListener implements GenerationListener {
     }
 
     @Override
-    public void onText(String piece, int[] ids) {
-        text.append(piece);
-        for (int id : ids) {
+    public void onText(TextChunk chunk) {
+        text.append(chunk.text());
+        for (int id : chunk.tokenIds()) {
             tokenIds.add(id);
+        }
+        for (float t : chunk.temperatures()) {
+            temperatures.add(t);
         }
     }
 
     @Override
     public void onFinish(FinishReason reason, Usage usage) {
-        result.complete(new Completion(text.toString(), tokenIds.stream().mapToInt(Integer::intValue).toArray(), reason, usage));
+        float[] temps = new float[temperatures.size()];
+        for (int i = 0; i < temps.length; i++) {
+            temps[i] = temperatures.get(i);
+        }
+        result.complete(new Completion(text.toString(), tokenIds.stream().mapToInt(Integer::intValue).toArray(), temps, reason, usage));
     }
 
     @Override
@@ -33,6 +41,10 @@ public final class CollectingListener implements GenerationListener {
         result.completeExceptionally(error);
     }
 
-    /** A finished request's output. */
-    public record Completion(String text, int[] tokenIds, FinishReason finishReason, Usage usage) {}
+    /**
+     * A finished request's output.
+     *
+     * @param temperatures per generated token, when the request asked for them
+     */
+    public record Completion(String text, int[] tokenIds, float[] temperatures, FinishReason finishReason, Usage usage) {}
 }

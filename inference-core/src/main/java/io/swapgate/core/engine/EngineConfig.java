@@ -1,5 +1,7 @@
 package io.swapgate.core.engine;
 
+import io.swapgate.core.adapter.AdapterLimits;
+
 /**
  * Engine limits.
  *
@@ -7,13 +9,19 @@ package io.swapgate.core.engine;
  * @param queueCapacity requests that may wait for a slot; more are refused at once
  * @param maxContext positions per sequence (prompt and output), at most the model's context length
  * @param prefillTokenBudget prompt tokens admitted per step, so long prompts do not stall running streams
+ * @param maxLoraRank the widest LoRA the device slot table holds (one slot per batch row)
  */
-public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, int prefillTokenBudget) {
+public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, int prefillTokenBudget, int maxLoraRank) {
 
     public EngineConfig {
-        if (maxBatchSize <= 0 || queueCapacity < 0 || maxContext <= 1 || prefillTokenBudget <= 0) {
+        if (maxBatchSize <= 0 || queueCapacity < 0 || maxContext <= 1 || prefillTokenBudget <= 0 || maxLoraRank <= 0) {
             throw new IllegalArgumentException("invalid engine config: " + maxBatchSize + ", " + queueCapacity + ", "
-                    + maxContext + ", " + prefillTokenBudget);
+                    + maxContext + ", " + prefillTokenBudget + ", " + maxLoraRank);
         }
+    }
+
+    /** A config with the default LoRA rank limit. */
+    public EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, int prefillTokenBudget) {
+        this(maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, AdapterLimits.DEFAULT_MAX_LORA_RANK);
     }
 }

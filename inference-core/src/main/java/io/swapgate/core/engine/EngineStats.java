@@ -9,5 +9,7 @@ package io.swapgate.core.engine;
  * @param cachedTokens KV-cache positions in use across all slots
  * @param steps forward steps run so far
  * @param generatedTokens tokens sampled so far
+ * @param loraUploads LoRA adapters copied into the device slot table so far (a resident one reused costs none)
  */
-public record EngineStats(int running, int queued, int freeSlots, long cachedTokens, long steps, long generatedTokens) {}
+public record EngineStats(int running, int queued, int freeSlots, long cachedTokens, long steps, long generatedTokens,
+                          long loraUploads) {}

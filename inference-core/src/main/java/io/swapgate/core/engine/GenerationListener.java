@@ -6,8 +6,8 @@ package io.swapgate.core.engine;
  */
 public interface GenerationListener {
 
-    /** The next piece of text and the tokens it was decoded from. */
-    void onText(String text, int[] tokenIds);
+    /** The next piece of text, the tokens it was decoded from and, when asked for, their temperatures. */
+    void onText(TextChunk chunk);
 
     /** The request ended; called exactly once unless {@link #onError} is called instead. */
     void onFinish(FinishReason reason, Usage usage);

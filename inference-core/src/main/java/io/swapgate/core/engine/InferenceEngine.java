@@ -3,6 +3,7 @@ package io.swapgate.core.engine;
 import io.swapgate.core.runtime.ForwardBatch;
 import io.swapgate.core.runtime.KvCache;
 import io.swapgate.core.runtime.LlamaRuntime;
+import io.swapgate.core.runtime.StepOutput;
 import io.swapgate.core.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -32,6 +33,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final EngineConfig config;
     private final KvCache cache;
+    private final LoraResidency lora;
     private final BlockingQueue<Sequence> queue;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
@@ -50,6 +52,8 @@ public final class InferenceEngine implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.config = config;
         this.cache = runtime.newKvCache(config.maxBatchSize(), config.maxContext());
+        // One LoRA slot per batch row: a free batch slot always finds an unpinned LoRA slot.
+        this.lora = new LoraResidency(runtime.newLoraSlotTable(config.maxBatchSize(), config.maxLoraRank()));
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
         for (int slot = 0; slot < config.maxBatchSize(); slot++) {
             freeSlots.add(slot);
@@ -129,11 +133,22 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("prompt cannot be tokenized: " + e.getMessage());
         }
-        if (prompt.length + maxNew > config.maxContext()) {
-            throw new InvalidRequestException("prompt of " + prompt.length + " tokens plus max_new_tokens " + maxNew
+        int virtual = request.adapters().virtualPositions();
+        if (virtual + prompt.length + maxNew > config.maxContext()) {
+            throw new InvalidRequestException("prompt of " + prompt.length + " tokens"
+                    + (virtual > 0 ? " after " + virtual + " adapter virtual tokens" : "") + " plus max_new_tokens " + maxNew
                     + " exceeds the model's context of " + config.maxContext() + " positions");
         }
+        checkAdapters(request);
         return prompt;
+    }
+
+    private void checkAdapters(GenerationRequest request) {
+        var lora = request.adapters().lora();
+        if (lora != null && lora.rank() > config.maxLoraRank()) {
+            throw new InvalidRequestException("LoRA " + lora.identity().name() + " has rank " + lora.rank()
+                    + ", more than this engine's maximum of " + config.maxLoraRank());
+        }
     }
 
     private void loop() {
@@ -186,6 +201,15 @@ public final class InferenceEngine implements AutoCloseable {
             return false;
         }
         sequence.slot = freeSlots.poll();
+        if (sequence.adapters.lora() != null) {
+            sequence.loraSlot = lora.acquire(sequence.adapters.lora());
+            if (sequence.loraSlot < 0) {
+                throw new IllegalStateException("no unpinned LoRA slot although a batch slot was free");
+            }
+        }
+        if (sequence.adapters.prefix() != null) {
+            runtime.writePrefix(cache, sequence.slot, sequence.adapters.prefix());
+        }
         running.add(sequence);
         publishStats();
         return true;
@@ -211,11 +235,11 @@ public final class InferenceEngine implements AutoCloseable {
         }
         List<ForwardBatch.Row> rows = new ArrayList<>(batch.size());
         for (Sequence s : batch) {
-            rows.add(new ForwardBatch.Row(s.slot, s.cached, s.pending));
+            rows.add(s.row());
         }
-        float[][] logits;
+        StepOutput output;
         try {
-            logits = runtime.forward(new ForwardBatch(rows), cache);
+            output = runtime.forward(new ForwardBatch(rows), cache, lora.table());
         } catch (RuntimeException e) {
             LOG.error("forward step failed for {} sequences", batch.size(), e);
             for (Sequence s : batch) {
@@ -230,7 +254,7 @@ public final class InferenceEngine implements AutoCloseable {
             Sequence s = batch.get(i);
             FinishReason reason;
             try {
-                reason = s.advance(logits[i]);
+                reason = s.advance(output.logits()[i], output.hidden()[i]);
             } catch (RuntimeException e) {
                 LOG.warn("request {} failed while reporting output", s.request.requestId(), e);
                 running.remove(s);
@@ -252,6 +276,10 @@ public final class InferenceEngine implements AutoCloseable {
         if (sequence.slot >= 0) {
             freeSlots.add(sequence.slot);
             sequence.slot = -1;
+        }
+        if (sequence.loraSlot > 0) {
+            lora.release(sequence.loraSlot);
+            sequence.loraSlot = 0;
         }
         publishStats();
     }
@@ -277,7 +305,8 @@ public final class InferenceEngine implements AutoCloseable {
         for (Sequence s : List.copyOf(running)) {
             cached += s.cached;
         }
-        stats = new EngineStats(running.size(), queue.size(), freeSlots.size(), cached, steps.get(), generatedTokens.get());
+        stats = new EngineStats(running.size(), queue.size(), freeSlots.size(), cached, steps.get(), generatedTokens.get(),
+                lora.uploads());
     }
 
     private void drainOnClose() {
@@ -303,5 +332,6 @@ public final class InferenceEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         cache.close();
+        lora.table().close();
     }
 }

@@ -1,5 +1,8 @@
 package io.swapgate.core.engine;
 
+import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.adapter.TempNetAdapter;
+import io.swapgate.core.runtime.ForwardBatch;
 import io.swapgate.core.sampling.StopStringMatcher;
 import io.swapgate.core.sampling.TokenSampler;
 import io.swapgate.core.tokenizer.TokenDecoder;
@@ -7,7 +10,10 @@ import io.swapgate.core.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A request's state inside the engine: its slot, the tokens still to feed, and its text output. */
+/**
+ * A request's state inside the engine: its slot, its adapters, the tokens still to feed, and its text output.
+ * Cache positions run: prefix-tuning entries, prompt-tuning virtual tokens, the prompt, then generated tokens.
+ */
 final class Sequence {
 
     final GenerationRequest request;
@@ -19,11 +25,16 @@ final class Sequence {
     private final TokenDecoder decoder;
     private final StopStringMatcher stops;
     private final List<Integer> unreportedTokens = new ArrayList<>();
+    private final List<Float> unreportedTemperatures = new ArrayList<>();
+    final AdapterSelection adapters;
     int slot = -1;
-    /** Positions already in the KV cache. */
+    /** The LoRA's slot in the device table, or 0 for none. */
+    int loraSlot;
+    /** Positions already in the KV cache (a prefix adapter's entries count from admission on). */
     int cached;
-    /** Tokens to feed in the next step: the prompt first, then each sampled token. */
+    /** Tokens to feed in the next step: virtual tokens and the prompt first, then each sampled token. */
     int[] pending;
+    private boolean prefilled;
     int generated;
 
     Sequence(GenerationRequest request, GenerationHandle handle, GenerationListener listener, int[] promptTokens, Tokenizer tokenizer) {
@@ -35,22 +46,47 @@ final class Sequence {
         this.sampler = new TokenSampler(request.sampling(), tokenizer.vocabSize(), promptTokens);
         this.decoder = tokenizer.newDecoder(promptTokens);
         this.stops = new StopStringMatcher(request.sampling().stop());
-        this.pending = promptTokens;
+        this.adapters = request.adapters();
+        this.cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
+        this.pending = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
+    }
+
+    /** Prompt-tuning virtual tokens as ids -1 .. -n (see {@link ForwardBatch.Row}), then the prompt. */
+    private static int[] withVirtualTokens(int[] prompt, int virtual) {
+        int[] tokens = new int[virtual + prompt.length];
+        for (int j = 0; j < virtual; j++) {
+            tokens[j] = -(j + 1);
+        }
+        System.arraycopy(prompt, 0, tokens, virtual, prompt.length);
+        return tokens;
     }
 
     boolean isPrefill() {
-        return cached == 0;
+        return !prefilled;
     }
 
-    /** Samples from the step's logits, reports any text, and returns why the sequence ends, or null to go on. */
-    FinishReason advance(float[] logits) {
+    /** The row this sequence adds to the next forward step. */
+    ForwardBatch.Row row() {
+        ForwardBatch.LoraUse lora = loraSlot == 0 ? null
+                : new ForwardBatch.LoraUse(loraSlot, adapters.loraRank(), adapters.lora().scale(adapters.loraRank()));
+        return new ForwardBatch.Row(slot, cached, pending, lora,
+                prefilled || adapters.prompt() == null ? null : adapters.prompt().embeddings());
+    }
+
+    /** Samples from the step's output, reports any text, and returns why the sequence ends, or null to go on. */
+    FinishReason advance(float[] logits, float[] hidden) {
         cached += pending.length;
-        int token = sampler.next(logits);
+        prefilled = true;
+        float temperature = temperature(logits, hidden);
+        int token = sampler.next(logits, temperature);
         generated++;
         if (tokenizer.endsSequence(token)) {
             return FinishReason.EOS;
         }
         unreportedTokens.add(token);
+        if (request.returnTemperatures()) {
+            unreportedTemperatures.add(temperature);
+        }
         String text = stops.accept(decoder.next(token));
         report(text);
         if (stops.stopped()) {
@@ -69,21 +105,35 @@ final class Sequence {
             report(stops.accept(decoder.flush()) + stops.flush());
         }
         if (!unreportedTokens.isEmpty()) {
-            listener.onText("", drainTokens());
+            listener.onText(drain(""));
         }
         listener.onFinish(reason, new Usage(promptTokens.length, generated));
     }
 
+    /** The step's temperature: the TempNet's prediction when the request has one, else the request's own. */
+    private float temperature(float[] logits, float[] hidden) {
+        TempNetAdapter tempNet = adapters.tempNet();
+        if (tempNet == null) {
+            return request.sampling().temperature();
+        }
+        return tempNet.temperature(tempNet.input() == TempNetAdapter.Input.LOGITS ? logits : hidden);
+    }
+
     private void report(String text) {
         if (!text.isEmpty()) {
-            listener.onText(text, drainTokens());
+            listener.onText(drain(text));
         }
     }
 
-    private int[] drainTokens() {
+    private TextChunk drain(String text) {
         int[] ids = unreportedTokens.stream().mapToInt(Integer::intValue).toArray();
+        float[] temperatures = new float[unreportedTemperatures.size()];
+        for (int i = 0; i < temperatures.length; i++) {
+            temperatures[i] = unreportedTemperatures.get(i);
+        }
         unreportedTokens.clear();
-        return ids;
+        unreportedTemperatures.clear();
+        return new TextChunk(text, ids, temperatures);
     }
 
     boolean expired(long now) {

@@ -1,5 +1,6 @@
 package io.swapgate.core.runtime;
 
+import io.swapgate.core.model.FloatTensor;
 import java.util.List;
 
 /**
@@ -30,16 +31,29 @@ public record ForwardBatch(List<Row> rows) {
     /**
      * @param slot the KV-cache slot the row owns
      * @param start position of the first token (the number already in the cache)
+     * @param tokens token ids; a negative id -(j + 1) stands for row j of {@code virtualTokens}
+     * @param lora the row's LoRA in the slot table, or null for none
+     * @param virtualTokens prompt-tuning embeddings [n, dim] the negative ids refer to, or null
      */
-    public record Row(int slot, int start, int[] tokens) {
+    public record Row(int slot, int start, int[] tokens, LoraUse lora, FloatTensor virtualTokens) {
         public Row {
             if (tokens.length == 0) {
                 throw new IllegalArgumentException("a row needs at least one token");
             }
         }
 
+        public Row(int slot, int start, int[] tokens) {
+            this(slot, start, tokens, null, null);
+        }
+
         public int end() {
             return start + tokens.length;
         }
     }
+
+    /**
+     * A row's LoRA: its slot in the {@link LoraSlotTable}, the rank it is served at (at most the adapter's) and
+     * the scale s of y = W x + s B A x at that rank.
+     */
+    public record LoraUse(int tableSlot, int rank, float scale) {}
 }

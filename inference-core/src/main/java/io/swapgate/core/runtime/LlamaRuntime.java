@@ -8,6 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.PrefixAdapter;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LayerWeights;
 import io.swapgate.core.model.LlamaConfig;
@@ -92,43 +94,104 @@ public final class LlamaRuntime implements AutoCloseable {
         return new KvCache(manager, config.layers(), slots, maxLength, config.kvDim(), options.dataType());
     }
 
-    /** Runs one step and returns, per row, the logits after its last token. */
-    public float[][] forward(ForwardBatch batch, KvCache cache) {
+    /** A LoRA slot table with {@code slots} adapter slots of up to {@code maxRank}. */
+    public LoraSlotTable newLoraSlotTable(int slots, int maxRank) {
+        return new LoraSlotTable(manager, config, slots, maxRank, options.dataType());
+    }
+
+    /** Writes a prefix-tuning adapter's keys and values into the first positions of a cache slot. */
+    public void writePrefix(KvCache cache, int slot, PrefixAdapter prefix) {
+        int n = prefix.virtualTokens();
+        NDIndex target = new NDIndex("{}, :{}", slot, n);
+        Shape shape = new Shape(n, config.kvDim());
+        try (NDManager upload = manager.newSubManager()) {
+            for (int l = 0; l < blocks.size(); l++) {
+                cache.keys(l).set(target, upload.create(prefix.cacheEntries(l, false), shape).toType(options.dataType(), false));
+                cache.values(l).set(target, upload.create(prefix.cacheEntries(l, true), shape).toType(options.dataType(), false));
+            }
+        }
+    }
+
+    /**
+     * Runs one step and returns, per row, the logits and the final (normalised) hidden state after its last token.
+     *
+     * @param lora the slot table the rows' {@link ForwardBatch.LoraUse} refer to; may be null when no row uses one
+     */
+    public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
         try (NDManager step = manager.newSubManager()) {
             StepLayout layout = StepLayout.of(batch, cache.maxLength(), step, options.dataType());
+            LoraStep loraStep = LoraStep.gather(lora, batch, step, options.dataType());
             int rows = batch.size();
             int width = batch.longestRow();
-            NDArray x = embedding.get(step, new NDIndex("{}", layout.tokens)).reshape(rows, width, config.dim());
+            NDArray x = embed(batch, layout, step).reshape(rows, width, config.dim());
             NDArray cos = ropeCos.get(step, new NDIndex("{}", layout.positions)).reshape(rows, width, 1, -1);
             NDArray sin = ropeSin.get(step, new NDIndex("{}", layout.positions)).reshape(rows, width, 1, -1);
             for (int l = 0; l < blocks.size(); l++) {
                 Block block = blocks.get(l);
-                x = x.add(attention(rmsNorm(x, block.attentionNorm), block, l, cache, layout, cos, sin, step));
-                x = x.add(feedForward(rmsNorm(x, block.ffnNorm), block));
+                x = x.add(attention(rmsNorm(x, block.attentionNorm), block, l, cache, layout, cos, sin, step, loraStep));
+                x = x.add(feedForward(rmsNorm(x, block.ffnNorm), block, l, loraStep));
             }
-            NDArray last = x.reshape(rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens));
-            NDArray logits = rmsNorm(last, finalNorm).matMul(classifierT).toType(DataType.FLOAT32, false);
-            float[] flat = logits.toFloatArray();
-            float[][] out = new float[rows][];
-            int vocab = config.vocabSize();
-            for (int r = 0; r < rows; r++) {
-                out[r] = java.util.Arrays.copyOfRange(flat, r * vocab, (r + 1) * vocab);
-            }
-            return out;
+            NDArray last = rmsNorm(x.reshape(rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
+            NDArray logits = last.matMul(classifierT).toType(DataType.FLOAT32, false);
+            return new StepOutput(split(logits.toFloatArray(), rows), split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
         }
     }
 
+    private static float[][] split(float[] flat, int rows) {
+        int width = flat.length / rows;
+        float[][] out = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+        }
+        return out;
+    }
+
+    /** Token embeddings [rows * width, dim]; prompt-tuning virtual tokens take their rows' learned embeddings. */
+    private NDArray embed(ForwardBatch batch, StepLayout layout, NDManager step) {
+        NDArray x = embedding.get(step, new NDIndex("{}", layout.tokens));
+        List<Long> positions = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        int width = layout.width;
+        int dim = config.dim();
+        for (int r = 0; r < batch.size(); r++) {
+            ForwardBatch.Row row = batch.rows().get(r);
+            for (int t = 0; t < row.tokens().length; t++) {
+                if (row.tokens()[t] < 0) {
+                    int virtual = -row.tokens()[t] - 1;
+                    positions.add((long) r * width + t);
+                    vectors.add(java.util.Arrays.copyOfRange(row.virtualTokens().data(), virtual * dim, (virtual + 1) * dim));
+                }
+            }
+        }
+        if (!positions.isEmpty()) {
+            float[] values = new float[vectors.size() * dim];
+            for (int i = 0; i < vectors.size(); i++) {
+                System.arraycopy(vectors.get(i), 0, values, i * dim, dim);
+            }
+            long[] where = positions.stream().mapToLong(Long::longValue).toArray();
+            x.set(new NDIndex("{}", step.create(where)), step.create(values, new Shape(where.length, dim)).toType(options.dataType(), false));
+        }
+        return x;
+    }
+
     private NDArray attention(NDArray h, Block block, int layer, KvCache cache, StepLayout layout,
-                              NDArray cos, NDArray sin, NDManager step) {
+                              NDArray cos, NDArray sin, NDManager step, LoraStep lora) {
         int rows = layout.rows;
         int width = layout.width;
         int headDim = config.headDim();
         int kvHeads = config.kvHeads();
         int group = config.queriesPerKvHead();
         NDArray qkv = h.matMul(block.qkvT);
-        NDArray q = rotate(qkv.get(slices.query).reshape(rows, width, config.heads(), headDim), cos, sin);
-        NDArray k = rotate(qkv.get(slices.key).reshape(rows, width, kvHeads, headDim), cos, sin);
+        NDArray q = qkv.get(slices.query);
+        NDArray k = qkv.get(slices.key);
         NDArray v = qkv.get(slices.value);
+        if (lora != null) {
+            q = lora.apply(LoraModule.Q, layer, h, q);
+            k = lora.apply(LoraModule.K, layer, h, k);
+            v = lora.apply(LoraModule.V, layer, h, v);
+        }
+        q = rotate(q.reshape(rows, width, config.heads(), headDim), cos, sin);
+        k = rotate(k.reshape(rows, width, kvHeads, headDim), cos, sin);
 
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
         NDIndex target = new NDIndex("{}, {}", layout.writeSlots, layout.writePositions);
@@ -146,14 +209,21 @@ public final class LlamaRuntime implements AutoCloseable {
                 .add(layout.mask);
         NDArray mixed = scores.softmax(-1).reshape(rows, kvHeads, group * width, layout.span).matMul(values);
         NDArray merged = mixed.reshape(rows, config.heads(), width, headDim).transpose(0, 2, 1, 3).reshape(rows, width, config.dim());
-        return merged.matMul(block.outputT);
+        NDArray out = merged.matMul(block.outputT);
+        return lora == null ? out : lora.apply(LoraModule.O, layer, merged, out);
     }
 
-    private NDArray feedForward(NDArray h, Block block) {
+    private NDArray feedForward(NDArray h, Block block, int layer, LoraStep lora) {
         NDArray gateUp = h.matMul(block.gateUpT);
         NDArray gate = gateUp.get(slices.gate);
-        NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid());
-        return silu.mul(gateUp.get(slices.up)).matMul(block.downT);
+        NDArray up = gateUp.get(slices.up);
+        if (lora != null) {
+            gate = lora.apply(LoraModule.GATE, layer, h, gate);
+            up = lora.apply(LoraModule.UP, layer, h, up);
+        }
+        NDArray product = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
+        NDArray out = product.matMul(block.downT);
+        return lora == null ? out : lora.apply(LoraModule.DOWN, layer, product, out);
     }
 
     /** RoPE in the "rotate half" form: (a, b) -> (a cos - b sin, b cos + a sin) over the two halves of each head. */

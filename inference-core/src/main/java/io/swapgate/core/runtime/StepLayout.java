@@ -68,7 +68,8 @@ final class StepLayout {
                 // Padding repeats the row's last real position so its (discarded) outputs stay finite.
                 int position = row.start() + Math.min(t, row.tokens().length - 1);
                 int flat = r * width + t;
-                tokens[flat] = real ? row.tokens()[t] : 0;
+                // Virtual (prompt-tuning) tokens look up row 0 here; the runtime overwrites their embeddings.
+                tokens[flat] = real ? Math.max(0, row.tokens()[t]) : 0;
                 positions[flat] = position;
                 if (real) {
                     writeSlots[w] = row.slot();

@@ -27,10 +27,6 @@ public record SamplingParams(float temperature, int topK, float topP, long seed,
         return new SamplingParams(0f, 0, 1f, 0L, 1f, List.of());
     }
 
-    public boolean isGreedy() {
-        return temperature == 0f;
-    }
-
     /** Returns a description of the first invalid value, or null when all are valid. */
     public String problem() {
         if (!Float.isFinite(temperature) || temperature < 0 || temperature > MAX_TEMPERATURE) {

@@ -23,10 +23,18 @@ public final class TokenSampler {
         }
     }
 
-    /** Chooses the next token; {@code logits} is modified in place. */
+    /** Chooses the next token at the request's temperature; {@code logits} is modified in place. */
     public int next(float[] logits) {
+        return next(logits, params.temperature());
+    }
+
+    /**
+     * Chooses the next token at the given temperature (a TempNet's choice for this step); 0 is greedy.
+     * {@code logits} is modified in place.
+     */
+    public int next(float[] logits, float temperature) {
         applyRepetitionPenalty(logits);
-        int token = params.isGreedy() ? argmax(logits) : sample(logits);
+        int token = temperature == 0f ? argmax(logits) : sample(logits, temperature);
         seen[token] = true;
         return token;
     }
@@ -54,7 +62,7 @@ public final class TokenSampler {
         return best;
     }
 
-    private int sample(float[] logits) {
+    private int sample(float[] logits, float temperature) {
         int vocab = logits.length;
         Integer[] order = new Integer[vocab];
         for (int i = 0; i < vocab; i++) {
@@ -68,7 +76,7 @@ public final class TokenSampler {
         double[] weights = new double[keep];
         double total = 0;
         for (int i = 0; i < keep; i++) {
-            weights[i] = Math.exp((logits[order[i]] - max) / params.temperature());
+            weights[i] = Math.exp((logits[order[i]] - max) / temperature);
             total += weights[i];
         }
         if (params.topP() < 1f) {

@@ -171,8 +171,8 @@ class EngineTest {
         final CollectingListener collected = new CollectingListener();
 
         @Override
-        public void onText(String text, int[] ids) {
-            collected.onText(text, ids);
+        public void onText(TextChunk chunk) {
+            collected.onText(chunk);
             started.countDown();
         }
 

@@ -1,0 +1,69 @@
+package io.swapgate.core.adapter;
+
+import io.swapgate.core.model.FloatTensor;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Low-rank updates y = W x + s · B (A x) for some linear layers of the base. A DyLoRA adapter (nested ranks)
+ * may be served at any rank in its range: only the first b rows of A and columns of B are used, with s = alpha / b.
+ *
+ * @param modules per targeted module, the factors of each layer ({@code null} for layers it leaves alone)
+ * @param dyLora the trained rank range, or null for a plain LoRA (served at its full rank only)
+ */
+public record LoraAdapter(AdapterIdentity identity, int rank, float alpha, boolean rsLora, RankRange dyLora,
+                          Map<LoraModule, LayerFactors[]> modules) implements Adapter {
+
+    public LoraAdapter {
+        modules = new EnumMap<>(modules);
+    }
+
+    /** A and B of one layer: A [rank, in], B [out, rank]. */
+    public record LayerFactors(FloatTensor a, FloatTensor b) {}
+
+    /** DyLoRA's trained rank range. */
+    public record RankRange(int min, int max) {}
+
+    @Override
+    public AdapterKind kind() {
+        return AdapterKind.LORA;
+    }
+
+    @Override
+    public long bytes() {
+        long values = 0;
+        for (LayerFactors[] layers : modules.values()) {
+            for (LayerFactors f : layers) {
+                if (f != null) {
+                    values += f.a().data().length + f.b().data().length;
+                }
+            }
+        }
+        return 4 * values;
+    }
+
+    /** The scale s applied at the given served rank. */
+    public float scale(int servedRank) {
+        return (float) (rsLora ? alpha / Math.sqrt(servedRank) : alpha / servedRank);
+    }
+
+    /**
+     * The rank to serve for a request that asked for {@code requested} (0: the default, the full rank).
+     *
+     * @throws IllegalArgumentException when the adapter cannot be served at that rank
+     */
+    public int servedRank(int requested) {
+        if (requested == 0 || requested == rank) {
+            return rank;
+        }
+        if (dyLora == null) {
+            throw new IllegalArgumentException("adapter " + identity.name() + " is a plain LoRA of rank " + rank
+                    + "; only DyLoRA adapters can be served at another rank (asked for " + requested + ")");
+        }
+        if (requested < dyLora.min() || requested > dyLora.max()) {
+            throw new IllegalArgumentException("adapter " + identity.name() + " serves ranks " + dyLora.min() + " to "
+                    + dyLora.max() + ", asked for " + requested);
+        }
+        return requested;
+    }
+}

@@ -1,0 +1,119 @@
+package io.swapgate.core.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.swapgate.core.model.FloatTensor;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds a {@link LoraAdapter} (plain or DyLoRA) from a PEFT LoRA folder. */
+final class LoraReader {
+
+    /**
+     * PEFT's keys, e.g. {@code base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight}; llama2.c
+     * ({@code layers.3.attention.wq}) and GGUF ({@code blk.3.attn_q}) module paths are accepted too.
+     */
+    private static final Pattern KEY = Pattern.compile(
+            "base_model\\.model\\.(?:model\\.)?(?:layers|blk)\\.(\\d+)\\.(?:[a-z_]+\\.)?([a-z0-9_]+)\\.lora_([AB])(?:\\.default)?\\.weight");
+
+    private LoraReader() {}
+
+    static LoraAdapter read(PeftAdapterReader.PeftContext c, AdapterIdentity identity) {
+        JsonNode config = c.config();
+        int rank = c.positiveInt("r");
+        if (rank > c.limits().maxLoraRank()) {
+            throw c.configProblem("rank " + rank + " exceeds this server's maximum LoRA rank " + c.limits().maxLoraRank());
+        }
+        refuseUnsupported(c);
+        LoraAdapter.RankRange dyLora = dyLoraRange(c, rank);
+        Set<LoraModule> targets = targetModules(c);
+        Map<LoraModule, FloatTensor[][]> factors = new EnumMap<>(LoraModule.class);
+        for (FloatTensor tensor : c.tensors().values()) {
+            Matcher m = KEY.matcher(tensor.name());
+            if (!m.matches()) {
+                throw c.weightsProblem("unexpected tensor " + tensor.name() + " (only lora_A/lora_B of q/k/v/o/gate/up/down)");
+            }
+            int layer = Integer.parseInt(m.group(1));
+            LoraModule module = LoraModule.byName(m.group(2))
+                    .orElseThrow(() -> c.weightsProblem("tensor " + tensor.name() + " targets unknown module '" + m.group(2) + "'"));
+            if (targets != null && !targets.contains(module)) {
+                throw c.weightsProblem("tensor " + tensor.name() + " targets " + module.huggingFaceName()
+                        + ", which target_modules does not list");
+            }
+            if (layer >= c.base().layers()) {
+                throw c.weightsProblem("tensor " + tensor.name() + " targets layer " + layer + " but the base model has "
+                        + c.base().layers() + " layers");
+            }
+            boolean isA = m.group(3).equals("A");
+            int[] shape = isA ? new int[] {rank, module.inputs(c.base())} : new int[] {module.outputs(c.base()), rank};
+            FloatTensor[][] perLayer = factors.computeIfAbsent(module, k -> new FloatTensor[c.base().layers()][2]);
+            perLayer[layer][isA ? 0 : 1] = c.shaped(tensor, shape);
+        }
+        if (factors.isEmpty()) {
+            throw c.weightsProblem("no LoRA tensors");
+        }
+        Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
+        factors.forEach((module, perLayer) -> {
+            LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[perLayer.length];
+            for (int l = 0; l < perLayer.length; l++) {
+                if ((perLayer[l][0] == null) != (perLayer[l][1] == null)) {
+                    throw c.weightsProblem("layer " + l + " " + module.huggingFaceName() + " has lora_"
+                            + (perLayer[l][0] == null ? "B without lora_A" : "A without lora_B"));
+                }
+                layers[l] = perLayer[l][0] == null ? null : new LoraAdapter.LayerFactors(perLayer[l][0], perLayer[l][1]);
+            }
+            modules.put(module, layers);
+        });
+        float alpha = c.number("lora_alpha", 8f);
+        return new LoraAdapter(identity, rank, alpha, config.path("use_rslora").asBoolean(false), dyLora, modules);
+    }
+
+    private static void refuseUnsupported(PeftAdapterReader.PeftContext c) {
+        JsonNode config = c.config();
+        if (config.path("use_dora").asBoolean(false)) {
+            throw c.configProblem("DoRA (use_dora) is not supported");
+        }
+        if (config.path("fan_in_fan_out").asBoolean(false)) {
+            throw c.configProblem("fan_in_fan_out is not used by Llama layers");
+        }
+        String bias = config.path("bias").asText("none");
+        if (!bias.equals("none")) {
+            throw c.configProblem("bias '" + bias + "' is not supported (only 'none')");
+        }
+        for (String pattern : new String[] {"rank_pattern", "alpha_pattern"}) {
+            if (config.path(pattern).size() > 0) {
+                throw c.configProblem(pattern + " (per-module ranks) is not supported");
+            }
+        }
+    }
+
+    private static LoraAdapter.RankRange dyLoraRange(PeftAdapterReader.PeftContext c, int rank) {
+        JsonNode node = c.config().get("dylora");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        int min = node.path("r_min").asInt(1);
+        int max = node.path("r_max").asInt(rank);
+        if (max != rank || min < 1 || min > max) {
+            throw c.configProblem("dylora range [" + min + ", " + max + "] must satisfy 1 <= r_min <= r_max = r (" + rank + ")");
+        }
+        return new LoraAdapter.RankRange(min, max);
+    }
+
+    /** The listed target modules, or null when PEFT's regex form is used (then only the tensor names count). */
+    private static Set<LoraModule> targetModules(PeftAdapterReader.PeftContext c) {
+        JsonNode node = c.config().get("target_modules");
+        if (node == null || !node.isArray()) {
+            return null;
+        }
+        Set<LoraModule> modules = EnumSet.noneOf(LoraModule.class);
+        for (JsonNode name : node) {
+            modules.add(LoraModule.byName(name.asText()).orElseThrow(() -> c.configProblem("unknown target module '"
+                    + name.asText() + "' (supported: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)")));
+        }
+        return modules;
+    }
+}

@@ -1,0 +1,71 @@
+package io.swapgate.core.adapter;
+
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LlamaConfig;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Adapters with random, non-zero weights for a base model: for tests, benchmarks and demos. The scales are
+ * chosen so each adapter visibly changes the base model's output without drowning it.
+ */
+public final class RandomAdapters {
+
+    private final LlamaConfig base;
+    private final SplittableRandom random;
+
+    public RandomAdapters(LlamaConfig base, long seed) {
+        this.base = base;
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** A LoRA (or, with {@code dyLoraMin > 0}, a DyLoRA over [dyLoraMin, rank]) on every layer of the given modules. */
+    public LoraAdapter lora(String name, int rank, float alpha, boolean rsLora, int dyLoraMin, Collection<LoraModule> targets) {
+        Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
+        for (LoraModule module : targets) {
+            int in = module.inputs(base);
+            int out = module.outputs(base);
+            LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[base.layers()];
+            for (int l = 0; l < layers.length; l++) {
+                layers[l] = new LoraAdapter.LayerFactors(
+                        uniform("A", (float) (1 / Math.sqrt(in)), rank, in),
+                        uniform("B", (float) (1 / Math.sqrt(rank)) / Math.max(1f, alpha / rank), out, rank));
+            }
+            modules.put(module, layers);
+        }
+        LoraAdapter.RankRange range = dyLoraMin > 0 ? new LoraAdapter.RankRange(dyLoraMin, rank) : null;
+        return new LoraAdapter(new AdapterIdentity(name, ""), rank, alpha, rsLora, range, modules);
+    }
+
+    public PromptAdapter prompt(String name, int virtualTokens) {
+        return new PromptAdapter(new AdapterIdentity(name, ""), uniform(VirtualTokenReader.TENSOR, 1f, virtualTokens, base.dim()));
+    }
+
+    public PrefixAdapter prefix(String name, int virtualTokens) {
+        FloatTensor kv = uniform(VirtualTokenReader.TENSOR, 2f, virtualTokens, base.layers() * 2 * base.kvDim());
+        return new PrefixAdapter(new AdapterIdentity(name, ""), kv, base.layers(), base.kvDim());
+    }
+
+    public TempNetAdapter tempNet(String name, TempNetAdapter.Input input, int hiddenSize) {
+        int in = input == TempNetAdapter.Input.LOGITS ? base.vocabSize() : base.dim();
+        return new TempNetAdapter(new AdapterIdentity(name, ""), input, 0.05f, 1.2f, 0.1f,
+                uniform(TempNetReader.FC1_WEIGHT, (float) (1 / Math.sqrt(in)), hiddenSize, in),
+                uniform(TempNetReader.FC1_BIAS, 0.5f, hiddenSize),
+                uniform(TempNetReader.FC2_WEIGHT, (float) (2 / Math.sqrt(hiddenSize)), 1, hiddenSize),
+                uniform(TempNetReader.FC2_BIAS, 0.5f, 1));
+    }
+
+    private FloatTensor uniform(String name, float bound, int... shape) {
+        int count = 1;
+        for (int d : shape) {
+            count *= d;
+        }
+        float[] data = new float[count];
+        for (int i = 0; i < count; i++) {
+            data[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+        }
+        return new FloatTensor(name, shape, data);
+    }
+}

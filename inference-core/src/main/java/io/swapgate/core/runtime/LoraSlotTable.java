@@ -1,0 +1,140 @@
+package io.swapgate.core.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.swapgate.core.adapter.LoraAdapter;
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.model.LlamaConfig;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Device-resident LoRA factors of many adapters, stacked so one gather by row index serves a whole batch
+ * (the BGMV layout of Punica and S-LoRA). Per targeted module: A^T as [slots + 1, layers, in, maxRank] and B^T as
+ * [slots + 1, layers, maxRank, out]. Slot 0 stays all zeros for rows without a LoRA; ranks below maxRank are
+ * zero-padded. A module's stacks are allocated when the first adapter targeting it is written.
+ */
+public final class LoraSlotTable implements AutoCloseable {
+
+    private final NDManager manager;
+    private final LlamaConfig config;
+    private final int slots;
+    private final int maxRank;
+    private final DataType dataType;
+    private final Map<LoraModule, NDArray[]> stacks = new EnumMap<>(LoraModule.class);
+    private final Set<LoraModule>[] modulesBySlot;
+
+    @SuppressWarnings("unchecked")
+    LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType) {
+        if (slots <= 0 || maxRank <= 0) {
+            throw new IllegalArgumentException("a LoRA slot table needs positive slots and rank");
+        }
+        this.manager = parent.newSubManager();
+        this.config = config;
+        this.slots = slots;
+        this.maxRank = maxRank;
+        this.dataType = dataType;
+        this.modulesBySlot = new Set[slots + 1];
+        for (int s = 0; s <= slots; s++) {
+            modulesBySlot[s] = EnumSet.noneOf(LoraModule.class);
+        }
+    }
+
+    /** Slots usable by adapters: 1 .. slots. */
+    public int slots() {
+        return slots;
+    }
+
+    public int maxRank() {
+        return maxRank;
+    }
+
+    /** Uploads the adapter's factors into {@code slot}, replacing whatever was there. */
+    public void write(int slot, LoraAdapter adapter) {
+        if (slot < 1 || slot > slots) {
+            throw new IllegalArgumentException("slot " + slot + " outside 1.." + slots);
+        }
+        if (adapter.rank() > maxRank) {
+            throw new IllegalArgumentException("rank " + adapter.rank() + " exceeds the slot table's " + maxRank);
+        }
+        Set<LoraModule> previous = modulesBySlot[slot];
+        for (LoraModule module : LoraModule.values()) {
+            LoraAdapter.LayerFactors[] layers = adapter.modules().get(module);
+            if (layers != null) {
+                upload(slot, module, layers, adapter.rank());
+            } else if (previous.contains(module)) {
+                clear(slot, module);
+            }
+        }
+        modulesBySlot[slot] = EnumSet.copyOf(adapter.modules().keySet());
+    }
+
+    private void upload(int slot, LoraModule module, LoraAdapter.LayerFactors[] layers, int rank) {
+        int in = module.inputs(config);
+        int out = module.outputs(config);
+        int layerCount = config.layers();
+        float[] aT = new float[layerCount * in * maxRank];
+        float[] bT = new float[layerCount * maxRank * out];
+        for (int l = 0; l < layerCount; l++) {
+            if (layers[l] == null) {
+                continue;
+            }
+            float[] a = layers[l].a().data();
+            float[] b = layers[l].b().data();
+            for (int j = 0; j < rank; j++) {
+                for (int i = 0; i < in; i++) {
+                    aT[(l * in + i) * maxRank + j] = a[j * in + i];
+                }
+                for (int o = 0; o < out; o++) {
+                    bT[(l * maxRank + j) * out + o] = b[o * rank + j];
+                }
+            }
+        }
+        NDArray[] stack = stack(module);
+        try (NDManager upload = manager.newSubManager()) {
+            stack[0].set(new NDIndex("{}", slot), upload.create(aT, new Shape(layerCount, in, maxRank)).toType(dataType, false));
+            stack[1].set(new NDIndex("{}", slot), upload.create(bT, new Shape(layerCount, maxRank, out)).toType(dataType, false));
+        }
+    }
+
+    private void clear(int slot, LoraModule module) {
+        NDArray[] stack = stacks.get(module);
+        stack[0].set(new NDIndex("{}", slot), 0);
+        stack[1].set(new NDIndex("{}", slot), 0);
+    }
+
+    private NDArray[] stack(LoraModule module) {
+        return stacks.computeIfAbsent(module, m -> new NDArray[] {
+                manager.zeros(new Shape(slots + 1, config.layers(), m.inputs(config), maxRank), dataType),
+                manager.zeros(new Shape(slots + 1, config.layers(), maxRank, m.outputs(config)), dataType)});
+    }
+
+    /** The modules the adapter in {@code slot} targets (empty for slot 0). */
+    Set<LoraModule> modulesOf(int slot) {
+        return modulesBySlot[slot];
+    }
+
+    /** A^T and B^T stacks of a module, or null when no adapter ever targeted it. */
+    NDArray[] stacks(LoraModule module) {
+        return stacks.get(module);
+    }
+
+    /** Device bytes held by the stacks. */
+    public long bytes() {
+        long total = 0;
+        for (NDArray[] pair : stacks.values()) {
+            total += (pair[0].size() + pair[1].size()) * dataType.getNumOfBytes();
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

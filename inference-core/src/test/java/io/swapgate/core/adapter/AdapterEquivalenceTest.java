@@ -1,0 +1,301 @@
+package io.swapgate.core.adapter;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.ScalarLlama2cReference;
+import io.swapgate.core.ServingFixture;
+import io.swapgate.core.TestModels;
+import io.swapgate.core.engine.CollectingListener;
+import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.LlamaWeights;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.model.RotaryLayout;
+import io.swapgate.core.runtime.ForwardBatch;
+import io.swapgate.core.runtime.KvCache;
+import io.swapgate.core.runtime.LlamaRuntime;
+import io.swapgate.core.runtime.LoraSlotTable;
+import io.swapgate.core.runtime.RuntimeOptions;
+import io.swapgate.core.sampling.SamplingParams;
+import io.swapgate.core.sampling.TokenSampler;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each adapter kind against a reference computed another way: LoRA and DyLoRA against merged weights, prompt
+ * tuning against feeding the virtual embeddings by hand, prefix tuning against a hand-filled KV cache (both in the
+ * independent scalar implementation), TempNet against temperatures computed outside the engine.
+ */
+class AdapterEquivalenceTest {
+
+    private static final String PROMPT = "Once upon a time";
+    private static final int NEW_TOKENS = 40;
+    private static final float LOGIT_TOLERANCE = 1e-4f;
+
+    @TempDir
+    static Path dir;
+    static TestAdapters adapters;
+    static int[] promptTokens;
+
+    @BeforeAll
+    static void setUp() {
+        adapters = new TestAdapters(dir, 42);
+        promptTokens = adapters.model.tokenizer().encodePrompt(PROMPT);
+    }
+
+    @Test
+    void loraEqualsMergedWeights() throws Exception {
+        for (boolean rsLora : new boolean[] {false, true}) {
+            LoraAdapter lora = adapters.roundTrip(
+                    adapters.random.lora("lora-" + rsLora, 4, 8f, rsLora, 0, TestAdapters.ALL_MODULES));
+            assertLoraMatchesMerged(lora, lora.rank());
+        }
+    }
+
+    @Test
+    void dyLoraServedAtAReducedRankEqualsItsTruncatedMerge() throws Exception {
+        LoraAdapter dyLora = adapters.roundTrip(adapters.random.lora("dylora", 8, 16f, false, 2, TestAdapters.ALL_MODULES));
+        assertEquals(new LoraAdapter.RankRange(2, 8), dyLora.dyLora());
+        for (int rank : new int[] {2, 5, 8}) {
+            assertLoraMatchesMerged(dyLora, rank);
+        }
+    }
+
+    private void assertLoraMatchesMerged(LoraAdapter lora, int rank) throws Exception {
+        LoadedModel model = adapters.model;
+        LoadedModel merged = new LoadedModel(model.name(), model.source(), model.format(), model.config(),
+                merge(model.weights(), lora, rank), model.tokenizer());
+        try (LlamaRuntime runtime = runtime(model); LlamaRuntime mergedRuntime = runtime(merged);
+             KvCache cache = runtime.newKvCache(1, 64); KvCache mergedCache = mergedRuntime.newKvCache(1, 64);
+             LoraSlotTable table = runtime.newLoraSlotTable(2, 8)) {
+            table.write(2, lora);
+            ForwardBatch.LoraUse use = new ForwardBatch.LoraUse(2, rank, lora.scale(rank));
+            float[] withAdapter = runtime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens, use, null)), cache, table).logits()[0];
+            float[] reference = mergedRuntime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens)), mergedCache, null).logits()[0];
+            assertClose(reference, withAdapter, "LoRA " + lora.identity().name() + " at rank " + rank);
+            float[] base = runtime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens)), cache, table).logits()[0];
+            assertFalse(maxDifference(base, withAdapter) < 0.01f, "the adapter must change the logits");
+        }
+        AdapterSelection selection = new AdapterSelection(lora, rank, null, null, null);
+        try (ServingFixture served = new ServingFixture(model); ServingFixture mergedServed = new ServingFixture(merged)) {
+            int[] tokens = served.generate(request(selection, SamplingParams.greedy(), false)).tokenIds();
+            assertArrayEquals(mergedServed.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens);
+            assertFalse(Arrays.equals(served.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens), "the adapter must change the text");
+        }
+    }
+
+    @Test
+    void promptTuningEqualsFeedingTheVirtualEmbeddingsFirst() throws Exception {
+        PromptAdapter prompt = adapters.roundTrip(adapters.random.prompt("prompt", 5));
+        ScalarLlama2cReference scalar = scalar();
+        FloatTensor virtual = prompt.embeddings();
+        int dim = adapters.model.config().dim();
+        float[] logits = null;
+        int pos = 0;
+        for (int j = 0; j < prompt.virtualTokens(); j++) {
+            logits = scalar.forwardEmbedding(Arrays.copyOfRange(virtual.data(), j * dim, (j + 1) * dim), pos++);
+        }
+        for (int token : promptTokens) {
+            logits = scalar.forward(token, pos++);
+        }
+        int[] rowTokens = new int[prompt.virtualTokens() + promptTokens.length];
+        for (int j = 0; j < prompt.virtualTokens(); j++) {
+            rowTokens[j] = -(j + 1);
+        }
+        System.arraycopy(promptTokens, 0, rowTokens, prompt.virtualTokens(), promptTokens.length);
+        try (LlamaRuntime runtime = runtime(adapters.model); KvCache cache = runtime.newKvCache(1, 64)) {
+            float[] served = runtime.forward(batch(new ForwardBatch.Row(0, 0, rowTokens, null, virtual)), cache, null).logits()[0];
+            assertClose(logits, served, "prompt tuning");
+        }
+        int[] expected = continueGreedy(scalar, logits, pos);
+        assertGreedyGeneration(new AdapterSelection(null, 0, prompt, null, null), expected);
+    }
+
+    @Test
+    void prefixTuningEqualsAHandFilledCache() throws Exception {
+        PrefixAdapter prefix = adapters.roundTrip(adapters.random.prefix("prefix", 6));
+        ScalarLlama2cReference scalar = scalar();
+        var config = adapters.model.config();
+        for (int l = 0; l < config.layers(); l++) {
+            // The adapter's keys follow Hugging Face's rotate-half order; the scalar cache uses interleaved pairs.
+            float[] keys = RotaryLayout.halvesToInterleaved(prefix.cacheEntries(l, false),
+                    prefix.virtualTokens() * config.kvHeads(), config.headDim(), 1);
+            float[] values = prefix.cacheEntries(l, true);
+            for (int t = 0; t < prefix.virtualTokens(); t++) {
+                scalar.writeCache(l, t, Arrays.copyOfRange(keys, t * config.kvDim(), (t + 1) * config.kvDim()),
+                        Arrays.copyOfRange(values, t * config.kvDim(), (t + 1) * config.kvDim()));
+            }
+        }
+        float[] logits = null;
+        int pos = prefix.virtualTokens();
+        for (int token : promptTokens) {
+            logits = scalar.forward(token, pos++);
+        }
+        try (LlamaRuntime runtime = runtime(adapters.model); KvCache cache = runtime.newKvCache(2, 64)) {
+            runtime.writePrefix(cache, 1, prefix);
+            float[] served = runtime.forward(batch(new ForwardBatch.Row(1, prefix.virtualTokens(), promptTokens)), cache, null).logits()[0];
+            assertClose(logits, served, "prefix tuning");
+        }
+        int[] expected = continueGreedy(scalar, logits, pos);
+        assertGreedyGeneration(new AdapterSelection(null, 0, null, prefix, null), expected);
+    }
+
+    @Test
+    void tempNetTemperaturesEqualThoseComputedOutsideTheEngine() throws Exception {
+        for (TempNetAdapter.Input input : TempNetAdapter.Input.values()) {
+            TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-" + input, input, 16));
+            SamplingParams sampling = new SamplingParams(1f, 0, 1f, 1234, 1f, List.of());
+            ScalarLlama2cReference scalar = scalar();
+            TokenSampler sampler = new TokenSampler(sampling, adapters.model.config().vocabSize(), promptTokens);
+            List<Integer> tokens = new ArrayList<>();
+            List<Float> temperatures = new ArrayList<>();
+            float[] logits = null;
+            int pos = 0;
+            for (int token : promptTokens) {
+                logits = scalar.forward(token, pos++);
+            }
+            while (tokens.size() < NEW_TOKENS) {
+                float tau = referenceTemperature(tempNet, input == TempNetAdapter.Input.LOGITS ? logits : scalar.lastHidden());
+                int token = sampler.next(logits.clone(), tau);
+                if (adapters.model.tokenizer().endsSequence(token)) {
+                    break;
+                }
+                tokens.add(token);
+                temperatures.add(tau);
+                logits = scalar.forward(token, pos++);
+            }
+            try (ServingFixture served = new ServingFixture(adapters.model)) {
+                CollectingListener.Completion c = served.generate(request(new AdapterSelection(null, 0, null, null, tempNet), sampling, true));
+                assertArrayEquals(tokens.stream().mapToInt(Integer::intValue).toArray(), c.tokenIds(), "tokens with TempNet on " + input);
+                assertEquals(tokens.size(), c.temperatures().length);
+                float min = Float.MAX_VALUE;
+                float max = 0;
+                for (int i = 0; i < temperatures.size(); i++) {
+                    assertEquals(temperatures.get(i), c.temperatures()[i], 1e-4f, "temperature of step " + i);
+                    min = Math.min(min, temperatures.get(i));
+                    max = Math.max(max, temperatures.get(i));
+                }
+                assertTrue(max - min > 1e-3f, "the TempNet should vary its temperature across steps (" + min + ".." + max + ")");
+            }
+        }
+    }
+
+    /** tau = tau_min + (tau_max - tau_min) sigmoid(w2 relu(W1 z + b1) + b2), in double precision. */
+    private static float referenceTemperature(TempNetAdapter net, float[] z) {
+        int hidden = net.hiddenSize();
+        int in = z.length;
+        double out = net.fc2Bias().data()[0];
+        for (int h = 0; h < hidden; h++) {
+            double sum = net.fc1Bias().data()[h];
+            for (int i = 0; i < in; i++) {
+                sum += (double) net.fc1Weight().data()[h * in + i] * z[i];
+            }
+            out += net.fc2Weight().data()[h] * Math.max(0.0, sum);
+        }
+        return (float) (net.tauMin() + (net.tauMax() - net.tauMin()) / (1 + Math.exp(-out)));
+    }
+
+    private void assertGreedyGeneration(AdapterSelection selection, int[] expected) throws Exception {
+        try (ServingFixture served = new ServingFixture(adapters.model)) {
+            int[] tokens = served.generate(request(selection, SamplingParams.greedy(), false)).tokenIds();
+            assertArrayEquals(expected, tokens);
+            assertFalse(Arrays.equals(served.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens), "the adapter must change the text");
+        }
+    }
+
+    /** Greedy tokens from the scalar reference, continuing from the logits after position {@code pos - 1}. */
+    private int[] continueGreedy(ScalarLlama2cReference scalar, float[] logits, int pos) {
+        List<Integer> out = new ArrayList<>();
+        while (out.size() < NEW_TOKENS) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[best]) {
+                    best = i;
+                }
+            }
+            if (adapters.model.tokenizer().endsSequence(best)) {
+                break;
+            }
+            out.add(best);
+            logits = scalar.forward(best, pos++);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static GenerationRequest request(AdapterSelection selection, SamplingParams sampling, boolean temperatures) {
+        return new GenerationRequest("test", PROMPT, NEW_TOKENS, sampling, 0, selection, temperatures);
+    }
+
+    /** W + s · B[:, :rank] A[:rank, :] for every targeted module and layer. */
+    static LlamaWeights merge(LlamaWeights weights, LoraAdapter lora, int rank) {
+        List<LayerWeights> layers = new ArrayList<>();
+        float s = lora.scale(rank);
+        for (int l = 0; l < weights.layers().size(); l++) {
+            LayerWeights w = weights.layers().get(l);
+            layers.add(new LayerWeights(w.attentionNorm(),
+                    merge(w.query(), lora, LoraModule.Q, l, rank, s), merge(w.key(), lora, LoraModule.K, l, rank, s),
+                    merge(w.value(), lora, LoraModule.V, l, rank, s), merge(w.output(), lora, LoraModule.O, l, rank, s),
+                    w.ffnNorm(),
+                    merge(w.gate(), lora, LoraModule.GATE, l, rank, s), merge(w.up(), lora, LoraModule.UP, l, rank, s),
+                    merge(w.down(), lora, LoraModule.DOWN, l, rank, s)));
+        }
+        return new LlamaWeights(weights.embedding(), layers, weights.finalNorm(), weights.classifier());
+    }
+
+    private static FloatTensor merge(FloatTensor weight, LoraAdapter lora, LoraModule module, int layer, int rank, float s) {
+        LoraAdapter.LayerFactors[] factors = lora.modules().get(module);
+        if (factors == null || factors[layer] == null) {
+            return weight;
+        }
+        int out = weight.shape()[0];
+        int in = weight.shape()[1];
+        float[] a = factors[layer].a().data();
+        float[] b = factors[layer].b().data();
+        float[] merged = weight.data().clone();
+        for (int o = 0; o < out; o++) {
+            for (int i = 0; i < in; i++) {
+                double delta = 0;
+                for (int j = 0; j < rank; j++) {
+                    delta += (double) b[o * lora.rank() + j] * a[j * in + i];
+                }
+                merged[o * in + i] += (float) (s * delta);
+            }
+        }
+        return new FloatTensor(weight.name(), weight.shape(), merged);
+    }
+
+    private static LlamaRuntime runtime(LoadedModel model) {
+        return new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), 64);
+    }
+
+    private static ScalarLlama2cReference scalar() throws Exception {
+        return new ScalarLlama2cReference(TestModels.stories().resolve("stories260K.bin"));
+    }
+
+    private static ForwardBatch batch(ForwardBatch.Row row) {
+        return new ForwardBatch(List.of(row));
+    }
+
+    private static float maxDifference(float[] a, float[] b) {
+        float max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length);
+        float difference = maxDifference(expected, actual);
+        assertTrue(difference <= LOGIT_TOLERANCE, what + ": logits differ by up to " + difference);
+    }
+}

@@ -1,0 +1,119 @@
+package io.swapgate.core.adapter;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.ServingFixture;
+import io.swapgate.core.engine.CollectingListener;
+import io.swapgate.core.engine.CollectingListener.Completion;
+import io.swapgate.core.engine.EngineConfig;
+import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.sampling.SamplingParams;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Rows with different adapters of every kind, ranks and compositions share forward steps and still get their own answer. */
+class MixedAdapterBatchTest {
+
+    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy"};
+    private static final List<Set<LoraModule>> MODULE_SETS = List.of(
+            EnumSet.of(LoraModule.Q, LoraModule.V), EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O),
+            EnumSet.of(LoraModule.GATE, LoraModule.UP, LoraModule.DOWN), EnumSet.allOf(LoraModule.class));
+
+    @TempDir
+    static Path dir;
+    static List<GenerationRequest> requests;
+
+    @BeforeAll
+    static void makeRequests() {
+        TestAdapters adapters = new TestAdapters(dir, 7);
+        List<LoraAdapter> loras = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            int rank = 1 + i % 8;
+            loras.add(adapters.roundTrip(adapters.random.lora("lora-" + i, rank, 2f * rank, i % 3 == 0, 0, MODULE_SETS.get(i % 4))));
+        }
+        LoraAdapter dyLora = adapters.roundTrip(adapters.random.lora("dylora", 12, 12f, false, 2, TestAdapters.ALL_MODULES));
+        List<PromptAdapter> prompts = List.of(adapters.roundTrip(adapters.random.prompt("prompt-3", 3)),
+                adapters.roundTrip(adapters.random.prompt("prompt-7", 7)));
+        List<PrefixAdapter> prefixes = List.of(adapters.roundTrip(adapters.random.prefix("prefix-4", 4)),
+                adapters.roundTrip(adapters.random.prefix("prefix-8", 8)));
+        List<TempNetAdapter> tempNets = List.of(
+                adapters.roundTrip(adapters.random.tempNet("tempnet-logits", TempNetAdapter.Input.LOGITS, 16)),
+                adapters.roundTrip(adapters.random.tempNet("tempnet-hidden", TempNetAdapter.Input.HIDDEN, 8)));
+        requests = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            AdapterSelection selection = switch (i % 8) {
+                case 0 -> AdapterSelection.NONE;
+                case 1, 2 -> new AdapterSelection(loras.get(i % loras.size()), loras.get(i % loras.size()).rank(), null, null, null);
+                case 3 -> new AdapterSelection(dyLora, 2 + i % 11, null, null, null);
+                case 4 -> new AdapterSelection(null, 0, prompts.get(i / 8 % 2), null, null);
+                case 5 -> new AdapterSelection(null, 0, null, prefixes.get(i / 8 % 2), null);
+                case 6 -> new AdapterSelection(null, 0, null, null, tempNets.get(i / 8 % 2));
+                default -> new AdapterSelection(loras.get(i / 8), loras.get(i / 8).rank(), prompts.get(i / 8 % 2),
+                        prefixes.get((i / 8 + 1) % 2), tempNets.get(i / 8 % 2));
+            };
+            SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy() : new SamplingParams(0.9f, 0, 1f, 100 + i, 1f, List.of());
+            requests.add(new GenerationRequest("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 50, sampling, 0, selection, true));
+        }
+    }
+
+    @Test
+    void thirtyTwoRowsWithMixedAdaptersEachGetWhatTheyGetAlone() throws Exception {
+        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, new EngineConfig(32, 64, 512, 4096, 16))) {
+            List<Completion> alone = new ArrayList<>();
+            for (GenerationRequest request : requests) {
+                alone.add(serving.generate(request));
+            }
+            List<Completion> together = submitAll(serving, requests);
+            assertSame(alone, together);
+            assertTrue(serving.engine.stats().steps() < alone.size() * 60, "rows should have shared forward steps");
+        }
+    }
+
+    @Test
+    void aSmallSlotTableEvictsAndReloadsWithoutMixingAdaptersUp() throws Exception {
+        List<Completion> alone = new ArrayList<>();
+        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, new EngineConfig(32, 64, 512, 4096, 16))) {
+            for (GenerationRequest request : requests) {
+                alone.add(serving.generate(request));
+            }
+        }
+        try (ServingFixture small = new ServingFixture(new TestAdapters(dir, 0).model, new EngineConfig(3, 64, 512, 4096, 16))) {
+            assertSame(alone, submitAll(small, requests));
+            long distinctLoras = requests.stream().map(r -> r.adapters().lora()).filter(java.util.Objects::nonNull).distinct().count();
+            assertTrue(small.engine.stats().loraUploads() > distinctLoras,
+                    "three slots for " + distinctLoras + " LoRAs must have evicted and reloaded some");
+        }
+    }
+
+    private static List<Completion> submitAll(ServingFixture serving, List<GenerationRequest> all) throws Exception {
+        List<CompletableFuture<Completion>> futures = new ArrayList<>();
+        for (GenerationRequest request : all) {
+            CollectingListener listener = new CollectingListener();
+            serving.engine.submit(request, listener);
+            futures.add(listener.result());
+        }
+        List<Completion> out = new ArrayList<>();
+        for (CompletableFuture<Completion> f : futures) {
+            out.add(f.get(120, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    private static void assertSame(List<Completion> alone, List<Completion> together) {
+        for (int i = 0; i < alone.size(); i++) {
+            assertEquals(alone.get(i).text(), together.get(i).text(), "request " + i);
+            assertArrayEquals(alone.get(i).tokenIds(), together.get(i).tokenIds(), "request " + i);
+            assertArrayEquals(alone.get(i).temperatures(), together.get(i).temperatures(), 1e-6f, "request " + i);
+        }
+    }
+}
