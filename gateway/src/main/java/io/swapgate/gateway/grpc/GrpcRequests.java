@@ -2,9 +2,10 @@ package io.swapgate.gateway.grpc;
 
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Status;
+import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.sampling.SamplingParams;
+import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.proto.v1.GenerateRequest;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -18,14 +19,18 @@ final class GrpcRequests {
 
     private GrpcRequests() {}
 
-    static GenerationRequest toEngine(GenerateRequest request) {
-        if (request.getAdaptersCount() > 0) {
-            throw Status.NOT_FOUND
-                    .withDescription("adapter '" + request.getAdapters(0) + "' not found: this gateway serves the base model only")
-                    .asRuntimeException();
-        }
+    /**
+     * @param deadlineNanos from {@link #deadline()}, read on the call's own thread
+     */
+    static GenerationRequest toEngine(GenerateRequest request, ServedAdapters adapters, long deadlineNanos) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
-        return new GenerationRequest(requestId, request.getPrompt(), request.getMaxNewTokens(), sampling(request), deadline());
+        var options = request.getAdapterOptions();
+        if (options.hasLoraRank() && options.getLoraRank() <= 0) {
+            throw new IllegalArgumentException("lora_rank must be positive, got " + options.getLoraRank());
+        }
+        AdapterSelection selection = adapters.select(request.getAdaptersList(), options.getLoraRank());
+        return new GenerationRequest(requestId, request.getPrompt(), request.getMaxNewTokens(), sampling(request), deadlineNanos,
+                selection, request.getReturnTemperatures());
     }
 
     private static SamplingParams sampling(GenerateRequest request) {
@@ -37,8 +42,8 @@ final class GrpcRequests {
         return new SamplingParams(temperature, s.getTopK(), topP, seed, penalty, s.getStopList());
     }
 
-    /** The caller's gRPC deadline as a {@link System#nanoTime()} instant, or 0 when it set none. */
-    private static long deadline() {
+    /** The current call's gRPC deadline as a {@link System#nanoTime()} instant, or 0 when it set none. */
+    static long deadline() {
         Deadline deadline = Context.current().getDeadline();
         return deadline == null ? 0 : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
     }

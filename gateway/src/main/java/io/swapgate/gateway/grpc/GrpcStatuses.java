@@ -2,12 +2,14 @@ package io.swapgate.gateway.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.swapgate.core.adapter.AdapterNotFoundException;
+import io.swapgate.core.adapter.UnservableAdapterException;
 import io.swapgate.core.engine.EngineClosedException;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.InvalidRequestException;
 import io.swapgate.core.engine.QueueFullException;
 
-/** Maps engine outcomes to gRPC statuses. */
+/** Maps engine and adapter failures to gRPC statuses. */
 final class GrpcStatuses {
 
     private GrpcStatuses() {}
@@ -17,8 +19,12 @@ final class GrpcStatuses {
             return error;
         }
         Status status;
-        if (error instanceof InvalidRequestException) {
+        if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
             status = Status.INVALID_ARGUMENT;
+        } else if (error instanceof AdapterNotFoundException) {
+            status = Status.NOT_FOUND;
+        } else if (error instanceof UnservableAdapterException) {
+            status = Status.FAILED_PRECONDITION;
         } else if (error instanceof QueueFullException) {
             status = Status.RESOURCE_EXHAUSTED;
         } else if (error instanceof EngineClosedException) {
@@ -29,15 +35,6 @@ final class GrpcStatuses {
         return status.withDescription(error.getMessage()).withCause(error).asRuntimeException();
     }
 
-    static io.swapgate.proto.v1.FinishReason toProto(FinishReason reason) {
-        return switch (reason) {
-            case LENGTH -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_LENGTH;
-            case STOP -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_STOP;
-            case EOS -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_EOS;
-            case CANCELLED, DEADLINE -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_CANCELLED;
-        };
-    }
-
     /** A deadline is reported as the gRPC error it is; every other reason ends the call normally. */
     static boolean isError(FinishReason reason) {
         return reason == FinishReason.DEADLINE;
@@ -46,13 +43,5 @@ final class GrpcStatuses {
     static StatusRuntimeException deadlineExceeded() {
         return Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed before generation finished")
                 .asRuntimeException();
-    }
-
-    static io.swapgate.proto.v1.Usage usage(io.swapgate.core.engine.Usage usage) {
-        return io.swapgate.proto.v1.Usage.newBuilder()
-                .setPromptTokens(usage.promptTokens())
-                .setCompletionTokens(usage.completionTokens())
-                .setTotalTokens(usage.totalTokens())
-                .build();
     }
 }

@@ -3,33 +3,41 @@ package io.swapgate.gateway.grpc;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.swapgate.core.engine.CollectingListener;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
+import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.Inference;
-import java.util.Arrays;
 
-/** The {@code swapgate.v1.Inference} service: a thin bridge from gRPC calls to the engine. */
+/**
+ * The {@code swapgate.v1.Inference} service: a thin bridge from gRPC calls to the engine. Requests naming adapters
+ * are resolved on a worker thread (an adapter's first use reads its files); the rest go straight to the engine.
+ */
 @GrpcService
 public class InferenceGrpcService implements Inference {
 
     private final ServedModel model;
+    private final ServedAdapters adapters;
 
-    InferenceGrpcService(ServedModel model) {
+    InferenceGrpcService(ServedModel model, ServedAdapters adapters) {
         this.model = model;
+        this.adapters = adapters;
     }
 
     @Override
     public Uni<GenerateResponse> generate(GenerateRequest request) {
-        return Uni.createFrom().<GenerateResponse>emitter(emitter -> {
-            GenerationRequest engineRequest = GrpcRequests.toEngine(request);
+        long deadline = GrpcRequests.deadline();
+        Uni<GenerateResponse> call = Uni.createFrom().<GenerateResponse>emitter(emitter -> {
+            GenerationRequest engineRequest = GrpcRequests.toEngine(request, adapters, deadline);
             CollectingListener listener = new CollectingListener();
             GenerationHandle handle = model.engine().submit(engineRequest, listener);
             emitter.onTermination(handle::cancel);
@@ -42,27 +50,35 @@ public class InferenceGrpcService implements Inference {
                     emitter.complete(GenerateResponse.newBuilder()
                             .setRequestId(engineRequest.requestId())
                             .setText(completion.text())
-                            .addAllTokenIds(Arrays.stream(completion.tokenIds()).boxed().toList())
-                            .setFinishReason(GrpcStatuses.toProto(completion.finishReason()))
-                            .setUsage(GrpcStatuses.usage(completion.usage()))
+                            .addAllTokenIds(GrpcResponses.ids(completion.tokenIds()))
+                            .addAllTemperatures(GrpcResponses.floats(completion.temperatures()))
+                            .setFinishReason(GrpcResponses.finishReason(completion.finishReason()))
+                            .setUsage(GrpcResponses.usage(completion.usage()))
+                            .addAllAdapters(GrpcResponses.servedAdapters(engineRequest.adapters()))
                             .build());
                 }
             });
-        }).onFailure().transform(GrpcStatuses::toStatus);
+        });
+        if (request.getAdaptersCount() > 0) {
+            call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }
+        return call.onFailure().transform(GrpcStatuses::toStatus);
     }
 
     @Override
     public Multi<GenerateStreamResponse> generateStream(GenerateRequest request) {
-        return Multi.createFrom().<GenerateStreamResponse>emitter(emitter -> {
-            GenerationRequest engineRequest = GrpcRequests.toEngine(request);
+        long deadline = GrpcRequests.deadline();
+        Multi<GenerateStreamResponse> call = Multi.createFrom().<GenerateStreamResponse>emitter(emitter -> {
+            GenerationRequest engineRequest = GrpcRequests.toEngine(request, adapters, deadline);
             String id = engineRequest.requestId();
             GenerationHandle handle = model.engine().submit(engineRequest, new GenerationListener() {
                 @Override
-                public void onText(String text, int[] tokenIds) {
+                public void onText(TextChunk chunk) {
                     emitter.emit(GenerateStreamResponse.newBuilder()
                             .setRequestId(id)
-                            .setText(text)
-                            .addAllTokenIds(Arrays.stream(tokenIds).boxed().toList())
+                            .setText(chunk.text())
+                            .addAllTokenIds(GrpcResponses.ids(chunk.tokenIds()))
+                            .addAllTemperatures(GrpcResponses.floats(chunk.temperatures()))
                             .build());
                 }
 
@@ -74,8 +90,9 @@ public class InferenceGrpcService implements Inference {
                     }
                     emitter.emit(GenerateStreamResponse.newBuilder()
                             .setRequestId(id)
-                            .setFinishReason(GrpcStatuses.toProto(reason))
-                            .setUsage(GrpcStatuses.usage(usage))
+                            .setFinishReason(GrpcResponses.finishReason(reason))
+                            .setUsage(GrpcResponses.usage(usage))
+                            .addAllAdapters(GrpcResponses.servedAdapters(engineRequest.adapters()))
                             .build());
                     emitter.complete();
                 }
@@ -86,6 +103,10 @@ public class InferenceGrpcService implements Inference {
                 }
             });
             emitter.onTermination(handle::cancel);
-        }).onFailure().transform(GrpcStatuses::toStatus);
+        });
+        if (request.getAdaptersCount() > 0) {
+            call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }
+        return call.onFailure().transform(GrpcStatuses::toStatus);
     }
 }

@@ -1,5 +1,6 @@
 package io.swapgate.gateway.serving;
 
+import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.InferenceEngine;
 import io.swapgate.core.format.ModelLoader;
@@ -20,6 +21,7 @@ public class ServedModel {
     private static final Logger LOG = Logger.getLogger(ServedModel.class);
 
     private final String name;
+    private final BaseModelIdentity identity;
     private final LlamaRuntime runtime;
     private final InferenceEngine engine;
 
@@ -32,10 +34,11 @@ public class ServedModel {
         RuntimeOptions options = RuntimeOptions.select(config.runtime().device(), config.runtime().gpuDataType(), threads);
         int context = Math.min(config.engine().maxContext(), model.config().contextLength());
         this.name = model.name();
+        this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
         this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
                 config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
-                config.engine().prefillTokenBudget()));
+                config.engine().prefillTokenBudget(), config.adapters().maxLoraRank()));
         LOG.infof("serving %s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d, KV cache %.1f MiB,"
                 + " loaded in %d ms", name, model.format(), path, model.config().parameterCount() / 1e6, options.device(),
                 options.dataType(), threads, context,
@@ -44,6 +47,11 @@ public class ServedModel {
 
     public String name() {
         return name;
+    }
+
+    /** What adapters are bound to: the model's name and the digest of its weights. */
+    public BaseModelIdentity identity() {
+        return identity;
     }
 
     public InferenceEngine engine() {

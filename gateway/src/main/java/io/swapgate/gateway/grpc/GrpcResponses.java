@@ -1,0 +1,60 @@
+package io.swapgate.gateway.grpc;
+
+import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.engine.FinishReason;
+import io.swapgate.proto.v1.ServedAdapter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Maps engine results to wire messages. */
+final class GrpcResponses {
+
+    private GrpcResponses() {}
+
+    static io.swapgate.proto.v1.FinishReason finishReason(FinishReason reason) {
+        return switch (reason) {
+            case LENGTH -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_LENGTH;
+            case STOP -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_STOP;
+            case EOS -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_EOS;
+            case CANCELLED, DEADLINE -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_CANCELLED;
+        };
+    }
+
+    static io.swapgate.proto.v1.Usage usage(io.swapgate.core.engine.Usage usage) {
+        return io.swapgate.proto.v1.Usage.newBuilder()
+                .setPromptTokens(usage.promptTokens())
+                .setCompletionTokens(usage.completionTokens())
+                .setTotalTokens(usage.totalTokens())
+                .build();
+    }
+
+    /** Which adapter versions served the request, in kind order. */
+    static List<ServedAdapter> servedAdapters(AdapterSelection selection) {
+        List<ServedAdapter> served = new ArrayList<>();
+        for (Adapter adapter : selection.adapters()) {
+            ServedAdapter.Builder b = ServedAdapter.newBuilder()
+                    .setReference(adapter.identity().name())
+                    .setKind(adapter.kind().wireName())
+                    .setVersion(adapter.identity().version());
+            if (adapter == selection.lora()) {
+                b.setLoraRank(selection.loraRank());
+            }
+            served.add(b.build());
+        }
+        return served;
+    }
+
+    static List<Integer> ids(int[] tokenIds) {
+        return Arrays.stream(tokenIds).boxed().toList();
+    }
+
+    static List<Float> floats(float[] values) {
+        List<Float> out = new ArrayList<>(values.length);
+        for (float v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+}
