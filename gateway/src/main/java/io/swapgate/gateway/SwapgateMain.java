@@ -3,11 +3,12 @@ package io.swapgate.gateway;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.swapgate.gateway.cli.GenerateCommand;
+import io.swapgate.gateway.cli.MakeRandomAdaptersCommand;
 import java.util.Arrays;
 
 /**
  * Entry point of the gateway jar. With no arguments it serves; {@code generate ...} instead runs the
- * command-line client against a running gateway, without starting the server.
+ * command-line client against a running gateway, and {@code adapters ...} the adapter tools, without starting the server.
  */
 @QuarkusMain
 public class SwapgateMain {
@@ -15,6 +16,9 @@ public class SwapgateMain {
     public static void main(String... args) {
         if (args.length > 0 && args[0].equals("generate")) {
             System.exit(GenerateCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("adapters")) {
+            System.exit(MakeRandomAdaptersCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         Quarkus.run(args);
     }

@@ -47,8 +47,20 @@ final class GatewayProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(killOnExit);
     }
 
-    /** Starts a gateway serving {@code model} (a llama2.c folder, a .gguf file or a Hugging Face folder) and waits until it is ready. */
+    /**
+     * Starts a gateway serving {@code model} (a llama2.c folder, a .gguf file or a Hugging Face folder) and waits until it
+     * is ready. Its adapter folder is {@code target/e2e-adapters/<name>}.
+     */
     static GatewayProcess start(String name, Path model) throws IOException, InterruptedException {
+        return start(name, model, adapterDir(name));
+    }
+
+    /** The adapter folder a gateway started under {@code name} serves from. */
+    static Path adapterDir(String name) {
+        return E2e.targetDir().resolve("e2e-adapters").resolve(name);
+    }
+
+    private static GatewayProcess start(String name, Path model, Path adapters) throws IOException, InterruptedException {
         int port = freePort();
         Path log = E2e.logDir().resolve(name + "-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
@@ -62,6 +74,7 @@ final class GatewayProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
+        builder.environment().put("SWAPGATE_ADAPTERS", adapters.toAbsolutePath().toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
         long launched = System.nanoTime();
         Process process = builder.start();

@@ -3,13 +3,16 @@ package io.swapgate.gateway.cli;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import io.swapgate.proto.v1.AdapterOptions;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,7 +29,9 @@ public final class GenerateCommand {
               --top-p F           nucleus sampling mass
               --seed N            seed for reproducible sampling
               --stop S            stop string (repeatable)
-              --adapter REF       adapter reference tenant/name@version (repeatable)
+              --adapter REF       adapter reference, e.g. demo/lora (repeatable, one per kind)
+              --lora-rank N       serve a DyLoRA adapter at rank N
+              --temperatures      print each token's sampling temperature (a TempNet's choice) at the end
               --host H            gateway host (default localhost)
               --port P            gateway port (default $SWAPGATE_PORT or 8080)
               --no-echo           print only the completion, not the prompt
@@ -61,6 +66,7 @@ public final class GenerateCommand {
     private static int stream(InferenceGrpc.InferenceBlockingStub stub, GenerateOptions options, PrintStream out, PrintStream err) {
         long started = System.nanoTime();
         long firstToken = 0;
+        List<Float> temperatures = new ArrayList<>();
         if (options.echo()) {
             out.print(options.prompt());
         }
@@ -73,6 +79,7 @@ public final class GenerateCommand {
                 }
                 out.print(response.getText());
                 out.flush();
+                temperatures.addAll(response.getTemperaturesList());
                 if (response.hasUsage()) {
                     out.println();
                     double seconds = (System.nanoTime() - started) / 1e9;
@@ -80,6 +87,12 @@ public final class GenerateCommand {
                             response.getFinishReason(), response.getUsage().getPromptTokens(),
                             response.getUsage().getCompletionTokens(), (firstToken - started) / 1e6,
                             response.getUsage().getCompletionTokens() / seconds);
+                    response.getAdaptersList().forEach(a -> err.printf("[adapter %s: %s %s%s]%n", a.getReference(), a.getKind(),
+                            a.getVersion().substring(0, Math.min(12, a.getVersion().length())),
+                            a.getLoraRank() > 0 ? ", rank " + a.getLoraRank() : ""));
+                    if (options.temperatures()) {
+                        err.println("[temperatures " + temperatures + "]");
+                    }
                 }
             }
             return 0;
@@ -100,6 +113,9 @@ public final class GenerateCommand {
                 .setMaxNewTokens(options.maxTokens())
                 .setSampling(sampling)
                 .addAllAdapters(options.adapters())
+                .setAdapterOptions(options.loraRank() > 0 ? AdapterOptions.newBuilder().setLoraRank(options.loraRank()).build()
+                        : AdapterOptions.getDefaultInstance())
+                .setReturnTemperatures(options.temperatures())
                 .build();
     }
 }

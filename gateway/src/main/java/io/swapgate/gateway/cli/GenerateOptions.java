@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /** Parsed flags of {@code swapgate generate}. */
 record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature, int topK, float topP, Optional<Long> seed,
-                       List<String> stops, List<String> adapters, String host, int port, boolean echo) {
+                       List<String> stops, List<String> adapters, int loraRank, boolean temperatures, String host, int port,
+                       boolean echo) {
 
     static GenerateOptions parse(String[] args, String portFromEnvironment) {
         String prompt = null;
@@ -17,6 +18,8 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
         Optional<Long> seed = Optional.empty();
         List<String> stops = new ArrayList<>();
         List<String> adapters = new ArrayList<>();
+        int loraRank = 0;
+        boolean temperatures = false;
         String host = "localhost";
         int port = portFromEnvironment == null || portFromEnvironment.isBlank() ? 8080 : Integer.parseInt(portFromEnvironment);
         boolean echo = true;
@@ -31,6 +34,8 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
                     case "--seed" -> seed = Optional.of(Long.parseLong(value(args, ++i, arg)));
                     case "--stop" -> stops.add(value(args, ++i, arg));
                     case "--adapter" -> adapters.add(value(args, ++i, arg));
+                    case "--lora-rank" -> loraRank = Integer.parseInt(value(args, ++i, arg));
+                    case "--temperatures" -> temperatures = true;
                     case "--host" -> host = value(args, ++i, arg);
                     case "--port" -> port = Integer.parseInt(value(args, ++i, arg));
                     case "--no-echo" -> echo = false;
@@ -48,10 +53,11 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
         if (prompt == null) {
             throw new IllegalArgumentException("a prompt is required");
         }
-        return new GenerateOptions(prompt, maxTokens, temperature, topK, topP, seed, stops, adapters, host, port, echo);
+        return new GenerateOptions(prompt, maxTokens, temperature, topK, topP, seed, stops, adapters, loraRank, temperatures, host,
+                port, echo);
     }
 
-    private static String value(String[] args, int index, String flag) {
+    static String value(String[] args, int index, String flag) {
         if (index >= args.length) {
             throw new IllegalArgumentException(flag + " needs a value");
         }

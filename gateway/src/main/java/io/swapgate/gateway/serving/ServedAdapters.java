@@ -6,6 +6,7 @@ import io.swapgate.core.adapter.AdapterLimits;
 import io.swapgate.core.adapter.AdapterNotFoundException;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.PeftAdapterReader;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import org.jboss.logging.Logger;
  * The adapters requests may name, read from the configured adapter folder (until the registry replaces it)
  * and checked against the served base model.
  */
+@Startup
 @ApplicationScoped
 public class ServedAdapters {
 

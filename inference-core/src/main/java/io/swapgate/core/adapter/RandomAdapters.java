@@ -31,7 +31,7 @@ public final class RandomAdapters {
             for (int l = 0; l < layers.length; l++) {
                 layers[l] = new LoraAdapter.LayerFactors(
                         uniform("A", (float) (1 / Math.sqrt(in)), rank, in),
-                        uniform("B", (float) (1 / Math.sqrt(rank)) / Math.max(1f, alpha / rank), out, rank));
+                        uniform("B", (float) (0.3 / Math.sqrt(rank)) / Math.max(1f, alpha / rank), out, rank));
             }
             modules.put(module, layers);
         }
@@ -53,7 +53,7 @@ public final class RandomAdapters {
         return new TempNetAdapter(new AdapterIdentity(name, ""), input, 0.05f, 1.2f, 0.1f,
                 uniform(TempNetReader.FC1_WEIGHT, (float) (1 / Math.sqrt(in)), hiddenSize, in),
                 uniform(TempNetReader.FC1_BIAS, 0.5f, hiddenSize),
-                uniform(TempNetReader.FC2_WEIGHT, (float) (2 / Math.sqrt(hiddenSize)), 1, hiddenSize),
+                uniform(TempNetReader.FC2_WEIGHT, (float) (1 / Math.sqrt(hiddenSize)), 1, hiddenSize),
                 uniform(TempNetReader.FC2_BIAS, 0.5f, 1));
     }
 
