@@ -4,11 +4,6 @@ import io.grpc.stub.StreamObserver;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -161,43 +155,9 @@ class ServingBenchmark {
         System.out.println(md);
         Files.writeString(dir.resolve("serving.md"), md);
         Files.writeString(dir.resolve("serving.csv"), csv);
-        ImageIO.write(chart(results), "png", dir.resolve("serving.png").toFile());
+        BarChart.write(dir.resolve("serving.png"), "Swapgate on stories260K: aggregate tokens/s by concurrent greedy streams",
+                results.stream().map(r -> new BarChart.Bar(r.tokensPerSecond(), String.format(Locale.ROOT, "%.0f tok/s", r.tokensPerSecond()),
+                        r.streams() + " streams", String.format(Locale.ROOT, "TTFT p50 %.0f ms", r.ttftP50Ms()))).toList());
         System.out.println("wrote " + dir.resolve("serving.md") + ", serving.csv and serving.png");
-    }
-
-    /** A bar chart of aggregate tokens/s per concurrency level, with TTFT p50 under each bar. */
-    private static BufferedImage chart(List<Result> results) {
-        int width = 720;
-        int height = 420;
-        int left = 70;
-        int bottom = 70;
-        int top = 50;
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.DARK_GRAY);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString("Swapgate on stories260K: aggregate tokens/s by concurrent greedy streams", left - 40, 28);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        double max = results.stream().mapToDouble(Result::tokensPerSecond).max().orElse(1);
-        int plotHeight = height - top - bottom;
-        int slot = (width - left - 30) / results.size();
-        g.drawLine(left, height - bottom, width - 20, height - bottom);
-        g.drawLine(left, top, left, height - bottom);
-        for (int i = 0; i < results.size(); i++) {
-            Result r = results.get(i);
-            int barHeight = (int) (plotHeight * r.tokensPerSecond() / max);
-            int x = left + i * slot + slot / 4;
-            g.setColor(new Color(52, 101, 164));
-            g.fillRect(x, height - bottom - barHeight, slot / 2, barHeight);
-            g.setColor(Color.DARK_GRAY);
-            g.drawString(String.format(Locale.ROOT, "%.0f tok/s", r.tokensPerSecond()), x, height - bottom - barHeight - 6);
-            g.drawString(r.streams() + " streams", x, height - bottom + 18);
-            g.drawString(String.format(Locale.ROOT, "TTFT p50 %.0f ms", r.ttftP50Ms()), x - 8, height - bottom + 36);
-        }
-        g.dispose();
-        return image;
     }
 }

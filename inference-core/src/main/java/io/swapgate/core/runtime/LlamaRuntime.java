@@ -198,9 +198,11 @@ public final class LlamaRuntime implements AutoCloseable {
         NDIndex written = new NDIndex("{}", layout.writeRows);
         cache.keys(layer).set(target, k.reshape(rows * width, config.kvDim()).get(written));
         cache.values(layer).set(target, v.reshape(rows * width, config.kvDim()).get(written));
-        NDIndex history = new NDIndex("{}, :{}", layout.slots, layout.span);
-        NDArray keys = cache.keys(layer).get(step, history).reshape(rows, layout.span, kvHeads, headDim).transpose(0, 2, 3, 1);
-        NDArray values = cache.values(layer).get(step, history).reshape(rows, layout.span, kvHeads, headDim).transpose(0, 2, 1, 3);
+        NDIndex history = new NDIndex(":, :{}", layout.span);
+        NDArray keys = RowGather.rows(cache.keys(layer).get(step, history), layout.slots, step)
+                .reshape(rows, layout.span, kvHeads, headDim).transpose(0, 2, 3, 1);
+        NDArray values = RowGather.rows(cache.values(layer).get(step, history), layout.slots, step)
+                .reshape(rows, layout.span, kvHeads, headDim).transpose(0, 2, 1, 3);
 
         // Query heads that share a KV head are stacked along the query axis: [rows, kvHeads, group * width, headDim].
         NDArray grouped = q.transpose(0, 2, 1, 3).reshape(rows, kvHeads, group * width, headDim);

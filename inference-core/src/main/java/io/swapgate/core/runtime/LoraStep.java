@@ -13,15 +13,19 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One step's LoRA factors, gathered from the slot table once per module for all layers: A^T as
- * [rows, layers, in, r] already multiplied by each row's scale and rank mask, B^T as [rows, layers, r, out], with r
- * the largest rank any row of the step serves. The per-layer work is then two batched products per module.
+ * One step's LoRA factors, gathered from the slot table once per module for all layers: A^T as [rows, layers, in, r]
+ * and B^T as [rows, layers, r, out], with r the largest rank any row of the step serves. When every row uses the same
+ * adapter the slot's own factors are used without a gather. Per layer and module the update is then
+ * ((x A^T) * c) B^T: two batched products, c holding each row's scale over its served rank and zero beyond it.
  */
 final class LoraStep {
 
-    private final Map<LoraModule, NDArray[]> gathered = new EnumMap<>(LoraModule.class);
+    private final Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
+    private final NDArray coefficients;
 
-    private LoraStep() {}
+    private LoraStep(NDArray coefficients) {
+        this.coefficients = coefficients;
+    }
 
     /** Gathers the rows' factors, or returns null when no row of the step uses a LoRA. */
     static LoraStep gather(LoraSlotTable table, ForwardBatch batch, NDManager step, DataType dataType) {
@@ -42,25 +46,27 @@ final class LoraStep {
                 modules.addAll(table.modulesOf(use.tableSlot()));
             }
         }
-        NDArray slotIndex = step.create(slots);
-        NDArray scale = step.create(coefficients, new Shape(rows.size(), 1, 1, width)).toType(dataType, false);
-        LoraStep lora = new LoraStep();
+        LoraStep lora = new LoraStep(step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false));
+        boolean shared = java.util.Arrays.stream(slots).distinct().count() == 1;
+        NDArray slotIndex = shared ? null : step.create(slots);
         for (LoraModule module : modules) {
             NDArray[] stack = table.stacks(module);
-            NDArray a = stack[0].get(step, new NDIndex("{}, :, :, :{}", slotIndex, width)).mul(scale);
-            NDArray b = stack[1].get(step, new NDIndex("{}, :, :{}, :", slotIndex, width));
-            lora.gathered.put(module, new NDArray[] {a, b});
+            NDArray a = shared ? stack[0].get(step, new NDIndex("{}", slots[0])) : RowGather.rows(stack[0], slotIndex, step);
+            NDArray b = shared ? stack[1].get(step, new NDIndex("{}", slots[0])) : RowGather.rows(stack[1], slotIndex, step);
+            // Narrowed views: ranks beyond the widest served one are never multiplied.
+            lora.factors.put(module, new NDArray[] {a.get("..., :{}", width), b.get("..., :{}, :", width)});
         }
         return lora;
     }
 
-    /** Adds the module's low-rank update for {@code layer} to {@code base} = x W^T; x is [rows, width, in]. */
+    /** Adds the module's low-rank update for {@code layer} to {@code base} = x W^T in place; x is [rows, width, in]. */
     NDArray apply(LoraModule module, int layer, NDArray x, NDArray base) {
-        NDArray[] factors = gathered.get(module);
-        if (factors == null) {
+        NDArray[] f = factors.get(module);
+        if (f == null) {
             return base;
         }
-        NDIndex ofLayer = new NDIndex(":, {}", layer);
-        return base.add(x.matMul(factors[0].get(ofLayer)).matMul(factors[1].get(ofLayer)));
+        // A shared adapter's factors are [layers, ...] and broadcast over rows; gathered ones are [rows, layers, ...].
+        NDIndex ofLayer = f[0].getShape().dimension() == 3 ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
+        return base.addi(x.matMul(f[0].get(ofLayer)).mul(coefficients).matMul(f[1].get(ofLayer)));
     }
 }

@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.swapgate.core.ServingFixture;
+import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.adapter.LoraAdapter;
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.RandomAdapters;
+import io.swapgate.core.adapter.TempNetAdapter;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.sampling.SamplingParams;
+import java.util.EnumSet;
 import io.swapgate.core.TestModels;
 import io.swapgate.core.format.ModelLoader;
 import java.util.ArrayList;
@@ -12,14 +20,31 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Every forward step releases its tensors: serving many tokens leaves the runtime holding exactly what it held. */
+/**
+ * Every forward step releases its tensors: serving many tokens, with and without adapters of every kind, leaves the
+ * runtime holding exactly what it held.
+ */
 class MemoryStabilityTest {
 
     @Test
     void servingThousandsOfTokensRetainsNoTensors() throws Exception {
-        try (ServingFixture serving = new ServingFixture(ModelLoader.load(TestModels.stories()),
-                new EngineConfig(8, 64, 512, 2048))) {
-            serving.greedy("Once upon a time", 10);
+        LoadedModel model = ModelLoader.load(TestModels.stories());
+        RandomAdapters random = new RandomAdapters(model.config(), 5);
+        List<AdapterSelection> selections = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            LoraAdapter lora = random.lora("lora-" + i, 2 + i % 3, 4f, false, 0, EnumSet.allOf(LoraModule.class));
+            selections.add(switch (i % 4) {
+                case 0 -> AdapterSelection.NONE;
+                case 1 -> new AdapterSelection(lora, lora.rank(), null, null, null);
+                case 2 -> new AdapterSelection(null, 0, random.prompt("prompt", 3), null, null);
+                default -> new AdapterSelection(lora, lora.rank(), null, random.prefix("prefix", 3),
+                        random.tempNet("tempnet", TempNetAdapter.Input.HIDDEN, 4));
+            });
+        }
+        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(8, 64, 512, 2048))) {
+            for (AdapterSelection selection : selections) { // every path and every LoRA slot once before counting
+                serving.generate(new GenerationRequest("warm", "Once upon a time", 5, SamplingParams.greedy(), 0, selection, false));
+            }
             int retained = serving.runtime.retainedArrays();
             long tokens = 0;
             for (int round = 0; round < 5; round++) {
@@ -27,7 +52,7 @@ class MemoryStabilityTest {
                 for (int i = 0; i < 8; i++) {
                     CollectingListener listener = new CollectingListener();
                     serving.engine.submit(new GenerationRequest("m" + i, "Once upon a time", 200,
-                            ServingFixture.sampled(1.0f, round * 8L + i), 0), listener);
+                            ServingFixture.sampled(1.0f, round * 8L + i), 0, selections.get(i), false), listener);
                     batch.add(listener.result());
                 }
                 for (var future : batch) {

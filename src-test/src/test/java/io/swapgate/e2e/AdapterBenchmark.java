@@ -1,0 +1,158 @@
+package io.swapgate.e2e;
+
+import io.swapgate.core.adapter.LoraAdapter;
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.RandomAdapters;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.model.LlamaWeights;
+import io.swapgate.core.runtime.ForwardBatch;
+import io.swapgate.core.runtime.KvCache;
+import io.swapgate.core.runtime.LlamaRuntime;
+import io.swapgate.core.runtime.LoraSlotTable;
+import io.swapgate.core.runtime.RuntimeOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The cost of serving many LoRAs in one batch, side by side in one run: decode tokens/s of the batched forward pass
+ * on a synthetic Llama (dim 512, 8 layers, vocab 32000, random weights) for a batch of 32 rows with no adapters, one
+ * shared LoRA, 32 distinct LoRAs gathered from the slot table, and 32 distinct LoRAs served the naive way (one batch
+ * per adapter). Run with {@code ./swapgate bench adapters}; writes adapters.md/.csv/.png to
+ * {@code src-test/target/bench/}. Scenarios are interleaved round by round so machine noise hits them alike.
+ */
+class AdapterBenchmark {
+
+    static final LlamaConfig SHAPE = new LlamaConfig(512, 1376, 8, 8, 8, 32000, 1024, 1e-5f, 10000f, null, false);
+    private static final int BATCH = 32;
+    private static final int RANK = 8;
+    private static final int PROMPT = 16;
+    private static final int STEPS = 16;
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+
+    enum Scenario {
+        NO_ADAPTERS("no adapters"),
+        SHARED_LORA("1 shared LoRA"),
+        DISTINCT_LORAS("32 distinct LoRAs"),
+        NAIVE_PER_ADAPTER("32 distinct LoRAs, naive (one batch per adapter)");
+
+        final String label;
+
+        Scenario(String label) {
+            this.label = label;
+        }
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "bench", matches = "adapters|all")
+    void multiLoraDecodeThroughput() throws IOException {
+        LlamaWeights weights = SyntheticLlama.weights(SHAPE, 1);
+        int threads = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
+        Map<Scenario, List<Double>> tokensPerSecond = new EnumMap<>(Scenario.class);
+        try (LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(threads), 256);
+             KvCache cache = runtime.newKvCache(BATCH, 256);
+             LoraSlotTable table = runtime.newLoraSlotTable(BATCH, RANK)) {
+            RandomAdapters random = new RandomAdapters(SHAPE, 2);
+            LoraAdapter[] loras = new LoraAdapter[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                loras[i] = random.lora("bench-" + i, RANK, 2f * RANK, false, 0,
+                        EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O));
+                table.write(i + 1, loras[i]);
+            }
+            prefill(runtime, cache);
+            for (int round = 0; round <= ROUNDS; round++) {
+                for (Scenario scenario : scenarios()) {
+                    double rate = decode(runtime, cache, table, loras, scenario);
+                    if (round > 0) { // round 0 warms up every path
+                        tokensPerSecond.computeIfAbsent(scenario, s -> new ArrayList<>()).add(rate);
+                    }
+                }
+            }
+        }
+        report(tokensPerSecond, threads);
+    }
+
+    /** All scenarios, or those named in {@code -Dbench.scenarios=no_adapters,distinct_loras} for a quick look. */
+    private static List<Scenario> scenarios() {
+        String only = System.getProperty("bench.scenarios", "");
+        return java.util.Arrays.stream(Scenario.values())
+                .filter(s -> only.isBlank() || only.toLowerCase(Locale.ROOT).contains(s.name().toLowerCase(Locale.ROOT)))
+                .toList();
+    }
+
+    private static void prefill(LlamaRuntime runtime, KvCache cache) {
+        List<ForwardBatch.Row> rows = new ArrayList<>();
+        for (int r = 0; r < BATCH; r++) {
+            int[] prompt = new int[PROMPT];
+            for (int t = 0; t < PROMPT; t++) {
+                prompt[t] = (r * 131 + t * 17) % SHAPE.vocabSize();
+            }
+            rows.add(new ForwardBatch.Row(r, 0, prompt));
+        }
+        runtime.forward(new ForwardBatch(rows), cache, null);
+    }
+
+    /** Decodes STEPS tokens for every row from position PROMPT on; returns generated tokens per second. */
+    private static double decode(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, Scenario scenario) {
+        long started = System.nanoTime();
+        for (int step = 0; step < STEPS; step++) {
+            List<ForwardBatch.Row> rows = new ArrayList<>();
+            for (int r = 0; r < BATCH; r++) {
+                ForwardBatch.LoraUse lora = switch (scenario) {
+                    case NO_ADAPTERS -> null;
+                    case SHARED_LORA -> new ForwardBatch.LoraUse(1, RANK, loras[0].scale(RANK));
+                    case DISTINCT_LORAS, NAIVE_PER_ADAPTER -> new ForwardBatch.LoraUse(r + 1, RANK, loras[r].scale(RANK));
+                };
+                rows.add(new ForwardBatch.Row(r, PROMPT + step, new int[] {(step * 7 + r) % SHAPE.vocabSize()}, lora, null));
+            }
+            if (scenario == Scenario.NAIVE_PER_ADAPTER) {
+                for (ForwardBatch.Row row : rows) {
+                    runtime.forward(new ForwardBatch(List.of(row)), cache, table);
+                }
+            } else {
+                runtime.forward(new ForwardBatch(rows), cache, table);
+            }
+        }
+        return BATCH * STEPS / ((System.nanoTime() - started) / 1e9);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static void report(Map<Scenario, List<Double>> results, int threads) throws IOException {
+        Path dir = E2e.targetDir().resolve("bench");
+        Files.createDirectories(dir);
+        double base = median(results.get(Scenario.NO_ADAPTERS));
+        double naive = results.containsKey(Scenario.NAIVE_PER_ADAPTER) ? median(results.get(Scenario.NAIVE_PER_ADAPTER)) : Double.NaN;
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "Multi-LoRA decode benchmark: synthetic Llama (dim %d, %d layers, vocab %d, %.1fM parameters), batch %d,"
+                        + " LoRA rank %d on q/k/v/o, %d decode steps x %d rounds (median), %d threads, %d cores%n%n",
+                SHAPE.dim(), SHAPE.layers(), SHAPE.vocabSize(), SHAPE.parameterCount() / 1e6, BATCH, RANK, STEPS, ROUNDS,
+                threads, Runtime.getRuntime().availableProcessors()));
+        md.append("| scenario | decode tokens/s | vs no adapters | vs naive |\n|---|---:|---:|---:|\n");
+        StringBuilder csv = new StringBuilder("scenario,tokens_per_s,vs_no_adapters,vs_naive\n");
+        List<BarChart.Bar> bars = new ArrayList<>();
+        for (Scenario s : results.keySet()) {
+            double rate = median(results.get(s));
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2fx | %.2fx |%n", s.label, rate, rate / base, rate / naive));
+            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.4f,%.4f%n", s.name().toLowerCase(Locale.ROOT), rate, rate / base, rate / naive));
+            bars.add(new BarChart.Bar(rate, String.format(Locale.ROOT, "%.0f tok/s", rate), s.label.replace(", naive (one batch per adapter)", ""),
+                    s == Scenario.NAIVE_PER_ADAPTER ? "naive: batch per adapter" : String.format(Locale.ROOT, "%.2fx base", rate / base)));
+        }
+        System.out.println(md);
+        Files.writeString(dir.resolve("adapters.md"), md);
+        Files.writeString(dir.resolve("adapters.csv"), csv);
+        BarChart.write(dir.resolve("adapters.png"), "Decode tokens/s, batch 32, synthetic 512-dim Llama: multi-LoRA cost", bars);
+        System.out.println("wrote " + dir.resolve("adapters.md") + ", adapters.csv and adapters.png");
+    }
+}
