@@ -39,6 +39,11 @@ public final class PeftAdapterReader {
         this.limits = limits;
     }
 
+    /** The base model adapters are checked against. */
+    public BaseModelIdentity base() {
+        return base;
+    }
+
     public Adapter read(Path folder, String name) {
         Path configFile = folder.resolve(CONFIG_FILE);
         Path weightsFile = folder.resolve(WEIGHTS_FILE);
@@ -56,7 +61,7 @@ public final class PeftAdapterReader {
         checkSize(weightsFile);
         SafetensorsFile weights = SafetensorsFile.open(weightsFile);
         Map<String, FloatTensor> tensors = readFinite(weights);
-        AdapterIdentity identity = new AdapterIdentity(name, version(configFile, weightsFile));
+        AdapterIdentity identity = new AdapterIdentity(name, contentVersion(folder));
         String peftType = config.path("peft_type").asText("");
         PeftContext context = new PeftContext(configFile, weightsFile, config, tensors, base.config(), limits);
         for (AdapterKind kind : AdapterKind.values()) {
@@ -126,8 +131,12 @@ public final class PeftAdapterReader {
         return tensors;
     }
 
-    /** sha256 over the config and the weights, in that order: the adapter's content address. */
-    static String version(Path... files) {
+    /** sha256 (hex) over the folder's config and weights, in that order: the adapter's content address. */
+    public static String contentVersion(Path folder) {
+        return sha256(folder.resolve(CONFIG_FILE), folder.resolve(WEIGHTS_FILE));
+    }
+
+    private static String sha256(Path... files) {
         MessageDigest sha = BaseModelIdentity.sha256();
         byte[] buffer = new byte[1 << 16];
         for (Path file : files) {

@@ -1,0 +1,68 @@
+package io.swapgate.registry;
+
+import io.swapgate.core.adapter.Adapter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Loaded adapters kept in host memory, least recently used evicted first once their bytes exceed the bound.
+ * Eviction only drops the cache's reference: requests that resolved a version keep their own until they end.
+ * Loads run outside the lock, so a slow load never delays hits on other adapters. Thread-safe.
+ */
+public final class HostAdapterCache {
+
+    private final long maxBytes;
+    private final LinkedHashMap<String, Adapter> entries = new LinkedHashMap<>(16, 0.75f, true);
+    private long bytes;
+    private long loads;
+
+    public HostAdapterCache(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /** The adapter under {@code key}, loading it with {@code loader} on a miss. */
+    public Adapter get(String key, Supplier<Adapter> loader) {
+        synchronized (this) {
+            Adapter hit = entries.get(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        Adapter loaded = loader.get();
+        synchronized (this) {
+            loads++;
+            Adapter raced = entries.putIfAbsent(key, loaded);
+            if (raced != null) {
+                return raced;
+            }
+            bytes += loaded.bytes();
+            evict(key);
+            return loaded;
+        }
+    }
+
+    private void evict(String keep) {
+        var it = entries.entrySet().iterator();
+        while (bytes > maxBytes && it.hasNext()) {
+            Map.Entry<String, Adapter> eldest = it.next();
+            if (!eldest.getKey().equals(keep)) {
+                bytes -= eldest.getValue().bytes();
+                it.remove();
+            }
+        }
+    }
+
+    public synchronized boolean contains(String key) {
+        return entries.containsKey(key);
+    }
+
+    public synchronized long bytes() {
+        return bytes;
+    }
+
+    /** Adapters read from the store so far (misses). */
+    public synchronized long loads() {
+        return loads;
+    }
+}
