@@ -14,15 +14,10 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterSelection;
-import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.adapter.LoraModule;
-import io.swapgate.core.adapter.PeftAdapterWriter;
-import io.swapgate.core.adapter.RandomAdapters;
 import io.swapgate.core.adapter.TempNetAdapter;
 import io.swapgate.core.engine.CollectingListener;
 import io.swapgate.core.engine.GenerationRequest;
-import io.swapgate.core.format.ModelLoader;
-import io.swapgate.core.model.LoadedModel;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;
 import io.swapgate.proto.v1.AdapterOptions;
@@ -34,14 +29,11 @@ import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
 import io.swapgate.proto.v1.ServedAdapter;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,12 +42,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Adapters named in gRPC requests, read from the gateway's adapter folder (written here before the calls). */
+/** Adapters named in gRPC requests, published to the gateway's registry over gRPC first. */
 @QuarkusTest
 class AdapterServingGrpcTest {
-
-    /** The folder {@code %test.swapgate.adapters.dir} names, relative to the module. */
-    private static final Path ADAPTERS = Path.of("target/test-adapters");
 
     @TestHTTPResource("/")
     URL base;
@@ -68,32 +57,25 @@ class AdapterServingGrpcTest {
 
     private ManagedChannel channel;
     private InferenceGrpc.InferenceBlockingStub stub;
-    private static RandomAdapters random;
-    private static BaseModelIdentity identity;
-
-    @BeforeAll
-    static void writeAdapters() throws IOException {
-        LoadedModel stories = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
-        identity = BaseModelIdentity.of(stories.name(), stories.config(), stories.weights());
-        random = new RandomAdapters(stories.config(), 11);
-        write("demo/lora", random.lora("demo/lora", 4, 8f, false, 0, EnumSet.allOf(LoraModule.class)));
-        write("demo/dylora", random.lora("demo/dylora", 8, 8f, false, 2, EnumSet.of(LoraModule.Q, LoraModule.V)));
-        write("demo/prompt", random.prompt("demo/prompt", 4));
-        write("demo/prefix", random.prefix("demo/prefix", 4));
-        write("demo/tempnet", random.tempNet("demo/tempnet", TempNetAdapter.Input.LOGITS, 8));
-        var broken = random.lora("demo/broken", 4, 8f, false, 0, EnumSet.of(LoraModule.Q));
-        broken.modules().get(LoraModule.Q)[0].a().data()[0] = Float.NaN;
-        write("demo/broken", broken);
-    }
-
-    private static void write(String name, Adapter adapter) throws IOException {
-        PeftAdapterWriter.write(ADAPTERS.resolve(name), adapter, identity);
-    }
+    private static TestAdapterFiles files;
+    private static final Map<String, String> VERSIONS = new HashMap<>();
 
     @BeforeEach
-    void connect() {
+    void connect() throws Exception {
         channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
         stub = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        if (files == null) {
+            files = new TestAdapterFiles(11);
+            publish("lora", files.random.lora("lora", 4, 8f, false, 0, EnumSet.allOf(LoraModule.class)));
+            publish("dylora", files.random.lora("dylora", 8, 8f, false, 2, EnumSet.of(LoraModule.Q, LoraModule.V)));
+            publish("prompt", files.random.prompt("prompt", 4));
+            publish("prefix", files.random.prefix("prefix", 4));
+            publish("tempnet", files.random.tempNet("tempnet", TempNetAdapter.Input.LOGITS, 8));
+        }
+    }
+
+    private void publish(String name, Adapter adapter) throws Exception {
+        VERSIONS.put(name, files.upload(channel, name, adapter, "stable").getVersion());
     }
 
     @AfterEach
@@ -103,12 +85,13 @@ class AdapterServingGrpcTest {
 
     private static GenerateRequest.Builder request(String... adapters) {
         return GenerateRequest.newBuilder().setPrompt("Once upon a time").setMaxNewTokens(30)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0).setSeed(5)).addAllAdapters(List.of(adapters));
+                .setSampling(SamplingParams.newBuilder().setTemperature(0).setSeed(5))
+                .addAllAdapters(java.util.Arrays.stream(adapters).map(TestAdapterFiles::named).toList());
     }
 
     @Test
     void composedAdaptersMatchTheInProcessEngineAndReportTheirVersions() throws Exception {
-        GenerateRequest wire = request("demo/lora", "demo/prompt", "demo/prefix", "demo/tempnet").setReturnTemperatures(true).build();
+        GenerateRequest wire = request("lora", "prompt", "prefix", "tempnet").setReturnTemperatures(true).build();
         GenerateResponse response = stub.generate(wire);
 
         AdapterSelection selection = served.select(wire.getAdaptersList(), 0);
@@ -116,6 +99,7 @@ class AdapterServingGrpcTest {
         model.engine().submit(new GenerationRequest("local", wire.getPrompt(), 30,
                 new io.swapgate.core.sampling.SamplingParams(0f, 0, 1f, 5, 1f, List.of()), 0, selection, true), inProcess);
         CollectingListener.Completion expected = inProcess.result().get(60, TimeUnit.SECONDS);
+        served.release(selection);
         assertEquals(expected.text(), response.getText());
         assertArrayEquals(expected.tokenIds(), response.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray());
         assertEquals(response.getTokenIdsCount(), response.getTemperaturesCount());
@@ -123,7 +107,8 @@ class AdapterServingGrpcTest {
 
         assertEquals(List.of("lora", "prompt", "prefix", "tempnet"), response.getAdaptersList().stream().map(ServedAdapter::getKind).toList());
         for (ServedAdapter adapter : response.getAdaptersList()) {
-            assertEquals(sha256(ADAPTERS.resolve(adapter.getReference())), adapter.getVersion(), adapter.getReference());
+            assertEquals(VERSIONS.get(adapter.getKind()), adapter.getVersion(), adapter.getReference());
+            assertEquals(TestAdapterFiles.named(adapter.getKind()), adapter.getReference());
         }
         assertEquals(4, response.getAdapters(0).getLoraRank());
 
@@ -142,26 +127,26 @@ class AdapterServingGrpcTest {
 
     @Test
     void dyLoraIsServedAtTheRequestedRank() {
-        GenerateResponse full = stub.generate(request("demo/dylora").build());
-        GenerateResponse truncated = stub.generate(request("demo/dylora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build());
+        GenerateResponse full = stub.generate(request("dylora").build());
+        GenerateResponse truncated = stub.generate(request("dylora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build());
         assertEquals(8, full.getAdapters(0).getLoraRank());
         assertEquals(2, truncated.getAdapters(0).getLoraRank());
         assertNotEquals(full.getText(), truncated.getText());
         assertStatus(Status.Code.INVALID_ARGUMENT, "serves ranks 2 to 8, asked for 9",
-                request("demo/dylora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(9)).build());
+                request("dylora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(9)).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "only DyLoRA adapters can be served at another rank",
-                request("demo/lora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build());
+                request("lora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build());
     }
 
     @Test
-    void badAdapterRequestsAreRefusedWhileOtherRequestsKeepStreaming() {
-        Iterator<GenerateStreamResponse> running = stub.generateStream(request("demo/lora").setMaxNewTokens(300).build());
+    void badReferencesAreRefusedWhileOtherRequestsKeepStreaming() {
+        Iterator<GenerateStreamResponse> running = stub.generateStream(request("lora").setMaxNewTokens(300).build());
         assertTrue(running.hasNext());
-        assertStatus(Status.Code.FAILED_PRECONDITION, "adapter 'demo/broken' cannot be served: ", request("demo/broken").build());
-        assertStatus(Status.Code.FAILED_PRECONDITION, "non-finite value", request("demo/broken").build());
-        assertStatus(Status.Code.NOT_FOUND, "adapter 'demo/missing' not found", request("demo/missing").build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "at most one lora adapter", request("demo/lora", "demo/dylora").build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "invalid adapter name", request("demo/../../secrets").build());
+        assertStatus(Status.Code.NOT_FOUND, "adapter '" + TestAdapterFiles.named("missing") + "' not found", request("missing").build());
+        assertStatus(Status.Code.NOT_FOUND, "has no alias 'canary'", request("lora@canary").build());
+        assertStatus(Status.Code.NOT_FOUND, "has no version 00000000", request("lora@00000000").build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "at most one lora adapter", request("lora", "dylora").build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "invalid adapter name", request("a/b/c").build());
         GenerateStreamResponse last = null;
         while (running.hasNext()) {
             last = running.next();
@@ -171,30 +156,19 @@ class AdapterServingGrpcTest {
     }
 
     @Test
-    void aRewrittenAdapterIsServedUnderItsNameWithItsNewVersion() throws IOException {
-        write("demo/replaced", random.prompt("demo/replaced", 3));
-        GenerateResponse before = stub.generate(request("demo/replaced").build());
-        write("demo/replaced", random.prompt("demo/replaced", 5));
-        GenerateResponse after = stub.generate(request("demo/replaced").build());
-        assertNotEquals(before.getAdapters(0).getVersion(), after.getAdapters(0).getVersion());
-        assertEquals(sha256(ADAPTERS.resolve("demo/replaced")), after.getAdapters(0).getVersion());
+    void referencesResolveByAliasVersionAndDefault() throws Exception {
+        String first = files.upload(channel, "swap", files.random.prompt("swap", 3), "stable").getVersion();
+        String second = files.upload(channel, "swap", files.random.prompt("swap", 5), "").getVersion();
+        assertEquals(first, stub.generate(request("swap").build()).getAdapters(0).getVersion(), "no suffix means @stable");
+        assertEquals(second, stub.generate(request("swap@latest").build()).getAdapters(0).getVersion());
+        assertEquals(first, stub.generate(request("swap@" + first.substring(0, 12)).build()).getAdapters(0).getVersion());
+        assertEquals(0, model.engine().stats().running());
+        assertTrue(java.util.stream.Stream.of(first, second).noneMatch(served::inUse), "finished requests unpin their versions");
     }
 
     private void assertStatus(Status.Code code, String reason, GenerateRequest request) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.generate(request));
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
         assertTrue(e.getStatus().getDescription().contains(reason), e.getStatus().getDescription());
-    }
-
-    /** The content address: sha256 over adapter_config.json, then adapter_model.safetensors. */
-    private static String sha256(Path folder) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(Files.readAllBytes(folder.resolve("adapter_config.json")));
-            sha.update(Files.readAllBytes(folder.resolve("adapter_model.safetensors")));
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

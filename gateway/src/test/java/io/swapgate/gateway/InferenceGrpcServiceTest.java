@@ -111,7 +111,7 @@ class InferenceGrpcServiceTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "top_k", sampling(s -> s.setTopK(-3)));
         assertStatus(Status.Code.INVALID_ARGUMENT, "repetition_penalty", sampling(s -> s.setRepetitionPenalty(-1)));
         assertStatus(Status.Code.NOT_FOUND, "adapter 'acme/support' not found", greedy("hi", 5).toBuilder().addAdapters("acme/support").build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "invalid adapter name '../../etc'", greedy("hi", 5).toBuilder().addAdapters("../../etc").build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "invalid tenant '..'", greedy("hi", 5).toBuilder().addAdapters("../../etc").build());
         assertEquals(0, model.engine().stats().queued());
     }
 

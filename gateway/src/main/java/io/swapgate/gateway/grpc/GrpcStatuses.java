@@ -2,14 +2,14 @@ package io.swapgate.gateway.grpc;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.swapgate.core.adapter.AdapterNotFoundException;
 import io.swapgate.core.adapter.UnservableAdapterException;
 import io.swapgate.core.engine.EngineClosedException;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.InvalidRequestException;
 import io.swapgate.core.engine.QueueFullException;
+import io.swapgate.registry.RegistryException;
 
-/** Maps engine and adapter failures to gRPC statuses. */
+/** Maps engine, adapter and registry failures to gRPC statuses. */
 final class GrpcStatuses {
 
     private GrpcStatuses() {}
@@ -21,8 +21,12 @@ final class GrpcStatuses {
         Status status;
         if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
             status = Status.INVALID_ARGUMENT;
-        } else if (error instanceof AdapterNotFoundException) {
-            status = Status.NOT_FOUND;
+        } else if (error instanceof RegistryException registryError) {
+            status = switch (registryError.reason()) {
+                case NOT_FOUND -> Status.NOT_FOUND;
+                case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+                case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            };
         } else if (error instanceof UnservableAdapterException) {
             status = Status.FAILED_PRECONDITION;
         } else if (error instanceof QueueFullException) {

@@ -20,7 +20,8 @@ import io.swapgate.proto.v1.Inference;
 
 /**
  * The {@code swapgate.v1.Inference} service: a thin bridge from gRPC calls to the engine. Requests naming adapters
- * are resolved on a worker thread (an adapter's first use reads its files); the rest go straight to the engine.
+ * are resolved on a worker thread (a cold version is read from the store) to exact versions that stay pinned until the
+ * call ends; the rest go straight to the engine.
  */
 @GrpcService
 public class InferenceGrpcService implements Inference {
@@ -39,8 +40,8 @@ public class InferenceGrpcService implements Inference {
         Uni<GenerateResponse> call = Uni.createFrom().<GenerateResponse>emitter(emitter -> {
             GenerationRequest engineRequest = GrpcRequests.toEngine(request, adapters, deadline);
             CollectingListener listener = new CollectingListener();
-            GenerationHandle handle = model.engine().submit(engineRequest, listener);
-            emitter.onTermination(handle::cancel);
+            GenerationHandle handle = submit(engineRequest, listener);
+            emitter.onTermination(() -> end(handle, engineRequest));
             listener.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     emitter.fail(GrpcStatuses.toStatus(error));
@@ -71,7 +72,7 @@ public class InferenceGrpcService implements Inference {
         Multi<GenerateStreamResponse> call = Multi.createFrom().<GenerateStreamResponse>emitter(emitter -> {
             GenerationRequest engineRequest = GrpcRequests.toEngine(request, adapters, deadline);
             String id = engineRequest.requestId();
-            GenerationHandle handle = model.engine().submit(engineRequest, new GenerationListener() {
+            GenerationHandle handle = submit(engineRequest, new GenerationListener() {
                 @Override
                 public void onText(TextChunk chunk) {
                     emitter.emit(GenerateStreamResponse.newBuilder()
@@ -102,11 +103,27 @@ public class InferenceGrpcService implements Inference {
                     emitter.fail(GrpcStatuses.toStatus(error));
                 }
             });
-            emitter.onTermination(handle::cancel);
+            emitter.onTermination(() -> end(handle, engineRequest));
         });
         if (request.getAdaptersCount() > 0) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return call.onFailure().transform(GrpcStatuses::toStatus);
+    }
+
+    /** Queues the request; if the engine refuses it, its adapter versions are unpinned at once. */
+    private GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+        try {
+            return model.engine().submit(request, listener);
+        } catch (RuntimeException e) {
+            adapters.release(request.adapters());
+            throw e;
+        }
+    }
+
+    /** The call ended (finished, failed or the client went away): stop generating and unpin its adapter versions. */
+    private void end(GenerationHandle handle, GenerationRequest request) {
+        handle.cancel();
+        adapters.release(request.adapters());
     }
 }

@@ -1,21 +1,31 @@
 package io.swapgate.gateway.serving;
 
+import io.quarkus.runtime.Startup;
 import io.swapgate.core.adapter.Adapter;
-import io.swapgate.core.adapter.AdapterDirectory;
+import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterLimits;
-import io.swapgate.core.adapter.AdapterNotFoundException;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.PeftAdapterReader;
-import io.quarkus.runtime.Startup;
+import io.swapgate.registry.AdapterName;
+import io.swapgate.registry.FileSystemAdapterRegistry;
+import io.swapgate.registry.HostAdapterCache;
+import io.swapgate.registry.IntegrityReport;
+import io.swapgate.registry.RegistryAdapters;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
- * The adapters requests may name, read from the configured adapter folder (until the registry replaces it)
- * and checked against the served base model.
+ * The adapters requests may name: resolved through the registry at admission and pinned until the request ends,
+ * loaded through the host cache, checked against the served base model.
  */
 @Startup
 @ApplicationScoped
@@ -23,21 +33,41 @@ public class ServedAdapters {
 
     private static final Logger LOG = Logger.getLogger(ServedAdapters.class);
 
-    private final AdapterDirectory directory;
+    /** Where a version is held, nearest first. */
+    public enum Residency { DEVICE, HOST, STORE }
+
+    private final ServedModel model;
+    private final RegistryAdapters adapters;
+    private final Map<String, AtomicInteger> pins = new ConcurrentHashMap<>();
 
     ServedAdapters(SwapgateConfig config, ServedModel model) {
+        this.model = model;
         AdapterLimits limits = new AdapterLimits(config.adapters().maxFileBytes(), config.adapters().maxLoraRank(),
                 Math.max(1, model.engine().config().maxContext() / 4));
-        this.directory = config.adapters().dir()
-                .map(dir -> new AdapterDirectory(Path.of(dir), new PeftAdapterReader(model.identity(), limits)))
-                .orElse(null);
-        LOG.infof("adapters: %s", directory == null ? "none (swapgate.adapters.dir is not set)"
-                : "from " + Path.of(config.adapters().dir().get()).toAbsolutePath().normalize());
+        PeftAdapterReader reader = new PeftAdapterReader(model.identity(), limits);
+        FileSystemAdapterRegistry registry = new FileSystemAdapterRegistry(Path.of(config.adapters().registryDir()), reader,
+                Clock.systemUTC());
+        try {
+            IntegrityReport report = registry.checkIntegrity();
+            LOG.infof("adapter registry at %s: %d versions, %d aliases", registry.root(), report.versions(), report.aliases());
+            report.problems().forEach(problem -> LOG.warnf("adapter registry: %s", problem));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check the adapter registry at " + registry.root(), e);
+        }
+        this.adapters = new RegistryAdapters(registry, reader, new HostAdapterCache(config.adapters().hostCacheBytes()));
+    }
+
+    public RegistryAdapters adapters() {
+        return adapters;
+    }
+
+    public FileSystemAdapterRegistry registry() {
+        return adapters.registry();
     }
 
     /**
-     * Resolves a request's adapter references and composes them. Reads from disk the first time an adapter is
-     * used (or after it changed): call off the event loop when {@code references} is not empty.
+     * Resolves a request's references to exact versions (now, once) and composes them; the versions stay pinned until
+     * {@link #release}. Reads files on a cold load: call off the event loop when {@code references} is not empty.
      *
      * @param loraRank the requested DyLoRA rank, 0 for the LoRA's full rank
      */
@@ -45,13 +75,31 @@ public class ServedAdapters {
         if (references.isEmpty() && loraRank == 0) {
             return AdapterSelection.NONE;
         }
-        List<Adapter> adapters = new ArrayList<>(references.size());
+        List<Adapter> loaded = new ArrayList<>(references.size());
         for (String reference : references) {
-            if (directory == null) {
-                throw new AdapterNotFoundException(reference, "this gateway has no adapter folder configured");
-            }
-            adapters.add(directory.resolve(reference));
+            loaded.add(adapters.load(reference));
         }
-        return AdapterSelection.of(adapters, loraRank);
+        AdapterSelection selection = AdapterSelection.of(loaded, loraRank);
+        selection.adapters().forEach(a -> pins.computeIfAbsent(a.identity().version(), v -> new AtomicInteger()).incrementAndGet());
+        return selection;
+    }
+
+    /** Unpins what {@link #select} pinned; call once when the request ends, however it ends. */
+    public void release(AdapterSelection selection) {
+        for (Adapter adapter : selection.adapters()) {
+            pins.computeIfPresent(adapter.identity().version(), (v, count) -> count.decrementAndGet() == 0 ? null : count);
+        }
+    }
+
+    /** Whether requests in flight use a version. */
+    public boolean inUse(String version) {
+        return pins.containsKey(version);
+    }
+
+    public Residency residency(AdapterName name, String version) {
+        if (model.engine().loraResident(new AdapterIdentity(name.toString(), version))) {
+            return Residency.DEVICE;
+        }
+        return adapters.inHostCache(name, version) ? Residency.HOST : Residency.STORE;
     }
 }

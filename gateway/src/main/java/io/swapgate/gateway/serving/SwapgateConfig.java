@@ -1,7 +1,6 @@
 package io.swapgate.gateway.serving;
 
 import io.smallrye.config.ConfigMapping;
-import java.util.Optional;
 
 /** Swapgate's own settings (prefix {@code swapgate}); defaults live in application.properties. */
 @ConfigMapping(prefix = "swapgate")
@@ -39,8 +38,11 @@ public interface SwapgateConfig {
     }
 
     interface Adapters {
-        /** Folder with one sub-folder per adapter (name or tenant/name) in the PEFT layout. */
-        Optional<String> dir();
+        /** Root folder of the file-system adapter registry. */
+        String registryDir();
+
+        /** Bytes of loaded adapters kept in host memory. */
+        long hostCacheBytes();
 
         /** Widest LoRA served; sizes the device slot table. */
         int maxLoraRank();

@@ -39,7 +39,7 @@ public record BaseModelIdentity(String name, String digest, LlamaConfig config) 
         sha.update(bytes.array());
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

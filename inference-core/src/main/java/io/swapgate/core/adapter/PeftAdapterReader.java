@@ -136,7 +136,8 @@ public final class PeftAdapterReader {
         return sha256(folder.resolve(CONFIG_FILE), folder.resolve(WEIGHTS_FILE));
     }
 
-    private static String sha256(Path... files) {
+    /** sha256 (hex) over the files' bytes, in order. */
+    public static String sha256(Path... files) {
         MessageDigest sha = BaseModelIdentity.sha256();
         byte[] buffer = new byte[1 << 16];
         for (Path file : files) {

@@ -81,6 +81,11 @@ public final class InferenceEngine implements AutoCloseable {
         return !closed && thread.isAlive();
     }
 
+    /** Whether a LoRA version sits in the device slot table now (running or kept warm). Any thread. */
+    public boolean loraResident(io.swapgate.core.adapter.AdapterIdentity identity) {
+        return lora.isResident(identity);
+    }
+
     public EngineStats stats() {
         return stats;
     }

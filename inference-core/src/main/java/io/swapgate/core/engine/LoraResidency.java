@@ -3,18 +3,19 @@ package io.swapgate.core.engine;
 import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.runtime.LoraSlotTable;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which LoRA sits in which slot of the device table. A running sequence pins its adapter's slot; an unpinned
  * adapter stays resident (so the next request for it costs nothing) until its slot is needed, least recently
- * used first. Engine thread only.
+ * used first. Changed by the engine thread only.
  */
 final class LoraResidency {
 
     private final LoraSlotTable table;
-    private final Map<AdapterIdentity, Integer> slotOf = new HashMap<>();
+    /** Written by the engine thread only; concurrent so other threads may ask what is resident. */
+    private final Map<AdapterIdentity, Integer> slotOf = new ConcurrentHashMap<>();
     private final AdapterIdentity[] occupant;
     private final int[] pins;
     private final long[] lastUse;
@@ -51,6 +52,10 @@ final class LoraResidency {
         pins[slot]++;
         lastUse[slot] = ++clock;
         return slot;
+    }
+
+    boolean isResident(AdapterIdentity identity) {
+        return slotOf.containsKey(identity);
     }
 
     void release(int slot) {
