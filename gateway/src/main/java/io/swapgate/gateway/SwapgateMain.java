@@ -3,7 +3,7 @@ package io.swapgate.gateway;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.swapgate.gateway.cli.GenerateCommand;
-import io.swapgate.gateway.cli.MakeRandomAdaptersCommand;
+import io.swapgate.gateway.cli.AdaptersCommand;
 import java.util.Arrays;
 
 /**
@@ -18,7 +18,7 @@ public class SwapgateMain {
             System.exit(GenerateCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args.length > 0 && args[0].equals("adapters")) {
-            System.exit(MakeRandomAdaptersCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            System.exit(AdaptersCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         Quarkus.run(args);
     }

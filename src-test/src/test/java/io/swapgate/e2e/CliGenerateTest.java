@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The {@code ./swapgate} launcher: {@code generate} streams from a running gateway, {@code adapters} writes adapters it serves. */
+/** The {@code ./swapgate} launcher: {@code generate} streams from a running gateway, {@code adapters} manages its registry. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class CliGenerateTest {
 
@@ -40,25 +41,55 @@ class CliGenerateTest {
     }
 
     @Test
-    void randomAdaptersMadeByTheLauncherAreServedByName() throws Exception {
-        String adapters = GatewayProcess.adapterDir("cli").toString();
-        for (String kind : List.of("lora", "tempnet")) {
-            E2e.CommandResult made = swapgate(List.of("adapters", "make-random", "--model", E2e.stories260K().toString(),
-                    "--kind", kind, "--out", adapters + "/cli/" + kind, "--name", "cli/" + kind, "--rank", "8"), Map.of());
-            assertEquals(0, made.exitCode(), made::describe);
-            assertTrue(made.stdout().contains("wrote " + kind + " adapter for stories260K"), made::describe);
+    void adaptersPublishedByTheLauncherAreManagedAndServedByName() throws Exception {
+        String port = Integer.toString(gateway.port());
+        String tenant = "cli" + Long.toString(System.nanoTime(), 36);
+        Path work = E2e.targetDir().resolve("e2e-work").resolve(tenant);
+        // Offline: straight into the registry folder the running gateway serves from.
+        E2e.CommandResult made = swapgate(List.of("adapters", "make-random", "--model", E2e.stories260K().toString(), "--kind", "tempnet",
+                "--out", work.resolve("tempnet").toString(), "--registry", GatewayProcess.registryDir("cli").toString(),
+                "--publish", tenant + "/tempnet", "--promote", "stable"), Map.of());
+        assertEquals(0, made.exitCode(), made::describe);
+        assertTrue(made.stdout().contains("published " + tenant + "/tempnet@"), made::describe);
+        // Over gRPC: push two versions, promote, roll back, list, show, delete.
+        for (int seed = 1; seed <= 2; seed++) {
+            E2e.CommandResult written = swapgate(List.of("adapters", "make-random", "--model", E2e.stories260K().toString(),
+                    "--kind", "lora", "--rank", "8", "--seed", Integer.toString(seed), "--out", work.resolve("lora" + seed).toString()), Map.of());
+            assertEquals(0, written.exitCode(), written::describe);
         }
-        E2e.CommandResult result = swapgate(List.of("generate", "--max-tokens", "20", "--seed", "3", "--adapter", "cli/lora",
-                "--adapter", "cli/tempnet", "--temperatures", "--port", Integer.toString(gateway.port()), E2e.PROMPT), Map.of());
-        assertEquals(0, result.exitCode(), result::describe);
-        assertTrue(result.stderr().matches("(?s).*\\[adapter cli/lora: lora [0-9a-f]{12}, rank 8].*"), result::describe);
-        assertTrue(result.stderr().matches("(?s).*\\[adapter cli/tempnet: tempnet [0-9a-f]{12}].*"), result::describe);
-        assertTrue(result.stderr().matches("(?s).*\\[temperatures \\[\\d.*"), result::describe);
+        E2e.CommandResult pushed = swapgate(List.of("adapters", "push", work.resolve("lora1").toString(), "--name", tenant + "/lora",
+                "--promote", "stable", "--metric", "eval_loss=1.5", "--port", port), Map.of());
+        assertEquals(0, pushed.exitCode(), pushed::describe);
+        assertTrue(pushed.stdout().matches("(?s)published " + tenant + "/lora@[0-9a-f]{64} \\(lora, .*\\), aliases latest, stable\\n"), pushed::describe);
+        assertTrue(pushed.stderr().contains("100% of"), pushed::describe);
+        String first = pushed.stdout().replaceAll("(?s).*@([0-9a-f]{64}).*", "$1");
+        E2e.CommandResult second = swapgate(List.of("adapters", "push", work.resolve("lora2").toString(), "--name", tenant + "/lora",
+                "--port", port), Map.of());
+        String latest = second.stdout().replaceAll("(?s).*@([0-9a-f]{64}).*", "$1");
+        E2e.CommandResult promoted = swapgate(List.of("adapters", "promote", tenant + "/lora", "stable", latest.substring(0, 12), "--port", port), Map.of());
+        assertEquals(tenant + "/lora@stable -> " + latest + " (was " + first + ")\n", promoted.stdout(), promoted::describe);
+        E2e.CommandResult rolledBack = swapgate(List.of("adapters", "rollback", tenant + "/lora", "stable", "--port", port), Map.of());
+        assertEquals(tenant + "/lora@stable -> " + first + " (was " + latest + ")\n", rolledBack.stdout(), rolledBack::describe);
 
-        E2e.CommandResult missing = swapgate(List.of("generate", "--adapter", "cli/absent", "--port",
-                Integer.toString(gateway.port()), E2e.PROMPT), Map.of());
+        E2e.CommandResult list = swapgate(List.of("adapters", "list", "--tenant", tenant, "--port", port), Map.of());
+        assertTrue(list.stdout().startsWith("ADAPTER"), list::describe);
+        assertTrue(list.stdout().contains(tenant + "/lora") && list.stdout().contains("stable=" + first.substring(0, 12)), list::describe);
+        E2e.CommandResult show = swapgate(List.of("adapters", "show", tenant + "/lora", "--port", port), Map.of());
+        assertTrue(show.stdout().contains(first.substring(0, 12)) && show.stdout().contains("{eval_loss=1.5}"), show::describe);
+
+        E2e.CommandResult generated = swapgate(List.of("generate", "--max-tokens", "20", "--seed", "3", "--adapter", tenant + "/lora",
+                "--adapter", tenant + "/tempnet", "--temperatures", "--port", port, E2e.PROMPT), Map.of());
+        assertEquals(0, generated.exitCode(), generated::describe);
+        assertTrue(generated.stderr().contains("[adapter " + tenant + "/lora: lora " + first.substring(0, 12) + ", rank 8]"), generated::describe);
+        assertTrue(generated.stderr().matches("(?s).*\\[adapter " + tenant + "/tempnet: tempnet [0-9a-f]{12}].*"), generated::describe);
+        assertTrue(generated.stderr().matches("(?s).*\\[temperatures \\[\\d.*"), generated::describe);
+
+        E2e.CommandResult refused = swapgate(List.of("adapters", "rm", tenant + "/lora", first, "--port", port), Map.of());
+        assertEquals(1, refused.exitCode(), refused::describe);
+        assertTrue(refused.stderr().contains("FAILED_PRECONDITION") && refused.stderr().contains("alias 'stable' points at it"), refused::describe);
+        E2e.CommandResult missing = swapgate(List.of("generate", "--adapter", tenant + "/absent", "--port", port, E2e.PROMPT), Map.of());
         assertEquals(1, missing.exitCode(), missing::describe);
-        assertTrue(missing.stderr().contains("NOT_FOUND: adapter 'cli/absent' not found"), missing::describe);
+        assertTrue(missing.stderr().contains("NOT_FOUND: adapter '" + tenant + "/absent' not found"), missing::describe);
     }
 
     @Test

@@ -49,18 +49,18 @@ final class GatewayProcess implements AutoCloseable {
 
     /**
      * Starts a gateway serving {@code model} (a llama2.c folder, a .gguf file or a Hugging Face folder) and waits until it
-     * is ready. Its adapter folder is {@code target/e2e-adapters/<name>}.
+     * is ready. Its adapter registry is {@code target/e2e-registry/<name>}.
      */
     static GatewayProcess start(String name, Path model) throws IOException, InterruptedException {
-        return start(name, model, adapterDir(name));
+        return start(name, model, registryDir(name));
     }
 
-    /** The adapter folder a gateway started under {@code name} serves from. */
-    static Path adapterDir(String name) {
-        return E2e.targetDir().resolve("e2e-adapters").resolve(name);
+    /** The adapter registry a gateway started under {@code name} serves from. */
+    static Path registryDir(String name) {
+        return E2e.targetDir().resolve("e2e-registry").resolve(name);
     }
 
-    private static GatewayProcess start(String name, Path model, Path adapters) throws IOException, InterruptedException {
+    static GatewayProcess start(String name, Path model, Path registry) throws IOException, InterruptedException {
         int port = freePort();
         Path log = E2e.logDir().resolve(name + "-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
@@ -74,7 +74,7 @@ final class GatewayProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
-        builder.environment().put("SWAPGATE_ADAPTERS", adapters.toAbsolutePath().toString());
+        builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
         long launched = System.nanoTime();
         Process process = builder.start();

@@ -1,6 +1,8 @@
 package io.swapgate.gateway.cli;
 
 import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.AdapterLimits;
+import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.adapter.LoraModule;
 import io.swapgate.core.adapter.PeftAdapterWriter;
@@ -8,11 +10,17 @@ import io.swapgate.core.adapter.RandomAdapters;
 import io.swapgate.core.adapter.TempNetAdapter;
 import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.LoadedModel;
+import io.swapgate.registry.AdapterName;
+import io.swapgate.registry.FileSystemAdapterRegistry;
+import io.swapgate.registry.PublishRequest;
+import io.swapgate.registry.VersionMetadata;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.time.Clock;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -33,12 +41,15 @@ public final class MakeRandomAdaptersCommand {
               --hidden-size H     tempnet hidden units (default 32)
               --name N            name recorded in the files (default: the folder name)
               --seed S            random seed (default 1)
+              --registry DIR      also publish it into the registry at DIR (offline; the gateway need not run)
+              --publish T/NAME    the name to publish under (with --registry)
+              --promote ALIAS     an alias to point at it (with --registry), e.g. stable
             """;
 
     private MakeRandomAdaptersCommand() {}
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !args[0].equals("make-random")) {
+        if (args.length < 2 || args[1].equals("--help")) {
             err.print(USAGE);
             return 2;
         }
@@ -68,6 +79,18 @@ public final class MakeRandomAdaptersCommand {
             return 1;
         }
         out.printf("wrote %s adapter for %s to %s (%d bytes of parameters)%n", flags.kind, model.name(), flags.out, adapter.bytes());
+        if (flags.registry != null) {
+            try {
+                FileSystemAdapterRegistry registry = new FileSystemAdapterRegistry(flags.registry,
+                        new PeftAdapterReader(base, AdapterLimits.defaults(model.config().contextLength())), Clock.systemUTC());
+                VersionMetadata published = registry.publishFolder(flags.out, new PublishRequest(AdapterName.parse(flags.publish),
+                        "make-random", null, Map.of("origin", "random"), Map.of(), flags.promote));
+                out.printf("published %s@%s%n", published.name(), published.version());
+            } catch (IOException | RuntimeException e) {
+                err.println("error: cannot publish to " + flags.registry + ": " + e.getMessage());
+                return 1;
+            }
+        }
         return 0;
     }
 
@@ -84,6 +107,9 @@ public final class MakeRandomAdaptersCommand {
         TempNetAdapter.Input input = TempNetAdapter.Input.LOGITS;
         int hiddenSize = 32;
         long seed = 1;
+        Path registry;
+        String publish;
+        String promote;
 
         float alpha() {
             return alpha != null ? alpha : 2f * rank;
@@ -108,6 +134,9 @@ public final class MakeRandomAdaptersCommand {
                         case "--input" -> f.input = TempNetAdapter.Input.valueOf(value.toUpperCase(Locale.ROOT));
                         case "--hidden-size" -> f.hiddenSize = Integer.parseInt(value);
                         case "--seed" -> f.seed = Long.parseLong(value);
+                        case "--registry" -> f.registry = Path.of(value);
+                        case "--publish" -> f.publish = value;
+                        case "--promote" -> f.promote = value;
                         default -> throw new IllegalArgumentException("unexpected argument '" + flag + "'");
                     }
                 } catch (NumberFormatException e) {
@@ -116,6 +145,9 @@ public final class MakeRandomAdaptersCommand {
             }
             if (f.model == null || f.out == null || f.kind == null) {
                 throw new IllegalArgumentException("--model, --out and --kind are required");
+            }
+            if ((f.registry == null) != (f.publish == null)) {
+                throw new IllegalArgumentException("--registry and --publish go together");
             }
             if (!Set.of("lora", "dylora", "prompt", "prefix", "tempnet").contains(f.kind)) {
                 throw new IllegalArgumentException("unknown kind '" + f.kind + "'");
