@@ -186,6 +186,13 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the gateway with SIGKILL (no shutdown hooks, no flushing) and waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+        close();
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);

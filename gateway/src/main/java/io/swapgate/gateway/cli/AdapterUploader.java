@@ -21,7 +21,8 @@ import java.util.function.LongConsumer;
 /** Streams a PEFT adapter folder to a gateway's {@code Adapters.Upload}: the manifest with sizes and sha256, then chunks. */
 public final class AdapterUploader {
 
-    private static final int CHUNK_BYTES = 256 * 1024;
+    /** Well under the gateway's 256 KiB gRPC message limit. */
+    private static final int CHUNK_BYTES = 64 * 1024;
     private static final List<String> FILES = List.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE);
 
     private AdapterUploader() {}

@@ -1,0 +1,112 @@
+package io.swapgate.e2e;
+
+import io.grpc.StatusRuntimeException;
+import io.swapgate.proto.v1.AdaptersGrpc;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.GenerateStreamResponse;
+import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.PromoteRequest;
+import io.swapgate.proto.v1.SamplingParams;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Streams against {@code NAME@stable} run in a loop while new versions are uploaded and promoted one after another.
+ * After each promotion a probe request is sent at once: its time to first token is the publish-to-serving latency,
+ * and it must report the new version. Every response is recorded with the version it reports.
+ */
+final class HotSwapScenario {
+
+    static final String PROMPT = "Once upon a time";
+    static final int TOKENS = 24;
+
+    /** One response: the version it reports and its tokens, or the failure it ended with. */
+    record Served(String version, List<Integer> tokens, String failure) {}
+
+    record Result(List<Served> served, List<String> promoted, List<Double> swapLatenciesMs, List<String> staleProbes) {
+
+        List<Served> failures() {
+            return served.stream().filter(s -> s.failure() != null).toList();
+        }
+    }
+
+    private HotSwapScenario() {}
+
+    static Result run(GatewayProcess gateway, String name, int swaps, int streams, Path work) throws Exception {
+        TestAdapters adapters = new TestAdapters(work);
+        String first = TestAdapters.upload(gateway.channel(), adapters.lora(0, 4), name, "stable");
+        List<Served> served = Collections.synchronizedList(new ArrayList<>());
+        List<String> promoted = new ArrayList<>(List.of(first));
+        List<Double> latencies = new ArrayList<>();
+        List<String> stale = new ArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        List<Thread> threads = new ArrayList<>();
+        for (int s = 0; s < streams; s++) {
+            Thread t = new Thread(() -> {
+                while (running.get()) {
+                    served.add(stream(gateway, name + "@stable").served);
+                }
+            }, "hot-swap-stream-" + s);
+            t.start();
+            threads.add(t);
+        }
+        try {
+            AdaptersGrpc.AdaptersBlockingStub admin = AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
+            for (int i = 1; i <= swaps; i++) {
+                String version = TestAdapters.upload(gateway.channel(), adapters.lora(i, 4), name, "");
+                admin.promote(PromoteRequest.newBuilder().setName(name).setAlias("stable").setVersion(version).build());
+                Probe probe = stream(gateway, name + "@stable");
+                served.add(probe.served);
+                promoted.add(version);
+                if (version.equals(probe.served.version())) {
+                    latencies.add(probe.firstTokenMs);
+                } else {
+                    stale.add("after promoting " + version + " a new request got " + probe.served);
+                }
+            }
+        } finally {
+            running.set(false);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+        return new Result(List.copyOf(served), promoted, latencies, stale);
+    }
+
+    private record Probe(Served served, double firstTokenMs) {}
+
+    /** One greedy streaming request; the clock starts when it is sent. */
+    private static Probe stream(GatewayProcess gateway, String reference) {
+        long sent = System.nanoTime();
+        double firstToken = -1;
+        List<Integer> tokens = new ArrayList<>();
+        try {
+            Iterator<GenerateStreamResponse> it = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generateStream(request(reference));
+            String version = null;
+            while (it.hasNext()) {
+                GenerateStreamResponse m = it.next();
+                if (firstToken < 0 && m.getTokenIdsCount() > 0) {
+                    firstToken = (System.nanoTime() - sent) / 1e6;
+                }
+                tokens.addAll(m.getTokenIdsList());
+                if (m.getAdaptersCount() > 0) {
+                    version = m.getAdapters(0).getVersion();
+                }
+            }
+            return new Probe(new Served(version, tokens, null), firstToken);
+        } catch (StatusRuntimeException e) {
+            return new Probe(new Served(null, tokens, e.getStatus().toString()), firstToken);
+        }
+    }
+
+    static GenerateRequest request(String reference) {
+        return GenerateRequest.newBuilder().setPrompt(PROMPT).setMaxNewTokens(TOKENS)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0)).addAdapters(reference).build();
+    }
+}

@@ -1,0 +1,45 @@
+package io.swapgate.e2e;
+
+import io.grpc.ManagedChannel;
+import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.BaseModelIdentity;
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.PeftAdapterWriter;
+import io.swapgate.core.adapter.RandomAdapters;
+import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.LoadedModel;
+import io.swapgate.gateway.cli.AdapterUploader;
+import io.swapgate.proto.v1.AdaptersGrpc;
+import io.swapgate.proto.v1.UploadManifest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+
+/** Random LoRAs for stories260K written in the PEFT layout and uploaded to a running gateway. */
+final class TestAdapters {
+
+    private static final LoadedModel MODEL = ModelLoader.load(E2e.stories260K());
+    private static final BaseModelIdentity BASE = BaseModelIdentity.of(MODEL.name(), MODEL.config(), MODEL.weights());
+
+    private final Path dir;
+
+    TestAdapters(Path dir) {
+        this.dir = dir;
+    }
+
+    /** A distinct LoRA for each seed, written under the work folder. */
+    Path lora(long seed, int rank) throws IOException {
+        Adapter lora = new RandomAdapters(MODEL.config(), seed).lora("lora-" + seed, rank, 2f * rank, false, 0,
+                EnumSet.allOf(LoraModule.class));
+        Path folder = dir.resolve("lora-" + seed + "-r" + rank);
+        PeftAdapterWriter.write(folder, lora, BASE);
+        return folder;
+    }
+
+    /** Uploads a folder as a new version of {@code name}; returns the version. */
+    static String upload(ManagedChannel channel, Path folder, String name, String promote) throws Exception {
+        return AdapterUploader.upload(AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), folder,
+                UploadManifest.newBuilder().setName(name).setPromote(promote), sent -> { }).getVersion();
+    }
+}
