@@ -1,7 +1,11 @@
 package io.swapgate.e2e;
 
+import io.swapgate.core.adapter.AdapterLimits;
+import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.PeftAdapterReader;
+import io.swapgate.core.adapter.PeftAdapterWriter;
 import io.swapgate.core.adapter.RandomAdapters;
 import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LlamaWeights;
@@ -37,6 +41,8 @@ class AdapterBenchmark {
     private static final int PROMPT = 16;
     private static final int STEPS = 16;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    private static final int COLD_RANK = 16;
+    private static final java.util.Set<LoraModule> QKVO = EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
 
     enum Scenario {
         NO_ADAPTERS("no adapters"),
@@ -63,8 +69,7 @@ class AdapterBenchmark {
             RandomAdapters random = new RandomAdapters(SHAPE, 2);
             LoraAdapter[] loras = new LoraAdapter[BATCH];
             for (int i = 0; i < BATCH; i++) {
-                loras[i] = random.lora("bench-" + i, RANK, 2f * RANK, false, 0,
-                        EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O));
+                loras[i] = random.lora("bench-" + i, RANK, 2f * RANK, false, 0, QKVO);
                 table.write(i + 1, loras[i]);
             }
             prefill(runtime, cache);
@@ -78,6 +83,80 @@ class AdapterBenchmark {
             }
         }
         report(tokensPerSecond, threads);
+    }
+
+    /**
+     * What a cold rank-16 LoRA costs: reading and validating its files (store to host), writing it into the device slot
+     * table (host to device), and how much longer the step of the other 31 rows takes when that write happens before it.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "bench", matches = "adapters|all")
+    void coldLoraLoad() throws IOException {
+        LlamaWeights weights = SyntheticLlama.weights(SHAPE, 1);
+        BaseModelIdentity base = BaseModelIdentity.of("synthetic-512", SHAPE, weights);
+        PeftAdapterReader reader = new PeftAdapterReader(base, AdapterLimits.defaults(SHAPE.contextLength()));
+        Path work = Files.createTempDirectory("swapgate-cold-lora");
+        int threads = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
+        List<Double> readMs = new ArrayList<>();
+        List<Double> uploadMs = new ArrayList<>();
+        List<Double> warmStepMs = new ArrayList<>();
+        List<Double> coldStepMs = new ArrayList<>();
+        try (LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(threads), 256);
+             KvCache cache = runtime.newKvCache(BATCH, 256);
+             LoraSlotTable table = runtime.newLoraSlotTable(BATCH, COLD_RANK)) {
+            RandomAdapters random = new RandomAdapters(SHAPE, 3);
+            LoraAdapter[] loras = new LoraAdapter[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                loras[i] = random.lora("warm-" + i, COLD_RANK, 2f * COLD_RANK, false, 0, QKVO);
+                table.write(i + 1, loras[i]);
+            }
+            prefill(runtime, cache);
+            for (int round = 0; round <= ROUNDS * 2; round++) {
+                Path folder = work.resolve("cold-" + round);
+                PeftAdapterWriter.write(folder, random.lora("cold-" + round, COLD_RANK, 2f * COLD_RANK, false, 0, QKVO), base);
+                long started = System.nanoTime();
+                LoraAdapter cold = (LoraAdapter) reader.read(folder, "bench/cold");
+                double read = (System.nanoTime() - started) / 1e6;
+                double warmStep = timedStep(runtime, cache, table, loras, null);
+                double coldStep = timedStep(runtime, cache, table, loras, cold);
+                started = System.nanoTime();
+                table.write(BATCH, cold);
+                double upload = (System.nanoTime() - started) / 1e6;
+                if (round > 0) {
+                    readMs.add(read);
+                    uploadMs.add(upload);
+                    warmStepMs.add(warmStep);
+                    coldStepMs.add(coldStep);
+                }
+            }
+        } finally {
+            E2e.deleteTree(work);
+        }
+        double warm = median(warmStepMs);
+        double cold = median(coldStepMs);
+        String md = String.format(Locale.ROOT, "Cold LoRA load: rank %d on q/k/v/o of the synthetic dim-%d Llama, %d rounds (median), step of %d"
+                        + " other rows%n%n| measure | ms |%n|---|---:|%n| read + validate the files (store -> host, page cache warm) | %.2f |%n"
+                        + "| write into the slot table (host -> device) | %.2f |%n| step of the other rows, nothing loading | %.2f |%n"
+                        + "| same step with the cold adapter written first | %.2f |%n| extra step time from the cold load | %.2f |%n",
+                COLD_RANK, SHAPE.dim(), ROUNDS * 2, BATCH - 1, median(readMs), median(uploadMs), warm, cold, cold - warm);
+        System.out.println(md);
+        Path dir = E2e.targetDir().resolve("bench");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("cold-lora.md"), md);
+    }
+
+    /** One decode step of rows 0..BATCH-2 (the last slot is the cold one); {@code cold}, when given, is written first. */
+    private static double timedStep(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, LoraAdapter cold) {
+        List<ForwardBatch.Row> rows = new ArrayList<>();
+        for (int r = 0; r < BATCH - 1; r++) {
+            rows.add(new ForwardBatch.Row(r, PROMPT, new int[] {r + 1}, new ForwardBatch.LoraUse(r + 1, COLD_RANK, loras[r].scale(COLD_RANK)), null));
+        }
+        long started = System.nanoTime();
+        if (cold != null) {
+            table.write(BATCH, cold);
+        }
+        runtime.forward(new ForwardBatch(rows), cache, table);
+        return (System.nanoTime() - started) / 1e6;
     }
 
     /** All scenarios, or those named in {@code -Dbench.scenarios=no_adapters,distinct_loras} for a quick look. */

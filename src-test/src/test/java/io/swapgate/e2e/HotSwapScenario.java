@@ -7,6 +7,7 @@ import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.PromoteRequest;
 import io.swapgate.proto.v1.SamplingParams;
+import io.swapgate.proto.v1.UploadManifest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,8 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Streams against {@code NAME@stable} run in a loop while new versions are uploaded and promoted one after another.
- * After each promotion a probe request is sent at once: its time to first token is the publish-to-serving latency,
- * and it must report the new version. Every response is recorded with the version it reports.
+ * Versions are uploaded pre-warmed (into the host cache). After each promotion a probe request is sent at once: its
+ * time to first token is the publish-to-serving latency, and it must report the new version. Every response is recorded with the version it reports.
  */
 final class HotSwapScenario {
 
@@ -28,7 +29,12 @@ final class HotSwapScenario {
     /** One response: the version it reports and its tokens, or the failure it ended with. */
     record Served(String version, List<Integer> tokens, String failure) {}
 
-    record Result(List<Served> served, List<String> promoted, List<Double> swapLatenciesMs, List<String> staleProbes) {
+    /**
+     * @param controlLatenciesMs time to first token of a request sent just before each promotion: the same load
+     *                           without a swap, to tell the swap's cost from the load's
+     */
+    record Result(List<Served> served, List<String> promoted, List<Double> swapLatenciesMs, List<Double> controlLatenciesMs,
+                  List<String> staleProbes) {
 
         List<Served> failures() {
             return served.stream().filter(s -> s.failure() != null).toList();
@@ -43,6 +49,7 @@ final class HotSwapScenario {
         List<Served> served = Collections.synchronizedList(new ArrayList<>());
         List<String> promoted = new ArrayList<>(List.of(first));
         List<Double> latencies = new ArrayList<>();
+        List<Double> controls = new ArrayList<>();
         List<String> stale = new ArrayList<>();
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> threads = new ArrayList<>();
@@ -58,7 +65,12 @@ final class HotSwapScenario {
         try {
             AdaptersGrpc.AdaptersBlockingStub admin = AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
             for (int i = 1; i <= swaps; i++) {
-                String version = TestAdapters.upload(gateway.channel(), adapters.lora(i, 4), name, "");
+                // Pre-warmed, as a deployment pipeline would publish: the swap then costs no file read.
+                String version = TestAdapters.upload(gateway.channel(), adapters.lora(i, 4),
+                        UploadManifest.newBuilder().setName(name).setWarm(true));
+                Probe control = stream(gateway, name + "@stable");
+                served.add(control.served);
+                controls.add(control.firstTokenMs);
                 admin.promote(PromoteRequest.newBuilder().setName(name).setAlias("stable").setVersion(version).build());
                 Probe probe = stream(gateway, name + "@stable");
                 served.add(probe.served);
@@ -75,7 +87,7 @@ final class HotSwapScenario {
                 t.join();
             }
         }
-        return new Result(List.copyOf(served), promoted, latencies, stale);
+        return new Result(List.copyOf(served), promoted, latencies, controls, stale);
     }
 
     private record Probe(Served served, double firstTokenMs) {}

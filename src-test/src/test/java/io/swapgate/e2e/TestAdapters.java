@@ -39,7 +39,11 @@ final class TestAdapters {
 
     /** Uploads a folder as a new version of {@code name}; returns the version. */
     static String upload(ManagedChannel channel, Path folder, String name, String promote) throws Exception {
-        return AdapterUploader.upload(AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), folder,
-                UploadManifest.newBuilder().setName(name).setPromote(promote), sent -> { }).getVersion();
+        return upload(channel, folder, UploadManifest.newBuilder().setName(name).setPromote(promote));
+    }
+
+    static String upload(ManagedChannel channel, Path folder, UploadManifest.Builder manifest) throws Exception {
+        return AdapterUploader.upload(AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), folder, manifest,
+                sent -> { }).getVersion();
     }
 }
