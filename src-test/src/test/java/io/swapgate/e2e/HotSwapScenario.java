@@ -1,6 +1,7 @@
 package io.swapgate.e2e;
 
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateStreamResponse;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -52,15 +54,11 @@ final class HotSwapScenario {
         List<Double> controls = new ArrayList<>();
         List<String> stale = new ArrayList<>();
         AtomicBoolean running = new AtomicBoolean(true);
-        List<Thread> threads = new ArrayList<>();
+        List<StreamLoop> loops = new ArrayList<>();
         for (int s = 0; s < streams; s++) {
-            Thread t = new Thread(() -> {
-                while (running.get()) {
-                    served.add(stream(gateway, name + "@stable").served);
-                }
-            }, "hot-swap-stream-" + s);
-            t.start();
-            threads.add(t);
+            StreamLoop loop = new StreamLoop(gateway, name + "@stable", running, served);
+            loop.next();
+            loops.add(loop);
         }
         try {
             AdaptersGrpc.AdaptersBlockingStub admin = AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
@@ -83,14 +81,65 @@ final class HotSwapScenario {
             }
         } finally {
             running.set(false);
-            for (Thread t : threads) {
-                t.join();
+            for (StreamLoop loop : loops) {
+                loop.stopped.await(60, TimeUnit.SECONDS);
             }
         }
         return new Result(List.copyOf(served), promoted, latencies, controls, stale);
     }
 
     private record Probe(Served served, double firstTokenMs) {}
+
+    /**
+     * One client stream that sends its next request as soon as the last one ends, until told to stop. Callbacks run on
+     * the channel's event loop, so 16 of them cost no threads of their own (the load generator shares the cores).
+     */
+    private static final class StreamLoop implements StreamObserver<GenerateStreamResponse> {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        private final GatewayProcess gateway;
+        private final String reference;
+        private final AtomicBoolean running;
+        private final List<Served> served;
+        private final List<Integer> tokens = new ArrayList<>();
+        private String version;
+
+        StreamLoop(GatewayProcess gateway, String reference, AtomicBoolean running, List<Served> served) {
+            this.gateway = gateway;
+            this.reference = reference;
+            this.running = running;
+            this.served = served;
+        }
+
+        void next() {
+            if (!running.get()) {
+                stopped.countDown();
+                return;
+            }
+            tokens.clear();
+            version = null;
+            InferenceGrpc.newStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generateStream(request(reference), this);
+        }
+
+        @Override
+        public void onNext(GenerateStreamResponse m) {
+            tokens.addAll(m.getTokenIdsList());
+            if (m.getAdaptersCount() > 0) {
+                version = m.getAdapters(0).getVersion();
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            served.add(new Served(null, List.copyOf(tokens), io.grpc.Status.fromThrowable(t).toString()));
+            next();
+        }
+
+        @Override
+        public void onCompleted() {
+            served.add(new Served(version, List.copyOf(tokens), null));
+            next();
+        }
+    }
 
     /** One greedy streaming request; the clock starts when it is sent. */
     private static Probe stream(GatewayProcess gateway, String reference) {
