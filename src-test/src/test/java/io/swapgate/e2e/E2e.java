@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -172,5 +173,15 @@ final class E2e {
                 java.nio.file.Files.delete(p);
             }
         }
+    }
+
+    /** Runs {@code npm ci} in the Node clients' folder when their dependencies are not installed (a fresh checkout). */
+    static void installNodeModules(Path nodeDir) throws IOException, InterruptedException {
+        Path modules = nodeDir.resolve("node_modules");
+        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai").allMatch(m -> Files.isDirectory(modules.resolve(m)))) {
+            return;
+        }
+        CommandResult ci = run(List.of("npm", "ci", "--no-audit", "--no-fund"), nodeDir, java.util.Map.of(), Duration.ofMinutes(4), "npm-ci");
+        org.junit.jupiter.api.Assertions.assertEquals(0, ci.exitCode(), ci::describe);
     }
 }

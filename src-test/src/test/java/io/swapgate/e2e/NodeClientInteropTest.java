@@ -41,7 +41,7 @@ class NodeClientInteropTest {
     @Test
     void nodeClientGetsTheReferenceCompletionFromGenerateAndGenerateStream() throws Exception {
         Path nodeDir = E2e.repoRoot().resolve("src-test/node");
-        installNodeModules(nodeDir);
+        E2e.installNodeModules(nodeDir);
 
         E2e.CommandResult result = E2e.run(
                 List.of("node", "client.js", Integer.toString(gateway.port()), E2e.PROMPT, "40"),
@@ -69,16 +69,5 @@ class NodeClientInteropTest {
         JsonNode node = json.get(field);
         assertTrue(node != null && node.isTextual(), () -> "field '" + field + "' missing or not a string in " + json);
         return node.asText();
-    }
-
-    /** Runs {@code npm ci} when the client's dependencies are not installed yet (a fresh checkout). */
-    private static void installNodeModules(Path nodeDir) throws IOException, InterruptedException {
-        Path modules = nodeDir.resolve("node_modules/@grpc");
-        if (Files.isDirectory(modules.resolve("grpc-js")) && Files.isDirectory(modules.resolve("proto-loader"))) {
-            return;
-        }
-        E2e.CommandResult ci = E2e.run(List.of("npm", "ci", "--no-audit", "--no-fund"), nodeDir, Map.of(),
-                Duration.ofMinutes(4), "npm-ci");
-        assertEquals(0, ci.exitCode(), ci::describe);
     }
 }

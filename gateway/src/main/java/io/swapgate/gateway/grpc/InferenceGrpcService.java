@@ -1,5 +1,7 @@
 package io.swapgate.gateway.grpc;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -11,12 +13,12 @@ import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
-import io.swapgate.gateway.serving.ServedAdapters;
-import io.swapgate.gateway.serving.ServedModel;
+import io.swapgate.gateway.serving.Generations;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.Inference;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code swapgate.v1.Inference} service: a thin bridge from gRPC calls to the engine. Requests naming adapters
@@ -26,22 +28,20 @@ import io.swapgate.proto.v1.Inference;
 @GrpcService
 public class InferenceGrpcService implements Inference {
 
-    private final ServedModel model;
-    private final ServedAdapters adapters;
+    private final Generations generations;
 
-    InferenceGrpcService(ServedModel model, ServedAdapters adapters) {
-        this.model = model;
-        this.adapters = adapters;
+    InferenceGrpcService(Generations generations) {
+        this.generations = generations;
     }
 
     @Override
     public Uni<GenerateResponse> generate(GenerateRequest request) {
-        long deadline = GrpcRequests.deadline();
+        long deadline = deadline();
         Uni<GenerateResponse> call = Uni.createFrom().<GenerateResponse>emitter(emitter -> {
-            GenerationRequest engineRequest = GrpcRequests.toEngine(request, adapters, deadline);
+            GenerationRequest engineRequest = generations.toEngine(request, deadline);
             CollectingListener listener = new CollectingListener();
-            GenerationHandle handle = submit(engineRequest, listener);
-            emitter.onTermination(() -> end(handle, engineRequest));
+            GenerationHandle handle = generations.submit(engineRequest, listener);
+            emitter.onTermination(() -> generations.end(handle, engineRequest));
             listener.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     emitter.fail(GrpcStatuses.toStatus(error));
@@ -68,11 +68,11 @@ public class InferenceGrpcService implements Inference {
 
     @Override
     public Multi<GenerateStreamResponse> generateStream(GenerateRequest request) {
-        long deadline = GrpcRequests.deadline();
+        long deadline = deadline();
         Multi<GenerateStreamResponse> call = Multi.createFrom().<GenerateStreamResponse>emitter(emitter -> {
-            GenerationRequest engineRequest = GrpcRequests.toEngine(request, adapters, deadline);
+            GenerationRequest engineRequest = generations.toEngine(request, deadline);
             String id = engineRequest.requestId();
-            GenerationHandle handle = submit(engineRequest, new GenerationListener() {
+            GenerationHandle handle = generations.submit(engineRequest, new GenerationListener() {
                 @Override
                 public void onText(TextChunk chunk) {
                     emitter.emit(GenerateStreamResponse.newBuilder()
@@ -103,7 +103,7 @@ public class InferenceGrpcService implements Inference {
                     emitter.fail(GrpcStatuses.toStatus(error));
                 }
             });
-            emitter.onTermination(() -> end(handle, engineRequest));
+            emitter.onTermination(() -> generations.end(handle, engineRequest));
         });
         if (request.getAdaptersCount() > 0) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
@@ -111,19 +111,9 @@ public class InferenceGrpcService implements Inference {
         return call.onFailure().transform(GrpcStatuses::toStatus);
     }
 
-    /** Queues the request; if the engine refuses it, its adapter versions are unpinned at once. */
-    private GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
-        try {
-            return model.engine().submit(request, listener);
-        } catch (RuntimeException e) {
-            adapters.release(request.adapters());
-            throw e;
-        }
-    }
-
-    /** The call ended (finished, failed or the client went away): stop generating and unpin its adapter versions. */
-    private void end(GenerationHandle handle, GenerationRequest request) {
-        handle.cancel();
-        adapters.release(request.adapters());
+    /** The current call's gRPC deadline as a {@link System#nanoTime()} instant, or 0 when it set none. */
+    private static long deadline() {
+        Deadline deadline = Context.current().getDeadline();
+        return deadline == null ? 0 : System.nanoTime() + deadline.timeRemaining(TimeUnit.NANOSECONDS);
     }
 }

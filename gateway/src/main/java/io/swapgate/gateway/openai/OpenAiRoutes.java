@@ -1,0 +1,112 @@
+package io.swapgate.gateway.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.swapgate.gateway.serving.Generations;
+import io.swapgate.registry.AdapterName;
+import io.swapgate.registry.FileSystemAdapterRegistry;
+import io.vertx.core.Context;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The OpenAI-compatible HTTP API on the gateway's port: {@code POST /v1/completions}, {@code POST /v1/chat/completions}
+ * and {@code GET /v1/models}. {@code model} is the base model's name, or adapter references joined with '+'
+ * ({@code demo/lora@stable+demo/tempnet}). Requests go through the same {@link Generations} as gRPC.
+ */
+@ApplicationScoped
+public class OpenAiRoutes {
+
+    private static final long MAX_BODY_BYTES = 4L << 20;
+
+    private final Generations generations;
+    private final FileSystemAdapterRegistry registry;
+
+    OpenAiRoutes(Generations generations, io.swapgate.gateway.serving.ServedAdapters adapters) {
+        this.generations = generations;
+        this.registry = adapters.registry();
+    }
+
+    void register(@Observes Router router) {
+        BodyHandler body = BodyHandler.create().setBodyLimit(MAX_BODY_BYTES);
+        router.post("/v1/completions").handler(body).handler(ctx -> complete(ctx, false));
+        router.post("/v1/chat/completions").handler(body).handler(ctx -> complete(ctx, true));
+        router.get("/v1/models").handler(this::models);
+    }
+
+    private void complete(RoutingContext ctx, boolean chat) {
+        Context context = ctx.vertx().getOrCreateContext();
+        OpenAiRequest request;
+        List<String> adapters;
+        try {
+            request = OpenAiRequest.parse(body(ctx), chat);
+            adapters = adapters(request.model());
+        } catch (OpenAiException e) {
+            error(ctx, e);
+            return;
+        }
+        OpenAiCall call = new OpenAiCall(generations, request, adapters, ctx.response(), context);
+        if (adapters.isEmpty()) {
+            call.start();
+        } else {
+            Infrastructure.getDefaultWorkerPool().execute(call::start);
+        }
+    }
+
+    /** The adapters {@code model} names: none for the base model's own name, else references joined with '+'. */
+    private List<String> adapters(String model) {
+        if (model.equals(generations.model().name())) {
+            return List.of();
+        }
+        if (!model.contains("/")) {
+            throw new OpenAiException(404, "invalid_request_error", "the model '" + model + "' does not exist: use '"
+                    + generations.model().name() + "' or adapter references such as tenant/name@stable", "model", "model_not_found");
+        }
+        return Arrays.asList(model.split("\\+"));
+    }
+
+    private static JsonNode body(RoutingContext ctx) {
+        try {
+            return OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+        } catch (IOException e) {
+            throw OpenAiException.invalid("the request body is not valid JSON", null);
+        }
+    }
+
+    private void models(RoutingContext ctx) {
+        Context context = ctx.vertx().getOrCreateContext();
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            ObjectNode body = OpenAiJson.JSON.createObjectNode().put("object", "list");
+            ArrayNode data = body.putArray("data");
+            model(data, generations.model().name(), "swapgate");
+            try {
+                for (AdapterName name : registry.names(null)) {
+                    model(data, name.toString(), name.tenant());
+                    for (String alias : registry.aliases(name).keySet()) {
+                        model(data, name + "@" + alias, name.tenant());
+                    }
+                }
+            } catch (IOException e) {
+                context.runOnContext(v -> error(ctx, OpenAiException.of(e)));
+                return;
+            }
+            context.runOnContext(v -> ctx.response().putHeader("Content-Type", "application/json").end(body.toString()));
+        });
+    }
+
+    private static void model(ArrayNode data, String id, String owner) {
+        data.addObject().put("id", id).put("object", "model").put("created", 0).put("owned_by", owner);
+    }
+
+    private static void error(RoutingContext ctx, OpenAiException e) {
+        ctx.response().setStatusCode(e.status).putHeader("Content-Type", "application/json").end(OpenAiJson.error(e).toString());
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Swapgate end-to-end test: the official OpenAI Node.js SDK, unchanged, against the gateway's HTTP API.
+//
+//   node openai-client.js PORT BASE_MODEL ADAPTER_MODEL PROMPT MAX_TOKENS
+//
+// Prints one JSON line: {"completion": greedy completion text, "chatStream": concatenated streamed chat deltas,
+// "chatFinish": the stream's finish reason, "chatChunks": number of content chunks, "adapterCompletion": greedy
+// completion text with ADAPTER_MODEL, "error": {"status", "code", "type"} of a request for an unknown model}.
+'use strict';
+
+const { OpenAI } = require('openai');
+
+async function main(argv) {
+  if (argv.length !== 5) {
+    process.stderr.write('usage: node openai-client.js PORT BASE_MODEL ADAPTER_MODEL PROMPT MAX_TOKENS\n');
+    process.exit(2);
+  }
+  const [port, baseModel, adapterModel, prompt, maxTokensText] = argv;
+  const maxTokens = Number.parseInt(maxTokensText, 10);
+  const client = new OpenAI({ baseURL: `http://localhost:${port}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
+
+  const completion = await client.completions.create({ model: baseModel, prompt, max_tokens: maxTokens, temperature: 0 });
+
+  const stream = await client.chat.completions.create({
+    model: baseModel, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0, stream: true,
+  });
+  let chatStream = '';
+  let chatFinish = null;
+  let chatChunks = 0;
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    if (choice && choice.delta && choice.delta.content) {
+      chatStream += choice.delta.content;
+      chatChunks += 1;
+    }
+    if (choice && choice.finish_reason) {
+      chatFinish = choice.finish_reason;
+    }
+  }
+
+  const adapted = await client.completions.create({ model: adapterModel, prompt, max_tokens: maxTokens, temperature: 0 });
+
+  let error = null;
+  try {
+    await client.completions.create({ model: 'nobody/none@stable', prompt, max_tokens: 5 });
+  } catch (e) {
+    error = { status: e.status, code: e.code, type: e.type };
+  }
+
+  process.stdout.write(JSON.stringify({
+    completion: completion.choices[0].text,
+    completionFinish: completion.choices[0].finish_reason,
+    usage: completion.usage,
+    chatStream,
+    chatFinish,
+    chatChunks,
+    adapterCompletion: adapted.choices[0].text,
+    error,
+  }) + '\n');
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
+});
