@@ -59,6 +59,20 @@ class ModelFormsTest {
     }
 
     @Test
+    void aHuggingFaceFolderCarriesItsChatTemplate(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("chat-hf");
+        HuggingFaceExporter.export(llama2cModel, folder);
+        assertEquals(null, ModelLoader.load(folder).chatTemplate(), "no template in the exported folder");
+        Path config = folder.resolve("tokenizer_config.json");
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());
+        json.put("bos_token", "<s>").putObject("eos_token").put("content", "</s>");
+        json.putArray("chat_template").addObject().put("name", "default").put("template", "{{ bos_token }}{{ messages[0]['content'] }}");
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(config.toFile(), json);
+        var template = ModelLoader.load(folder).chatTemplate();
+        assertEquals(new io.swapgate.core.model.ChatTemplate("{{ bos_token }}{{ messages[0]['content'] }}", "<s>", "</s>"), template);
+    }
+
+    @Test
     void parameterCountIsTheNumberOfWeights() {
         var w = llama2cModel.weights();
         long weights = w.embedding().data().length + w.finalNorm().data().length;

@@ -106,6 +106,32 @@ class ModelFormsTest {
                         "completion tokens"));
     }
 
+    /** A Hugging Face folder whose tokenizer_config.json has a chat template: the HTTP chat API formats with it. */
+    @Test
+    void aModelsOwnChatTemplateFormatsChatRequests() throws Exception {
+        Path folder = tempDir.resolve("stories260K-hf-chat");
+        HuggingFaceExporter.export(ModelLoader.load(E2e.stories260K()), folder);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(folder.resolve("tokenizer_config.json").toFile());
+        config.put("bos_token", "<s>").put("eos_token", "</s>").put("chat_template",
+                "{% for message in messages %}{{ '<|' + message['role'] + '|>\n' + message['content'] + eos_token + '\n' }}"
+                        + "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}");
+        mapper.writeValue(folder.resolve("tokenizer_config.json").toFile(), config);
+        try (GatewayProcess gateway = GatewayProcess.start("hf-chat", folder)) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + gateway.port()
+                            + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"stories260K-hf-chat\",\"max_tokens\":20,"
+                            + "\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            String chat = mapper.readTree(response.body()).at("/choices/0/message/content").asText();
+            String expected = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generate(E2e.greedy("<|user|>\nOnce upon a time</s>\n<|assistant|>\n", 20)).getText();
+            assertEquals(expected, chat, "chat formatted with the model's template");
+        }
+    }
+
     private static void assertReferenceCompletion(Form form) throws Exception {
         GenerateResponse response = completion(form);
         E2e.assertReferencePrefix(response.getText(), form + " completion");

@@ -20,13 +20,14 @@ record OpenAiRequest(boolean chat, String model, String prompt, int maxTokens, F
     static final int MAX_N = 16;
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
 
-    static OpenAiRequest parse(JsonNode body, boolean chat) {
+    /** Checks a body; chat messages become the prompt through {@code prompts}. */
+    static OpenAiRequest parse(JsonNode body, boolean chat, ChatPrompts prompts) {
         if (body == null || !body.isObject()) {
             throw OpenAiException.invalid("the request body must be a JSON object", null);
         }
         refuseUnsupported(body);
         String model = model(body);
-        String prompt = chat ? ChatTemplate.render(messages(body)) : prompt(body);
+        String prompt = chat ? prompts.render(messages(body)) : prompt(body);
         JsonNode max = chat && body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         int maxTokens = max == null || max.isNull() ? (chat ? DEFAULT_CHAT_TOKENS : DEFAULT_COMPLETION_TOKENS)
                 : positiveInt(max, "max_tokens");
@@ -82,18 +83,18 @@ record OpenAiRequest(boolean chat, String model, String prompt, int maxTokens, F
         return prompt.asText();
     }
 
-    private static List<ChatTemplate.Message> messages(JsonNode body) {
+    private static List<ChatPrompts.Message> messages(JsonNode body) {
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw OpenAiException.invalid("messages must be a non-empty array", "messages");
         }
-        List<ChatTemplate.Message> out = new ArrayList<>();
+        List<ChatPrompts.Message> out = new ArrayList<>();
         for (JsonNode m : messages) {
             String role = m.path("role").asText("");
             if (!ROLES.contains(role)) {
                 throw OpenAiException.invalid("unsupported message role '" + role + "'", "messages");
             }
-            out.add(new ChatTemplate.Message(role, content(m.get("content"))));
+            out.add(new ChatPrompts.Message(role, content(m.get("content"))));
         }
         return out;
     }

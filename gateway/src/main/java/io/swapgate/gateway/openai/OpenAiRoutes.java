@@ -29,10 +29,12 @@ public class OpenAiRoutes {
 
     private final Generations generations;
     private final FileSystemAdapterRegistry registry;
+    private final ChatPrompts prompts;
 
     OpenAiRoutes(Generations generations, io.swapgate.gateway.serving.ServedAdapters adapters) {
         this.generations = generations;
         this.registry = adapters.registry();
+        this.prompts = new ChatPrompts(generations.model().chatTemplate());
     }
 
     void register(@Observes Router router) {
@@ -47,7 +49,7 @@ public class OpenAiRoutes {
         OpenAiRequest request;
         List<String> adapters;
         try {
-            request = OpenAiRequest.parse(body(ctx), chat);
+            request = OpenAiRequest.parse(body(ctx), chat, prompts);
             adapters = adapters(request.model());
         } catch (OpenAiException e) {
             error(ctx, e);

@@ -4,6 +4,7 @@ import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.InferenceEngine;
 import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.ChatTemplate;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
@@ -22,6 +23,7 @@ public class ServedModel {
 
     private final String name;
     private final BaseModelIdentity identity;
+    private final ChatTemplate chatTemplate;
     private final LlamaRuntime runtime;
     private final InferenceEngine engine;
 
@@ -35,6 +37,7 @@ public class ServedModel {
         int context = Math.min(config.engine().maxContext(), model.config().contextLength());
         this.name = model.name();
         this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
+        this.chatTemplate = model.chatTemplate();
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
         this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
                 config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
@@ -52,6 +55,11 @@ public class ServedModel {
     /** What adapters are bound to: the model's name and the digest of its weights. */
     public BaseModelIdentity identity() {
         return identity;
+    }
+
+    /** The model's own chat template, or null when its files have none. */
+    public ChatTemplate chatTemplate() {
+        return chatTemplate;
     }
 
     public InferenceEngine engine() {

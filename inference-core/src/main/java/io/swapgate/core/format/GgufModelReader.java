@@ -1,5 +1,6 @@
 package io.swapgate.core.format;
 
+import io.swapgate.core.model.ChatTemplate;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LayerWeights;
 import io.swapgate.core.model.LlamaConfig;
@@ -54,7 +55,7 @@ public final class GgufModelReader {
                 throw new ModelFormatException(file, e.getMessage());
             }
             String name = file.getFileName().toString().replaceFirst("\\.gguf$", "");
-            return new LoadedModel(name, file, "gguf", config, weights, tokenizer);
+            return new LoadedModel(name, file, "gguf", config, weights, tokenizer, chatTemplate(gguf));
         } catch (IOException e) {
             throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
         }
@@ -105,6 +106,21 @@ public final class GgufModelReader {
         }
         return new SentencePieceBpeTokenizer(pieces, scoreValues,
                 integer(gguf, "tokenizer.ggml.bos_token_id", 1), integer(gguf, "tokenizer.ggml.eos_token_id", 2));
+    }
+
+    /** {@code tokenizer.chat_template}, with the BOS and EOS pieces it may refer to, or null when absent. */
+    private static ChatTemplate chatTemplate(GgufFile gguf) {
+        String source = text(gguf, "tokenizer.chat_template");
+        if (source.isEmpty()) {
+            return null;
+        }
+        List<?> tokens = list(gguf, "tokenizer.ggml.tokens");
+        return new ChatTemplate(source, piece(tokens, integer(gguf, "tokenizer.ggml.bos_token_id", 1)),
+                piece(tokens, integer(gguf, "tokenizer.ggml.eos_token_id", 2)));
+    }
+
+    private static String piece(List<?> tokens, int id) {
+        return id >= 0 && id < tokens.size() ? String.valueOf(tokens.get(id)) : "";
     }
 
     private static String text(GgufFile gguf, String key) {

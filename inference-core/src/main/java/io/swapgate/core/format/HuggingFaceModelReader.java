@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.ChatTemplate;
 import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LlamaWeights;
 import io.swapgate.core.model.LoadedModel;
@@ -36,7 +37,7 @@ public final class HuggingFaceModelReader {
         Map<String, SafetensorsFile> tensorFiles = indexTensors(folder);
         LlamaWeights weights = weights(folder, config, tensorFiles);
         HuggingFaceTokenizerAdapter tokenizer = tokenizer(folder, json, config.vocabSize());
-        return new LoadedModel(folder.getFileName().toString(), folder, "huggingface", config, weights, tokenizer);
+        return new LoadedModel(folder.getFileName().toString(), folder, "huggingface", config, weights, tokenizer, chatTemplate(folder));
     }
 
     static LlamaConfig config(Path file, JsonNode json) {
@@ -164,6 +165,35 @@ public final class HuggingFaceModelReader {
         } catch (IOException | RuntimeException e) {
             throw new ModelFormatException(file, "cannot load tokenizer: " + e.getMessage(), e);
         }
+    }
+
+    /** The {@code chat_template} of tokenizer_config.json (a string, or the "default" of a named list), or null. */
+    static ChatTemplate chatTemplate(Path folder) {
+        Path file = folder.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonNode config = readJson(file);
+        JsonNode template = config.get("chat_template");
+        String source = null;
+        if (template != null && template.isTextual()) {
+            source = template.asText();
+        } else if (template != null && template.isArray()) {
+            for (JsonNode named : template) {
+                if (named.path("name").asText().equals("default")) {
+                    source = named.path("template").asText(null);
+                }
+            }
+        }
+        return source == null ? null : new ChatTemplate(source, specialToken(config.get("bos_token")), specialToken(config.get("eos_token")));
+    }
+
+    /** A special token given as a string or as {@code {"content": ...}}. */
+    private static String specialToken(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return "";
+        }
+        return node.isTextual() ? node.asText() : node.path("content").asText("");
     }
 
     private static void collectIds(JsonNode node, Set<Integer> into) {

@@ -8,5 +8,13 @@ import java.nio.file.Path;
  *
  * @param name a short name for logs and APIs (the file or folder name)
  * @param format which reader produced it
+ * @param chatTemplate the model's own chat template, or null when its files have none
  */
-public record LoadedModel(String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {}
+public record LoadedModel(String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer,
+                          ChatTemplate chatTemplate) {
+
+    /** A model without a chat template of its own. */
+    public LoadedModel(String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {
+        this(name, source, format, config, weights, tokenizer, null);
+    }
+}
