@@ -186,6 +186,15 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** Sends SIGTERM (graceful shutdown) and returns the exit code, or fails if the gateway outlives {@code timeout}. */
+    int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            fail("gateway '" + name + "' still running " + timeout + " after SIGTERM\n--- gateway output ---\n" + output());
+        }
+        return process.exitValue();
+    }
+
     /** Kills the gateway with SIGKILL (no shutdown hooks, no flushing) and waits until it is gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

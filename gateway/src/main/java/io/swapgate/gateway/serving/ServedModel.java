@@ -9,7 +9,9 @@ import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import org.jboss.logging.Logger;
@@ -26,6 +28,7 @@ public class ServedModel {
     private final ChatTemplate chatTemplate;
     private final LlamaRuntime runtime;
     private final InferenceEngine engine;
+    private final java.time.Duration grace;
 
     ServedModel(SwapgateConfig config) {
         long started = System.nanoTime();
@@ -36,6 +39,7 @@ public class ServedModel {
         RuntimeOptions options = RuntimeOptions.select(config.runtime().device(), config.runtime().gpuDataType(), threads);
         int context = Math.min(config.engine().maxContext(), model.config().contextLength());
         this.name = model.name();
+        this.grace = config.engine().shutdownGrace();
         this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
         this.chatTemplate = model.chatTemplate();
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
@@ -64,6 +68,20 @@ public class ServedModel {
 
     public InferenceEngine engine() {
         return engine;
+    }
+
+    /**
+     * On SIGTERM, before the server stops: readiness goes down, new requests are refused (UNAVAILABLE), and what is
+     * queued or running finishes for up to the grace period.
+     */
+    void drain(@Observes ShutdownEvent event) throws InterruptedException {
+        var stats = engine.stats();
+        LOG.infof("shutting down: %d running and %d queued requests may finish within %s", stats.running(), stats.queued(), grace);
+        if (engine.drain(grace)) {
+            LOG.info("every in-flight request finished");
+        } else {
+            LOG.warnf("the grace period of %s ended: %d requests were cut", grace, engine.stats().running() + engine.stats().queued());
+        }
     }
 
     @PreDestroy

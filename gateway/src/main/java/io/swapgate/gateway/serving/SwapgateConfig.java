@@ -35,6 +35,9 @@ public interface SwapgateConfig {
         int maxContext();
 
         int prefillTokenBudget();
+
+        /** How long in-flight requests may run on after SIGTERM before they are cut. */
+        java.time.Duration shutdownGrace();
     }
 
     interface Adapters {

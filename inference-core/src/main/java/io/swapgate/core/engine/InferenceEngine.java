@@ -42,6 +42,9 @@ public final class InferenceEngine implements AutoCloseable {
     private final AtomicLong generatedTokens = new AtomicLong();
     private volatile EngineStats stats;
     private volatile boolean closed;
+    private volatile boolean draining;
+    /** Notified whenever stats are published while draining, so {@link #drain} wakes when the engine runs dry. */
+    private final Object drained = new Object();
 
     public InferenceEngine(LlamaRuntime runtime, Tokenizer tokenizer, EngineConfig config) {
         if (config.maxContext() > runtime.config().contextLength()) {
@@ -78,7 +81,7 @@ public final class InferenceEngine implements AutoCloseable {
 
     /** Whether the engine thread is running and admitting requests. */
     public boolean alive() {
-        return !closed && thread.isAlive();
+        return !closed && !draining && thread.isAlive();
     }
 
     /** Whether a LoRA version sits in the device slot table now (running or kept warm). Any thread. */
@@ -98,7 +101,7 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws EngineClosedException when the engine is shutting down
      */
     public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
-        if (closed) {
+        if (closed || draining) {
             throw new EngineClosedException();
         }
         int[] prompt = tokenize(request);
@@ -312,6 +315,11 @@ public final class InferenceEngine implements AutoCloseable {
         }
         stats = new EngineStats(running.size(), queue.size(), freeSlots.size(), cached, steps.get(), generatedTokens.get(),
                 lora.uploads());
+        if (draining) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
     }
 
     private void drainOnClose() {
@@ -327,9 +335,36 @@ public final class InferenceEngine implements AutoCloseable {
         publishStats();
     }
 
+    /**
+     * Graceful shutdown: stops admitting at once ({@link EngineClosedException}, and {@link #alive} turns false), lets
+     * what is queued or running finish for up to {@code grace}, then closes, cancelling what is left.
+     *
+     * @return whether everything finished within the grace period
+     */
+    public boolean drain(java.time.Duration grace) throws InterruptedException {
+        draining = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (drained) {
+            while (!idle() && System.nanoTime() - deadline < 0) {
+                drained.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+        }
+        boolean finished = idle();
+        close();
+        return finished;
+    }
+
+    private boolean idle() {
+        EngineStats now = stats;
+        return now.running() == 0 && now.queued() == 0;
+    }
+
     /** Stops admitting, cancels what is queued or running, and waits for the engine thread to end. */
     @Override
     public void close() {
+        if (closed) {
+            return; // drain() already closed it
+        }
         closed = true;
         try {
             thread.join(TimeUnit.SECONDS.toMillis(30));

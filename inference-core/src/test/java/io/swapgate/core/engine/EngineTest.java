@@ -165,6 +165,35 @@ class EngineTest {
         return handle;
     }
 
+    @Test
+    void drainingRefusesNewRequestsAndLetsEveryAdmittedOneFinish() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(2, 8, 512, 2048))) {
+            List<CompletableFuture<Completion>> admitted = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { // two run, two wait in the queue
+                CollectingListener listener = new CollectingListener();
+                serving.engine.submit(new GenerationRequest("d" + i, "Once upon a time", 60, SamplingParams.greedy(), 0), listener);
+                admitted.add(listener.result());
+            }
+            CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return serving.engine.drain(java.time.Duration.ofSeconds(60));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (serving.engine.alive()) { // drain() flips it as its first act, on the other thread
+                assertTrue(System.nanoTime() < deadline, "drain never started");
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            assertThrows(EngineClosedException.class, () -> serving.engine.submit(request(0), new CollectingListener()));
+            assertTrue(drained.get(60, TimeUnit.SECONDS), "everything admitted should finish within the grace period");
+            for (CompletableFuture<Completion> f : admitted) {
+                assertEquals(FinishReason.LENGTH, f.get(1, TimeUnit.SECONDS).finishReason());
+            }
+        }
+    }
+
     /** Collects a request's output and signals its first piece of text. */
     private static final class SignallingListener implements GenerationListener {
         final CountDownLatch started = new CountDownLatch(1);
