@@ -22,10 +22,12 @@ public class Generations {
 
     private final ServedModel model;
     private final ServedAdapters adapters;
+    private final ServingMetrics metrics;
 
-    Generations(ServedModel model, ServedAdapters adapters) {
+    Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics) {
         this.model = model;
         this.adapters = adapters;
+        this.metrics = metrics;
     }
 
     public ServedModel model() {
@@ -39,6 +41,15 @@ public class Generations {
      * @param deadlineNanos a {@link System#nanoTime()} instant, or 0 for none
      */
     public GenerationRequest toEngine(GenerateRequest request, long deadlineNanos) {
+        try {
+            return resolve(request, deadlineNanos);
+        } catch (RuntimeException e) {
+            metrics.refused(e);
+            throw e;
+        }
+    }
+
+    private GenerationRequest resolve(GenerateRequest request, long deadlineNanos) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
         var options = request.getAdapterOptions();
         if (options.hasLoraRank() && options.getLoraRank() <= 0) {
@@ -61,8 +72,9 @@ public class Generations {
     /** Queues the request; if the engine refuses it, its adapter versions are unpinned at once. */
     public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
         try {
-            return model.engine().submit(request, listener);
+            return model.engine().submit(request, metrics.metered(request, listener));
         } catch (RuntimeException e) {
+            metrics.refused(e);
             adapters.release(request.adapters());
             throw e;
         }

@@ -43,6 +43,7 @@ public final class InferenceEngine implements AutoCloseable {
     private volatile EngineStats stats;
     private volatile boolean closed;
     private volatile boolean draining;
+    private volatile StepObserver stepObserver = (rows, prefill, nanos) -> { };
     /** Notified whenever stats are published while draining, so {@link #drain} wakes when the engine runs dry. */
     private final Object drained = new Object();
 
@@ -82,6 +83,11 @@ public final class InferenceEngine implements AutoCloseable {
     /** Whether the engine thread is running and admitting requests. */
     public boolean alive() {
         return !closed && !draining && thread.isAlive();
+    }
+
+    /** Reports every forward step to {@code observer} (for metrics), replacing any earlier one. */
+    public void observeSteps(StepObserver observer) {
+        this.stepObserver = observer;
     }
 
     /** Whether a LoRA version sits in the device slot table now (running or kept warm). Any thread. */
@@ -245,6 +251,8 @@ public final class InferenceEngine implements AutoCloseable {
         for (Sequence s : batch) {
             rows.add(s.row());
         }
+        long started = System.nanoTime();
+        boolean prefill = batch.get(0).isPrefill();
         StepOutput output;
         try {
             output = runtime.forward(new ForwardBatch(rows), cache, lora.table());
@@ -277,6 +285,7 @@ public final class InferenceEngine implements AutoCloseable {
                 finish(s, reason);
             }
         }
+        stepObserver.onStep(batch.size(), prefill, System.nanoTime() - started);
     }
 
     /** Frees the sequence's slot (and so its KV cache); stats reflect it before the caller hears of the finish. */

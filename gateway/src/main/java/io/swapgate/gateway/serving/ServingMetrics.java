@@ -1,0 +1,141 @@
+package io.swapgate.gateway.serving;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import io.swapgate.core.engine.EngineClosedException;
+import io.swapgate.core.engine.FinishReason;
+import io.swapgate.core.engine.GenerationListener;
+import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.engine.InferenceEngine;
+import io.swapgate.core.engine.InvalidRequestException;
+import io.swapgate.core.engine.QueueFullException;
+import io.swapgate.core.engine.TextChunk;
+import io.swapgate.core.engine.Usage;
+import io.swapgate.registry.RegistryException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Serving metrics (Prometheus at {@code /q/metrics}): per request time to first token, inter-token latency, duration,
+ * tokens in and out and outcome; refusals by gRPC status name; the engine's queue, batch, step time and KV cache; the
+ * adapter tiers' loads and sizes. Tags stay bounded: adapter kinds (not names), finish reasons, status names.
+ */
+@Startup
+@ApplicationScoped
+public class ServingMetrics {
+
+    private final MeterRegistry registry;
+
+    ServingMetrics(MeterRegistry registry, ServedModel model, ServedAdapters adapters) {
+        this.registry = registry;
+        InferenceEngine engine = model.engine();
+        Gauge.builder("swapgate.engine.queued", engine, e -> e.stats().queued()).description("requests waiting for a batch slot").register(registry);
+        Gauge.builder("swapgate.engine.running", engine, e -> e.stats().running()).description("sequences holding a batch slot").register(registry);
+        Gauge.builder("swapgate.engine.kv.cache.tokens", engine, e -> e.stats().cachedTokens()).description("KV-cache positions in use").register(registry);
+        Gauge.builder("swapgate.engine.kv.cache.bytes", engine, InferenceEngine::kvCacheBytes).baseUnit("bytes").register(registry);
+        FunctionCounter.builder("swapgate.adapters.device.uploads", engine, e -> e.stats().loraUploads())
+                .description("LoRA versions copied into the device slot table").register(registry);
+        FunctionCounter.builder("swapgate.adapters.host.loads", adapters.adapters().cache(), c -> c.loads())
+                .description("adapter versions read from the store into the host cache").register(registry);
+        Gauge.builder("swapgate.adapters.host.bytes", adapters.adapters().cache(), c -> c.bytes()).baseUnit("bytes").register(registry);
+        Timer prefill = stepTimer("prefill");
+        Timer decode = stepTimer("decode");
+        DistributionSummary batch = DistributionSummary.builder("swapgate.engine.batch.size").description("rows per decode step")
+                .publishPercentileHistogram().register(registry);
+        engine.observeSteps((rows, isPrefill, nanos) -> {
+            (isPrefill ? prefill : decode).record(Duration.ofNanos(nanos));
+            if (!isPrefill) {
+                batch.record(rows);
+            }
+        });
+    }
+
+    private Timer stepTimer(String phase) {
+        return Timer.builder("swapgate.engine.step").tag("phase", phase).description("forward pass and sampling of one engine step")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    /** Wraps a request's listener so its latencies, tokens and outcome are recorded. */
+    GenerationListener metered(GenerationRequest request, GenerationListener delegate) {
+        String kinds = request.adapters().adapters().stream().map(a -> a.kind().wireName()).collect(Collectors.joining("+"));
+        return new Metered(delegate, kinds.isEmpty() ? "none" : kinds);
+    }
+
+    /** Counts a request refused before or at admission, by the gRPC status it answers with. */
+    void refused(Throwable error) {
+        Counter.builder("swapgate.requests.refused").tag("status", status(error)).register(registry).increment();
+    }
+
+    private static String status(Throwable error) {
+        if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
+            return "INVALID_ARGUMENT";
+        }
+        if (error instanceof RegistryException r) {
+            return r.reason().name();
+        }
+        if (error instanceof QueueFullException) {
+            return "RESOURCE_EXHAUSTED";
+        }
+        if (error instanceof EngineClosedException) {
+            return "UNAVAILABLE";
+        }
+        return error instanceof io.swapgate.core.adapter.UnservableAdapterException ? "FAILED_PRECONDITION" : "INTERNAL";
+    }
+
+    private final class Metered implements GenerationListener {
+        private final GenerationListener delegate;
+        private final String kinds;
+        private final long started = System.nanoTime();
+        private long lastChunk;
+
+        Metered(GenerationListener delegate, String kinds) {
+            this.delegate = delegate;
+            this.kinds = kinds;
+        }
+
+        @Override
+        public void onText(TextChunk chunk) {
+            long now = System.nanoTime();
+            int tokens = chunk.tokenIds().length;
+            if (tokens > 0) {
+                if (lastChunk == 0) {
+                    timer("swapgate.request.ttft", "time to first token").record(Duration.ofNanos(now - started));
+                } else {
+                    // A chunk may carry several tokens (a character can span them): spread its wait over them.
+                    Timer interToken = timer("swapgate.request.inter.token", "time between generated tokens");
+                    for (int i = 0; i < tokens; i++) {
+                        interToken.record(Duration.ofNanos((now - lastChunk) / tokens));
+                    }
+                }
+                lastChunk = now;
+            }
+            delegate.onText(chunk);
+        }
+
+        @Override
+        public void onFinish(FinishReason reason, Usage usage) {
+            Timer.builder("swapgate.request.duration").tag("adapters", kinds).tag("finish_reason", reason.name().toLowerCase(Locale.ROOT))
+                    .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - started));
+            Counter.builder("swapgate.tokens.prompt").tag("adapters", kinds).register(registry).increment(usage.promptTokens());
+            Counter.builder("swapgate.tokens.generated").tag("adapters", kinds).register(registry).increment(usage.completionTokens());
+            delegate.onFinish(reason, usage);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            Counter.builder("swapgate.requests.failed").tag("adapters", kinds).register(registry).increment();
+            delegate.onError(error);
+        }
+
+        private Timer timer(String name, String description) {
+            return Timer.builder(name).tag("adapters", kinds).description(description).publishPercentileHistogram().register(registry);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.swapgate.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.SamplingParams;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** After traffic, /q/metrics holds every serving metric, and the counts match what was sent. */
+@QuarkusTest
+class MetricsTest {
+
+    private static final int REQUESTS = 5;
+    private static final int TOKENS = 12;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Test
+    void metricsCountTheTrafficSent() throws Exception {
+        String before = scrape();
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        try {
+            var stub = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+            int promptTokens = 0;
+            for (int i = 0; i < REQUESTS; i++) {
+                promptTokens = stub.generate(GenerateRequest.newBuilder().setPrompt("Once upon a time").setMaxNewTokens(TOKENS)
+                        .setSampling(SamplingParams.newBuilder().setTemperature(0)).build()).getUsage().getPromptTokens();
+            }
+            assertThrows(StatusRuntimeException.class, () -> stub.generate(GenerateRequest.newBuilder().setPrompt("").setMaxNewTokens(5).build()));
+            assertThrows(StatusRuntimeException.class, () -> stub.generate(GenerateRequest.newBuilder().setPrompt("hi").setMaxNewTokens(5)
+                    .addAdapters("nobody/none").build()));
+            String after = scrape();
+
+            String lengthFinish = "{adapters=\"none\",finish_reason=\"length\"}";
+            assertEquals(REQUESTS, delta(before, after, "swapgate_request_duration_seconds_count" + lengthFinish));
+            assertEquals(REQUESTS, delta(before, after, "swapgate_request_ttft_seconds_count{adapters=\"none\"}"));
+            assertEquals(REQUESTS * (TOKENS - 1), delta(before, after, "swapgate_request_inter_token_seconds_count{adapters=\"none\"}"));
+            assertEquals(REQUESTS * TOKENS, delta(before, after, "swapgate_tokens_generated_total{adapters=\"none\"}"));
+            assertEquals(REQUESTS * promptTokens, delta(before, after, "swapgate_tokens_prompt_total{adapters=\"none\"}"));
+            assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"INVALID_ARGUMENT\"}"));
+            assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"NOT_FOUND\"}"));
+            assertTrue(delta(before, after, "swapgate_engine_step_seconds_count{phase=\"decode\"}") >= TOKENS - 1);
+            assertTrue(delta(before, after, "swapgate_engine_step_seconds_count{phase=\"prefill\"}") >= 1);
+            assertTrue(delta(before, after, "swapgate_engine_batch_size_count") >= TOKENS - 1);
+            assertTrue(value(after, "swapgate_engine_kv_cache_bytes") > 0);
+            for (String gauge : new String[] {"swapgate_engine_queued", "swapgate_engine_running", "swapgate_engine_kv_cache_tokens",
+                "swapgate_adapters_host_bytes", "swapgate_adapters_host_loads_total", "swapgate_adapters_device_uploads_total"}) {
+                assertTrue(value(after, gauge) >= 0, gauge);
+            }
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private String scrape() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "q/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.body();
+    }
+
+    private static long delta(String before, String after, String series) {
+        return Math.round(valueOrZero(after, series) - valueOrZero(before, series));
+    }
+
+    /** The value of one series line ({@code name{labels}} exactly as exposed); fails when it is missing. */
+    private static double value(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError("no metric " + series + " in /q/metrics"));
+    }
+
+    private static double valueOrZero(String scrape, String series) {
+        return scrape.lines().anyMatch(l -> l.startsWith(series + " ")) ? value(scrape, series) : 0;
+    }
+}
