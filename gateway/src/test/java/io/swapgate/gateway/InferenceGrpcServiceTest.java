@@ -174,6 +174,7 @@ class InferenceGrpcServiceTest {
     void readinessReportsTheLoadedModel() {
         given().when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.find { it.name == 'model' }.data.model", equalTo("stories260K"));
+                .body("checks.find { it.name == 'model' }.data.model", equalTo("stories260K"))
+                .body("checks.find { it.name == 'adapter-registry' }.status", equalTo("UP"));
     }
 }
