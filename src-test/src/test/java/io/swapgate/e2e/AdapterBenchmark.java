@@ -42,6 +42,7 @@ class AdapterBenchmark {
     private static final int STEPS = 16;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
     private static final int COLD_RANK = 16;
+    private static final int THREADS = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
     private static final java.util.Set<LoraModule> QKVO = EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
 
     enum Scenario {
@@ -60,29 +61,18 @@ class AdapterBenchmark {
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "adapters|all")
     void multiLoraDecodeThroughput() throws IOException {
-        LlamaWeights weights = SyntheticLlama.weights(SHAPE, 1);
-        int threads = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
         Map<Scenario, List<Double>> tokensPerSecond = new EnumMap<>(Scenario.class);
-        try (LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(threads), 256);
-             KvCache cache = runtime.newKvCache(BATCH, 256);
-             LoraSlotTable table = runtime.newLoraSlotTable(BATCH, RANK)) {
-            RandomAdapters random = new RandomAdapters(SHAPE, 2);
-            LoraAdapter[] loras = new LoraAdapter[BATCH];
-            for (int i = 0; i < BATCH; i++) {
-                loras[i] = random.lora("bench-" + i, RANK, 2f * RANK, false, 0, QKVO);
-                table.write(i + 1, loras[i]);
-            }
-            prefill(runtime, cache);
+        try (Batch batch = Batch.open(SyntheticLlama.weights(SHAPE, 1), RANK, 2)) {
             for (int round = 0; round <= ROUNDS; round++) {
                 for (Scenario scenario : scenarios()) {
-                    double rate = decode(runtime, cache, table, loras, scenario);
+                    double rate = decode(batch.runtime, batch.cache, batch.table, batch.loras, scenario);
                     if (round > 0) { // round 0 warms up every path
                         tokensPerSecond.computeIfAbsent(scenario, s -> new ArrayList<>()).add(rate);
                     }
                 }
             }
         }
-        report(tokensPerSecond, threads);
+        report(tokensPerSecond);
     }
 
     /**
@@ -96,31 +86,22 @@ class AdapterBenchmark {
         BaseModelIdentity base = BaseModelIdentity.of("synthetic-512", SHAPE, weights);
         PeftAdapterReader reader = new PeftAdapterReader(base, AdapterLimits.defaults(SHAPE.contextLength()));
         Path work = Files.createTempDirectory("swapgate-cold-lora");
-        int threads = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
         List<Double> readMs = new ArrayList<>();
         List<Double> uploadMs = new ArrayList<>();
         List<Double> warmStepMs = new ArrayList<>();
         List<Double> coldStepMs = new ArrayList<>();
-        try (LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(threads), 256);
-             KvCache cache = runtime.newKvCache(BATCH, 256);
-             LoraSlotTable table = runtime.newLoraSlotTable(BATCH, COLD_RANK)) {
-            RandomAdapters random = new RandomAdapters(SHAPE, 3);
-            LoraAdapter[] loras = new LoraAdapter[BATCH];
-            for (int i = 0; i < BATCH; i++) {
-                loras[i] = random.lora("warm-" + i, COLD_RANK, 2f * COLD_RANK, false, 0, QKVO);
-                table.write(i + 1, loras[i]);
-            }
-            prefill(runtime, cache);
+        try (Batch batch = Batch.open(weights, COLD_RANK, 3)) {
+            RandomAdapters random = new RandomAdapters(SHAPE, 4);
             for (int round = 0; round <= ROUNDS * 2; round++) {
                 Path folder = work.resolve("cold-" + round);
                 PeftAdapterWriter.write(folder, random.lora("cold-" + round, COLD_RANK, 2f * COLD_RANK, false, 0, QKVO), base);
                 long started = System.nanoTime();
                 LoraAdapter cold = (LoraAdapter) reader.read(folder, "bench/cold");
                 double read = (System.nanoTime() - started) / 1e6;
-                double warmStep = timedStep(runtime, cache, table, loras, null);
-                double coldStep = timedStep(runtime, cache, table, loras, cold);
+                double warmStep = timedStep(batch, null);
+                double coldStep = timedStep(batch, cold);
                 started = System.nanoTime();
-                table.write(BATCH, cold);
+                batch.table.write(BATCH, cold);
                 double upload = (System.nanoTime() - started) / 1e6;
                 if (round > 0) {
                     readMs.add(read);
@@ -146,17 +127,43 @@ class AdapterBenchmark {
     }
 
     /** One decode step of rows 0..BATCH-2 (the last slot is the cold one); {@code cold}, when given, is written first. */
-    private static double timedStep(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, LoraAdapter cold) {
+    private static double timedStep(Batch batch, LoraAdapter cold) {
         List<ForwardBatch.Row> rows = new ArrayList<>();
         for (int r = 0; r < BATCH - 1; r++) {
-            rows.add(new ForwardBatch.Row(r, PROMPT, new int[] {r + 1}, new ForwardBatch.LoraUse(r + 1, COLD_RANK, loras[r].scale(COLD_RANK)), null));
+            rows.add(new ForwardBatch.Row(r, PROMPT, new int[] {r + 1},
+                    new ForwardBatch.LoraUse(r + 1, COLD_RANK, batch.loras[r].scale(COLD_RANK)), null));
         }
         long started = System.nanoTime();
         if (cold != null) {
-            table.write(BATCH, cold);
+            batch.table.write(BATCH, cold);
         }
-        runtime.forward(new ForwardBatch(rows), cache, table);
+        batch.runtime.forward(new ForwardBatch(rows), batch.cache, batch.table);
         return (System.nanoTime() - started) / 1e6;
+    }
+
+    /** The synthetic model on the runtime with BATCH prefilled rows and a distinct random LoRA in each slot. */
+    private record Batch(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras) implements AutoCloseable {
+
+        static Batch open(LlamaWeights weights, int rank, long seed) {
+            LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(THREADS), 256);
+            KvCache cache = runtime.newKvCache(BATCH, 256);
+            LoraSlotTable table = runtime.newLoraSlotTable(BATCH, rank);
+            RandomAdapters random = new RandomAdapters(SHAPE, seed);
+            LoraAdapter[] loras = new LoraAdapter[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                loras[i] = random.lora("bench-" + i, rank, 2f * rank, false, 0, QKVO);
+                table.write(i + 1, loras[i]);
+            }
+            prefill(runtime, cache);
+            return new Batch(runtime, cache, table, loras);
+        }
+
+        @Override
+        public void close() {
+            table.close();
+            cache.close();
+            runtime.close();
+        }
     }
 
     /** All scenarios, or those named in {@code -Dbench.scenarios=no_adapters,distinct_loras} for a quick look. */
@@ -208,7 +215,7 @@ class AdapterBenchmark {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static void report(Map<Scenario, List<Double>> results, int threads) throws IOException {
+    private static void report(Map<Scenario, List<Double>> results) throws IOException {
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
         double base = median(results.get(Scenario.NO_ADAPTERS));
@@ -217,7 +224,7 @@ class AdapterBenchmark {
                 "Multi-LoRA decode benchmark: synthetic Llama (dim %d, %d layers, vocab %d, %.1fM parameters), batch %d,"
                         + " LoRA rank %d on q/k/v/o, %d decode steps x %d rounds (median), %d threads, %d cores%n%n",
                 SHAPE.dim(), SHAPE.layers(), SHAPE.vocabSize(), SHAPE.parameterCount() / 1e6, BATCH, RANK, STEPS, ROUNDS,
-                threads, Runtime.getRuntime().availableProcessors()));
+                THREADS, Runtime.getRuntime().availableProcessors()));
         md.append("| scenario | decode tokens/s | vs no adapters | vs naive |\n|---|---:|---:|---:|\n");
         StringBuilder csv = new StringBuilder("scenario,tokens_per_s,vs_no_adapters,vs_naive\n");
         List<BarChart.Bar> bars = new ArrayList<>();
