@@ -9,11 +9,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.gateway.cli.UploadCall;
 import io.swapgate.proto.v1.AdapterDetails;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.DeleteRequest;
@@ -40,7 +40,6 @@ import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -200,30 +199,9 @@ class AdaptersGrpcServiceTest {
 
     /** Sends exactly these upload messages and waits for the answer. */
     private VersionInfo raw(List<UploadRequest> messages) throws Exception {
-        CompletableFuture<VersionInfo> result = new CompletableFuture<>();
-        StreamObserver<UploadRequest> requests = AdaptersGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .upload(new StreamObserver<>() {
-                    @Override
-                    public void onNext(VersionInfo value) {
-                        result.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        result.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-        messages.forEach(requests::onNext);
-        requests.onCompleted();
-        try {
-            return result.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        UploadCall call = new UploadCall(AdaptersGrpc.newStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS));
+        messages.forEach(call::send);
+        return call.finish();
     }
 
     private static void assertCode(Status.Code code, String message, org.junit.jupiter.api.function.Executable call) {

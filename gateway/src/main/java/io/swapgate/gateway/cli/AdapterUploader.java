@@ -1,7 +1,6 @@
 package io.swapgate.gateway.cli;
 
 import com.google.protobuf.ByteString;
-import io.grpc.stub.StreamObserver;
 import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.UploadChunk;
@@ -14,8 +13,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.LongConsumer;
 
 /** Streams a PEFT adapter folder to a gateway's {@code Adapters.Upload}: the manifest with sizes and sha256, then chunks. */
@@ -39,45 +36,21 @@ public final class AdapterUploader {
             Path path = folder.resolve(file);
             manifest.addFiles(UploadFile.newBuilder().setName(file).setSize(Files.size(path)).setSha256(PeftAdapterReader.sha256(path)));
         }
-        CompletableFuture<VersionInfo> result = new CompletableFuture<>();
-        StreamObserver<UploadRequest> requests = stub.upload(new StreamObserver<>() {
-            @Override
-            public void onNext(VersionInfo value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                result.completeExceptionally(new IllegalStateException("upload ended without a version"));
-            }
-        });
-        requests.onNext(UploadRequest.newBuilder().setManifest(manifest).build());
+        UploadCall call = new UploadCall(stub);
+        call.send(UploadRequest.newBuilder().setManifest(manifest).build());
         long sent = 0;
         byte[] buffer = new byte[CHUNK_BYTES];
         for (String file : FILES) {
             try (InputStream in = Files.newInputStream(folder.resolve(file))) {
-                for (int n; (n = in.read(buffer)) > 0 && !result.isDone(); ) {
-                    requests.onNext(UploadRequest.newBuilder()
+                for (int n; (n = in.read(buffer)) > 0 && !call.answered(); ) {
+                    call.send(UploadRequest.newBuilder()
                             .setChunk(UploadChunk.newBuilder().setFile(file).setData(ByteString.copyFrom(buffer, 0, n))).build());
                     sent += n;
                     progress.accept(sent);
                 }
             }
         }
-        requests.onCompleted();
-        try {
-            return result.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        return call.finish();
     }
 
     /** Bytes the upload of {@code folder} sends. */
