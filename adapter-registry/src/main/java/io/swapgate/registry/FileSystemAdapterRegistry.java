@@ -298,7 +298,8 @@ public final class FileSystemAdapterRegistry {
         return nameDir(name).resolve("aliases").resolve(alias + ".json");
     }
 
-    List<String> versionIds(AdapterName name) throws IOException {
+    /** The versions of an adapter (sha256 names), without reading their metadata. */
+    public List<String> versionIds(AdapterName name) throws IOException {
         return children(versionsDir(name)).stream().map(p -> p.getFileName().toString()).toList();
     }
 

@@ -44,7 +44,7 @@ public final class RegistryAdapters {
 
     /** Loads one resolved version into the host cache (pre-warming, or serving). */
     public Adapter load(ResolvedVersion resolved) {
-        String key = resolved.name() + "@" + resolved.version();
+        String key = key(resolved.name(), resolved.version());
         return cache.get(key, () -> {
             try {
                 return reader.read(resolved.folder(), resolved.name().toString());
@@ -55,6 +55,11 @@ public final class RegistryAdapters {
     }
 
     public boolean inHostCache(AdapterName name, String version) {
-        return cache.contains(name + "@" + version);
+        return cache.contains(key(name, version));
+    }
+
+    /** Host-cache key: the version under its name, so each name keeps its own identity. */
+    private static String key(AdapterName name, String version) {
+        return name + "@" + version;
     }
 }

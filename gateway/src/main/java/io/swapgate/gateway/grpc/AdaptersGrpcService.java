@@ -70,7 +70,7 @@ public class AdaptersGrpcService implements Adapters {
             ListAdaptersResponse.Builder response = ListAdaptersResponse.newBuilder();
             for (AdapterName name : registry.names(AdapterMessages.emptyToNull(request.getTenant()))) {
                 response.addAdapters(AdapterSummary.newBuilder().setName(name.toString())
-                        .putAllAliases(registry.aliases(name)).setVersionCount(registry.versions(name).size()));
+                        .putAllAliases(registry.aliases(name)).setVersionCount(registry.versionIds(name).size()));
             }
             return response.build();
         });

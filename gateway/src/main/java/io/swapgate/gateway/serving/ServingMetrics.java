@@ -89,15 +89,20 @@ public class ServingMetrics {
         return error instanceof io.swapgate.core.adapter.UnservableAdapterException ? "FAILED_PRECONDITION" : "INTERNAL";
     }
 
+    /** Records on the engine thread; the meters are looked up once per request, when it is submitted. */
     private final class Metered implements GenerationListener {
         private final GenerationListener delegate;
         private final String kinds;
+        private final Timer ttft;
+        private final Timer interToken;
         private final long started = System.nanoTime();
         private long lastChunk;
 
         Metered(GenerationListener delegate, String kinds) {
             this.delegate = delegate;
             this.kinds = kinds;
+            this.ttft = timer("swapgate.request.ttft", "time to first token");
+            this.interToken = timer("swapgate.request.inter.token", "time between generated tokens");
         }
 
         @Override
@@ -106,10 +111,9 @@ public class ServingMetrics {
             int tokens = chunk.tokenIds().length;
             if (tokens > 0) {
                 if (lastChunk == 0) {
-                    timer("swapgate.request.ttft", "time to first token").record(Duration.ofNanos(now - started));
+                    ttft.record(Duration.ofNanos(now - started));
                 } else {
                     // A chunk may carry several tokens (a character can span them): spread its wait over them.
-                    Timer interToken = timer("swapgate.request.inter.token", "time between generated tokens");
                     for (int i = 0; i < tokens; i++) {
                         interToken.record(Duration.ofNanos((now - lastChunk) / tokens));
                     }

@@ -50,10 +50,6 @@ public final class LoraSlotTable implements AutoCloseable {
         return slots;
     }
 
-    public int maxRank() {
-        return maxRank;
-    }
-
     /** Uploads the adapter's factors into {@code slot}, replacing whatever was there. */
     public void write(int slot, LoraAdapter adapter) {
         if (slot < 1 || slot > slots) {
@@ -122,15 +118,6 @@ public final class LoraSlotTable implements AutoCloseable {
     /** A^T and B^T stacks of a module, or null when no adapter ever targeted it. */
     NDArray[] stacks(LoraModule module) {
         return stacks.get(module);
-    }
-
-    /** Device bytes held by the stacks. */
-    public long bytes() {
-        long total = 0;
-        for (NDArray[] pair : stacks.values()) {
-            total += (pair[0].size() + pair[1].size()) * dataType.getNumOfBytes();
-        }
-        return total;
     }
 
     @Override
