@@ -4,6 +4,7 @@ import io.swapgate.core.engine.CollectingListener;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.InferenceEngine;
+import io.swapgate.core.engine.TenantPolicy;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
@@ -19,10 +20,14 @@ public final class ServingFixture implements AutoCloseable {
     public final InferenceEngine engine;
 
     public ServingFixture(LoadedModel model, EngineConfig config) {
+        this(model, config, TenantPolicy.EQUAL);
+    }
+
+    public ServingFixture(LoadedModel model, EngineConfig config, TenantPolicy tenants) {
         this.model = model;
         int context = Math.min(model.config().contextLength(), config.maxContext());
         this.runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), context);
-        this.engine = new InferenceEngine(runtime, model.tokenizer(), config);
+        this.engine = new InferenceEngine(runtime, model.tokenizer(), config, tenants);
     }
 
     public ServingFixture(LoadedModel model) {

@@ -10,8 +10,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -22,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * Continuous batching over one model. Callers submit from any thread; one engine thread owns the runtime and
  * the KV cache. Each step it admits waiting requests into free slots (prefill), advances every running
  * sequence by one token (decode), and releases finished or cancelled sequences at once.
+ *
+ * <p>Slots are shared fairly between tenants by weight ({@link TenantPolicy}): a free slot goes to the waiting tenant
+ * holding the fewest slots per unit of weight, and when none is free, a tenant holding more than its share gives one
+ * up (the preempted sequence recomputes its cache when readmitted), so a tenant with one request never waits behind
+ * another tenant's hundred.
  */
 public final class InferenceEngine implements AutoCloseable {
 
@@ -34,12 +37,14 @@ public final class InferenceEngine implements AutoCloseable {
     private final EngineConfig config;
     private final KvCache cache;
     private final LoraResidency lora;
-    private final BlockingQueue<Sequence> queue;
+    private final FairQueue queue;
+    private final SlotShares shares;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final Thread thread;
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong generatedTokens = new AtomicLong();
+    private long preemptions;
     private volatile EngineStats stats;
     private volatile boolean closed;
     private volatile boolean draining;
@@ -47,7 +52,12 @@ public final class InferenceEngine implements AutoCloseable {
     /** Notified whenever stats are published while draining, so {@link #drain} wakes when the engine runs dry. */
     private final Object drained = new Object();
 
+    /** An engine whose tenants all weigh the same. */
     public InferenceEngine(LlamaRuntime runtime, Tokenizer tokenizer, EngineConfig config) {
+        this(runtime, tokenizer, config, TenantPolicy.EQUAL);
+    }
+
+    public InferenceEngine(LlamaRuntime runtime, Tokenizer tokenizer, EngineConfig config, TenantPolicy tenants) {
         if (config.maxContext() > runtime.config().contextLength()) {
             throw new IllegalArgumentException("max context " + config.maxContext() + " exceeds the model's "
                     + runtime.config().contextLength());
@@ -58,7 +68,8 @@ public final class InferenceEngine implements AutoCloseable {
         this.cache = runtime.newKvCache(config.maxBatchSize(), config.maxContext());
         // One LoRA slot per batch row: a free batch slot always finds an unpinned LoRA slot.
         this.lora = new LoraResidency(runtime.newLoraSlotTable(config.maxBatchSize(), config.maxLoraRank()));
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
+        this.queue = new FairQueue(config.queueCapacity(), tenants);
+        this.shares = new SlotShares(tenants);
         for (int slot = 0; slot < config.maxBatchSize(); slot++) {
             freeSlots.add(slot);
         }
@@ -103,7 +114,7 @@ public final class InferenceEngine implements AutoCloseable {
      * Validates and tokenizes the request on the caller's thread and queues it.
      *
      * @throws InvalidRequestException when the request cannot be served as given
-     * @throws QueueFullException when the admission queue is full
+     * @throws QueueFullException when the admission queue, or the tenant's part of it, is full
      * @throws EngineClosedException when the engine is shutting down
      */
     public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
@@ -113,9 +124,7 @@ public final class InferenceEngine implements AutoCloseable {
         int[] prompt = tokenize(request);
         GenerationHandle handle = new GenerationHandle(request.requestId());
         Sequence sequence = new Sequence(request, handle, listener, prompt, tokenizer);
-        if (config.queueCapacity() == 0 || !queue.offer(sequence)) {
-            throw new QueueFullException(config.queueCapacity());
-        }
+        queue.offer(sequence);
         publishStats();
         return handle;
     }
@@ -168,7 +177,7 @@ public final class InferenceEngine implements AutoCloseable {
     private void loop() {
         try {
             while (!closed) {
-                if (running.isEmpty() && !awaitWork()) {
+                if (running.isEmpty() && !queue.await(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
                 dropAbandoned();
@@ -188,24 +197,38 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
-    /** Blocks until a request arrives (or a short timeout so shutdown is noticed); returns whether one did. */
-    private boolean awaitWork() throws InterruptedException {
-        Sequence next = queue.poll(200, TimeUnit.MILLISECONDS);
-        return next != null && start(next);
-    }
-
+    /**
+     * Fills free slots from the queue, least served tenant first, within the step's prefill budget; when no slot is
+     * free, preempts for a tenant that holds less than its share.
+     */
     private void admit() {
         int budget = config.prefillTokenBudget();
-        while (!freeSlots.isEmpty()) {
-            Sequence next = queue.peek();
-            if (next == null || (next.promptTokens.length > budget && budget < config.prefillTokenBudget())) {
+        while (true) {
+            Sequence next = queue.peek(shares::load);
+            if (next == null || (next.pending.length > budget && budget < config.prefillTokenBudget())) {
                 return;
             }
-            queue.poll();
+            if (freeSlots.isEmpty() && !preemptFor(next.tenant())) {
+                return;
+            }
+            queue.remove(next);
             if (start(next)) {
-                budget -= next.promptTokens.length;
+                budget -= next.pending.length;
             }
         }
+    }
+
+    private boolean preemptFor(String claimant) {
+        Sequence victim = shares.victimFor(claimant, running);
+        if (victim == null) {
+            return false;
+        }
+        running.remove(victim);
+        release(victim);
+        victim.preempt();
+        queue.requeue(victim);
+        preemptions++;
+        return true;
     }
 
     /** Gives the sequence a slot unless it was cancelled or expired while queued. */
@@ -215,6 +238,7 @@ public final class InferenceEngine implements AutoCloseable {
             return false;
         }
         sequence.slot = freeSlots.poll();
+        shares.started(sequence);
         if (sequence.adapters.lora() != null) {
             sequence.loraSlot = lora.acquire(sequence.adapters.lora());
             if (sequence.loraSlot < 0) {
@@ -293,6 +317,7 @@ public final class InferenceEngine implements AutoCloseable {
         if (sequence.slot >= 0) {
             freeSlots.add(sequence.slot);
             sequence.slot = -1;
+            shares.released(sequence);
         }
         if (sequence.loraSlot > 0) {
             lora.release(sequence.loraSlot);
@@ -323,7 +348,7 @@ public final class InferenceEngine implements AutoCloseable {
             cached += s.cached;
         }
         stats = new EngineStats(running.size(), queue.size(), freeSlots.size(), cached, steps.get(), generatedTokens.get(),
-                lora.uploads());
+                lora.uploads(), preemptions);
         if (draining) {
             synchronized (drained) {
                 drained.notifyAll();
@@ -337,10 +362,7 @@ public final class InferenceEngine implements AutoCloseable {
             finish(s, FinishReason.CANCELLED);
         }
         running.clear();
-        Sequence queued;
-        while ((queued = queue.poll()) != null) {
-            finish(queued, FinishReason.CANCELLED);
-        }
+        queue.clear().forEach(queued -> finish(queued, FinishReason.CANCELLED));
         publishStats();
     }
 

@@ -8,6 +8,7 @@ import io.swapgate.core.sampling.TokenSampler;
 import io.swapgate.core.tokenizer.TokenDecoder;
 import io.swapgate.core.tokenizer.Tokenizer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,6 +37,9 @@ final class Sequence {
     int[] pending;
     private boolean prefilled;
     int generated;
+    /** Sampled tokens fed back so far, kept so a preempted sequence can recompute its cache. */
+    private int[] fedBack = new int[16];
+    private int fedBackCount;
 
     Sequence(GenerationRequest request, GenerationHandle handle, GenerationListener listener, int[] promptTokens, Tokenizer tokenizer) {
         this.request = request;
@@ -49,6 +53,22 @@ final class Sequence {
         this.adapters = request.adapters();
         this.cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
         this.pending = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
+    }
+
+    String tenant() {
+        return request.tenant();
+    }
+
+    /**
+     * Gives up the cache: on readmission the sequence feeds its virtual tokens, prompt and output so far again in one
+     * prefill step, then samples on from where it stopped (its sampler state is kept).
+     */
+    void preempt() {
+        int[] prefix = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
+        pending = Arrays.copyOf(prefix, prefix.length + fedBackCount);
+        System.arraycopy(fedBack, 0, pending, prefix.length, fedBackCount);
+        cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
+        prefilled = false;
     }
 
     /** Prompt-tuning virtual tokens as ids -1 .. -n (see {@link ForwardBatch.Row}), then the prompt. */
@@ -96,6 +116,10 @@ final class Sequence {
             return FinishReason.LENGTH;
         }
         pending = new int[] {token};
+        if (fedBackCount == fedBack.length) {
+            fedBack = Arrays.copyOf(fedBack, fedBackCount * 2);
+        }
+        fedBack[fedBackCount++] = token;
         return null;
     }
 
