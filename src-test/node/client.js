@@ -6,7 +6,8 @@
 // Calls Inference.Generate and then Inference.GenerateStream with the same greedy request and prints one
 // JSON line: {"unary": text, "stream": concatenated stream text, "finish": unary finish reason,
 // "streamFinish": finish reason of the last stream message}. Finish reasons are the enum names
-// (e.g. "FINISH_REASON_LENGTH"). Any failure is printed on stderr and the exit code is 1.
+// (e.g. "FINISH_REASON_LENGTH"). The API key comes from $SWAPGATE_API_KEY. Any failure is printed on stderr and the
+// exit code is 1.
 'use strict';
 
 const path = require('path');
@@ -54,9 +55,16 @@ function deadline() {
   return new Date(Date.now() + CALL_TIMEOUT_MS);
 }
 
+// Every call carries the API key as gRPC metadata, as the gateway requires.
+function credentials() {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${process.env.SWAPGATE_API_KEY || ''}`);
+  return metadata;
+}
+
 function generate(client, request) {
   return new Promise((resolve, reject) => {
-    client.Generate(request, { deadline: deadline() }, (error, response) => {
+    client.Generate(request, credentials(), { deadline: deadline() }, (error, response) => {
       if (error) {
         reject(new Error(`Generate failed: ${error.code} ${error.details || error.message}`));
       } else {
@@ -68,7 +76,7 @@ function generate(client, request) {
 
 function generateStream(client, request) {
   return new Promise((resolve, reject) => {
-    const call = client.GenerateStream(request, { deadline: deadline() });
+    const call = client.GenerateStream(request, credentials(), { deadline: deadline() });
     const pieces = [];
     let last = null;
     call.on('data', (message) => {

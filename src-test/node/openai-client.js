@@ -6,6 +6,7 @@
 // Prints one JSON line: {"completion": greedy completion text, "chatStream": concatenated streamed chat deltas,
 // "chatFinish": the stream's finish reason, "chatChunks": number of content chunks, "adapterCompletion": greedy
 // completion text with ADAPTER_MODEL, "error": {"status", "code", "type"} of a request for an unknown model}.
+// The API key comes from $SWAPGATE_API_KEY.
 'use strict';
 
 const { OpenAI } = require('openai');
@@ -17,7 +18,7 @@ async function main(argv) {
   }
   const [port, baseModel, adapterModel, prompt, maxTokensText] = argv;
   const maxTokens = Number.parseInt(maxTokensText, 10);
-  const client = new OpenAI({ baseURL: `http://localhost:${port}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
+  const client = new OpenAI({ baseURL: `http://localhost:${port}/v1`, apiKey: process.env.SWAPGATE_API_KEY, maxRetries: 0, timeout: 60_000 });
 
   const completion = await client.completions.create({ model: baseModel, prompt, max_tokens: maxTokens, temperature: 0 });
 

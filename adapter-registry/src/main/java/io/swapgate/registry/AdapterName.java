@@ -21,6 +21,12 @@ public record AdapterName(String tenant, String name) {
         return new AdapterName(text.substring(0, slash), text.substring(slash + 1));
     }
 
+    /** Checks a tenant's name by the same rule, for places that name a tenant alone. */
+    public static String requireTenant(String tenant) {
+        requirePart(tenant, "tenant");
+        return tenant;
+    }
+
     private static void requirePart(String part, String what) {
         if (part == null || !PART.matcher(part).matches() || part.contains("..")) {
             throw new IllegalArgumentException("invalid " + what + " '" + part

@@ -169,14 +169,15 @@ public final class FileSystemAdapterRegistry {
     }
 
     /**
-     * Deletes a version no alias points at and no request uses.
+     * Deletes a version no alias points at and no request uses. "latest" does not hold a version: it moves to the
+     * newest version left, and deleting the last version removes the adapter's name.
      *
      * @param inUse whether requests in flight still use a version
      */
     public synchronized RegistryEvent delete(AdapterName name, String selector, Predicate<String> inUse) throws IOException {
         ResolvedVersion resolved = resolve(new AdapterReference(name, selector));
         for (Map.Entry<String, String> alias : aliases(name).entrySet()) {
-            if (alias.getValue().equals(resolved.version())) {
+            if (!alias.getKey().equals(LATEST) && alias.getValue().equals(resolved.version())) {
                 throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
                         + " of " + name + " cannot be deleted: alias '" + alias.getKey() + "' points at it");
             }
@@ -185,14 +186,25 @@ public final class FileSystemAdapterRegistry {
             throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
                     + " of " + name + " cannot be deleted: requests in flight use it");
         }
-        // Move it out of the tree first, so a crash mid-delete never leaves a half version in place.
-        Path trash = root.resolve("staging").resolve("deleted-" + UUID.randomUUID());
-        Files.move(resolved.folder(), trash, StandardCopyOption.ATOMIC_MOVE);
-        AtomicFiles.syncDirectory(resolved.folder().getParent());
-        AtomicFiles.deleteTree(trash);
+        // Move it out of the tree first, so a crash mid-delete never leaves a half version in place (a "latest" left
+        // pointing at it is repointed by the integrity check at startup).
+        moveToTrash(resolved.folder());
+        List<VersionMetadata> left = versions(name);
+        if (left.isEmpty()) {
+            moveToTrash(nameDir(name));
+        } else if (resolved.version().equals(aliases(name).get(LATEST))) {
+            moveAlias(name, LATEST, left.get(left.size() - 1).version(), RegistryEvent.Type.PROMOTED);
+        }
         RegistryEvent event = event(RegistryEvent.Type.DELETED, name, resolved.version(), null, null);
         emit(event);
         return event;
+    }
+
+    private void moveToTrash(Path folder) throws IOException {
+        Path trash = root.resolve("staging").resolve("deleted-" + UUID.randomUUID());
+        Files.move(folder, trash, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.syncDirectory(folder.getParent());
+        AtomicFiles.deleteTree(trash);
     }
 
     /**

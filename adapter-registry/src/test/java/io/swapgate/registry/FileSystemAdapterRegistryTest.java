@@ -136,6 +136,22 @@ class FileSystemAdapterRegistryTest {
     }
 
     @Test
+    void latestFollowsDeletesAndDeletingTheLastVersionRemovesTheName() throws Exception {
+        AdapterName name = AdapterName.parse("acme/a");
+        VersionMetadata v1 = fx.publish("acme/a", null);
+        VersionMetadata v2 = fx.publish("acme/a", null);
+        assertEquals(v2.version(), registry.aliases(name).get("latest"));
+        registry.delete(name, v2.version(), v -> false);
+        assertEquals(v1.version(), registry.aliases(name).get("latest"), "latest moves to the newest version left");
+        assertEquals(v1.version(), registry.resolve(ref("acme/a")).version());
+        registry.delete(name, "latest", v -> false);
+        assertEquals(List.of(), registry.names("acme"), "no version left, no name left");
+        assertNotFound("not found", () -> registry.resolve(ref("acme/a")));
+        VersionMetadata again = fx.publish("acme/a", null);
+        assertEquals(again.version(), registry.resolve(ref("acme/a")).version(), "the name can be used again");
+    }
+
+    @Test
     void startupCheckQuarantinesHalfWrittenStateAndRepairsAliases() throws Exception {
         AdapterName name = AdapterName.parse("acme/a");
         VersionMetadata v1 = fx.publish("acme/a", "stable");

@@ -4,11 +4,12 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.swapgate.gateway.cli.GenerateCommand;
 import io.swapgate.gateway.cli.AdaptersCommand;
+import io.swapgate.gateway.cli.KeysCommand;
 import java.util.Arrays;
 
 /**
  * Entry point of the gateway jar. With no arguments it serves; {@code generate ...} instead runs the
- * command-line client against a running gateway, and {@code adapters ...} the adapter tools, without starting the server.
+ * command-line client against a running gateway, and {@code adapters ...} the adapter tools and {@code keys ...} the API key file tools, without starting the server.
  */
 @QuarkusMain
 public class SwapgateMain {
@@ -19,6 +20,9 @@ public class SwapgateMain {
         }
         if (args.length > 0 && args[0].equals("adapters")) {
             System.exit(AdaptersCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (args.length > 0 && args[0].equals("keys")) {
+            System.exit(KeysCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         Quarkus.run(args);
     }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -62,7 +61,7 @@ class AdapterServingGrpcTest {
 
     @BeforeEach
     void connect() throws Exception {
-        channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        channel = TestGateway.channel(base, TestGateway.ADMIN_KEY);
         stub = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
         if (files == null) {
             files = new TestAdapterFiles(11);
@@ -167,8 +166,6 @@ class AdapterServingGrpcTest {
     }
 
     private void assertStatus(Status.Code code, String reason, GenerateRequest request) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.generate(request));
-        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
-        assertTrue(e.getStatus().getDescription().contains(reason), e.getStatus().getDescription());
+        TestGateway.assertStatus(code, reason, () -> stub.generate(request));
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -58,7 +57,7 @@ class AdaptersGrpcServiceTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        channel = TestGateway.channel(base, TestGateway.ADMIN_KEY);
         adapters = AdaptersGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
@@ -205,8 +204,6 @@ class AdaptersGrpcServiceTest {
     }
 
     private static void assertCode(Status.Code code, String message, org.junit.jupiter.api.function.Executable call) {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
-        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
-        assertTrue(e.getStatus().getDescription() != null && e.getStatus().getDescription().contains(message), e.getStatus().getDescription());
+        TestGateway.assertStatus(code, message, call);
     }
 }

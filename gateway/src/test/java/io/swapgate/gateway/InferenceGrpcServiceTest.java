@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -50,7 +49,7 @@ class InferenceGrpcServiceTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        channel = TestGateway.channel(base, TestGateway.ADMIN_KEY);
         stub = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
     }
 
@@ -120,9 +119,7 @@ class InferenceGrpcServiceTest {
     }
 
     private void assertStatus(Status.Code code, String reason, GenerateRequest request) {
-        StatusRuntimeException unary = assertThrows(StatusRuntimeException.class, () -> stub.generate(request));
-        assertEquals(code, unary.getStatus().getCode(), unary.getStatus().toString());
-        assertTrue(unary.getStatus().getDescription().contains(reason), unary.getStatus().getDescription());
+        TestGateway.assertStatus(code, reason, () -> stub.generate(request));
         StatusRuntimeException stream = assertThrows(StatusRuntimeException.class, () -> stub.generateStream(request).hasNext());
         assertEquals(code, stream.getStatus().getCode());
     }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,7 +32,7 @@ class MetricsTest {
     @Test
     void metricsCountTheTrafficSent() throws Exception {
         String before = scrape();
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        ManagedChannel channel = TestGateway.channel(base, TestGateway.ADMIN_KEY);
         try {
             var stub = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
             int promptTokens = 0;
@@ -52,8 +51,14 @@ class MetricsTest {
             assertEquals(REQUESTS * (TOKENS - 1), delta(before, after, "swapgate_request_inter_token_seconds_count{adapters=\"none\"}"));
             assertEquals(REQUESTS * TOKENS, delta(before, after, "swapgate_tokens_generated_total{adapters=\"none\"}"));
             assertEquals(REQUESTS * promptTokens, delta(before, after, "swapgate_tokens_prompt_total{adapters=\"none\"}"));
-            assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"INVALID_ARGUMENT\"}"));
-            assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"NOT_FOUND\"}"));
+            assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"INVALID_ARGUMENT\",tenant=\"ops\"}"));
+            assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"NOT_FOUND\",tenant=\"ops\"}"));
+            // The same traffic, accounted to the admin key's tenant.
+            assertEquals(REQUESTS, delta(before, after, "swapgate_tenant_requests_total{tenant=\"ops\"}"));
+            assertEquals(REQUESTS * TOKENS, delta(before, after, "swapgate_tenant_tokens_generated_total{tenant=\"ops\"}"));
+            assertEquals(REQUESTS * promptTokens, delta(before, after, "swapgate_tenant_tokens_prompt_total{tenant=\"ops\"}"));
+            assertEquals(0, value(after, "swapgate_tenant_in_flight{tenant=\"ops\"}"));
+            assertTrue(value(after, "swapgate_tenant_adapter_load_seconds_total{tenant=\"ops\"}") >= 0);
             assertTrue(delta(before, after, "swapgate_engine_step_seconds_count{phase=\"decode\"}") >= TOKENS - 1);
             assertTrue(delta(before, after, "swapgate_engine_step_seconds_count{phase=\"prefill\"}") >= 1);
             assertTrue(delta(before, after, "swapgate_engine_batch_size_count") >= TOKENS - 1);

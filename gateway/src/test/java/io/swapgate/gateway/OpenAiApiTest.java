@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.gateway.serving.ServedModel;
@@ -48,7 +47,7 @@ class OpenAiApiTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext().build();
+        channel = TestGateway.channel(base, TestGateway.ADMIN_KEY);
     }
 
     @AfterEach
@@ -58,7 +57,8 @@ class OpenAiApiTest {
 
     private HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + TestGateway.ADMIN_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -112,7 +112,8 @@ class OpenAiApiTest {
 
     @Test
     void modelsListTheBaseModel() throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "v1/models")).GET().build(),
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "v1/models"))
+                .header("Authorization", "Bearer " + TestGateway.ADMIN_KEY).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(response.body());
         assertEquals("list", body.get("object").asText());

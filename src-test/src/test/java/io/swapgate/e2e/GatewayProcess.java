@@ -21,9 +21,15 @@ import java.util.concurrent.TimeoutException;
 /**
  * The packaged gateway ({@code quarkus-run.jar}) running as a child process on a free port, serving one model.
  * {@link #start} returns once {@code /q/health/ready} answers 200; {@link #close} stops the process and waits for it.
- * Its stdout and stderr go to {@code target/e2e-logs/<name>-<port>.log}.
+ * Its stdout and stderr go to {@code target/e2e-logs/<name>-<port>.log}. It accepts the keys of
+ * {@code src/test/resources/e2e-keys}; {@link #channel()} sends the admin key.
  */
 final class GatewayProcess implements AutoCloseable {
+
+    /** Tenant ops, an admin: reaches every tenant's adapters. */
+    static final String ADMIN_KEY = "admin-key";
+    /** Tenant demo. */
+    static final String DEMO_KEY = "demo-key";
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
@@ -34,6 +40,7 @@ final class GatewayProcess implements AutoCloseable {
     private final int port;
     private final Path log;
     private final Thread killOnExit;
+    private final List<ManagedChannel> channels = new ArrayList<>();
     private ManagedChannel channel;
     private Duration startup;
 
@@ -61,13 +68,20 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     static GatewayProcess start(String name, Path model, Path registry) throws IOException, InterruptedException {
+        return start(name, model, registry, java.util.Map.of());
+    }
+
+    /** @param properties configuration properties ({@code swapgate.engine.max-batch-size} ...) passed as -D flags */
+    static GatewayProcess start(String name, Path model, Path registry, java.util.Map<String, String> properties)
+            throws IOException, InterruptedException {
         int port = freePort();
         Path log = E2e.logDir().resolve(name + "-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
                 E2e.javaExecutable().toString(),
                 "-Dai.djl.offline=true",
-                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-jar", E2e.gatewayJar().toString()));
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.addAll(List.of("-jar", E2e.gatewayJar().toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(E2e.repoRoot().toFile())
                 .redirectErrorStream(true)
@@ -75,6 +89,7 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
         builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
+        builder.environment().put("SWAPGATE_KEYS", keyFile().toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
         long launched = System.nanoTime();
         Process process = builder.start();
@@ -122,12 +137,27 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    /** A plaintext gRPC channel to the gateway, created on first use and shut down by {@link #close}. */
+    /** The key file the gateways accept. */
+    static Path keyFile() {
+        return E2e.repoRoot().resolve("src-test/src/test/resources/e2e-keys");
+    }
+
+    /** A plaintext gRPC channel to the gateway sending the admin key, created on first use, shut down by {@link #close}. */
     synchronized ManagedChannel channel() {
         if (channel == null) {
-            channel = NettyChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+            channel = channel(ADMIN_KEY);
         }
         return channel;
+    }
+
+    /** A new plaintext gRPC channel sending {@code key}; shut down by {@link #close}. */
+    synchronized ManagedChannel channel(String key) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        ManagedChannel opened = NettyChannelBuilder.forAddress("localhost", port).usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        channels.add(opened);
+        return opened;
     }
 
     private void awaitReady() throws InterruptedException {
@@ -167,10 +197,12 @@ final class GatewayProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         try {
             synchronized (this) {
-                if (channel != null) {
-                    channel.shutdownNow();
-                    channel.awaitTermination(10, TimeUnit.SECONDS);
+                for (ManagedChannel opened : channels) {
+                    opened.shutdownNow();
+                    opened.awaitTermination(10, TimeUnit.SECONDS);
                 }
+                channels.clear();
+                channel = null;
             }
         } finally {
             process.destroy();

@@ -45,7 +45,7 @@ class NodeClientInteropTest {
 
         E2e.CommandResult result = E2e.run(
                 List.of("node", "client.js", Integer.toString(gateway.port()), E2e.PROMPT, "40"),
-                nodeDir, Map.of(), Duration.ofSeconds(90), "node-client");
+                nodeDir, Map.of("SWAPGATE_API_KEY", GatewayProcess.DEMO_KEY), Duration.ofSeconds(90), "node-client");
         assertEquals(0, result.exitCode(), result::describe);
         List<String> lines = result.stdout().lines().filter(line -> !line.isBlank()).toList();
         assertEquals(1, lines.size(), () -> "expected one JSON line\n" + result.describe());

@@ -36,7 +36,7 @@ class OpenAiClientInteropTest {
                     tenant + "/a", "stable");
             String adapterModel = tenant + "/a@stable";
             E2e.CommandResult result = E2e.run(List.of("node", "openai-client.js", Integer.toString(gateway.port()), "stories260K",
-                    adapterModel, E2e.PROMPT, Integer.toString(TOKENS)), nodeDir, Map.of(), Duration.ofSeconds(90), "openai-client");
+                    adapterModel, E2e.PROMPT, Integer.toString(TOKENS)), nodeDir, Map.of("SWAPGATE_API_KEY", GatewayProcess.ADMIN_KEY), Duration.ofSeconds(90), "openai-client");
             assertEquals(0, result.exitCode(), result::describe);
             JsonNode json = new ObjectMapper().readTree(result.stdout().lines().filter(l -> !l.isBlank()).findFirst().orElseThrow());
 

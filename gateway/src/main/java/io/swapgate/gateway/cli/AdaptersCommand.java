@@ -1,7 +1,6 @@
 package io.swapgate.gateway.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.swapgate.proto.v1.AdapterDetails;
 import io.swapgate.proto.v1.AdapterSummary;
@@ -33,10 +32,11 @@ public final class AdaptersCommand {
               rollback TENANT/NAME ALIAS                 point an alias back at its previous version
               rm TENANT/NAME VERSION                     delete a version no alias or request uses
               make-random ...                            write a random adapter (make-random --help)
-            common flags: --host H (default localhost), --port P (default $SWAPGATE_PORT or 8080)
+            common flags: --host H (default localhost), --port P (default $SWAPGATE_PORT or 8080),
+                          --api-key KEY (default $SWAPGATE_API_KEY)
             """;
     private static final Set<String> VALUE_FLAGS = Set.of("--host", "--port", "--name", "--promote", "--creator", "--parent",
-            "--label", "--metric", "--tenant");
+            "--label", "--metric", "--tenant", "--api-key");
 
     private AdaptersCommand() {}
 
@@ -57,8 +57,8 @@ public final class AdaptersCommand {
             return 2;
         }
         String port = line.option("--port", System.getenv().getOrDefault("SWAPGATE_PORT", "8080"));
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(line.option("--host", "localhost"), Integer.parseInt(port))
-                .usePlaintext().build();
+        ManagedChannel channel = GatewayChannel.open(line.option("--host", "localhost"), Integer.parseInt(port),
+                line.option("--api-key", null));
         try {
             AdaptersGrpc.AdaptersBlockingStub stub = AdaptersGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
             switch (args[0]) {

@@ -1,7 +1,6 @@
 package io.swapgate.gateway.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.swapgate.proto.v1.AdapterOptions;
 import io.swapgate.proto.v1.GenerateRequest;
@@ -34,6 +33,7 @@ public final class GenerateCommand {
               --temperatures      print each token's sampling temperature (a TempNet's choice) at the end
               --host H            gateway host (default localhost)
               --port P            gateway port (default $SWAPGATE_PORT or 8080)
+              --api-key KEY       API key (default $SWAPGATE_API_KEY)
               --no-echo           print only the completion, not the prompt
             """;
 
@@ -49,7 +49,7 @@ public final class GenerateCommand {
             err.print(USAGE);
             return 2;
         }
-        ManagedChannel channel = ManagedChannelBuilder.forAddress(options.host(), options.port()).usePlaintext().build();
+        ManagedChannel channel = GatewayChannel.open(options.host(), options.port(), options.apiKey());
         PrintStream utf8 = new PrintStream(out, true, StandardCharsets.UTF_8);
         try {
             return stream(InferenceGrpc.newBlockingStub(channel), options, utf8, err);

@@ -7,7 +7,7 @@ import java.util.Optional;
 /** Parsed flags of {@code swapgate generate}. */
 record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature, int topK, float topP, Optional<Long> seed,
                        List<String> stops, List<String> adapters, int loraRank, boolean temperatures, String host, int port,
-                       boolean echo) {
+                       boolean echo, String apiKey) {
 
     static GenerateOptions parse(String[] args, String portFromEnvironment) {
         String prompt = null;
@@ -23,6 +23,7 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
         String host = "localhost";
         int port = portFromEnvironment == null || portFromEnvironment.isBlank() ? 8080 : Integer.parseInt(portFromEnvironment);
         boolean echo = true;
+        String apiKey = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             try {
@@ -38,6 +39,7 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
                     case "--temperatures" -> temperatures = true;
                     case "--host" -> host = value(args, ++i, arg);
                     case "--port" -> port = Integer.parseInt(value(args, ++i, arg));
+                    case "--api-key" -> apiKey = value(args, ++i, arg);
                     case "--no-echo" -> echo = false;
                     default -> {
                         if (arg.startsWith("--") || prompt != null) {
@@ -54,7 +56,7 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
             throw new IllegalArgumentException("a prompt is required");
         }
         return new GenerateOptions(prompt, maxTokens, temperature, topK, topP, seed, stops, adapters, loraRank, temperatures, host,
-                port, echo);
+                port, echo, apiKey);
     }
 
     static String value(String[] args, int index, String flag) {

@@ -57,8 +57,9 @@ final class AdapterMessages {
                 .build();
     }
 
+    /** Whether an event concerns the tenant, or any tenant when {@code tenant} is null. */
     static boolean ofTenant(RegistryEvent e, String tenant) {
-        return tenant.isEmpty() || AdapterName.parse(e.name()).tenant().equals(tenant);
+        return tenant == null || AdapterName.parse(e.name()).tenant().equals(tenant);
     }
 
     static String emptyToNull(String s) {

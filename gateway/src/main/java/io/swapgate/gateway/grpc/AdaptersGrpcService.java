@@ -6,6 +6,11 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.swapgate.gateway.serving.ServedAdapters;
+import io.swapgate.gateway.tenancy.Access;
+import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
+import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.tenancy.StorageQuota;
+import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.proto.v1.AdapterDetails;
 import io.swapgate.proto.v1.AdapterSummary;
 import io.swapgate.proto.v1.Adapters;
@@ -30,8 +35,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code swapgate.v1.Adapters} service over the registry. Registry calls touch the disk, so they run on worker
- * threads; Watch streams the registry's events as they are made durable.
+ * The {@code swapgate.v1.Adapters} service over the registry. A tenant sees and manages its own adapters (and sees
+ * those shared with it); an admin, all. Registry calls touch the disk, so they run on worker threads; Watch streams
+ * the registry's events as they are made durable.
  */
 @GrpcService
 public class AdaptersGrpcService implements Adapters {
@@ -39,16 +45,24 @@ public class AdaptersGrpcService implements Adapters {
     private final ServedAdapters served;
     private final FileSystemAdapterRegistry registry;
     private final long maxFileBytes;
+    private final Access access;
+    private final StorageQuota storage;
 
-    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.serving.SwapgateConfig config) {
+    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.serving.SwapgateConfig config, TenantDirectory tenants) {
         this.served = served;
         this.registry = served.registry();
         this.maxFileBytes = config.adapters().maxFileBytes();
+        this.access = tenants.access();
+        this.storage = new StorageQuota(registry, tenants::limits);
     }
 
     @Override
     public Uni<VersionInfo> upload(Multi<UploadRequest> requests) {
-        UploadStream upload = new UploadStream(registry, maxFileBytes);
+        Caller caller = ApiKeyInterceptor.caller();
+        UploadStream upload = new UploadStream(registry, maxFileBytes, (name, bytes) -> {
+            access.checkManage(caller, name);
+            storage.checkUpload(name, bytes);
+        });
         return requests.emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().invoke(upload::accept)
                 .collect().last()
@@ -66,9 +80,10 @@ public class AdaptersGrpcService implements Adapters {
     @Override
     @Blocking
     public Uni<ListAdaptersResponse> list(ListAdaptersRequest request) {
+        Caller caller = ApiKeyInterceptor.caller();
         return call(() -> {
             ListAdaptersResponse.Builder response = ListAdaptersResponse.newBuilder();
-            for (AdapterName name : registry.names(AdapterMessages.emptyToNull(request.getTenant()))) {
+            for (AdapterName name : registry.names(access.listingScope(caller, request.getTenant()))) {
                 response.addAdapters(AdapterSummary.newBuilder().setName(name.toString())
                         .putAllAliases(registry.aliases(name)).setVersionCount(registry.versionIds(name).size()));
             }
@@ -79,8 +94,10 @@ public class AdaptersGrpcService implements Adapters {
     @Override
     @Blocking
     public Uni<AdapterDetails> get(GetAdapterRequest request) {
+        Caller caller = ApiKeyInterceptor.caller();
         return call(() -> {
             AdapterName name = AdapterName.parse(request.getName());
+            access.checkUse(caller, name.toString());
             List<VersionMetadata> versions = registry.versions(name);
             if (versions.isEmpty()) {
                 throw new io.swapgate.registry.RegistryException(io.swapgate.registry.RegistryException.Reason.NOT_FOUND,
@@ -98,30 +115,39 @@ public class AdaptersGrpcService implements Adapters {
     @Override
     @Blocking
     public Uni<AliasChange> promote(PromoteRequest request) {
+        Caller caller = ApiKeyInterceptor.caller();
         return call(() -> AdapterMessages.aliasChange(
-                registry.promote(AdapterName.parse(request.getName()), request.getAlias(), request.getVersion())));
+                registry.promote(managed(caller, request.getName()), request.getAlias(), request.getVersion())));
     }
 
     @Override
     @Blocking
     public Uni<AliasChange> rollback(RollbackRequest request) {
-        return call(() -> AdapterMessages.aliasChange(registry.rollback(AdapterName.parse(request.getName()), request.getAlias())));
+        Caller caller = ApiKeyInterceptor.caller();
+        return call(() -> AdapterMessages.aliasChange(registry.rollback(managed(caller, request.getName()), request.getAlias())));
     }
 
     @Override
     @Blocking
     public Uni<DeleteResponse> delete(DeleteRequest request) {
+        Caller caller = ApiKeyInterceptor.caller();
         return call(() -> {
-            RegistryEvent deleted = registry.delete(AdapterName.parse(request.getName()), request.getVersion(), served::inUse);
+            RegistryEvent deleted = registry.delete(managed(caller, request.getName()), request.getVersion(), served::inUse);
             return DeleteResponse.newBuilder().setName(deleted.name()).setVersion(deleted.version()).build();
         });
     }
 
     @Override
     public Multi<io.swapgate.proto.v1.RegistryEvent> watch(WatchRequest request) {
+        String scope;
+        try {
+            scope = access.listingScope(ApiKeyInterceptor.caller(), request.getTenant());
+        } catch (RuntimeException e) {
+            return Multi.createFrom().failure(GrpcStatuses.toStatus(e));
+        }
         return Multi.createFrom().<io.swapgate.proto.v1.RegistryEvent>emitter(emitter -> {
             AutoCloseable subscription = registry.subscribe(event -> {
-                if (AdapterMessages.ofTenant(event, request.getTenant())) {
+                if (AdapterMessages.ofTenant(event, scope)) {
                     emitter.emit(AdapterMessages.event(event));
                 }
             });
@@ -133,6 +159,13 @@ public class AdaptersGrpcService implements Adapters {
                 }
             });
         });
+    }
+
+    /** The adapter a management call names, once the caller is known to manage its tenant. */
+    private AdapterName managed(Caller caller, String name) {
+        AdapterName parsed = AdapterName.parse(name);
+        access.checkManage(caller, parsed);
+        return parsed;
     }
 
     private VersionInfo describe(AdapterName name, VersionMetadata version) throws IOException {

@@ -1,15 +1,18 @@
 package io.swapgate.gateway.grpc;
 
-import io.grpc.Status;
+import com.google.protobuf.Any;
+import com.google.rpc.QuotaFailure;
+import com.google.rpc.RetryInfo;
 import io.grpc.StatusRuntimeException;
-import io.swapgate.core.adapter.UnservableAdapterException;
-import io.swapgate.core.engine.EngineClosedException;
+import io.grpc.protobuf.StatusProto;
 import io.swapgate.core.engine.FinishReason;
-import io.swapgate.core.engine.InvalidRequestException;
-import io.swapgate.core.engine.QueueFullException;
-import io.swapgate.registry.RegistryException;
+import io.swapgate.gateway.serving.FailureStatus;
+import java.time.Duration;
 
-/** Maps engine, adapter and registry failures to gRPC statuses. */
+/**
+ * Maps engine, adapter, registry and tenancy failures to gRPC statuses. Refusals for quotas carry the standard
+ * {@code google.rpc.QuotaFailure} and {@code google.rpc.RetryInfo} details, as Google APIs do.
+ */
 final class GrpcStatuses {
 
     private GrpcStatuses() {}
@@ -18,25 +21,21 @@ final class GrpcStatuses {
         if (error instanceof StatusRuntimeException) {
             return error;
         }
-        Status status;
-        if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
-            status = Status.INVALID_ARGUMENT;
-        } else if (error instanceof RegistryException registryError) {
-            status = switch (registryError.reason()) {
-                case NOT_FOUND -> Status.NOT_FOUND;
-                case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
-                case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
-            };
-        } else if (error instanceof UnservableAdapterException) {
-            status = Status.FAILED_PRECONDITION;
-        } else if (error instanceof QueueFullException) {
-            status = Status.RESOURCE_EXHAUSTED;
-        } else if (error instanceof EngineClosedException) {
-            status = Status.UNAVAILABLE;
-        } else {
-            status = Status.INTERNAL;
+        io.grpc.Status.Code code = FailureStatus.of(error);
+        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.value())
+                .setMessage(String.valueOf(error.getMessage()));
+        String quota = FailureStatus.quota(error);
+        if (quota != null) {
+            status.addDetails(Any.pack(QuotaFailure.newBuilder()
+                    .addViolations(QuotaFailure.Violation.newBuilder().setSubject(quota).setDescription(error.getMessage()))
+                    .build()));
         }
-        return status.withDescription(error.getMessage()).withCause(error).asRuntimeException();
+        Duration retryAfter = FailureStatus.retryAfter(error);
+        if (retryAfter != null) {
+            status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                    .setSeconds(retryAfter.getSeconds()).setNanos(retryAfter.getNano())).build()));
+        }
+        return StatusProto.toStatusRuntimeException(status.build());
     }
 
     /** A deadline is reported as the gRPC error it is; every other reason ends the call normally. */
@@ -45,7 +44,7 @@ final class GrpcStatuses {
     }
 
     static StatusRuntimeException deadlineExceeded() {
-        return Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed before generation finished")
+        return io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed before generation finished")
                 .asRuntimeException();
     }
 }

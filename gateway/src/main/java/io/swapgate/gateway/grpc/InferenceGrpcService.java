@@ -13,7 +13,10 @@ import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
+import io.swapgate.gateway.serving.Admission;
 import io.swapgate.gateway.serving.Generations;
+import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
+import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.GenerateStreamResponse;
@@ -21,7 +24,7 @@ import io.swapgate.proto.v1.Inference;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code swapgate.v1.Inference} service: a thin bridge from gRPC calls to the engine. Requests naming adapters
+ * The {@code swapgate.v1.Inference} service: a thin bridge from authenticated gRPC calls to the engine. Requests naming adapters
  * are resolved on a worker thread (a cold version is read from the store) to exact versions that stay pinned until the
  * call ends; the rest go straight to the engine.
  */
@@ -37,11 +40,13 @@ public class InferenceGrpcService implements Inference {
     @Override
     public Uni<GenerateResponse> generate(GenerateRequest request) {
         long deadline = deadline();
+        Caller caller = ApiKeyInterceptor.caller();
         Uni<GenerateResponse> call = Uni.createFrom().<GenerateResponse>emitter(emitter -> {
-            GenerationRequest engineRequest = generations.toEngine(request, deadline);
+            Admission admission = generations.admit(caller, request, deadline);
+            GenerationRequest engineRequest = admission.request();
             CollectingListener listener = new CollectingListener();
-            GenerationHandle handle = generations.submit(engineRequest, listener);
-            emitter.onTermination(() -> generations.end(handle, engineRequest));
+            GenerationHandle handle = generations.submit(admission, listener);
+            emitter.onTermination(() -> generations.end(handle, admission));
             listener.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     emitter.fail(GrpcStatuses.toStatus(error));
@@ -69,10 +74,12 @@ public class InferenceGrpcService implements Inference {
     @Override
     public Multi<GenerateStreamResponse> generateStream(GenerateRequest request) {
         long deadline = deadline();
+        Caller caller = ApiKeyInterceptor.caller();
         Multi<GenerateStreamResponse> call = Multi.createFrom().<GenerateStreamResponse>emitter(emitter -> {
-            GenerationRequest engineRequest = generations.toEngine(request, deadline);
+            Admission admission = generations.admit(caller, request, deadline);
+            GenerationRequest engineRequest = admission.request();
             String id = engineRequest.requestId();
-            GenerationHandle handle = generations.submit(engineRequest, new GenerationListener() {
+            GenerationHandle handle = generations.submit(admission, new GenerationListener() {
                 @Override
                 public void onText(TextChunk chunk) {
                     emitter.emit(GenerateStreamResponse.newBuilder()
@@ -103,7 +110,7 @@ public class InferenceGrpcService implements Inference {
                     emitter.fail(GrpcStatuses.toStatus(error));
                 }
             });
-            emitter.onTermination(() -> generations.end(handle, engineRequest));
+            emitter.onTermination(() -> generations.end(handle, admission));
         });
         if (request.getAdaptersCount() > 0) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());

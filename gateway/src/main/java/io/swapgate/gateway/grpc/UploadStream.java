@@ -13,14 +13,22 @@ import java.io.UncheckedIOException;
 /** One Upload call's state: the manifest, then chunks written through an {@link UploadSession}. One stream, in order. */
 final class UploadStream {
 
+    /** Decides whether the caller may upload this many bytes to the adapter, before any byte is written. */
+    @FunctionalInterface
+    interface ManifestCheck {
+        void check(AdapterName name, long bytes) throws IOException;
+    }
+
     private final FileSystemAdapterRegistry registry;
     private final long maxFileBytes;
+    private final ManifestCheck admission;
     private UploadManifest manifest;
     private UploadSession session;
 
-    UploadStream(FileSystemAdapterRegistry registry, long maxFileBytes) {
+    UploadStream(FileSystemAdapterRegistry registry, long maxFileBytes, ManifestCheck admission) {
         this.registry = registry;
         this.maxFileBytes = maxFileBytes;
+        this.admission = admission;
     }
 
     void accept(UploadRequest request) {
@@ -30,7 +38,8 @@ final class UploadStream {
                     throw new IllegalArgumentException("an upload carries one manifest");
                 }
                 manifest = request.getManifest();
-                AdapterName.parse(manifest.getName());
+                admission.check(AdapterName.parse(manifest.getName()),
+                        manifest.getFilesList().stream().mapToLong(f -> Math.max(0, f.getSize())).sum());
                 session = new UploadSession(registry, manifest.getFilesList().stream()
                         .map(f -> new UploadSession.ExpectedFile(f.getName(), f.getSize(), f.getSha256())).toList(), maxFileBytes);
             } else if (request.hasChunk()) {

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
-import io.swapgate.core.engine.GenerationRequest;
+
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
+import io.swapgate.gateway.serving.Admission;
 import io.swapgate.gateway.serving.Generations;
+import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.SamplingParams;
 import io.vertx.core.Context;
@@ -24,13 +26,14 @@ import java.util.UUID;
 final class OpenAiCall {
 
     private final Generations generations;
+    private final Caller caller;
     private final OpenAiRequest request;
     private final List<String> adapters;
     private final HttpServerResponse response;
     private final Context context;
     private final OpenAiJson json;
     private final List<GenerationHandle> handles = new ArrayList<>();
-    private final List<GenerationRequest> submitted = new ArrayList<>();
+    private final List<Admission> submitted = new ArrayList<>();
     private final StringBuilder[] texts;
     private final FinishReason[] reasons;
     private int promptTokens;
@@ -38,8 +41,10 @@ final class OpenAiCall {
     private int open;
     private volatile boolean ended;
 
-    OpenAiCall(Generations generations, OpenAiRequest request, List<String> adapters, HttpServerResponse response, Context context) {
+    OpenAiCall(Generations generations, Caller caller, OpenAiRequest request, List<String> adapters, HttpServerResponse response,
+               Context context) {
         this.generations = generations;
+        this.caller = caller;
         this.request = request;
         this.adapters = adapters;
         this.response = response;
@@ -58,8 +63,8 @@ final class OpenAiCall {
     void start() {
         try {
             for (int i = 0; i < request.n(); i++) {
-                GenerationRequest engineRequest = generations.toEngine(wire(i), 0);
-                track(generations.submit(engineRequest, new Choice(i)), engineRequest);
+                Admission admission = generations.admit(caller, wire(i), 0);
+                track(generations.submit(admission, new Choice(i)), admission);
             }
         } catch (RuntimeException e) {
             context.runOnContext(v -> fail(OpenAiException.of(e)));
@@ -161,9 +166,7 @@ final class OpenAiCall {
             event(OpenAiJson.error(e));
             response.end("data: [DONE]\n\n");
         } else {
-            if (e.status == 429) {
-                response.putHeader("Retry-After", "1");
-            }
+            OpenAiJson.retryHeaders(response, e);
             send(e.status, OpenAiJson.error(e));
         }
         endAll();
@@ -187,12 +190,12 @@ final class OpenAiCall {
     }
 
     /** Keeps a submitted choice to end later, or ends it at once when the call already ended. */
-    private synchronized void track(GenerationHandle handle, GenerationRequest request) {
+    private synchronized void track(GenerationHandle handle, Admission admission) {
         if (ended) {
-            generations.end(handle, request);
+            generations.end(handle, admission);
         } else {
             handles.add(handle);
-            submitted.add(request);
+            submitted.add(admission);
         }
     }
 

@@ -1,10 +1,7 @@
 package io.swapgate.gateway.openai;
 
-import io.swapgate.core.adapter.UnservableAdapterException;
-import io.swapgate.core.engine.EngineClosedException;
-import io.swapgate.core.engine.InvalidRequestException;
-import io.swapgate.core.engine.QueueFullException;
-import io.swapgate.registry.RegistryException;
+import io.swapgate.gateway.serving.FailureStatus;
+import java.time.Duration;
 
 /** An error answered in OpenAI's shape: {@code {"error": {"message", "type", "param", "code"}}} with an HTTP status. */
 final class OpenAiException extends RuntimeException {
@@ -13,39 +10,45 @@ final class OpenAiException extends RuntimeException {
     final String type;
     final String param;
     final String code;
+    /** Sent as Retry-After (and OpenAI's retry-after-ms) on a 429, or null. */
+    final Duration retryAfter;
 
     OpenAiException(int status, String type, String message, String param, String code) {
+        this(status, type, message, param, code, null);
+    }
+
+    private OpenAiException(int status, String type, String message, String param, String code, Duration retryAfter) {
         super(message);
         this.status = status;
         this.type = type;
         this.param = param;
         this.code = code;
+        this.retryAfter = retryAfter;
     }
 
     static OpenAiException invalid(String message, String param) {
         return new OpenAiException(400, "invalid_request_error", message, param, null);
     }
 
-    /** The OpenAI error for a failure of the engine, the adapters or the registry. */
+    /** The OpenAI error for a failure of the engine, the adapters, the registry or tenancy. */
     static OpenAiException of(Throwable error) {
         if (error instanceof OpenAiException e) {
             return e;
         }
-        if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
-            return invalid(error.getMessage(), null);
-        }
-        if (error instanceof RegistryException r && r.reason() == RegistryException.Reason.NOT_FOUND) {
-            return new OpenAiException(404, "invalid_request_error", r.getMessage(), "model", "model_not_found");
-        }
-        if (error instanceof RegistryException || error instanceof UnservableAdapterException) {
-            return new OpenAiException(400, "invalid_request_error", error.getMessage(), "model", null);
-        }
-        if (error instanceof QueueFullException) {
-            return new OpenAiException(429, "server_overloaded", error.getMessage(), null, "queue_full");
-        }
-        if (error instanceof EngineClosedException) {
-            return new OpenAiException(503, "server_error", error.getMessage(), null, null);
-        }
-        return new OpenAiException(500, "server_error", "internal error: " + error.getMessage(), null, null);
+        String message = error.getMessage();
+        return switch (FailureStatus.of(error)) {
+            case INVALID_ARGUMENT -> invalid(message, null);
+            case NOT_FOUND -> new OpenAiException(404, "invalid_request_error", message, "model", "model_not_found");
+            case ALREADY_EXISTS, FAILED_PRECONDITION -> new OpenAiException(400, "invalid_request_error", message, "model", null);
+            case UNAUTHENTICATED -> new OpenAiException(401, "invalid_request_error", message, null, "invalid_api_key");
+            case PERMISSION_DENIED -> new OpenAiException(403, "invalid_request_error", message, "model", "permission_denied");
+            case RESOURCE_EXHAUSTED -> {
+                String quota = FailureStatus.quota(error);
+                yield new OpenAiException(429, quota == null ? "server_overloaded" : "rate_limit_exceeded", message, null,
+                        quota == null ? "queue_full" : quota, FailureStatus.retryAfter(error));
+            }
+            case UNAVAILABLE -> new OpenAiException(503, "server_error", message, null, null);
+            default -> new OpenAiException(500, "server_error", "internal error: " + message, null, null);
+        };
     }
 }

@@ -95,6 +95,14 @@ final class OpenAiJson {
         return body;
     }
 
+    /** Retry-After in whole seconds, and retry-after-ms, which OpenAI's client libraries honour before retrying. */
+    static void retryHeaders(io.vertx.core.http.HttpServerResponse response, OpenAiException e) {
+        if (e.retryAfter != null) {
+            response.putHeader("Retry-After", Long.toString(Math.max(1, (e.retryAfter.toMillis() + 999) / 1000)));
+            response.putHeader("retry-after-ms", Long.toString(e.retryAfter.toMillis()));
+        }
+    }
+
     private static ObjectNode usage(Usage usage) {
         return JSON.createObjectNode().put("prompt_tokens", usage.promptTokens()).put("completion_tokens", usage.completionTokens())
                 .put("total_tokens", usage.totalTokens());

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.swapgate.gateway.serving.Generations;
+import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.vertx.core.Context;
@@ -30,11 +32,13 @@ public class OpenAiRoutes {
     private final Generations generations;
     private final FileSystemAdapterRegistry registry;
     private final ChatPrompts prompts;
+    private final TenantDirectory tenants;
 
-    OpenAiRoutes(Generations generations, io.swapgate.gateway.serving.ServedAdapters adapters) {
+    OpenAiRoutes(Generations generations, io.swapgate.gateway.serving.ServedAdapters adapters, TenantDirectory tenants) {
         this.generations = generations;
         this.registry = adapters.registry();
         this.prompts = new ChatPrompts(generations.model().chatTemplate());
+        this.tenants = tenants;
     }
 
     void register(@Observes Router router) {
@@ -46,16 +50,18 @@ public class OpenAiRoutes {
 
     private void complete(RoutingContext ctx, boolean chat) {
         Context context = ctx.vertx().getOrCreateContext();
+        Caller caller;
         OpenAiRequest request;
         List<String> adapters;
         try {
+            caller = caller(ctx);
             request = OpenAiRequest.parse(body(ctx), chat, prompts);
             adapters = adapters(request.model());
         } catch (OpenAiException e) {
             error(ctx, e);
             return;
         }
-        OpenAiCall call = new OpenAiCall(generations, request, adapters, ctx.response(), context);
+        OpenAiCall call = new OpenAiCall(generations, caller, request, adapters, ctx.response(), context);
         if (adapters.isEmpty()) {
             call.start();
         } else {
@@ -83,14 +89,34 @@ public class OpenAiRoutes {
         }
     }
 
+    /** The caller by its {@code Authorization: Bearer} key, as OpenAI clients send it. */
+    private Caller caller(RoutingContext ctx) {
+        try {
+            return tenants.authenticator().authenticate(ctx.request().getHeader("Authorization"));
+        } catch (RuntimeException e) {
+            throw OpenAiException.of(e);
+        }
+    }
+
+    /** The base model, then every adapter and alias the caller may use. */
     private void models(RoutingContext ctx) {
         Context context = ctx.vertx().getOrCreateContext();
+        Caller caller;
+        try {
+            caller = caller(ctx);
+        } catch (OpenAiException e) {
+            error(ctx, e);
+            return;
+        }
         Infrastructure.getDefaultWorkerPool().execute(() -> {
             ObjectNode body = OpenAiJson.JSON.createObjectNode().put("object", "list");
             ArrayNode data = body.putArray("data");
             model(data, generations.model().name(), "swapgate");
             try {
                 for (AdapterName name : registry.names(null)) {
+                    if (!tenants.access().mayUse(caller, name)) {
+                        continue;
+                    }
                     model(data, name.toString(), name.tenant());
                     for (String alias : registry.aliases(name).keySet()) {
                         model(data, name + "@" + alias, name.tenant());
@@ -109,6 +135,7 @@ public class OpenAiRoutes {
     }
 
     private static void error(RoutingContext ctx, OpenAiException e) {
+        OpenAiJson.retryHeaders(ctx.response(), e);
         ctx.response().setStatusCode(e.status).putHeader("Content-Type", "application/json").end(OpenAiJson.error(e).toString());
     }
 }

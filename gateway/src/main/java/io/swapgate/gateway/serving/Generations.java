@@ -1,18 +1,25 @@
 package io.swapgate.gateway.serving;
 
 import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.engine.TextChunk;
+import io.swapgate.core.engine.Usage;
 import io.swapgate.core.sampling.SamplingParams;
+import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.tenancy.QuotaPermit;
+import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.proto.v1.GenerateRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Starts and ends generations for every front end (gRPC, HTTP): maps the wire request to an engine request with the
- * API's defaults, resolves and pins its adapter versions, submits it, and unpins when it ends.
+ * Starts and ends generations for every front end (gRPC, HTTP): checks that the caller may use the adapters it names
+ * and that its tenant's quotas admit the request, maps the wire request to an engine request with the API's defaults,
+ * resolves and pins its adapter versions, submits it, and releases all of that when it ends.
  */
 @ApplicationScoped
 public class Generations {
@@ -23,11 +30,13 @@ public class Generations {
     private final ServedModel model;
     private final ServedAdapters adapters;
     private final ServingMetrics metrics;
+    private final TenantDirectory tenants;
 
-    Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics) {
+    Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics, TenantDirectory tenants) {
         this.model = model;
         this.adapters = adapters;
         this.metrics = metrics;
+        this.tenants = tenants;
     }
 
     public ServedModel model() {
@@ -35,21 +44,32 @@ public class Generations {
     }
 
     /**
-     * Maps a wire request and resolves its adapters (reads files on a cold load: call off the event loop when it names
-     * adapters); the versions stay pinned until {@link #end} or a failed {@link #submit}.
+     * Lets a request in: access to its adapters, its tenant's quotas, then its adapters resolved (reads files on a cold
+     * load: call off the event loop when it names adapters). What it holds is released by {@link #end} or a failed
+     * {@link #submit}.
      *
      * @param deadlineNanos a {@link System#nanoTime()} instant, or 0 for none
      */
-    public GenerationRequest toEngine(GenerateRequest request, long deadlineNanos) {
+    public Admission admit(Caller caller, GenerateRequest request, long deadlineNanos) {
         try {
-            return resolve(request, deadlineNanos);
+            model.engine().checkMaxNewTokens(request.getMaxNewTokens());
+            request.getAdaptersList().forEach(reference -> tenants.access().checkUse(caller, reference));
+            QuotaPermit permit = tenants.quotas().admit(caller.tenant(), request.getMaxNewTokens());
+            try {
+                long started = System.nanoTime();
+                GenerationRequest engineRequest = resolve(caller, request, deadlineNanos);
+                return new Admission(engineRequest, permit, System.nanoTime() - started);
+            } catch (RuntimeException e) {
+                permit.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            metrics.refused(e);
+            metrics.refused(caller.tenant(), e);
             throw e;
         }
     }
 
-    private GenerationRequest resolve(GenerateRequest request, long deadlineNanos) {
+    private GenerationRequest resolve(Caller caller, GenerateRequest request, long deadlineNanos) {
         String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
         var options = request.getAdapterOptions();
         if (options.hasLoraRank() && options.getLoraRank() <= 0) {
@@ -57,7 +77,7 @@ public class Generations {
         }
         AdapterSelection selection = adapters.select(request.getAdaptersList(), options.getLoraRank());
         return new GenerationRequest(requestId, request.getPrompt(), request.getMaxNewTokens(), sampling(request), deadlineNanos,
-                selection, request.getReturnTemperatures());
+                selection, request.getReturnTemperatures(), caller.tenant());
     }
 
     private static SamplingParams sampling(GenerateRequest request) {
@@ -69,20 +89,47 @@ public class Generations {
         return new SamplingParams(temperature, s.getTopK(), topP, seed, penalty, s.getStopList());
     }
 
-    /** Queues the request; if the engine refuses it, its adapter versions are unpinned at once. */
-    public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
+    /** Queues the request; if the engine refuses it, what it holds is released at once. */
+    public GenerationHandle submit(Admission admission, GenerationListener listener) {
+        GenerationRequest request = admission.request();
         try {
-            return model.engine().submit(request, metrics.metered(request, listener));
+            GenerationHandle handle = model.engine().submit(request, metrics.metered(request, new Settling(admission.permit(), listener)));
+            metrics.admitted(request.tenant(), admission.adapterLoadNanos());
+            return handle;
         } catch (RuntimeException e) {
-            metrics.refused(e);
-            adapters.release(request.adapters());
+            metrics.refused(request.tenant(), e);
+            release(admission);
             throw e;
         }
     }
 
-    /** The caller is done (finished, failed or gone): stop generating and unpin the request's adapter versions. */
-    public void end(GenerationHandle handle, GenerationRequest request) {
+    /** The caller is done (finished, failed or gone): stop generating and release the adapters and the quota. */
+    public void end(GenerationHandle handle, Admission admission) {
         handle.cancel();
-        adapters.release(request.adapters());
+        release(admission);
+    }
+
+    private void release(Admission admission) {
+        adapters.release(admission.request().adapters());
+        admission.permit().close();
+    }
+
+    /** Charges the tokens a finished generation really used against its tenant's tokens-per-minute quota. */
+    private record Settling(QuotaPermit permit, GenerationListener delegate) implements GenerationListener {
+        @Override
+        public void onText(TextChunk chunk) {
+            delegate.onText(chunk);
+        }
+
+        @Override
+        public void onFinish(FinishReason reason, Usage usage) {
+            permit.settle(usage.promptTokens(), usage.completionTokens());
+            delegate.onFinish(reason, usage);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            delegate.onError(error);
+        }
     }
 }

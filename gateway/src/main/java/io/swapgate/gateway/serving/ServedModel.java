@@ -30,7 +30,7 @@ public class ServedModel {
     private final InferenceEngine engine;
     private final java.time.Duration grace;
 
-    ServedModel(SwapgateConfig config) {
+    ServedModel(SwapgateConfig config, io.swapgate.gateway.tenancy.TenantDirectory tenants) {
         long started = System.nanoTime();
         Path path = Path.of(config.model().path()).toAbsolutePath().normalize();
         LoadedModel model = ModelLoader.load(path);
@@ -45,7 +45,7 @@ public class ServedModel {
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
         this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
                 config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
-                config.engine().prefillTokenBudget(), config.adapters().maxLoraRank()));
+                config.engine().prefillTokenBudget(), config.adapters().maxLoraRank()), tenants);
         LOG.infof("serving %s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d, KV cache %.1f MiB,"
                 + " loaded in %d ms", name, model.format(), path, model.config().parameterCount() / 1e6, options.device(),
                 options.dataType(), threads, context,

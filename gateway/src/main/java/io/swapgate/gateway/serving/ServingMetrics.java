@@ -7,16 +7,15 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
-import io.swapgate.core.engine.EngineClosedException;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.InferenceEngine;
-import io.swapgate.core.engine.InvalidRequestException;
-import io.swapgate.core.engine.QueueFullException;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
-import io.swapgate.registry.RegistryException;
+import io.swapgate.gateway.tenancy.TenantDirectory;
+import io.swapgate.gateway.tenancy.TenantUsage;
+import io.swapgate.gateway.tenancy.UsageLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Locale;
@@ -25,16 +24,21 @@ import java.util.stream.Collectors;
 /**
  * Serving metrics (Prometheus at {@code /q/metrics}): per request time to first token, inter-token latency, duration,
  * tokens in and out and outcome; refusals by gRPC status name; the engine's queue, batch, step time and KV cache; the
- * adapter tiers' loads and sizes. Tags stay bounded: adapter kinds (not names), finish reasons, status names.
+ * adapter tiers' loads and sizes; per tenant, requests, tokens, errors by status, adapter-load time and requests in
+ * flight. Tags stay bounded: adapter kinds (not names), finish reasons, status names, and tenants (which hold keys).
  */
 @Startup
 @ApplicationScoped
 public class ServingMetrics {
 
     private final MeterRegistry registry;
+    private final TenantDirectory tenants;
+    private final UsageLedger ledger;
 
-    ServingMetrics(MeterRegistry registry, ServedModel model, ServedAdapters adapters) {
+    ServingMetrics(MeterRegistry registry, ServedModel model, ServedAdapters adapters, TenantDirectory tenants) {
         this.registry = registry;
+        this.tenants = tenants;
+        this.ledger = new UsageLedger(this::registerTenant);
         InferenceEngine engine = model.engine();
         Gauge.builder("swapgate.engine.queued", engine, e -> e.stats().queued()).description("requests waiting for a batch slot").register(registry);
         Gauge.builder("swapgate.engine.running", engine, e -> e.stats().running()).description("sequences holding a batch slot").register(registry);
@@ -65,42 +69,56 @@ public class ServingMetrics {
     /** Wraps a request's listener so its latencies, tokens and outcome are recorded. */
     GenerationListener metered(GenerationRequest request, GenerationListener delegate) {
         String kinds = request.adapters().adapters().stream().map(a -> a.kind().wireName()).collect(Collectors.joining("+"));
-        return new Metered(delegate, kinds.isEmpty() ? "none" : kinds);
+        return new Metered(delegate, kinds.isEmpty() ? "none" : kinds, request.tenant());
     }
 
-    /** Counts a request refused before or at admission, by the gRPC status it answers with. */
-    void refused(Throwable error) {
-        Counter.builder("swapgate.requests.refused").tag("status", status(error)).register(registry).increment();
+    /** Usage per tenant since start, as the Tenants service reports it. */
+    public UsageLedger ledger() {
+        return ledger;
     }
 
-    private static String status(Throwable error) {
-        if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
-            return "INVALID_ARGUMENT";
-        }
-        if (error instanceof RegistryException r) {
-            return r.reason().name();
-        }
-        if (error instanceof QueueFullException) {
-            return "RESOURCE_EXHAUSTED";
-        }
-        if (error instanceof EngineClosedException) {
-            return "UNAVAILABLE";
-        }
-        return error instanceof io.swapgate.core.adapter.UnservableAdapterException ? "FAILED_PRECONDITION" : "INTERNAL";
+    /** Counts a request refused before or at admission, by tenant and the gRPC status it answers with. */
+    void refused(String tenant, Throwable error) {
+        failed(tenant, FailureStatus.of(error).name(), "swapgate.requests.refused");
+    }
+
+    void admitted(String tenant, long adapterLoadNanos) {
+        ledger.of(tenant).admitted(adapterLoadNanos);
+    }
+
+    private void failed(String tenant, String status, String counter) {
+        TenantUsage usage = ledger.of(tenant);
+        usage.failed(status);
+        Counter.builder(counter).tag("status", status).tag("tenant", usage.tenant()).register(registry).increment();
+    }
+
+    private void registerTenant(TenantUsage usage) {
+        String tenant = usage.tenant();
+        FunctionCounter.builder("swapgate.tenant.requests", usage, TenantUsage::requests).tag("tenant", tenant)
+                .description("generations admitted").register(registry);
+        FunctionCounter.builder("swapgate.tenant.tokens.prompt", usage, TenantUsage::promptTokens).tag("tenant", tenant).register(registry);
+        FunctionCounter.builder("swapgate.tenant.tokens.generated", usage, TenantUsage::generatedTokens).tag("tenant", tenant)
+                .register(registry);
+        FunctionCounter.builder("swapgate.tenant.adapter.load", usage, TenantUsage::adapterLoadSeconds).tag("tenant", tenant)
+                .baseUnit("seconds").description("time resolving and loading adapters for the tenant's requests").register(registry);
+        Gauge.builder("swapgate.tenant.in.flight", tenants.quotas(), q -> q.inFlight(tenant)).tag("tenant", tenant)
+                .description("generations running or queued").register(registry);
     }
 
     /** Records on the engine thread; the meters are looked up once per request, when it is submitted. */
     private final class Metered implements GenerationListener {
         private final GenerationListener delegate;
         private final String kinds;
+        private final String tenant;
         private final Timer ttft;
         private final Timer interToken;
         private final long started = System.nanoTime();
         private long lastChunk;
 
-        Metered(GenerationListener delegate, String kinds) {
+        Metered(GenerationListener delegate, String kinds, String tenant) {
             this.delegate = delegate;
             this.kinds = kinds;
+            this.tenant = tenant;
             this.ttft = timer("swapgate.request.ttft", "time to first token");
             this.interToken = timer("swapgate.request.inter.token", "time between generated tokens");
         }
@@ -129,12 +147,16 @@ public class ServingMetrics {
                     .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - started));
             Counter.builder("swapgate.tokens.prompt").tag("adapters", kinds).register(registry).increment(usage.promptTokens());
             Counter.builder("swapgate.tokens.generated").tag("adapters", kinds).register(registry).increment(usage.completionTokens());
+            ledger.of(tenant).finished(usage.promptTokens(), usage.completionTokens());
+            if (reason == FinishReason.DEADLINE) {
+                failed(tenant, "DEADLINE_EXCEEDED", "swapgate.requests.failed");
+            }
             delegate.onFinish(reason, usage);
         }
 
         @Override
         public void onError(Throwable error) {
-            Counter.builder("swapgate.requests.failed").tag("adapters", kinds).register(registry).increment();
+            failed(tenant, FailureStatus.of(error).name(), "swapgate.requests.failed");
             delegate.onError(error);
         }
 

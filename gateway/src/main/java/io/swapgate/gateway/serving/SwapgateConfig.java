@@ -14,6 +14,8 @@ public interface SwapgateConfig {
 
     Adapters adapters();
 
+    Tenancy tenancy();
+
     interface Model {
         /** A llama2.c checkpoint or folder, a .gguf file, or a Hugging Face model folder. */
         String path();
@@ -52,5 +54,27 @@ public interface SwapgateConfig {
 
         /** Largest adapter_model.safetensors accepted. */
         long maxFileBytes();
+    }
+
+    interface Tenancy {
+        /** The API key file ({@code ./swapgate keys}); re-read whenever it changes. */
+        String keysFile();
+
+        /** Every tenant's quotas by name (see {@code QuotaLimits}). */
+        java.util.Map<String, String> quotas();
+
+        /** Per-tenant settings, by tenant name. */
+        java.util.Map<String, Tenant> tenants();
+
+        /** Adapter names ({@code tenant/name}) to the other tenants that may use them ({@code *}: all). */
+        java.util.Map<String, java.util.List<String>> sharing();
+
+        interface Tenant {
+            /** Share of the engine's batch slots relative to other tenants (default 1). */
+            java.util.OptionalDouble weight();
+
+            /** Quotas that differ from every tenant's. */
+            java.util.Map<String, String> quotas();
+        }
     }
 }

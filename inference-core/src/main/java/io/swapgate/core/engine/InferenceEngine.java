@@ -129,11 +129,12 @@ public final class InferenceEngine implements AutoCloseable {
         return handle;
     }
 
-    private int[] tokenize(GenerationRequest request) {
-        if (request.prompt() == null || request.prompt().isEmpty()) {
-            throw new InvalidRequestException("prompt must not be empty");
-        }
-        int maxNew = request.maxNewTokens();
+    /**
+     * Checks max_new_tokens alone, as {@link #submit} does first; front ends call it before spending a tenant's quota.
+     *
+     * @throws InvalidRequestException when it is not positive or does not fit the context
+     */
+    public void checkMaxNewTokens(int maxNew) {
         if (maxNew <= 0) {
             throw new InvalidRequestException("max_new_tokens must be positive, got " + maxNew);
         }
@@ -141,6 +142,14 @@ public final class InferenceEngine implements AutoCloseable {
             throw new InvalidRequestException("max_new_tokens " + maxNew + " exceeds the model's context of "
                     + config.maxContext() + " positions");
         }
+    }
+
+    private int[] tokenize(GenerationRequest request) {
+        if (request.prompt() == null || request.prompt().isEmpty()) {
+            throw new InvalidRequestException("prompt must not be empty");
+        }
+        int maxNew = request.maxNewTokens();
+        checkMaxNewTokens(maxNew);
         String samplingProblem = request.sampling().problem();
         if (samplingProblem != null) {
             throw new InvalidRequestException(samplingProblem);

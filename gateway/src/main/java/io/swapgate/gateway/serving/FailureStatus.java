@@ -1,0 +1,66 @@
+package io.swapgate.gateway.serving;
+
+import io.grpc.Status;
+import io.swapgate.core.adapter.UnservableAdapterException;
+import io.swapgate.core.engine.EngineClosedException;
+import io.swapgate.core.engine.InvalidRequestException;
+import io.swapgate.core.engine.QueueFullException;
+import io.swapgate.gateway.tenancy.AccessDeniedException;
+import io.swapgate.gateway.tenancy.QuotaExceededException;
+import io.swapgate.gateway.tenancy.UnauthenticatedException;
+import io.swapgate.registry.RegistryException;
+import java.time.Duration;
+
+/** The gRPC status code of each failure the gateway knows, shared by the gRPC and HTTP front ends and the metrics. */
+public final class FailureStatus {
+
+    /** How long a caller refused for a full engine queue should wait: a guess, since slots free as streams end. */
+    public static final Duration QUEUE_FULL_RETRY = Duration.ofSeconds(1);
+
+    private FailureStatus() {}
+
+    public static Status.Code of(Throwable error) {
+        if (error instanceof InvalidRequestException || error instanceof IllegalArgumentException) {
+            return Status.Code.INVALID_ARGUMENT;
+        }
+        if (error instanceof RegistryException registryError) {
+            return switch (registryError.reason()) {
+                case NOT_FOUND -> Status.Code.NOT_FOUND;
+                case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+                case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+            };
+        }
+        if (error instanceof UnservableAdapterException) {
+            return Status.Code.FAILED_PRECONDITION;
+        }
+        if (error instanceof QueueFullException || error instanceof QuotaExceededException) {
+            return Status.Code.RESOURCE_EXHAUSTED;
+        }
+        if (error instanceof AccessDeniedException) {
+            return Status.Code.PERMISSION_DENIED;
+        }
+        if (error instanceof UnauthenticatedException) {
+            return Status.Code.UNAUTHENTICATED;
+        }
+        if (error instanceof EngineClosedException) {
+            return Status.Code.UNAVAILABLE;
+        }
+        return Status.Code.INTERNAL;
+    }
+
+    /** How long to wait before retrying a refused call, or null when waiting alone will not help. */
+    public static Duration retryAfter(Throwable error) {
+        if (error instanceof QuotaExceededException quota) {
+            return quota.retryAfter().isZero() ? null : quota.retryAfter();
+        }
+        return error instanceof QueueFullException ? QUEUE_FULL_RETRY : null;
+    }
+
+    /** The quota a refusal names, or null (a full engine queue names none; a tenant's queue names queued-requests). */
+    public static String quota(Throwable error) {
+        if (error instanceof QuotaExceededException quota) {
+            return quota.quota();
+        }
+        return error instanceof QueueFullException full && full.tenant() != null ? "queued-requests" : null;
+    }
+}
