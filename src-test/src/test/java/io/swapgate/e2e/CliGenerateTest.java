@@ -45,6 +45,10 @@ class CliGenerateTest {
         String port = Integer.toString(gateway.port());
         String tenant = "cli" + Long.toString(System.nanoTime(), 36);
         Path work = E2e.targetDir().resolve("e2e-work").resolve(tenant);
+        // A key for this run's tenant, added to the running gateway's key file; later commands send it.
+        E2e.CommandResult key = swapgate(List.of("keys", "add", "--file", gateway.keyFile().toString(), "--tenant", tenant), Map.of());
+        assertEquals(0, key.exitCode(), key::describe);
+        Map<String, String> asTenant = Map.of("SWAPGATE_API_KEY", key.stdout().replaceAll("(?s).*key \\(shown only now\\): (\\S+).*", "$1"));
         // Offline: straight into the registry folder the running gateway serves from.
         E2e.CommandResult made = swapgate(List.of("adapters", "make-random", "--model", E2e.stories260K().toString(), "--kind", "tempnet",
                 "--out", work.resolve("tempnet").toString(), "--registry", GatewayProcess.registryDir("cli").toString(),
@@ -58,36 +62,39 @@ class CliGenerateTest {
             assertEquals(0, written.exitCode(), written::describe);
         }
         E2e.CommandResult pushed = swapgate(List.of("adapters", "push", work.resolve("lora1").toString(), "--name", tenant + "/lora",
-                "--promote", "stable", "--metric", "eval_loss=1.5", "--port", port), Map.of());
+                "--promote", "stable", "--metric", "eval_loss=1.5", "--port", port), asTenant);
         assertEquals(0, pushed.exitCode(), pushed::describe);
         assertTrue(pushed.stdout().matches("(?s)published " + tenant + "/lora@[0-9a-f]{64} \\(lora, .*\\), aliases latest, stable\\n"), pushed::describe);
         assertTrue(pushed.stderr().contains("100% of"), pushed::describe);
         String first = pushed.stdout().replaceAll("(?s).*@([0-9a-f]{64}).*", "$1");
         E2e.CommandResult second = swapgate(List.of("adapters", "push", work.resolve("lora2").toString(), "--name", tenant + "/lora",
-                "--port", port), Map.of());
+                "--port", port), asTenant);
         String latest = second.stdout().replaceAll("(?s).*@([0-9a-f]{64}).*", "$1");
-        E2e.CommandResult promoted = swapgate(List.of("adapters", "promote", tenant + "/lora", "stable", latest.substring(0, 12), "--port", port), Map.of());
+        E2e.CommandResult promoted = swapgate(List.of("adapters", "promote", tenant + "/lora", "stable", latest.substring(0, 12), "--port", port), asTenant);
         assertEquals(tenant + "/lora@stable -> " + latest + " (was " + first + ")\n", promoted.stdout(), promoted::describe);
-        E2e.CommandResult rolledBack = swapgate(List.of("adapters", "rollback", tenant + "/lora", "stable", "--port", port), Map.of());
+        E2e.CommandResult rolledBack = swapgate(List.of("adapters", "rollback", tenant + "/lora", "stable", "--port", port), asTenant);
         assertEquals(tenant + "/lora@stable -> " + first + " (was " + latest + ")\n", rolledBack.stdout(), rolledBack::describe);
 
-        E2e.CommandResult list = swapgate(List.of("adapters", "list", "--tenant", tenant, "--port", port), Map.of());
+        E2e.CommandResult list = swapgate(List.of("adapters", "list", "--tenant", tenant, "--port", port), asTenant);
         assertTrue(list.stdout().startsWith("ADAPTER"), list::describe);
         assertTrue(list.stdout().contains(tenant + "/lora") && list.stdout().contains("stable=" + first.substring(0, 12)), list::describe);
-        E2e.CommandResult show = swapgate(List.of("adapters", "show", tenant + "/lora", "--port", port), Map.of());
+        E2e.CommandResult asDemo = swapgate(List.of("adapters", "show", tenant + "/lora", "--port", port), Map.of());
+        assertEquals(1, asDemo.exitCode(), asDemo::describe);
+        assertTrue(asDemo.stderr().contains("PERMISSION_DENIED: tenant 'demo' may not use adapter '" + tenant + "/lora'"), asDemo::describe);
+        E2e.CommandResult show = swapgate(List.of("adapters", "show", tenant + "/lora", "--port", port), asTenant);
         assertTrue(show.stdout().contains(first.substring(0, 12)) && show.stdout().contains("{eval_loss=1.5}"), show::describe);
 
         E2e.CommandResult generated = swapgate(List.of("generate", "--max-tokens", "20", "--seed", "3", "--adapter", tenant + "/lora",
-                "--adapter", tenant + "/tempnet", "--temperatures", "--port", port, E2e.PROMPT), Map.of());
+                "--adapter", tenant + "/tempnet", "--temperatures", "--port", port, E2e.PROMPT), asTenant);
         assertEquals(0, generated.exitCode(), generated::describe);
         assertTrue(generated.stderr().contains("[adapter " + tenant + "/lora: lora " + first.substring(0, 12) + ", rank 8]"), generated::describe);
         assertTrue(generated.stderr().matches("(?s).*\\[adapter " + tenant + "/tempnet: tempnet [0-9a-f]{12}].*"), generated::describe);
         assertTrue(generated.stderr().matches("(?s).*\\[temperatures \\[\\d.*"), generated::describe);
 
-        E2e.CommandResult refused = swapgate(List.of("adapters", "rm", tenant + "/lora", first, "--port", port), Map.of());
+        E2e.CommandResult refused = swapgate(List.of("adapters", "rm", tenant + "/lora", first, "--port", port), asTenant);
         assertEquals(1, refused.exitCode(), refused::describe);
         assertTrue(refused.stderr().contains("FAILED_PRECONDITION") && refused.stderr().contains("alias 'stable' points at it"), refused::describe);
-        E2e.CommandResult missing = swapgate(List.of("generate", "--adapter", tenant + "/absent", "--port", port, E2e.PROMPT), Map.of());
+        E2e.CommandResult missing = swapgate(List.of("generate", "--adapter", tenant + "/absent", "--port", port, E2e.PROMPT), asTenant);
         assertEquals(1, missing.exitCode(), missing::describe);
         assertTrue(missing.stderr().contains("NOT_FOUND: adapter '" + tenant + "/absent' not found"), missing::describe);
     }

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The packaged gateway ({@code quarkus-run.jar}) running as a child process on a free port, serving one model.
  * {@link #start} returns once {@code /q/health/ready} answers 200; {@link #close} stops the process and waits for it.
- * Its stdout and stderr go to {@code target/e2e-logs/<name>-<port>.log}. It accepts the keys of
- * {@code src/test/resources/e2e-keys}; {@link #channel()} sends the admin key.
+ * Its stdout and stderr go to {@code target/e2e-logs/<name>-<port>.log}. It accepts the keys of a copy of
+ * {@code src/test/resources/e2e-keys} that tests may add to ({@link #keyFile()}); {@link #channel()} sends the admin key.
  */
 final class GatewayProcess implements AutoCloseable {
 
@@ -39,13 +39,15 @@ final class GatewayProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private final Path keyFile;
     private final Thread killOnExit;
     private final List<ManagedChannel> channels = new ArrayList<>();
     private ManagedChannel channel;
     private Duration startup;
 
-    private GatewayProcess(String name, Process process, int port, Path log) {
+    private GatewayProcess(String name, Process process, int port, Path log, Path keyFile) {
         this.name = name;
+        this.keyFile = keyFile;
         this.process = process;
         this.port = port;
         this.log = log;
@@ -89,12 +91,16 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
         builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
-        builder.environment().put("SWAPGATE_KEYS", keyFile().toString());
+        Path keys = E2e.targetDir().resolve("e2e-keys").resolve(name);
+        java.nio.file.Files.createDirectories(keys.getParent());
+        java.nio.file.Files.copy(E2e.repoRoot().resolve("src-test/src/test/resources/e2e-keys"), keys,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        builder.environment().put("SWAPGATE_KEYS", keys.toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
         long launched = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
-        GatewayProcess gateway = new GatewayProcess(name, process, port, log);
+        GatewayProcess gateway = new GatewayProcess(name, process, port, log, keys);
         try {
             gateway.awaitReady();
             gateway.startup = Duration.ofNanos(System.nanoTime() - launched);
@@ -137,9 +143,9 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    /** The key file the gateways accept. */
-    static Path keyFile() {
-        return E2e.repoRoot().resolve("src-test/src/test/resources/e2e-keys");
+    /** The key file this gateway reads (re-read on every change, so tests may add keys while it runs). */
+    Path keyFile() {
+        return keyFile;
     }
 
     /** A plaintext gRPC channel to the gateway sending the admin key, created on first use, shut down by {@link #close}. */

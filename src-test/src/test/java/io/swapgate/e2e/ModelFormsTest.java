@@ -121,6 +121,7 @@ class ModelFormsTest {
             var http = java.net.http.HttpClient.newHttpClient();
             var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + gateway.port()
                             + "/v1/chat/completions")).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"stories260K-hf-chat\",\"max_tokens\":20,"
                             + "\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());

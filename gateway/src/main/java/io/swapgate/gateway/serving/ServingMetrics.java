@@ -44,6 +44,8 @@ public class ServingMetrics {
         Gauge.builder("swapgate.engine.running", engine, e -> e.stats().running()).description("sequences holding a batch slot").register(registry);
         Gauge.builder("swapgate.engine.kv.cache.tokens", engine, e -> e.stats().cachedTokens()).description("KV-cache positions in use").register(registry);
         Gauge.builder("swapgate.engine.kv.cache.bytes", engine, InferenceEngine::kvCacheBytes).baseUnit("bytes").register(registry);
+        FunctionCounter.builder("swapgate.engine.preemptions", engine, e -> e.stats().preemptions())
+                .description("sequences that gave their batch slot to a tenant below its share").register(registry);
         FunctionCounter.builder("swapgate.adapters.device.uploads", engine, e -> e.stats().loraUploads())
                 .description("LoRA versions copied into the device slot table").register(registry);
         FunctionCounter.builder("swapgate.adapters.host.loads", adapters.adapters().cache(), c -> c.loads())
