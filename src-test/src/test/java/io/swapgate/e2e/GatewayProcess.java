@@ -240,7 +240,7 @@ final class GatewayProcess implements AutoCloseable {
         close();
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
