@@ -9,6 +9,7 @@ import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -34,6 +35,8 @@ public final class GenerateCommand {
               --host H            gateway host (default localhost)
               --port P            gateway port (default $SWAPGATE_PORT or 8080)
               --api-key KEY       API key (default $SWAPGATE_API_KEY)
+              --kafka             send the request over Kafka ($KAFKA_BOOTSTRAP_SERVERS, default localhost:9092)
+                                  and read the answer from swapgate.responses, instead of gRPC
               --no-echo           print only the completion, not the prompt
             """;
 
@@ -49,10 +52,20 @@ public final class GenerateCommand {
             err.print(USAGE);
             return 2;
         }
-        ManagedChannel channel = GatewayChannel.open(options.host(), options.port(), options.apiKey());
         PrintStream utf8 = new PrintStream(out, true, StandardCharsets.UTF_8);
+        if (options.kafka()) {
+            String servers = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
+            String key = options.apiKey() != null ? options.apiKey() : System.getenv(GatewayChannel.API_KEY_ENVIRONMENT);
+            try (KafkaGenerateCall call = new KafkaGenerateCall(servers, key, request(options), Duration.ofMinutes(5))) {
+                return print(call, options, utf8, err);
+            } catch (IllegalStateException e) {
+                err.println("error: " + e.getMessage());
+                return 1;
+            }
+        }
+        ManagedChannel channel = GatewayChannel.open(options.host(), options.port(), options.apiKey());
         try {
-            return stream(InferenceGrpc.newBlockingStub(channel), options, utf8, err);
+            return print(InferenceGrpc.newBlockingStub(channel).generateStream(request(options)), options, utf8, err);
         } finally {
             channel.shutdownNow();
             try {
@@ -63,7 +76,8 @@ public final class GenerateCommand {
         }
     }
 
-    private static int stream(InferenceGrpc.InferenceBlockingStub stub, GenerateOptions options, PrintStream out, PrintStream err) {
+    /** Prints a streamed completion as it arrives, then a summary on stderr. */
+    private static int print(Iterator<GenerateStreamResponse> responses, GenerateOptions options, PrintStream out, PrintStream err) {
         long started = System.nanoTime();
         long firstToken = 0;
         List<Float> temperatures = new ArrayList<>();
@@ -71,7 +85,6 @@ public final class GenerateCommand {
             out.print(options.prompt());
         }
         try {
-            Iterator<GenerateStreamResponse> responses = stub.generateStream(request(options));
             while (responses.hasNext()) {
                 GenerateStreamResponse response = responses.next();
                 if (firstToken == 0 && response.getTokenIdsCount() > 0) {

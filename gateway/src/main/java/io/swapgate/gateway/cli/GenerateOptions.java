@@ -7,7 +7,7 @@ import java.util.Optional;
 /** Parsed flags of {@code swapgate generate}. */
 record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature, int topK, float topP, Optional<Long> seed,
                        List<String> stops, List<String> adapters, int loraRank, boolean temperatures, String host, int port,
-                       boolean echo, String apiKey) {
+                       boolean echo, String apiKey, boolean kafka) {
 
     static GenerateOptions parse(String[] args, String portFromEnvironment) {
         String prompt = null;
@@ -24,6 +24,7 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
         int port = portFromEnvironment == null || portFromEnvironment.isBlank() ? 8080 : Integer.parseInt(portFromEnvironment);
         boolean echo = true;
         String apiKey = null;
+        boolean kafka = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             try {
@@ -40,6 +41,7 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
                     case "--host" -> host = value(args, ++i, arg);
                     case "--port" -> port = Integer.parseInt(value(args, ++i, arg));
                     case "--api-key" -> apiKey = value(args, ++i, arg);
+                    case "--kafka" -> kafka = true;
                     case "--no-echo" -> echo = false;
                     default -> {
                         if (arg.startsWith("--") || prompt != null) {
@@ -56,7 +58,7 @@ record GenerateOptions(String prompt, int maxTokens, Optional<Float> temperature
             throw new IllegalArgumentException("a prompt is required");
         }
         return new GenerateOptions(prompt, maxTokens, temperature, topK, topP, seed, stops, adapters, loraRank, temperatures, host,
-                port, echo, apiKey);
+                port, echo, apiKey, kafka);
     }
 
     static String value(String[] args, int index, String flag) {

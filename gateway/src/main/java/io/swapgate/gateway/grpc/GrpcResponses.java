@@ -3,15 +3,38 @@ package io.swapgate.gateway.grpc;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.engine.FinishReason;
+import io.swapgate.core.engine.TextChunk;
+import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.ServedAdapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Maps engine results to wire messages. */
-final class GrpcResponses {
+/** Maps engine results to wire messages (gRPC's, and the same messages inside Kafka answers). */
+public final class GrpcResponses {
 
     private GrpcResponses() {}
+
+    /** A streamed piece of the completion. */
+    public static GenerateStreamResponse chunk(String requestId, TextChunk chunk) {
+        return GenerateStreamResponse.newBuilder()
+                .setRequestId(requestId)
+                .setText(chunk.text())
+                .addAllTokenIds(ids(chunk.tokenIds()))
+                .addAllTemperatures(floats(chunk.temperatures()))
+                .build();
+    }
+
+    /** The last streamed message: why it ended, the usage and the adapter versions that served it. */
+    public static GenerateStreamResponse last(String requestId, FinishReason reason, io.swapgate.core.engine.Usage usage,
+                                              AdapterSelection adapters) {
+        return GenerateStreamResponse.newBuilder()
+                .setRequestId(requestId)
+                .setFinishReason(finishReason(reason))
+                .setUsage(usage(usage))
+                .addAllAdapters(servedAdapters(adapters))
+                .build();
+    }
 
     static io.swapgate.proto.v1.FinishReason finishReason(FinishReason reason) {
         return switch (reason) {

@@ -82,12 +82,7 @@ public class InferenceGrpcService implements Inference {
             GenerationHandle handle = generations.submit(admission, new GenerationListener() {
                 @Override
                 public void onText(TextChunk chunk) {
-                    emitter.emit(GenerateStreamResponse.newBuilder()
-                            .setRequestId(id)
-                            .setText(chunk.text())
-                            .addAllTokenIds(GrpcResponses.ids(chunk.tokenIds()))
-                            .addAllTemperatures(GrpcResponses.floats(chunk.temperatures()))
-                            .build());
+                    emitter.emit(GrpcResponses.chunk(id, chunk));
                 }
 
                 @Override
@@ -96,12 +91,7 @@ public class InferenceGrpcService implements Inference {
                         emitter.fail(GrpcStatuses.deadlineExceeded());
                         return;
                     }
-                    emitter.emit(GenerateStreamResponse.newBuilder()
-                            .setRequestId(id)
-                            .setFinishReason(GrpcResponses.finishReason(reason))
-                            .setUsage(GrpcResponses.usage(usage))
-                            .addAllAdapters(GrpcResponses.servedAdapters(engineRequest.adapters()))
-                            .build());
+                    emitter.emit(GrpcResponses.last(id, reason, usage, engineRequest.adapters()));
                     emitter.complete();
                 }
 

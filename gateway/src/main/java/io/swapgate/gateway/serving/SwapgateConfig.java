@@ -16,6 +16,8 @@ public interface SwapgateConfig {
 
     Tenancy tenancy();
 
+    Kafka kafka();
+
     interface Model {
         /** A llama2.c checkpoint or folder, a .gguf file, or a Hugging Face model folder. */
         String path();
@@ -75,6 +77,35 @@ public interface SwapgateConfig {
 
             /** Quotas that differ from every tenant's. */
             java.util.Map<String, String> quotas();
+        }
+    }
+
+    interface Kafka {
+        /** Kafka brokers; unset: the gateway does not use Kafka. */
+        java.util.Optional<String> bootstrapServers();
+
+        String groupId();
+
+        Topics topics();
+
+        /** Partitions of topics the gateway creates. */
+        int partitions();
+
+        /** Kafka requests answered at once. */
+        int maxInFlight();
+
+        /** Records held per partition before consumption from it pauses. */
+        int maxBuffered();
+
+        /** How soon the group gives a vanished replica's partitions to the others (its requests then run there). */
+        java.time.Duration sessionTimeout();
+
+        interface Topics {
+            String requests();
+
+            String responses();
+
+            String deadLetters();
         }
     }
 }

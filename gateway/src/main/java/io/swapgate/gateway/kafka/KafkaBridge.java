@@ -1,0 +1,85 @@
+package io.swapgate.gateway.kafka;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
+import io.swapgate.gateway.serving.Generations;
+import io.swapgate.gateway.serving.SwapgateConfig;
+import io.swapgate.gateway.tenancy.TenantDirectory;
+import io.swapgate.kafka.KafkaTopics;
+import io.swapgate.kafka.RequestBridge;
+import io.swapgate.proto.v1.KafkaRequest;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jboss.logging.Logger;
+
+/**
+ * Serving over Kafka, on when {@code swapgate.kafka.bootstrap-servers} is set: creates the topics if absent and runs
+ * the {@link RequestBridge} with the gateway's generations. On shutdown it stops consuming first, lets what it
+ * started finish (within the engine's grace period) and commits.
+ */
+@Startup
+@ApplicationScoped
+public class KafkaBridge {
+
+    private static final Logger LOG = Logger.getLogger(KafkaBridge.class);
+
+    private final SwapgateConfig.Kafka config;
+    private final java.time.Duration grace;
+    private RequestBridge<KafkaRequest> bridge;
+
+    KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        this.config = config.kafka();
+        this.grace = config.engine().shutdownGrace();
+        Optional<String> servers = this.config.bootstrapServers().filter(s -> !s.isBlank());
+        if (servers.isEmpty()) {
+            LOG.info("Kafka off: set swapgate.kafka.bootstrap-servers (KAFKA_BOOTSTRAP_SERVERS) to serve requests from Kafka");
+            return;
+        }
+        KafkaTopics topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
+                this.config.topics().deadLetters());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()))) {
+            topics.ensure(admin, this.config.partitions());
+        }
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
+                ConsumerConfig.GROUP_ID_CONFIG, this.config.groupId(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) this.config.sessionTimeout().toMillis(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 2,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator()),
+                this.config.maxInFlight(), this.config.maxBuffered());
+        bridge.start();
+        LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s", servers.get(), topics.requests(),
+                topics.responses(), topics.deadLetters(), this.config.groupId());
+    }
+
+    /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */
+    void stop(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
+        if (bridge != null) {
+            bridge.close(grace);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.swapgate.kafka;
+
+import java.time.Duration;
+
+/**
+ * What serves a request that arrived over Kafka: the gateway, which knows the wire format, authenticates the request
+ * and runs it on the engine.
+ *
+ * @param <R> the decoded request
+ */
+public interface GenerationHandler<R> {
+
+    /** A record's request, with what the bridge needs to deduplicate and answer it. */
+    record Envelope<R>(String requestId, String replyTopic, R request) {}
+
+    /**
+     * Decodes a record's value.
+     *
+     * @return the request; its reply topic is empty for the default responses topic
+     * @throws Refused when the value is not a request (dead-lettered; answered too when the refusal names a request id)
+     */
+    Envelope<R> decode(byte[] value) throws Refused;
+
+    /**
+     * Starts generating; answers through {@code answer}, from any thread, ending with {@link ResponseStream#end}.
+     *
+     * @param authorization the record's {@code authorization} header, or null
+     * @throws RetryLater when the gateway cannot take the request now (a full queue, a rate quota): try again later
+     * @throws Refused when the request cannot be served as given: answered with the error and dead-lettered
+     */
+    void start(Envelope<R> envelope, String authorization, ResponseStream answer) throws RetryLater, Refused;
+
+    /** The final answer record for a refused request: {@code code} is a gRPC status name. */
+    byte[] errorAnswer(String requestId, long sequence, String code, String message);
+
+    /** Not now: the request is tried again after {@code after}; other records go on meanwhile. */
+    final class RetryLater extends Exception {
+        private final Duration after;
+
+        public RetryLater(Duration after, String reason) {
+            super(reason, null, false, false);
+            this.after = after;
+        }
+
+        public Duration after() {
+            return after;
+        }
+    }
+
+    /** Never as given: answered with {@code code} (a gRPC status name) and dead-lettered with the message. */
+    final class Refused extends Exception {
+        private final String code;
+        private final String requestId;
+
+        public Refused(String code, String message) {
+            this(code, message, null);
+        }
+
+        /** @param requestId the request's id when it could be read, so that the refusal can be answered */
+        public Refused(String code, String message, String requestId) {
+            super(message, null, false, false);
+            this.code = code;
+            this.requestId = requestId;
+        }
+
+        public String code() {
+            return code;
+        }
+
+        public String requestId() {
+            return requestId;
+        }
+    }
+}

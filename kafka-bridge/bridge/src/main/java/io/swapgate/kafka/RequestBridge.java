@@ -1,0 +1,292 @@
+package io.swapgate.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves generation requests from Kafka, at least once: one consumer thread reads requests, hands each to the
+ * {@link GenerationHandler}, and commits a partition's offset only past records whose final answer (or dead letter)
+ * the broker has acknowledged. A redelivered request whose answer this gateway already wrote, or is writing, is
+ * skipped; after a crash it is run again, and since it is deterministic (seeded by its id) it answers the same, so a
+ * reader that keeps the first final answer per request id sees each exactly once.
+ *
+ * <p>Back-pressure: a request the gateway cannot take now waits and is retried while later records go on; a
+ * partition whose held records reach {@code maxBuffered} is paused until they drain, so a slow engine slows
+ * consumption instead of failing requests. Bad records never stop the loop: they are dead-lettered with the reason.
+ */
+public final class RequestBridge<R> implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestBridge.class);
+    private static final String AUTHORIZATION = "authorization";
+    /** An answer that could not be written (broker away) is generated again after this long. */
+    private static final Duration REWRITE_BACKOFF = Duration.ofSeconds(1);
+    private static final int REMEMBERED_ANSWERS = 100_000;
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<byte[], byte[]> producer;
+    private final KafkaTopics topics;
+    private final GenerationHandler<R> handler;
+    private final DeadLetters deadLetters;
+    private final int maxInFlight;
+    private final int maxBuffered;
+    private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
+    private final Set<TopicPartition> paused = new HashSet<>();
+    private final Set<String> running = new HashSet<>();
+    private final Set<String> knownTopics = new HashSet<>();
+    /** Ids answered recently, oldest first: a redelivery of one of them is skipped. */
+    private final Map<String, Boolean> answered = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > REMEMBERED_ANSWERS;
+        }
+    };
+    private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean admitting = true;
+    private volatile boolean closing;
+    private int inFlight;
+
+    /**
+     * @param maxInFlight requests answered at once (past it, records wait in their ledgers)
+     * @param maxBuffered records held per partition before it is paused
+     */
+    public RequestBridge(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, KafkaTopics topics,
+                         GenerationHandler<R> handler, int maxInFlight, int maxBuffered) {
+        this.consumer = consumer;
+        this.producer = producer;
+        this.topics = topics;
+        this.handler = handler;
+        this.deadLetters = new DeadLetters(producer, topics.deadLetters());
+        this.maxInFlight = maxInFlight;
+        this.maxBuffered = maxBuffered;
+        this.knownTopics.add(topics.responses());
+        this.thread = new Thread(this::run, "swapgate-kafka-requests");
+        thread.setDaemon(true);
+    }
+
+    public void start() {
+        consumer.subscribe(List.of(topics.requests()), new Rebalance());
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (!closing || inFlight > 0) {
+                long now = System.nanoTime();
+                Duration wait = Duration.ofMillis(ledgers.values().stream().anyMatch(l -> l.size() > 0) ? 10 : 100);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(wait)) {
+                    PartitionLedger ledger = ledgers.get(new TopicPartition(record.topic(), record.partition()));
+                    if (ledger != null) {
+                        ledger.add(record);
+                    }
+                }
+                Runnable completion;
+                while ((completion = completions.poll()) != null) {
+                    completion.run();
+                }
+                if (admitting) {
+                    dispatch(now);
+                }
+                applyBackPressure();
+                commit(false);
+            }
+            commit(true);
+        } catch (WakeupException closed) {
+            commit(true);
+        } catch (RuntimeException e) {
+            LOG.error("the Kafka request loop failed; requests not yet answered will be redelivered", e);
+        } finally {
+            consumer.close();
+            stopped.countDown();
+        }
+    }
+
+    private void dispatch(long now) {
+        for (PartitionLedger ledger : ledgers.values()) {
+            for (PartitionLedger.Entry entry : ledger.due(now)) {
+                if (inFlight >= maxInFlight) {
+                    return;
+                }
+                dispatch(entry, now);
+            }
+        }
+    }
+
+    private void dispatch(PartitionLedger.Entry entry, long now) {
+        GenerationHandler.Envelope<R> envelope;
+        try {
+            envelope = handler.decode(entry.record.value() == null ? new byte[0] : entry.record.value());
+        } catch (GenerationHandler.Refused refused) {
+            deadLetter(entry, refused.requestId() == null ? null : new ResponseStream(producer, topics.responses(), refused.requestId()),
+                    refused.code(), refused.getMessage());
+            return;
+        }
+        String id = envelope.requestId();
+        if (answered.containsKey(id) || running.contains(id)) {
+            LOG.debug("request {} redelivered while answered or being answered: skipped", id);
+            entry.state = PartitionLedger.State.DONE;
+            return;
+        }
+        String replyTopic = envelope.replyTopic().isEmpty() ? topics.responses() : envelope.replyTopic();
+        if (!exists(replyTopic)) {
+            deadLetter(entry, null, "INVALID_ARGUMENT", "reply topic '" + replyTopic + "' does not exist");
+            return;
+        }
+        ResponseStream answer = new ResponseStream(producer, replyTopic, id);
+        try {
+            handler.start(envelope, header(entry.record, AUTHORIZATION), answer);
+        } catch (GenerationHandler.RetryLater later) {
+            entry.notBefore = now + later.after().toNanos();
+            return;
+        } catch (GenerationHandler.Refused refused) {
+            deadLetter(entry, answer, refused.code(), refused.getMessage());
+            return;
+        }
+        track(entry, id, answer.answered());
+    }
+
+    /** Answers with the error when there is somewhere to answer, and copies the record to the dead-letter topic. */
+    private void deadLetter(PartitionLedger.Entry entry, ResponseStream answer, String code, String reason) {
+        LOG.warn("dead-lettering {}/{}@{}: {} {}", entry.record.topic(), entry.record.partition(), entry.record.offset(), code, reason);
+        CompletableFuture<Void> copied = deadLetters.send(entry.record, code, reason);
+        if (answer == null) {
+            track(entry, null, copied);
+            return;
+        }
+        answer.end(sequence -> handler.errorAnswer(answer.requestId(), sequence, code, reason));
+        track(entry, answer.requestId(), CompletableFuture.allOf(copied, answer.answered()));
+    }
+
+    /** Holds the record as running until {@code written} completes, then marks it done (or due again on failure). */
+    private void track(PartitionLedger.Entry entry, String id, CompletableFuture<Void> written) {
+        entry.state = PartitionLedger.State.RUNNING;
+        inFlight++;
+        if (id != null) {
+            running.add(id);
+        }
+        written.whenComplete((ok, error) -> completions.add(() -> {
+            inFlight--;
+            if (id != null) {
+                running.remove(id);
+            }
+            if (error == null) {
+                entry.state = PartitionLedger.State.DONE;
+                if (id != null) {
+                    answered.put(id, Boolean.TRUE);
+                }
+            } else {
+                LOG.warn("writing the answer to request {} failed ({}); it runs again in {}", id, error.toString(), REWRITE_BACKOFF);
+                entry.state = PartitionLedger.State.WAITING;
+                entry.notBefore = System.nanoTime() + REWRITE_BACKOFF.toNanos();
+            }
+        }));
+    }
+
+    private boolean exists(String topic) {
+        if (knownTopics.contains(topic)) {
+            return true;
+        }
+        boolean found = !consumer.partitionsFor(topic, Duration.ofSeconds(5)).isEmpty();
+        if (found) {
+            knownTopics.add(topic);
+        }
+        return found;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    /** Pauses partitions holding {@code maxBuffered} records, resumes them once they drain to half. */
+    private void applyBackPressure() {
+        for (Map.Entry<TopicPartition, PartitionLedger> e : ledgers.entrySet()) {
+            int held = e.getValue().size();
+            if (held >= maxBuffered && paused.add(e.getKey())) {
+                consumer.pause(List.of(e.getKey()));
+            } else if (held <= maxBuffered / 2 && paused.remove(e.getKey())) {
+                consumer.resume(List.of(e.getKey()));
+            }
+        }
+    }
+
+    private void commit(boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        ledgers.forEach((partition, ledger) -> {
+            long next = ledger.advance();
+            if (next >= 0) {
+                offsets.put(partition, new OffsetAndMetadata(next));
+            }
+        });
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets);
+        } else {
+            consumer.commitAsync(offsets, (committed, error) -> {
+                if (error != null) {
+                    LOG.warn("committing offsets failed (they are committed again later): {}", error.toString());
+                }
+            });
+        }
+    }
+
+    /**
+     * Stops taking requests, lets those being answered finish for up to {@code grace}, commits, and closes the
+     * consumer. Records not answered by then are redelivered to another replica (or this one, restarted).
+     */
+    public void close(Duration grace) throws InterruptedException {
+        admitting = false;
+        closing = true;
+        if (!stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            consumer.wakeup();
+            stopped.await(10, TimeUnit.SECONDS);
+        }
+        producer.flush();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        close(Duration.ofSeconds(30));
+    }
+
+    /** On a rebalance, commits what is done in the partitions given up and starts fresh ledgers for new ones. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            commit(true);
+            partitions.forEach(p -> {
+                ledgers.remove(p);
+                paused.remove(p);
+            });
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            partitions.forEach(p -> ledgers.put(p, new PartitionLedger()));
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package io.swapgate.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.KafkaRequest;
+import io.swapgate.proto.v1.SamplingParams;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Generation over Kafka against a real KRaft broker, driven by plain kafka-clients producers and consumers as a
+ * pipeline would: every request answered exactly once as the reader sees it, with the same text as gRPC, even when
+ * the gateway is SIGKILLed midway; bad records dead-lettered with the reason while the good ones go on.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class KafkaInteropTest {
+
+    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy",
+        "Tom had a big red ball", "The sun was hot and", "There was a tall tree", "Mom said"};
+    private static final int COMBINATIONS = 32;
+    private static LocalKafkaBroker broker;
+    private static final Map<Integer, String> GRPC = new HashMap<>();
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        Path dir = E2e.targetDir().resolve("kafka").resolve("interop");
+        E2e.deleteTree(dir);
+        broker = LocalKafkaBroker.start(dir);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static GatewayProcess startGateway(String name) throws Exception {
+        return GatewayProcess.start(name, E2e.stories260K(), GatewayProcess.registryDir(name), Map.of(
+                "swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
+                "swapgate.kafka.group-id", name,
+                "swapgate.kafka.topics.requests", name + ".requests",
+                "swapgate.kafka.topics.responses", name + ".responses",
+                "swapgate.kafka.topics.dead-letters", name + ".dlq",
+                "swapgate.tenancy.tenants.\"demo\".quotas.requests-per-second", "2000"));
+    }
+
+    /** Request combination {@code c}: a prompt, a length, greedy or seeded sampling. */
+    private static GenerateRequest combination(int c) {
+        SamplingParams sampling = c % 2 == 0 ? SamplingParams.newBuilder().setTemperature(0).build()
+                : SamplingParams.newBuilder().setTemperature(0.8f).setSeed(1000 + c).build();
+        return GenerateRequest.newBuilder().setPrompt(PROMPTS[c % PROMPTS.length]).setMaxNewTokens(c % 4 < 2 ? 8 : 16)
+                .setSampling(sampling).build();
+    }
+
+    /** What gRPC answers for each combination: the Kafka answers must equal it. */
+    private static void grpcReference(GatewayProcess gateway) {
+        var stub = InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY));
+        for (int c = 0; c < COMBINATIONS; c++) {
+            if (!GRPC.containsKey(c)) {
+                GRPC.put(c, stub.withDeadlineAfter(60, TimeUnit.SECONDS).generate(combination(c)).getText());
+            }
+        }
+    }
+
+    @Test
+    void aThousandRequestsFromFourProducersAreEachAnsweredOnceAsGrpcAnswers() throws Exception {
+        try (GatewayProcess gateway = startGateway("kafka-interop")) {
+            grpcReference(gateway);
+            List<String> ids = produce("kafka-interop.requests", 1000, 4);
+            try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-interop.responses")) {
+                answers.awaitFinals(ids, Duration.ofMinutes(3));
+                assertAnsweredAsGrpc(answers, ids);
+                for (String id : ids) {
+                    assertEquals(1, answers.finals(id), "request " + id + " was answered more than once without a crash");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aGatewayKilledMidwayLosesNoRequest() throws Exception {
+        GatewayProcess gateway = startGateway("kafka-crash");
+        List<String> ids;
+        try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-crash.responses")) {
+            try {
+                grpcReference(gateway);
+                ids = produce("kafka-crash.requests", 1000, 4);
+                while (answers.answeredCount() < 300) {
+                    answers.poll();
+                }
+                gateway.kill(); // SIGKILL: no drain, no commit
+            } finally {
+                gateway.close();
+            }
+            int beforeRestart = answers.answeredCount();
+            try (GatewayProcess restarted = startGateway("kafka-crash")) {
+                answers.awaitFinals(ids, Duration.ofMinutes(3));
+                assertAnsweredAsGrpc(answers, ids);
+                System.out.printf("gateway SIGKILLed after %d of %d answers; after the restart all answered, %d of them twice%n",
+                        beforeRestart, ids.size(), ids.stream().filter(id -> answers.finals(id) > 1).count());
+            }
+        }
+    }
+
+    @Test
+    void aBrokerKilledAndRestartedMidwayLosesNoRequest() throws Exception {
+        try (GatewayProcess gateway = startGateway("kafka-broker-restart");
+             KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-broker-restart.responses")) {
+            grpcReference(gateway);
+            List<String> ids = produce("kafka-broker-restart.requests", 1000, 4);
+            while (answers.answeredCount() < 300) {
+                answers.poll();
+            }
+            broker.kill(); // SIGKILL: unflushed log, clients cut off
+            broker.restart();
+            answers.awaitFinals(ids, Duration.ofMinutes(4));
+            assertAnsweredAsGrpc(answers, ids);
+            System.out.printf("broker SIGKILLed after %d of %d answers; after its restart all answered, %d of them twice%n",
+                    300, ids.size(), ids.stream().filter(id -> answers.finals(id) > 1).count());
+        }
+    }
+
+    @Test
+    void badRecordsAreDeadLetteredWithTheReasonAndTheGoodOnesAfterThemServed() throws Exception {
+        try (GatewayProcess gateway = startGateway("kafka-poison");
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig())) {
+            String topic = "kafka-poison.requests";
+            List<String> good = new ArrayList<>();
+            Map<String, String> expectedCodes = new HashMap<>();
+            send(producer, topic, null, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}, true);
+            expectedCodes.put("garbage", "INVALID_ARGUMENT");
+            good.add(sendRequest(producer, topic, "good-1", combination(0), true));
+            send(producer, topic, null, combination(1).toByteArray(), true); // a GenerateRequest, not a KafkaRequest
+            expectedCodes.put("wrong message", "INVALID_ARGUMENT");
+            good.add(sendRequest(producer, topic, "good-2", combination(2), true));
+            sendRequest(producer, topic, "huge", combination(0).toBuilder().setPrompt("story ".repeat(150_000)).build(), true);
+            expectedCodes.put("huge", "INVALID_ARGUMENT");
+            sendRequest(producer, topic, "unknown-adapter", combination(0).toBuilder().addAdapters("demo/no-such-adapter").build(), true);
+            expectedCodes.put("unknown-adapter", "NOT_FOUND");
+            sendRequest(producer, topic, "no-key", combination(0), false);
+            expectedCodes.put("no-key", "UNAUTHENTICATED");
+            good.add(sendRequest(producer, topic, "good-3", combination(3), true));
+            producer.flush();
+
+            List<ConsumerRecord<byte[], byte[]>> dead = readAll("kafka-poison.dlq", expectedCodes.size());
+            List<String> codes = dead.stream().map(r -> header(r, "swapgate.dlq.code")).sorted().toList();
+            assertEquals(expectedCodes.values().stream().sorted().toList(), codes);
+            for (ConsumerRecord<byte[], byte[]> r : dead) {
+                assertTrue(!header(r, "swapgate.dlq.reason").isEmpty() && header(r, "swapgate.dlq.origin").startsWith(topic),
+                        "a dead letter says why and where from");
+            }
+            assertTrue(dead.stream().anyMatch(r -> header(r, "swapgate.dlq.reason").contains("far longer than the model's context")));
+            assertTrue(dead.stream().anyMatch(r -> header(r, "swapgate.dlq.reason").contains("demo/no-such-adapter")));
+            grpcReference(gateway);
+            try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses")) {
+                answers.awaitFinals(List.of("good-1", "good-2", "good-3", "unknown-adapter", "no-key", "huge"), Duration.ofMinutes(1));
+                assertEquals(GRPC.get(0), answers.text("good-1"));
+                assertEquals(GRPC.get(3), answers.text("good-3"));
+                assertEquals("NOT_FOUND", answers.last("unknown-adapter").getError().getCode());
+                assertEquals("UNAUTHENTICATED", answers.last("no-key").getError().getCode());
+            }
+        }
+    }
+
+    private static void assertAnsweredAsGrpc(KafkaAnswers answers, List<String> ids) {
+        for (String id : ids) {
+            int c = Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) % COMBINATIONS;
+            assertTrue(answers.last(id).getFinal() && !answers.last(id).hasError(), "request " + id + " failed: " + answers.last(id));
+            assertEquals(GRPC.get(c), answers.text(id), "request " + id);
+        }
+    }
+
+    /** {@code count} requests from {@code producers} producers in parallel; returns their ids. */
+    private static List<String> produce(String topic, int count, int producers) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        List<CompletableFuture<List<String>>> sent = new ArrayList<>();
+        for (int p = 0; p < producers; p++) {
+            int producerIndex = p;
+            sent.add(CompletableFuture.supplyAsync(() -> {
+                List<String> ids = new ArrayList<>();
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig())) {
+                    for (int i = producerIndex; i < count; i += producers) {
+                        ids.add(sendRequest(producer, topic, run + "-" + i, combination(i % COMBINATIONS), true));
+                    }
+                }
+                return ids;
+            }));
+        }
+        List<String> ids = new ArrayList<>();
+        for (CompletableFuture<List<String>> f : sent) {
+            ids.addAll(f.get(2, TimeUnit.MINUTES));
+        }
+        return ids;
+    }
+
+    private static String sendRequest(KafkaProducer<byte[], byte[]> producer, String topic, String id, GenerateRequest request,
+                                      boolean withKey) {
+        send(producer, topic, id, KafkaRequest.newBuilder().setRequestId(id).setRequest(request).build().toByteArray(), withKey);
+        return id;
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String id, byte[] value, boolean withKey) {
+        RecordHeaders headers = new RecordHeaders();
+        if (withKey) {
+            headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
+        }
+        producer.send(new ProducerRecord<>(topic, null, id == null ? null : id.getBytes(StandardCharsets.UTF_8), value, headers));
+    }
+
+    private static Properties producerConfig() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_000_000);
+        return p;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (records.size() < expected) {
+                assertTrue(System.nanoTime() < deadline, "only " + records.size() + " of " + expected + " dead letters arrived");
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+        var header = record.headers().lastHeader(name);
+        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+    }
+}
