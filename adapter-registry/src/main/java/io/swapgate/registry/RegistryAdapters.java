@@ -6,18 +6,42 @@ import io.swapgate.core.adapter.UnservableAdapterException;
 import io.swapgate.core.format.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** Resolves references through the registry and loads the versions through the host cache. */
+/**
+ * Resolves references through the registry and loads the versions through the host cache. Resolutions are kept for
+ * a short while so that requests do not read alias files from the store one by one; a change made through this
+ * registry forgets them at once, and {@link #forget} does the same for changes other replicas announce.
+ */
 public final class RegistryAdapters {
+
+    /** Past this many remembered resolutions (references are few in practice) they are all dropped. */
+    private static final int MAX_RESOLUTIONS = 10_000;
+
+    private record Resolution(ResolvedVersion version, long atNanos) {}
 
     private final FileSystemAdapterRegistry registry;
     private final PeftAdapterReader reader;
     private final HostAdapterCache cache;
+    private final long resolutionTtlNanos;
+    private final Map<AdapterReference, Resolution> resolutions = new ConcurrentHashMap<>();
+    /** Counts {@link #forget} calls, so a resolution read while a change lands is not kept. */
+    private final AtomicLong changes = new AtomicLong();
 
-    public RegistryAdapters(FileSystemAdapterRegistry registry, PeftAdapterReader reader, HostAdapterCache cache) {
+    /**
+     * @param resolutionTtl how long a resolved reference is reused without reading the store again: the longest a
+     *     change made outside this process (another replica without events, a hand edit) goes unseen
+     */
+    public RegistryAdapters(FileSystemAdapterRegistry registry, PeftAdapterReader reader, HostAdapterCache cache,
+                            Duration resolutionTtl) {
         this.registry = registry;
         this.reader = reader;
         this.cache = cache;
+        this.resolutionTtlNanos = resolutionTtl.toNanos();
+        registry.subscribe(event -> forget(AdapterName.parse(event.name())));
     }
 
     public FileSystemAdapterRegistry registry() {
@@ -36,10 +60,33 @@ public final class RegistryAdapters {
      */
     public Adapter load(String reference) {
         try {
-            return load(registry.resolve(AdapterReference.parse(reference)));
+            return load(resolve(AdapterReference.parse(reference)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the registry for " + reference, e);
         }
+    }
+
+    /** Forgets resolved references of an adapter whose aliases or versions changed. */
+    public void forget(AdapterName name) {
+        changes.incrementAndGet();
+        resolutions.keySet().removeIf(reference -> reference.name().equals(name));
+    }
+
+    private ResolvedVersion resolve(AdapterReference reference) throws IOException {
+        long now = System.nanoTime();
+        Resolution known = resolutions.get(reference);
+        if (known != null && now - known.atNanos() < resolutionTtlNanos) {
+            return known.version();
+        }
+        long changesBefore = changes.get();
+        ResolvedVersion resolved = registry.resolve(reference);
+        if (resolutions.size() >= MAX_RESOLUTIONS) {
+            resolutions.clear();
+        }
+        if (changes.get() == changesBefore) {
+            resolutions.put(reference, new Resolution(resolved, now));
+        }
+        return resolved;
     }
 
     /** Loads one resolved version into the host cache (pre-warming, or serving). */

@@ -10,7 +10,7 @@ import io.swapgate.registry.VersionMetadata;
 import java.util.Map;
 
 /** Maps registry records to wire messages. */
-final class AdapterMessages {
+public final class AdapterMessages {
 
     private AdapterMessages() {}
 
@@ -46,7 +46,7 @@ final class AdapterMessages {
                 .setVersion(event.version()).setPreviousVersion(nullToEmpty(event.previousVersion())).build();
     }
 
-    static io.swapgate.proto.v1.RegistryEvent event(RegistryEvent e) {
+    public static io.swapgate.proto.v1.RegistryEvent event(RegistryEvent e) {
         return io.swapgate.proto.v1.RegistryEvent.newBuilder()
                 .setType(io.swapgate.proto.v1.RegistryEvent.Type.valueOf(e.type().name()))
                 .setName(e.name())

@@ -3,6 +3,7 @@ package io.swapgate.gateway.kafka;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.swapgate.gateway.serving.Generations;
+import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.SwapgateConfig;
 import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.kafka.KafkaTopics;
@@ -26,9 +27,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Serving over Kafka, on when {@code swapgate.kafka.bootstrap-servers} is set: creates the topics if absent and runs
- * the {@link RequestBridge} with the gateway's generations. On shutdown it stops consuming first, lets what it
- * started finish (within the engine's grace period) and commits.
+ * Kafka, on when {@code swapgate.kafka.bootstrap-servers} is set: creates the topics if absent, runs the
+ * {@link RequestBridge} with the gateway's generations, and relays adapter changes between replicas
+ * ({@link AdapterEventRelay}). On shutdown it stops consuming first, lets what it started finish (within the engine's
+ * grace period) and commits.
  */
 @Startup
 @ApplicationScoped
@@ -39,8 +41,9 @@ public class KafkaBridge {
     private final SwapgateConfig.Kafka config;
     private final java.time.Duration grace;
     private RequestBridge<KafkaRequest> bridge;
+    private AdapterEventRelay events;
 
-    KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants)
+    KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters)
             throws InterruptedException, ExecutionException, TimeoutException {
         this.config = config.kafka();
         this.grace = config.engine().shutdownGrace();
@@ -50,7 +53,7 @@ public class KafkaBridge {
             return;
         }
         KafkaTopics topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
-                this.config.topics().deadLetters());
+                this.config.topics().deadLetters(), this.config.topics().adapterEvents());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()))) {
             topics.ensure(admin, this.config.partitions());
         }
@@ -72,14 +75,19 @@ public class KafkaBridge {
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator()),
                 this.config.maxInFlight(), this.config.maxBuffered());
         bridge.start();
-        LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s", servers.get(), topics.requests(),
-                topics.responses(), topics.deadLetters(), this.config.groupId());
+        this.events = new AdapterEventRelay(adapters, producer, new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());
+        LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s; adapter events on %s", servers.get(),
+                topics.requests(), topics.responses(), topics.deadLetters(), this.config.groupId(), topics.adapterEvents());
     }
 
     /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */
-    void stop(@Observes @Priority(1) ShutdownEvent event) throws InterruptedException {
+    void stop(@Observes @Priority(1) ShutdownEvent event) throws Exception {
         if (bridge != null) {
             bridge.close(grace);
+            events.close();
         }
     }
 }

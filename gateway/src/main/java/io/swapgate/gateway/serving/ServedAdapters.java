@@ -54,7 +54,8 @@ public class ServedAdapters {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot check the adapter registry at " + registry.root(), e);
         }
-        this.adapters = new RegistryAdapters(registry, reader, new HostAdapterCache(config.adapters().hostCacheBytes()));
+        this.adapters = new RegistryAdapters(registry, reader, new HostAdapterCache(config.adapters().hostCacheBytes()),
+                config.adapters().resolutionTtl());
     }
 
     public RegistryAdapters adapters() {

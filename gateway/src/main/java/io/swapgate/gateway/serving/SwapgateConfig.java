@@ -56,6 +56,9 @@ public interface SwapgateConfig {
 
         /** Largest adapter_model.safetensors accepted. */
         long maxFileBytes();
+
+        /** How long a resolved alias is reused before the store is read again (changes announced arrive sooner). */
+        java.time.Duration resolutionTtl();
     }
 
     interface Tenancy {
@@ -106,6 +109,8 @@ public interface SwapgateConfig {
             String responses();
 
             String deadLetters();
+
+            String adapterEvents();
         }
     }
 }

@@ -18,18 +18,24 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * @param requests generation requests ({@code KafkaRequest})
  * @param responses answers when a request names no reply topic ({@code KafkaResponse})
  * @param deadLetters requests that cannot be served, with the reason in headers
+ * @param adapterEvents registry changes for the other replicas, compacted to the latest per adapter
  */
-public record KafkaTopics(String requests, String responses, String deadLetters) {
+public record KafkaTopics(String requests, String responses, String deadLetters, String adapterEvents) {
 
-    /** Creates the topics that do not exist yet: {@code partitions} each, and a week's retention for dead letters. */
+    /**
+     * Creates the topics that do not exist yet: {@code partitions} each, a week's retention for dead letters, and
+     * compaction for adapter events.
+     */
     public void ensure(Admin admin, int partitions) throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
-        for (String topic : List.of(requests, responses, deadLetters)) {
+        for (String topic : List.of(requests, responses, deadLetters, adapterEvents)) {
             if (!existing.contains(topic)) {
                 NewTopic created = new NewTopic(topic, partitions, (short) 1);
                 if (topic.equals(deadLetters)) {
                     created.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(7))));
+                } else if (topic.equals(adapterEvents)) {
+                    created.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
                 }
                 missing.add(created);
             }

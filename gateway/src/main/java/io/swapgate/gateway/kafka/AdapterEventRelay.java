@@ -1,0 +1,84 @@
+package io.swapgate.gateway.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.swapgate.gateway.grpc.AdapterMessages;
+import io.swapgate.gateway.serving.ServedAdapters;
+import io.swapgate.kafka.TopicFollower;
+import io.swapgate.proto.v1.AdapterEvent;
+import io.swapgate.proto.v1.RegistryEvent;
+import io.swapgate.registry.AdapterName;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps replicas that share a registry store coherent: every change made through this replica (publish, promote,
+ * roll back, delete) goes to the compacted adapter-events topic keyed by adapter name, and every change another
+ * replica made makes this one forget what it resolved for that adapter and, when an alias moved, load the version
+ * into its host cache before requests ask for it. A replica that starts later reads the latest event of every adapter.
+ */
+final class AdapterEventRelay implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(AdapterEventRelay.class);
+
+    private final String origin = UUID.randomUUID().toString();
+    private final ServedAdapters served;
+    private final AutoCloseable subscription;
+    private final TopicFollower follower;
+    /** Pre-warming reads files: one at a time, off the follower's thread. */
+    private final ExecutorService warming = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "swapgate-adapter-prewarm");
+        t.setDaemon(true);
+        return t;
+    });
+
+    AdapterEventRelay(ServedAdapters served, Producer<byte[], byte[]> producer, Consumer<byte[], byte[]> consumer, String topic) {
+        this.served = served;
+        this.subscription = served.registry().subscribe(event -> producer.send(new ProducerRecord<>(topic,
+                event.name().getBytes(StandardCharsets.UTF_8),
+                AdapterEvent.newBuilder().setEvent(AdapterMessages.event(event)).setOrigin(origin).build().toByteArray())));
+        this.follower = new TopicFollower(consumer, topic, (key, value) -> apply(value));
+        follower.start();
+    }
+
+    private void apply(byte[] value) {
+        AdapterEvent event;
+        try {
+            event = AdapterEvent.parseFrom(value == null ? new byte[0] : value);
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warnf("ignoring a record on the adapter events topic that is not an AdapterEvent: %s", e.getMessage());
+            return;
+        }
+        if (event.getOrigin().equals(origin)) {
+            return;
+        }
+        RegistryEvent change = event.getEvent();
+        AdapterName name = AdapterName.parse(change.getName());
+        served.adapters().forget(name);
+        if (change.getType() == RegistryEvent.Type.PROMOTED || change.getType() == RegistryEvent.Type.ROLLED_BACK) {
+            warming.execute(() -> prewarm(name + "@" + change.getVersion()));
+        }
+    }
+
+    private void prewarm(String reference) {
+        try {
+            served.adapters().load(reference);
+        } catch (RuntimeException e) {
+            LOG.debugf("not pre-warming %s: %s", reference, e.getMessage()); // deleted since, or not servable here
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        subscription.close();
+        follower.close();
+        warming.shutdownNow();
+        warming.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
