@@ -6,9 +6,11 @@ import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.SwapgateConfig;
 import io.swapgate.gateway.tenancy.TenantDirectory;
+import io.swapgate.kafka.DurableIntake;
 import io.swapgate.kafka.KafkaTopics;
 import io.swapgate.kafka.RequestBridge;
 import io.swapgate.proto.v1.KafkaRequest;
+import io.swapgate.registry.ExampleStore;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -42,6 +44,7 @@ public class KafkaBridge {
     private final java.time.Duration grace;
     private RequestBridge<KafkaRequest> bridge;
     private AdapterEventRelay events;
+    private DurableIntake examples;
 
     KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters)
             throws InterruptedException, ExecutionException, TimeoutException {
@@ -53,7 +56,7 @@ public class KafkaBridge {
             return;
         }
         KafkaTopics topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
-                this.config.topics().deadLetters(), this.config.topics().adapterEvents());
+                this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()))) {
             topics.ensure(admin, this.config.partitions());
         }
@@ -79,8 +82,20 @@ public class KafkaBridge {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());
-        LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s; adapter events on %s", servers.get(),
-                topics.requests(), topics.responses(), topics.deadLetters(), this.config.groupId(), topics.adapterEvents());
+        this.examples = new DurableIntake(new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
+                ConsumerConfig.GROUP_ID_CONFIG, this.config.trainingGroupId(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) this.config.sessionTimeout().toMillis(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), producer,
+                topics.trainingExamples(), topics.deadLetters(),
+                new ExampleIntake(new ExampleStore(adapters.registry().root()), tenants.authenticator(), tenants.access()));
+        examples.start();
+        LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s; adapter events on %s; training"
+                + " examples from %s", servers.get(), topics.requests(), topics.responses(), topics.deadLetters(),
+                this.config.groupId(), topics.adapterEvents(), topics.trainingExamples());
     }
 
     /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */
@@ -88,6 +103,7 @@ public class KafkaBridge {
         if (bridge != null) {
             bridge.close(grace);
             events.close();
+            examples.close();
         }
     }
 }

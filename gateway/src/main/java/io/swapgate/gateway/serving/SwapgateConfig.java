@@ -89,6 +89,9 @@ public interface SwapgateConfig {
 
         String groupId();
 
+        /** The group that stores training examples (each example is stored by one replica). */
+        String trainingGroupId();
+
         Topics topics();
 
         /** Partitions of topics the gateway creates. */
@@ -111,6 +114,8 @@ public interface SwapgateConfig {
             String deadLetters();
 
             String adapterEvents();
+
+            String trainingExamples();
         }
     }
 }

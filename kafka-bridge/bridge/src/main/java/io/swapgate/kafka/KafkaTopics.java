@@ -19,8 +19,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * @param responses answers when a request names no reply topic ({@code KafkaResponse})
  * @param deadLetters requests that cannot be served, with the reason in headers
  * @param adapterEvents registry changes for the other replicas, compacted to the latest per adapter
+ * @param trainingExamples examples and feedback for retraining adapters
  */
-public record KafkaTopics(String requests, String responses, String deadLetters, String adapterEvents) {
+public record KafkaTopics(String requests, String responses, String deadLetters, String adapterEvents, String trainingExamples) {
 
     /**
      * Creates the topics that do not exist yet: {@code partitions} each, a week's retention for dead letters, and
@@ -29,7 +30,7 @@ public record KafkaTopics(String requests, String responses, String deadLetters,
     public void ensure(Admin admin, int partitions) throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
-        for (String topic : List.of(requests, responses, deadLetters, adapterEvents)) {
+        for (String topic : List.of(requests, responses, deadLetters, adapterEvents, trainingExamples)) {
             if (!existing.contains(topic)) {
                 NewTopic created = new NewTopic(topic, partitions, (short) 1);
                 if (topic.equals(deadLetters)) {

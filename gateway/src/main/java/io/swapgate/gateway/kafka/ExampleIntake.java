@@ -1,0 +1,75 @@
+package io.swapgate.gateway.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.swapgate.gateway.serving.FailureStatus;
+import io.swapgate.gateway.tenancy.Access;
+import io.swapgate.gateway.tenancy.Authenticator;
+import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.kafka.DurableIntake;
+import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.registry.AdapterName;
+import io.swapgate.registry.ExampleStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Training examples from Kafka into the per-adapter example store: each must be a {@code TrainingExample} with an id,
+ * a prompt and a signal, for an adapter the key's tenant manages. The rest are dead-lettered with the reason.
+ */
+final class ExampleIntake implements DurableIntake.Sink {
+
+    private final ExampleStore store;
+    private final Authenticator authenticator;
+    private final Access access;
+
+    ExampleIntake(ExampleStore store, Authenticator authenticator, Access access) {
+        this.store = store;
+        this.authenticator = authenticator;
+        this.access = access;
+    }
+
+    @Override
+    public List<DurableIntake.Rejection> store(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records)
+            throws IOException {
+        List<DurableIntake.Rejection> rejected = new ArrayList<>();
+        Map<AdapterName, List<ExampleStore.Example>> accepted = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                TrainingExample example = validate(record);
+                accepted.computeIfAbsent(AdapterName.parse(example.getAdapter()), a -> new ArrayList<>())
+                        .add(new ExampleStore.Example(example.getExampleId(), record.value()));
+            } catch (RuntimeException e) {
+                rejected.add(new DurableIntake.Rejection(record, FailureStatus.of(e).name(), String.valueOf(e.getMessage())));
+            }
+        }
+        for (Map.Entry<AdapterName, List<ExampleStore.Example>> adapter : accepted.entrySet()) {
+            store.append(adapter.getKey(), "p" + partition.partition(), adapter.getValue());
+        }
+        return rejected;
+    }
+
+    private TrainingExample validate(ConsumerRecord<byte[], byte[]> record) {
+        TrainingExample example;
+        try {
+            example = TrainingExample.parseFrom(record.value() == null ? new byte[0] : record.value());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("the record is not a swapgate.v1.TrainingExample: " + e.getMessage());
+        }
+        if (example.getExampleId().isEmpty() || example.getPrompt().isEmpty()) {
+            throw new IllegalArgumentException("example_id and prompt are required");
+        }
+        if (example.getSignalCase() == TrainingExample.SignalCase.SIGNAL_NOT_SET) {
+            throw new IllegalArgumentException("a completion, a preference or feedback is required");
+        }
+        var header = record.headers().lastHeader("authorization");
+        Caller caller = authenticator.authenticate(header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+        access.checkManage(caller, AdapterName.parse(example.getAdapter()));
+        return example;
+    }
+}
