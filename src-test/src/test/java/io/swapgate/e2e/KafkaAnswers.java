@@ -7,13 +7,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * What a reader of a reply topic sees, deduplicated the way the Kafka contract says to: per request id, the records
@@ -27,14 +23,7 @@ final class KafkaAnswers implements AutoCloseable {
     private final Map<String, Integer> finals = new HashMap<>();
 
     KafkaAnswers(String bootstrapServers, String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        this.consumer = new KafkaConsumer<>(p);
-        consumer.subscribe(List.of(topic));
+        this.consumer = KafkaTestClients.reader(bootstrapServers, topic);
     }
 
     /** Reads until every id in {@code ids} has a final record, or fails after {@code timeout}. */

@@ -10,22 +10,13 @@ import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,7 +39,7 @@ class KafkaExampleIntakeTest {
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"))) {
             Map<String, String> kafka = Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers());
             GatewayProcess gateway = GatewayProcess.start("intake", E2e.stories260K(), registry, kafka);
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(broker))) {
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
                 for (int i = 0; i < 40; i++) {
                     send(producer, example(i), GatewayProcess.DEMO_KEY);
                 }
@@ -77,10 +68,10 @@ class KafkaExampleIntakeTest {
                 TrainingExample first = TrainingExample.parseFrom(stored.get(0).content());
                 assertEquals("e0", first.getExampleId());
                 assertEquals("completion 0", first.getCompletion());
-                List<ConsumerRecord<byte[], byte[]>> dead = deadLetters(broker, 4);
-                List<String> codes = dead.stream().map(r -> header(r, "swapgate.dlq.code")).sorted().toList();
+                List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestClients.readAll(broker.bootstrapServers(), "swapgate.requests.dlq", 4);
+                List<String> codes = dead.stream().map(r -> KafkaTestClients.header(r, "swapgate.dlq.code")).sorted().toList();
                 assertEquals(List.of("INVALID_ARGUMENT", "INVALID_ARGUMENT", "PERMISSION_DENIED", "UNAUTHENTICATED"), codes);
-                assertTrue(dead.stream().anyMatch(r -> header(r, "swapgate.dlq.reason").contains("a completion, a preference or feedback")));
+                assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("a completion, a preference or feedback")));
             }
         }
     }
@@ -108,38 +99,5 @@ class KafkaExampleIntakeTest {
             assertTrue(System.nanoTime() < deadline, "only " + store.read(ADAPTER).size() + " of " + count + " examples stored");
             TimeUnit.MILLISECONDS.sleep(100);
         }
-    }
-
-    private static Properties producerConfig(LocalKafkaBroker broker) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return p;
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> deadLetters(LocalKafkaBroker broker, int expected) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of("swapgate.requests.dlq"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (records.size() < expected) {
-                assertTrue(System.nanoTime() < deadline, "only " + records.size() + " dead letters");
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        var header = record.headers().lastHeader(name);
-        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

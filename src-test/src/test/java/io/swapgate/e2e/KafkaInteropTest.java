@@ -15,22 +15,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,7 +147,7 @@ class KafkaInteropTest {
     @Test
     void badRecordsAreDeadLetteredWithTheReasonAndTheGoodOnesAfterThemServed() throws Exception {
         try (GatewayProcess gateway = startGateway("kafka-poison");
-             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig())) {
+             KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
             String topic = "kafka-poison.requests";
             List<String> good = new ArrayList<>();
             Map<String, String> expectedCodes = new HashMap<>();
@@ -172,15 +166,15 @@ class KafkaInteropTest {
             good.add(sendRequest(producer, topic, "good-3", combination(3), true));
             producer.flush();
 
-            List<ConsumerRecord<byte[], byte[]>> dead = readAll("kafka-poison.dlq", expectedCodes.size());
-            List<String> codes = dead.stream().map(r -> header(r, "swapgate.dlq.code")).sorted().toList();
+            List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestClients.readAll(broker.bootstrapServers(), "kafka-poison.dlq", expectedCodes.size());
+            List<String> codes = dead.stream().map(r -> KafkaTestClients.header(r, "swapgate.dlq.code")).sorted().toList();
             assertEquals(expectedCodes.values().stream().sorted().toList(), codes);
             for (ConsumerRecord<byte[], byte[]> r : dead) {
-                assertTrue(!header(r, "swapgate.dlq.reason").isEmpty() && header(r, "swapgate.dlq.origin").startsWith(topic),
+                assertTrue(!KafkaTestClients.header(r, "swapgate.dlq.reason").isEmpty() && KafkaTestClients.header(r, "swapgate.dlq.origin").startsWith(topic),
                         "a dead letter says why and where from");
             }
-            assertTrue(dead.stream().anyMatch(r -> header(r, "swapgate.dlq.reason").contains("far longer than the model's context")));
-            assertTrue(dead.stream().anyMatch(r -> header(r, "swapgate.dlq.reason").contains("demo/no-such-adapter")));
+            assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("far longer than the model's context")));
+            assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("demo/no-such-adapter")));
             grpcReference(gateway);
             try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses")) {
                 answers.awaitFinals(List.of("good-1", "good-2", "good-3", "unknown-adapter", "no-key", "huge"), Duration.ofMinutes(1));
@@ -208,7 +202,7 @@ class KafkaInteropTest {
             int producerIndex = p;
             sent.add(CompletableFuture.supplyAsync(() -> {
                 List<String> ids = new ArrayList<>();
-                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig())) {
+                try (KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
                     for (int i = producerIndex; i < count; i += producers) {
                         ids.add(sendRequest(producer, topic, run + "-" + i, combination(i % COMBINATIONS), true));
                     }
@@ -235,39 +229,5 @@ class KafkaInteropTest {
             headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
         }
         producer.send(new ProducerRecord<>(topic, null, id == null ? null : id.getBytes(StandardCharsets.UTF_8), value, headers));
-    }
-
-    private static Properties producerConfig() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_000_000);
-        return p;
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (records.size() < expected) {
-                assertTrue(System.nanoTime() < deadline, "only " + records.size() + " of " + expected + " dead letters arrived");
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        var header = record.headers().lastHeader(name);
-        return header == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -52,9 +52,7 @@ public final class AdaptersCommand {
             }
             line = CommandLine.parse(args, 1, VALUE_FLAGS, Set.of("--warm"));
         } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
+            return CommandLine.usageError(err, USAGE, e.getMessage());
         }
         String port = line.option("--port", System.getenv().getOrDefault("SWAPGATE_PORT", "8080"));
         ManagedChannel channel = GatewayChannel.open(line.option("--host", "localhost"), Integer.parseInt(port),
@@ -82,9 +80,7 @@ public final class AdaptersCommand {
             }
             return 0;
         } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
+            return CommandLine.usageError(err, USAGE, e.getMessage());
         } catch (StatusRuntimeException e) {
             err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
             return 1;

@@ -28,6 +28,13 @@ record CommandLine(Map<String, List<String>> options, Set<String> switches, List
         return new CommandLine(options, switches, positionals);
     }
 
+    /** Prints a usage error and returns the exit status for one: 2. */
+    static int usageError(java.io.PrintStream err, String usage, String message) {
+        err.println("error: " + message);
+        err.print(usage);
+        return 2;
+    }
+
     String option(String flag, String fallback) {
         List<String> values = options.get(flag);
         return values == null ? fallback : values.get(values.size() - 1);

@@ -48,9 +48,7 @@ public final class GenerateCommand {
         try {
             options = GenerateOptions.parse(args, System.getenv("SWAPGATE_PORT"));
         } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
+            return CommandLine.usageError(err, USAGE, e.getMessage());
         }
         PrintStream utf8 = new PrintStream(out, true, StandardCharsets.UTF_8);
         if (options.kafka()) {

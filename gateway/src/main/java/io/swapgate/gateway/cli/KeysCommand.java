@@ -52,9 +52,7 @@ public final class KeysCommand {
             }
             return 0;
         } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
+            return CommandLine.usageError(err, USAGE, e.getMessage());
         } catch (IOException e) {
             err.println("error: " + e);
             return 1;

@@ -57,9 +57,7 @@ public final class MakeRandomAdaptersCommand {
         try {
             flags = Flags.parse(args);
         } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.print(USAGE);
-            return 2;
+            return CommandLine.usageError(err, USAGE, e.getMessage());
         }
         LoadedModel model = ModelLoader.load(flags.model);
         BaseModelIdentity base = BaseModelIdentity.of(model.name(), model.config(), model.weights());

@@ -60,14 +60,7 @@ public class KafkaBridge {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()))) {
             topics.ensure(admin, this.config.partitions());
         }
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
-                ConsumerConfig.GROUP_ID_CONFIG, this.config.groupId(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) this.config.sessionTimeout().toMillis(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        KafkaConsumer<byte[], byte[]> consumer = groupConsumer(servers.get(), this.config.groupId());
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -82,20 +75,25 @@ public class KafkaBridge {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());
-        this.examples = new DurableIntake(new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
-                ConsumerConfig.GROUP_ID_CONFIG, this.config.trainingGroupId(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) this.config.sessionTimeout().toMillis(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), producer,
+        this.examples = new DurableIntake(groupConsumer(servers.get(), this.config.trainingGroupId()), producer,
                 topics.trainingExamples(), topics.deadLetters(),
                 new ExampleIntake(new ExampleStore(adapters.registry().root()), tenants.authenticator(), tenants.access()));
         examples.start();
         LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s; adapter events on %s; training"
                 + " examples from %s", servers.get(), topics.requests(), topics.responses(), topics.deadLetters(),
                 this.config.groupId(), topics.adapterEvents(), topics.trainingExamples());
+    }
+
+    /** A consumer in a group the replicas share, committing by hand, starting at the beginning the first time. */
+    private KafkaConsumer<byte[], byte[]> groupConsumer(String servers, String groupId) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
+                ConsumerConfig.GROUP_ID_CONFIG, groupId,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
     }
 
     /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */
