@@ -173,5 +173,8 @@ class InferenceGrpcServiceTest {
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'model' }.data.model", equalTo("stories260K"))
                 .body("checks.find { it.name == 'adapter-registry' }.status", equalTo("UP"));
+        // The paths the Kubernetes probes use (k8s/base/deployment.yaml).
+        given().when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 }

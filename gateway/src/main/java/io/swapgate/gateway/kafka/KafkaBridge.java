@@ -42,7 +42,13 @@ public class KafkaBridge {
 
     private final SwapgateConfig.Kafka config;
     private final java.time.Duration grace;
+    /** How long a reachability answer is reused: probes come every few seconds from every kubelet. */
+    private static final long REACHABILITY_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
     private RequestBridge<KafkaRequest> bridge;
+    private Admin admin;
+    private volatile String lastProblem;
+    private volatile long lastChecked;
     private AdapterEventRelay events;
     private DurableIntake examples;
 
@@ -57,9 +63,8 @@ public class KafkaBridge {
         }
         KafkaTopics topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
                 this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()))) {
-            topics.ensure(admin, this.config.partitions());
-        }
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()));
+        topics.ensure(admin, this.config.partitions());
         KafkaConsumer<byte[], byte[]> consumer = groupConsumer(servers.get(), this.config.groupId());
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
@@ -84,6 +89,25 @@ public class KafkaBridge {
                 this.config.groupId(), topics.adapterEvents(), topics.trainingExamples());
     }
 
+    public boolean enabled() {
+        return bridge != null;
+    }
+
+    /** Null while the brokers answer, else why not (asked at most every few seconds). */
+    public synchronized String unreachable() {
+        long now = System.nanoTime();
+        if (lastChecked == 0 || now - lastChecked > REACHABILITY_TTL_NANOS) {
+            try {
+                admin.describeCluster().nodes().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                lastProblem = null;
+            } catch (Exception e) {
+                lastProblem = "no Kafka broker answered within 2 s: " + e;
+            }
+            lastChecked = now;
+        }
+        return lastProblem;
+    }
+
     /** A consumer in a group the replicas share, committing by hand, starting at the beginning the first time. */
     private KafkaConsumer<byte[], byte[]> groupConsumer(String servers, String groupId) {
         return new KafkaConsumer<>(Map.of(
@@ -102,6 +126,7 @@ public class KafkaBridge {
             bridge.close(grace);
             events.close();
             examples.close();
+            admin.close();
         }
     }
 }

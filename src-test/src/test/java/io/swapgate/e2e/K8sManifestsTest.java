@@ -1,0 +1,139 @@
+package io.swapgate.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Kubernetes manifests as Kubernetes would get them: each overlay rendered by {@code kubectl kustomize}, every
+ * object parsed into the fabric8 model, and the essentials checked against the gateway itself (its health paths, its
+ * port, its configuration keys and topic names).
+ */
+class K8sManifestsTest {
+
+    private static final Set<String> HEALTH = Set.of("/q/health/started", "/q/health/live", "/q/health/ready");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu"})
+    void overlaysRenderIntoADeploymentKubernetesCanRun(String overlay) throws Exception {
+        List<HasMetadata> objects = render(overlay);
+        Deployment deployment = one(objects, Deployment.class);
+        Container gateway = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        ContainerPort http = gateway.getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst().orElseThrow();
+        assertEquals(8080, http.getContainerPort(), "the gateway listens on 8080 (quarkus.http.port)");
+        for (Probe probe : List.of(gateway.getStartupProbe(), gateway.getLivenessProbe(), gateway.getReadinessProbe())) {
+            assertNotNull(probe, "startup, liveness and readiness probes are all set");
+            assertTrue(HEALTH.contains(probe.getHttpGet().getPath()), probe.getHttpGet().getPath());
+            assertEquals("http", probe.getHttpGet().getPort().getStrVal());
+        }
+        assertNotNull(gateway.getResources().getRequests().get("cpu"));
+        assertNotNull(gateway.getResources().getRequests().get("memory"));
+        assertNotNull(gateway.getResources().getLimits().get("memory"));
+        assertTrue(deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds() > 30,
+                "Kubernetes must wait longer than the gateway's 30 s drain");
+
+        Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+        assertTrue(labels.entrySet().containsAll(deployment.getSpec().getSelector().getMatchLabels().entrySet()));
+        Service service = one(objects, Service.class);
+        assertTrue(labels.entrySet().containsAll(service.getSpec().getSelector().entrySet()), "the Service selects the pods");
+        assertEquals("http", service.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+        PodDisruptionBudget budget = one(objects, PodDisruptionBudget.class);
+        assertTrue(labels.entrySet().containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()));
+        HorizontalPodAutoscaler autoscaler = one(objects, HorizontalPodAutoscaler.class);
+        assertEquals(deployment.getMetadata().getName(), autoscaler.getSpec().getScaleTargetRef().getName());
+        assertEquals("swapgate_engine_queued", autoscaler.getSpec().getMetrics().get(0).getPods().getMetric().getName(),
+                "the autoscaler's metric is one the gateway exports");
+
+        ConfigMap config = one(objects, ConfigMap.class);
+        Set<String> volumes = deployment.getSpec().getTemplate().getSpec().getVolumes().stream().map(Volume::getName)
+                .collect(Collectors.toSet());
+        assertTrue(mountedAt(gateway, config.getData().get("SWAPGATE_REGISTRY")), "the registry folder is a mounted volume");
+        assertTrue(config.getData().get("SWAPGATE_KEYS").startsWith(mountPath(gateway, "keys")), "the key file is in the mounted Secret");
+        Secret keys = one(objects, Secret.class);
+        assertTrue(keys.getStringData().containsKey(Path.of(config.getData().get("SWAPGATE_KEYS")).getFileName().toString()));
+        for (PersistentVolumeClaim claim : all(objects, PersistentVolumeClaim.class)) {
+            assertTrue(deployment.getSpec().getTemplate().getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                    && v.getPersistentVolumeClaim().getClaimName().equals(claim.getMetadata().getName())));
+        }
+        assertTrue(volumes.containsAll(Set.of("registry", "keys", "models")));
+
+        Set<String> topics = objects.stream().filter(o -> o.getKind().equals("KafkaTopic"))
+                .map(o -> (String) ((Map<?, ?>) ((GenericKubernetesResource) o).getAdditionalProperties().get("spec")).get("topicName"))
+                .collect(Collectors.toSet());
+        assertEquals(configuredTopics(), topics, "a KafkaTopic for every topic the gateway uses, under its configured name");
+        assertTrue(objects.stream().anyMatch(o -> o.getKind().equals("ServiceMonitor")));
+
+        boolean gpu = overlay.equals("gpu");
+        assertEquals(gpu, gateway.getResources().getLimits().containsKey("nvidia.com/gpu"), "only the GPU overlay asks for a GPU");
+        assertEquals(gpu ? "gpu" : "cpu", config.getData().get("SWAPGATE_RUNTIME_DEVICE"));
+        if (gpu) {
+            assertEquals("cu128", config.getData().get("PYTORCH_FLAVOR"));
+            assertFalse(deployment.getSpec().getTemplate().getSpec().getTolerations().isEmpty());
+            assertTrue(gateway.getImage().endsWith("-cuda"));
+        }
+    }
+
+    /** The topic names the gateway's application.properties configures. */
+    private static Set<String> configuredTopics() throws IOException {
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(E2e.repoRoot().resolve("gateway/src/main/resources/application.properties"))) {
+            properties.load(in);
+        }
+        return properties.stringPropertyNames().stream().filter(k -> k.startsWith("swapgate.kafka.topics."))
+                .map(properties::getProperty).collect(Collectors.toSet());
+    }
+
+    private static List<HasMetadata> render(String overlay) throws Exception {
+        E2e.CommandResult rendered = E2e.run(List.of("kubectl", "kustomize", "k8s/overlays/" + overlay), E2e.repoRoot(), Map.of(),
+                Duration.ofSeconds(60), "kustomize-" + overlay);
+        assertEquals(0, rendered.exitCode(), rendered::describe);
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        return serialization.unmarshal(rendered.stdout());
+    }
+
+    private static boolean mountedAt(Container container, String path) {
+        return container.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals(path));
+    }
+
+    private static String mountPath(Container container, String volume) {
+        return container.getVolumeMounts().stream().filter(m -> m.getName().equals(volume)).findFirst().orElseThrow().getMountPath();
+    }
+
+    private static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+        List<T> found = all(objects, type);
+        assertEquals(1, found.size(), "one " + type.getSimpleName());
+        return found.get(0);
+    }
+
+    private static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+}
