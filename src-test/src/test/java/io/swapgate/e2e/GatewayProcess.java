@@ -143,6 +143,19 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /** The gateway's Prometheus metrics text ({@code /q/metrics}). */
+    String metrics() throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/q/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return response.body();
+    }
+
+    /** One metric's value from {@link #metrics}, or -1 when it is absent. */
+    double metric(String series) throws IOException, InterruptedException {
+        return metrics().lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(-1.0);
+    }
+
     /** The key file this gateway reads (re-read on every change, so tests may add keys while it runs). */
     Path keyFile() {
         return keyFile;

@@ -97,6 +97,7 @@ class KafkaInteropTest {
                 for (String id : ids) {
                     assertEquals(1, answers.finals(id), "request " + id + " was answered more than once without a crash");
                 }
+                assertEquals(0, gateway.metric("swapgate_kafka_requests_lag"), "every request read");
             }
         }
     }

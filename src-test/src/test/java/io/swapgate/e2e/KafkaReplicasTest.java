@@ -66,10 +66,13 @@ class KafkaReplicasTest {
                 System.out.printf(Locale.ROOT, "promotion through A served by B after p50 %.1f ms, p99 (max of %d) %.1f ms%n",
                         p50, PROMOTIONS, p99);
                 assertTrue(p99 < 1000, "a promotion took " + p99 + " ms to reach the other replica");
+                assertTrue(b.metric("swapgate_adapter_event_delay_seconds_count") >= PROMOTIONS,
+                        "B measures how late each of A's changes reached it");
 
                 try (GatewayProcess late = GatewayProcess.start("replica-late", E2e.stories260K(), registry, shared)) {
                     String latest = versions.get(PROMOTIONS);
                     awaitPrewarmed(late, latest); // before any request asks for it
+                    assertTrue(late.metric("swapgate_adapter_prewarm_seconds_count") >= 1);
                     assertEquals(latest, servedVersion(InferenceGrpc.newBlockingStub(late.channel(GatewayProcess.DEMO_KEY))));
                 }
             }

@@ -7,7 +7,11 @@ import io.swapgate.kafka.TopicFollower;
 import io.swapgate.proto.v1.AdapterEvent;
 import io.swapgate.proto.v1.RegistryEvent;
 import io.swapgate.registry.AdapterName;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +34,8 @@ final class AdapterEventRelay implements AutoCloseable {
     private final String origin = UUID.randomUUID().toString();
     private final ServedAdapters served;
     private final AutoCloseable subscription;
+    private final Timer delay;
+    private final Timer prewarming;
     private final TopicFollower follower;
     /** Pre-warming reads files: one at a time, off the follower's thread. */
     private final ExecutorService warming = Executors.newSingleThreadExecutor(r -> {
@@ -38,8 +44,13 @@ final class AdapterEventRelay implements AutoCloseable {
         return t;
     });
 
-    AdapterEventRelay(ServedAdapters served, Producer<byte[], byte[]> producer, Consumer<byte[], byte[]> consumer, String topic) {
+    AdapterEventRelay(ServedAdapters served, MeterRegistry metrics, Producer<byte[], byte[]> producer,
+                      Consumer<byte[], byte[]> consumer, String topic) {
         this.served = served;
+        this.delay = Timer.builder("swapgate.adapter.event.delay").publishPercentileHistogram()
+                .description("from a change on another replica to this replica applying it").register(metrics);
+        this.prewarming = Timer.builder("swapgate.adapter.prewarm").publishPercentileHistogram()
+                .description("loading a promoted version into the host cache before requests ask for it").register(metrics);
         this.subscription = served.registry().subscribe(event -> producer.send(new ProducerRecord<>(topic,
                 event.name().getBytes(StandardCharsets.UTF_8),
                 AdapterEvent.newBuilder().setEvent(AdapterMessages.event(event)).setOrigin(origin).build().toByteArray())));
@@ -61,14 +72,29 @@ final class AdapterEventRelay implements AutoCloseable {
         RegistryEvent change = event.getEvent();
         AdapterName name = AdapterName.parse(change.getName());
         served.adapters().forget(name);
+        recordDelay(change.getAt());
         if (change.getType() == RegistryEvent.Type.PROMOTED || change.getType() == RegistryEvent.Type.ROLLED_BACK) {
             warming.execute(() -> prewarm(name + "@" + change.getVersion()));
         }
     }
 
+    /** Since the change was made (by the other replica's clock: a replayed old event is not a delay). */
+    private void recordDelay(String at) {
+        try {
+            Duration since = Duration.between(Instant.parse(at), Instant.now());
+            if (!since.isNegative() && since.compareTo(Duration.ofMinutes(1)) < 0) {
+                delay.record(since);
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            LOG.debugf("an adapter event without a valid time: %s", at);
+        }
+    }
+
     private void prewarm(String reference) {
+        long started = System.nanoTime();
         try {
             served.adapters().load(reference);
+            prewarming.record(Duration.ofNanos(System.nanoTime() - started));
         } catch (RuntimeException e) {
             LOG.debugf("not pre-warming %s: %s", reference, e.getMessage()); // deleted since, or not servable here
         }

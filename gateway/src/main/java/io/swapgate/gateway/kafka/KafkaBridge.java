@@ -1,5 +1,7 @@
 package io.swapgate.gateway.kafka;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.swapgate.gateway.serving.Generations;
@@ -52,7 +54,8 @@ public class KafkaBridge {
     private AdapterEventRelay events;
     private DurableIntake examples;
 
-    KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters)
+    KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters,
+                MeterRegistry metrics)
             throws InterruptedException, ExecutionException, TimeoutException {
         this.config = config.kafka();
         this.grace = config.engine().shutdownGrace();
@@ -76,7 +79,9 @@ public class KafkaBridge {
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator()),
                 this.config.maxInFlight(), this.config.maxBuffered());
         bridge.start();
-        this.events = new AdapterEventRelay(adapters, producer, new KafkaConsumer<>(Map.of(
+        Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)
+                .description("requests on this replica's partitions not yet read").register(metrics);
+        this.events = new AdapterEventRelay(adapters, metrics, producer, new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());

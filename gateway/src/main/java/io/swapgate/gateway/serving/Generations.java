@@ -31,6 +31,8 @@ public class Generations {
     private final ServedAdapters adapters;
     private final ServingMetrics metrics;
     private final TenantDirectory tenants;
+    /** Generations submitted and not yet ended by their front end; notified as each ends. */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
 
     Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics, TenantDirectory tenants) {
         this.model = model;
@@ -93,7 +95,14 @@ public class Generations {
     public GenerationHandle submit(Admission admission, GenerationListener listener) {
         GenerationRequest request = admission.request();
         try {
-            GenerationHandle handle = model.engine().submit(request, metrics.metered(request, new Settling(admission.permit(), listener)));
+            open.incrementAndGet();
+            GenerationHandle handle;
+            try {
+                handle = model.engine().submit(request, metrics.metered(request, new Settling(admission.permit(), listener)));
+            } catch (RuntimeException e) {
+                callEnded();
+                throw e;
+            }
             metrics.admitted(request.tenant(), admission.adapterLoadNanos());
             return handle;
         } catch (RuntimeException e) {
@@ -107,6 +116,29 @@ public class Generations {
     public void end(GenerationHandle handle, Admission admission) {
         handle.cancel();
         release(admission);
+        callEnded();
+    }
+
+    private void callEnded() {
+        open.decrementAndGet();
+        synchronized (open) {
+            open.notifyAll();
+        }
+    }
+
+    /**
+     * On SIGTERM, after the engine drained ({@link ServedModel#drain}): the engine's last words must also have left
+     * through the front ends (a stream's end, its trailers) before the server closes its connections, or a client
+     * sees the connection drop under a finished stream. Waits until every call ended, for a few seconds at most.
+     */
+    void awaitCallsEnded(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(3000) io.quarkus.runtime.ShutdownEvent event)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        synchronized (open) {
+            while (open.get() > 0 && System.nanoTime() - deadline < 0) {
+                open.wait(50);
+            }
+        }
     }
 
     private void release(Admission admission) {

@@ -179,11 +179,19 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
     }
 
-    /** A KRaft cluster id: 16 random bytes, base64url without padding (the form Kafka's Uuid prints). */
+    /**
+     * A KRaft cluster id: 16 random bytes, base64url without padding (the form Kafka's Uuid prints). Like Kafka's own,
+     * never one starting with '-', which the storage tool would read as an option (1 start in 64 failed before).
+     */
     private static String clusterId() {
+        SecureRandom random = new SecureRandom();
         byte[] bytes = new byte[16];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        String id;
+        do {
+            random.nextBytes(bytes);
+            id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        } while (id.startsWith("-"));
+        return id;
     }
 
     private static String brokerClasspath() {

@@ -67,6 +67,8 @@ public final class RequestBridge<R> implements AutoCloseable {
     private volatile boolean admitting = true;
     private volatile boolean closing;
     private int inFlight;
+    /** Records not yet read on the partitions this replica holds, after the last poll. */
+    private volatile long lag;
 
     /**
      * @param maxInFlight requests answered at once (past it, records wait in their ledgers)
@@ -86,6 +88,11 @@ public final class RequestBridge<R> implements AutoCloseable {
         thread.setDaemon(true);
     }
 
+    /** Requests on this replica's partitions not yet read (the consumer lag), as of the last poll. Any thread. */
+    public long lag() {
+        return lag;
+    }
+
     public void start() {
         consumer.subscribe(List.of(topics.requests()), new Rebalance());
         thread.start();
@@ -102,6 +109,7 @@ public final class RequestBridge<R> implements AutoCloseable {
                         ledger.add(record);
                     }
                 }
+                lag = ledgers.keySet().stream().mapToLong(p -> consumer.currentLag(p).orElse(0)).sum();
                 Runnable completion;
                 while ((completion = completions.poll()) != null) {
                     completion.run();
