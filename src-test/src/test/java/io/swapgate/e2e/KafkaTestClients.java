@@ -47,15 +47,24 @@ final class KafkaTestClients {
 
     /** Reads a topic from its beginning until {@code expected} records arrived (fails after 90 s). */
     static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrapServers, String topic, int expected) {
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        return readDistinct(bootstrapServers, topic, expected, r -> r.topic() + "/" + r.partition() + "@" + r.offset());
+    }
+
+    /**
+     * Reads a topic from its beginning until {@code expected} distinct records arrived, two records being the same
+     * when {@code identity} says so (at-least-once writers may write one twice); returns the first of each.
+     */
+    static List<ConsumerRecord<byte[], byte[]>> readDistinct(String bootstrapServers, String topic, int expected,
+                                                            java.util.function.Function<ConsumerRecord<byte[], byte[]>, String> identity) {
+        java.util.Map<String, ConsumerRecord<byte[], byte[]>> records = new java.util.LinkedHashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = reader(bootstrapServers, topic)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (records.size() < expected) {
                 assertTrue(System.nanoTime() < deadline, "only " + records.size() + " of " + expected + " records on " + topic);
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> records.putIfAbsent(identity.apply(r), r));
             }
         }
-        return records;
+        return new ArrayList<>(records.values());
     }
 
     static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -2,7 +2,7 @@ package io.swapgate.gateway.kafka;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
 import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.serving.ServedAdapters;
@@ -126,7 +126,7 @@ public class KafkaBridge {
     }
 
     /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */
-    void stop(@Observes @Priority(1) ShutdownEvent event) throws Exception {
+    void stop(@Observes @Priority(1) ShutdownDelayInitiatedEvent event) throws Exception {
         if (bridge != null) {
             bridge.close(grace);
             events.close();

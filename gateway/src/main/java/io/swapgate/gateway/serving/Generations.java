@@ -131,7 +131,8 @@ public class Generations {
      * through the front ends (a stream's end, its trailers) before the server closes its connections, or a client
      * sees the connection drop under a finished stream. Waits until every call ended, for a few seconds at most.
      */
-    void awaitCallsEnded(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(3000) io.quarkus.runtime.ShutdownEvent event)
+    void awaitCallsEnded(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(3000)
+                         io.quarkus.runtime.ShutdownDelayInitiatedEvent event)
             throws InterruptedException {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
         synchronized (open) {

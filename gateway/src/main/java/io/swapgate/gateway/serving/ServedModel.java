@@ -9,7 +9,7 @@ import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
 import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -71,10 +71,11 @@ public class ServedModel {
     }
 
     /**
-     * On SIGTERM, before the server stops: readiness goes down, new requests are refused (UNAVAILABLE), and what is
-     * queued or running finishes for up to the grace period.
+     * On SIGTERM, first of all (the shutdown-delay phase, before Quarkus' HTTP server counts and closes its requests):
+     * readiness goes down, new requests are refused (UNAVAILABLE), and what is queued or running finishes for up to
+     * the grace period.
      */
-    void drain(@Observes ShutdownEvent event) throws InterruptedException {
+    void drain(@Observes ShutdownDelayInitiatedEvent event) throws InterruptedException {
         var stats = engine.stats();
         LOG.infof("shutting down: %d running and %d queued requests may finish within %s", stats.running(), stats.queued(), grace);
         if (engine.drain(grace)) {
