@@ -98,7 +98,8 @@ public class Generations {
             open.incrementAndGet();
             GenerationHandle handle;
             try {
-                handle = model.engine().submit(request, metrics.metered(request, new Settling(admission.permit(), listener)));
+                handle = model.engine().submit(request,
+                        metrics.metered(request, new Settling(admission.permit(), RequestLog.logged(request, listener))));
             } catch (RuntimeException e) {
                 callEnded();
                 throw e;
