@@ -164,7 +164,16 @@ class KafkaInteropTest {
             expectedCodes.put("unknown-adapter", "NOT_FOUND");
             sendRequest(producer, topic, "no-key", combination(0), false);
             expectedCodes.put("no-key", "UNAUTHENTICATED");
+            // Another tenant's reply topic (or one of the gateway's own): refused, answered on the default topic.
+            send(producer, topic, "foreign-reply", KafkaRequest.newBuilder().setRequestId("foreign-reply").setRequest(combination(0))
+                    .setReplyTopic("kafka-poison.dlq").build().toByteArray(), true);
+            expectedCodes.put("foreign-reply", "PERMISSION_DENIED");
             good.add(sendRequest(producer, topic, "good-3", combination(3), true));
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("kafka-poison.responses.demo.orders", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            }
+            send(producer, topic, "own-reply", KafkaRequest.newBuilder().setRequestId("own-reply").setRequest(combination(0))
+                    .setReplyTopic("kafka-poison.responses.demo.orders").build().toByteArray(), true);
             producer.flush();
 
             List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestClients.readAll(broker.bootstrapServers(), "kafka-poison.dlq", expectedCodes.size());
@@ -178,11 +187,17 @@ class KafkaInteropTest {
             assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("demo/no-such-adapter")));
             grpcReference(gateway);
             try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses")) {
-                answers.awaitFinals(List.of("good-1", "good-2", "good-3", "unknown-adapter", "no-key", "huge"), Duration.ofMinutes(1));
+                answers.awaitFinals(List.of("good-1", "good-2", "good-3", "unknown-adapter", "no-key", "huge", "foreign-reply"),
+                        Duration.ofMinutes(1));
+                assertEquals("PERMISSION_DENIED", answers.last("foreign-reply").getError().getCode());
                 assertEquals(GRPC.get(0), answers.text("good-1"));
                 assertEquals(GRPC.get(3), answers.text("good-3"));
                 assertEquals("NOT_FOUND", answers.last("unknown-adapter").getError().getCode());
                 assertEquals("UNAUTHENTICATED", answers.last("no-key").getError().getCode());
+            }
+            try (KafkaAnswers own = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses.demo.orders")) {
+                own.awaitFinals(List.of("own-reply"), Duration.ofMinutes(1));
+                assertEquals(GRPC.get(0), own.text("own-reply"), "answered on the tenant's own reply topic");
             }
         }
     }

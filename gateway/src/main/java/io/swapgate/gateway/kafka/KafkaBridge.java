@@ -76,7 +76,7 @@ public class KafkaBridge {
                 ProducerConfig.LINGER_MS_CONFIG, 2,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-        this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator()),
+        this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses()),
                 this.config.maxInFlight(), this.config.maxBuffered());
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)

@@ -35,10 +35,27 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
 
     private final Generations generations;
     private final Authenticator authenticator;
+    private final String responses;
 
-    KafkaGenerations(Generations generations, Authenticator authenticator) {
+    /** @param responses the default responses topic: a tenant's own reply topics are named after it */
+    KafkaGenerations(Generations generations, Authenticator authenticator, String responses) {
         this.generations = generations;
         this.authenticator = authenticator;
+        this.responses = responses;
+    }
+
+    /**
+     * A tenant's answers may go to its own reply topics only, {@code <responses>.<tenant>} or
+     * {@code <responses>.<tenant>.<anything>}: never another tenant's, nor one of the gateway's own topics.
+     */
+    @Override
+    public boolean mayReplyTo(String topic, String authorization) {
+        try {
+            String own = responses + "." + authenticator.authenticate(authorization).tenant();
+            return topic.equals(own) || topic.startsWith(own + ".");
+        } catch (RuntimeException unauthenticated) {
+            return false;
+        }
     }
 
     @Override

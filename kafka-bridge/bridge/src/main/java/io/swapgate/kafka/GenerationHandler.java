@@ -22,6 +22,12 @@ public interface GenerationHandler<R> {
     Envelope<R> decode(byte[] value) throws Refused;
 
     /**
+     * Whether the sender of a request (by its {@code authorization} header) may have it answered on {@code topic}
+     * rather than the default responses topic. A refused reply topic is dead-lettered and answered on the default.
+     */
+    boolean mayReplyTo(String topic, String authorization);
+
+    /**
      * Starts generating; answers through {@code answer}, from any thread, ending with {@link ResponseStream#end}.
      *
      * @param authorization the record's {@code authorization} header, or null

@@ -157,14 +157,20 @@ public final class RequestBridge<R> implements AutoCloseable {
             entry.state = PartitionLedger.State.DONE;
             return;
         }
+        String authorization = header(entry.record, AUTHORIZATION);
         String replyTopic = envelope.replyTopic().isEmpty() ? topics.responses() : envelope.replyTopic();
+        if (!replyTopic.equals(topics.responses()) && !handler.mayReplyTo(replyTopic, authorization)) {
+            deadLetter(entry, new ResponseStream(producer, topics.responses(), id), "PERMISSION_DENIED",
+                    "this key may not have answers written to '" + replyTopic + "'");
+            return;
+        }
         if (!exists(replyTopic)) {
             deadLetter(entry, null, "INVALID_ARGUMENT", "reply topic '" + replyTopic + "' does not exist");
             return;
         }
         ResponseStream answer = new ResponseStream(producer, replyTopic, id);
         try {
-            handler.start(envelope, header(entry.record, AUTHORIZATION), answer);
+            handler.start(envelope, authorization, answer);
         } catch (GenerationHandler.RetryLater later) {
             entry.notBefore = now + later.after().toNanos();
             return;
