@@ -1,6 +1,7 @@
 package io.swapgate.gateway.cli;
 
 import io.grpc.Status;
+import io.swapgate.kafka.KafkaAuthorization;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.KafkaRequest;
@@ -55,7 +56,7 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
         partitions.forEach(consumer::position);
         RecordHeaders headers = new RecordHeaders();
         if (apiKey != null && !apiKey.isBlank()) {
-            headers.add("authorization", ("Bearer " + apiKey.strip()).getBytes(StandardCharsets.UTF_8));
+            headers.add(KafkaAuthorization.HEADER, ("Bearer " + apiKey.strip()).getBytes(StandardCharsets.UTF_8));
         }
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,

@@ -6,11 +6,11 @@ import io.swapgate.gateway.tenancy.Access;
 import io.swapgate.gateway.tenancy.Authenticator;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.kafka.DurableIntake;
+import io.swapgate.kafka.KafkaAuthorization;
 import io.swapgate.proto.v1.TrainingExample;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,8 +67,7 @@ final class ExampleIntake implements DurableIntake.Sink {
         if (example.getSignalCase() == TrainingExample.SignalCase.SIGNAL_NOT_SET) {
             throw new IllegalArgumentException("a completion, a preference or feedback is required");
         }
-        var header = record.headers().lastHeader("authorization");
-        Caller caller = authenticator.authenticate(header == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+        Caller caller = authenticator.authenticate(KafkaAuthorization.of(record));
         access.checkManage(caller, AdapterName.parse(example.getAdapter()));
         return example;
     }

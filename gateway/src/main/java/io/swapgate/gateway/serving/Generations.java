@@ -1,5 +1,6 @@
 package io.swapgate.gateway.serving;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
@@ -12,9 +13,13 @@ import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.QuotaPermit;
 import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.proto.v1.GenerateRequest;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts and ends generations for every front end (gRPC, HTTP): checks that the caller may use the adapters it names
@@ -32,7 +37,7 @@ public class Generations {
     private final ServingMetrics metrics;
     private final TenantDirectory tenants;
     /** Generations submitted and not yet ended by their front end; notified as each ends. */
-    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
 
     Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics, TenantDirectory tenants) {
         this.model = model;
@@ -132,10 +137,8 @@ public class Generations {
      * through the front ends (a stream's end, its trailers) before the server closes its connections, or a client
      * sees the connection drop under a finished stream. Waits until every call ended, for a few seconds at most.
      */
-    void awaitCallsEnded(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(3000)
-                         io.quarkus.runtime.ShutdownDelayInitiatedEvent event)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    void awaitCallsEnded(@Observes @Priority(3000) ShutdownDelayInitiatedEvent event) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         synchronized (open) {
             while (open.get() > 0 && System.nanoTime() - deadline < 0) {
                 open.wait(50);

@@ -1,6 +1,5 @@
 package io.swapgate.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,7 +19,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class RequestBridge<R> implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestBridge.class);
-    private static final String AUTHORIZATION = "authorization";
     /** An answer that could not be written (broker away) is generated again after this long. */
     private static final Duration REWRITE_BACKOFF = Duration.ofSeconds(1);
     private static final int REMEMBERED_ANSWERS = 100_000;
@@ -157,7 +154,7 @@ public final class RequestBridge<R> implements AutoCloseable {
             entry.state = PartitionLedger.State.DONE;
             return;
         }
-        String authorization = header(entry.record, AUTHORIZATION);
+        String authorization = KafkaAuthorization.of(entry.record);
         String replyTopic = envelope.replyTopic().isEmpty() ? topics.responses() : envelope.replyTopic();
         if (!replyTopic.equals(topics.responses()) && !handler.mayReplyTo(replyTopic, authorization)) {
             deadLetter(entry, new ResponseStream(producer, topics.responses(), id), "PERMISSION_DENIED",
@@ -227,11 +224,6 @@ public final class RequestBridge<R> implements AutoCloseable {
             knownTopics.add(topic);
         }
         return found;
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     /** Pauses partitions holding {@code maxBuffered} records, resumes them once they drain to half. */
