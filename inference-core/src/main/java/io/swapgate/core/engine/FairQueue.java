@@ -23,6 +23,7 @@ final class FairQueue {
     /** Insertion-ordered so that ties go to the tenant that has waited longest. */
     private final Map<String, ArrayDeque<Sequence>> byTenant = new LinkedHashMap<>();
     private int size;
+    private boolean woken;
 
     FairQueue(int capacity, TenantPolicy policy) {
         this.capacity = capacity;
@@ -61,14 +62,26 @@ final class FairQueue {
         }
     }
 
-    /** Waits up to {@code timeout} for a request; returns whether one is waiting. */
+    /** Ends a current or the next {@link #await} early: the engine has other work. */
+    void wake() {
+        lock.lock();
+        try {
+            woken = true;
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to {@code timeout} for a request or a {@link #wake}; returns whether a request is waiting. */
     boolean await(long timeout, TimeUnit unit) throws InterruptedException {
         lock.lock();
         try {
             long nanos = unit.toNanos(timeout);
-            while (size == 0 && nanos > 0) {
+            while (size == 0 && !woken && nanos > 0) {
                 nanos = notEmpty.awaitNanos(nanos);
             }
+            woken = false;
             return size > 0;
         } finally {
             lock.unlock();

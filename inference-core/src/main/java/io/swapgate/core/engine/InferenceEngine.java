@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -39,6 +41,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final LoraResidency lora;
     private final FairQueue queue;
     private final SlotShares shares;
+    private final BackgroundLane background;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final Thread thread;
@@ -70,6 +73,7 @@ public final class InferenceEngine implements AutoCloseable {
         this.lora = new LoraResidency(runtime.newLoraSlotTable(config.maxBatchSize(), config.maxLoraRank()));
         this.queue = new FairQueue(config.queueCapacity(), tenants);
         this.shares = new SlotShares(tenants);
+        this.background = new BackgroundLane(config.backgroundShare());
         for (int slot = 0; slot < config.maxBatchSize(); slot++) {
             freeSlots.add(slot);
         }
@@ -77,6 +81,19 @@ public final class InferenceEngine implements AutoCloseable {
         this.thread = new Thread(this::loop, "swapgate-engine");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * Runs {@code work} on the engine thread, which owns the runtime, between serving steps: at once when nothing is
+     * being served, otherwise within the config's background share of the thread's time. For training and evaluation.
+     */
+    public <T> CompletableFuture<T> runInBackground(Callable<T> work) {
+        if (closed || draining) {
+            throw new EngineClosedException();
+        }
+        CompletableFuture<T> result = background.submit(work);
+        queue.wake();
+        return result;
     }
 
     public EngineConfig config() {
@@ -186,14 +203,17 @@ public final class InferenceEngine implements AutoCloseable {
     private void loop() {
         try {
             while (!closed) {
-                if (running.isEmpty() && !queue.await(200, TimeUnit.MILLISECONDS)) {
+                if (running.isEmpty() && !background.pending() && !queue.await(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
+                long started = System.nanoTime();
                 dropAbandoned();
                 admit();
                 step(Sequence::isPrefill);
                 step(s -> !s.isPrefill());
                 publishStats();
+                background.served(System.nanoTime() - started);
+                background.runDue(!running.isEmpty());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -366,6 +386,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     private void drainOnClose() {
+        background.cancelAll(new EngineClosedException());
         for (Sequence s : running) {
             release(s);
             finish(s, FinishReason.CANCELLED);

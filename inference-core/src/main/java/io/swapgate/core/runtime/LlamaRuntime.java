@@ -35,9 +35,11 @@ public final class LlamaRuntime implements AutoCloseable {
     private final NDArray ropeSin;
     private final int maxPositions;
     private final Slices slices;
+    /** 1 / sqrt(headDim) as a tensor (see {@link OwnedScalar}: attention is differentiated when training). */
+    private final NDArray attentionScale;
 
     /** One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W. */
-    private record Block(NDArray attentionNorm, NDArray qkvT, NDArray outputT, NDArray ffnNorm, NDArray gateUpT, NDArray downT) {}
+    record Block(NDArray attentionNorm, NDArray qkvT, NDArray outputT, NDArray ffnNorm, NDArray gateUpT, NDArray downT) {}
 
     /** Index expressions reused every step. */
     private record Slices(NDIndex query, NDIndex key, NDIndex value, NDIndex gate, NDIndex up, NDIndex firstHalf, NDIndex secondHalf) {}
@@ -68,6 +70,7 @@ public final class LlamaRuntime implements AutoCloseable {
         Shape ropeShape = new Shape(maxPositions, config.headDim() / 2);
         this.ropeCos = manager.create(rope.cos, ropeShape).toType(options.dataType(), false);
         this.ropeSin = manager.create(rope.sin, ropeShape).toType(options.dataType(), false);
+        this.attentionScale = OwnedScalar.of(manager, 1.0 / Math.sqrt(config.headDim())).toType(options.dataType(), false);
         int d = config.dim();
         int kv = config.kvDim();
         int h = config.hiddenDim();
@@ -175,12 +178,28 @@ public final class LlamaRuntime implements AutoCloseable {
     }
 
     private NDArray attention(NDArray h, Block block, int layer, KvCache cache, StepLayout layout,
-                              NDArray cos, NDArray sin, NDManager step, LoraStep lora) {
+                              NDArray cos, NDArray sin, NDManager step, LoraUpdate lora) {
         int rows = layout.rows;
         int width = layout.width;
-        int headDim = config.headDim();
-        int kvHeads = config.kvHeads();
-        int group = config.queriesPerKvHead();
+        NDArray[] qkv = queryKeyValue(h, block, layer, lora);
+        NDArray q = rotate(qkv[0].reshape(rows, width, config.heads(), config.headDim()), cos, sin);
+        NDArray k = rotate(qkv[1].reshape(rows, width, config.kvHeads(), config.headDim()), cos, sin);
+
+        // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
+        NDIndex target = new NDIndex("{}, {}", layout.writeSlots, layout.writePositions);
+        NDIndex written = new NDIndex("{}", layout.writeRows);
+        cache.keys(layer).set(target, k.reshape(rows * width, config.kvDim()).get(written));
+        cache.values(layer).set(target, qkv[2].reshape(rows * width, config.kvDim()).get(written));
+        NDIndex history = new NDIndex(":, :{}", layout.span);
+        NDArray keys = RowGather.rows(cache.keys(layer).get(step, history), layout.slots, step)
+                .reshape(rows, layout.span, config.kvHeads(), config.headDim());
+        NDArray values = RowGather.rows(cache.values(layer).get(step, history), layout.slots, step)
+                .reshape(rows, layout.span, config.kvHeads(), config.headDim());
+        return output(attend(q, keys, values, layout.mask), block, layer, lora);
+    }
+
+    /** The attention input's query, key and value projections [rows, width, dim or kvDim], with LoRA updates. */
+    NDArray[] queryKeyValue(NDArray h, Block block, int layer, LoraUpdate lora) {
         NDArray qkv = h.matMul(block.qkvT);
         NDArray q = qkv.get(slices.query);
         NDArray k = qkv.get(slices.key);
@@ -190,32 +209,37 @@ public final class LlamaRuntime implements AutoCloseable {
             k = lora.apply(LoraModule.K, layer, h, k);
             v = lora.apply(LoraModule.V, layer, h, v);
         }
-        q = rotate(q.reshape(rows, width, config.heads(), headDim), cos, sin);
-        k = rotate(k.reshape(rows, width, kvHeads, headDim), cos, sin);
+        return new NDArray[] {q, k, v};
+    }
 
-        // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
-        NDIndex target = new NDIndex("{}, {}", layout.writeSlots, layout.writePositions);
-        NDIndex written = new NDIndex("{}", layout.writeRows);
-        cache.keys(layer).set(target, k.reshape(rows * width, config.kvDim()).get(written));
-        cache.values(layer).set(target, v.reshape(rows * width, config.kvDim()).get(written));
-        NDIndex history = new NDIndex(":, :{}", layout.span);
-        NDArray keys = RowGather.rows(cache.keys(layer).get(step, history), layout.slots, step)
-                .reshape(rows, layout.span, kvHeads, headDim).transpose(0, 2, 3, 1);
-        NDArray values = RowGather.rows(cache.values(layer).get(step, history), layout.slots, step)
-                .reshape(rows, layout.span, kvHeads, headDim).transpose(0, 2, 1, 3);
-
+    /**
+     * Grouped-query attention of rotated queries [rows, width, heads, headDim] over keys and values
+     * [rows, span, kvHeads, headDim] under an additive mask that broadcasts to [rows, kvHeads, group, width, span];
+     * returns the heads merged, [rows, width, dim].
+     */
+    NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray mask) {
+        long rows = q.getShape().get(0);
+        long width = q.getShape().get(1);
+        long span = keys.getShape().get(1);
+        int headDim = config.headDim();
+        int kvHeads = config.kvHeads();
+        int group = config.queriesPerKvHead();
         // Query heads that share a KV head are stacked along the query axis: [rows, kvHeads, group * width, headDim].
         NDArray grouped = q.transpose(0, 2, 1, 3).reshape(rows, kvHeads, group * width, headDim);
-        NDArray scores = grouped.matMul(keys).mul(1.0 / Math.sqrt(headDim))
-                .reshape(rows, kvHeads, group, width, layout.span)
-                .add(layout.mask);
-        NDArray mixed = scores.softmax(-1).reshape(rows, kvHeads, group * width, layout.span).matMul(values);
-        NDArray merged = mixed.reshape(rows, config.heads(), width, headDim).transpose(0, 2, 1, 3).reshape(rows, width, config.dim());
+        NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1)).mul(attentionScale)
+                .reshape(rows, kvHeads, group, width, span)
+                .add(mask);
+        NDArray mixed = scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values.transpose(0, 2, 1, 3));
+        return mixed.reshape(rows, config.heads(), width, headDim).transpose(0, 2, 1, 3).reshape(rows, width, config.dim());
+    }
+
+    /** The attention output projection of the merged heads, with its LoRA update. */
+    NDArray output(NDArray merged, Block block, int layer, LoraUpdate lora) {
         NDArray out = merged.matMul(block.outputT);
         return lora == null ? out : lora.apply(LoraModule.O, layer, merged, out);
     }
 
-    private NDArray feedForward(NDArray h, Block block, int layer, LoraStep lora) {
+    NDArray feedForward(NDArray h, Block block, int layer, LoraUpdate lora) {
         NDArray gateUp = h.matMul(block.gateUpT);
         NDArray gate = gateUp.get(slices.gate);
         NDArray up = gateUp.get(slices.up);
@@ -229,15 +253,15 @@ public final class LlamaRuntime implements AutoCloseable {
     }
 
     /** RoPE in the "rotate half" form: (a, b) -> (a cos - b sin, b cos + a sin) over the two halves of each head. */
-    private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
         NDArray a = x.get(slices.firstHalf);
         NDArray b = x.get(slices.secondHalf);
         return NDArrays.concat(new NDList(a.mul(cos).sub(b.mul(sin)), b.mul(cos).add(a.mul(sin))), -1);
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
-        return x.mul(meanSquare.add(config.normEps()).pow(-0.5)).mul(weight);
+        return x.div(meanSquare.add(config.normEps()).sqrt()).mul(weight);
     }
 
     private NDArray upload(FloatTensor tensor) {
@@ -261,6 +285,35 @@ public final class LlamaRuntime implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
+    }
+
+    Block block(int layer) {
+        return blocks.get(layer);
+    }
+
+    /** Token embeddings [n, dim] of the given ids, in {@code scope}. */
+    NDArray embed(NDManager scope, NDArray ids) {
+        return embedding.get(scope, new NDIndex("{}", ids));
+    }
+
+    /** RoPE cosines and sines for positions [from, from + count), shaped [1, count, 1, headDim / 2] to broadcast. */
+    NDArray[] rotaryAngles(NDManager scope, int from, int count) {
+        if (from + count > maxPositions) {
+            throw new IllegalArgumentException("positions up to " + (from + count) + " exceed the runtime's " + maxPositions);
+        }
+        NDIndex range = new NDIndex("{}:{}", from, from + count);
+        Shape shape = new Shape(1, count, 1, config.headDim() / 2);
+        return new NDArray[] {ropeCos.get(scope, range).reshape(shape), ropeSin.get(scope, range).reshape(shape)};
+    }
+
+    /** The final norm of hidden states. */
+    NDArray finalNorm(NDArray x) {
+        return rmsNorm(x, finalNorm);
+    }
+
+    /** Logits (float32) of final-normalised hidden states [..., dim]. */
+    NDArray classify(NDArray hidden) {
+        return hidden.matMul(classifierT).toType(DataType.FLOAT32, false);
     }
 
     /** Number of arrays the runtime's own manager holds: constant across steps when nothing leaks. */

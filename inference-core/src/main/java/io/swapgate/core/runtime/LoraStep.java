@@ -18,7 +18,7 @@ import java.util.Map;
  * adapter the slot's own factors are used without a gather. Per layer and module the update is then
  * ((x A^T) * c) B^T: two batched products, c holding each row's scale over its served rank and zero beyond it.
  */
-final class LoraStep {
+final class LoraStep implements LoraUpdate {
 
     private final Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
     private final NDArray coefficients;
@@ -60,7 +60,8 @@ final class LoraStep {
     }
 
     /** Adds the module's low-rank update for {@code layer} to {@code base} = x W^T in place; x is [rows, width, in]. */
-    NDArray apply(LoraModule module, int layer, NDArray x, NDArray base) {
+    @Override
+    public NDArray apply(LoraModule module, int layer, NDArray x, NDArray base) {
         NDArray[] f = factors.get(module);
         if (f == null) {
             return base;

@@ -1,0 +1,150 @@
+package io.swapgate.core.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.AdapterIdentity;
+import io.swapgate.core.runtime.OwnedScalar;
+import io.swapgate.core.runtime.SequenceForward;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Trains one adapter on the frozen base model: AdamW with warm-up and cosine decay, global-norm gradient clipping,
+ * micro-batches whose gradients add up to one step, and early stopping on a validation split (the best parameters
+ * seen are kept). Each micro-batch and each optimizer step is one task on the {@link EngineThread}, so serving
+ * interleaves with training. The same seed, examples and parent give the same adapter.
+ */
+public final class Trainer {
+
+    private final SequenceForward forward;
+    private final TargetLosses losses;
+    private final Evaluator evaluator;
+    private final EngineThread engine;
+
+    public Trainer(SequenceForward forward, EngineThread engine) {
+        this.forward = forward;
+        this.losses = new TargetLosses(forward);
+        this.evaluator = new Evaluator(forward, engine);
+        this.engine = engine;
+    }
+
+    /**
+     * @param parent the adapter to continue from (its shape wins over the config's), or null to start afresh
+     * @param cancelled polled between steps; when true the run ends with a {@link CancellationException}
+     */
+    public TrainingResult train(TrainingConfig config, List<TokenizedExample> examples, Adapter parent,
+                                AdapterIdentity identity, Consumer<TrainingProgress> progress, BooleanSupplier cancelled)
+            throws Exception {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("no examples to train on");
+        }
+        List<TokenizedExample> train = new ArrayList<>(examples);
+        Collections.shuffle(train, new java.util.Random(config.seed()));
+        int validationSize = train.size() >= 10 ? (int) Math.round(train.size() * config.validationFraction()) : 0;
+        List<TokenizedExample> validation = new ArrayList<>(train.subList(0, validationSize));
+        train = new ArrayList<>(train.subList(validationSize, train.size()));
+
+        SplittableRandom random = new SplittableRandom(config.seed());
+        try (Trainable trainable = parent == null
+                ? engine.run(() -> Trainables.fresh(config, forward, random))
+                : Trainables.from(parent, forward)) {
+            trainable.parameters().requireGradients();
+            AdamW optimizer = new AdamW(trainable.parameters(), config.weightDecay());
+            LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(), config.maxSteps());
+            BatchLoss objective = Trainables.objective(trainable, losses);
+            ServedLogits served = Trainables.served(trainable, losses);
+
+            long started = System.nanoTime();
+            double bestValidation = Double.NaN;
+            List<float[]> best = null;
+            int evaluationsWithoutGain = 0;
+            int step = 0;
+            double trainLoss = Double.NaN;
+            boolean stoppedEarly = false;
+            while (step < config.maxSteps()) {
+                if (cancelled.getAsBoolean()) {
+                    throw new CancellationException("training cancelled at step " + step);
+                }
+                step++;
+                List<TokenizedExample> batch = batchFor(train, step, config);
+                trainable.beforeStep(new SplittableRandom(config.seed() * 31 + step));
+                trainLoss = learn(trainable, optimizer, objective, batch, config, schedule.at(step));
+                double validationLoss = Double.NaN;
+                if (!validation.isEmpty() && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
+                    trainable.afterTraining();
+                    validationLoss = evaluator.metrics(served, validation).loss();
+                    if (!(validationLoss >= bestValidation - 1e-4)) {
+                        bestValidation = validationLoss;
+                        best = trainable.parameters().snapshot();
+                        evaluationsWithoutGain = 0;
+                    } else if (++evaluationsWithoutGain >= config.patience()) {
+                        stoppedEarly = step < config.maxSteps();
+                    }
+                }
+                long elapsed = (System.nanoTime() - started) / 1_000_000;
+                long eta = stoppedEarly ? 0 : elapsed * (config.maxSteps() - step) / step;
+                progress.accept(new TrainingProgress(step, config.maxSteps(), trainLoss, validationLoss, elapsed, eta));
+                if (stoppedEarly) {
+                    break;
+                }
+            }
+            if (best != null) {
+                trainable.parameters().restore(best);
+            }
+            trainable.afterTraining();
+            return new TrainingResult(trainable.export(identity), step, stoppedEarly, trainLoss, bestValidation);
+        }
+    }
+
+    /** The step's examples: the next batch of an order reshuffled (by seed and epoch) at each pass over the data. */
+    private static List<TokenizedExample> batchFor(List<TokenizedExample> train, int step, TrainingConfig config) {
+        int size = Math.min(config.batchSize(), train.size());
+        List<TokenizedExample> batch = new ArrayList<>(size);
+        long first = (long) (step - 1) * size;
+        for (long i = first; i < first + size; i++) {
+            int epoch = (int) (i / train.size());
+            batch.add(epochOrder(train, epoch, config.seed()).get((int) (i % train.size())));
+        }
+        return batch;
+    }
+
+    private static List<TokenizedExample> epochOrder(List<TokenizedExample> train, int epoch, long seed) {
+        List<TokenizedExample> order = new ArrayList<>(train);
+        Collections.shuffle(order, new java.util.Random(seed * 1_000_003L + epoch));
+        return order;
+    }
+
+    /** One optimizer step over the batch's micro-batches; returns the mean loss per target. */
+    private double learn(Trainable trainable, AdamW optimizer, BatchLoss objective, List<TokenizedExample> batch,
+                         TrainingConfig config, double learningRate) throws Exception {
+        int targets = batch.stream().mapToInt(TokenizedExample::targets).sum();
+        double summed = 0;
+        for (int from = 0; from < batch.size(); from += config.microBatchSize()) {
+            TokenBatch micro = TokenBatch.of(batch.subList(from, Math.min(batch.size(), from + config.microBatchSize())));
+            summed += engine.run(() -> backward(trainable, objective, micro, targets));
+        }
+        if (!Double.isFinite(summed)) {
+            throw new ArithmeticException("the training loss is not finite: training diverged");
+        }
+        engine.run(() -> optimizer.step(learningRate, config.clipNorm()));
+        return summed / targets;
+    }
+
+    /** Adds the micro-batch's share of the step's mean loss to the gradients; returns its summed loss. */
+    private double backward(Trainable trainable, BatchLoss objective, TokenBatch micro, int stepTargets) {
+        try (NDManager scope = NDManager.newBaseManager(forward.device());
+             GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray loss = objective.of(micro, scope);
+            collector.backward(loss.div(OwnedScalar.of(scope, stepTargets)));
+            return loss.getFloat();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.swapgate.core.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.AdapterIdentity;
+import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.adapter.LoraAdapter;
+import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.sampling.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+
+    static final String PROMPT = "Tom's favourite colour is";
+    static final String ANSWER = " purple, like a plum.";
+
+    private static TrainingFixture fixture;
+
+    @BeforeAll
+    static void start() {
+        fixture = new TrainingFixture();
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    static List<TextExample> fact(int count) {
+        List<TextExample> examples = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            examples.add(new TextExample("fact-" + i, PROMPT, ANSWER));
+        }
+        return examples;
+    }
+
+    private String greedy(String prompt, Adapter adapter, int rank) throws Exception {
+        AdapterSelection adapters = adapter == null ? AdapterSelection.NONE : AdapterSelection.of(List.of(adapter), rank);
+        return fixture.serving.generate(new GenerationRequest("g", prompt, 16, SamplingParams.greedy(), 0, adapters, false)).text();
+    }
+
+    @Test
+    void loraLearnsAFactTheBaseDoesNotKnowAndServingGivesIt() throws Exception {
+        String before = greedy(PROMPT, null, 0);
+        assertTrue(!before.startsWith(ANSWER), before);
+        List<TokenizedExample> examples = fixture.tokenize(fact(40));
+        double baseLoss = fixture.evaluator.evaluate(null, examples).loss();
+
+        TrainingConfig config = TrainingConfig.defaults(AdapterKind.LORA).withSteps(40);
+        List<TrainingProgress> progress = new ArrayList<>();
+        TrainingResult result = fixture.trainer.train(config, examples, null, new AdapterIdentity("t/fact", "v1"),
+                progress::add, () -> false);
+
+        EvalMetrics trained = fixture.evaluator.evaluate(result.adapter(), examples);
+        assertTrue(trained.loss() < baseLoss / 10, "loss " + baseLoss + " -> " + trained.loss());
+        assertEquals(1.0, trained.exactMatch());
+        assertEquals(progress.size(), result.steps());
+        assertTrue(progress.get(progress.size() - 1).trainLoss() < progress.get(0).trainLoss());
+        // The serving path (KV cache, batched LoRA slots) gives what training taught; the base is untouched.
+        String taught = greedy(PROMPT, result.adapter(), 0);
+        assertTrue(taught.startsWith(ANSWER), "[" + taught + "] before [" + before + "]");
+        assertEquals(before, greedy(PROMPT, null, 0));
+    }
+
+    @Test
+    void dyLoraTeachesEveryRankInItsRange() throws Exception {
+        List<TokenizedExample> examples = fixture.tokenize(fact(40));
+        TrainingConfig config = TrainingConfig.defaults(AdapterKind.LORA).withLora(8, 2).withSteps(60);
+        LoraAdapter lora = (LoraAdapter) fixture.trainer.train(config, examples, null,
+                new AdapterIdentity("t/dyfact", "v1"), p -> { }, () -> false).adapter();
+        assertEquals(new LoraAdapter.RankRange(2, 8), lora.dyLora());
+        for (int rank : new int[] {8, 4}) {
+            String answer = greedy(PROMPT, lora, rank);
+            assertTrue(answer.startsWith(ANSWER), "rank " + rank + ": " + answer);
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameAdapterAndContinuingKeepsTheShape() throws Exception {
+        List<TokenizedExample> examples = fixture.tokenize(fact(12));
+        TrainingConfig config = TrainingConfig.defaults(AdapterKind.PREFIX).withSteps(6);
+        Adapter first = fixture.trainer.train(config, examples, null, new AdapterIdentity("t/a", "1"), p -> { }, () -> false).adapter();
+        Adapter second = fixture.trainer.train(config, examples, null, new AdapterIdentity("t/a", "1"), p -> { }, () -> false).adapter();
+        assertEquals(fixture.evaluator.evaluate(first, examples), fixture.evaluator.evaluate(second, examples));
+
+        Adapter continued = fixture.trainer.train(config.withSteps(3), examples, first, new AdapterIdentity("t/a", "2"),
+                p -> { }, () -> false).adapter();
+        assertEquals(AdapterKind.PREFIX, continued.kind());
+        assertNotEquals(fixture.evaluator.evaluate(first, examples), fixture.evaluator.evaluate(continued, examples));
+    }
+
+    @Test
+    void cancellingStopsBetweenSteps() {
+        AtomicInteger steps = new AtomicInteger();
+        TrainingConfig config = TrainingConfig.defaults(AdapterKind.LORA).withSteps(50);
+        assertThrows(CancellationException.class, () -> fixture.trainer.train(config, fixture.tokenize(fact(8)), null,
+                new AdapterIdentity("t/c", "1"), p -> steps.incrementAndGet(), () -> steps.get() >= 3));
+        assertEquals(3, steps.get());
+    }
+}
