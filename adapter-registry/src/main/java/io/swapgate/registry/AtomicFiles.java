@@ -9,12 +9,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
 /** Crash-safe file writes: temp file, fsync, atomic rename, fsync of the directory. */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     private AtomicFiles() {}
 
     /** Replaces {@code target} with {@code content} so a reader sees the old or the new bytes, never a mix. */
-    static void write(Path target, byte[] content) throws IOException {
+    public static void write(Path target, byte[] content) throws IOException {
         Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             channel.write(java.nio.ByteBuffer.wrap(content));

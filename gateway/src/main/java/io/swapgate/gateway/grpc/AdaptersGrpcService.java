@@ -32,7 +32,6 @@ import io.swapgate.registry.VersionMetadata;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /**
  * The {@code swapgate.v1.Adapters} service over the registry. A tenant sees and manages its own adapters (and sees
@@ -66,7 +65,7 @@ public class AdaptersGrpcService implements Adapters {
         return requests.emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().invoke(upload::accept)
                 .collect().last()
-                .onItem().transform(last -> unchecked(() -> {
+                .onItem().transform(last -> GrpcStatuses.unchecked(() -> {
                     VersionMetadata published = upload.finish();
                     if (upload.warm()) {
                         served.adapters().load(resolve(published.name(), published.version()));
@@ -81,7 +80,7 @@ public class AdaptersGrpcService implements Adapters {
     @Blocking
     public Uni<ListAdaptersResponse> list(ListAdaptersRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return call(() -> {
+        return GrpcStatuses.call(() -> {
             ListAdaptersResponse.Builder response = ListAdaptersResponse.newBuilder();
             for (AdapterName name : registry.names(access.listingScope(caller, request.getTenant()))) {
                 response.addAdapters(AdapterSummary.newBuilder().setName(name.toString())
@@ -95,7 +94,7 @@ public class AdaptersGrpcService implements Adapters {
     @Blocking
     public Uni<AdapterDetails> get(GetAdapterRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return call(() -> {
+        return GrpcStatuses.call(() -> {
             AdapterName name = AdapterName.parse(request.getName());
             access.checkUse(caller, name.toString());
             List<VersionMetadata> versions = registry.versions(name);
@@ -116,7 +115,7 @@ public class AdaptersGrpcService implements Adapters {
     @Blocking
     public Uni<AliasChange> promote(PromoteRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return call(() -> AdapterMessages.aliasChange(
+        return GrpcStatuses.call(() -> AdapterMessages.aliasChange(
                 registry.promote(managed(caller, request.getName()), request.getAlias(), request.getVersion())));
     }
 
@@ -124,14 +123,14 @@ public class AdaptersGrpcService implements Adapters {
     @Blocking
     public Uni<AliasChange> rollback(RollbackRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return call(() -> AdapterMessages.aliasChange(registry.rollback(managed(caller, request.getName()), request.getAlias())));
+        return GrpcStatuses.call(() -> AdapterMessages.aliasChange(registry.rollback(managed(caller, request.getName()), request.getAlias())));
     }
 
     @Override
     @Blocking
     public Uni<DeleteResponse> delete(DeleteRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return call(() -> {
+        return GrpcStatuses.call(() -> {
             RegistryEvent deleted = registry.delete(managed(caller, request.getName()), request.getVersion(), served::inUse);
             return DeleteResponse.newBuilder().setName(deleted.name()).setVersion(deleted.version()).build();
         });
@@ -174,20 +173,5 @@ public class AdaptersGrpcService implements Adapters {
 
     private io.swapgate.registry.ResolvedVersion resolve(String name, String version) throws IOException {
         return registry.resolve(new io.swapgate.registry.AdapterReference(AdapterName.parse(name), version));
-    }
-
-    private static <T> Uni<T> call(Callable<T> work) {
-        return Uni.createFrom().item(() -> unchecked(work)).onFailure().transform(GrpcStatuses::toStatus);
-    }
-
-    /** Runs registry work, passing I/O failures on unchecked (they become INTERNAL). */
-    private static <T> T unchecked(Callable<T> work) {
-        try {
-            return work.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
     }
 }

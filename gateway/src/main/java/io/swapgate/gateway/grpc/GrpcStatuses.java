@@ -47,4 +47,20 @@ final class GrpcStatuses {
         return io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed before generation finished")
                 .asRuntimeException();
     }
+
+    /** A unary call's work, its failure turned into the matching status. */
+    static <T> io.smallrye.mutiny.Uni<T> call(java.util.concurrent.Callable<T> work) {
+        return io.smallrye.mutiny.Uni.createFrom().item(() -> unchecked(work)).onFailure().transform(GrpcStatuses::toStatus);
+    }
+
+    /** Runs registry work, passing I/O failures on unchecked (they become INTERNAL). */
+    static <T> T unchecked(java.util.concurrent.Callable<T> work) {
+        try {
+            return work.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
 }

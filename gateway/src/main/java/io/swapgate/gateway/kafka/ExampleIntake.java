@@ -5,6 +5,7 @@ import io.swapgate.gateway.serving.FailureStatus;
 import io.swapgate.gateway.tenancy.Access;
 import io.swapgate.gateway.tenancy.Authenticator;
 import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.training.TrainingLoop;
 import io.swapgate.kafka.DurableIntake;
 import io.swapgate.kafka.KafkaAuthorization;
 import io.swapgate.proto.v1.TrainingExample;
@@ -19,17 +20,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Training examples from Kafka into the per-adapter example store: each must be a {@code TrainingExample} with an id,
- * a prompt and a signal, for an adapter the key's tenant manages. The rest are dead-lettered with the reason.
+ * Training examples from Kafka into the per-adapter example store, where they count towards the adapter's retraining
+ * policy: each must be a {@code TrainingExample} with an id, a prompt and a signal, for an adapter the key's tenant
+ * manages. The rest are dead-lettered with the reason.
  */
 final class ExampleIntake implements DurableIntake.Sink {
 
-    private final ExampleStore store;
+    private final TrainingLoop training;
     private final Authenticator authenticator;
     private final Access access;
 
-    ExampleIntake(ExampleStore store, Authenticator authenticator, Access access) {
-        this.store = store;
+    ExampleIntake(TrainingLoop training, Authenticator authenticator, Access access) {
+        this.training = training;
         this.authenticator = authenticator;
         this.access = access;
     }
@@ -49,7 +51,8 @@ final class ExampleIntake implements DurableIntake.Sink {
             }
         }
         for (Map.Entry<AdapterName, List<ExampleStore.Example>> adapter : accepted.entrySet()) {
-            store.append(adapter.getKey(), "p" + partition.partition(), adapter.getValue());
+            training.examples().append(adapter.getKey(), "p" + partition.partition(), adapter.getValue());
+            training.examplesStored(adapter.getKey(), adapter.getValue().size());
         }
         return rejected;
     }

@@ -12,7 +12,7 @@ import io.swapgate.kafka.DurableIntake;
 import io.swapgate.kafka.KafkaTopics;
 import io.swapgate.kafka.RequestBridge;
 import io.swapgate.proto.v1.KafkaRequest;
-import io.swapgate.registry.ExampleStore;
+import io.swapgate.gateway.training.TrainingLoop;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -53,9 +53,10 @@ public class KafkaBridge {
     private volatile long lastChecked;
     private AdapterEventRelay events;
     private DurableIntake examples;
+    private AutoCloseable jobEvents;
 
     KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters,
-                MeterRegistry metrics)
+                TrainingLoop training, MeterRegistry metrics)
             throws InterruptedException, ExecutionException, TimeoutException {
         this.config = config.kafka();
         this.grace = config.engine().shutdownGrace();
@@ -65,7 +66,8 @@ public class KafkaBridge {
             return;
         }
         KafkaTopics topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
-                this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples());
+                this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples(),
+                this.config.topics().trainingJobs());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()));
         topics.ensure(admin, this.config.partitions());
         KafkaConsumer<byte[], byte[]> consumer = groupConsumer(servers.get(), this.config.groupId());
@@ -87,11 +89,12 @@ public class KafkaBridge {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());
         this.examples = new DurableIntake(groupConsumer(servers.get(), this.config.trainingGroupId()), producer,
                 topics.trainingExamples(), topics.deadLetters(),
-                new ExampleIntake(new ExampleStore(adapters.registry().root()), tenants.authenticator(), tenants.access()));
+                new ExampleIntake(training, tenants.authenticator(), tenants.access()));
         examples.start();
+        training.jobs().ifPresent(jobs -> this.jobEvents = jobs.subscribe(new TrainingJobEvents(producer, topics.trainingJobs())));
         LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s; adapter events on %s; training"
-                + " examples from %s", servers.get(), topics.requests(), topics.responses(), topics.deadLetters(),
-                this.config.groupId(), topics.adapterEvents(), topics.trainingExamples());
+                + " examples from %s, training jobs to %s", servers.get(), topics.requests(), topics.responses(),
+                topics.deadLetters(), this.config.groupId(), topics.adapterEvents(), topics.trainingExamples(), topics.trainingJobs());
     }
 
     public boolean enabled() {
@@ -128,6 +131,9 @@ public class KafkaBridge {
     /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */
     void stop(@Observes @Priority(1) ShutdownDelayInitiatedEvent event) throws Exception {
         if (bridge != null) {
+            if (jobEvents != null) {
+                jobEvents.close();
+            }
             bridge.close(grace);
             events.close();
             examples.close();

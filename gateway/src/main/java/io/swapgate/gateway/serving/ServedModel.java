@@ -45,7 +45,7 @@ public class ServedModel {
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
         this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
                 config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
-                config.engine().prefillTokenBudget(), config.adapters().maxLoraRank()), tenants);
+                config.engine().prefillTokenBudget(), config.adapters().maxLoraRank(), config.engine().backgroundShare()), tenants);
         LOG.infof("serving %s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d, KV cache %.1f MiB,"
                 + " loaded in %d ms", name, model.format(), path, model.config().parameterCount() / 1e6, options.device(),
                 options.dataType(), threads, context,
@@ -64,6 +64,15 @@ public class ServedModel {
     /** The model's own chat template, or null when its files have none. */
     public ChatTemplate chatTemplate() {
         return chatTemplate;
+    }
+
+    /** The runtime the engine thread owns; only work run through {@link InferenceEngine#runInBackground} may use it. */
+    public LlamaRuntime runtime() {
+        return runtime;
+    }
+
+    public io.swapgate.core.tokenizer.Tokenizer tokenizer() {
+        return engine.tokenizer();
     }
 
     public InferenceEngine engine() {

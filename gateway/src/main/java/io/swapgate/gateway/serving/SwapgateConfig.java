@@ -18,6 +18,8 @@ public interface SwapgateConfig {
 
     Kafka kafka();
 
+    Training training();
+
     interface Model {
         /** A llama2.c checkpoint or folder, a .gguf file, or a Hugging Face model folder. */
         String path();
@@ -42,6 +44,9 @@ public interface SwapgateConfig {
 
         /** How long in-flight requests may run on after SIGTERM before they are cut. */
         java.time.Duration shutdownGrace();
+
+        /** The most of the engine thread's time background work (training) takes while requests run. */
+        double backgroundShare();
     }
 
     interface Adapters {
@@ -116,6 +121,57 @@ public interface SwapgateConfig {
             String adapterEvents();
 
             String trainingExamples();
+
+            String trainingJobs();
+        }
+    }
+
+    interface Training {
+        /** Whether this gateway runs retraining jobs (one replica per registry should). */
+        boolean enabled();
+
+        /** The alias a retrained version is promoted to when it passes the evaluation gate. */
+        String alias();
+
+        /** How much lower (relative) a new version's held-out loss must be than the current version's. */
+        double margin();
+
+        /** How much higher (nats per token) its loss on the current version's own held-out examples may be. */
+        double regressionTolerance();
+
+        /** The share of examples held out for evaluation, chosen by example id. */
+        double heldOutFraction();
+
+        /** Retraining starts once this many new examples arrived ... */
+        int minNewExamples();
+
+        /** ... or the first of them waited this long ... */
+        java.time.Duration maxWait();
+
+        /** ... and no sooner than this after the adapter's previous job ended. */
+        java.time.Duration cooldown();
+
+        /** Per-adapter policies: swapgate.training.adapters."acme/x".min-new-examples and so on. */
+        java.util.Map<String, Policy> adapters();
+
+        /** The kind trained for an adapter without a version: lora, prompt, prefix or tempnet. */
+        String defaultKind();
+
+        /** Optimizer steps per job. */
+        int steps();
+
+        /** The rank of a new LoRA. */
+        int loraRank();
+
+        /** Runs of one job that gateway stops may interrupt before it is failed. */
+        int maxAttempts();
+
+        interface Policy {
+            java.util.OptionalInt minNewExamples();
+
+            java.util.Optional<java.time.Duration> maxWait();
+
+            java.util.Optional<java.time.Duration> cooldown();
         }
     }
 }

@@ -1,0 +1,60 @@
+package io.swapgate.registry.training;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swapgate.registry.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Training jobs as {@code jobs/<id>.json} beside the registry, each replaced atomically on every change. */
+public final class JobStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path folder;
+
+    public JobStore(Path registryRoot) {
+        this.folder = registryRoot.resolve("jobs");
+    }
+
+    public void save(TrainingJob job) throws IOException {
+        Files.createDirectories(folder);
+        AtomicFiles.write(folder.resolve(job.id() + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(job));
+    }
+
+    public Optional<TrainingJob> get(String id) throws IOException {
+        if (!id.matches("[A-Za-z0-9-]{1,64}")) {
+            return Optional.empty();
+        }
+        Path file = folder.resolve(id + ".json");
+        return Files.exists(file) ? Optional.of(JSON.readValue(file.toFile(), TrainingJob.class)) : Optional.empty();
+    }
+
+    /** Every readable job, oldest first; an unreadable file is logged and skipped. */
+    public List<TrainingJob> all() throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        List<TrainingJob> jobs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(folder)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+                try {
+                    jobs.add(JSON.readValue(file.toFile(), TrainingJob.class));
+                } catch (IOException e) {
+                    LOG.error("skipping unreadable training job {}: {}", file.getFileName(), e.getMessage());
+                }
+            }
+        }
+        jobs.sort(Comparator.comparing(TrainingJob::createdAt).thenComparing(TrainingJob::id));
+        return jobs;
+    }
+}

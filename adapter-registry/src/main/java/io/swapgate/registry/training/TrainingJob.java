@@ -1,0 +1,53 @@
+package io.swapgate.registry.training;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One retraining of one adapter, as stored in {@code jobs/<id>.json} beside the registry and reported to watchers.
+ *
+ * @param kind lora, prompt, prefix or tempnet; null until the job starts when it was not asked for
+ * @param trigger what started it: {@code examples} (the retraining policy) or {@code manual}
+ * @param attempt how many times it started running (a job a gateway stop interrupted runs again)
+ * @param trainLoss the latest step's mean loss, null before the first step
+ * @param validationLoss the latest validation loss, null before the first validation pass
+ * @param parentVersion the version it was trained from, null when trained from scratch
+ * @param version the version it published, null until then
+ * @param heldOutIds the examples it was evaluated on (the next job's regression check reuses them)
+ */
+public record TrainingJob(String id, String adapter, String kind, JobState state, String trigger, int attempt, int steps,
+                          String createdAt, String updatedAt, int step, Double trainLoss, Double validationLoss,
+                          long etaMillis, int examples, String parentVersion, String version, String reason,
+                          Map<String, Double> metrics, List<String> heldOutIds) {
+
+    public TrainingJob {
+        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        heldOutIds = heldOutIds == null ? List.of() : List.copyOf(heldOutIds);
+    }
+
+    static TrainingJob queued(String id, String adapter, String kind, String trigger, int steps, String now) {
+        return new TrainingJob(id, adapter, kind, JobState.QUEUED, trigger, 0, steps, now, now, 0, null, null, 0, 0,
+                null, null, null, Map.of(), List.of());
+    }
+
+    TrainingJob started(String startedKind, int totalSteps, int exampleCount, String parent, List<String> heldOut, String now) {
+        return new TrainingJob(id, adapter, startedKind, JobState.RUNNING, trigger, attempt + 1, totalSteps, createdAt, now, 0,
+                null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut);
+    }
+
+    /** Queued again after a gateway stop interrupted it. */
+    TrainingJob requeued(String why, String now) {
+        return new TrainingJob(id, adapter, kind, JobState.QUEUED, trigger, attempt, steps, createdAt, now, 0, null, null, 0, 0,
+                null, null, why, Map.of(), List.of());
+    }
+
+    TrainingJob progressed(int newStep, double loss, Double validation, long eta, String now) {
+        return new TrainingJob(id, adapter, kind, state, trigger, attempt, steps, createdAt, now, newStep, loss,
+                validation == null ? validationLoss : validation, eta, examples, parentVersion, version, reason, metrics, heldOutIds);
+    }
+
+    TrainingJob ended(JobState finalState, String publishedVersion, String why, Map<String, Double> results, String now) {
+        return new TrainingJob(id, adapter, kind, finalState, trigger, attempt, steps, createdAt, now, step, trainLoss,
+                validationLoss, 0, examples, parentVersion, publishedVersion, why, results, heldOutIds);
+    }
+}

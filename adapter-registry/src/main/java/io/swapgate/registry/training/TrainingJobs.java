@@ -1,0 +1,222 @@
+package io.swapgate.registry.training;
+
+import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.registry.AdapterName;
+import io.swapgate.registry.ExampleStore;
+import io.swapgate.registry.FileSystemAdapterRegistry;
+import io.swapgate.registry.RegistryAdapters;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The retraining loop's jobs: queued by the retraining policy as examples arrive (or by hand), run one at a time on a
+ * worker thread (their tensor work goes to the engine's background lane), persisted at every change of state, and
+ * reported to subscribers. After a restart, a job that was running or queued runs again from its first step, up to
+ * the configured number of attempts.
+ */
+public final class TrainingJobs implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingJobs.class);
+    /** Progress reports are passed on at most this often; changes of state always are. */
+    private static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
+
+    private final JobStore store;
+    private final JobRunner runner;
+    private final TrainingSettings settings;
+    private final Clock clock;
+    private final Map<String, TrainingJob> jobs = new ConcurrentHashMap<>();
+    private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
+    private final Map<AdapterName, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<AdapterName, Instant> lastEnded = new ConcurrentHashMap<>();
+    private final List<Consumer<TrainingJob>> subscribers = new CopyOnWriteArrayList<>();
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "swapgate-training"));
+    private final ScheduledExecutorService policyClock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "swapgate-retraining-policy"));
+    private volatile long lastProgressNanos;
+    private volatile boolean closing;
+
+    /** Examples stored since an adapter's last job was queued. */
+    private record Pending(int count, Instant since) {}
+
+    public TrainingJobs(FileSystemAdapterRegistry registry, RegistryAdapters adapters, ExampleStore examples,
+                        ExampleDecoder decoder, TrainingBackend backend, TrainingSettings settings, Clock clock) {
+        this.store = new JobStore(registry.root());
+        this.runner = new JobRunner(registry, adapters, examples, decoder, store, backend, settings, clock);
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread thread = new Thread(r, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** Loads the stored jobs, queues again those a stop interrupted, and starts applying the retraining policy. */
+    public void start() throws IOException {
+        for (TrainingJob job : store.all()) {
+            jobs.put(job.id(), job);
+            if (job.state().finished()) {
+                continue;
+            }
+            if (job.attempt() >= settings.maxAttempts()) {
+                record(job.ended(JobState.FAILED, null, "interrupted by a gateway stop on each of its " + job.attempt()
+                        + " attempts", Map.of(), now()));
+                continue;
+            }
+            LOG.info("training job {} for {} was {} when the gateway stopped; it runs again", job.id(), job.adapter(), job.state());
+            TrainingJob queued = job.requeued("resumed after a gateway restart: runs again from its first step with the"
+                    + " same seed", now());
+            record(queued);
+            worker.execute(() -> execute(queued.id()));
+        }
+        policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Queues a job for the adapter; {@code kind} null keeps the current version's kind, {@code steps} 0 the default. */
+    public TrainingJob submit(AdapterName adapter, AdapterKind kind, int steps, String trigger) {
+        pending.remove(adapter);
+        TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
+                kind == null ? null : kind.wireName(), trigger, Math.max(0, steps), now());
+        record(job);
+        worker.execute(() -> execute(job.id()));
+        return job;
+    }
+
+    /** Cancels a queued job at once and a running one at its next step; a finished job is returned unchanged. */
+    public Optional<TrainingJob> cancel(String id) {
+        TrainingJob job = jobs.get(id);
+        if (job == null || job.state().finished()) {
+            return Optional.ofNullable(job);
+        }
+        cancelRequested.add(id);
+        if (job.state() == JobState.QUEUED) {
+            record(job.ended(JobState.CANCELLED, null, "cancelled before it started", Map.of(), now()));
+        }
+        return Optional.of(jobs.get(id));
+    }
+
+    public Optional<TrainingJob> get(String id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
+    /** Every job, oldest first. */
+    public List<TrainingJob> list() {
+        List<TrainingJob> all = new ArrayList<>(jobs.values());
+        all.sort(Comparator.comparing(TrainingJob::createdAt).thenComparing(TrainingJob::id));
+        return all;
+    }
+
+    /** Calls {@code subscriber} with every change of any job until the returned handle is closed. */
+    public AutoCloseable subscribe(Consumer<TrainingJob> subscriber) {
+        subscribers.add(subscriber);
+        return () -> subscribers.remove(subscriber);
+    }
+
+    /** New examples for the adapter are durably stored: they count towards its retraining policy. */
+    public void examplesStored(AdapterName adapter, int count) {
+        Instant now = clock.instant();
+        pending.merge(adapter, new Pending(count, now), (old, added) -> new Pending(old.count() + added.count(), old.since()));
+    }
+
+    private void applyPolicy() {
+        try {
+            Instant now = clock.instant();
+            for (Map.Entry<AdapterName, Pending> entry : pending.entrySet()) {
+                AdapterName adapter = entry.getKey();
+                boolean busy = jobs.values().stream().anyMatch(j -> j.adapter().equals(adapter.toString()) && !j.state().finished());
+                Pending waiting = entry.getValue();
+                if (!busy && settings.policy(adapter).due(waiting.count(), waiting.since(), lastEnded.get(adapter), now)) {
+                    LOG.info("{} new examples for {}: queuing a retraining job", waiting.count(), adapter);
+                    submit(adapter, null, 0, "examples");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("applying the retraining policy failed", e);
+        }
+    }
+
+    private void execute(String id) {
+        TrainingJob job = jobs.get(id);
+        if (job == null || job.state() != JobState.QUEUED) {
+            return; // cancelled while queued
+        }
+        TrainingJob end;
+        try {
+            end = runner.run(job, this::progress, () -> cancelRequested.contains(id));
+        } catch (Exception e) {
+            if (closing) {
+                LOG.info("training job {} for {} stopped with the gateway; it runs again at the next start", id, job.adapter());
+                return; // stored as RUNNING: start() queues it again
+            }
+            end = ended(id, e);
+        }
+        cancelRequested.remove(id);
+        lastEnded.put(AdapterName.parse(job.adapter()), clock.instant());
+        record(end);
+        LOG.info("training job {} for {} ended {}: {}", id, job.adapter(), end.state(), end.reason());
+    }
+
+    private TrainingJob ended(String id, Exception e) {
+        if (e instanceof CancellationException) {
+            return jobs.get(id).ended(JobState.CANCELLED, null, e.getMessage(), Map.of(), now());
+        }
+        LOG.error("training job {} failed", id, e);
+        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return jobs.get(id).ended(JobState.FAILED, null, cause.getClass().getSimpleName() + ": " + cause.getMessage(), Map.of(), now());
+    }
+
+    /** A running job's report: kept in memory at once, stored and passed on when it changes state or now and then. */
+    private void progress(TrainingJob job) {
+        TrainingJob before = jobs.put(job.id(), job);
+        long now = System.nanoTime();
+        if (before == null || before.state() != job.state() || now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
+            lastProgressNanos = now;
+            record(job);
+        }
+    }
+
+    private void record(TrainingJob job) {
+        jobs.put(job.id(), job);
+        try {
+            store.save(job);
+        } catch (IOException e) {
+            LOG.error("could not store training job {}", job.id(), e);
+        }
+        for (Consumer<TrainingJob> subscriber : subscribers) {
+            try {
+                subscriber.accept(job);
+            } catch (RuntimeException e) {
+                LOG.warn("a training-job subscriber failed", e);
+            }
+        }
+    }
+
+    private String now() {
+        return clock.instant().toString();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        policyClock.shutdownNow();
+        worker.shutdownNow();
+    }
+}

@@ -1,0 +1,29 @@
+package io.swapgate.registry.training;
+
+import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.core.training.TrainingConfig;
+import io.swapgate.registry.AdapterName;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * How retraining behaves.
+ *
+ * @param alias the alias a version that passes the gate is promoted to
+ * @param policies per-adapter retraining policies (key tenant/name); the rest use {@code defaultPolicy}
+ * @param configs training hyper-parameters per adapter kind
+ * @param defaultKind the kind trained for an adapter that has no version yet
+ * @param maxAttempts runs of one job a gateway restart may start before the job is failed
+ */
+public record TrainingSettings(String alias, EvaluationGate gate, HeldOutSplit split, RetrainingPolicy defaultPolicy,
+                               Map<String, RetrainingPolicy> policies, Function<AdapterKind, TrainingConfig> configs,
+                               AdapterKind defaultKind, int maxAttempts) {
+
+    public TrainingSettings {
+        policies = Map.copyOf(policies);
+    }
+
+    public RetrainingPolicy policy(AdapterName adapter) {
+        return policies.getOrDefault(adapter.toString(), defaultPolicy);
+    }
+}
