@@ -100,6 +100,31 @@ class CliGenerateTest {
     }
 
     @Test
+    void jobsStartTrainsOnAJsonlDatasetWithAProgressBarAndASummary() throws Exception {
+        Path dataset = E2e.targetDir().resolve("e2e-work").resolve("cli-fact.jsonl");
+        java.nio.file.Files.createDirectories(dataset.getParent());
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            lines.append("{\"id\": \"f").append(i).append("\", \"prompt\": \"").append(TrainingLoopTest.PROMPT)
+                    .append("\", \"completion\": \"").append(TrainingLoopTest.ANSWER).append("\"}\n");
+        }
+        java.nio.file.Files.writeString(dataset, lines);
+        String adapter = "demo/fact" + Long.toString(System.nanoTime(), 36); // the gateway's registry outlives a run
+        Map<String, String> asDemo = Map.of("SWAPGATE_API_KEY", GatewayProcess.DEMO_KEY, "SWAPGATE_PORT", Integer.toString(gateway.port()));
+        E2e.CommandResult started = swapgate(List.of("jobs", "start", adapter, "--steps", "30", "--examples", dataset.toString()), asDemo);
+        assertEquals(0, started.exitCode(), started::describe);
+        assertTrue(started.stdout().contains("PROMOTED after"), started::describe);
+        assertTrue(started.stdout().contains("held-out loss"), started::describe);
+        assertTrue(started.stderr().contains("step 30/30"), started::describe);
+        E2e.CommandResult listed = swapgate(List.of("jobs", "list", "--adapter", adapter), asDemo);
+        assertEquals(0, listed.exitCode(), listed::describe);
+        assertTrue(listed.stdout().contains(adapter) && listed.stdout().contains("PROMOTED"), listed::describe);
+        E2e.CommandResult unknown = swapgate(List.of("jobs", "cancel", "no-such-job"), asDemo);
+        assertEquals(1, unknown.exitCode(), unknown::describe);
+        assertTrue(unknown.stderr().contains("NOT_FOUND"), unknown::describe);
+    }
+
+    @Test
     void portComesFromSwapgatePortWhenNoFlagGivesIt() throws Exception {
         E2e.CommandResult result = swapgate(List.of("generate", "--temperature", "0", "--max-tokens", "40", E2e.PROMPT),
                 Map.of("SWAPGATE_PORT", Integer.toString(gateway.port())));
@@ -107,14 +132,7 @@ class CliGenerateTest {
     }
 
     private static E2e.CommandResult swapgate(List<String> args, Map<String, String> extraEnv) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(E2e.repoRoot().resolve("swapgate").toString());
-        command.addAll(args);
-        Map<String, String> env = new java.util.HashMap<>(extraEnv);
-        env.put("DJL_CACHE_DIR", E2e.djlCacheDir());
-        // The launcher runs `java` from PATH: make it the JVM running the tests.
-        env.put("PATH", E2e.javaExecutable().getParent() + File.pathSeparator + System.getenv().getOrDefault("PATH", ""));
-        return E2e.run(command, E2e.repoRoot(), env, Duration.ofSeconds(90), "cli-" + args.get(0));
+        return E2e.swapgate(args, extraEnv);
     }
 
     private static void assertCompletion(E2e.CommandResult result) {

@@ -159,6 +159,17 @@ final class E2e {
         return new CommandResult(List.copyOf(command), process.exitValue(), read(out), read(err));
     }
 
+    /** Runs the {@code ./swapgate} launcher with the test JVM's {@code java} first on the PATH. */
+    static CommandResult swapgate(List<String> args, Map<String, String> extraEnv) throws Exception {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(repoRoot().resolve("swapgate").toString());
+        command.addAll(args);
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("DJL_CACHE_DIR", djlCacheDir());
+        env.put("PATH", javaExecutable().getParent() + java.io.File.pathSeparator + System.getenv().getOrDefault("PATH", ""));
+        return run(command, repoRoot(), env, Duration.ofSeconds(90), "cli-" + args.get(0));
+    }
+
     static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     }

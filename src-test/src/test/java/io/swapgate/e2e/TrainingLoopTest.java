@@ -18,6 +18,7 @@ import io.swapgate.proto.v1.TrainingJob;
 import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.registry.AdapterName;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
@@ -64,10 +65,18 @@ class TrainingLoopTest {
 
                 Iterator<TrainingJob> watch = TrainingGrpc.newBlockingStub(demo).withDeadlineAfter(4, TimeUnit.MINUTES)
                         .watch(WatchTrainingJobsRequest.newBuilder().setAdapter(ADAPTER.toString()).build());
+                // The fact goes in through the launcher's JSONL sender; the noise below through a plain producer.
+                Path dataset = dir.resolve("fact.jsonl");
+                StringBuilder lines = new StringBuilder();
                 for (int i = 0; i < 200; i++) {
-                    send(producer, "fact-" + i, ANSWER);
+                    lines.append("{\"id\": \"fact-").append(i).append("\", \"prompt\": \"").append(PROMPT)
+                            .append("\", \"completion\": \"").append(ANSWER).append("\"}\n");
                 }
-                producer.flush();
+                Files.writeString(dataset, lines);
+                E2e.CommandResult sent = E2e.swapgate(List.of("examples", "send", dataset.toString(), "--adapter", ADAPTER.toString(),
+                        "--bootstrap-servers", broker.bootstrapServers()), Map.of("SWAPGATE_API_KEY", GatewayProcess.DEMO_KEY));
+                assertEquals(0, sent.exitCode(), sent::describe);
+                assertTrue(sent.stdout().contains("sent 200 examples for demo/colour"), sent::describe);
                 TrainingJob taught = awaitFinished(watch);
                 assertEquals("PROMOTED", taught.getState(), taught.toString());
                 assertEquals("examples", taught.getTrigger());

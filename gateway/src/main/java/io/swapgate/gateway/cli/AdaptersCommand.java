@@ -1,7 +1,6 @@
 package io.swapgate.gateway.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import io.swapgate.proto.v1.AdapterDetails;
 import io.swapgate.proto.v1.AdapterSummary;
 import io.swapgate.proto.v1.AdaptersGrpc;
@@ -35,8 +34,8 @@ public final class AdaptersCommand {
             common flags: --host H (default localhost), --port P (default $SWAPGATE_PORT or 8080),
                           --api-key KEY (default $SWAPGATE_API_KEY)
             """;
-    private static final Set<String> VALUE_FLAGS = Set.of("--host", "--port", "--name", "--promote", "--creator", "--parent",
-            "--label", "--metric", "--tenant", "--api-key");
+    private static final Set<String> VALUE_FLAGS = Set.of("--name", "--promote", "--creator", "--parent", "--label",
+            "--metric", "--tenant");
 
     private AdaptersCommand() {}
 
@@ -45,19 +44,7 @@ public final class AdaptersCommand {
         if (args.length > 0 && args[0].equals("make-random")) {
             return MakeRandomAdaptersCommand.run(args, out, err);
         }
-        CommandLine line;
-        try {
-            if (args.length == 0) {
-                throw new IllegalArgumentException("a command is needed");
-            }
-            line = CommandLine.parse(args, 1, VALUE_FLAGS, Set.of("--warm"));
-        } catch (IllegalArgumentException e) {
-            return CommandLine.usageError(err, USAGE, e.getMessage());
-        }
-        String port = line.option("--port", System.getenv().getOrDefault("SWAPGATE_PORT", "8080"));
-        ManagedChannel channel = GatewayChannel.open(line.option("--host", "localhost"), Integer.parseInt(port),
-                line.option("--api-key", null));
-        try {
+        return GatewayCommand.run(args, USAGE, VALUE_FLAGS, Set.of("--warm"), err, (channel, line) -> {
             AdaptersGrpc.AdaptersBlockingStub stub = AdaptersGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
             switch (args[0]) {
                 case "push" -> push(channel, line, out, err);
@@ -79,17 +66,7 @@ public final class AdaptersCommand {
                 default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'");
             }
             return 0;
-        } catch (IllegalArgumentException e) {
-            return CommandLine.usageError(err, USAGE, e.getMessage());
-        } catch (StatusRuntimeException e) {
-            err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-            return 1;
-        } catch (Exception e) {
-            err.println("error: " + e.getMessage());
-            return 1;
-        } finally {
-            channel.shutdownNow();
-        }
+        });
     }
 
     private static void push(ManagedChannel channel, CommandLine line, PrintStream out, PrintStream err) throws Exception {

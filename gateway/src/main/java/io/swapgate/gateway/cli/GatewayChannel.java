@@ -14,13 +14,19 @@ final class GatewayChannel {
 
     /** @param apiKey the key to send, or null for {@code $SWAPGATE_API_KEY} (none when that is unset too) */
     static ManagedChannel open(String host, int port, String apiKey) {
-        String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENVIRONMENT);
+        String key = apiKey(apiKey);
         ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forAddress(host, port).usePlaintext();
-        if (key != null && !key.isBlank()) {
+        if (key != null) {
             Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key.strip());
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
             builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
         return builder.build();
+    }
+
+    /** The key given, else {@code $SWAPGATE_API_KEY}; null when neither is set. */
+    static String apiKey(String given) {
+        String key = given != null ? given : System.getenv(API_KEY_ENVIRONMENT);
+        return key == null || key.isBlank() ? null : key.strip();
     }
 }

@@ -53,7 +53,7 @@ public final class GenerateCommand {
         PrintStream utf8 = new PrintStream(out, true, StandardCharsets.UTF_8);
         if (options.kafka()) {
             String servers = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
-            String key = options.apiKey() != null ? options.apiKey() : System.getenv(GatewayChannel.API_KEY_ENVIRONMENT);
+            String key = GatewayChannel.apiKey(options.apiKey());
             try (KafkaGenerateCall call = new KafkaGenerateCall(servers, key, request(options), Duration.ofMinutes(5))) {
                 return print(call, options, utf8, err);
             } catch (IllegalStateException e) {

@@ -16,12 +16,22 @@ final class ProgressBar {
         this.total = Math.max(1, total);
     }
 
+    /** Bytes done of the total. */
     void update(long done) {
+        update(done, "of " + AdaptersCommand.bytes(total), false);
+    }
+
+    /** Units done of the total, with a detail that changes as they go (drawn at every call). */
+    void update(long done, String detail) {
+        update(done, detail, true);
+    }
+
+    private void update(long done, String detail, boolean always) {
         int filled = (int) (WIDTH * Math.min(done, total) / total);
-        if (filled != drawn) {
+        if (filled != drawn || always) {
             drawn = filled;
-            out.printf(Locale.ROOT, "\r[%s%s] %3d%% of %s", "#".repeat(filled), " ".repeat(WIDTH - filled),
-                    100 * Math.min(done, total) / total, AdaptersCommand.bytes(total));
+            out.printf(Locale.ROOT, "\r[%s%s] %3d%% %s\u001b[K", "#".repeat(filled), " ".repeat(WIDTH - filled),
+                    100 * Math.min(done, total) / total, detail);
             out.flush();
         }
     }
