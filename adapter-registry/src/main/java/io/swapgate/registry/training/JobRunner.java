@@ -102,7 +102,7 @@ final class JobRunner {
             metrics.put("baseline_prior_eval_loss", currentOnPrior.loss());
         }
         EvaluationGate.Decision decision = settings.gate().decide(candidate, baseline, candidateOnPrior, currentOnPrior);
-        String version = publish(name, job, result.adapter(), latest.get().parentVersion(), metrics, decision.promote());
+        String version = publish(name, job, result.adapter(), latest.get().parentVersion(), metrics, decision);
         return latest.get().ended(decision.promote() ? JobState.PROMOTED : JobState.PUBLISHED, version, decision.reason(),
                 metrics, now());
     }
@@ -154,13 +154,16 @@ final class JobRunner {
         return heldOut.stream().filter(e -> ids.contains(e.id())).toList();
     }
 
+    /** Publishes the version with its metrics, parent, job and the gate's verdict; promotes it if the gate said so. */
     private String publish(AdapterName name, TrainingJob job, Adapter adapter, String parentVersion,
-                           Map<String, Double> metrics, boolean promote) throws IOException {
+                           Map<String, Double> metrics, EvaluationGate.Decision decision) throws IOException {
+        boolean promote = decision.promote();
         Path staging = registry.newStaging();
         PeftAdapterWriter.write(staging, adapter, backend.base());
+        Map<String, String> labels = Map.of(JOB_LABEL, job.id(), "gate", promote ? "passed" : "failed", "gate_reason", decision.reason());
         try {
-            return registry.publish(staging, new PublishRequest(name, "trainer", parentVersion, Map.of(JOB_LABEL, job.id()),
-                    metrics, promote ? settings.alias() : null)).version();
+            return registry.publish(staging, new PublishRequest(name, "trainer", parentVersion, labels, metrics,
+                    promote ? settings.alias() : null)).version();
         } catch (RegistryException e) {
             if (e.reason() != RegistryException.Reason.ALREADY_EXISTS) {
                 throw e;
