@@ -11,15 +11,22 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
+import io.swapgate.proto.v1.StartTrainingRequest;
+import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.proto.v1.TrainingGrpc;
+import io.swapgate.proto.v1.TrainingJob;
+import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** After traffic, /q/metrics holds every serving metric, and the counts match what was sent. */
+/** After traffic, a swap and a training job, /q/metrics holds every metric, and the counts match what happened. */
 @QuarkusTest
 class MetricsTest {
 
@@ -43,6 +50,12 @@ class MetricsTest {
             assertThrows(StatusRuntimeException.class, () -> stub.generate(GenerateRequest.newBuilder().setPrompt("").setMaxNewTokens(5).build()));
             assertThrows(StatusRuntimeException.class, () -> stub.generate(GenerateRequest.newBuilder().setPrompt("hi").setMaxNewTokens(5)
                     .addAdapters("nobody/none").build()));
+            // A promotion (a live swap) and a short training job.
+            TestAdapterFiles files = new TestAdapterFiles(23);
+            files.upload(channel, "metrics-swap", files.random.prompt("metrics-swap", 2), "stable");
+            TrainingJob job = train(channel);
+            Await.until("the swap is ready", java.time.Duration.ofSeconds(30),
+                    () -> delta(before, scrapeUnchecked(), "swapgate_adapter_swap_seconds_count") >= 1);
             String after = scrape();
 
             String lengthFinish = "{adapters=\"none\",finish_reason=\"length\"}";
@@ -63,12 +76,42 @@ class MetricsTest {
             assertTrue(delta(before, after, "swapgate_engine_step_seconds_count{phase=\"prefill\"}") >= 1);
             assertTrue(delta(before, after, "swapgate_engine_batch_size_count") >= TOKENS - 1);
             assertTrue(value(after, "swapgate_engine_kv_cache_bytes") > 0);
+            assertTrue(value(after, "swapgate_adapter_swap_seconds_max") > 0);
+            assertEquals(1, delta(before, after, "swapgate_training_jobs{state=\"" + job.getState() + "\"}"));
+            assertTrue(List.of("PROMOTED", "PUBLISHED").contains(job.getState()), job.toString());
+            assertEquals(0, value(after, "swapgate_training_jobs{state=\"RUNNING\"}"));
+            assertEquals(0, value(after, "swapgate_training_step"), "no job is running");
             for (String gauge : new String[] {"swapgate_engine_queued", "swapgate_engine_running", "swapgate_engine_kv_cache_tokens",
                 "swapgate_adapters_host_bytes", "swapgate_adapters_host_loads_total", "swapgate_adapters_device_uploads_total"}) {
                 assertTrue(value(after, gauge) >= 0, gauge);
             }
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A five-step LoRA job on a small dataset, followed to its end. */
+    private static TrainingJob train(ManagedChannel channel) {
+        StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder().setAdapter("ops/metrics-job").setSteps(5);
+        for (int i = 0; i < 30; i++) {
+            start.addExamples(TrainingExample.newBuilder().setExampleId("m" + i).setPrompt("Tom's hat is")
+                    .setCompletion(" green."));
+        }
+        var training = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        TrainingJob queued = training.start(start.build());
+        Iterator<TrainingJob> changes = training.watch(WatchTrainingJobsRequest.newBuilder().setId(queued.getId()).build());
+        TrainingJob last = queued;
+        while (changes.hasNext()) {
+            last = changes.next();
+        }
+        return last;
+    }
+
+    private String scrapeUnchecked() {
+        try {
+            return scrape();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

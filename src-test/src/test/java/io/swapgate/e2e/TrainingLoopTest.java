@@ -110,6 +110,10 @@ class TrainingLoopTest {
                 AdapterDetails details = AdaptersGrpc.newBlockingStub(demo).get(GetAdapterRequest.newBuilder().setName(ADAPTER.toString()).build());
                 assertEquals(taught.getVersion(), details.getAliasesOrThrow("stable"));
                 assertEquals(contradicted.getVersion(), details.getAliasesOrThrow("latest"));
+                // The jobs in the metrics, beside the Kafka consumer's lag (nothing left unread).
+                assertEquals(1, gateway.metric("swapgate_training_jobs{state=\"PROMOTED\"}"));
+                assertEquals(1, gateway.metric("swapgate_training_jobs{state=\"PUBLISHED\"}"));
+                assertEquals(0, gateway.metric("swapgate_kafka_requests_lag"));
             }
         }
     }

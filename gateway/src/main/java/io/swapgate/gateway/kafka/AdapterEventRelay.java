@@ -2,6 +2,7 @@ package io.swapgate.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.swapgate.gateway.grpc.AdapterMessages;
+import io.swapgate.gateway.serving.AdapterSwaps;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.kafka.TopicFollower;
 import io.swapgate.proto.v1.AdapterEvent;
@@ -13,9 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,23 +32,16 @@ final class AdapterEventRelay implements AutoCloseable {
     private final String origin = UUID.randomUUID().toString();
     private final ServedAdapters served;
     private final AutoCloseable subscription;
+    private final AdapterSwaps swaps;
     private final Timer delay;
-    private final Timer prewarming;
     private final TopicFollower follower;
-    /** Pre-warming reads files: one at a time, off the follower's thread. */
-    private final ExecutorService warming = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "swapgate-adapter-prewarm");
-        t.setDaemon(true);
-        return t;
-    });
 
-    AdapterEventRelay(ServedAdapters served, MeterRegistry metrics, Producer<byte[], byte[]> producer,
+    AdapterEventRelay(ServedAdapters served, AdapterSwaps swaps, MeterRegistry metrics, Producer<byte[], byte[]> producer,
                       Consumer<byte[], byte[]> consumer, String topic) {
         this.served = served;
+        this.swaps = swaps;
         this.delay = Timer.builder("swapgate.adapter.event.delay").publishPercentileHistogram()
                 .description("from a change on another replica to this replica applying it").register(metrics);
-        this.prewarming = Timer.builder("swapgate.adapter.prewarm").publishPercentileHistogram()
-                .description("loading a promoted version into the host cache before requests ask for it").register(metrics);
         this.subscription = served.registry().subscribe(event -> producer.send(new ProducerRecord<>(topic,
                 event.name().getBytes(StandardCharsets.UTF_8),
                 AdapterEvent.newBuilder().setEvent(AdapterMessages.event(event)).setOrigin(origin).build().toByteArray())));
@@ -73,8 +64,10 @@ final class AdapterEventRelay implements AutoCloseable {
         AdapterName name = AdapterName.parse(change.getName());
         served.adapters().forget(name);
         recordDelay(change.getAt());
-        if (change.getType() == RegistryEvent.Type.PROMOTED || change.getType() == RegistryEvent.Type.ROLLED_BACK) {
-            warming.execute(() -> prewarm(name + "@" + change.getVersion()));
+        switch (change.getType()) {
+            case PROMOTED -> swaps.moved(name, io.swapgate.registry.RegistryEvent.Type.PROMOTED, change.getVersion());
+            case ROLLED_BACK -> swaps.moved(name, io.swapgate.registry.RegistryEvent.Type.ROLLED_BACK, change.getVersion());
+            default -> { } // a publication or a deletion moves no alias to a version to load
         }
     }
 
@@ -90,21 +83,9 @@ final class AdapterEventRelay implements AutoCloseable {
         }
     }
 
-    private void prewarm(String reference) {
-        long started = System.nanoTime();
-        try {
-            served.adapters().load(reference);
-            prewarming.record(Duration.ofNanos(System.nanoTime() - started));
-        } catch (RuntimeException e) {
-            LOG.debugf("not pre-warming %s: %s", reference, e.getMessage()); // deleted since, or not servable here
-        }
-    }
-
     @Override
     public void close() throws Exception {
         subscription.close();
         follower.close();
-        warming.shutdownNow();
-        warming.awaitTermination(5, TimeUnit.SECONDS);
     }
 }

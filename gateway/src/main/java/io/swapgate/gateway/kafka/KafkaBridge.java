@@ -12,6 +12,7 @@ import io.swapgate.kafka.DurableIntake;
 import io.swapgate.kafka.KafkaTopics;
 import io.swapgate.kafka.RequestBridge;
 import io.swapgate.proto.v1.KafkaRequest;
+import io.swapgate.gateway.serving.AdapterSwaps;
 import io.swapgate.gateway.training.TrainingLoop;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,7 +57,7 @@ public class KafkaBridge {
     private AutoCloseable jobEvents;
 
     KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters,
-                TrainingLoop training, MeterRegistry metrics)
+                AdapterSwaps swaps, TrainingLoop training, MeterRegistry metrics, io.opentelemetry.api.OpenTelemetry telemetry)
             throws InterruptedException, ExecutionException, TimeoutException {
         this.config = config.kafka();
         this.grace = config.engine().shutdownGrace();
@@ -78,12 +79,13 @@ public class KafkaBridge {
                 ProducerConfig.LINGER_MS_CONFIG, 2,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-        this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses()),
+        this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses(),
+                        new KafkaTracing(telemetry, topics.requests())),
                 this.config.maxInFlight(), this.config.maxBuffered());
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)
                 .description("requests on this replica's partitions not yet read").register(metrics);
-        this.events = new AdapterEventRelay(adapters, metrics, producer, new KafkaConsumer<>(Map.of(
+        this.events = new AdapterEventRelay(adapters, swaps, metrics, producer, new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());

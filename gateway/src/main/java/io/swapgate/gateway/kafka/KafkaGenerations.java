@@ -1,6 +1,9 @@
 package io.swapgate.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
@@ -22,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Requests from Kafka through the same path as gRPC's: the record's key authenticates it, its tenant's access and
@@ -36,12 +40,14 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     private final Generations generations;
     private final Authenticator authenticator;
     private final String responses;
+    private final KafkaTracing tracing;
 
     /** @param responses the default responses topic: a tenant's own reply topics are named after it */
-    KafkaGenerations(Generations generations, Authenticator authenticator, String responses) {
+    KafkaGenerations(Generations generations, Authenticator authenticator, String responses, KafkaTracing tracing) {
         this.generations = generations;
         this.authenticator = authenticator;
         this.responses = responses;
+        this.tracing = tracing;
     }
 
     /**
@@ -76,7 +82,20 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     }
 
     @Override
-    public void start(Envelope<KafkaRequest> envelope, String authorization, ResponseStream answer) throws RetryLater, Refused {
+    public void start(Envelope<KafkaRequest> envelope, String authorization, Headers headers, ResponseStream answer)
+            throws RetryLater, Refused {
+        Span span = tracing.receiving(headers, envelope.requestId());
+        try (Scope current = span.makeCurrent()) {
+            start(envelope, authorization, answer);
+        } catch (RetryLater | Refused | RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private void start(Envelope<KafkaRequest> envelope, String authorization, ResponseStream answer) throws RetryLater, Refused {
         String id = envelope.requestId();
         Admission admission;
         try {
@@ -94,6 +113,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
             refuse(e);
         }
     }
+
 
     @Override
     public byte[] errorAnswer(String requestId, long sequence, String code, String message) {

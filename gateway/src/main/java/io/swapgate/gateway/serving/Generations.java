@@ -36,11 +36,14 @@ public class Generations {
     private final ServedAdapters adapters;
     private final ServingMetrics metrics;
     private final TenantDirectory tenants;
+    private final GenerationTracing tracing;
     /** Generations submitted and not yet ended by their front end; notified as each ends. */
     private final AtomicInteger open = new AtomicInteger();
 
-    Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics, TenantDirectory tenants) {
+    Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics, TenantDirectory tenants,
+                GenerationTracing tracing) {
         this.model = model;
+        this.tracing = tracing;
         this.adapters = adapters;
         this.metrics = metrics;
         this.tenants = tenants;
@@ -104,7 +107,8 @@ public class Generations {
             GenerationHandle handle;
             try {
                 handle = model.engine().submit(request,
-                        metrics.metered(request, new Settling(admission.permit(), RequestLog.logged(request, listener))));
+                        metrics.metered(request, tracing.traced(request,
+                                new Settling(admission.permit(), RequestLog.logged(request, listener)))));
             } catch (RuntimeException e) {
                 callEnded();
                 throw e;

@@ -20,6 +20,13 @@ public interface SwapgateConfig {
 
     Training training();
 
+    Tracing tracing();
+
+    interface Tracing {
+        /** Write spans to the log as OTLP JSON lines too (tracing itself: quarkus.otel.sdk.disabled=false). */
+        boolean logSpans();
+    }
+
     interface Model {
         /** A llama2.c checkpoint or folder, a .gguf file, or a Hugging Face model folder. */
         String path();

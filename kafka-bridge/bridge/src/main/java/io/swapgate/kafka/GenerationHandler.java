@@ -1,6 +1,7 @@
 package io.swapgate.kafka;
 
 import java.time.Duration;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * What serves a request that arrived over Kafka: the gateway, which knows the wire format, authenticates the request
@@ -31,10 +32,11 @@ public interface GenerationHandler<R> {
      * Starts generating; answers through {@code answer}, from any thread, ending with {@link ResponseStream#end}.
      *
      * @param authorization the record's {@code authorization} header, or null
+     * @param headers all the record's headers (a trace context travels there)
      * @throws RetryLater when the gateway cannot take the request now (a full queue, a rate quota): try again later
      * @throws Refused when the request cannot be served as given: answered with the error and dead-lettered
      */
-    void start(Envelope<R> envelope, String authorization, ResponseStream answer) throws RetryLater, Refused;
+    void start(Envelope<R> envelope, String authorization, Headers headers, ResponseStream answer) throws RetryLater, Refused;
 
     /** The final answer record for a refused request: {@code code} is a gRPC status name. */
     byte[] errorAnswer(String requestId, long sequence, String code, String message);

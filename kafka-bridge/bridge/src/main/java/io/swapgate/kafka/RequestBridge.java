@@ -167,7 +167,7 @@ public final class RequestBridge<R> implements AutoCloseable {
         }
         ResponseStream answer = new ResponseStream(producer, replyTopic, id);
         try {
-            handler.start(envelope, authorization, answer);
+            handler.start(envelope, authorization, entry.record.headers(), answer);
         } catch (GenerationHandler.RetryLater later) {
             entry.notBefore = now + later.after().toNanos();
             return;

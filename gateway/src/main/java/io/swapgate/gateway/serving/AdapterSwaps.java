@@ -1,0 +1,66 @@
+package io.swapgate.gateway.serving;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import io.swapgate.registry.AdapterName;
+import io.swapgate.registry.RegistryEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Live swaps on this replica: when an alias moves (a promotion or rollback made here, or announced by another
+ * replica), the version it now names is loaded into the host cache before requests ask for it, and the time from
+ * learning of the move to the version being ready is recorded as {@code swapgate_adapter_swap_seconds}.
+ */
+@Startup
+@ApplicationScoped
+public class AdapterSwaps {
+
+    private static final Logger LOG = Logger.getLogger(AdapterSwaps.class);
+
+    private final ServedAdapters served;
+    private final Timer swaps;
+    private final AutoCloseable subscription;
+    /** Loading reads files: one at a time, off the thread that reported the change. */
+    private final ExecutorService loading = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "swapgate-adapter-swap");
+        t.setDaemon(true);
+        return t;
+    });
+
+    AdapterSwaps(ServedAdapters served, MeterRegistry metrics) {
+        this.served = served;
+        this.swaps = Timer.builder("swapgate.adapter.swap").publishPercentileHistogram()
+                .description("from an alias moving to its new version being loaded on this replica, ready to serve")
+                .register(metrics);
+        this.subscription = served.registry().subscribe(event ->
+                moved(AdapterName.parse(event.name()), event.type(), event.version()));
+    }
+
+    /** An adapter changed: when an alias moved, load the version it names now. */
+    public void moved(AdapterName name, RegistryEvent.Type type, String version) {
+        if (type != RegistryEvent.Type.PROMOTED && type != RegistryEvent.Type.ROLLED_BACK) {
+            return;
+        }
+        long learned = System.nanoTime();
+        loading.execute(() -> {
+            try {
+                served.adapters().load(name + "@" + version);
+                swaps.record(Duration.ofNanos(System.nanoTime() - learned));
+            } catch (RuntimeException e) {
+                LOG.debugf("not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() throws Exception {
+        subscription.close();
+        loading.shutdownNow();
+    }
+}
