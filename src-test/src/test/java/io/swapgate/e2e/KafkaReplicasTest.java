@@ -72,7 +72,7 @@ class KafkaReplicasTest {
                 try (GatewayProcess late = GatewayProcess.start("replica-late", E2e.stories260K(), registry, shared)) {
                     String latest = versions.get(PROMOTIONS);
                     awaitPrewarmed(late, latest); // before any request asks for it
-                    assertTrue(late.metric("swapgate_adapter_prewarm_seconds_count") >= 1);
+                    assertTrue(late.metric("swapgate_adapter_swap_seconds_count") >= 1);
                     assertEquals(latest, servedVersion(InferenceGrpc.newBlockingStub(late.channel(GatewayProcess.DEMO_KEY))));
                 }
             }
