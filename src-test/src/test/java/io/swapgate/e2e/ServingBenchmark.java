@@ -37,7 +37,7 @@ class ServingBenchmark {
      * a leak in the per-step tensor scopes or the KV cache shows as growth after warm-up.
      */
     @Test
-    @EnabledIfSystemProperty(named = "bench", matches = "soak|all")
+    @EnabledIfSystemProperty(named = "bench", matches = "soak")
     void residentMemoryOverAMillionTokens() throws Exception {
         StringBuilder table = new StringBuilder("| tokens served | gateway RSS MiB |\n|---:|---:|\n");
         try (GatewayProcess gateway = GatewayProcess.start("soak", E2e.stories260K())) {

@@ -15,6 +15,8 @@ import java.time.Duration;
  */
 final class GrpcStatuses {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GrpcStatuses.class);
+
     private GrpcStatuses() {}
 
     static Throwable toStatus(Throwable error) {
@@ -22,6 +24,9 @@ final class GrpcStatuses {
             return error;
         }
         io.grpc.Status.Code code = FailureStatus.of(error);
+        if (code == io.grpc.Status.Code.INTERNAL) {
+            LOG.error("a call failed unexpectedly; the caller gets INTERNAL", error); // a bug, or the store failing
+        }
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.value())
                 .setMessage(String.valueOf(error.getMessage()));
         String quota = FailureStatus.quota(error);
