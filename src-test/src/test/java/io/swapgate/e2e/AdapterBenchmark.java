@@ -29,50 +29,73 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * The cost of serving many LoRAs in one batch, side by side in one run: decode tokens/s of the batched forward pass
  * on a synthetic Llama (dim 512, 8 layers, vocab 32000, random weights) for a batch of 32 rows with no adapters, one
- * shared LoRA, 32 distinct LoRAs gathered from the slot table, and 32 distinct LoRAs served the naive way (one batch
- * per adapter). Run with {@code ./swapgate bench adapters}; writes adapters.md/.csv/.png to
- * {@code src-test/target/bench/}. Scenarios are interleaved round by round so machine noise hits them alike.
+ * shared LoRA, 8, 32 and 128 distinct LoRAs gathered from the slot table (with 128, each step's 32 rows use a
+ * different 32 of them), and 32 distinct LoRAs served the naive way (one batch per adapter), at ranks 8 and 64.
+ * Run with {@code ./swapgate bench adapters}; writes adapters.md/.csv/.png to {@code src-test/target/bench/}.
+ * Scenarios are interleaved round by round so machine noise hits them alike.
  */
 class AdapterBenchmark {
 
     static final LlamaConfig SHAPE = new LlamaConfig(512, 1376, 8, 8, 8, 32000, 1024, 1e-5f, 10000f, null, false);
     private static final int BATCH = 32;
-    private static final int RANK = 8;
+    private static final int[] RANKS = {8, 64};
+    /** Adapters in the slot table: the most any scenario uses. */
+    private static final int ADAPTERS = 128;
     private static final int PROMPT = 16;
     private static final int STEPS = 16;
-    private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     private static final int COLD_RANK = 16;
     private static final int THREADS = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
     private static final java.util.Set<LoraModule> QKVO = EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
 
+    /** @param distinct adapters the batch's rows use (0: none); -1 for the naive baseline (32 adapters, one batch each) */
     enum Scenario {
-        NO_ADAPTERS("no adapters"),
-        SHARED_LORA("1 shared LoRA"),
-        DISTINCT_LORAS("32 distinct LoRAs"),
-        NAIVE_PER_ADAPTER("32 distinct LoRAs, naive (one batch per adapter)");
+        NO_ADAPTERS("no adapters", 0),
+        SHARED_LORA("1 shared LoRA", 1),
+        EIGHT_LORAS("8 distinct LoRAs", 8),
+        DISTINCT_LORAS("32 distinct LoRAs", 32),
+        MANY_LORAS("128 distinct LoRAs", 128),
+        NAIVE_PER_ADAPTER("32 distinct LoRAs, naive", -1);
 
         final String label;
+        final int distinct;
 
-        Scenario(String label) {
+        Scenario(String label, int distinct) {
             this.label = label;
+            this.distinct = distinct;
+        }
+
+        /** The adapter (0-based) row {@code r} uses at decode step {@code step}, or -1 for none. */
+        int adapterOf(int r, int step) {
+            return switch (distinct) {
+                case 0 -> -1;
+                case -1 -> r;
+                case 128 -> (step * BATCH + r) % ADAPTERS;
+                default -> r % distinct;
+            };
         }
     }
 
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "adapters|all")
     void multiLoraDecodeThroughput() throws IOException {
-        Map<Scenario, List<Double>> tokensPerSecond = new EnumMap<>(Scenario.class);
-        try (Batch batch = Batch.open(SyntheticLlama.weights(SHAPE, 1), RANK, 2)) {
-            for (int round = 0; round <= ROUNDS; round++) {
-                for (Scenario scenario : scenarios()) {
-                    double rate = decode(batch.runtime, batch.cache, batch.table, batch.loras, scenario);
-                    if (round > 0) { // round 0 warms up every path
-                        tokensPerSecond.computeIfAbsent(scenario, s -> new ArrayList<>()).add(rate);
+        LlamaWeights weights = SyntheticLlama.weights(SHAPE, 1);
+        Map<Integer, Map<Scenario, List<Double>>> byRank = new java.util.LinkedHashMap<>();
+        for (int rank : RANKS) {
+            Map<Scenario, List<Double>> tokensPerSecond = new EnumMap<>(Scenario.class);
+            try (Batch batch = Batch.open(weights, rank, ADAPTERS, 2)) {
+                for (int round = 0; round <= ROUNDS; round++) {
+                    for (Scenario scenario : scenarios()) {
+                        double rate = decode(batch, scenario);
+                        if (round > 0) { // round 0 warms up every path
+                            tokensPerSecond.computeIfAbsent(scenario, s -> new ArrayList<>()).add(rate);
+                        }
                     }
                 }
             }
+            byRank.put(rank, tokensPerSecond);
         }
-        report(tokensPerSecond);
+        report(byRank);
     }
 
     /**
@@ -90,7 +113,7 @@ class AdapterBenchmark {
         List<Double> uploadMs = new ArrayList<>();
         List<Double> warmStepMs = new ArrayList<>();
         List<Double> coldStepMs = new ArrayList<>();
-        try (Batch batch = Batch.open(weights, COLD_RANK, 3)) {
+        try (Batch batch = Batch.open(weights, COLD_RANK, BATCH, 3)) {
             RandomAdapters random = new RandomAdapters(SHAPE, 4);
             for (int round = 0; round <= ROUNDS * 2; round++) {
                 Path folder = work.resolve("cold-" + round);
@@ -141,21 +164,21 @@ class AdapterBenchmark {
         return (System.nanoTime() - started) / 1e6;
     }
 
-    /** The synthetic model on the runtime with BATCH prefilled rows and a distinct random LoRA in each slot. */
-    private record Batch(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras) implements AutoCloseable {
+    /** The synthetic model on the runtime with BATCH prefilled rows and {@code adapters} random LoRAs in the slot table. */
+    private record Batch(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, int rank) implements AutoCloseable {
 
-        static Batch open(LlamaWeights weights, int rank, long seed) {
+        static Batch open(LlamaWeights weights, int rank, int adapters, long seed) {
             LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(THREADS), 256);
             KvCache cache = runtime.newKvCache(BATCH, 256);
-            LoraSlotTable table = runtime.newLoraSlotTable(BATCH, rank);
+            LoraSlotTable table = runtime.newLoraSlotTable(adapters, rank);
             RandomAdapters random = new RandomAdapters(SHAPE, seed);
-            LoraAdapter[] loras = new LoraAdapter[BATCH];
-            for (int i = 0; i < BATCH; i++) {
+            LoraAdapter[] loras = new LoraAdapter[adapters];
+            for (int i = 0; i < adapters; i++) {
                 loras[i] = random.lora("bench-" + i, rank, 2f * rank, false, 0, QKVO);
                 table.write(i + 1, loras[i]);
             }
             prefill(runtime, cache);
-            return new Batch(runtime, cache, table, loras);
+            return new Batch(runtime, cache, table, loras, rank);
         }
 
         @Override
@@ -187,24 +210,22 @@ class AdapterBenchmark {
     }
 
     /** Decodes STEPS tokens for every row from position PROMPT on; returns generated tokens per second. */
-    private static double decode(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, Scenario scenario) {
+    private static double decode(Batch batch, Scenario scenario) {
         long started = System.nanoTime();
         for (int step = 0; step < STEPS; step++) {
             List<ForwardBatch.Row> rows = new ArrayList<>();
             for (int r = 0; r < BATCH; r++) {
-                ForwardBatch.LoraUse lora = switch (scenario) {
-                    case NO_ADAPTERS -> null;
-                    case SHARED_LORA -> new ForwardBatch.LoraUse(1, RANK, loras[0].scale(RANK));
-                    case DISTINCT_LORAS, NAIVE_PER_ADAPTER -> new ForwardBatch.LoraUse(r + 1, RANK, loras[r].scale(RANK));
-                };
+                int adapter = scenario.adapterOf(r, step);
+                ForwardBatch.LoraUse lora = adapter < 0 ? null
+                        : new ForwardBatch.LoraUse(adapter + 1, batch.rank(), batch.loras()[adapter].scale(batch.rank()));
                 rows.add(new ForwardBatch.Row(r, PROMPT + step, new int[] {(step * 7 + r) % SHAPE.vocabSize()}, lora, null));
             }
             if (scenario == Scenario.NAIVE_PER_ADAPTER) {
                 for (ForwardBatch.Row row : rows) {
-                    runtime.forward(new ForwardBatch(List.of(row)), cache, table);
+                    batch.runtime().forward(new ForwardBatch(List.of(row)), batch.cache(), batch.table());
                 }
             } else {
-                runtime.forward(new ForwardBatch(rows), cache, table);
+                batch.runtime().forward(new ForwardBatch(rows), batch.cache(), batch.table());
             }
         }
         return BATCH * STEPS / ((System.nanoTime() - started) / 1e9);
@@ -215,30 +236,39 @@ class AdapterBenchmark {
         return sorted.get(sorted.size() / 2);
     }
 
-    private static void report(Map<Scenario, List<Double>> results) throws IOException {
+    private static void report(Map<Integer, Map<Scenario, List<Double>>> byRank) throws IOException {
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
-        double base = median(results.get(Scenario.NO_ADAPTERS));
-        double naive = results.containsKey(Scenario.NAIVE_PER_ADAPTER) ? median(results.get(Scenario.NAIVE_PER_ADAPTER)) : Double.NaN;
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
                 "Multi-LoRA decode benchmark: synthetic Llama (dim %d, %d layers, vocab %d, %.1fM parameters), batch %d,"
-                        + " LoRA rank %d on q/k/v/o, %d decode steps x %d rounds (median), %d threads, %d cores%n%n",
-                SHAPE.dim(), SHAPE.layers(), SHAPE.vocabSize(), SHAPE.parameterCount() / 1e6, BATCH, RANK, STEPS, ROUNDS,
+                        + " LoRAs on q/k/v/o, %d in the slot table, %d decode steps x %d rounds (median), %d threads, %d cores%n%n",
+                SHAPE.dim(), SHAPE.layers(), SHAPE.vocabSize(), SHAPE.parameterCount() / 1e6, BATCH, ADAPTERS, STEPS, ROUNDS,
                 THREADS, Runtime.getRuntime().availableProcessors()));
-        md.append("| scenario | decode tokens/s | vs no adapters | vs naive |\n|---|---:|---:|---:|\n");
-        StringBuilder csv = new StringBuilder("scenario,tokens_per_s,vs_no_adapters,vs_naive\n");
-        List<BarChart.Bar> bars = new ArrayList<>();
-        for (Scenario s : results.keySet()) {
-            double rate = median(results.get(s));
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.2fx | %.2fx |%n", s.label, rate, rate / base, rate / naive));
-            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.4f,%.4f%n", s.name().toLowerCase(Locale.ROOT), rate, rate / base, rate / naive));
-            bars.add(new BarChart.Bar(rate, String.format(Locale.ROOT, "%.0f tok/s", rate), s.label.replace(", naive (one batch per adapter)", ""),
-                    s == Scenario.NAIVE_PER_ADAPTER ? "naive: batch per adapter" : String.format(Locale.ROOT, "%.2fx base", rate / base)));
-        }
+        md.append("| rank | scenario | decode tokens/s | vs no adapters | vs naive |\n|---:|---|---:|---:|---:|\n");
+        StringBuilder csv = new StringBuilder("rank,scenario,tokens_per_s,vs_no_adapters,vs_naive\n");
+        List<String> categories = new ArrayList<>();
+        Map<String, List<Double>> series = new java.util.LinkedHashMap<>();
+        byRank.forEach((rank, results) -> {
+            double base = median(results.get(Scenario.NO_ADAPTERS));
+            double naive = results.containsKey(Scenario.NAIVE_PER_ADAPTER) ? median(results.get(Scenario.NAIVE_PER_ADAPTER)) : Double.NaN;
+            List<Double> rates = new ArrayList<>();
+            for (Scenario s : results.keySet()) {
+                double rate = median(results.get(s));
+                rates.add(rate);
+                if (!categories.contains(s.label)) {
+                    categories.add(s.label);
+                }
+                md.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.2fx | %.2fx |%n", rank, s.label, rate, rate / base, rate / naive));
+                csv.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.4f,%.4f%n", rank, s.name().toLowerCase(Locale.ROOT), rate,
+                        rate / base, rate / naive));
+            }
+            series.put("LoRA rank " + rank, rates);
+        });
         System.out.println(md);
         Files.writeString(dir.resolve("adapters.md"), md);
         Files.writeString(dir.resolve("adapters.csv"), csv);
-        BarChart.write(dir.resolve("adapters.png"), "Decode tokens/s, batch 32, synthetic 512-dim Llama: multi-LoRA cost", bars);
+        Charts.bars(dir.resolve("adapters.png"), "Multi-LoRA decode, batch 32, synthetic 512-dim Llama (58M)", "what the 32 rows use",
+                "decode tokens per second", categories, series);
         System.out.println("wrote " + dir.resolve("adapters.md") + ", adapters.csv and adapters.png");
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -46,9 +47,11 @@ class HotSwapBenchmark {
             csv.append(i + 1).append(',').append(String.format(Locale.ROOT, "%.3f", latencies.get(i))).append('\n');
         }
         Files.writeString(dir.resolve("swap.csv"), csv);
-        BarChart.write(dir.resolve("swap.png"), "Publish-to-serving latency, 16 streams, 100 promotions (stories260K)", List.of(
-                new BarChart.Bar(p50, String.format(Locale.ROOT, "%.1f ms", p50), "p50", ""),
-                new BarChart.Bar(p90, String.format(Locale.ROOT, "%.1f ms", p90), "p90", ""),
-                new BarChart.Bar(p99, String.format(Locale.ROOT, "%.1f ms", p99), "p99", "")));
+        Map<String, List<Double>> series = new java.util.LinkedHashMap<>();
+        series.put("publish-to-serving", List.of(p50, p90, p99));
+        series.put("same request just before the promotion", List.of(HotSwapTest.percentile(controls, 0.5),
+                HotSwapTest.percentile(controls, 0.9), HotSwapTest.percentile(controls, 0.99)));
+        Charts.bars(dir.resolve("swap.png"), "Hot swap under load: " + STREAMS + " streams, " + SWAPS + " promotions (stories260K)",
+                "percentile", "milliseconds to the first token", List.of("p50", "p90", "p99"), series);
     }
 }

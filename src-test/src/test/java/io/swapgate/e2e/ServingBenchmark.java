@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -155,9 +156,11 @@ class ServingBenchmark {
         System.out.println(md);
         Files.writeString(dir.resolve("serving.md"), md);
         Files.writeString(dir.resolve("serving.csv"), csv);
-        BarChart.write(dir.resolve("serving.png"), "Swapgate on stories260K: aggregate tokens/s by concurrent greedy streams",
-                results.stream().map(r -> new BarChart.Bar(r.tokensPerSecond(), String.format(Locale.ROOT, "%.0f tok/s", r.tokensPerSecond()),
-                        r.streams() + " streams", String.format(Locale.ROOT, "TTFT p50 %.0f ms", r.ttftP50Ms()))).toList());
+        Map<String, double[][]> series = new java.util.LinkedHashMap<>();
+        series.put("aggregate tokens/s", new double[][] {results.stream().mapToDouble(Result::streams).toArray(),
+                results.stream().mapToDouble(Result::tokensPerSecond).toArray()});
+        Charts.lines(dir.resolve("serving.png"), "Swapgate on stories260K: output tokens/s by concurrent greedy streams (gRPC)",
+                "concurrent streams (log scale)", "output tokens per second", true, series);
         System.out.println("wrote " + dir.resolve("serving.md") + ", serving.csv and serving.png");
     }
 }
