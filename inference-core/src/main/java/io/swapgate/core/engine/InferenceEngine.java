@@ -352,6 +352,9 @@ public final class InferenceEngine implements AutoCloseable {
             lora.release(sequence.loraSlot);
             sequence.loraSlot = 0;
         }
+        if (running.isEmpty()) {
+            lora.table().dropGathered(); // nothing runs: the batch's gathered LoRA factors are not needed again
+        }
         publishStats();
     }
 

@@ -28,6 +28,13 @@ public final class LoraSlotTable implements AutoCloseable {
     private final DataType dataType;
     private final Map<LoraModule, NDArray[]> stacks = new EnumMap<>(LoraModule.class);
     private final Set<LoraModule>[] modulesBySlot;
+    /** Bumped by every write: a gather made before it is stale. */
+    private long version;
+    private Gathered gathered;
+
+    /** The factors of one batch's rows, kept while decoding steps keep the same rows on the same slots. */
+    private record Gathered(long[] slots, int width, long version, Set<LoraModule> modules, NDManager manager,
+                            Map<LoraModule, NDArray[]> factors) {}
 
     @SuppressWarnings("unchecked")
     LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType) {
@@ -68,6 +75,7 @@ public final class LoraSlotTable implements AutoCloseable {
             }
         }
         modulesBySlot[slot] = EnumSet.copyOf(adapter.modules().keySet());
+        version++;
     }
 
     private void upload(int slot, LoraModule module, LoraAdapter.LayerFactors[] layers, int rank) {
@@ -113,6 +121,42 @@ public final class LoraSlotTable implements AutoCloseable {
     /** The modules the adapter in {@code slot} targets (empty for slot 0). */
     Set<LoraModule> modulesOf(int slot) {
         return modulesBySlot[slot];
+    }
+
+    /**
+     * Per module, the A^T [rows, layers, in, width] and B^T [rows, layers, width, out] of the slots the rows use,
+     * narrowed to {@code width} ranks. Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
+     * about 270 MB), so the result is kept and handed out again while the rows, their slots and the table stay the
+     * same: in steady decoding, step after step. It stays valid until the next call with other rows or a write.
+     */
+    Map<LoraModule, NDArray[]> gathered(long[] slots, int width, Set<LoraModule> modules) {
+        Gathered last = gathered;
+        if (last != null && last.version() == version && last.width() == width && last.modules().equals(modules)
+                && java.util.Arrays.equals(last.slots(), slots)) {
+            return last.factors();
+        }
+        if (last != null) {
+            last.manager().close();
+        }
+        NDManager scope = manager.newSubManager();
+        NDArray index = scope.create(slots);
+        Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
+        for (LoraModule module : modules) {
+            NDArray[] stack = stacks.get(module);
+            // Narrowed views: ranks beyond the widest served one are never multiplied.
+            factors.put(module, new NDArray[] {RowGather.rows(stack[0], index, scope).get("..., :{}", width),
+                    RowGather.rows(stack[1], index, scope).get("..., :{}, :", width)});
+        }
+        gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);
+        return factors;
+    }
+
+    /** Frees the factors {@link #gathered} keeps (when the batch they served is gone). */
+    public void dropGathered() {
+        if (gathered != null) {
+            gathered.manager().close();
+            gathered = null;
+        }
     }
 
     /** A^T and B^T stacks of a module, or null when no adapter ever targeted it. */

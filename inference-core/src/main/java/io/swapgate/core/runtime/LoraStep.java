@@ -6,25 +6,30 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.swapgate.core.adapter.LoraModule;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One step's LoRA factors, gathered from the slot table once per module for all layers: A^T as [rows, layers, in, r]
  * and B^T as [rows, layers, r, out], with r the largest rank any row of the step serves. When every row uses the same
  * adapter the slot's own factors are used without a gather. Per layer and module the update is then
- * ((x A^T) * c) B^T: two batched products, c holding each row's scale over its served rank and zero beyond it.
+ * ((x A^T) * c) B^T: two batched products, c holding each row's scale over its served rank and zero beyond it. The
+ * gathered factors are reused across steps while the rows and their slots stay the same (see
+ * {@link LoraSlotTable#gathered}).
  */
 final class LoraStep implements LoraUpdate {
 
     private final Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
     private final NDArray coefficients;
+    /** The step's scope: per-layer views of factors kept across steps must not pile up in the cache's manager. */
+    private final NDManager step;
 
-    private LoraStep(NDArray coefficients) {
+    private LoraStep(NDArray coefficients, NDManager step) {
         this.coefficients = coefficients;
+        this.step = step;
     }
 
     /** Gathers the rows' factors, or returns null when no row of the step uses a LoRA. */
@@ -46,15 +51,16 @@ final class LoraStep implements LoraUpdate {
                 modules.addAll(table.modulesOf(use.tableSlot()));
             }
         }
-        LoraStep lora = new LoraStep(step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false));
-        boolean shared = java.util.Arrays.stream(slots).distinct().count() == 1;
-        NDArray slotIndex = shared ? null : step.create(slots);
-        for (LoraModule module : modules) {
-            NDArray[] stack = table.stacks(module);
-            NDArray a = shared ? stack[0].get(step, new NDIndex("{}", slots[0])) : RowGather.rows(stack[0], slotIndex, step);
-            NDArray b = shared ? stack[1].get(step, new NDIndex("{}", slots[0])) : RowGather.rows(stack[1], slotIndex, step);
-            // Narrowed views: ranks beyond the widest served one are never multiplied.
-            lora.factors.put(module, new NDArray[] {a.get("..., :{}", width), b.get("..., :{}, :", width)});
+        LoraStep lora = new LoraStep(step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false), step);
+        if (java.util.Arrays.stream(slots).distinct().count() == 1) {
+            for (LoraModule module : modules) {
+                NDArray[] stack = table.stacks(module);
+                // Narrowed views: ranks beyond the widest served one are never multiplied.
+                lora.factors.put(module, new NDArray[] {stack[0].get(step, new NDIndex("{}", slots[0])).get("..., :{}", width),
+                        stack[1].get(step, new NDIndex("{}", slots[0])).get("..., :{}, :", width)});
+            }
+        } else {
+            lora.factors.putAll(table.gathered(slots, width, modules));
         }
         return lora;
     }
@@ -68,6 +74,6 @@ final class LoraStep implements LoraUpdate {
         }
         // A shared adapter's factors are [layers, ...] and broadcast over rows; gathered ones are [rows, layers, ...].
         NDIndex ofLayer = f[0].getShape().dimension() == 3 ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
-        return base.addi(x.matMul(f[0].get(ofLayer)).mul(coefficients).matMul(f[1].get(ofLayer)));
+        return base.addi(x.matMul(f[0].get(step, ofLayer)).mul(coefficients).matMul(f[1].get(step, ofLayer)));
     }
 }
