@@ -1,0 +1,140 @@
+package io.swapgate.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.swapgate.gateway.serving.ServedModel;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.SamplingParams;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile and absurd input over real gRPC: each gets a clear status and message quickly, no server path leaks, and
+ * the gateway's state is unchanged afterwards (nothing running or queued, and a normal request gives the reference).
+ */
+@QuarkusTest
+class HostileInputTest {
+
+    @Inject
+    ServedModel model;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private ManagedChannel channel;
+    private InferenceGrpc.InferenceBlockingStub stub;
+
+    @BeforeEach
+    void connectAsAdmin() {
+        channel = TestGateway.channel(base, TestGateway.ADMIN_KEY);
+        stub = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS); // each hostile call is quick
+    }
+
+    @AfterEach
+    void stateIsUnchanged() throws InterruptedException {
+        Await.until("the engine is idle", java.time.Duration.ofSeconds(10),
+                () -> model.engine().stats().running() == 0 && model.engine().stats().queued() == 0);
+        String text = stub.generate(request("Once upon a time", 12, s -> s)).getText();
+        assertTrue(text.startsWith(", there was a little girl named Lily"), text);
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    private static GenerateRequest request(String prompt, int maxTokens, UnaryOperator<SamplingParams.Builder> sampling) {
+        return GenerateRequest.newBuilder().setPrompt(prompt).setMaxNewTokens(maxTokens)
+                .setSampling(sampling.apply(SamplingParams.newBuilder().setTemperature(0))).build();
+    }
+
+    private StatusRuntimeException refused(Status.Code code, String reason, GenerateRequest request) {
+        StatusRuntimeException e = TestGateway.assertStatus(code, reason, () -> stub.generate(request));
+        assertFalse(String.valueOf(e.getStatus().getDescription()).contains("/work/"), "a server path leaked: " + e.getStatus());
+        return e;
+    }
+
+    @Test
+    void hugePromptsAreRefusedBeforeTheyAreTokenized() {
+        long started = System.nanoTime();
+        refused(Status.Code.INVALID_ARGUMENT, "prompt", request("a".repeat(200_000), 5, s -> s));
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "refusing a 200 KB prompt took too long");
+        // Past the server's message size limit the transport refuses the message itself.
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+                () -> stub.generate(request("b".repeat(5 << 20), 5, s -> s)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    }
+
+    @Test
+    void controlCharactersAndOddUnicodeAreServed() {
+        for (String prompt : List.of("\u0000\u0001\u001b[31mred\u001b[0m", "\uFEFFzero\u200Bwidth", "\uD83D\uDE00 emoji",
+                "right\u202Eto\u202Cleft", "\u0301combining")) {
+            assertEquals(4, stub.generate(request(prompt, 4, s -> s)).getUsage().getCompletionTokens(), prompt);
+        }
+    }
+
+    @Test
+    void absurdLimitsAndSamplingValuesAreRefusedWithTheReason() {
+        refused(Status.Code.INVALID_ARGUMENT, "max_new_tokens", request("hi", -1, s -> s));
+        refused(Status.Code.INVALID_ARGUMENT, "max_new_tokens", request("hi", Integer.MAX_VALUE, s -> s));
+        refused(Status.Code.INVALID_ARGUMENT, "max_new_tokens", request("hi", model.engine().config().maxContext(), s -> s));
+        refused(Status.Code.INVALID_ARGUMENT, "temperature", request("hi", 5, s -> s.setTemperature(Float.POSITIVE_INFINITY)));
+        refused(Status.Code.INVALID_ARGUMENT, "top_p", request("hi", 5, s -> s.setTopP(Float.NaN)));
+        refused(Status.Code.INVALID_ARGUMENT, "top_p", request("hi", 5, s -> s.setTopP(-0.5f)));
+        refused(Status.Code.INVALID_ARGUMENT, "repetition_penalty", request("hi", 5, s -> s.setRepetitionPenalty(Float.NaN)));
+        // A top_k past the vocabulary is just "all tokens".
+        assertEquals(3, stub.generate(request("hi", 3, s -> s.setTopK(Integer.MAX_VALUE))).getUsage().getCompletionTokens());
+    }
+
+    @Test
+    void tenThousandStopStringsAreRefusedNotScanned() {
+        List<String> stops = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            stops.add("stop" + i);
+        }
+        refused(Status.Code.INVALID_ARGUMENT, "stop strings", request("hi", 5, s -> s.addAllStop(stops)));
+        refused(Status.Code.INVALID_ARGUMENT, "stop strings", request("hi", 5, s -> s.addStop("x".repeat(10_000))));
+    }
+
+    @Test
+    void trickAdapterNamesNeverReachTheFileSystem() {
+        for (String name : List.of("../../etc/passwd", "demo/../../x", "demo/x/../../../y", "/etc/passwd", "demo\\..\\x",
+                "demo/x\u0000", "demo/%2e%2e", "demo/" + "x".repeat(500), "demo/x@../../stable", "")) {
+            StatusRuntimeException e = TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "",
+                    () -> stub.generate(request("hi", 3, s -> s).toBuilder().addAdapters(name).build()));
+            assertFalse(String.valueOf(e.getStatus().getDescription()).contains("/work/"), "a server path leaked: " + e.getStatus());
+        }
+        // Look-alike letters (a Cyrillic e) are not another tenant's name: names are ASCII only.
+        refused(Status.Code.INVALID_ARGUMENT, "invalid tenant", request("hi", 3, s -> s).toBuilder().addAdapters("d\u0435mo/lora").build());
+    }
+
+    @Test
+    void malformedKeysAreUnauthenticated() throws InterruptedException {
+        for (String authorization : List.of("Bearer", "Bearer ", "Basic ZGVtbzprZXk=", "Bearer " + "k".repeat(4000),
+                "Bearer demo-key\u00e9", "Bearer demo-key extra")) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization.replace('\u00e9', '?'));
+            ManagedChannel bare = TestGateway.channel(base, null);
+            try {
+                TestGateway.assertStatus(Status.Code.UNAUTHENTICATED, "", () -> InferenceGrpc.newBlockingStub(bare)
+                        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .generate(request("hi", 3, s -> s)));
+            } finally {
+                bare.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
