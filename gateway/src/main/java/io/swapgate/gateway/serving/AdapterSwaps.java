@@ -51,9 +51,11 @@ public class AdapterSwaps {
         loading.execute(() -> {
             try {
                 served.adapters().load(name + "@" + version);
-                swaps.record(Duration.ofNanos(System.nanoTime() - learned));
+                Duration took = Duration.ofNanos(System.nanoTime() - learned);
+                swaps.record(took);
+                LOG.infof("%s: %s now names %s, loaded and ready in %d ms", name, type, version, took.toMillis());
             } catch (RuntimeException e) {
-                LOG.debugf("not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
+                LOG.infof("not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
             }
         });
     }
