@@ -34,6 +34,8 @@ import org.apache.kafka.common.header.Headers;
  */
 final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KafkaGenerations.class);
+
     /** How soon a request refused for a full engine queue is tried again: slots free every few steps. */
     private static final Duration QUEUE_RETRY = Duration.ofMillis(20);
 
@@ -144,7 +146,11 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         if (retry != null) {
             throw new RetryLater(FailureStatus.quota(e) == null ? QUEUE_RETRY : retry, e.getMessage());
         }
-        throw new Refused(FailureStatus.of(e).name(), String.valueOf(e.getMessage()));
+        io.grpc.Status.Code code = FailureStatus.of(e);
+        if (code == io.grpc.Status.Code.INTERNAL) {
+            LOG.error("a Kafka request failed unexpectedly; it is answered INTERNAL", e); // a bug, or the store failing
+        }
+        throw new Refused(code.name(), String.valueOf(e.getMessage()));
     }
 
     private static byte[] error(String requestId, long sequence, String code, String message) {
