@@ -3,6 +3,7 @@ package io.swapgate.registry.training;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.PeftAdapterWriter;
 import io.swapgate.core.training.EvalMetrics;
 import io.swapgate.core.training.TextExample;
@@ -161,6 +162,9 @@ final class JobRunner {
         Path staging = registry.newStaging();
         PeftAdapterWriter.write(staging, adapter, backend.base());
         Map<String, String> labels = Map.of(JOB_LABEL, job.id(), "gate", promote ? "passed" : "failed", "gate_reason", decision.reason());
+        // Content-addressed: the id the registry will give these bytes.
+        String version = PeftAdapterReader.sha256(staging.resolve(PeftAdapterReader.CONFIG_FILE),
+                staging.resolve(PeftAdapterReader.WEIGHTS_FILE));
         try {
             return registry.publish(staging, new PublishRequest(name, "trainer", parentVersion, labels, metrics,
                     promote ? settings.alias() : null)).version();
@@ -168,9 +172,8 @@ final class JobRunner {
             if (e.reason() != RegistryException.Reason.ALREADY_EXISTS) {
                 throw e;
             }
-            // Run again after a crash that came after publishing: the same seed made the same version.
-            String version = registry.versions(name).stream().filter(v -> job.id().equals(v.labels().get(JOB_LABEL)))
-                    .map(VersionMetadata::version).findFirst().orElseThrow(() -> e);
+            // The same bytes are already published: this job run again after a crash, or another job that trained the
+            // same parent on the same examples. The existing version is this job's result.
             if (promote) {
                 registry.promote(name, settings.alias(), version);
             }

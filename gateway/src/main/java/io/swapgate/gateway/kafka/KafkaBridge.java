@@ -57,7 +57,8 @@ public class KafkaBridge {
     private AutoCloseable jobEvents;
 
     KafkaBridge(SwapgateConfig config, Generations generations, TenantDirectory tenants, ServedAdapters adapters,
-                AdapterSwaps swaps, TrainingLoop training, MeterRegistry metrics, io.opentelemetry.api.OpenTelemetry telemetry)
+                AdapterSwaps swaps, TrainingLoop training, MeterRegistry metrics, io.opentelemetry.api.OpenTelemetry telemetry,
+                io.swapgate.gateway.serving.GenerationTracing tracing)
             throws InterruptedException, ExecutionException, TimeoutException {
         this.config = config.kafka();
         this.grace = config.engine().shutdownGrace();
@@ -80,7 +81,7 @@ public class KafkaBridge {
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses(),
-                        new KafkaTracing(telemetry, topics.requests())),
+                        tracing.enabled() ? new KafkaTracing(telemetry, topics.requests()) : null),
                 this.config.maxInFlight(), this.config.maxBuffered());
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)

@@ -44,7 +44,10 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     private final String responses;
     private final KafkaTracing tracing;
 
-    /** @param responses the default responses topic: a tenant's own reply topics are named after it */
+    /**
+     * @param responses the default responses topic: a tenant's own reply topics are named after it
+     * @param tracing the trace context of records, or null when tracing is off
+     */
     KafkaGenerations(Generations generations, Authenticator authenticator, String responses, KafkaTracing tracing) {
         this.generations = generations;
         this.authenticator = authenticator;
@@ -86,6 +89,10 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     @Override
     public void start(Envelope<KafkaRequest> envelope, String authorization, Headers headers, ResponseStream answer)
             throws RetryLater, Refused {
+        if (tracing == null) {
+            start(envelope, authorization, answer);
+            return;
+        }
         Span span = tracing.receiving(headers, envelope.requestId());
         try (Scope current = span.makeCurrent()) {
             start(envelope, authorization, answer);

@@ -9,6 +9,7 @@ import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.stream.Collectors;
 
 /**
@@ -21,12 +22,22 @@ import java.util.stream.Collectors;
 public class GenerationTracing {
 
     private final Tracer tracer;
+    private final boolean enabled;
 
-    GenerationTracing(Tracer tracer) {
+    GenerationTracing(Tracer tracer, @ConfigProperty(name = "quarkus.otel.sdk.disabled") boolean disabled) {
         this.tracer = tracer;
+        this.enabled = !disabled;
+    }
+
+    /** Whether spans are recorded; when not, nothing on the request path touches OpenTelemetry. */
+    public boolean enabled() {
+        return enabled;
     }
 
     GenerationListener traced(GenerationRequest request, GenerationListener listener) {
+        if (!enabled) {
+            return listener;
+        }
         Span span = tracer.spanBuilder("swapgate.generate")
                 .setAttribute("swapgate.request_id", request.requestId())
                 .setAttribute("swapgate.tenant", request.tenant())
