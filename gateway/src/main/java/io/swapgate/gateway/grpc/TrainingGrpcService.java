@@ -106,14 +106,7 @@ public class TrainingGrpcService implements Training {
         }
         return Multi.createFrom().<io.swapgate.proto.v1.TrainingJob>emitter(emitter -> {
             // Subscribe first, then send the current state: a change in between is sent twice, never lost.
-            AutoCloseable subscription = jobs.subscribe(job -> {
-                if (matches(caller, request, job)) {
-                    emitter.emit(TrainingJobMessages.of(job));
-                    if (!request.getId().isEmpty() && job.state().finished()) {
-                        emitter.complete();
-                    }
-                }
-            });
+            AutoCloseable subscription = jobs.subscribe(job -> send(emitter, caller, request, job));
             emitter.onTermination(() -> {
                 try {
                     subscription.close();
@@ -121,15 +114,19 @@ public class TrainingGrpcService implements Training {
                     // removing a subscriber cannot fail
                 }
             });
-            for (TrainingJob job : jobs.list()) {
-                if (matches(caller, request, job)) {
-                    emitter.emit(TrainingJobMessages.of(job));
-                    if (!request.getId().isEmpty() && job.state().finished()) {
-                        emitter.complete();
-                    }
-                }
-            }
+            jobs.list().forEach(job -> send(emitter, caller, request, job));
         });
+    }
+
+    /** Sends a matching job's state; a watch of one job ends with its final state. */
+    private void send(io.smallrye.mutiny.subscription.MultiEmitter<? super io.swapgate.proto.v1.TrainingJob> emitter,
+                      Caller caller, WatchTrainingJobsRequest request, TrainingJob job) {
+        if (matches(caller, request, job)) {
+            emitter.emit(TrainingJobMessages.of(job));
+            if (!request.getId().isEmpty() && job.state().finished()) {
+                emitter.complete();
+            }
+        }
     }
 
     private boolean matches(Caller caller, WatchTrainingJobsRequest request, TrainingJob job) {

@@ -72,10 +72,6 @@ final class ParameterSet implements AutoCloseable {
         }
     }
 
-    long count() {
-        return arrays.stream().mapToLong(NDArray::size).sum();
-    }
-
     @Override
     public void close() {
         manager.close();

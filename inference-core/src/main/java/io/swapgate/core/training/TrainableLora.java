@@ -13,7 +13,6 @@ import io.swapgate.core.runtime.OwnedScalar;
 import io.swapgate.core.runtime.SequenceHooks;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
@@ -74,10 +73,6 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
             lora.factors.put(module, arrays);
         });
         return lora;
-    }
-
-    Set<LoraModule> modules() {
-        return factors.keySet();
     }
 
     @Override
