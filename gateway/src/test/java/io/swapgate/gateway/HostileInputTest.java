@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,6 +19,10 @@ import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
 import jakarta.inject.Inject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,6 +141,39 @@ class HostileInputTest {
                         .generate(request("hi", 3, s -> s)));
             } finally {
                 bare.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void requestBodiesThatAreNotProtobufAreInvalidArguments() {
+        MethodDescriptor<byte[], byte[]> generate = InferenceGrpc.getGenerateMethod().toBuilder(RawBytes.INSTANCE, RawBytes.INSTANCE).build();
+        byte[] nested = new byte[2 * 200];
+        for (int depth = 0; depth < 200; depth++) {
+            nested[2 * depth] = (byte) 0x7b; // field 15, start group: 200 levels, deeper than protobuf's limit of 100
+            nested[2 * depth + 1] = (byte) 0x7b;
+        }
+        for (byte[] body : List.of(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, new byte[] {0x0a, 0x7f, 'x'}, nested)) {
+            TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "not a valid protobuf message", () -> ClientCalls.blockingUnaryCall(
+                    channel, generate, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body));
+        }
+    }
+
+    /** Sends and receives bytes as they are, so that a test can put anything on the wire. */
+    private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+        INSTANCE;
+
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
