@@ -28,7 +28,7 @@ final class GrpcStatuses {
             LOG.error("a call failed unexpectedly; the caller gets INTERNAL", error); // a bug, or the store failing
         }
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.value())
-                .setMessage(String.valueOf(error.getMessage()));
+                .setMessage(FailureStatus.message(error));
         String quota = FailureStatus.quota(error);
         if (quota != null) {
             status.addDetails(Any.pack(QuotaFailure.newBuilder()

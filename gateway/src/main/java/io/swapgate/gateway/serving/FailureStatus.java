@@ -45,7 +45,29 @@ public final class FailureStatus {
         if (error instanceof EngineClosedException) {
             return Status.Code.UNAVAILABLE;
         }
+        if (isOutOfSpace(error)) {
+            return Status.Code.RESOURCE_EXHAUSTED;
+        }
         return Status.Code.INTERNAL;
+    }
+
+    /** What a caller is told: the failure's own message, or for a full disk, what ran out and what to do. */
+    public static String message(Throwable error) {
+        if (isOutOfSpace(error)) {
+            return "the adapter store is out of disk space; nothing was published (free space or enlarge the volume, then retry)";
+        }
+        return String.valueOf(error.getMessage());
+    }
+
+    /** A write failed for lack of space or of disk quota (ENOSPC, EDQUOT), anywhere in the cause chain. */
+    static boolean isOutOfSpace(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException && t.getMessage() != null
+                    && (t.getMessage().contains("No space left on device") || t.getMessage().contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How long to wait before retrying a refused call, or null when waiting alone will not help. */
