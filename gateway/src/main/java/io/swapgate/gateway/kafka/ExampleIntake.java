@@ -1,6 +1,5 @@
 package io.swapgate.gateway.kafka;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.swapgate.gateway.serving.FailureStatus;
 import io.swapgate.gateway.tenancy.Access;
 import io.swapgate.gateway.tenancy.Authenticator;
@@ -58,18 +57,7 @@ final class ExampleIntake implements DurableIntake.Sink {
     }
 
     private TrainingExample validate(ConsumerRecord<byte[], byte[]> record) {
-        TrainingExample example;
-        try {
-            example = TrainingExample.parseFrom(record.value() == null ? new byte[0] : record.value());
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("the record is not a swapgate.v1.TrainingExample: " + e.getMessage());
-        }
-        if (example.getExampleId().isEmpty() || example.getPrompt().isEmpty()) {
-            throw new IllegalArgumentException("example_id and prompt are required");
-        }
-        if (example.getSignalCase() == TrainingExample.SignalCase.SIGNAL_NOT_SET) {
-            throw new IllegalArgumentException("a completion, a preference or feedback is required");
-        }
+        TrainingExample example = KafkaMessages.example(record.value());
         Caller caller = authenticator.authenticate(KafkaAuthorization.of(record));
         access.checkManage(caller, AdapterName.parse(example.getAdapter()));
         return example;

@@ -1,6 +1,5 @@
 package io.swapgate.gateway.kafka;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
@@ -71,19 +70,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
 
     @Override
     public Envelope<KafkaRequest> decode(byte[] value) throws Refused {
-        KafkaRequest request;
-        try {
-            request = KafkaRequest.parseFrom(value);
-        } catch (InvalidProtocolBufferException e) {
-            throw new Refused("INVALID_ARGUMENT", "the record is not a swapgate.v1.KafkaRequest: " + e.getMessage());
-        }
-        if (request.getRequestId().isEmpty()) {
-            throw new Refused("INVALID_ARGUMENT", "request_id is required");
-        }
-        if (!request.hasRequest()) {
-            throw new Refused("INVALID_ARGUMENT", "request is required", request.getRequestId());
-        }
-        return new Envelope<>(request.getRequestId(), request.getReplyTopic(), request);
+        return KafkaMessages.request(value);
     }
 
     @Override
