@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -245,7 +246,18 @@ public final class GgufFile {
                 throw new ModelFormatException(path, "Q8_0 tensor " + name + " has rows of " + dims[0]
                         + " values, not a multiple of the 32-value block");
             }
-            return new TensorInfo(name, dims, type, u64());
+            // Every element takes at least a byte, so a count or offset past the file's size is a lie; checking both
+            // here also keeps the byte arithmetic after this from overflowing.
+            long elements = 1;
+            for (long dim : dims) {
+                elements = dim > fileSize / elements ? Long.MAX_VALUE : elements * dim;
+            }
+            long offset = u64();
+            if (elements > fileSize || offset < 0 || offset > fileSize) {
+                throw new ModelFormatException(path, "tensor " + name + " (" + Arrays.toString(dims) + " at offset "
+                        + Long.toUnsignedString(offset) + ") cannot fit a file of " + fileSize + " bytes");
+            }
+            return new TensorInfo(name, dims, type, offset);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Llama models in one GGUF file, tokenizer included ("llama" SentencePiece vocabulary). */
@@ -33,22 +34,26 @@ public final class GgufModelReader {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             TensorSource source = new TensorSource(gguf, channel);
             List<LayerWeights> layers = new ArrayList<>();
+            int dim = config.dim();
+            int kv = config.kvDim();
+            int hidden = config.hiddenDim();
             for (int l = 0; l < config.layers(); l++) {
                 String p = "blk." + l + ".";
                 layers.add(new LayerWeights(
-                        source.read(p + "attn_norm.weight"),
-                        Llama2cModelReader.toHalves(source.read(p + "attn_q.weight"), config.heads(), config),
-                        Llama2cModelReader.toHalves(source.read(p + "attn_k.weight"), config.kvHeads(), config),
-                        source.read(p + "attn_v.weight"),
-                        source.read(p + "attn_output.weight"),
-                        source.read(p + "ffn_norm.weight"),
-                        source.read(p + "ffn_gate.weight"),
-                        source.read(p + "ffn_up.weight"),
-                        source.read(p + "ffn_down.weight")));
+                        source.read(p + "attn_norm.weight", dim),
+                        Llama2cModelReader.toHalves(source.read(p + "attn_q.weight", dim, dim), config.heads(), config),
+                        Llama2cModelReader.toHalves(source.read(p + "attn_k.weight", kv, dim), config.kvHeads(), config),
+                        source.read(p + "attn_v.weight", kv, dim),
+                        source.read(p + "attn_output.weight", dim, dim),
+                        source.read(p + "ffn_norm.weight", dim),
+                        source.read(p + "ffn_gate.weight", hidden, dim),
+                        source.read(p + "ffn_up.weight", hidden, dim),
+                        source.read(p + "ffn_down.weight", dim, hidden)));
             }
-            FloatTensor embedding = source.read("token_embd.weight");
-            FloatTensor classifier = gguf.tensors().containsKey("output.weight") ? source.read("output.weight") : embedding;
-            LlamaWeights weights = new LlamaWeights(embedding, layers, source.read("output_norm.weight"), classifier);
+            FloatTensor embedding = source.read("token_embd.weight", config.vocabSize(), dim);
+            FloatTensor classifier = gguf.tensors().containsKey("output.weight")
+                    ? source.read("output.weight", config.vocabSize(), dim) : embedding;
+            LlamaWeights weights = new LlamaWeights(embedding, layers, source.read("output_norm.weight", dim), classifier);
             try {
                 weights.validate(config);
             } catch (IllegalArgumentException e) {
@@ -64,6 +69,10 @@ public final class GgufModelReader {
     private static LlamaConfig config(GgufFile gguf, int vocabSize) {
         int heads = integer(gguf, "llama.attention.head_count", null);
         int dim = integer(gguf, "llama.embedding_length", null);
+        if (heads <= 0 || dim <= 0) {
+            throw new ModelFormatException(gguf.path(), "llama.attention.head_count (" + heads + ") and llama.embedding_length ("
+                    + dim + ") must be positive");
+        }
         int ropeDims = integer(gguf, "llama.rope.dimension_count", dim / heads);
         if (ropeDims != dim / heads) {
             throw new ModelFormatException(gguf.path(), "partial rotary embeddings (" + ropeDims + " of " + dim / heads
@@ -137,7 +146,10 @@ public final class GgufModelReader {
     private static int integer(GgufFile gguf, String key, Integer fallback) {
         Object value = gguf.metadata().get(key);
         if (value instanceof Number n) {
-            return Math.toIntExact(n.longValue());
+            if (n.longValue() < Integer.MIN_VALUE || n.longValue() > Integer.MAX_VALUE) {
+                throw new ModelFormatException(gguf.path(), "metadata " + key + " = " + n + " is out of range");
+            }
+            return n.intValue();
         }
         if (fallback == null) {
             throw new ModelFormatException(gguf.path(), "missing metadata " + key);
@@ -152,10 +164,19 @@ public final class GgufModelReader {
     /** Reads GGUF tensors as row-major float32 [rows, cols]. */
     private record TensorSource(GgufFile gguf, FileChannel channel) {
 
-        FloatTensor read(String name) throws IOException {
+        /** Reads {@code name}, which must have the {@code shape} the config implies (checked before any data is read). */
+        FloatTensor read(String name, int... shape) throws IOException {
             GgufFile.TensorInfo info = gguf.tensors().get(name);
             if (info == null) {
                 throw new ModelFormatException(gguf.path(), "missing tensor " + name);
+            }
+            long[] expected = new long[shape.length];
+            for (int i = 0; i < shape.length; i++) {
+                expected[i] = shape[shape.length - 1 - i]; // GGUF lists dimensions fastest-varying first
+            }
+            if (!Arrays.equals(expected, info.dims())) {
+                throw new ModelFormatException(gguf.path(), "tensor " + name + " has GGUF dimensions " + Arrays.toString(info.dims())
+                        + "; the model's metadata implies " + Arrays.toString(expected));
             }
             ByteBuffer bytes = FileRegion.read(channel, gguf.path(), gguf.dataOffset(info), info.byteSize());
             int count = Math.toIntExact(info.elementCount());
@@ -165,10 +186,6 @@ public final class GgufModelReader {
                 case BF16 -> ElementType.BF16.decode(bytes, count);
                 case Q8_0 -> dequantizeQ8(bytes, count);
             };
-            int[] shape = new int[info.dims().length];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = (int) info.dims()[shape.length - 1 - i];
-            }
             return new FloatTensor(name, shape, data);
         }
 
