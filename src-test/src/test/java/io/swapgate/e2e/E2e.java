@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Locations, reference data and process helpers shared by the end-to-end tests. */
-final class E2e {
+public final class E2e {
 
     static final String PROMPT = "Once upon a time";
 
@@ -30,7 +30,7 @@ final class E2e {
     private E2e() {}
 
     /** The repository root (the folder holding {@code swapgate}, {@code proto/} and {@code gateway/}). */
-    static Path repoRoot() {
+    public static Path repoRoot() {
         String root = System.getProperty("e2e.repo.root", System.getenv("E2E_REPO_ROOT"));
         if (root == null || root.isBlank()) {
             fail("neither the system property e2e.repo.root nor E2E_REPO_ROOT is set; run the tests through Maven");
@@ -44,11 +44,11 @@ final class E2e {
         return models.toAbsolutePath().normalize();
     }
 
-    static Path stories260K() {
+    public static Path stories260K() {
         return existing(modelsDir().resolve("stories260K"));
     }
 
-    static Path stories260KGguf() {
+    public static Path stories260KGguf() {
         return existing(modelsDir().resolve("stories260K/stories260K.gguf"));
     }
 
@@ -68,7 +68,7 @@ final class E2e {
     }
 
     /** This module's build folder, for logs. */
-    static Path targetDir() {
+    public static Path targetDir() {
         String target = System.getProperty("e2e.target.dir");
         return (target == null || target.isBlank() ? repoRoot().resolve("src-test/target") : Path.of(target))
                 .toAbsolutePath().normalize();
