@@ -42,6 +42,8 @@ final class GatewayProcess implements AutoCloseable {
     private final Path keyFile;
     private final Thread killOnExit;
     private final List<ManagedChannel> channels = new ArrayList<>();
+    /** One channel (one connection) per API key, as a real client keeps: a channel per call would leak connections. */
+    private final java.util.Map<String, ManagedChannel> keyed = new java.util.HashMap<>();
     private ManagedChannel channel;
     private Duration startup;
 
@@ -118,12 +120,47 @@ final class GatewayProcess implements AutoCloseable {
 
     /** The gateway's resident set size in KiB, read from /proc (Linux). */
     long residentKib() throws IOException {
+        return procStatusKib("VmRSS");
+    }
+
+    /** The most the gateway's resident set has been since it started, in KiB (Linux's high-water mark). */
+    long peakResidentKib() throws IOException {
+        return procStatusKib("VmHWM");
+    }
+
+    /** The gateway's heap in use now, in bytes: the sum over its heap pools from {@code /q/metrics}. */
+    long heapUsedBytes() throws IOException, InterruptedException {
+        return (long) metrics().lines().filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Open file descriptors of the gateway process (Linux). */
+    long openFileDescriptors() throws IOException {
+        try (java.util.stream.Stream<Path> fds = java.nio.file.Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return fds.count();
+        }
+    }
+
+    /** Threads of the gateway process (Linux). */
+    long threads() throws IOException {
+        return Long.parseLong(procStatusField("Threads"));
+    }
+
+    private long procStatusKib(String field) throws IOException {
+        return Long.parseLong(procStatusField(field).replaceAll("[^0-9]", ""));
+    }
+
+    private String procStatusField(String field) throws IOException {
         for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            if (line.startsWith(field + ":")) {
+                return line.substring(field.length() + 1).trim();
             }
         }
-        throw new IOException("no VmRSS for process " + process.pid());
+        throw new IOException("no " + field + " for process " + process.pid());
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     int port() {
@@ -169,14 +206,16 @@ final class GatewayProcess implements AutoCloseable {
         return channel;
     }
 
-    /** A new plaintext gRPC channel sending {@code key}; shut down by {@link #close}. */
+    /** The plaintext gRPC channel sending {@code key}, created on first use, shut down by {@link #close}. */
     synchronized ManagedChannel channel(String key) {
-        io.grpc.Metadata headers = new io.grpc.Metadata();
-        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-        ManagedChannel opened = NettyChannelBuilder.forAddress("localhost", port).usePlaintext()
-                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
-        channels.add(opened);
-        return opened;
+        return keyed.computeIfAbsent(key, k -> {
+            io.grpc.Metadata headers = new io.grpc.Metadata();
+            headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + k);
+            ManagedChannel opened = NettyChannelBuilder.forAddress("localhost", port).usePlaintext()
+                    .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+            channels.add(opened);
+            return opened;
+        });
     }
 
     private void awaitReady() throws InterruptedException {
