@@ -53,6 +53,14 @@ public final class HostAdapterCache {
         }
     }
 
+    /** Drops {@code key} (a deleted version: nothing will ask for it again, so waiting for LRU would hold it). */
+    public synchronized void remove(String key) {
+        Adapter removed = entries.remove(key);
+        if (removed != null) {
+            bytes -= removed.bytes();
+        }
+    }
+
     public synchronized boolean contains(String key) {
         return entries.containsKey(key);
     }

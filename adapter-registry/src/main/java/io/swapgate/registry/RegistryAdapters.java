@@ -41,7 +41,13 @@ public final class RegistryAdapters {
         this.reader = reader;
         this.cache = cache;
         this.resolutionTtlNanos = resolutionTtl.toNanos();
-        registry.subscribe(event -> forget(AdapterName.parse(event.name())));
+        registry.subscribe(event -> {
+            if (event.type() == RegistryEvent.Type.DELETED) {
+                deleted(AdapterName.parse(event.name()), event.version());
+            } else {
+                forget(AdapterName.parse(event.name()));
+            }
+        });
     }
 
     public FileSystemAdapterRegistry registry() {
@@ -70,6 +76,12 @@ public final class RegistryAdapters {
     public void forget(AdapterName name) {
         changes.incrementAndGet();
         resolutions.keySet().removeIf(reference -> reference.name().equals(name));
+    }
+
+    /** Forgets a deleted version: its resolutions, and its place in the host cache. */
+    public void deleted(AdapterName name, String version) {
+        forget(name);
+        cache.remove(key(name, version));
     }
 
     private ResolvedVersion resolve(AdapterReference reference) throws IOException {

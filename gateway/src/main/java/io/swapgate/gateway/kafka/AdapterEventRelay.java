@@ -67,7 +67,8 @@ final class AdapterEventRelay implements AutoCloseable {
         switch (change.getType()) {
             case PROMOTED -> swaps.moved(name, io.swapgate.registry.RegistryEvent.Type.PROMOTED, change.getVersion());
             case ROLLED_BACK -> swaps.moved(name, io.swapgate.registry.RegistryEvent.Type.ROLLED_BACK, change.getVersion());
-            default -> { } // a publication or a deletion moves no alias to a version to load
+            case DELETED -> served.adapters().deleted(name, change.getVersion());
+            default -> { } // a publication moves no alias to a version to load
         }
     }
 
