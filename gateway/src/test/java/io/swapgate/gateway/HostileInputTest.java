@@ -153,7 +153,9 @@ class HostileInputTest {
             nested[2 * depth] = (byte) 0x7b; // field 15, start group: 200 levels, deeper than protobuf's limit of 100
             nested[2 * depth + 1] = (byte) 0x7b;
         }
-        for (byte[] body : List.of(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, new byte[] {0x0a, 0x7f, 'x'}, nested)) {
+        byte[] invalidUtf8Prompt = {0x0a, 0x02, (byte) 0xff, (byte) 0xfe}; // field 1 (prompt): proto3 strings must be UTF-8
+        for (byte[] body : List.of(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, new byte[] {0x0a, 0x7f, 'x'}, nested,
+                invalidUtf8Prompt)) {
             TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "not a valid protobuf message", () -> ClientCalls.blockingUnaryCall(
                     channel, generate, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body));
         }
