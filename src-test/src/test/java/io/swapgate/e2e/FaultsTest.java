@@ -2,8 +2,8 @@ package io.swapgate.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -100,7 +100,7 @@ class FaultsTest {
                 Path filler = registry.resolve("filler");
                 fill(filler, Files.getFileStore(registry).getUsableSpace() - 16 * 1024);
 
-                StatusRuntimeException refused = assertThrowsStatus(
+                StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
                         () -> TestAdapters.upload(gateway.channel(), adapters.lora(2, 16), "demo/full", "stable"));
                 assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
                 assertTrue(refused.getStatus().getDescription().contains("out of disk space"), refused.getStatus().toString());
@@ -142,7 +142,7 @@ class FaultsTest {
             assertTrue(log.contains(corrupted) && log.contains("quarantine"), "the startup check did not report the corrupt version");
             assertEquals(List.of(good), versions(gateway, "demo/solid"));
             assertEquals(good, served(gateway, "demo/solid@stable"), "stable should move back to the last intact version");
-            StatusRuntimeException missing = assertThrowsStatus(() -> served(gateway, "demo/aliased@canary"));
+            StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> served(gateway, "demo/aliased@canary"));
             assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode(), missing.getStatus().toString());
             assertTrue(Files.list(registry.resolve("quarantine")).count() >= 2, "nothing was quarantined");
         }
@@ -171,21 +171,5 @@ class FaultsTest {
         GenerateResponse response = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
                 .generate(HotSwapScenario.request(reference));
         return response.getAdapters(0).getVersion();
-    }
-
-    private static StatusRuntimeException assertThrowsStatus(ThrowingCall call) {
-        try {
-            call.run();
-        } catch (StatusRuntimeException e) {
-            return e;
-        } catch (Exception e) {
-            fail("expected a gRPC status, got " + e, e);
-        }
-        return fail("the call succeeded");
-    }
-
-    @FunctionalInterface
-    private interface ThrowingCall {
-        void run() throws Exception;
     }
 }

@@ -6,19 +6,15 @@ import io.swapgate.proto.v1.KafkaResponse;
 import io.swapgate.proto.v1.SamplingParams;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The gateway over Kafka: each request is a {@code KafkaRequest} on swapgate.requests; one reader follows
@@ -36,14 +32,7 @@ final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
 
     KafkaTarget(String bootstrapServers) {
         this.producer = KafkaTestClients.producer(bootstrapServers);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "load-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        this.consumer = new KafkaConsumer<>(p);
-        consumer.subscribe(List.of("swapgate.responses"));
+        this.consumer = KafkaTestClients.follower(bootstrapServers, "swapgate.responses");
         while (consumer.assignment().isEmpty()) { // answers to the first requests must not be missed
             consumer.poll(Duration.ofMillis(100));
         }

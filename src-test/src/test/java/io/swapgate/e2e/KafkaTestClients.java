@@ -34,10 +34,19 @@ final class KafkaTestClients {
 
     /** A consumer in a group of its own that reads a topic from its beginning. */
     static KafkaConsumer<byte[], byte[]> reader(String bootstrapServers, String topic) {
+        return subscribed(bootstrapServers, topic, "earliest");
+    }
+
+    /** A consumer in a group of its own that reads what arrives on a topic from now on. */
+    static KafkaConsumer<byte[], byte[]> follower(String bootstrapServers, String topic) {
+        return subscribed(bootstrapServers, topic, "latest");
+    }
+
+    private static KafkaConsumer<byte[], byte[]> subscribed(String bootstrapServers, String topic, String offsetReset) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);

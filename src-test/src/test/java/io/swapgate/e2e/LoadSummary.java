@@ -52,7 +52,8 @@ record LoadSummary(String label, int requests, int errors, long tokens, double s
                 percentiles(gaps), percentiles(perToken), percentiles(endToEnd));
     }
 
-    private static double[] percentiles(List<Double> values) {
+    /** p50, p90 and p99 ({@link #PERCENTILES}) by nearest rank; NaN for no values. */
+    static double[] percentiles(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         double[] out = new double[PERCENTILES.length];

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,9 +61,9 @@ class OverloadTest {
                     otherErrors.add(trace.error);
                 }
             }
-            Collections.sort(rejections);
-            double rejectionP50 = percentile(rejections, 50);
-            double rejectionP99 = percentile(rejections, 99);
+            double[] rejection = LoadSummary.percentiles(rejections); // p50, p90, p99
+            double rejectionP50 = rejection[0];
+            double rejectionP99 = rejection[2];
             String report = String.format(Locale.ROOT, """
                     Overload: stories260K, batch %d, engine queue 16, %d cores; a burst of %d s at 10x the sustainable rate
 
@@ -113,9 +112,5 @@ class OverloadTest {
             previous = current;
         }
         return previous;
-    }
-
-    private static double percentile(List<Double> sorted, int p) {
-        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
     }
 }

@@ -177,7 +177,7 @@ class SoakTest {
     private record Snapshot(double heapMiB, double residentMiB, long threads, long fds) {
 
         static Snapshot of(GatewayProcess gateway) throws Exception {
-            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+            Process gc = new ProcessBuilder(E2e.javaExecutable().resolveSibling("jcmd").toString(),
                     Long.toString(gateway.pid()), "GC.run").redirectErrorStream(true).start();
             gc.getInputStream().readAllBytes();
             assertEquals(0, gc.waitFor(), "jcmd GC.run failed");
