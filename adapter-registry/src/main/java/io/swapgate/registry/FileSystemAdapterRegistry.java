@@ -96,10 +96,11 @@ public final class FileSystemAdapterRegistry {
         try {
             Adapter adapter = validate(staging, request.name());
             String version = adapter.identity().version();
+            LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
             VersionMetadata metadata = new VersionMetadata(request.name().toString(), version, adapter.kind().wireName(),
-                    reader.base().name(), reader.base().digest(), adapter instanceof LoraAdapter lora ? lora.rank() : 0,
-                    size(staging), clock.instant().toString(), request.creator(), request.parentVersion(),
-                    request.labels(), request.metrics());
+                    reader.base().name(), reader.base().digest(), lora == null ? 0 : lora.rank(),
+                    lora == null || lora.dyLora() == null ? 0 : lora.dyLora().min(), size(staging), clock.instant().toString(),
+                    request.creator(), request.parentVersion(), request.labels(), request.metrics());
             Files.write(staging.resolve(METADATA_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
             for (String file : Set.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE, METADATA_FILE)) {
                 AtomicFiles.sync(staging.resolve(file));

@@ -1,7 +1,10 @@
 package io.swapgate.registry;
 
 import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.AdapterIdentity;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -63,6 +66,13 @@ public final class HostAdapterCache {
 
     public synchronized boolean contains(String key) {
         return entries.containsKey(key);
+    }
+
+    /** What the cache holds now, least recently used first. */
+    public synchronized List<AdapterIdentity> identities() {
+        List<AdapterIdentity> held = new ArrayList<>(entries.size());
+        entries.values().forEach(adapter -> held.add(adapter.identity()));
+        return held;
     }
 
     public synchronized long bytes() {

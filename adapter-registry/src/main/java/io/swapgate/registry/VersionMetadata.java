@@ -8,13 +8,14 @@ import java.util.Map;
  * @param version sha256 (hex) over adapter_config.json then adapter_model.safetensors
  * @param kind lora, prompt, prefix or tempnet
  * @param rank the LoRA rank (0 for other kinds)
+ * @param minRank a DyLoRA's smallest servable rank (0 for other kinds, and in metadata written before it was recorded)
  * @param sizeBytes bytes of the adapter's files
  * @param createdAt ISO-8601 instant of publication
  * @param parentVersion the version this one was trained from, or null
  * @param metrics evaluation results, e.g. {@code eval_loss}
  */
 public record VersionMetadata(String name, String version, String kind, String baseModelName, String baseModelDigest,
-                              int rank, long sizeBytes, String createdAt, String creator, String parentVersion,
+                              int rank, int minRank, long sizeBytes, String createdAt, String creator, String parentVersion,
                               Map<String, String> labels, Map<String, Double> metrics) {
 
     public VersionMetadata {

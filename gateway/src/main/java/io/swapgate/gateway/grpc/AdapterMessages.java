@@ -22,6 +22,7 @@ public final class AdapterMessages {
                 .setBaseModelName(m.baseModelName())
                 .setBaseModelDigest(m.baseModelDigest())
                 .setRank(m.rank())
+                .setMinRank(m.minRank())
                 .setSizeBytes(m.sizeBytes())
                 .setCreatedAt(m.createdAt())
                 .setCreator(nullToEmpty(m.creator()))

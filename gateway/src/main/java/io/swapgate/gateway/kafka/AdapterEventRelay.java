@@ -65,8 +65,8 @@ final class AdapterEventRelay implements AutoCloseable {
         served.adapters().forget(name);
         recordDelay(change.getAt());
         switch (change.getType()) {
-            case PROMOTED -> swaps.moved(name, io.swapgate.registry.RegistryEvent.Type.PROMOTED, change.getVersion());
-            case ROLLED_BACK -> swaps.moved(name, io.swapgate.registry.RegistryEvent.Type.ROLLED_BACK, change.getVersion());
+            case PROMOTED -> swaps.moved(name, change.getAlias(), io.swapgate.registry.RegistryEvent.Type.PROMOTED, change.getVersion());
+            case ROLLED_BACK -> swaps.moved(name, change.getAlias(), io.swapgate.registry.RegistryEvent.Type.ROLLED_BACK, change.getVersion());
             case DELETED -> served.adapters().deleted(name, change.getVersion());
             default -> { } // a publication moves no alias to a version to load
         }

@@ -8,6 +8,11 @@ import io.swapgate.registry.RegistryEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
@@ -15,17 +20,23 @@ import org.jboss.logging.Logger;
 /**
  * Live swaps on this replica: when an alias moves (a promotion or rollback made here, or announced by another
  * replica), the version it now names is loaded into the host cache before requests ask for it, and the time from
- * learning of the move to the version being ready is recorded as {@code swapgate_adapter_swap_seconds}.
+ * learning of the move to the version being ready is recorded as {@code swapgate_adapter_swap_seconds}. The latest
+ * swaps are kept for the monitor.
  */
 @Startup
 @ApplicationScoped
 public class AdapterSwaps {
 
     private static final Logger LOG = Logger.getLogger(AdapterSwaps.class);
+    private static final int KEPT = 64;
+
+    /** A swap done: {@code alias} of {@code name} moved to {@code version}, loaded and ready {@code ready} later. */
+    public record Swap(AdapterName name, String alias, String version, RegistryEvent.Type type, Duration ready, Instant at) {}
 
     private final ServedAdapters served;
     private final Timer swaps;
     private final AutoCloseable subscription;
+    private final Deque<Swap> recent = new ArrayDeque<>();
     /** Loading reads files: one at a time, off the thread that reported the change. */
     private final ExecutorService loading = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "swapgate-adapter-swap");
@@ -39,11 +50,11 @@ public class AdapterSwaps {
                 .description("from an alias moving to its new version being loaded on this replica, ready to serve")
                 .register(metrics);
         this.subscription = served.registry().subscribe(event ->
-                moved(AdapterName.parse(event.name()), event.type(), event.version()));
+                moved(AdapterName.parse(event.name()), event.alias(), event.type(), event.version()));
     }
 
     /** An adapter changed: when an alias moved, load the version it names now. */
-    public void moved(AdapterName name, RegistryEvent.Type type, String version) {
+    public void moved(AdapterName name, String alias, RegistryEvent.Type type, String version) {
         if (type != RegistryEvent.Type.PROMOTED && type != RegistryEvent.Type.ROLLED_BACK) {
             return;
         }
@@ -53,11 +64,24 @@ public class AdapterSwaps {
                 served.adapters().load(name + "@" + version);
                 Duration took = Duration.ofNanos(System.nanoTime() - learned);
                 swaps.record(took);
+                remember(new Swap(name, alias, version, type, took, Instant.now()));
                 LOG.infof("%s: %s now names %s, loaded and ready in %d ms", name, type, version, took.toMillis());
             } catch (RuntimeException e) {
                 LOG.infof("not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
             }
         });
+    }
+
+    /** The latest swaps, newest first. */
+    public synchronized List<Swap> recent() {
+        return new ArrayList<>(recent);
+    }
+
+    private synchronized void remember(Swap swap) {
+        recent.addFirst(swap);
+        if (recent.size() > KEPT) {
+            recent.removeLast();
+        }
     }
 
     @PreDestroy

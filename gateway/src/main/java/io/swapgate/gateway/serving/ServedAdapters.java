@@ -97,6 +97,21 @@ public class ServedAdapters {
         return pins.containsKey(version);
     }
 
+    /** A version held nearer than the store. */
+    public record ResidentVersion(AdapterName name, String version, Residency residency) {}
+
+    /** The versions in the host cache (and so, for LoRA, possibly on the device) of {@code tenant}, or of all when null. */
+    public List<ResidentVersion> resident(String tenant) {
+        List<ResidentVersion> held = new ArrayList<>();
+        for (AdapterIdentity identity : adapters.cache().identities()) {
+            AdapterName name = AdapterName.parse(identity.name());
+            if (tenant == null || name.tenant().equals(tenant)) {
+                held.add(new ResidentVersion(name, identity.version(), residency(name, identity.version())));
+            }
+        }
+        return held;
+    }
+
     public Residency residency(AdapterName name, String version) {
         if (model.engine().loraResident(new AdapterIdentity(name.toString(), version))) {
             return Residency.DEVICE;

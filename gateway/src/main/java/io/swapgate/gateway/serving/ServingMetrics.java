@@ -112,6 +112,7 @@ public class ServingMetrics {
         private final GenerationListener delegate;
         private final String kinds;
         private final String tenant;
+        private final TenantUsage tenantUsage;
         private final Timer ttft;
         private final Timer interToken;
         private final long started = System.nanoTime();
@@ -121,6 +122,7 @@ public class ServingMetrics {
             this.delegate = delegate;
             this.kinds = kinds;
             this.tenant = tenant;
+            this.tenantUsage = ledger.of(tenant);
             this.ttft = timer("swapgate.request.ttft", "time to first token");
             this.interToken = timer("swapgate.request.inter.token", "time between generated tokens");
         }
@@ -130,8 +132,10 @@ public class ServingMetrics {
             long now = System.nanoTime();
             int tokens = chunk.tokenIds().length;
             if (tokens > 0) {
+                tenantUsage.sampled(tokens);
                 if (lastChunk == 0) {
                     ttft.record(Duration.ofNanos(now - started));
+                    tenantUsage.firstToken(now - started);
                 } else {
                     // A chunk may carry several tokens (a character can span them): spread its wait over them.
                     for (int i = 0; i < tokens; i++) {
@@ -149,7 +153,7 @@ public class ServingMetrics {
                     .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - started));
             Counter.builder("swapgate.tokens.prompt").tag("adapters", kinds).register(registry).increment(usage.promptTokens());
             Counter.builder("swapgate.tokens.generated").tag("adapters", kinds).register(registry).increment(usage.completionTokens());
-            ledger.of(tenant).finished(usage.promptTokens(), usage.completionTokens());
+            tenantUsage.finished(usage.promptTokens(), usage.completionTokens());
             if (reason == FinishReason.DEADLINE) {
                 failed(tenant, "DEADLINE_EXCEEDED", "swapgate.requests.failed");
             }

@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Authenticates every gRPC call by its {@code authorization: Bearer <key>} metadata (UNAUTHENTICATED otherwise) and
@@ -43,6 +44,17 @@ public class ApiKeyInterceptor implements ServerInterceptor {
             return new ServerCall.Listener<>() { };
         }
         return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
+    }
+
+    /** Runs {@code call} (a service method invoked in-process, as the console does) as {@code caller}. */
+    public static <T> T as(Caller caller, Supplier<T> call) {
+        Context context = Context.current().withValue(CALLER, caller);
+        Context previous = context.attach();
+        try {
+            return call.get();
+        } finally {
+            context.detach(previous);
+        }
     }
 
     /**

@@ -13,6 +13,9 @@ public final class TenantUsage {
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder generatedTokens = new LongAdder();
     private final LongAdder adapterLoadNanos = new LongAdder();
+    private final LongAdder sampledTokens = new LongAdder();
+    private final LongAdder firstTokens = new LongAdder();
+    private final LongAdder firstTokenNanos = new LongAdder();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
     TenantUsage(String tenant) {
@@ -31,6 +34,29 @@ public final class TenantUsage {
     public void finished(int prompt, int generated) {
         promptTokens.add(prompt);
         generatedTokens.add(generated);
+    }
+
+    /** Tokens sampled for a request still running: the live count, where {@link #generatedTokens} waits for the end. */
+    public void sampled(int tokens) {
+        sampledTokens.add(tokens);
+    }
+
+    /** A request's first token came this long after it was submitted. */
+    public void firstToken(long nanos) {
+        firstTokens.increment();
+        firstTokenNanos.add(nanos);
+    }
+
+    public long sampledTokens() {
+        return sampledTokens.sum();
+    }
+
+    public long firstTokens() {
+        return firstTokens.sum();
+    }
+
+    public long firstTokenNanos() {
+        return firstTokenNanos.sum();
     }
 
     /** A call refused or failed with a gRPC status (by name). */

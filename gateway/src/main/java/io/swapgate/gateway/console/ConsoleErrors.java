@@ -1,0 +1,38 @@
+package io.swapgate.gateway.console;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.Status;
+
+/** A failed call as the console sees it: the gRPC status, its HTTP equivalent and a JSON body naming both. */
+final class ConsoleErrors {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ConsoleErrors() {}
+
+    /** {@code {"code":"NOT_FOUND","message":"..."}}. */
+    static String body(Status status) {
+        ObjectNode body = JSON.createObjectNode().put("code", status.getCode().name())
+                .put("message", status.getDescription() == null ? status.getCode().name() : status.getDescription());
+        return body.toString();
+    }
+
+    /** The HTTP status Google's APIs give each gRPC code. */
+    static int httpStatus(Status.Code code) {
+        return switch (code) {
+            case OK -> 200;
+            case CANCELLED -> 499;
+            case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
+            case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
+            case NOT_FOUND -> 404;
+            case ALREADY_EXISTS, ABORTED -> 409;
+            case RESOURCE_EXHAUSTED -> 429;
+            case UNIMPLEMENTED -> 501;
+            case UNAVAILABLE -> 503;
+            case DEADLINE_EXCEEDED -> 504;
+            case UNKNOWN, INTERNAL, DATA_LOSS -> 500;
+        };
+    }
+}

@@ -1,0 +1,118 @@
+package io.swapgate.gateway.console;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.swapgate.gateway.serving.FailureStatus;
+import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
+import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.tenancy.TenantDirectory;
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * The web console's API: {@code POST /console/api/<Service>/<Method>} calls that gRPC method with the JSON body as
+ * its request (proto3 JSON) and the caller of the {@code Authorization: Bearer} key, answering the response as JSON,
+ * or a stream as Server-Sent Events (see {@link EventStreamCall}). Errors are {@code {"code","message"}} with the
+ * HTTP status Google's APIs give the gRPC code. The console's page itself is static, under {@code /console/}.
+ */
+@ApplicationScoped
+public class ConsoleRoutes {
+
+    /** Enough for Training.Start's largest dataset. */
+    private static final long MAX_BODY_BYTES = 32L << 20;
+
+    private final ConsoleMethods methods;
+    private final TenantDirectory tenants;
+    private final JsonFormat.Parser parser = JsonFormat.parser();
+    private final JsonFormat.Printer printer = JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
+
+    ConsoleRoutes(ConsoleMethods methods, TenantDirectory tenants) {
+        this.methods = methods;
+        this.tenants = tenants;
+    }
+
+    void register(@Observes Router router) {
+        router.get("/console").handler(ctx -> ctx.redirect("/console/"));
+        router.post("/console/api/:service/:method").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES)).handler(this::call);
+    }
+
+    private void call(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response().putHeader("Cache-Control", "no-store");
+        Context context = ctx.vertx().getOrCreateContext();
+        Caller caller;
+        ConsoleMethod method;
+        Message request;
+        try {
+            caller = tenants.authenticator().authenticate(ctx.request().getHeader("Authorization"));
+            method = methods.find(ctx.pathParam("service"), ctx.pathParam("method")).orElseThrow(() -> Status.UNIMPLEMENTED
+                    .withDescription("the console has no method " + ctx.pathParam("service") + "/" + ctx.pathParam("method")).asRuntimeException());
+            request = parse(ctx, method.prototype());
+        } catch (RuntimeException e) {
+            fail(response, statusOf(e));
+            return;
+        }
+        try {
+            dispatch(method, caller, request, response, context);
+        } catch (RuntimeException e) { // a method's own checks may throw before it returns its Uni or Multi
+            fail(response, statusOf(e));
+        }
+    }
+
+    private void dispatch(ConsoleMethod method, Caller caller, Message request, HttpServerResponse response, Context context) {
+        if (method instanceof ConsoleMethod.Unary<?> unary) {
+            ApiKeyInterceptor.as(caller, () -> unary.invoke(request))
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                    .subscribe().with(
+                            answer -> context.runOnContext(v -> response.putHeader("Content-Type", "application/json").end(print(answer))),
+                            failure -> context.runOnContext(v -> fail(response, statusOf(failure))));
+        } else if (method instanceof ConsoleMethod.ServerStreaming<?> streaming) {
+            new EventStreamCall(response, context, this::print, ConsoleRoutes::statusOf)
+                    .start(ApiKeyInterceptor.as(caller, () -> streaming.invoke(request)));
+        }
+    }
+
+    private Message parse(RoutingContext ctx, Message prototype) {
+        String body = ctx.body().asString();
+        Message.Builder builder = prototype.newBuilderForType();
+        try {
+            parser.merge(body == null || body.isBlank() ? "{}" : body, builder);
+        } catch (InvalidProtocolBufferException e) {
+            throw Status.INVALID_ARGUMENT.withDescription("the body is not a " + prototype.getDescriptorForType().getName()
+                    + " in proto3 JSON: " + e.getMessage()).asRuntimeException();
+        }
+        return builder.build();
+    }
+
+    private String print(Message message) {
+        try {
+            return printer.print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a response message cannot be printed as JSON", e); // only Any with unknown types
+        }
+    }
+
+    private static void fail(HttpServerResponse response, Status status) {
+        if (!response.ended()) {
+            response.setStatusCode(ConsoleErrors.httpStatus(status.getCode())).putHeader("Content-Type", "application/json")
+                    .end(ConsoleErrors.body(status));
+        }
+    }
+
+    /** The status a gRPC client would have seen for this failure. */
+    static Status statusOf(Throwable failure) {
+        if (failure instanceof StatusRuntimeException || failure instanceof StatusException) {
+            return Status.fromThrowable(failure);
+        }
+        return Status.fromCode(FailureStatus.of(failure)).withDescription(FailureStatus.message(failure));
+    }
+}
