@@ -14,40 +14,43 @@ import java.util.Map;
  * @param parentVersion the version it was trained from, null when trained from scratch
  * @param version the version it published, null until then
  * @param heldOutIds the examples it was evaluated on (the next job's regression check reuses them)
+ * @param losses the loss curve of the current attempt, evenly thinned to about {@link LossPoint#MAX_POINTS} points
  */
 public record TrainingJob(String id, String adapter, String kind, JobState state, String trigger, int attempt, int steps,
                           String createdAt, String updatedAt, int step, Double trainLoss, Double validationLoss,
                           long etaMillis, int examples, String parentVersion, String version, String reason,
-                          Map<String, Double> metrics, List<String> heldOutIds) {
+                          Map<String, Double> metrics, List<String> heldOutIds, List<LossPoint> losses) {
 
     public TrainingJob {
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
         heldOutIds = heldOutIds == null ? List.of() : List.copyOf(heldOutIds);
+        losses = losses == null ? List.of() : List.copyOf(losses); // jobs stored before curves were kept have none
     }
 
     static TrainingJob queued(String id, String adapter, String kind, String trigger, int steps, String now) {
         return new TrainingJob(id, adapter, kind, JobState.QUEUED, trigger, 0, steps, now, now, 0, null, null, 0, 0,
-                null, null, null, Map.of(), List.of());
+                null, null, null, Map.of(), List.of(), List.of());
     }
 
     TrainingJob started(String startedKind, int totalSteps, int exampleCount, String parent, List<String> heldOut, String now) {
         return new TrainingJob(id, adapter, startedKind, JobState.RUNNING, trigger, attempt + 1, totalSteps, createdAt, now, 0,
-                null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut);
+                null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut, List.of());
     }
 
     /** Queued again after a gateway stop interrupted it. */
     TrainingJob requeued(String why, String now) {
         return new TrainingJob(id, adapter, kind, JobState.QUEUED, trigger, attempt, steps, createdAt, now, 0, null, null, 0, 0,
-                null, null, why, Map.of(), List.of());
+                null, null, why, Map.of(), List.of(), List.of());
     }
 
     TrainingJob progressed(int newStep, double loss, Double validation, long eta, String now) {
         return new TrainingJob(id, adapter, kind, state, trigger, attempt, steps, createdAt, now, newStep, loss,
-                validation == null ? validationLoss : validation, eta, examples, parentVersion, version, reason, metrics, heldOutIds);
+                validation == null ? validationLoss : validation, eta, examples, parentVersion, version, reason, metrics, heldOutIds,
+                LossPoint.appended(losses, new LossPoint(newStep, loss, validation), steps));
     }
 
     TrainingJob ended(JobState finalState, String publishedVersion, String why, Map<String, Double> results, String now) {
         return new TrainingJob(id, adapter, kind, finalState, trigger, attempt, steps, createdAt, now, step, trainLoss,
-                validationLoss, 0, examples, parentVersion, publishedVersion, why, results, heldOutIds);
+                validationLoss, 0, examples, parentVersion, publishedVersion, why, results, heldOutIds, losses);
     }
 }

@@ -1,5 +1,6 @@
 package io.swapgate.gateway.training;
 
+import io.swapgate.proto.v1.LossPoint;
 import io.swapgate.registry.training.TrainingJob;
 
 /** Training jobs as {@code swapgate.v1.TrainingJob} messages (gRPC and Kafka). */
@@ -30,6 +31,13 @@ public final class TrainingJobMessages {
         }
         if (job.validationLoss() != null) {
             message.setValidationLoss(job.validationLoss());
+        }
+        for (io.swapgate.registry.training.LossPoint point : job.losses()) {
+            LossPoint.Builder wire = LossPoint.newBuilder().setStep(point.step()).setTrainLoss(point.trainLoss());
+            if (point.validationLoss() != null) {
+                wire.setValidationLoss(point.validationLoss());
+            }
+            message.addLosses(wire);
         }
         return message.build();
     }

@@ -1,0 +1,40 @@
+package io.swapgate.registry.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class LossPointTest {
+
+    private static List<LossPoint> curve(int totalSteps, int reportEvery, int validateEvery) {
+        List<LossPoint> curve = List.of();
+        for (int step = reportEvery; step <= totalSteps; step += reportEvery) {
+            curve = LossPoint.appended(curve, new LossPoint(step, 1.0 / step, step % validateEvery == 0 ? 0.5 : null), totalSteps);
+        }
+        return curve;
+    }
+
+    @Test
+    void aShortJobKeepsEveryReportedStep() {
+        List<LossPoint> curve = curve(120, 4, 40);
+        assertEquals(30, curve.size());
+        assertEquals(0.5, curve.get(9).validationLoss(), "step 40 was validated");
+    }
+
+    @Test
+    void aLongJobIsThinnedEvenlyKeepingItsValidationsAndItsLatestStep() {
+        int steps = 100_000;
+        List<LossPoint> curve = curve(steps, 1, 10_000);
+        assertTrue(curve.size() <= LossPoint.MAX_POINTS + 10, "bounded: " + curve.size());
+        assertTrue(curve.size() >= LossPoint.MAX_POINTS - 1, "but not thinner than it needs: " + curve.size());
+        assertEquals(steps, curve.get(curve.size() - 1).step(), "the latest step is last");
+        assertEquals(10, curve.stream().filter(p -> p.validationLoss() != null).count(), "every validation is kept");
+        int width = (steps + LossPoint.MAX_POINTS - 1) / LossPoint.MAX_POINTS;
+        for (int i = 1; i < curve.size(); i++) {
+            int gap = curve.get(i).step() - curve.get(i - 1).step();
+            assertTrue(gap > 0 && gap <= width, "evenly spaced, in step order: gap " + gap + " at " + curve.get(i));
+        }
+    }
+}
