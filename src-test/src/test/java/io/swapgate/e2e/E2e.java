@@ -189,7 +189,7 @@ public final class E2e {
     /** Runs {@code npm ci} in the Node clients' folder when their dependencies are not installed (a fresh checkout). */
     static void installNodeModules(Path nodeDir) throws IOException, InterruptedException {
         Path modules = nodeDir.resolve("node_modules");
-        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai").allMatch(m -> Files.isDirectory(modules.resolve(m)))) {
+        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai", "playwright-core").allMatch(m -> Files.isDirectory(modules.resolve(m)))) {
             return;
         }
         CommandResult ci = run(List.of("npm", "ci", "--no-audit", "--no-fund"), nodeDir, java.util.Map.of(), Duration.ofMinutes(4), "npm-ci");

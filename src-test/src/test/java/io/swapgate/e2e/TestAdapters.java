@@ -30,10 +30,25 @@ final class TestAdapters {
 
     /** A distinct LoRA for each seed, written under the work folder. */
     Path lora(long seed, int rank) throws IOException {
-        Adapter lora = new RandomAdapters(MODEL.config(), seed).lora("lora-" + seed, rank, 2f * rank, false, 0,
-                EnumSet.allOf(LoraModule.class));
-        Path folder = dir.resolve("lora-" + seed + "-r" + rank);
-        PeftAdapterWriter.write(folder, lora, BASE);
+        return write("lora-" + seed + "-r" + rank, new RandomAdapters(MODEL.config(), seed).lora("lora-" + seed, rank, 2f * rank,
+                false, 0, EnumSet.allOf(LoraModule.class)));
+    }
+
+    /** A DyLoRA servable at ranks {@code minRank} to {@code rank}. */
+    Path dyLora(long seed, int rank, int minRank) throws IOException {
+        return write("dylora-" + seed, new RandomAdapters(MODEL.config(), seed).lora("dylora-" + seed, rank, 2f * rank, false,
+                minRank, EnumSet.allOf(LoraModule.class)));
+    }
+
+    /** A TempNet on the last hidden state, random but servable. */
+    Path tempNet(long seed) throws IOException {
+        return write("tempnet-" + seed, new RandomAdapters(MODEL.config(), seed).tempNet("tempnet-" + seed,
+                io.swapgate.core.adapter.TempNetAdapter.Input.HIDDEN, 16));
+    }
+
+    private Path write(String name, Adapter adapter) throws IOException {
+        Path folder = dir.resolve(name);
+        PeftAdapterWriter.write(folder, adapter, BASE);
         return folder;
     }
 

@@ -42,7 +42,14 @@ public class ConsoleRoutes {
     }
 
     void register(@Observes Router router) {
-        router.get("/console").handler(ctx -> ctx.redirect("/console/"));
+        // Vert.x matches "/console/" here too: only the bare path is redirected, the page itself is a static file.
+        router.get("/console").handler(ctx -> {
+            if (ctx.request().path().equals("/console")) {
+                ctx.redirect("/console/");
+            } else {
+                ctx.next();
+            }
+        });
         router.post("/console/api/:service/:method").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES)).handler(this::call);
     }
 
