@@ -209,13 +209,18 @@ final class GatewayProcess implements AutoCloseable {
     /** The plaintext gRPC channel sending {@code key}, created on first use, shut down by {@link #close}. */
     synchronized ManagedChannel channel(String key) {
         return keyed.computeIfAbsent(key, k -> {
-            io.grpc.Metadata headers = new io.grpc.Metadata();
-            headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + k);
-            ManagedChannel opened = NettyChannelBuilder.forAddress("localhost", port).usePlaintext()
-                    .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+            ManagedChannel opened = openChannel(port, k);
             channels.add(opened);
             return opened;
         });
+    }
+
+    /** A plaintext gRPC channel to a gateway on localhost sending {@code key}; the caller shuts it down. */
+    static ManagedChannel openChannel(int port, String key) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return NettyChannelBuilder.forAddress("localhost", port).usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
     }
 
     private void awaitReady() throws InterruptedException {
