@@ -52,3 +52,26 @@ export function createMonitorFeed({ api, signal }) {
     },
   };
 }
+
+/**
+ * A view's show/hide while it is fed by the monitor: subscribed only while shown, its connection badge kept up to
+ * date and a stream that ends in an error reported once.
+ */
+export function whileShown(ctx, badge, onSample) {
+  let unsubscribe = null;
+  return {
+    show() {
+      unsubscribe = ctx.monitor.subscribe({
+        onSample,
+        onState: (state, error) => {
+          badge.set(state, error);
+          if (state === 'stopped' && error) ctx.notify.error(error, 'Monitor');
+        },
+      });
+    },
+    hide() {
+      unsubscribe?.();
+      unsubscribe = null;
+    },
+  };
+}

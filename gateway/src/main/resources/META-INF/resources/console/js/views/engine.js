@@ -4,14 +4,13 @@ import { createLineChart } from '../charts.js';
 import { createConnectionBadge } from '../connection.js';
 import { el } from '../dom.js';
 import { formatTime, toNumber } from '../format.js';
-import { WINDOW_MS } from '../monitor-feed.js';
+import { WINDOW_MS, whileShown } from '../monitor-feed.js';
 
 const GAP_MS = 3500; // a missing sample or two (a reconnection) breaks the line instead of bridging it
 const X_TITLE = 'Time (last 2 minutes)';
 const integer = (value) => Math.round(value).toLocaleString();
 
 export function createEngineView(ctx) {
-  let unsubscribe = null;
 
   const badge = createConnectionBadge('engine-connection');
   const scope = el('p', { class: 'muted', dataset: { testid: 'engine-scope' } }, 'Waiting for the first sample…');
@@ -72,20 +71,5 @@ export function createEngineView(ctx) {
     chart.update({ points: {}, xRange: [now - WINDOW_MS, now], xLabels: ['2 min ago', 'now'] });
   }
 
-  return {
-    root,
-    show() {
-      unsubscribe = ctx.monitor.subscribe({
-        onSample,
-        onState: (state, error) => {
-          badge.set(state, error);
-          if (state === 'stopped' && error) ctx.notify.error(error, 'Monitor');
-        },
-      });
-    },
-    hide() {
-      unsubscribe?.();
-      unsubscribe = null;
-    },
-  };
+  return { root, ...whileShown(ctx, badge, onSample) };
 }

@@ -3,11 +3,11 @@
 import { createConnectionBadge } from '../connection.js';
 import { dataTable, el, emptyState, renderKeepingFocus, scrollRegion } from '../dom.js';
 import { eventTypeLabel, formatRate, formatTime, residencyLabel, shortVersion } from '../format.js';
+import { whileShown } from '../monitor-feed.js';
 
 const TIER_ORDER = { RESIDENCY_DEVICE: 0, RESIDENCY_HOST: 1, RESIDENCY_STORE: 2 };
 
 export function createResidencyView(ctx) {
-  let unsubscribe = null;
   let residentKey = null;
   let swapsKey = null;
 
@@ -83,20 +83,5 @@ export function createResidencyView(ctx) {
     renderSwaps(sample.swaps ?? []);
   }
 
-  return {
-    root,
-    show() {
-      unsubscribe = ctx.monitor.subscribe({
-        onSample,
-        onState: (state, error) => {
-          badge.set(state, error);
-          if (state === 'stopped' && error) ctx.notify.error(error, 'Monitor');
-        },
-      });
-    },
-    hide() {
-      unsubscribe?.();
-      unsubscribe = null;
-    },
-  };
+  return { root, ...whileShown(ctx, badge, onSample) };
 }
