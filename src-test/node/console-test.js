@@ -23,6 +23,10 @@ async function main() {
   try {
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    // The gateway's Content-Security-Policy allows the page's own files only: anything it blocks is a bug.
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) pageErrors.push(message.text());
+    });
     await page.goto(env.CONSOLE_URL);
 
     await signIn(page, env.DEMO_KEY, 'demo');
@@ -48,7 +52,7 @@ async function main() {
       await page.getByTestId(`tenant-${tenant}`).waitFor();
     }
     await shot(page, 'tenants');
-    assert.deepEqual(pageErrors, [], 'the page threw');
+    assert.deepEqual(pageErrors, [], 'the page threw or broke its security policy');
   } catch (error) {
     await shot(page, 'failure'); // where it stopped, for whoever reads the failure
     throw error;

@@ -108,6 +108,21 @@ class ConsoleApiTest {
     }
 
     @Test
+    void thePageLoadsOnlyItsOwnFiles() throws Exception {
+        HttpResponse<String> bare = http.send(HttpRequest.newBuilder(URI.create(base + "console")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, bare.statusCode());
+        assertEquals("/console/", bare.headers().firstValue("Location").orElse(""));
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "console/")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<script type=\"module\" src=\"js/main.js\">"), page.body());
+        String policy = page.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(policy.contains("default-src 'none'") && policy.contains("script-src 'self'")
+                && policy.contains("frame-ancestors 'none'"), policy);
+    }
+
+    @Test
     void aStreamedCompletionIsWhatGrpcGives() throws Exception {
         String prompt = "Once upon a time";
         String greedy = InferenceGrpc.newBlockingStub(admin).withDeadlineAfter(60, TimeUnit.SECONDS).generate(GenerateRequest.newBuilder()

@@ -34,6 +34,7 @@ final class GatewayProcess implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final String name;
     private final Process process;
@@ -297,10 +298,18 @@ final class GatewayProcess implements AutoCloseable {
         close();
     }
 
+    /**
+     * A port nothing listens on now, and never one this JVM handed out before: the OS may offer a closed port again at
+     * once, and two of a test's servers (HTTP and TLS, a gateway and its broker) would then share it.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                socket.setReuseAddress(true);
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         }
     }
 

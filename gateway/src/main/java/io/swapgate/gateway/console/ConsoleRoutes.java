@@ -28,6 +28,9 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class ConsoleRoutes {
 
+    private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+            + " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
     /** Enough for Training.Start's largest dataset. */
     private static final long MAX_BODY_BYTES = 32L << 20;
 
@@ -42,13 +45,16 @@ public class ConsoleRoutes {
     }
 
     void register(@Observes Router router) {
-        // Vert.x matches "/console/" here too: only the bare path is redirected, the page itself is a static file.
-        router.get("/console").handler(ctx -> {
+        // The page and its files are static (META-INF/resources/console); this only redirects the bare path and adds
+        // headers that let the page load and run nothing but its own files, and never be framed.
+        router.get("/console*").handler(ctx -> {
             if (ctx.request().path().equals("/console")) {
                 ctx.redirect("/console/");
-            } else {
-                ctx.next();
+                return;
             }
+            ctx.response().putHeader("Content-Security-Policy", PAGE_POLICY).putHeader("X-Content-Type-Options", "nosniff")
+                    .putHeader("Referrer-Policy", "no-referrer");
+            ctx.next();
         });
         router.post("/console/api/:service/:method").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES)).handler(this::call);
     }
