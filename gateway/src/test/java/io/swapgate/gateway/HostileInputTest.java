@@ -107,6 +107,22 @@ class HostileInputTest {
     }
 
     @Test
+    void trainingJobsAskingForImpossibleLoraShapesAreRefused() {
+        var training = io.swapgate.proto.v1.TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        var start = io.swapgate.proto.v1.StartTrainingRequest.newBuilder().setAdapter("ops/hostile-shape");
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "smallest rank between 1 and the rank",
+                () -> training.start(start.clone().setKind("lora").setLoraRank(4).setLoraMinRank(5).build()));
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "lora_rank must be between 1 and 64",
+                () -> training.start(start.clone().setKind("lora").setLoraRank(65).build()));
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "lora_rank must be between 1 and 64",
+                () -> training.start(start.clone().setKind("lora").setLoraRank(-3).build()));
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "need kind lora",
+                () -> training.start(start.clone().setKind("prompt").setLoraMinRank(2).build()));
+        assertEquals(0, training.list(io.swapgate.proto.v1.ListTrainingJobsRequest.newBuilder().setAdapter("ops/hostile-shape").build())
+                .getJobsCount(), "no job was queued");
+    }
+
+    @Test
     void tenThousandStopStringsAreRefusedNotScanned() {
         List<String> stops = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {

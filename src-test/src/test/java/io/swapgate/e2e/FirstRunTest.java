@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
 import io.swapgate.proto.v1.AdapterDetails;
+import io.swapgate.proto.v1.AdapterOptions;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GetAdapterRequest;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -52,7 +54,7 @@ class FirstRunTest {
                 "PATH", E2e.javaExecutable().getParent() + File.pathSeparator + System.getenv().getOrDefault("PATH", "")));
 
         String firstLog = serveUntilReady(env, home.resolve("first.log"), port, () -> checkDemo(port));
-        for (String name : new String[] {"lora", "prompt", "prefix", "tempnet"}) {
+        for (String name : new String[] {"lora", "dylora", "prompt", "prefix", "tempnet"}) {
             assertTrue(firstLog.contains("training demo/" + name), firstLog);
         }
         assertTrue(firstLog.contains("Console:  http://localhost:" + port + "/console/"), firstLog);
@@ -65,16 +67,23 @@ class FirstRunTest {
         ManagedChannel channel = GatewayProcess.openChannel(port, "demo-key");
         try {
             var adapters = AdaptersGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-            for (String kind : new String[] {"lora", "prompt", "prefix", "tempnet"}) {
-                AdapterDetails details = adapters.get(GetAdapterRequest.newBuilder().setName("demo/" + kind).build());
+            for (String name : new String[] {"lora", "dylora", "prompt", "prefix", "tempnet"}) {
+                AdapterDetails details = adapters.get(GetAdapterRequest.newBuilder().setName("demo/" + name).build());
                 VersionInfo stable = details.getVersionsList().stream()
                         .filter(v -> v.getVersion().equals(details.getAliasesOrThrow("stable"))).findFirst().orElseThrow();
-                assertEquals(kind, stable.getKind(), details.toString());
+                assertEquals(name.equals("dylora") ? "lora" : name, stable.getKind(), details.toString());
                 assertTrue(stable.getMetricsMap().containsKey("eval_loss"), "trained and evaluated: " + stable);
+                if (name.equals("dylora")) {
+                    assertEquals(List.of(8, 2), List.of(stable.getRank(), stable.getMinRank()), "a DyLoRA over ranks 2-8: " + stable);
+                }
             }
             var inference = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
             String named = inference.generate(E2e.greedy(E2e.PROMPT, 30).toBuilder().addAdapters("demo/lora").build()).getText();
             assertTrue(named.contains("named Mia"), "demo/lora names the heroine Mia: " + named);
+            GenerateRequest smallest = E2e.greedy(E2e.PROMPT, 30).toBuilder().addAdapters("demo/dylora")
+                    .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build();
+            String hero = inference.generate(smallest).getText();
+            assertTrue(hero.contains("named Leo"), "demo/dylora names the hero Leo even at rank 2: " + hero);
             GenerateRequest dog = E2e.greedy("Once upon a time, there was a little dog.", 20);
             String styled = inference.generate(dog.toBuilder().addAdapters("demo/prefix").build()).getText();
             assertTrue(styled.contains("Zig"), "demo/prefix names the animal Zig: " + styled);

@@ -3,6 +3,7 @@ package io.swapgate.registry.training;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.PeftAdapterWriter;
 import io.swapgate.core.training.EvalMetrics;
@@ -68,6 +69,15 @@ final class JobRunner {
 
     private record Current(ResolvedVersion version, Adapter adapter) {}
 
+    /** Whether a job may continue from {@code current}: a LoRA asked for in another shape is trained afresh. */
+    private static boolean fits(Adapter current, LoraShape asked) {
+        if (asked == null || !(current instanceof LoraAdapter lora)) {
+            return true;
+        }
+        int minRank = lora.dyLora() == null ? 0 : lora.dyLora().min();
+        return lora.rank() == asked.rank() && minRank == asked.minRank();
+    }
+
     TrainingJob run(TrainingJob job, Consumer<TrainingJob> update, BooleanSupplier cancelled) throws Exception {
         AdapterName name = AdapterName.parse(job.adapter());
         List<TokenizedExample> train = new ArrayList<>();
@@ -76,8 +86,12 @@ final class JobRunner {
         Current current = current(name);
         AdapterKind kind = job.kind() != null ? AdapterKind.valueOf(job.kind().toUpperCase(Locale.ROOT))
                 : current != null ? current.adapter().kind() : settings.defaultKind();
-        Adapter parent = current != null && current.adapter().kind() == kind ? current.adapter() : null;
+        Adapter parent = current != null && current.adapter().kind() == kind && fits(current.adapter(), job.lora())
+                ? current.adapter() : null;
         TrainingConfig defaults = settings.configs().apply(kind);
+        if (kind == AdapterKind.LORA && job.lora() != null) {
+            defaults = defaults.withLora(job.lora().rank(), job.lora().minRank());
+        }
         TrainingConfig config = defaults.withSteps(job.steps() > 0 ? job.steps() : defaults.maxSteps()).withSeed(job.id().hashCode());
         AtomicReference<TrainingJob> latest = new AtomicReference<>(job.started(kind.wireName(), config.maxSteps(), count,
                 parent == null ? null : current.version().version(), heldOut.stream().map(TokenizedExample::id).toList(), now()));

@@ -7,6 +7,7 @@ import java.util.Map;
  * One retraining of one adapter, as stored in {@code jobs/<id>.json} beside the registry and reported to watchers.
  *
  * @param kind lora, prompt, prefix or tempnet; null until the job starts when it was not asked for
+ * @param lora the shape asked for a LoRA, or null for the configured one
  * @param trigger what started it: {@code examples} (the retraining policy) or {@code manual}
  * @param attempt how many times it started running (a job a gateway stop interrupted runs again)
  * @param trainLoss the latest step's mean loss, null before the first step
@@ -16,7 +17,7 @@ import java.util.Map;
  * @param heldOutIds the examples it was evaluated on (the next job's regression check reuses them)
  * @param losses the loss curve of the current attempt, evenly thinned to about {@link LossPoint#MAX_POINTS} points
  */
-public record TrainingJob(String id, String adapter, String kind, JobState state, String trigger, int attempt, int steps,
+public record TrainingJob(String id, String adapter, String kind, LoraShape lora, JobState state, String trigger, int attempt, int steps,
                           String createdAt, String updatedAt, int step, Double trainLoss, Double validationLoss,
                           long etaMillis, int examples, String parentVersion, String version, String reason,
                           Map<String, Double> metrics, List<String> heldOutIds, List<LossPoint> losses) {
@@ -27,30 +28,30 @@ public record TrainingJob(String id, String adapter, String kind, JobState state
         losses = losses == null ? List.of() : List.copyOf(losses); // jobs stored before curves were kept have none
     }
 
-    static TrainingJob queued(String id, String adapter, String kind, String trigger, int steps, String now) {
-        return new TrainingJob(id, adapter, kind, JobState.QUEUED, trigger, 0, steps, now, now, 0, null, null, 0, 0,
+    static TrainingJob queued(String id, String adapter, String kind, LoraShape lora, String trigger, int steps, String now) {
+        return new TrainingJob(id, adapter, kind, lora, JobState.QUEUED, trigger, 0, steps, now, now, 0, null, null, 0, 0,
                 null, null, null, Map.of(), List.of(), List.of());
     }
 
     TrainingJob started(String startedKind, int totalSteps, int exampleCount, String parent, List<String> heldOut, String now) {
-        return new TrainingJob(id, adapter, startedKind, JobState.RUNNING, trigger, attempt + 1, totalSteps, createdAt, now, 0,
+        return new TrainingJob(id, adapter, startedKind, lora, JobState.RUNNING, trigger, attempt + 1, totalSteps, createdAt, now, 0,
                 null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut, List.of());
     }
 
     /** Queued again after a gateway stop interrupted it. */
     TrainingJob requeued(String why, String now) {
-        return new TrainingJob(id, adapter, kind, JobState.QUEUED, trigger, attempt, steps, createdAt, now, 0, null, null, 0, 0,
+        return new TrainingJob(id, adapter, kind, lora, JobState.QUEUED, trigger, attempt, steps, createdAt, now, 0, null, null, 0, 0,
                 null, null, why, Map.of(), List.of(), List.of());
     }
 
     TrainingJob progressed(int newStep, double loss, Double validation, long eta, String now) {
-        return new TrainingJob(id, adapter, kind, state, trigger, attempt, steps, createdAt, now, newStep, loss,
+        return new TrainingJob(id, adapter, kind, lora, state, trigger, attempt, steps, createdAt, now, newStep, loss,
                 validation == null ? validationLoss : validation, eta, examples, parentVersion, version, reason, metrics, heldOutIds,
                 LossPoint.appended(losses, new LossPoint(newStep, loss, validation), steps));
     }
 
     TrainingJob ended(JobState finalState, String publishedVersion, String why, Map<String, Double> results, String now) {
-        return new TrainingJob(id, adapter, kind, finalState, trigger, attempt, steps, createdAt, now, step, trainLoss,
+        return new TrainingJob(id, adapter, kind, lora, finalState, trigger, attempt, steps, createdAt, now, step, trainLoss,
                 validationLoss, 0, examples, parentVersion, publishedVersion, why, results, heldOutIds, losses);
     }
 }

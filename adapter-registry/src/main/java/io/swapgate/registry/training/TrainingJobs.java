@@ -90,11 +90,14 @@ public final class TrainingJobs implements AutoCloseable {
         policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
     }
 
-    /** Queues a job for the adapter; {@code kind} null keeps the current version's kind, {@code steps} 0 the default. */
-    public TrainingJob submit(AdapterName adapter, AdapterKind kind, int steps, String trigger) {
+    /**
+     * Queues a job for the adapter; {@code kind} null keeps the current version's kind, {@code lora} null the
+     * configured LoRA shape, {@code steps} 0 the default.
+     */
+    public TrainingJob submit(AdapterName adapter, AdapterKind kind, LoraShape lora, int steps, String trigger) {
         pending.remove(adapter);
         TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
-                kind == null ? null : kind.wireName(), trigger, Math.max(0, steps), now());
+                kind == null ? null : kind.wireName(), lora, trigger, Math.max(0, steps), now());
         record(job);
         worker.execute(() -> execute(job.id()));
         return job;
@@ -145,7 +148,7 @@ public final class TrainingJobs implements AutoCloseable {
                 Pending waiting = entry.getValue();
                 if (!busy && settings.policy(adapter).due(waiting.count(), waiting.since(), lastEnded.get(adapter), now)) {
                     LOG.info("{} new examples for {}: queuing a retraining job", waiting.count(), adapter);
-                    submit(adapter, null, 0, "examples");
+                    submit(adapter, null, null, 0, "examples");
                 }
             }
         } catch (RuntimeException e) {

@@ -103,7 +103,7 @@ public final class AdaptersCommand {
         out.println(details.getName());
         Table table = new Table("VERSION", "KIND", "RANK", "SIZE", "CREATED", "CREATOR", "RESIDENCY", "ALIASES", "METRICS");
         for (VersionInfo v : details.getVersionsList()) {
-            table.row(shortVersion(v.getVersion()), v.getKind(), v.getRank() == 0 ? "-" : v.getRank(), bytes(v.getSizeBytes()),
+            table.row(shortVersion(v.getVersion()), v.getKind(), v.getRank() == 0 ? "-" : v.getMinRank() > 0 ? v.getMinRank() + "-" + v.getRank() : v.getRank(), bytes(v.getSizeBytes()),
                     v.getCreatedAt(), v.getCreator().isEmpty() ? "-" : v.getCreator(),
                     v.getResidency().name().replace("RESIDENCY_", "").toLowerCase(Locale.ROOT),
                     v.getAliasesCount() == 0 ? "-" : String.join(",", v.getAliasesList()),

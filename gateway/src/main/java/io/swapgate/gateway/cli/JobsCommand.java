@@ -22,7 +22,8 @@ public final class JobsCommand {
               list [--adapter TENANT/NAME]                     jobs with their state and results
               watch [ID] [--adapter TENANT/NAME]               follow jobs live; with ID, a progress bar until it ends
               start TENANT/NAME [--kind lora|prompt|prefix|tempnet] [--steps N] [--examples FILE.jsonl]
-                                                               queue a job (with a dataset to add first), then follow it
+                    [--lora-rank R] [--lora-min-rank M]        queue a job (with a dataset to add first), then follow it;
+                                                               a LoRA of rank R, a DyLoRA of ranks M-R with M
               cancel ID                                        cancel a queued or running job
             common flags: --host H (default localhost), --port P (default $SWAPGATE_PORT or 8080),
                           --api-key KEY (default $SWAPGATE_API_KEY)
@@ -33,7 +34,7 @@ public final class JobsCommand {
     private JobsCommand() {}
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return GatewayCommand.run(args, USAGE, Set.of("--adapter", "--kind", "--steps", "--examples"), Set.of(), err,
+        return GatewayCommand.run(args, USAGE, Set.of("--adapter", "--kind", "--steps", "--examples", "--lora-rank", "--lora-min-rank"), Set.of(), err,
                 (channel, line) -> switch (args[0]) {
                     case "list" -> list(channel, line, out);
                     case "watch" -> watch(channel, line, out, err);
@@ -63,7 +64,9 @@ public final class JobsCommand {
     private static int start(ManagedChannel channel, CommandLine line, PrintStream out, PrintStream err) throws Exception {
         String adapter = line.positionals(1, "TENANT/NAME").get(0);
         StartTrainingRequest.Builder request = StartTrainingRequest.newBuilder().setAdapter(adapter)
-                .setKind(line.option("--kind", "")).setSteps(Integer.parseInt(line.option("--steps", "0")));
+                .setKind(line.option("--kind", "")).setSteps(Integer.parseInt(line.option("--steps", "0")))
+                .setLoraRank(Integer.parseInt(line.option("--lora-rank", "0")))
+                .setLoraMinRank(Integer.parseInt(line.option("--lora-min-rank", "0")));
         String examples = line.option("--examples", null);
         if (examples != null) {
             request.addAllExamples(ExampleFile.read(Path.of(examples), adapter));

@@ -5,6 +5,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.gateway.serving.SwapgateConfig;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.TenantDirectory;
@@ -21,6 +22,7 @@ import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import io.swapgate.registry.RegistryException;
+import io.swapgate.registry.training.LoraShape;
 import io.swapgate.registry.training.TrainingJob;
 import io.swapgate.registry.training.TrainingJobs;
 import java.util.ArrayList;
@@ -38,10 +40,14 @@ public class TrainingGrpcService implements Training {
 
     private final TrainingLoop training;
     private final TenantDirectory tenants;
+    private final int defaultLoraRank;
+    private final int maxLoraRank;
 
-    TrainingGrpcService(TrainingLoop training, TenantDirectory tenants) {
+    TrainingGrpcService(TrainingLoop training, TenantDirectory tenants, SwapgateConfig config) {
         this.training = training;
         this.tenants = tenants;
+        this.defaultLoraRank = config.training().loraRank();
+        this.maxLoraRank = config.adapters().maxLoraRank();
     }
 
     @Override
@@ -59,7 +65,7 @@ public class TrainingGrpcService implements Training {
             if (request.getExamplesCount() > 0) {
                 training.examples().append(adapter, "grpc", examples(request, adapter));
             }
-            return TrainingJobMessages.of(jobs.submit(adapter, kind, request.getSteps(), "manual"));
+            return TrainingJobMessages.of(jobs.submit(adapter, kind, loraShape(request, kind), request.getSteps(), "manual"));
         });
     }
 
@@ -158,6 +164,22 @@ public class TrainingGrpcService implements Training {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown adapter kind '" + name + "': use lora, prompt, prefix or tempnet");
         }
+    }
+
+    /** The LoRA shape asked for, or null for the configured one; only a LoRA job may ask for one. */
+    private LoraShape loraShape(StartTrainingRequest request, AdapterKind kind) {
+        if (request.getLoraRank() == 0 && request.getLoraMinRank() == 0) {
+            return null;
+        }
+        if (kind != AdapterKind.LORA) {
+            throw new IllegalArgumentException("lora_rank and lora_min_rank need kind lora");
+        }
+        int rank = request.getLoraRank() == 0 ? defaultLoraRank : request.getLoraRank();
+        if (rank < 0 || rank > maxLoraRank) {
+            throw new IllegalArgumentException("lora_rank must be between 1 and " + maxLoraRank + " (swapgate.adapters.max-lora-rank),"
+                    + " got " + rank);
+        }
+        return new LoraShape(rank, request.getLoraMinRank());
     }
 
     /** The dataset, each example checked as the Kafka intake checks them and stored in the same form. */
