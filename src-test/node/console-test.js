@@ -214,6 +214,8 @@ async function training(page, report) {
   await fill(page, page.getByLabel('Adapter', { exact: true }), 'demo/trained');
   await choose(page, page.getByLabel('Kind', { exact: true }), 'lora');
   await fill(page, page.getByLabel('Steps', { exact: true }), '40');
+  await fill(page, page.getByLabel('LoRA rank', { exact: true }), '4');
+  await fill(page, page.getByLabel('DyLoRA smallest rank', { exact: true }), '2');
   const examples = [];
   for (let i = 0; i < 24; i++) {
     examples.push(JSON.stringify({ exampleId: `c${i}`, prompt: 'Once upon a time',

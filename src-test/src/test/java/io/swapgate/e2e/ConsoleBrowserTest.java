@@ -12,6 +12,7 @@ import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.ListTrainingJobsRequest;
 import io.swapgate.proto.v1.TrainingGrpc;
 import io.swapgate.proto.v1.TrainingJob;
+import io.swapgate.proto.v1.VersionInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,6 +83,11 @@ class ConsoleBrowserTest {
             assertEquals(1, jobs.size(), jobs.toString());
             assertTrue(jobs.get(0).getState().equals("PROMOTED") || jobs.get(0).getState().equals("PUBLISHED"), jobs.toString());
             assertTrue(report.get("stepsSeen").size() >= 2, "progress should update live: " + report);
+            // It asked for a DyLoRA over ranks 2-4, and published one.
+            VersionInfo trained = AdaptersGrpc.newBlockingStub(gateway.channel()).get(GetAdapterRequest.newBuilder()
+                    .setName("demo/trained").build()).getVersionsList().stream()
+                    .filter(v -> v.getVersion().equals(jobs.get(0).getVersion())).findFirst().orElseThrow();
+            assertEquals(List.of(4, 2), List.of(trained.getRank(), trained.getMinRank()), trained.toString());
 
             for (String view : List.of("signin", "adapters", "playground", "training", "engine", "residency", "tenants")) {
                 Path png = screenshots.resolve(view + ".png");

@@ -67,17 +67,25 @@ export function createTrainingView(ctx) {
   const adapterOptions = el('datalist', { id: 'train-adapter-options' });
   const kindSelect = el('select', {}, KINDS.map(([value, label]) => el('option', { value }, label)));
   const stepsInput = el('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'default' });
+  const rankInput = el('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'default' });
+  const minRankInput = el('input', { type: 'number', min: 0, step: 1, inputmode: 'numeric', placeholder: 'none' });
   const examplesInput = el('textarea', { rows: 5, spellcheck: 'false', class: 'mono' });
   const adapterField = field({ id: 'train-adapter', label: 'Adapter', control: adapterInput, hint: 'tenant/name', error: true });
   const kindField = field({ id: 'train-kind', label: 'Kind', control: kindSelect, hint: 'Empty: the kind its gated alias serves, or the configured default.' });
   const stepsField = field({ id: 'train-steps', label: 'Steps', control: stepsInput, hint: 'Optimizer steps; empty or 0: the configured default.', error: true });
+  const rankField = field({ id: 'train-lora-rank', label: 'LoRA rank', control: rankInput, hint: 'LoRA only; empty: the configured rank.', error: true });
+  const minRankField = field({
+    id: 'train-lora-min-rank', label: 'DyLoRA smallest rank', control: minRankInput, error: true,
+    hint: 'LoRA only; a DyLoRA servable at any rank from this one to the LoRA rank.',
+  });
   const examplesField = field({
     id: 'train-examples', label: 'Examples (JSON Lines, optional)', control: examplesInput, error: true,
     hint: 'One TrainingExample per line, e.g. {"exampleId":"e1","prompt":"Once upon a time","completion":" there was a dog named Max."}',
   });
   const startButton = el('button', { type: 'submit', class: 'primary' }, 'Start job');
   const form = el('form', { class: 'form-grid', novalidate: true, onSubmit: (event) => { event.preventDefault(); startJob(); } },
-    adapterField.root, kindField.root, stepsField.root, el('div', { class: 'field wide' }, examplesField.root),
+    adapterField.root, kindField.root, stepsField.root, rankField.root, minRankField.root,
+    el('div', { class: 'field wide' }, examplesField.root),
     el('div', { class: 'button-row wide' }, startButton), adapterOptions);
 
   const root = el('div', { class: 'view' },
@@ -93,11 +101,18 @@ export function createTrainingView(ctx) {
     setFieldError(adapterInput, adapterField.error, adapterError);
     if (adapterError) problems.push(adapterInput);
 
-    const stepsText = stepsInput.value.trim();
-    const steps = stepsText === '' ? 0 : Number(stepsText);
-    const stepsError = Number.isInteger(steps) && steps >= 0 && steps <= 2 ** 31 - 1 ? '' : 'Steps must be a whole number, 0 or more.';
-    setFieldError(stepsInput, stepsField.error, stepsError);
-    if (stepsError) problems.push(stepsInput);
+    // Empty is 0 (the server's default); anything else must be a whole number, which the server checks further.
+    const wholeNumber = (input, errorHost, label) => {
+      const text = input.value.trim();
+      const value = text === '' ? 0 : Number(text);
+      const error = Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1 ? '' : `${label} must be a whole number, 0 or more.`;
+      setFieldError(input, errorHost, error);
+      if (error) problems.push(input);
+      return value;
+    };
+    const steps = wholeNumber(stepsInput, stepsField.error, 'Steps');
+    const loraRank = wholeNumber(rankInput, rankField.error, 'LoRA rank');
+    const loraMinRank = wholeNumber(minRankInput, minRankField.error, 'DyLoRA smallest rank');
 
     const { examples, errors } = parseExamples(examplesInput.value, adapter);
     const examplesError = errors.slice(0, MAX_ERRORS_SHOWN).map((e) => `Line ${e.line}: ${e.message}`).join('\n')
@@ -106,7 +121,7 @@ export function createTrainingView(ctx) {
     if (examplesError) problems.push(examplesInput);
 
     problems[0]?.focus();
-    return problems.length ? null : { adapter, kind: kindSelect.value, steps, examples };
+    return problems.length ? null : { adapter, kind: kindSelect.value, steps, loraRank, loraMinRank, examples };
   }
 
   async function startJob() {
@@ -116,6 +131,8 @@ export function createTrainingView(ctx) {
     const body = { adapter: request.adapter };
     if (request.kind) body.kind = request.kind;
     if (request.steps) body.steps = request.steps;
+    if (request.loraRank) body.loraRank = request.loraRank;
+    if (request.loraMinRank) body.loraMinRank = request.loraMinRank;
     if (request.examples.length) body.examples = request.examples;
     starting = true;
     startButton.setAttribute('aria-disabled', 'true');
