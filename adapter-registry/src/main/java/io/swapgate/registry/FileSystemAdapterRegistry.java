@@ -99,7 +99,7 @@ public final class FileSystemAdapterRegistry {
             LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
             VersionMetadata metadata = new VersionMetadata(request.name().toString(), version, adapter.kind().wireName(),
                     reader.base().name(), reader.base().digest(), lora == null ? 0 : lora.rank(),
-                    lora == null || lora.dyLora() == null ? 0 : lora.dyLora().min(), size(staging), clock.instant().toString(),
+                    lora == null ? 0 : lora.minRank(), size(staging), clock.instant().toString(),
                     request.creator(), request.parentVersion(), request.labels(), request.metrics());
             Files.write(staging.resolve(METADATA_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
             for (String file : Set.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE, METADATA_FILE)) {

@@ -74,8 +74,7 @@ final class JobRunner {
         if (asked == null || !(current instanceof LoraAdapter lora)) {
             return true;
         }
-        int minRank = lora.dyLora() == null ? 0 : lora.dyLora().min();
-        return lora.rank() == asked.rank() && minRank == asked.minRank();
+        return lora.rank() == asked.rank() && lora.minRank() == asked.minRank();
     }
 
     TrainingJob run(TrainingJob job, Consumer<TrainingJob> update, BooleanSupplier cancelled) throws Exception {

@@ -42,6 +42,11 @@ public record LoraAdapter(AdapterIdentity identity, int rank, float alpha, boole
         return 4 * values;
     }
 
+    /** The smallest rank it may be served at: a DyLoRA's lower bound, 0 for a plain LoRA. */
+    public int minRank() {
+        return dyLora == null ? 0 : dyLora.min();
+    }
+
     /** The scale s applied at the given served rank. */
     public float scale(int servedRank) {
         return (float) (rsLora ? alpha / Math.sqrt(servedRank) : alpha / servedRank);
