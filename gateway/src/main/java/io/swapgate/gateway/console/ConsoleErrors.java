@@ -3,6 +3,8 @@ package io.swapgate.gateway.console;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Status;
+import io.swapgate.gateway.grpc.GrpcStatuses;
+import io.vertx.core.http.HttpServerResponse;
 
 /** A failed call as the console sees it: the gRPC status, its HTTP equivalent and a JSON body naming both. */
 final class ConsoleErrors {
@@ -10,6 +12,18 @@ final class ConsoleErrors {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ConsoleErrors() {}
+
+    /** The status a gRPC client would have seen for this failure (unexpected ones are logged there). */
+    static Status statusOf(Throwable failure) {
+        return Status.fromThrowable(GrpcStatuses.toStatus(failure));
+    }
+
+    /** Answers the call with the status as JSON, unless it was answered already. */
+    static void send(HttpServerResponse response, Status status) {
+        if (!response.ended()) {
+            response.setStatusCode(httpStatus(status.getCode())).putHeader("Content-Type", "application/json").end(body(status));
+        }
+    }
 
     /** {@code {"code":"NOT_FOUND","message":"..."}}. */
     static String body(Status status) {

@@ -4,10 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.Status;
-import io.grpc.StatusException;
-import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.swapgate.gateway.serving.FailureStatus;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.TenantDirectory;
@@ -62,22 +59,13 @@ public class ConsoleRoutes {
     private void call(RoutingContext ctx) {
         HttpServerResponse response = ctx.response().putHeader("Cache-Control", "no-store");
         Context context = ctx.vertx().getOrCreateContext();
-        Caller caller;
-        ConsoleMethod method;
-        Message request;
         try {
-            caller = tenants.authenticator().authenticate(ctx.request().getHeader("Authorization"));
-            method = methods.find(ctx.pathParam("service"), ctx.pathParam("method")).orElseThrow(() -> Status.UNIMPLEMENTED
+            Caller caller = tenants.authenticator().authenticate(ctx.request().getHeader("Authorization"));
+            ConsoleMethod method = methods.find(ctx.pathParam("service"), ctx.pathParam("method")).orElseThrow(() -> Status.UNIMPLEMENTED
                     .withDescription("the console has no method " + ctx.pathParam("service") + "/" + ctx.pathParam("method")).asRuntimeException());
-            request = parse(ctx, method.prototype());
-        } catch (RuntimeException e) {
-            fail(response, statusOf(e));
-            return;
-        }
-        try {
-            dispatch(method, caller, request, response, context);
-        } catch (RuntimeException e) { // a method's own checks may throw before it returns its Uni or Multi
-            fail(response, statusOf(e));
+            dispatch(method, caller, parse(ctx, method.prototype()), response, context);
+        } catch (RuntimeException e) { // no key, no such method, a bad body, or a method's own checks throwing at once
+            ConsoleErrors.send(response, ConsoleErrors.statusOf(e));
         }
     }
 
@@ -87,9 +75,9 @@ public class ConsoleRoutes {
                     .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                     .subscribe().with(
                             answer -> context.runOnContext(v -> response.putHeader("Content-Type", "application/json").end(print(answer))),
-                            failure -> context.runOnContext(v -> fail(response, statusOf(failure))));
+                            failure -> context.runOnContext(v -> ConsoleErrors.send(response, ConsoleErrors.statusOf(failure))));
         } else if (method instanceof ConsoleMethod.ServerStreaming<?> streaming) {
-            new EventStreamCall(response, context, this::print, ConsoleRoutes::statusOf)
+            new EventStreamCall(response, context, this::print)
                     .start(ApiKeyInterceptor.as(caller, () -> streaming.invoke(request)));
         }
     }
@@ -114,18 +102,4 @@ public class ConsoleRoutes {
         }
     }
 
-    private static void fail(HttpServerResponse response, Status status) {
-        if (!response.ended()) {
-            response.setStatusCode(ConsoleErrors.httpStatus(status.getCode())).putHeader("Content-Type", "application/json")
-                    .end(ConsoleErrors.body(status));
-        }
-    }
-
-    /** The status a gRPC client would have seen for this failure. */
-    static Status statusOf(Throwable failure) {
-        if (failure instanceof StatusRuntimeException || failure instanceof StatusException) {
-            return Status.fromThrowable(failure);
-        }
-        return Status.fromCode(FailureStatus.of(failure)).withDescription(FailureStatus.message(failure));
-    }
 }

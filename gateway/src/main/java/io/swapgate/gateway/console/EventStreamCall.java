@@ -24,17 +24,15 @@ final class EventStreamCall implements MultiSubscriber<Message> {
     private final HttpServerResponse response;
     private final Context context;
     private final Function<Message, String> json;
-    private final Function<Throwable, Status> statusOf;
     private volatile Flow.Subscription subscription;
     private boolean headersSent;
     private boolean ended;
     private long keepAlive = -1;
 
-    EventStreamCall(HttpServerResponse response, Context context, Function<Message, String> json, Function<Throwable, Status> statusOf) {
+    EventStreamCall(HttpServerResponse response, Context context, Function<Message, String> json) {
         this.response = response;
         this.context = context;
         this.json = json;
-        this.statusOf = statusOf;
     }
 
     /** Subscribes, then opens the stream unless the call failed at once; the client going away cancels it. */
@@ -73,7 +71,7 @@ final class EventStreamCall implements MultiSubscriber<Message> {
 
     @Override
     public void onFailure(Throwable failure) {
-        Status status = statusOf.apply(failure);
+        Status status = ConsoleErrors.statusOf(failure);
         context.runOnContext(v -> {
             if (ended) {
                 return;
@@ -81,10 +79,8 @@ final class EventStreamCall implements MultiSubscriber<Message> {
             if (headersSent) {
                 end("event: error\ndata: " + ConsoleErrors.body(status) + "\n\n");
             } else {
-                ended = true;
-                stopKeepAlive();
-                response.setStatusCode(ConsoleErrors.httpStatus(status.getCode())).putHeader("Content-Type", "application/json")
-                        .end(ConsoleErrors.body(status));
+                finish();
+                ConsoleErrors.send(response, status);
             }
         });
     }
@@ -102,27 +98,28 @@ final class EventStreamCall implements MultiSubscriber<Message> {
     private void sendHeaders() {
         if (!headersSent) {
             headersSent = true;
+            // Cache-Control: no-store is on every console answer already (ConsoleRoutes).
             response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                    .putHeader("Cache-Control", "no-store").putHeader("X-Accel-Buffering", "no");
+                    .putHeader("X-Accel-Buffering", "no");
             response.write(": open\n\n");
         }
     }
 
     private void end(String last) {
-        ended = true;
-        stopKeepAlive();
+        finish();
         response.end(last);
     }
 
     private void cancel() {
-        ended = true;
-        stopKeepAlive();
+        finish();
         if (subscription != null) {
             subscription.cancel();
         }
     }
 
-    private void stopKeepAlive() {
+    /** Nothing more is written: later messages, failures and keep-alives are dropped. */
+    private void finish() {
+        ended = true;
         if (keepAlive >= 0) {
             context.owner().cancelTimer(keepAlive);
             keepAlive = -1;

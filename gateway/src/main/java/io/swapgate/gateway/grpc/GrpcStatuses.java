@@ -13,13 +13,13 @@ import java.time.Duration;
  * Maps engine, adapter, registry and tenancy failures to gRPC statuses. Refusals for quotas carry the standard
  * {@code google.rpc.QuotaFailure} and {@code google.rpc.RetryInfo} details, as Google APIs do.
  */
-final class GrpcStatuses {
+public final class GrpcStatuses {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GrpcStatuses.class);
 
     private GrpcStatuses() {}
 
-    static Throwable toStatus(Throwable error) {
+    public static Throwable toStatus(Throwable error) {
         if (error instanceof StatusRuntimeException) {
             return error;
         }
