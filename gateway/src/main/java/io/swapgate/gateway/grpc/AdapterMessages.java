@@ -29,17 +29,21 @@ public final class AdapterMessages {
                 .setParentVersion(nullToEmpty(m.parentVersion()))
                 .putAllLabels(m.labels())
                 .putAllMetrics(m.metrics())
-                .setResidency(switch (residency) {
-                    case DEVICE -> Residency.RESIDENCY_DEVICE;
-                    case HOST -> Residency.RESIDENCY_HOST;
-                    case STORE -> Residency.RESIDENCY_STORE;
-                });
+                .setResidency(residency(residency));
         aliases.forEach((alias, version) -> {
             if (version.equals(m.version())) {
                 b.addAliases(alias);
             }
         });
         return b.build();
+    }
+
+    public static Residency residency(ServedAdapters.Residency residency) {
+        return switch (residency) {
+            case DEVICE -> Residency.RESIDENCY_DEVICE;
+            case HOST -> Residency.RESIDENCY_HOST;
+            case STORE -> Residency.RESIDENCY_STORE;
+        };
     }
 
     static AliasChange aliasChange(RegistryEvent event) {

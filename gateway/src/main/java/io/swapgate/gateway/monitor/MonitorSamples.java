@@ -1,6 +1,7 @@
 package io.swapgate.gateway.monitor;
 
 import io.swapgate.core.engine.EngineStats;
+import io.swapgate.gateway.grpc.AdapterMessages;
 import io.swapgate.gateway.serving.AdapterSwaps;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;
@@ -10,7 +11,6 @@ import io.swapgate.gateway.tenancy.TenantUsage;
 import io.swapgate.proto.v1.AdapterSwap;
 import io.swapgate.proto.v1.MonitorSample;
 import io.swapgate.proto.v1.RegistryEvent;
-import io.swapgate.proto.v1.Residency;
 import io.swapgate.proto.v1.ResidentVersion;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -85,7 +85,7 @@ public class MonitorSamples {
         }
         for (ServedAdapters.ResidentVersion held : adapters.resident(scope)) {
             sample.addResident(ResidentVersion.newBuilder().setName(held.name().toString()).setVersion(held.version())
-                    .setResidency(held.residency() == ServedAdapters.Residency.DEVICE ? Residency.RESIDENCY_DEVICE : Residency.RESIDENCY_HOST));
+                    .setResidency(AdapterMessages.residency(held.residency())));
         }
         swaps.recent().stream()
                 .filter(swap -> scope == null || swap.name().tenant().equals(scope))

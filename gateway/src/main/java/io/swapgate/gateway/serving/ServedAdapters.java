@@ -106,7 +106,9 @@ public class ServedAdapters {
         for (AdapterIdentity identity : adapters.cache().identities()) {
             AdapterName name = AdapterName.parse(identity.name());
             if (tenant == null || name.tenant().equals(tenant)) {
-                held.add(new ResidentVersion(name, identity.version(), residency(name, identity.version())));
+                // In the host cache by construction: only the device slot table needs asking.
+                held.add(new ResidentVersion(name, identity.version(),
+                        model.engine().loraResident(identity) ? Residency.DEVICE : Residency.HOST));
             }
         }
         return held;
