@@ -1,11 +1,32 @@
 // Re-reads figures that have no stream of their own (the usage counters) when the Monitor stream says they may have
 // changed: at its first sample, then at any sample with requests arriving or in flight, or in flight changing.
 // Nothing is read while the gateway is idle, and refreshes never overlap (one more runs after a slow one if needed).
+import { isAbort } from './api.js';
 
-export function refreshOnActivity(monitor, refresh) {
+/**
+ * Returns { start, stop, refresh } for a view whose load() reads and renders its figures; a failed load is reported
+ * once, under label, and stops the refreshing.
+ */
+export function refreshOnActivity(ctx, label, load) {
   let unsubscribe = null;
   let running = false;
   let again = false;
+
+  async function refresh() {
+    try {
+      await load();
+    } catch (error) {
+      if (!isAbort(error)) {
+        stop(); // one alert, not one per sample
+        ctx.notify.error(error, label);
+      }
+    }
+  }
+
+  function stop() {
+    unsubscribe?.();
+    unsubscribe = null;
+  }
 
   async function run() {
     if (running) {
@@ -13,11 +34,7 @@ export function refreshOnActivity(monitor, refresh) {
       return;
     }
     running = true;
-    try {
-      await refresh();
-    } catch (error) {
-      console.error(error); // refresh reports its own API errors; this is a bug
-    }
+    await refresh();
     running = false;
     if (again) {
       again = false;
@@ -29,7 +46,7 @@ export function refreshOnActivity(monitor, refresh) {
     start() {
       if (unsubscribe) return;
       let previousInFlight = null;
-      unsubscribe = monitor.subscribe({
+      unsubscribe = ctx.monitor.subscribe({
         onSample(sample) {
           const inFlight = Number(sample.inFlight ?? 0);
           if (previousInFlight === null || Number(sample.requestsPerSecond ?? 0) > 0 || inFlight > 0 || inFlight !== previousInFlight) {
@@ -39,9 +56,7 @@ export function refreshOnActivity(monitor, refresh) {
         },
       });
     },
-    stop() {
-      unsubscribe?.();
-      unsubscribe = null;
-    },
+    stop,
+    refresh,
   };
 }

@@ -1,6 +1,5 @@
 // Tenants tab (admins only): every tenant's weight, quotas and usage (Tenants/ListUsage), re-read while shown
 // whenever the Monitor stream shows requests (no polling).
-import { isAbort } from '../api.js';
 import { dataTable, el, emptyState, renderKeepingFocus, scrollRegion } from '../dom.js';
 import { formatDecimal, formatInteger } from '../format.js';
 import { refreshOnActivity } from '../activity-refresh.js';
@@ -12,7 +11,7 @@ export function createTenantsView(ctx) {
   const body = el('div', {}, emptyState('Loading tenants…'));
   const updated = el('p', { class: 'muted', dataset: { testid: 'tenants-updated' } });
   const root = el('div', { class: 'view' },
-    el('div', { class: 'view-header' }, heading, el('button', { type: 'button', onClick: () => refresh() }, 'Refresh')),
+    el('div', { class: 'view-header' }, heading, el('button', { type: 'button', onClick: () => refresher.refresh() }, 'Refresh')),
     updated,
     el('section', { class: 'card', 'aria-label': 'Usage of every tenant' }, body));
 
@@ -49,18 +48,9 @@ export function createTenantsView(ctx) {
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   }
 
-  async function refresh() {
-    try {
-      const response = await ctx.api.call('Tenants', 'ListUsage', {}, { signal: ctx.signal });
-      render(response.tenants ?? []);
-    } catch (error) {
-      if (!isAbort(error)) {
-        refresher.stop(); // one alert, not one per sample
-        ctx.notify.error(error, 'Tenants');
-      }
-    }
-  }
-
-  const refresher = refreshOnActivity(ctx.monitor, refresh);
+  const refresher = refreshOnActivity(ctx, 'Tenants', async () => {
+    const response = await ctx.api.call('Tenants', 'ListUsage', {}, { signal: ctx.signal });
+    render(response.tenants ?? []);
+  });
   return { root, show: () => refresher.start(), hide: () => refresher.stop() };
 }

@@ -1,6 +1,5 @@
 // Usage tab: the caller's own tenant's quotas and usage since the gateway started (Tenants/GetUsage), re-read
 // while shown whenever the Monitor stream shows requests (no polling).
-import { isAbort } from '../api.js';
 import { dataTable, el, emptyState } from '../dom.js';
 import { formatInteger } from '../format.js';
 import { refreshOnActivity } from '../activity-refresh.js';
@@ -12,7 +11,7 @@ export function createUsageView(ctx) {
   const updated = el('p', { class: 'muted', dataset: { testid: 'usage-updated' } });
   const root = el('div', { class: 'view' },
     el('div', { class: 'view-header' }, el('h2', {}, `Usage of ${ctx.who.tenant}`),
-      el('button', { type: 'button', onClick: () => refresh() }, 'Refresh')),
+      el('button', { type: 'button', onClick: () => refresher.refresh() }, 'Refresh')),
     updated,
     body);
 
@@ -44,17 +43,8 @@ export function createUsageView(ctx) {
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   }
 
-  async function refresh() {
-    try {
-      render(await ctx.api.call('Tenants', 'GetUsage', {}, { signal: ctx.signal }));
-    } catch (error) {
-      if (!isAbort(error)) {
-        refresher.stop(); // one alert, not one per sample
-        ctx.notify.error(error, 'Usage');
-      }
-    }
-  }
-
-  const refresher = refreshOnActivity(ctx.monitor, refresh);
+  const refresher = refreshOnActivity(ctx, 'Usage', async () => {
+    render(await ctx.api.call('Tenants', 'GetUsage', {}, { signal: ctx.signal }));
+  });
   return { root, show: () => refresher.start(), hide: () => refresher.stop() };
 }
