@@ -164,10 +164,15 @@ public final class E2e {
         List<String> command = new java.util.ArrayList<>();
         command.add(repoRoot().resolve("swapgate").toString());
         command.addAll(args);
-        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        return run(command, repoRoot(), launcherEnvironment(extraEnv), Duration.ofSeconds(90), "cli-" + args.get(0));
+    }
+
+    /** What the {@code ./swapgate} launcher runs with: {@code extra}, the test JVM's {@code java} first, the DJL cache. */
+    static Map<String, String> launcherEnvironment(Map<String, String> extra) {
+        Map<String, String> env = new java.util.HashMap<>(extra);
         env.put("DJL_CACHE_DIR", djlCacheDir());
         env.put("PATH", javaExecutable().getParent() + java.io.File.pathSeparator + System.getenv().getOrDefault("PATH", ""));
-        return run(command, repoRoot(), env, Duration.ofSeconds(90), "cli-" + args.get(0));
+        return env;
     }
 
     static String read(Path file) throws IOException {

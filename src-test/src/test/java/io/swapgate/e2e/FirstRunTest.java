@@ -13,7 +13,6 @@ import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GetAdapterRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.VersionInfo;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,14 +42,12 @@ class FirstRunTest {
         E2e.deleteTree(home);
         Files.createDirectories(home);
         int port = GatewayProcess.freePort();
-        Map<String, String> env = new HashMap<>(Map.of(
+        Map<String, String> env = E2e.launcherEnvironment(Map.of(
                 "SWAPGATE_PORT", Integer.toString(port),
                 "SWAPGATE_REGISTRY", home.resolve("registry").toString(),
                 "SWAPGATE_KEYS", home.resolve("keys").toString(),
                 "SWAPGATE_KAFKA_PORT", Integer.toString(GatewayProcess.freePort()),
-                "SWAPGATE_KAFKA_DIR", home.resolve("kafka").toString(),
-                "DJL_CACHE_DIR", E2e.djlCacheDir(),
-                "PATH", E2e.javaExecutable().getParent() + File.pathSeparator + System.getenv().getOrDefault("PATH", "")));
+                "SWAPGATE_KAFKA_DIR", home.resolve("kafka").toString()));
 
         String firstLog = serveUntilReady(env, home.resolve("first.log"), port, () -> checkDemo(port));
         for (String name : new String[] {"lora", "dylora", "prompt", "prefix", "tempnet"}) {
