@@ -30,6 +30,12 @@ final class GatewayProcess implements AutoCloseable {
     static final String ADMIN_KEY = "admin-key";
     /** Tenant demo. */
     static final String DEMO_KEY = "demo-key";
+    /** Tenant quotas that no test's load reaches, for tests whose subject is not the quotas. */
+    static final java.util.Map<String, String> UNREACHABLE_QUOTAS = java.util.Map.of(
+            "swapgate.tenancy.quotas.requests-per-second", "100000",
+            "swapgate.tenancy.quotas.tokens-per-minute", "1000000000",
+            "swapgate.tenancy.quotas.concurrent-requests", "100000",
+            "swapgate.tenancy.quotas.queued-requests", "100000");
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);

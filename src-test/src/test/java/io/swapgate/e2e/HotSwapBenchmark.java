@@ -23,7 +23,7 @@ class HotSwapBenchmark {
     void publishToServingLatency() throws Exception {
         String tenant = "bench" + Long.toString(System.nanoTime(), 36);
         HotSwapScenario.Result result;
-        try (GatewayProcess gateway = GatewayProcess.start("swap-bench", E2e.stories260K())) {
+        try (GatewayProcess gateway = HotSwapScenario.startGateway("swap-bench")) {
             result = HotSwapScenario.run(gateway, tenant + "/a", SWAPS, STREAMS, E2e.targetDir().resolve("e2e-work").resolve(tenant));
         }
         List<Double> latencies = result.swapLatenciesMs();

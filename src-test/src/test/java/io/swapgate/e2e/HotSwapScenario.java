@@ -45,6 +45,14 @@ final class HotSwapScenario {
 
     private HotSwapScenario() {}
 
+    /**
+     * A gateway on stories260K whose quotas the streams cannot reach: 16 streams of 24 tokens can pass the default
+     * 100 requests a second on a fast machine, and the swap, not the quota, is under test.
+     */
+    static GatewayProcess startGateway(String name) throws java.io.IOException, InterruptedException {
+        return GatewayProcess.start(name, E2e.stories260K(), GatewayProcess.registryDir(name), GatewayProcess.UNREACHABLE_QUOTAS);
+    }
+
     static Result run(GatewayProcess gateway, String name, int swaps, int streams, Path work) throws Exception {
         TestAdapters adapters = new TestAdapters(work);
         String first = TestAdapters.upload(gateway.channel(), adapters.lora(0, 4), name, "stable");

@@ -22,7 +22,7 @@ class HotSwapTest {
     @Test
     void fiftyPromotionsUnderSixteenStreamsFailNothingAndMixNothing() throws Exception {
         String tenant = "swap" + Long.toString(System.nanoTime(), 36);
-        try (GatewayProcess gateway = GatewayProcess.start("hotswap", E2e.stories260K())) {
+        try (GatewayProcess gateway = HotSwapScenario.startGateway("hotswap")) {
             HotSwapScenario.Result result = HotSwapScenario.run(gateway, tenant + "/a", 50, 16,
                     E2e.targetDir().resolve("e2e-work").resolve(tenant));
             assertEquals(List.of(), result.failures(), "failed requests");
