@@ -10,6 +10,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.core.adapter.LoraModule;
 import io.swapgate.gateway.cli.KeysCommand;
+import io.swapgate.proto.v1.AdapterSummary;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.DeleteRequest;
 import io.swapgate.proto.v1.GenerateRequest;
@@ -154,6 +155,22 @@ class TenancyGrpcTest {
         assertEquals(served.getText(), inference(TestGateway.DEMO_KEY).generate(greedy("demo/shared@stable")).getText());
         assertStatus(Status.Code.PERMISSION_DENIED, "may not manage tenant 'demo'", () -> adapters(TestGateway.OTHER_KEY)
                 .promote(PromoteRequest.newBuilder().setName("demo/shared").setAlias("stable").setVersion("latest").build()));
+    }
+
+    @Test
+    void aListingIncludesTheAdaptersSharedWithTheTenantOnlyWhenAsked() {
+        var other = adapters(TestGateway.OTHER_KEY);
+        List<String> own = other.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
+                .map(AdapterSummary::getName).toList();
+        assertTrue(own.stream().noneMatch(name -> name.startsWith("demo/")), own.toString());
+        var withShared = other.list(ListAdaptersRequest.newBuilder().setIncludeShared(true).build()).getAdaptersList();
+        List<String> names = withShared.stream().map(AdapterSummary::getName).toList();
+        assertTrue(names.contains("demo/shared") && !names.contains("demo/private"), names.toString());
+        assertEquals(own, names.stream().filter(name -> !name.equals("demo/shared")).toList(), "the tenant's own come first, unchanged");
+        AdapterSummary shared = withShared.stream().filter(a -> a.getName().equals("demo/shared")).findFirst().orElseThrow();
+        var details = other.get(GetAdapterRequest.newBuilder().setName("demo/shared").build());
+        assertEquals(details.getAliasesMap().get("stable"), shared.getAliasesMap().get("stable"));
+        assertEquals(details.getVersionsCount(), shared.getVersionCount());
     }
 
     @Test

@@ -25,7 +25,8 @@ public final class AdaptersCommand {
             usage: swapgate adapters COMMAND [flags]
               push DIR --name TENANT/NAME [--promote ALIAS] [--warm] [--creator C] [--parent V]
                    [--label k=v]... [--metric k=v]...   upload a PEFT adapter folder as a new version
-              list [--tenant T]                          adapters with their aliases
+              list [--tenant T] [--shared]               adapters with their aliases (--shared: and those
+                                                         shared with the tenant, to use)
               show TENANT/NAME                           versions, aliases, metadata and residency
               promote TENANT/NAME ALIAS VERSION          point an alias at a version (or prefix, or alias)
               rollback TENANT/NAME ALIAS                 point an alias back at its previous version
@@ -44,7 +45,7 @@ public final class AdaptersCommand {
         if (args.length > 0 && args[0].equals("make-random")) {
             return MakeRandomAdaptersCommand.run(args, out, err);
         }
-        return GatewayCommand.run(args, USAGE, VALUE_FLAGS, Set.of("--warm"), err, (channel, line) -> {
+        return GatewayCommand.run(args, USAGE, VALUE_FLAGS, Set.of("--warm", "--shared"), err, (channel, line) -> {
             AdaptersGrpc.AdaptersBlockingStub stub = AdaptersGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES);
             switch (args[0]) {
                 case "push" -> push(channel, line, out, err);
@@ -89,7 +90,8 @@ public final class AdaptersCommand {
 
     private static void list(AdaptersGrpc.AdaptersBlockingStub stub, CommandLine line, PrintStream out) {
         Table table = new Table("ADAPTER", "VERSIONS", "ALIASES");
-        for (AdapterSummary a : stub.list(ListAdaptersRequest.newBuilder().setTenant(line.option("--tenant", "")).build()).getAdaptersList()) {
+        for (AdapterSummary a : stub.list(ListAdaptersRequest.newBuilder().setTenant(line.option("--tenant", ""))
+                .setIncludeShared(line.has("--shared")).build()).getAdaptersList()) {
             StringBuilder aliases = new StringBuilder();
             a.getAliasesMap().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
                     .forEach(e -> aliases.append(aliases.isEmpty() ? "" : "  ").append(e.getKey()).append("=").append(shortVersion(e.getValue())));

@@ -42,6 +42,16 @@ public final class Access {
         return tenants.contains(caller.tenant()) || tenants.contains(EVERY_TENANT);
     }
 
+    /** The adapters of other tenants shared with a tenant, by name or with every tenant, sorted; some may not exist. */
+    public List<AdapterName> sharedWith(String tenant) {
+        return sharedWith.entrySet().stream()
+                .filter(e -> e.getValue().contains(tenant) || e.getValue().contains(EVERY_TENANT))
+                .map(e -> AdapterName.parse(e.getKey()))
+                .filter(name -> !name.tenant().equals(tenant))
+                .sorted(java.util.Comparator.comparing(AdapterName::toString))
+                .toList();
+    }
+
     /** Checks that the caller may upload, promote, roll back or delete versions of the adapter. */
     public void checkManage(Caller caller, AdapterName name) {
         checkTenant(caller, name.tenant());

@@ -1,5 +1,6 @@
-// The adapters a caller can pick in the Playground, grouped by kind. Adapters/List gives names and aliases only, so
-// each adapter's version behind "stable" (else "latest") is read with Adapters/Get to learn its kind and ranks.
+// The adapters a caller can pick in the Playground (its own and those shared with it), grouped by kind.
+// Adapters/List gives names and aliases only, so each adapter's version behind "stable" (else "latest") is read with
+// Adapters/Get to learn its kind and ranks.
 
 const CONCURRENT_GETS = 4;
 export const KINDS = ['lora', 'prompt', 'prefix', 'tempnet'];
@@ -10,7 +11,7 @@ export const KINDS = ['lora', 'prompt', 'prefix', 'tempnet'];
  * Adapters whose Get fails (deleted meanwhile) are left out.
  */
 export async function loadAdapterCatalog(api, signal) {
-  const { adapters = [] } = await api.call('Adapters', 'List', {}, { signal });
+  const { adapters = [] } = await api.call('Adapters', 'List', { includeShared: true }, { signal });
   const candidates = adapters
     .map((adapter) => {
       const alias = adapter.aliases?.stable ? 'stable' : adapter.aliases?.latest ? 'latest' : null;
