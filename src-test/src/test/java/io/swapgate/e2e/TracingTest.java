@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * With tracing on, a gRPC call and a Kafka request each join the caller's trace (W3C {@code traceparent} in the gRPC
- * metadata, in the Kafka record's headers) and the generation's span is a child of the entry point's span. Spans are
+ * metadata, in the Kafka record's headers) and the generation's span is a child of the entry point's span; the Kafka
+ * answer's records carry the trace on. Spans are
  * read back from the gateway's log, where the {@code logging-otlp} exporter writes them as OTLP JSON.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -78,6 +79,10 @@ class TracingTest {
                 assertEquals(5, consumer.path("kind").asInt(), "CONSUMER");
                 assertEquals("traced-1", attribute(generateOverKafka, "swapgate.request_id"));
                 assertEquals("8", attribute(generateOverKafka, "gen_ai.usage.output_tokens"));
+                // The answer carries the consumer span's context on, for whoever reads the responses.
+                var answer = KafkaTestClients.readAll(broker.bootstrapServers(), "swapgate.responses", 1).get(0);
+                assertEquals("00-" + kafkaTrace + "-" + consumer.path("spanId").asText() + "-01",
+                        KafkaTestClients.header(answer, "traceparent"));
             }
         }
     }

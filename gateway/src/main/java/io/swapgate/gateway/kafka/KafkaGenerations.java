@@ -82,6 +82,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         }
         Span span = tracing.receiving(headers, envelope.requestId());
         try (Scope current = span.makeCurrent()) {
+            tracing.propagate(answer);
             start(envelope, authorization, answer);
         } catch (RetryLater | Refused | RuntimeException e) {
             span.setStatus(StatusCode.ERROR, String.valueOf(e.getMessage()));

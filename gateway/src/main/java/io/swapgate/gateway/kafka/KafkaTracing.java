@@ -6,6 +6,8 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import io.swapgate.kafka.ResponseStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +17,8 @@ import org.apache.kafka.common.header.Headers;
 /**
  * The trace context a Kafka request carries in its headers (W3C {@code traceparent}, as any OpenTelemetry-instrumented
  * producer writes it): a consumer span, child of the producer's, is current while the request is admitted and
- * submitted, so the generation's span joins the producer's trace.
+ * submitted, so the generation's span joins the producer's trace. The answer's records carry that span's context in
+ * turn, so a consumer of the answers continues the same trace.
  */
 final class KafkaTracing {
 
@@ -33,6 +36,8 @@ final class KafkaTracing {
             return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
         }
     };
+
+    private static final TextMapSetter<ResponseStream> ANSWER = ResponseStream::header;
 
     private final OpenTelemetry telemetry;
     private final Tracer tracer;
@@ -53,5 +58,10 @@ final class KafkaTracing {
                 .setAttribute("messaging.destination.name", topic)
                 .setAttribute("messaging.message.id", requestId)
                 .startSpan();
+    }
+
+    /** Puts the current trace context (the consumer span, while it is current) on every record of the answer. */
+    void propagate(ResponseStream answer) {
+        telemetry.getPropagators().getTextMapPropagator().inject(Context.current(), answer, ANSWER);
     }
 }
