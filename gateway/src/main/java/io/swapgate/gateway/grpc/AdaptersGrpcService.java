@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.tenancy.Access;
+import io.swapgate.gateway.tenancy.AdapterListing;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.StorageQuota;
@@ -30,7 +31,6 @@ import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.swapgate.registry.RegistryEvent;
 import io.swapgate.registry.VersionMetadata;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -83,25 +83,13 @@ public class AdaptersGrpcService implements Adapters {
         Caller caller = ApiKeyInterceptor.caller();
         return GrpcStatuses.call(() -> {
             ListAdaptersResponse.Builder response = ListAdaptersResponse.newBuilder();
-            for (AdapterName name : listed(access.listingScope(caller, request.getTenant()), request.getIncludeShared())) {
+            for (AdapterName name : AdapterListing.names(registry, access,
+                    access.listingScope(caller, request.getTenant()), request.getIncludeShared())) {
                 response.addAdapters(AdapterSummary.newBuilder().setName(name.toString())
                         .putAllAliases(registry.aliases(name)).setVersionCount(registry.versionIds(name).size()));
             }
             return response.build();
         });
-    }
-
-    /** A tenant's adapters (every tenant's for null), then, when asked, those others share with it that exist. */
-    private List<AdapterName> listed(String tenant, boolean includeShared) throws IOException {
-        List<AdapterName> names = new ArrayList<>(registry.names(tenant));
-        if (includeShared && tenant != null) {
-            for (AdapterName shared : access.sharedWith(tenant)) {
-                if (!registry.versionIds(shared).isEmpty()) {
-                    names.add(shared);
-                }
-            }
-        }
-        return names;
     }
 
     @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.swapgate.gateway.serving.Generations;
+import io.swapgate.gateway.tenancy.AdapterListing;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.registry.AdapterName;
@@ -113,10 +114,7 @@ public class OpenAiRoutes {
             ArrayNode data = body.putArray("data");
             model(data, generations.model().name(), "swapgate");
             try {
-                for (AdapterName name : registry.names(null)) {
-                    if (!tenants.access().mayUse(caller, name)) {
-                        continue;
-                    }
+                for (AdapterName name : AdapterListing.usable(registry, tenants.access(), caller)) {
                     model(data, name.toString(), name.tenant());
                     for (String alias : registry.aliases(name).keySet()) {
                         model(data, name + "@" + alias, name.tenant());
