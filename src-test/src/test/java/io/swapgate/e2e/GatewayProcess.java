@@ -30,8 +30,7 @@ final class GatewayProcess implements AutoCloseable {
     static final String ADMIN_KEY = "admin-key";
     /** Tenant demo. */
     static final String DEMO_KEY = "demo-key";
-    /** Tenant quotas that no test's load reaches, for tests whose subject is not the quotas. */
-    static final java.util.Map<String, String> UNREACHABLE_QUOTAS = java.util.Map.of(
+    private static final java.util.Map<String, String> UNREACHABLE_QUOTAS = java.util.Map.of(
             "swapgate.tenancy.quotas.requests-per-second", "100000",
             "swapgate.tenancy.quotas.tokens-per-minute", "1000000000",
             "swapgate.tenancy.quotas.concurrent-requests", "100000",
@@ -80,6 +79,16 @@ final class GatewayProcess implements AutoCloseable {
 
     static GatewayProcess start(String name, Path model, Path registry) throws IOException, InterruptedException {
         return start(name, model, registry, java.util.Map.of());
+    }
+
+    /**
+     * {@code properties} plus tenant quotas that no test's load reaches, for tests whose subject is not the quotas: on a
+     * fast machine a few short streams pass the default 100 requests a second, and a refusal there is noise.
+     */
+    static java.util.Map<String, String> withUnreachableQuotas(java.util.Map<String, String> properties) {
+        java.util.Map<String, String> all = new java.util.HashMap<>(UNREACHABLE_QUOTAS);
+        all.putAll(properties);
+        return all;
     }
 
     /** @param properties configuration properties ({@code swapgate.engine.max-batch-size} ...) passed as -D flags */

@@ -45,12 +45,10 @@ final class HotSwapScenario {
 
     private HotSwapScenario() {}
 
-    /**
-     * A gateway on stories260K whose quotas the streams cannot reach: 16 streams of 24 tokens can pass the default
-     * 100 requests a second on a fast machine, and the swap, not the quota, is under test.
-     */
+    /** A gateway on stories260K whose quotas the streams cannot reach: the swap, not the quota, is under test. */
     static GatewayProcess startGateway(String name) throws java.io.IOException, InterruptedException {
-        return GatewayProcess.start(name, E2e.stories260K(), GatewayProcess.registryDir(name), GatewayProcess.UNREACHABLE_QUOTAS);
+        return GatewayProcess.start(name, E2e.stories260K(), GatewayProcess.registryDir(name),
+                GatewayProcess.withUnreachableQuotas(java.util.Map.of()));
     }
 
     static Result run(GatewayProcess gateway, String name, int swaps, int streams, Path work) throws Exception {

@@ -29,7 +29,9 @@ class OverloadTest {
     @Test
     void tenTimesTheSustainableRateIsShedQuicklyAndServingRecovers() throws Exception {
         try (GatewayProcess gateway = GatewayProcess.start("overload", E2e.stories260K(), GatewayProcess.registryDir("overload"),
-                properties())) {
+                // the engine's queue is the limit under test, not the tenant's quotas
+                GatewayProcess.withUnreachableQuotas(Map.of("swapgate.engine.max-batch-size", Integer.toString(STREAMS),
+                        "swapgate.engine.queue-capacity", "16")))) {
             GrpcTarget target = new GrpcTarget(gateway);
             LoadGenerator.Workload workload = new LoadGenerator.Workload(ScalingBenchmark.PROMPTS, 24, 40, List.of(List.of()),
                     List.of(GatewayProcess.DEMO_KEY), 11);
@@ -98,14 +100,6 @@ class OverloadTest {
      * Closed-loop runs of {@code 12 * STREAMS} requests until one is within 10% of the run before it (the JIT has
      * settled), at most six; returns the last. The sustainable rate is what this run sustained.
      */
-    /** A small engine queue, and quotas out of reach: the engine's queue is the limit under test, not the tenant's quotas. */
-    private static Map<String, String> properties() {
-        Map<String, String> properties = new java.util.HashMap<>(GatewayProcess.UNREACHABLE_QUOTAS);
-        properties.put("swapgate.engine.max-batch-size", Integer.toString(STREAMS));
-        properties.put("swapgate.engine.queue-capacity", "16");
-        return properties;
-    }
-
     private static LoadSummary steadyThroughput(GrpcTarget target, LoadGenerator.Workload workload) throws InterruptedException {
         LoadSummary previous = null;
         for (int run = 0; run < 6; run++) {

@@ -45,8 +45,8 @@ class SoakTest {
         E2e.deleteTree(dir);
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"));
              GatewayProcess gateway = GatewayProcess.start("soak", E2e.stories260K(), dir.resolve("registry"),
-                     Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(), "swapgate.training.min-new-examples", "100",
-                             "swapgate.training.cooldown", "0s", "swapgate.training.steps", "40"));
+                     GatewayProcess.withUnreachableQuotas(Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
+                             "swapgate.training.min-new-examples", "100", "swapgate.training.cooldown", "0s", "swapgate.training.steps", "40")));
              KafkaTarget kafka = new KafkaTarget(broker.bootstrapServers());
              KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
             TestAdapters adapters = new TestAdapters(dir.resolve("adapters"));
