@@ -3,6 +3,7 @@ package io.swapgate.core.training;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.swapgate.core.model.FloatTensor;
 import java.util.ArrayList;
@@ -66,9 +67,18 @@ final class ParameterSet implements AutoCloseable {
 
     void restore(List<float[]> snapshot) {
         for (int i = 0; i < arrays.size(); i++) {
-            try (NDArray detached = arrays.get(i).stopGradient()) {
-                detached.set(snapshot.get(i));
-            }
+            overwrite(arrays.get(i), snapshot.get(i));
+        }
+    }
+
+    /**
+     * Writes {@code values} into the array's own storage. {@code NDArray.set(float[])} would not do: it points the
+     * array it is called on at new storage, so called on a detached view it leaves the parameter as it was.
+     */
+    static void overwrite(NDArray array, float[] values) {
+        try (NDArray detached = array.stopGradient();
+             NDArray source = detached.getManager().create(values, detached.getShape())) {
+            detached.set(new NDIndex("..."), source);
         }
     }
 
