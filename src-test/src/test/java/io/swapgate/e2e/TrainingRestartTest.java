@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A job SIGKILLed mid-training leaves no version behind and runs again (same seed) after the restart; and serving's
+ * A job SIGKILLed mid-training leaves no version behind and, after the restart, goes on from its latest checkpoint
+ * (every 20 steps by default) and publishes once, its loss curve continuing where the checkpoint was; and serving's
  * time per output token beside a running job, against the same without it, written to {@code target/bench/training-impact.md}.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -39,22 +40,27 @@ class TrainingRestartTest {
 
     private static final int STREAMS = 8;
     private static final int TOKENS = 160;
+    /** The gateway's default swapgate.training.checkpoint-every. */
+    private static final int CHECKPOINT_EVERY = 20;
 
     @Test
-    void aKilledJobLeavesNoVersionAndRunsAgainAndServingKeepsItsPace() throws Exception {
+    void aKilledJobLeavesNoVersionAndGoesOnFromItsCheckpointAndServingKeepsItsPace() throws Exception {
         Path dir = E2e.targetDir().resolve("training").resolve("restart");
         E2e.deleteTree(dir);
         Path registry = dir.resolve("registry");
         TrainingJob killed;
+        int reached;
         try (GatewayProcess gateway = GatewayProcess.start("training-restart", E2e.stories260K(), registry)) {
             TrainingGrpc.TrainingBlockingStub training = TrainingGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY));
             killed = training.start(StartTrainingRequest.newBuilder().setAdapter("demo/resume").setSteps(200)
                     .addAllExamples(fact("resume", 120)).build());
             Iterator<TrainingJob> watch = watch(gateway.channel(GatewayProcess.DEMO_KEY), killed.getId());
-            while (!(watch.next().getStep() >= 5)) {
-                // each step is reported; wait until it is well under way
+            int step = 0;
+            while (step < CHECKPOINT_EVERY + 5) {
+                step = watch.next().getStep(); // wait until it is past its first checkpoint
             }
             gateway.kill();
+            reached = step;
         }
         assertFalse(Files.exists(registry.resolve("adapters/demo/resume/versions"))
                 && Files.list(registry.resolve("adapters/demo/resume/versions")).findAny().isPresent(), "a version was published");
@@ -65,6 +71,14 @@ class TrainingRestartTest {
             assertEquals("PROMOTED", resumed.getState(), resumed.toString());
             assertEquals(2, resumed.getAttempt());
             assertEquals(200, resumed.getTotalSteps());
+            int from = resumed.getResumedFromStep();
+            assertTrue(from >= reached / CHECKPOINT_EVERY * CHECKPOINT_EVERY && from % CHECKPOINT_EVERY == 0 && from < 200,
+                    "resumed from step " + from + " after the first attempt reached step " + reached);
+            List<Integer> curve = resumed.getLossesList().stream().map(io.swapgate.proto.v1.LossPoint::getStep).toList();
+            assertEquals(1, curve.get(0), "the curve still starts at the first attempt's first step");
+            for (int i = 1; i < curve.size(); i++) {
+                assertTrue(curve.get(i) > curve.get(i - 1), "the curve goes on in step order: " + curve);
+            }
             AdapterDetails details = AdaptersGrpc.newBlockingStub(demo).get(GetAdapterRequest.newBuilder().setName("demo/resume").build());
             assertEquals(1, details.getVersionsCount());
             assertEquals(resumed.getVersion(), details.getAliasesOrThrow("stable"));

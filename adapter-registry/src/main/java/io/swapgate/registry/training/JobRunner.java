@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  * serves, when it is of the same kind), evaluates the result and that version on the held-out examples, and publishes
  * the result with its metrics and parent, promoted only when the gate says so. The seed comes from the job's id, so a
  * job run again after a crash publishes the same bytes, and the registry's content addressing makes that idempotent.
+ * A run again goes on from the job's latest checkpoint when it trains the same examples from the same parent.
  */
 final class JobRunner {
 
@@ -97,9 +98,9 @@ final class JobRunner {
         update.accept(latest.get());
 
         TrainingResult result = backend.trainer().train(config, train, parent, new AdapterIdentity(name.toString(), ""),
-                p -> update.accept(latest.updateAndGet(j -> j.progressed(p.step(), p.trainLoss(),
+                p -> update.accept(latest.updateAndGet(j -> j.progressed(p.step(), p.resumedFrom(), p.trainLoss(),
                         Double.isNaN(p.validationLoss()) ? null : p.validationLoss(), p.etaMillis(), now()))),
-                cancelled);
+                cancelled, new FileCheckpoints(jobs.checkpointFile(job.id()), settings.checkpointEvery()));
         EvalMetrics candidate = backend.evaluator().evaluate(result.adapter(), heldOut);
         EvalMetrics baseline = backend.evaluator().evaluate(current == null ? null : current.adapter(), heldOut);
         Map<String, Double> metrics = new LinkedHashMap<>(candidate.asMap("eval_"));

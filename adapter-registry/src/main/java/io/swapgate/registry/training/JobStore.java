@@ -14,7 +14,10 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Training jobs as {@code jobs/<id>.json} beside the registry, each replaced atomically on every change. */
+/**
+ * Training jobs as {@code jobs/<id>.json} beside the registry, each replaced atomically on every change, and a
+ * running job's latest checkpoint as {@code jobs/<id>.checkpoint}.
+ */
 public final class JobStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
@@ -29,6 +32,16 @@ public final class JobStore {
     public void save(TrainingJob job) throws IOException {
         Files.createDirectories(folder);
         AtomicFiles.write(folder.resolve(job.id() + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(job));
+    }
+
+    /** Where the job's latest training checkpoint is kept while it runs. */
+    Path checkpointFile(String id) {
+        return folder.resolve(id + ".checkpoint");
+    }
+
+    /** Drops the job's checkpoint: a finished job is never resumed. */
+    void deleteCheckpoint(String id) throws IOException {
+        Files.deleteIfExists(checkpointFile(id));
     }
 
     public Optional<TrainingJob> get(String id) throws IOException {

@@ -10,15 +10,17 @@ import java.util.Map;
  * @param lora the shape asked for a LoRA, or null for the configured one
  * @param trigger what started it: {@code examples} (the retraining policy) or {@code manual}
  * @param attempt how many times it started running (a job a gateway stop interrupted runs again)
+ * @param resumedFrom the step of the checkpoint the current attempt went on from, 0 when it started at step 1
  * @param trainLoss the latest step's mean loss, null before the first step
  * @param validationLoss the latest validation loss, null before the first validation pass
  * @param parentVersion the version it was trained from, null when trained from scratch
  * @param version the version it published, null until then
  * @param heldOutIds the examples it was evaluated on (the next job's regression check reuses them)
- * @param losses the loss curve of the current attempt, evenly thinned to about {@link LossPoint#MAX_POINTS} points
+ * @param losses the loss curve up to the current step, evenly thinned to about {@link LossPoint#MAX_POINTS} points; an
+ *               attempt that resumed from a checkpoint keeps the curve up to that step
  */
 public record TrainingJob(String id, String adapter, String kind, LoraShape lora, JobState state, String trigger, int attempt, int steps,
-                          String createdAt, String updatedAt, int step, Double trainLoss, Double validationLoss,
+                          String createdAt, String updatedAt, int step, int resumedFrom, Double trainLoss, Double validationLoss,
                           long etaMillis, int examples, String parentVersion, String version, String reason,
                           Map<String, Double> metrics, List<String> heldOutIds, List<LossPoint> losses) {
 
@@ -29,29 +31,29 @@ public record TrainingJob(String id, String adapter, String kind, LoraShape lora
     }
 
     static TrainingJob queued(String id, String adapter, String kind, LoraShape lora, String trigger, int steps, String now) {
-        return new TrainingJob(id, adapter, kind, lora, JobState.QUEUED, trigger, 0, steps, now, now, 0, null, null, 0, 0,
+        return new TrainingJob(id, adapter, kind, lora, JobState.QUEUED, trigger, 0, steps, now, now, 0, 0, null, null, 0, 0,
                 null, null, null, Map.of(), List.of(), List.of());
     }
 
     TrainingJob started(String startedKind, int totalSteps, int exampleCount, String parent, List<String> heldOut, String now) {
         return new TrainingJob(id, adapter, startedKind, lora, JobState.RUNNING, trigger, attempt + 1, totalSteps, createdAt, now, 0,
-                null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut, List.of());
+                0, null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut, losses);
     }
 
-    /** Queued again after a gateway stop interrupted it. */
+    /** Queued again after a gateway stop interrupted it; its curve stays until the next attempt's first step. */
     TrainingJob requeued(String why, String now) {
-        return new TrainingJob(id, adapter, kind, lora, JobState.QUEUED, trigger, attempt, steps, createdAt, now, 0, null, null, 0, 0,
-                null, null, why, Map.of(), List.of(), List.of());
+        return new TrainingJob(id, adapter, kind, lora, JobState.QUEUED, trigger, attempt, steps, createdAt, now, 0, 0, null, null, 0, 0,
+                null, null, why, Map.of(), List.of(), losses);
     }
 
-    TrainingJob progressed(int newStep, double loss, Double validation, long eta, String now) {
-        return new TrainingJob(id, adapter, kind, lora, state, trigger, attempt, steps, createdAt, now, newStep, loss,
+    TrainingJob progressed(int newStep, int resumedFromStep, double loss, Double validation, long eta, String now) {
+        return new TrainingJob(id, adapter, kind, lora, state, trigger, attempt, steps, createdAt, now, newStep, resumedFromStep, loss,
                 validation == null ? validationLoss : validation, eta, examples, parentVersion, version, reason, metrics, heldOutIds,
                 LossPoint.appended(losses, new LossPoint(newStep, loss, validation), steps));
     }
 
     TrainingJob ended(JobState finalState, String publishedVersion, String why, Map<String, Double> results, String now) {
-        return new TrainingJob(id, adapter, kind, lora, finalState, trigger, attempt, steps, createdAt, now, step, trainLoss,
+        return new TrainingJob(id, adapter, kind, lora, finalState, trigger, attempt, steps, createdAt, now, step, resumedFrom, trainLoss,
                 validationLoss, 0, examples, parentVersion, publishedVersion, why, results, heldOutIds, losses);
     }
 }

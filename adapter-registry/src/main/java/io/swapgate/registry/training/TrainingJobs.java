@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The retraining loop's jobs: queued by the retraining policy as examples arrive (or by hand), run one at a time on a
  * worker thread (their tensor work goes to the engine's background lane), persisted at every change of state, and
- * reported to subscribers. After a restart, a job that was running or queued runs again from its first step, up to
- * the configured number of attempts.
+ * reported to subscribers. After a restart, a job that was running or queued runs again, up to the configured number
+ * of attempts: from its latest checkpoint when its examples are unchanged, else from its first step.
  */
 public final class TrainingJobs implements AutoCloseable {
 
@@ -82,8 +82,8 @@ public final class TrainingJobs implements AutoCloseable {
                 continue;
             }
             LOG.info("training job {} for {} was {} when the gateway stopped; it runs again", job.id(), job.adapter(), job.state());
-            TrainingJob queued = job.requeued("resumed after a gateway restart: runs again from its first step with the"
-                    + " same seed", now());
+            TrainingJob queued = job.requeued("resumed after a gateway restart: goes on from its latest checkpoint, or"
+                    + " from its first step with the same seed when its examples changed", now());
             record(queued);
             worker.execute(() -> execute(queued.id()));
         }
@@ -200,6 +200,9 @@ public final class TrainingJobs implements AutoCloseable {
         jobs.put(job.id(), job);
         try {
             store.save(job);
+            if (job.state().finished()) {
+                store.deleteCheckpoint(job.id());
+            }
         } catch (IOException e) {
             LOG.error("could not store training job {}", job.id(), e);
         }

@@ -37,4 +37,16 @@ class LossPointTest {
             assertTrue(gap > 0 && gap <= width, "evenly spaced, in step order: gap " + gap + " at " + curve.get(i));
         }
     }
+
+    @Test
+    void anAttemptThatResumesReplacesTheCurveAfterItsCheckpointAndAFreshOneReplacesItAll() {
+        List<LossPoint> interrupted = curve(120, 1, 40).subList(0, 57); // stopped after step 57
+        List<LossPoint> resumed = LossPoint.appended(interrupted, new LossPoint(41, 0.25, null), 120);
+        assertEquals(41, resumed.size(), "steps 1 to 40, then 41 again");
+        assertEquals(0.25, resumed.get(40).trainLoss());
+        assertEquals(0.5, resumed.get(39).validationLoss(), "step 40's validation, before the checkpoint, stays");
+
+        List<LossPoint> fresh = LossPoint.appended(interrupted, new LossPoint(1, 2.0, null), 120);
+        assertEquals(List.of(new LossPoint(1, 2.0, null)), fresh);
+    }
 }

@@ -121,8 +121,9 @@ public final class JobsCommand {
     }
 
     private static void summarize(TrainingJob job, PrintStream out) {
-        out.printf("job %s for %s: %s after %d of %d steps (attempt %d)%n", job.getId(), job.getAdapter(), job.getState(),
-                job.getStep(), job.getTotalSteps(), job.getAttempt());
+        out.printf("job %s for %s: %s after %d of %d steps (attempt %d%s)%n", job.getId(), job.getAdapter(), job.getState(),
+                job.getStep(), job.getTotalSteps(), job.getAttempt(),
+                job.getResumedFromStep() > 0 ? ", resumed from the checkpoint at step " + job.getResumedFromStep() : "");
         if (!job.getVersion().isEmpty()) {
             out.printf("  version %s (parent %s)%n", job.getVersion(), job.getParentVersion().isEmpty() ? "none" : job.getParentVersion());
         }

@@ -173,6 +173,9 @@ public interface SwapgateConfig {
         /** Runs of one job that gateway stops may interrupt before it is failed. */
         int maxAttempts();
 
+        /** Steps between a running job's checkpoints, from which a run after a stop goes on; 0 for none. */
+        int checkpointEvery();
+
         interface Policy {
             java.util.OptionalInt minNewExamples();
 

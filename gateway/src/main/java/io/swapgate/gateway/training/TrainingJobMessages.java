@@ -17,6 +17,7 @@ public final class TrainingJobMessages {
                 .setTrigger(job.trigger())
                 .setAttempt(job.attempt())
                 .setStep(job.step())
+                .setResumedFromStep(job.resumedFrom())
                 .setTotalSteps(job.steps())
                 .setEtaMs(job.etaMillis())
                 .setExamples(job.examples())

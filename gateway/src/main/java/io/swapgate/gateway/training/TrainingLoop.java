@@ -89,7 +89,8 @@ public class TrainingLoop {
         return new TrainingSettings(training.alias(), new EvaluationGate(training.margin(), training.regressionTolerance()),
                 new HeldOutSplit(training.heldOutFraction()), defaults, policies,
                 kind -> TrainingConfig.defaults(kind).withLora(training.loraRank(), 0).withSteps(training.steps()),
-                AdapterKind.valueOf(training.defaultKind().toUpperCase(Locale.ROOT)), training.maxAttempts());
+                AdapterKind.valueOf(training.defaultKind().toUpperCase(Locale.ROOT)), training.maxAttempts(),
+                training.checkpointEvery());
     }
 
     /** The jobs, when this gateway retrains. */

@@ -67,6 +67,25 @@ final class AdamW {
         }
     }
 
+    /** The moments and the step count, for a checkpoint. */
+    OptimizerState state() {
+        return new OptimizerState(steps, firstMoments.stream().map(ParameterSet::values).toList(),
+                secondMoments.stream().map(ParameterSet::values).toList());
+    }
+
+    /** Goes on from a checkpoint's state, taken from an optimizer of the same parameters. */
+    void restore(OptimizerState state) {
+        if (state.firstMoments().size() != firstMoments.size() || state.secondMoments().size() != secondMoments.size()) {
+            throw new IllegalArgumentException("the optimizer state is for " + state.firstMoments().size()
+                    + " parameters, not " + firstMoments.size());
+        }
+        for (int i = 0; i < firstMoments.size(); i++) {
+            ParameterSet.overwrite(firstMoments.get(i), state.firstMoments().get(i));
+            ParameterSet.overwrite(secondMoments.get(i), state.secondMoments().get(i));
+        }
+        steps = state.steps();
+    }
+
     /** A detached view of {@code array}'s storage owned by {@code scope}, so results computed from it end there too. */
     private static NDArray view(NDArray array, NDManager scope) {
         NDArray view = array.stopGradient();

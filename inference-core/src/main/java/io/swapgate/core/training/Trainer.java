@@ -20,7 +20,8 @@ import java.util.function.Consumer;
  * Trains one adapter on the frozen base model: AdamW with warm-up and cosine decay, global-norm gradient clipping,
  * micro-batches whose gradients add up to one step, and early stopping on a validation split (the best parameters
  * seen are kept). Each micro-batch and each optimizer step is one task on the {@link EngineThread}, so serving
- * interleaves with training. The same seed, examples and parent give the same adapter.
+ * interleaves with training. The same seed, examples and parent give the same adapter, and so does a run that
+ * resumed from a checkpoint of that run.
  */
 public final class Trainer {
 
@@ -36,13 +37,22 @@ public final class Trainer {
         this.engine = engine;
     }
 
-    /**
-     * @param parent the adapter to continue from (its shape wins over the config's), or null to start afresh
-     * @param cancelled polled between steps; when true the run ends with a {@link CancellationException}
-     */
+    /** Trains without checkpoints. */
     public TrainingResult train(TrainingConfig config, List<TokenizedExample> examples, Adapter parent,
                                 AdapterIdentity identity, Consumer<TrainingProgress> progress, BooleanSupplier cancelled)
             throws Exception {
+        return train(config, examples, parent, identity, progress, cancelled, Checkpoints.NONE);
+    }
+
+    /**
+     * @param parent the adapter to continue from (its shape wins over the config's), or null to start afresh
+     * @param cancelled polled between steps; when true the run ends with a {@link CancellationException}
+     * @param checkpoints where the run saves a checkpoint every few steps, and whose latest checkpoint it goes on
+     *                    from when that checkpoint is of this very run (same config, parent and examples)
+     */
+    public TrainingResult train(TrainingConfig config, List<TokenizedExample> examples, Adapter parent,
+                                AdapterIdentity identity, Consumer<TrainingProgress> progress, BooleanSupplier cancelled,
+                                Checkpoints checkpoints) throws Exception {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no examples to train on");
         }
@@ -51,6 +61,7 @@ public final class Trainer {
         int validationSize = train.size() >= 10 ? (int) Math.round(train.size() * config.validationFraction()) : 0;
         List<TokenizedExample> validation = new ArrayList<>(train.subList(0, validationSize));
         train = new ArrayList<>(train.subList(validationSize, train.size()));
+        String fingerprint = RunFingerprint.of(config, parent, train, validation);
 
         SplittableRandom random = new SplittableRandom(config.seed());
         try (Trainable trainable = parent == null
@@ -62,45 +73,79 @@ public final class Trainer {
             BatchLoss objective = Trainables.objective(trainable, losses);
             ServedLogits served = Trainables.served(trainable, losses);
 
+            Run run = new Run();
+            TrainingCheckpoint saved = checkpoints.latest().filter(c -> c.fingerprint().equals(fingerprint)).orElse(null);
+            if (saved != null) {
+                engine.run(() -> run.resume(saved, trainable, optimizer));
+            }
+            int resumedFrom = run.step;
             long started = System.nanoTime();
-            double bestValidation = Double.NaN;
-            List<float[]> best = null;
-            int evaluationsWithoutGain = 0;
-            int step = 0;
-            double trainLoss = Double.NaN;
             boolean stoppedEarly = false;
-            while (step < config.maxSteps()) {
+            while (run.step < config.maxSteps()) {
                 if (cancelled.getAsBoolean()) {
-                    throw new CancellationException("training cancelled at step " + step);
+                    throw new CancellationException("training cancelled at step " + run.step);
                 }
-                step++;
+                int step = ++run.step;
                 List<TokenizedExample> batch = batchFor(train, step, config);
                 trainable.beforeStep(new SplittableRandom(config.seed() * 31 + step));
-                trainLoss = learn(trainable, optimizer, objective, batch, config, schedule.at(step));
+                run.trainLoss = learn(trainable, optimizer, objective, batch, config, schedule.at(step));
                 double validationLoss = Double.NaN;
                 if (!validation.isEmpty() && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
                     trainable.afterTraining();
                     validationLoss = evaluator.metrics(served, validation).loss();
-                    if (!(validationLoss >= bestValidation - 1e-4)) {
-                        bestValidation = validationLoss;
-                        best = trainable.parameters().snapshot();
-                        evaluationsWithoutGain = 0;
-                    } else if (++evaluationsWithoutGain >= config.patience()) {
-                        stoppedEarly = step < config.maxSteps();
-                    }
+                    stoppedEarly = run.validated(validationLoss, trainable, config) && step < config.maxSteps();
                 }
                 long elapsed = (System.nanoTime() - started) / 1_000_000;
-                long eta = stoppedEarly ? 0 : elapsed * (config.maxSteps() - step) / step;
-                progress.accept(new TrainingProgress(step, config.maxSteps(), trainLoss, validationLoss, elapsed, eta));
+                long eta = stoppedEarly ? 0 : elapsed * (config.maxSteps() - step) / (step - resumedFrom);
+                progress.accept(new TrainingProgress(step, config.maxSteps(), run.trainLoss, validationLoss, elapsed, eta, resumedFrom));
                 if (stoppedEarly) {
                     break;
                 }
+                if (checkpoints.every() > 0 && step % checkpoints.every() == 0 && step < config.maxSteps()) {
+                    checkpoints.save(engine.run(() -> run.checkpoint(fingerprint, trainable, optimizer)));
+                }
             }
-            if (best != null) {
-                trainable.parameters().restore(best);
+            if (run.best != null) {
+                trainable.parameters().restore(run.best);
             }
             trainable.afterTraining();
-            return new TrainingResult(trainable.export(identity), step, stoppedEarly, trainLoss, bestValidation);
+            return new TrainingResult(trainable.export(identity), run.step, stoppedEarly, run.trainLoss, run.bestValidation);
+        }
+    }
+
+    /** Where a run is between steps: everything a checkpoint holds besides the parameters and the optimizer. */
+    private static final class Run {
+        int step;
+        double trainLoss = Double.NaN;
+        double bestValidation = Double.NaN;
+        List<float[]> best;
+        int evaluationsWithoutGain;
+
+        /** Keeps the parameters if the validation loss is the best yet; returns whether patience ran out. */
+        boolean validated(double validationLoss, Trainable trainable, TrainingConfig config) {
+            if (!(validationLoss >= bestValidation - 1e-4)) {
+                bestValidation = validationLoss;
+                best = trainable.parameters().snapshot();
+                evaluationsWithoutGain = 0;
+                return false;
+            }
+            return ++evaluationsWithoutGain >= config.patience();
+        }
+
+        TrainingCheckpoint checkpoint(String fingerprint, Trainable trainable, AdamW optimizer) {
+            return new TrainingCheckpoint(fingerprint, step, trainLoss, bestValidation, evaluationsWithoutGain,
+                    trainable.parameters().snapshot(), best == null ? List.of() : best, optimizer.state());
+        }
+
+        Void resume(TrainingCheckpoint checkpoint, Trainable trainable, AdamW optimizer) {
+            trainable.parameters().restore(checkpoint.parameters());
+            optimizer.restore(checkpoint.optimizer());
+            step = checkpoint.step();
+            trainLoss = checkpoint.trainLoss();
+            bestValidation = checkpoint.bestValidation();
+            best = checkpoint.best().isEmpty() ? null : checkpoint.best();
+            evaluationsWithoutGain = checkpoint.evaluationsWithoutGain();
+            return null;
         }
     }
 

@@ -21,7 +21,8 @@ public record TrainingConfig(AdapterKind kind, int rank, float alpha, boolean rs
                              double validationFraction, int maxTokens, long seed) {
 
     public TrainingConfig {
-        targets = Set.copyOf(targets);
+        // In the enum's order, so the config prints the same in every JVM (it is part of a run's fingerprint).
+        targets = targets.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(EnumSet.copyOf(targets));
         if (maxSteps <= 0 || batchSize <= 0 || microBatchSize <= 0 || !(learningRate > 0) || evalEvery <= 0
                 || patience <= 0 || validationFraction < 0 || validationFraction >= 1 || maxTokens < 2) {
             throw new IllegalArgumentException("invalid training config: " + this);

@@ -9,9 +9,13 @@ import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.adapter.LoraAdapter;
+import io.swapgate.core.adapter.PeftAdapterReader;
+import io.swapgate.core.adapter.PeftAdapterWriter;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.sampling.SamplingParams;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -19,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TrainerTest {
 
@@ -98,6 +103,62 @@ class TrainerTest {
                 p -> { }, () -> false).adapter();
         assertEquals(AdapterKind.PREFIX, continued.kind());
         assertNotEquals(fixture.evaluator.evaluate(first, examples), fixture.evaluator.evaluate(continued, examples));
+    }
+
+    /** Checkpoints kept in memory, as a file store would keep them: the latest replaces the one before. */
+    private static final class MemoryCheckpoints implements Checkpoints {
+        final List<Integer> savedAt = new ArrayList<>();
+        private byte[] latest;
+
+        @Override
+        public int every() {
+            return 5;
+        }
+
+        @Override
+        public java.util.Optional<TrainingCheckpoint> latest() throws java.io.IOException {
+            return latest == null ? java.util.Optional.empty() : java.util.Optional.of(TrainingCheckpoint.fromBytes(latest));
+        }
+
+        @Override
+        public void save(TrainingCheckpoint checkpoint) {
+            savedAt.add(checkpoint.step());
+            latest = checkpoint.toBytes();
+        }
+    }
+
+    @Test
+    void aRunResumedFromACheckpointEndsWithTheAdapterOfARunNeverStopped(@TempDir Path dir) throws Exception {
+        List<TokenizedExample> examples = fixture.tokenize(fact(24));
+        // A DyLoRA with validation passes: the per-step rank, the optimizer's moments and early stopping all resume.
+        TrainingConfig config = TrainingConfig.defaults(AdapterKind.LORA).withLora(4, 2).withSteps(22);
+        AdapterIdentity identity = new AdapterIdentity("t/resume", "1");
+        Adapter uninterrupted = fixture.trainer.train(config, examples, null, identity, p -> { }, () -> false).adapter();
+
+        MemoryCheckpoints checkpoints = new MemoryCheckpoints();
+        AtomicInteger step = new AtomicInteger();
+        assertThrows(CancellationException.class, () -> fixture.trainer.train(config, examples, null, identity,
+                p -> step.set(p.step()), () -> step.get() >= 13, checkpoints));
+        assertEquals(List.of(5, 10), checkpoints.savedAt);
+        List<TrainingProgress> progress = new ArrayList<>();
+        Adapter resumed = fixture.trainer.train(config, examples, null, identity, progress::add, () -> false, checkpoints).adapter();
+        assertEquals(11, progress.get(0).step(), "the resumed run's first step");
+        assertEquals(10, progress.get(0).resumedFrom());
+        assertEquals(List.of(5, 10, 15, 20), checkpoints.savedAt);
+        assertEquals(sha256(dir.resolve("uninterrupted"), uninterrupted), sha256(dir.resolve("resumed"), resumed),
+                "the resumed run's adapter differs from the uninterrupted run's");
+
+        // Another run (one more example) does not take that checkpoint: it starts at step 1.
+        List<TrainingProgress> other = new ArrayList<>();
+        fixture.trainer.train(config.withSteps(2), fixture.tokenize(fact(25)), null, identity, other::add, () -> false, checkpoints);
+        assertEquals(List.of(1, 2), other.stream().map(TrainingProgress::step).toList());
+        assertEquals(0, other.get(0).resumedFrom());
+    }
+
+    private static String sha256(Path folder, Adapter adapter) throws Exception {
+        var model = fixture.serving.model;
+        PeftAdapterWriter.write(folder, adapter, BaseModelIdentity.of(model.name(), model.config(), model.weights()));
+        return PeftAdapterReader.sha256(folder.resolve(PeftAdapterReader.CONFIG_FILE), folder.resolve(PeftAdapterReader.WEIGHTS_FILE));
     }
 
     @Test

@@ -273,7 +273,9 @@ export function createTrainingView(ctx) {
         detailRow('Adapter', job.adapter),
         detailRow('State', stateBadge(job, 'job-details-state')),
         detailRow('Step', `${job.step ?? 0} of ${job.totalSteps ?? 0}`),
-        detailRow('Attempt', String(job.attempt ?? 0)),
+        detailRow('Attempt', job.resumedFromStep
+          ? `${job.attempt ?? 0}, resumed from the checkpoint at step ${job.resumedFromStep}`
+          : String(job.attempt ?? 0)),
         detailRow('Parent version', job.parentVersion ? el('code', { title: job.parentVersion }, shortVersion(job.parentVersion)) : DASH),
         detailRow('Published version', job.version ? el('code', { title: job.version }, shortVersion(job.version)) : DASH),
         detailRow('Created', formatDateTime(job.createdAt)),
