@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Training jobs as {@code jobs/<id>.json} beside the registry, each replaced atomically on every change, and a
- * running job's latest checkpoint as {@code jobs/<id>.checkpoint}.
+ * Training jobs as {@code jobs/<id>.json} beside the registry, each replaced atomically on every change, a running
+ * job's latest checkpoint as {@code jobs/<id>.checkpoint}, and the lock of the replica that holds it as
+ * {@code jobs/<id>.lock}.
  */
 public final class JobStore {
 
@@ -32,6 +33,23 @@ public final class JobStore {
     public void save(TrainingJob job) throws IOException {
         Files.createDirectories(folder);
         AtomicFiles.write(folder.resolve(job.id() + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(job));
+    }
+
+    /** This process's hold on the job, or empty when another replica holds it (see {@link JobClaim}). */
+    Optional<JobClaim> claim(String id) throws IOException {
+        Files.createDirectories(folder);
+        return JobClaim.tryClaim(folder.resolve(id + ".lock"));
+    }
+
+    /** Jobs some replica claimed and has not yet let go of as ended: the only ones another may have to take over. */
+    List<String> claimed() throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".lock") && !n.startsWith("."))
+                    .map(n -> n.substring(0, n.length() - ".lock".length())).sorted().toList();
+        }
     }
 
     /** Where the job's latest training checkpoint is kept while it runs. */

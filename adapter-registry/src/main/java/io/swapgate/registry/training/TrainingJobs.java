@@ -31,12 +31,18 @@ import org.slf4j.LoggerFactory;
  * worker thread (their tensor work goes to the engine's background lane), persisted at every change of state, and
  * reported to subscribers. After a restart, a job that was running or queued runs again, up to the configured number
  * of attempts: from its latest checkpoint when its examples are unchanged, else from its first step.
+ *
+ * <p>Replicas share the registry, jobs included. A replica holds a {@link JobClaim} on each job it queues or runs, and
+ * runs only those: at start it takes over the unfinished jobs no live replica holds, leaves the others to their
+ * holders, and every few seconds takes over those whose holder has died since.
  */
 public final class TrainingJobs implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingJobs.class);
     /** Progress reports are passed on at most this often; changes of state always are. */
     private static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
+    /** How often a replica looks for jobs whose holder died. */
+    private static final long TAKEOVER_INTERVAL_SECONDS = 5;
 
     private final JobStore store;
     private final JobRunner runner;
@@ -44,6 +50,7 @@ public final class TrainingJobs implements AutoCloseable {
     private final Clock clock;
     private final Map<String, TrainingJob> jobs = new ConcurrentHashMap<>();
     private final Set<String> cancelRequested = ConcurrentHashMap.newKeySet();
+    private final Map<String, JobClaim> claims = new ConcurrentHashMap<>();
     private final Map<AdapterName, Pending> pending = new ConcurrentHashMap<>();
     private final Map<AdapterName, Instant> lastEnded = new ConcurrentHashMap<>();
     private final List<Consumer<TrainingJob>> subscribers = new CopyOnWriteArrayList<>();
@@ -51,6 +58,7 @@ public final class TrainingJobs implements AutoCloseable {
     private final ScheduledExecutorService policyClock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "swapgate-retraining-policy"));
     private volatile long lastProgressNanos;
     private volatile boolean closing;
+    private volatile String runningJob;
 
     /** Examples stored since an adapter's last job was queued. */
     private record Pending(int count, Instant since) {}
@@ -69,25 +77,65 @@ public final class TrainingJobs implements AutoCloseable {
         return thread;
     }
 
-    /** Loads the stored jobs, queues again those a stop interrupted, and starts applying the retraining policy. */
+    /**
+     * Loads the stored jobs, takes over the unfinished ones no live replica holds, and starts applying the retraining
+     * policy and looking for jobs to take over.
+     */
     public void start() throws IOException {
+        List<String> unfinished = new ArrayList<>();
         for (TrainingJob job : store.all()) {
             jobs.put(job.id(), job);
-            if (job.state().finished()) {
+            if (!job.state().finished()) {
+                unfinished.add(job.id());
+            }
+        }
+        takeOver(unfinished);
+        policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
+        policyClock.scheduleWithFixedDelay(this::takeOverOrphans, TAKEOVER_INTERVAL_SECONDS, TAKEOVER_INTERVAL_SECONDS,
+                TimeUnit.SECONDS);
+    }
+
+    private void takeOverOrphans() {
+        try {
+            takeOver(store.claimed());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("looking for training jobs to take over failed", e);
+        }
+    }
+
+    /**
+     * Queues again each of these jobs that is unfinished and whose claim is free: its replica stopped or died. A job
+     * that ran out of attempts fails instead. Jobs another replica holds are left to it.
+     */
+    private void takeOver(List<String> ids) throws IOException {
+        for (String id : ids) {
+            if (claims.containsKey(id) || closing) {
                 continue;
             }
+            Optional<JobClaim> claim = store.claim(id);
+            if (claim.isEmpty()) {
+                LOG.debug("training job {} is held by another replica", id);
+                continue;
+            }
+            Optional<TrainingJob> stored = store.get(id); // read again: its holder may have ended it meanwhile
+            stored.ifPresent(job -> jobs.put(job.id(), job));
+            if (stored.isEmpty() || stored.get().state().finished()) {
+                claim.get().releaseEnded();
+                continue;
+            }
+            TrainingJob job = stored.get();
+            claims.put(id, claim.get());
             if (job.attempt() >= settings.maxAttempts()) {
                 record(job.ended(JobState.FAILED, null, "interrupted by a gateway stop on each of its " + job.attempt()
                         + " attempts", Map.of(), now()));
+                release(id);
                 continue;
             }
-            LOG.info("training job {} for {} was {} when the gateway stopped; it runs again", job.id(), job.adapter(), job.state());
-            TrainingJob queued = job.requeued("resumed after a gateway restart: goes on from its latest checkpoint, or"
-                    + " from its first step with the same seed when its examples changed", now());
-            record(queued);
-            worker.execute(() -> execute(queued.id()));
+            LOG.info("training job {} for {} was {} when its replica stopped; it runs again here", id, job.adapter(), job.state());
+            record(job.requeued("resumed after a gateway stop: goes on from its latest checkpoint, or from its first step"
+                    + " with the same seed when its examples changed", now()));
+            worker.execute(() -> execute(id));
         }
-        policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -98,6 +146,12 @@ public final class TrainingJobs implements AutoCloseable {
         pending.remove(adapter);
         TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
                 kind == null ? null : kind.wireName(), lora, trigger, Math.max(0, steps), now());
+        try {
+            claims.put(job.id(), store.claim(job.id()).orElseThrow(() -> new IllegalStateException(
+                    "a new job's lock is held: " + job.id())));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not claim training job " + job.id(), e);
+        }
         record(job);
         worker.execute(() -> execute(job.id()));
         return job;
@@ -157,24 +211,48 @@ public final class TrainingJobs implements AutoCloseable {
     }
 
     private void execute(String id) {
-        TrainingJob job = jobs.get(id);
-        if (job == null || job.state() != JobState.QUEUED) {
-            return; // cancelled while queued
-        }
-        TrainingJob end;
         try {
-            end = runner.run(job, this::progress, () -> cancelRequested.contains(id));
-        } catch (Exception e) {
-            if (closing) {
-                LOG.info("training job {} for {} stopped with the gateway; it runs again at the next start", id, job.adapter());
-                return; // stored as RUNNING: start() queues it again
+            TrainingJob job = jobs.get(id);
+            if (job == null || job.state() != JobState.QUEUED) {
+                return; // cancelled while queued
             }
-            end = ended(id, e);
+            TrainingJob end;
+            runningJob = id;
+            try {
+                end = runner.run(job, this::progress, () -> cancelRequested.contains(id));
+            } catch (Exception e) {
+                if (closing) {
+                    LOG.info("training job {} for {} stopped with the gateway; it runs again at the next start", id, job.adapter());
+                    return; // stored as RUNNING: the next start (here or on another replica) queues it again
+                }
+                end = ended(id, e);
+            }
+            cancelRequested.remove(id);
+            lastEnded.put(AdapterName.parse(job.adapter()), clock.instant());
+            record(end);
+            LOG.info("training job {} for {} ended {}: {}", id, job.adapter(), end.state(), end.reason());
+        } finally {
+            runningJob = null;
+            release(id);
         }
-        cancelRequested.remove(id);
-        lastEnded.put(AdapterName.parse(job.adapter()), clock.instant());
-        record(end);
-        LOG.info("training job {} for {} ended {}: {}", id, job.adapter(), end.state(), end.reason());
+    }
+
+    /** Lets go of a job this replica held: for good when it ended, else (a stop) for the next replica to take. */
+    private void release(String id) {
+        JobClaim claim = claims.remove(id);
+        if (claim == null) {
+            return;
+        }
+        try {
+            TrainingJob job = jobs.get(id);
+            if (job != null && job.state().finished()) {
+                claim.releaseEnded();
+            } else {
+                claim.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("could not release training job {}", id, e);
+        }
     }
 
     private TrainingJob ended(String id, Exception e) {
@@ -224,5 +302,7 @@ public final class TrainingJobs implements AutoCloseable {
         closing = true;
         policyClock.shutdownNow();
         worker.shutdownNow();
+        // Queued jobs that never ran; the running one lets go itself when it stops at its next step.
+        claims.keySet().stream().filter(id -> !id.equals(runningJob)).forEach(this::release);
     }
 }

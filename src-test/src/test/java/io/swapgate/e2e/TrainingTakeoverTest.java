@@ -1,0 +1,94 @@
+package io.swapgate.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.swapgate.proto.v1.CancelTrainingJobRequest;
+import io.swapgate.proto.v1.GetTrainingJobRequest;
+import io.swapgate.proto.v1.StartTrainingRequest;
+import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.proto.v1.TrainingGrpc;
+import io.swapgate.proto.v1.TrainingJob;
+import io.swapgate.proto.v1.WatchTrainingJobsRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two replicas share one registry, jobs included. A replica started while the other runs a job leaves the job to it
+ * (before job claims, it queued the job again and ran it too); when the running replica is SIGKILLed, the other takes
+ * the job over within seconds, as its second attempt.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class TrainingTakeoverTest {
+
+    @Test
+    void aJobRunsOnOneReplicaOnlyAndTheOtherTakesItOverWhenThatOneDies() throws Exception {
+        Path dir = E2e.targetDir().resolve("training").resolve("takeover");
+        E2e.deleteTree(dir);
+        Path registry = dir.resolve("registry");
+        try (GatewayProcess first = GatewayProcess.start("takeover-1", E2e.stories260K(), registry)) {
+            TrainingJob job = training(first.channel(GatewayProcess.DEMO_KEY)).start(StartTrainingRequest.newBuilder()
+                    .setAdapter("demo/takeover").setSteps(100_000).addAllExamples(examples()).build());
+            Iterator<TrainingJob> onFirst = watch(first.channel(GatewayProcess.DEMO_KEY), job.getId());
+            while (onFirst.next().getStep() < 1) {
+                // wait until it trains
+            }
+            try (GatewayProcess second = GatewayProcess.start("takeover-2", E2e.stories260K(), registry)) {
+                ManagedChannel channel = second.channel(GatewayProcess.DEMO_KEY);
+                // Started while the first replica runs the job: it has left the job alone.
+                TrainingJob seenBySecond = training(channel).get(GetTrainingJobRequest.newBuilder().setId(job.getId()).build());
+                assertEquals(List.of("RUNNING", 1), List.of(seenBySecond.getState(), seenBySecond.getAttempt()), seenBySecond.toString());
+                TrainingJob stillOnFirst = onFirst.next();
+                assertEquals(List.of("RUNNING", 1), List.of(stillOnFirst.getState(), stillOnFirst.getAttempt()));
+
+                first.kill();
+                Iterator<TrainingJob> onSecond = watch(channel, job.getId());
+                TrainingJob taken = onSecond.next();
+                while (!(taken.getAttempt() == 2 && taken.getState().equals("RUNNING") && taken.getStep() >= 1)) {
+                    taken = onSecond.next(); // within a few seconds of the kill, the second replica trains it
+                }
+                training(channel).cancel(CancelTrainingJobRequest.newBuilder().setId(job.getId()).build());
+                TrainingJob end = TrainingLoopTest.awaitFinished(onSecond);
+                assertEquals(List.of("CANCELLED", 2), List.of(end.getState(), end.getAttempt()), end.toString());
+                assertFalse(Files.exists(registry.resolve("jobs").resolve(job.getId() + ".checkpoint")), "an ended job's checkpoint is gone");
+                awaitGone(registry.resolve("jobs").resolve(job.getId() + ".lock"));
+            }
+        }
+    }
+
+    /** The replica lets go of an ended job (its lock file goes) just after it reports the end. */
+    private static void awaitGone(Path lockFile) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.exists(lockFile)) {
+            assertTrue(System.nanoTime() < deadline, "the ended job's lock file is still there: " + lockFile);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    private static TrainingGrpc.TrainingBlockingStub training(ManagedChannel channel) {
+        return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private static Iterator<TrainingJob> watch(ManagedChannel channel, String id) {
+        return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
+                .watch(WatchTrainingJobsRequest.newBuilder().setId(id).build());
+    }
+
+    private static List<TrainingExample> examples() {
+        List<TrainingExample> examples = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            examples.add(TrainingExample.newBuilder().setExampleId("takeover-" + i).setPrompt(TrainingLoopTest.PROMPT)
+                    .setCompletion(TrainingLoopTest.ANSWER).build());
+        }
+        return examples;
+    }
+}
