@@ -16,13 +16,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Training jobs as {@code jobs/<id>.json} beside the registry, each replaced atomically on every change, a running
- * job's latest checkpoint as {@code jobs/<id>.checkpoint}, and the lock of the replica that holds it as
- * {@code jobs/<id>.lock}.
+ * job's latest checkpoint as {@code jobs/<id>.checkpoint}, the lock of the replica that holds it as
+ * {@code jobs/<id>.lock}, and a cancel request from another replica as {@code jobs/<id>.cancel}.
  */
 public final class JobStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
     private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final String ID = "[A-Za-z0-9-]{1,64}";
 
     private final Path folder;
 
@@ -52,18 +54,32 @@ public final class JobStore {
         }
     }
 
+    /** Asks whichever replica holds the job to cancel it: it looks for {@code jobs/<id>.cancel} at every step. */
+    void requestCancel(String id) throws IOException {
+        if (!id.matches(ID)) {
+            throw new IllegalArgumentException("not a job id: " + id);
+        }
+        Files.createDirectories(folder);
+        AtomicFiles.write(folder.resolve(id + ".cancel"), new byte[0]);
+    }
+
+    boolean cancelRequested(String id) {
+        return Files.exists(folder.resolve(id + ".cancel"));
+    }
+
+    /** Drops what an ended job leaves beside its file: its checkpoint and a cancel request. */
+    void deleteLeftovers(String id) throws IOException {
+        Files.deleteIfExists(checkpointFile(id));
+        Files.deleteIfExists(folder.resolve(id + ".cancel"));
+    }
+
     /** Where the job's latest training checkpoint is kept while it runs. */
     Path checkpointFile(String id) {
         return folder.resolve(id + ".checkpoint");
     }
 
-    /** Drops the job's checkpoint: a finished job is never resumed. */
-    void deleteCheckpoint(String id) throws IOException {
-        Files.deleteIfExists(checkpointFile(id));
-    }
-
     public Optional<TrainingJob> get(String id) throws IOException {
-        if (!id.matches("[A-Za-z0-9-]{1,64}")) {
+        if (!id.matches(ID)) {
             return Optional.empty();
         }
         Path file = folder.resolve(id + ".json");

@@ -125,6 +125,11 @@ public final class TrainingJobs implements AutoCloseable {
             }
             TrainingJob job = stored.get();
             claims.put(id, claim.get());
+            if (store.cancelRequested(id)) {
+                record(job.ended(JobState.CANCELLED, null, "cancelled while its replica was stopped", Map.of(), now()));
+                release(id);
+                continue;
+            }
             if (job.attempt() >= settings.maxAttempts()) {
                 record(job.ended(JobState.FAILED, null, "interrupted by a gateway stop on each of its " + job.attempt()
                         + " attempts", Map.of(), now()));
@@ -157,21 +162,47 @@ public final class TrainingJobs implements AutoCloseable {
         return job;
     }
 
-    /** Cancels a queued job at once and a running one at its next step; a finished job is returned unchanged. */
+    /**
+     * Cancels a queued job at once and a running one at its next step; a finished job is returned unchanged. A job
+     * another replica holds is cancelled by that replica, which sees the request at its next step.
+     */
     public Optional<TrainingJob> cancel(String id) {
-        TrainingJob job = jobs.get(id);
-        if (job == null || job.state().finished()) {
-            return Optional.ofNullable(job);
+        Optional<TrainingJob> current = get(id);
+        if (current.isEmpty() || current.get().state().finished()) {
+            return current;
+        }
+        if (!claims.containsKey(id)) {
+            try {
+                store.requestCancel(id);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not ask for training job " + id + " to be cancelled", e);
+            }
+            return current;
         }
         cancelRequested.add(id);
-        if (job.state() == JobState.QUEUED) {
-            record(job.ended(JobState.CANCELLED, null, "cancelled before it started", Map.of(), now()));
+        if (current.get().state() == JobState.QUEUED) {
+            record(current.get().ended(JobState.CANCELLED, null, "cancelled before it started", Map.of(), now()));
         }
         return Optional.of(jobs.get(id));
     }
 
+    /**
+     * The job as its holder last stored it: from memory when this replica holds it (or it has ended), else read
+     * again from the registry, where the replica that holds it keeps it current.
+     */
     public Optional<TrainingJob> get(String id) {
-        return Optional.ofNullable(jobs.get(id));
+        TrainingJob known = jobs.get(id);
+        if (claims.containsKey(id) || (known != null && known.state().finished())) {
+            return Optional.ofNullable(known);
+        }
+        try {
+            Optional<TrainingJob> stored = store.get(id);
+            stored.ifPresent(job -> jobs.put(job.id(), job));
+            return stored.isPresent() ? stored : Optional.ofNullable(known);
+        } catch (IOException e) {
+            LOG.warn("could not read training job {}; answering from memory", id, e);
+            return Optional.ofNullable(known);
+        }
     }
 
     /** Every job, oldest first. */
@@ -219,7 +250,7 @@ public final class TrainingJobs implements AutoCloseable {
             TrainingJob end;
             runningJob = id;
             try {
-                end = runner.run(job, this::progress, () -> cancelRequested.contains(id));
+                end = runner.run(job, this::progress, () -> cancelRequested.contains(id) || store.cancelRequested(id));
             } catch (Exception e) {
                 if (closing) {
                     LOG.info("training job {} for {} stopped with the gateway; it runs again at the next start", id, job.adapter());
@@ -279,7 +310,7 @@ public final class TrainingJobs implements AutoCloseable {
         try {
             store.save(job);
             if (job.state().finished()) {
-                store.deleteCheckpoint(job.id());
+                store.deleteLeftovers(job.id());
             }
         } catch (IOException e) {
             LOG.error("could not store training job {}", job.id(), e);
