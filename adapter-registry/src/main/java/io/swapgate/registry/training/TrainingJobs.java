@@ -117,25 +117,32 @@ public final class TrainingJobs implements AutoCloseable {
                 LOG.debug("training job {} is held by another replica", id);
                 continue;
             }
-            Optional<TrainingJob> stored = store.get(id); // read again: its holder may have ended it meanwhile
-            stored.ifPresent(job -> jobs.put(job.id(), job));
-            if (stored.isEmpty() || stored.get().state().finished()) {
-                claim.get().releaseEnded();
-                continue;
+            try {
+                takeOver(id, claim.get());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not take over training job {}: {}", id, e.getMessage());
+                claim.get().close();
             }
-            TrainingJob job = stored.get();
-            claims.put(id, claim.get());
-            if (store.cancelRequested(id)) {
-                record(job.ended(JobState.CANCELLED, null, "cancelled while its replica was stopped", Map.of(), now()));
-                release(id);
-                continue;
-            }
-            if (job.attempt() >= settings.maxAttempts()) {
-                record(job.ended(JobState.FAILED, null, "interrupted by a gateway stop on each of its " + job.attempt()
-                        + " attempts", Map.of(), now()));
-                release(id);
-                continue;
-            }
+        }
+    }
+
+    private void takeOver(String id, JobClaim claim) throws IOException {
+        Optional<TrainingJob> stored = store.get(id); // read again: its holder may have ended it meanwhile
+        stored.ifPresent(job -> jobs.put(job.id(), job));
+        if (stored.isEmpty() || stored.get().state().finished()) {
+            claim.releaseEnded();
+            return;
+        }
+        TrainingJob job = stored.get();
+        claims.put(id, claim);
+        if (store.cancelRequested(id)) {
+            record(job.ended(JobState.CANCELLED, null, "cancelled while its replica was stopped", Map.of(), now()));
+            release(id);
+        } else if (job.attempt() >= settings.maxAttempts()) {
+            record(job.ended(JobState.FAILED, null, "interrupted by a gateway stop on each of its " + job.attempt()
+                    + " attempts", Map.of(), now()));
+            release(id);
+        } else {
             LOG.info("training job {} for {} was {} when its replica stopped; it runs again here", id, job.adapter(), job.state());
             record(job.requeued("resumed after a gateway stop: goes on from its latest checkpoint, or from its first step"
                     + " with the same seed when its examples changed", now()));
