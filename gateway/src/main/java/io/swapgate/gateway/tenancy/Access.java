@@ -38,14 +38,18 @@ public final class Access {
         if (caller.isAdmin() || caller.tenant().equals(name.tenant())) {
             return true;
         }
-        Set<String> tenants = sharedWith.getOrDefault(name.toString(), Set.of());
-        return tenants.contains(caller.tenant()) || tenants.contains(EVERY_TENANT);
+        return shares(sharedWith.getOrDefault(name.toString(), Set.of()), caller.tenant());
+    }
+
+    /** Whether an adapter shared with {@code tenants} is shared with {@code tenant}. */
+    private static boolean shares(Set<String> tenants, String tenant) {
+        return tenants.contains(tenant) || tenants.contains(EVERY_TENANT);
     }
 
     /** The adapters of other tenants shared with a tenant, by name or with every tenant, sorted; some may not exist. */
     public List<AdapterName> sharedWith(String tenant) {
         return sharedWith.entrySet().stream()
-                .filter(e -> e.getValue().contains(tenant) || e.getValue().contains(EVERY_TENANT))
+                .filter(e -> shares(e.getValue(), tenant))
                 .map(e -> AdapterName.parse(e.getKey()))
                 .filter(name -> !name.tenant().equals(tenant))
                 .sorted(java.util.Comparator.comparing(AdapterName::toString))

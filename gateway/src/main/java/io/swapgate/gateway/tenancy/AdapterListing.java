@@ -33,6 +33,6 @@ public final class AdapterListing {
 
     /** Every adapter the caller may use: its own and those shared with it, or all for an admin. */
     public static List<AdapterName> usable(FileSystemAdapterRegistry registry, Access access, Caller caller) throws IOException {
-        return names(registry, access, caller.isAdmin() ? null : caller.tenant(), true);
+        return names(registry, access, access.listingScope(caller, null), true);
     }
 }
