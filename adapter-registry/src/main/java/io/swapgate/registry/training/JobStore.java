@@ -60,17 +60,21 @@ public final class JobStore {
             throw new IllegalArgumentException("not a job id: " + id);
         }
         Files.createDirectories(folder);
-        AtomicFiles.write(folder.resolve(id + ".cancel"), new byte[0]);
+        AtomicFiles.write(cancelFile(id), new byte[0]);
     }
 
     boolean cancelRequested(String id) {
-        return Files.exists(folder.resolve(id + ".cancel"));
+        return Files.exists(cancelFile(id));
     }
 
     /** Drops what an ended job leaves beside its file: its checkpoint and a cancel request. */
     void deleteLeftovers(String id) throws IOException {
         Files.deleteIfExists(checkpointFile(id));
-        Files.deleteIfExists(folder.resolve(id + ".cancel"));
+        Files.deleteIfExists(cancelFile(id));
+    }
+
+    private Path cancelFile(String id) {
+        return folder.resolve(id + ".cancel");
     }
 
     /** Where the job's latest training checkpoint is kept while it runs. */
