@@ -20,6 +20,7 @@ import io.swapgate.registry.AdapterName;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +125,22 @@ class TrainingLoopTest {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** {@code count} examples teaching {@link #ANSWER} after {@link #PROMPT}, with ids {@code <prefix>-<i>}. */
+    static List<TrainingExample> fact(String prefix, int count) {
+        List<TrainingExample> examples = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            examples.add(TrainingExample.newBuilder().setExampleId(prefix + "-" + i).setPrompt(PROMPT)
+                    .setCompletion(ANSWER).build());
+        }
+        return examples;
+    }
+
+    /** Every change of one job, its current state first (3 minutes at most). */
+    static Iterator<TrainingJob> watch(ManagedChannel channel, String id) {
+        return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES)
+                .watch(WatchTrainingJobsRequest.newBuilder().setId(id).build());
     }
 
     /** Reads the watch until a job ends (the stream reports every change, the current state first). */

@@ -12,10 +12,8 @@ import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.GetAdapterRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.StartTrainingRequest;
-import io.swapgate.proto.v1.TrainingExample;
 import io.swapgate.proto.v1.TrainingGrpc;
 import io.swapgate.proto.v1.TrainingJob;
-import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,8 +51,8 @@ class TrainingRestartTest {
         try (GatewayProcess gateway = GatewayProcess.start("training-restart", E2e.stories260K(), registry)) {
             TrainingGrpc.TrainingBlockingStub training = TrainingGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY));
             killed = training.start(StartTrainingRequest.newBuilder().setAdapter("demo/resume").setSteps(200)
-                    .addAllExamples(fact("resume", 120)).build());
-            Iterator<TrainingJob> watch = watch(gateway.channel(GatewayProcess.DEMO_KEY), killed.getId());
+                    .addAllExamples(TrainingLoopTest.fact("resume", 120)).build());
+            Iterator<TrainingJob> watch = TrainingLoopTest.watch(gateway.channel(GatewayProcess.DEMO_KEY), killed.getId());
             int step = 0;
             while (step < CHECKPOINT_EVERY + 5) {
                 step = watch.next().getStep(); // wait until it is past its first checkpoint
@@ -67,7 +65,7 @@ class TrainingRestartTest {
 
         try (GatewayProcess gateway = GatewayProcess.start("training-restart", E2e.stories260K(), registry)) {
             ManagedChannel demo = gateway.channel(GatewayProcess.DEMO_KEY);
-            TrainingJob resumed = TrainingLoopTest.awaitFinished(watch(demo, killed.getId()));
+            TrainingJob resumed = TrainingLoopTest.awaitFinished(TrainingLoopTest.watch(demo, killed.getId()));
             assertEquals("PROMOTED", resumed.getState(), resumed.toString());
             assertEquals(2, resumed.getAttempt());
             assertEquals(200, resumed.getTotalSteps());
@@ -86,8 +84,8 @@ class TrainingRestartTest {
             List<Long> alone = streamGaps(demo);
             TrainingGrpc.TrainingBlockingStub training = TrainingGrpc.newBlockingStub(demo);
             TrainingJob busy = training.start(StartTrainingRequest.newBuilder().setAdapter("demo/busy").setSteps(100_000)
-                    .addAllExamples(fact("busy", 120)).build());
-            Iterator<TrainingJob> busyWatch = watch(demo, busy.getId());
+                    .addAllExamples(TrainingLoopTest.fact("busy", 120)).build());
+            Iterator<TrainingJob> busyWatch = TrainingLoopTest.watch(demo, busy.getId());
             while (!(busyWatch.next().getStep() >= 1)) {
                 // wait until it trains
             }
@@ -101,20 +99,6 @@ class TrainingRestartTest {
             report(alone, beside, running.getStep());
             assertTrue(ratio < 2, "p50 time per token beside training is " + ratio + " times that without");
         }
-    }
-
-    private static List<TrainingExample> fact(String id, int count) {
-        List<TrainingExample> examples = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            examples.add(TrainingExample.newBuilder().setExampleId(id + "-" + i).setPrompt(TrainingLoopTest.PROMPT)
-                    .setCompletion(TrainingLoopTest.ANSWER).build());
-        }
-        return examples;
-    }
-
-    private static Iterator<TrainingJob> watch(ManagedChannel channel, String id) {
-        return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(3, TimeUnit.MINUTES)
-                .watch(WatchTrainingJobsRequest.newBuilder().setId(id).build());
     }
 
     /** Nanoseconds between consecutive pieces of {@link #STREAMS} concurrent greedy streams. */

@@ -8,13 +8,10 @@ import io.grpc.ManagedChannel;
 import io.swapgate.proto.v1.CancelTrainingJobRequest;
 import io.swapgate.proto.v1.GetTrainingJobRequest;
 import io.swapgate.proto.v1.StartTrainingRequest;
-import io.swapgate.proto.v1.TrainingExample;
 import io.swapgate.proto.v1.TrainingGrpc;
 import io.swapgate.proto.v1.TrainingJob;
-import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +55,7 @@ class TrainingTakeoverTest {
                 assertTrue(seen.getStep() >= 1 && running.getStep() >= 1, seen.toString());
 
                 first.kill();
-                Iterator<TrainingJob> onSecond = watch(two, orphan.getId());
+                Iterator<TrainingJob> onSecond = TrainingLoopTest.watch(two, orphan.getId());
                 TrainingJob taken = onSecond.next();
                 while (!(taken.getAttempt() == 2 && taken.getState().equals("RUNNING") && taken.getStep() >= 1)) {
                     taken = onSecond.next(); // within a few seconds of the kill, the second replica trains it
@@ -77,12 +74,12 @@ class TrainingTakeoverTest {
 
     private static TrainingJob startLongJob(ManagedChannel channel, String adapter) {
         return training(channel).start(StartTrainingRequest.newBuilder().setAdapter(adapter).setSteps(100_000)
-                .addAllExamples(examples()).build());
+                .addAllExamples(TrainingLoopTest.fact("takeover", 40)).build());
     }
 
     /** A watch of the job, once it has taken its first step. */
     private static Iterator<TrainingJob> awaitTraining(ManagedChannel channel, String id) {
-        Iterator<TrainingJob> watch = watch(channel, id);
+        Iterator<TrainingJob> watch = TrainingLoopTest.watch(channel, id);
         while (watch.next().getStep() < 1) {
             // wait until it trains
         }
@@ -100,19 +97,5 @@ class TrainingTakeoverTest {
 
     private static TrainingGrpc.TrainingBlockingStub training(ManagedChannel channel) {
         return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-    }
-
-    private static Iterator<TrainingJob> watch(ManagedChannel channel, String id) {
-        return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
-                .watch(WatchTrainingJobsRequest.newBuilder().setId(id).build());
-    }
-
-    private static List<TrainingExample> examples() {
-        List<TrainingExample> examples = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            examples.add(TrainingExample.newBuilder().setExampleId("takeover-" + i).setPrompt(TrainingLoopTest.PROMPT)
-                    .setCompletion(TrainingLoopTest.ANSWER).build());
-        }
-        return examples;
     }
 }
