@@ -42,9 +42,7 @@ class ConsoleBrowserTest {
         E2e.installNodeModules(nodeDir);
         Path registry = GatewayProcess.registryDir("console");
         E2e.deleteTree(registry);
-        Path screenshots = E2e.targetDir().resolve("console-screenshots");
-        E2e.deleteTree(screenshots);
-        Files.createDirectories(screenshots);
+        Path screenshots = E2e.emptyDir(E2e.targetDir().resolve("console-screenshots"));
         TestAdapters files = new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve("console"));
         try (GatewayProcess gateway = GatewayProcess.start("console", E2e.stories260K(), registry)) {
             String v1 = TestAdapters.upload(gateway.channel(), files.lora(11, 4), "demo/story", "stable");

@@ -191,6 +191,12 @@ public final class E2e {
         }
     }
 
+    /** Deletes {@code dir} with everything in it, if it exists, and creates it again empty. */
+    static Path emptyDir(Path dir) throws IOException {
+        deleteTree(dir);
+        return Files.createDirectories(dir);
+    }
+
     /** Runs {@code npm ci} in the Node clients' folder when their dependencies are not installed (a fresh checkout). */
     static void installNodeModules(Path nodeDir) throws IOException, InterruptedException {
         Path modules = nodeDir.resolve("node_modules");

@@ -88,9 +88,7 @@ class FaultsTest {
 
     @Test
     void aFullDiskRefusesThePublishCleanlyAndFreeingSpaceLetsItThrough() throws Exception {
-        Path registry = GatewayProcess.registryDir("faults-disk");
-        E2e.deleteTree(registry);
-        Files.createDirectories(registry);
+        Path registry = E2e.emptyDir(GatewayProcess.registryDir("faults-disk"));
         Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", registry.toString()) == 0,
                 "mounting a 4 MiB tmpfs for the registry needs root (CAP_SYS_ADMIN); the disk-full case was not run");
         try {

@@ -17,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,9 +37,7 @@ class FirstRunTest {
 
     @Test
     void theFirstStartTrainsTheDemoAdaptersAndTheNextReusesThem() throws Exception {
-        Path home = E2e.targetDir().resolve("first-run");
-        E2e.deleteTree(home);
-        Files.createDirectories(home);
+        Path home = E2e.emptyDir(E2e.targetDir().resolve("first-run"));
         int port = GatewayProcess.freePort();
         Map<String, String> env = E2e.launcherEnvironment(Map.of(
                 "SWAPGATE_PORT", Integer.toString(port),

@@ -10,7 +10,6 @@ import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.swapgate.proto.v1.InferenceGrpc;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +27,7 @@ class TlsTest {
 
     @Test
     void grpcIsServedOverTlsWithTheDocumentedSettings() throws Exception {
-        Path dir = E2e.targetDir().resolve("tls");
-        E2e.deleteTree(dir);
-        Files.createDirectories(dir);
+        Path dir = E2e.emptyDir(E2e.targetDir().resolve("tls"));
         Path keyStore = dir.resolve("server.p12");
         Path certificate = dir.resolve("server.crt");
         keytool("-genkeypair", "-alias", "swapgate", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
