@@ -12,22 +12,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Live hot swap on the packaged gateway: 16 streams keep asking for {@code tenant/a@stable} while 50 versions are
+ * Live hot swap on the packaged gateway: 16 streams keep asking for {@code tenant/a@stable} while 25 versions (50 in the
+ * reliability suite) are
  * published and promoted one after another. Nothing fails, every response's tokens are exactly those of the version it
  * reports, and a request sent after a promotion returns gets the new version.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class HotSwapTest {
 
+    /** 25 promotions in the build, 50 with {@code -Dreliability=full}. */
+    private static final int PROMOTIONS = Reliability.pick(25, 50);
+
     @Test
-    void fiftyPromotionsUnderSixteenStreamsFailNothingAndMixNothing() throws Exception {
+    void promotionsUnderSixteenStreamsFailNothingAndMixNothing() throws Exception {
         String tenant = "swap" + Long.toString(System.nanoTime(), 36);
         try (GatewayProcess gateway = HotSwapScenario.startGateway("hotswap")) {
-            HotSwapScenario.Result result = HotSwapScenario.run(gateway, tenant + "/a", 50, 16,
+            HotSwapScenario.Result result = HotSwapScenario.run(gateway, tenant + "/a", PROMOTIONS, 16,
                     E2e.targetDir().resolve("e2e-work").resolve(tenant));
             assertEquals(List.of(), result.failures(), "failed requests");
             assertEquals(List.of(), result.staleProbes(), "requests after a promotion that got an older version");
-            assertTrue(result.served().size() > 100, "only " + result.served().size() + " requests ran");
+            assertTrue(result.served().size() > 2 * PROMOTIONS, "only " + result.served().size() + " requests ran");
 
             // What each version gives, asked for by exact version once all swapping is over.
             var stub = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);

@@ -18,4 +18,9 @@ final class Reliability {
     static Duration pick(Duration ci, Duration full) {
         return full() ? full : ci;
     }
+
+    /** {@code ci} in the CI subset, {@code full} in the long variant: a count of requests, kills or promotions. */
+    static int pick(int ci, int full) {
+        return full() ? full : ci;
+    }
 }
