@@ -15,8 +15,6 @@ import java.time.Duration;
  */
 public final class GrpcStatuses {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GrpcStatuses.class);
-
     private GrpcStatuses() {}
 
     public static Throwable toStatus(Throwable error) {
@@ -24,9 +22,6 @@ public final class GrpcStatuses {
             return error;
         }
         io.grpc.Status.Code code = FailureStatus.of(error);
-        if (code == io.grpc.Status.Code.INTERNAL) {
-            LOG.error("a call failed unexpectedly; the caller gets INTERNAL", error); // a bug, or the store failing
-        }
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.value())
                 .setMessage(FailureStatus.message(error));
         String quota = FailureStatus.quota(error);

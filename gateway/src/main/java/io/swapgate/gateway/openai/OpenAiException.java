@@ -1,5 +1,6 @@
 package io.swapgate.gateway.openai;
 
+import io.swapgate.gateway.http.HttpRefusal;
 import io.swapgate.gateway.serving.FailureStatus;
 import java.time.Duration;
 
@@ -35,6 +36,9 @@ final class OpenAiException extends RuntimeException {
         if (error instanceof OpenAiException e) {
             return e;
         }
+        if (error instanceof HttpRefusal refusal) {
+            return new OpenAiException(refusal.status(), "invalid_request_error", refusal.getMessage(), null, null);
+        }
         String message = error.getMessage();
         return switch (FailureStatus.of(error)) {
             case INVALID_ARGUMENT -> invalid(message, null);
@@ -48,7 +52,7 @@ final class OpenAiException extends RuntimeException {
                         quota == null ? "queue_full" : quota, FailureStatus.retryAfter(error));
             }
             case UNAVAILABLE -> new OpenAiException(503, "server_error", message, null, null);
-            default -> new OpenAiException(500, "server_error", "internal error: " + message, null, null);
+            default -> new OpenAiException(500, "server_error", FailureStatus.message(error), null, null);
         };
     }
 }

@@ -5,6 +5,7 @@ import io.swapgate.core.adapter.UnservableAdapterException;
 import io.swapgate.core.engine.EngineClosedException;
 import io.swapgate.core.engine.InvalidRequestException;
 import io.swapgate.core.engine.QueueFullException;
+import io.swapgate.gateway.http.HttpRefusal;
 import io.swapgate.gateway.tenancy.AccessDeniedException;
 import io.swapgate.gateway.tenancy.QuotaExceededException;
 import io.swapgate.gateway.tenancy.UnauthenticatedException;
@@ -16,6 +17,8 @@ public final class FailureStatus {
 
     /** How long a caller refused for a full engine queue should wait: a guess, since slots free as streams end. */
     public static final Duration QUEUE_FULL_RETRY = Duration.ofSeconds(1);
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(FailureStatus.class);
 
     private FailureStatus() {}
 
@@ -42,6 +45,9 @@ public final class FailureStatus {
         if (error instanceof UnauthenticatedException) {
             return Status.Code.UNAUTHENTICATED;
         }
+        if (error instanceof HttpRefusal refusal) {
+            return refusal.status() == 403 ? Status.Code.PERMISSION_DENIED : Status.Code.INVALID_ARGUMENT;
+        }
         if (error instanceof EngineClosedException) {
             return Status.Code.UNAVAILABLE;
         }
@@ -51,10 +57,19 @@ public final class FailureStatus {
         return Status.Code.INTERNAL;
     }
 
-    /** What a caller is told: the failure's own message, or for a full disk, what ran out and what to do. */
+    /**
+     * What a caller is told: the failure's own message; for a full disk, what ran out and what to do; for anything
+     * unexpected (INTERNAL), only an incident id, since its text can name files, hosts or other tenants' data: the
+     * failure is logged here with the same id.
+     */
     public static String message(Throwable error) {
         if (isOutOfSpace(error)) {
             return "the adapter store is out of disk space; nothing was published (free space or enlarge the volume, then retry)";
+        }
+        if (of(error) == Status.Code.INTERNAL) {
+            String incident = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
+            LOG.errorf(error, "incident %s: a call failed unexpectedly; the caller is told INTERNAL with this id", incident);
+            return "internal error (incident " + incident + " in the gateway's log)";
         }
         return String.valueOf(error.getMessage());
     }

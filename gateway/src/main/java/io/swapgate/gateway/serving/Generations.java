@@ -80,7 +80,7 @@ public class Generations {
     }
 
     private GenerationRequest resolve(Caller caller, GenerateRequest request, long deadlineNanos) {
-        String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : request.getRequestId();
+        String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : RequestIds.check(request.getRequestId());
         var options = request.getAdapterOptions();
         if (options.hasLoraRank() && options.getLoraRank() <= 0) {
             throw new IllegalArgumentException("lora_rank must be positive, got " + options.getLoraRank());

@@ -12,7 +12,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The accepted API keys, read from the key file and read again whenever the file changes (checked on each call, one
- * {@code stat}), so keys rotate without a restart. A changed file that cannot be read keeps the keys already loaded.
+ * {@code stat}), so keys rotate without a restart. Revocation fails closed: a key file that is deleted, or changed into
+ * one that cannot be read, accepts no key at all until it is readable again (a rotation that replaces the file by
+ * renaming is atomic, so it is never seen missing).
  */
 public final class ApiKeys {
 
@@ -20,12 +22,25 @@ public final class ApiKeys {
 
     private record Loaded(List<KeyFile.Entry> entries, Object stamp) {}
 
+    /** The stamp of a key file that does not exist (or cannot be looked at). */
+    private static final Object MISSING = new Object();
+
     private final Path file;
+    private final Set<String> refused;
     private volatile Loaded loaded;
 
     /** Reads the key file; fails when it is missing or invalid, so a gateway never starts open by mistake. */
     public ApiKeys(Path file) throws IOException {
+        this(file, Set.of());
+    }
+
+    /**
+     * @param refused keys that never authenticate, whatever the file says (the well-known local keys on a gateway
+     *     that others can reach)
+     */
+    public ApiKeys(Path file, Set<String> refused) throws IOException {
         this.file = file;
+        this.refused = Set.copyOf(refused);
         Object stamp = stamp();
         this.loaded = new Loaded(KeyFile.read(file), stamp);
     }
@@ -36,6 +51,15 @@ public final class ApiKeys {
 
     /** The caller a presented key belongs to, or null when no accepted key matches it. */
     public Caller authenticate(String key) {
+        return refused.contains(key) ? null : holder(key);
+    }
+
+    /** Whether the key file lists {@code key}, even when it is refused. */
+    public boolean lists(String key) {
+        return holder(key) != null;
+    }
+
+    private Caller holder(String key) {
         Caller match = null;
         for (KeyFile.Entry entry : current().entries()) {
             // No early exit: the time taken does not tell how many hashes were tried.
@@ -57,7 +81,7 @@ public final class ApiKeys {
         try {
             stamp = stamp();
         } catch (IOException e) {
-            return now; // a key file being replaced may be missing for a moment
+            stamp = MISSING;
         }
         if (Objects.equals(stamp, now.stamp())) {
             return now;
@@ -68,9 +92,9 @@ public final class ApiKeys {
                     loaded = new Loaded(KeyFile.read(file), stamp);
                     LOG.infof("API keys reloaded from %s: %d keys", file, loaded.entries().size());
                 } catch (IOException | IllegalArgumentException e) {
-                    LOG.errorf("API key file %s changed but cannot be read, keeping the %d keys loaded before: %s",
-                            file, loaded.entries().size(), e.getMessage());
-                    loaded = new Loaded(loaded.entries(), stamp);
+                    LOG.errorf("API key file %s is gone or cannot be read: no key is accepted until it is fixed (%s)",
+                            file, e.getMessage());
+                    loaded = new Loaded(List.of(), stamp);
                 }
             }
             return loaded;
