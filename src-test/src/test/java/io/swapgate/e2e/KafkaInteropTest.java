@@ -41,6 +41,9 @@ class KafkaInteropTest {
     private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy",
         "Tom had a big red ball", "The sun was hot and", "There was a tall tree", "Mom said"};
     private static final int COMBINATIONS = 32;
+    /** Requests per run: 400 in the build, 1,000 with {@code -Dreliability=full}; a crash comes after 30% are answered. */
+    private static final int REQUESTS = Reliability.pick(400, 1000);
+    private static final int BEFORE_CRASH = REQUESTS * 3 / 10;
     private static LocalKafkaBroker broker;
     private static final Map<Integer, String> GRPC = new HashMap<>();
 
@@ -87,11 +90,11 @@ class KafkaInteropTest {
     }
 
     @Test
-    void aThousandRequestsFromFourProducersAreEachAnsweredOnceAsGrpcAnswers() throws Exception {
+    void requestsFromFourProducersAreEachAnsweredOnceAsGrpcAnswers() throws Exception {
         try (GatewayProcess gateway = startGateway("kafka-interop")) {
             grpcReference(gateway);
-            List<String> ids = produce("kafka-interop.requests", 1000, 4);
-            try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-interop.responses")) {
+            List<String> ids = produce("kafka-interop.requests", REQUESTS, 4);
+            try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-interop.responses.demo")) {
                 answers.awaitFinals(ids, Duration.ofMinutes(3));
                 assertAnsweredAsGrpc(answers, ids);
                 for (String id : ids) {
@@ -106,11 +109,11 @@ class KafkaInteropTest {
     void aGatewayKilledMidwayLosesNoRequest() throws Exception {
         GatewayProcess gateway = startGateway("kafka-crash");
         List<String> ids;
-        try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-crash.responses")) {
+        try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-crash.responses.demo")) {
             try {
                 grpcReference(gateway);
-                ids = produce("kafka-crash.requests", 1000, 4);
-                while (answers.answeredCount() < 300) {
+                ids = produce("kafka-crash.requests", REQUESTS, 4);
+                while (answers.answeredCount() < BEFORE_CRASH) {
                     answers.poll();
                 }
                 gateway.kill(); // SIGKILL: no drain, no commit
@@ -130,10 +133,10 @@ class KafkaInteropTest {
     @Test
     void aBrokerKilledAndRestartedMidwayLosesNoRequest() throws Exception {
         try (GatewayProcess gateway = startGateway("kafka-broker-restart");
-             KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-broker-restart.responses")) {
+             KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-broker-restart.responses.demo")) {
             grpcReference(gateway);
-            List<String> ids = produce("kafka-broker-restart.requests", 1000, 4);
-            while (answers.answeredCount() < 300) {
+            List<String> ids = produce("kafka-broker-restart.requests", REQUESTS, 4);
+            while (answers.answeredCount() < BEFORE_CRASH) {
                 answers.poll();
             }
             broker.kill(); // SIGKILL: unflushed log, clients cut off
@@ -141,7 +144,7 @@ class KafkaInteropTest {
             answers.awaitFinals(ids, Duration.ofMinutes(4));
             assertAnsweredAsGrpc(answers, ids);
             System.out.printf("broker SIGKILLed after %d of %d answers; after its restart all answered, %d of them twice%n",
-                    300, ids.size(), ids.stream().filter(id -> answers.finals(id) > 1).count());
+                    BEFORE_CRASH, ids.size(), ids.stream().filter(id -> answers.finals(id) > 1).count());
         }
     }
 
@@ -162,9 +165,9 @@ class KafkaInteropTest {
             expectedCodes.put("huge", "INVALID_ARGUMENT");
             sendRequest(producer, topic, "unknown-adapter", combination(0).toBuilder().addAdapters("demo/no-such-adapter").build(), true);
             expectedCodes.put("unknown-adapter", "NOT_FOUND");
-            sendRequest(producer, topic, "no-key", combination(0), false);
+            sendRequest(producer, topic, "no-key", combination(0), false); // dead-lettered only: there is no tenant to answer
             expectedCodes.put("no-key", "UNAUTHENTICATED");
-            // Another tenant's reply topic (or one of the gateway's own): refused, answered on the default topic.
+            // Another tenant's reply topic (or one of the gateway's own): refused, answered on the tenant's own topic.
             send(producer, topic, "foreign-reply", KafkaRequest.newBuilder().setRequestId("foreign-reply").setRequest(combination(0))
                     .setReplyTopic("kafka-poison.dlq").build().toByteArray(), true);
             expectedCodes.put("foreign-reply", "PERMISSION_DENIED");
@@ -186,14 +189,13 @@ class KafkaInteropTest {
             assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("far longer than the model's context")));
             assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("demo/no-such-adapter")));
             grpcReference(gateway);
-            try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses")) {
-                answers.awaitFinals(List.of("good-1", "good-2", "good-3", "unknown-adapter", "no-key", "huge", "foreign-reply"),
+            try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses.demo")) {
+                answers.awaitFinals(List.of("good-1", "good-2", "good-3", "unknown-adapter", "huge", "foreign-reply"),
                         Duration.ofMinutes(1));
                 assertEquals("PERMISSION_DENIED", answers.last("foreign-reply").getError().getCode());
                 assertEquals(GRPC.get(0), answers.text("good-1"));
                 assertEquals(GRPC.get(3), answers.text("good-3"));
                 assertEquals("NOT_FOUND", answers.last("unknown-adapter").getError().getCode());
-                assertEquals("UNAUTHENTICATED", answers.last("no-key").getError().getCode());
             }
             try (KafkaAnswers own = new KafkaAnswers(broker.bootstrapServers(), "kafka-poison.responses.demo.orders")) {
                 own.awaitFinals(List.of("own-reply"), Duration.ofMinutes(1));

@@ -17,8 +17,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The gateway over Kafka: each request is a {@code KafkaRequest} on swapgate.requests; one reader follows
- * swapgate.responses and hands each answer record to its request by id (a record seen twice counts once).
+ * The gateway over Kafka: each request is a {@code KafkaRequest} on swapgate.requests; one reader follows every
+ * tenant's responses topic, swapgate.responses.<tenant>, and hands each answer record to its request by id (a record seen twice counts once).
  */
 final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
 
@@ -32,7 +32,7 @@ final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
 
     KafkaTarget(String bootstrapServers) {
         this.producer = KafkaTestClients.producer(bootstrapServers);
-        this.consumer = KafkaTestClients.follower(bootstrapServers, "swapgate.responses");
+        this.consumer = KafkaTestClients.follower(bootstrapServers, java.util.regex.Pattern.compile("swapgate\\.responses\\..+"));
         while (consumer.assignment().isEmpty()) { // answers to the first requests must not be missed
             consumer.poll(Duration.ofMillis(100));
         }

@@ -42,16 +42,27 @@ final class KafkaTestClients {
         return subscribed(bootstrapServers, topic, "latest");
     }
 
+    /** A consumer in a group of its own that reads what arrives on every topic matching {@code topics} from now on. */
+    static KafkaConsumer<byte[], byte[]> follower(String bootstrapServers, java.util.regex.Pattern topics) {
+        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, "latest");
+        consumer.subscribe(topics);
+        return consumer;
+    }
+
     private static KafkaConsumer<byte[], byte[]> subscribed(String bootstrapServers, String topic, String offsetReset) {
+        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, offsetReset);
+        consumer.subscribe(List.of(topic));
+        return consumer;
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, String offsetReset) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p);
-        consumer.subscribe(List.of(topic));
-        return consumer;
+        return new KafkaConsumer<>(p);
     }
 
     /** Reads a topic from its beginning until {@code expected} records arrived (fails after 90 s). */
@@ -74,6 +85,22 @@ final class KafkaTestClients {
             }
         }
         return new ArrayList<>(records.values());
+    }
+
+    /** Reads a topic from its beginning until a record matches (fails after 90 s); returns that record. */
+    static ConsumerRecord<byte[], byte[]> first(String bootstrapServers, String topic,
+                                                java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> matching) {
+        try (KafkaConsumer<byte[], byte[]> consumer = reader(bootstrapServers, topic)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (true) {
+                assertTrue(System.nanoTime() < deadline, "no matching record on " + topic);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (matching.test(record)) {
+                        return record;
+                    }
+                }
+            }
+        }
     }
 
     static String header(ConsumerRecord<byte[], byte[]> record, String name) {

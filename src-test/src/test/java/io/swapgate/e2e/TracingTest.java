@@ -80,7 +80,7 @@ class TracingTest {
                 assertEquals("traced-1", attribute(generateOverKafka, "swapgate.request_id"));
                 assertEquals("8", attribute(generateOverKafka, "gen_ai.usage.output_tokens"));
                 // The answer carries the consumer span's context on, for whoever reads the responses.
-                var answer = KafkaTestClients.readAll(broker.bootstrapServers(), "swapgate.responses", 1).get(0);
+                var answer = KafkaTestClients.readAll(broker.bootstrapServers(), "swapgate.responses.demo", 1).get(0);
                 assertEquals("00-" + kafkaTrace + "-" + consumer.path("spanId").asText() + "-01",
                         KafkaTestClients.header(answer, "traceparent"));
             }

@@ -6,6 +6,8 @@ import io.swapgate.proto.v1.AdapterOptions;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.TenantsGrpc;
+import io.swapgate.proto.v1.WhoAmIRequest;
 import io.swapgate.proto.v1.SamplingParams;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +38,8 @@ public final class GenerateCommand {
               --port P            gateway port (default $SWAPGATE_PORT or 8080)
               --api-key KEY       API key (default $SWAPGATE_API_KEY)
               --kafka             send the request over Kafka ($KAFKA_BOOTSTRAP_SERVERS, default localhost:9092)
-                                  and read the answer from swapgate.responses, instead of gRPC
+                                  and read the answer from the key's tenant's topic swapgate.responses.<tenant>
+                                  (the tenant is asked of the gateway at --host and --port), instead of gRPC
               --no-echo           print only the completion, not the prompt
             """;
 
@@ -54,7 +57,14 @@ public final class GenerateCommand {
         if (options.kafka()) {
             String servers = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
             String key = GatewayChannel.apiKey(options.apiKey());
-            try (KafkaGenerateCall call = new KafkaGenerateCall(servers, key, request(options), Duration.ofMinutes(5))) {
+            String responses;
+            try {
+                responses = KafkaGenerateCall.RESPONSES + "." + tenant(options);
+            } catch (StatusRuntimeException e) {
+                err.println("error: cannot ask the gateway whose key this is: " + e.getStatus());
+                return 1;
+            }
+            try (KafkaGenerateCall call = new KafkaGenerateCall(servers, key, responses, request(options), Duration.ofMinutes(5))) {
                 return print(call, options, utf8, err);
             } catch (IllegalStateException e) {
                 err.println("error: " + e.getMessage());
@@ -75,6 +85,17 @@ public final class GenerateCommand {
     }
 
     /** Prints a streamed completion as it arrives, then a summary on stderr. */
+    /** The tenant the API key belongs to, as the gateway says: its answers on Kafka go to that tenant's own topic. */
+    private static String tenant(GenerateOptions options) {
+        ManagedChannel channel = GatewayChannel.open(options.host(), options.port(), options.apiKey());
+        try {
+            return TenantsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     private static int print(Iterator<GenerateStreamResponse> responses, GenerateOptions options, PrintStream out, PrintStream err) {
         long started = System.nanoTime();
         long firstToken = 0;

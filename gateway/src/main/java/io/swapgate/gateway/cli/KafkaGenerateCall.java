@@ -28,8 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * {@code swapgate generate --kafka}: one request sent the way a pipeline sends it (a {@code KafkaRequest} on the
- * requests topic, the API key in the {@code authorization} header), its answer read back from the responses topic
- * as a stream of the same messages gRPC streams. An error answer is thrown as the gRPC status it names.
+ * requests topic, the API key in the {@code authorization} header), its answer read back from the tenant's responses
+ * topic as a stream of the same messages gRPC streams. An error answer is thrown as the gRPC status it names.
  */
 final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoCloseable {
 
@@ -37,19 +37,22 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
     static final String RESPONSES = "swapgate.responses";
 
     private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String responses;
     private final String id = UUID.randomUUID().toString();
     private final ArrayDeque<KafkaResponse> received = new ArrayDeque<>();
     private final long deadline;
     private boolean done;
 
-    KafkaGenerateCall(String bootstrapServers, String apiKey, GenerateRequest request, Duration timeout) {
+    /** @param responses the topic the answer comes on: the key's tenant's own */
+    KafkaGenerateCall(String bootstrapServers, String apiKey, String responses, GenerateRequest request, Duration timeout) {
+        this.responses = responses;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         // Read from the end as it is now, so the answer, written after the request, cannot be missed.
-        List<TopicPartition> partitions = consumer.partitionsFor(RESPONSES, Duration.ofSeconds(30)).stream()
+        List<TopicPartition> partitions = consumer.partitionsFor(responses, Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
@@ -75,7 +78,7 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
     public boolean hasNext() {
         while (!done && received.isEmpty()) {
             if (System.nanoTime() > deadline) {
-                throw Status.DEADLINE_EXCEEDED.withDescription("no answer on " + RESPONSES + " in time").asRuntimeException();
+                throw Status.DEADLINE_EXCEEDED.withDescription("no answer on " + responses + " in time").asRuntimeException();
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 if (record.key() != null && id.equals(new String(record.key(), StandardCharsets.UTF_8))) {

@@ -49,6 +49,7 @@ public class KafkaBridge {
     private static final long REACHABILITY_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
     private RequestBridge<KafkaRequest> bridge;
+    private KafkaTopics topics;
     private Admin admin;
     private volatile String lastProblem;
     private volatile long lastChecked;
@@ -67,11 +68,11 @@ public class KafkaBridge {
             LOG.info("Kafka off: set swapgate.kafka.bootstrap-servers (KAFKA_BOOTSTRAP_SERVERS) to serve requests from Kafka");
             return;
         }
-        KafkaTopics topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
+        this.topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
                 this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples(),
                 this.config.topics().trainingJobs());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()));
-        topics.ensure(admin, this.config.partitions());
+        topics.ensure(admin, this.config.partitions(), tenants.tenants());
         KafkaConsumer<byte[], byte[]> consumer = groupConsumer(servers.get(), this.config.groupId());
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
@@ -82,7 +83,7 @@ public class KafkaBridge {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses(),
                         tracing.enabled() ? new KafkaTracing(telemetry, topics.requests()) : null),
-                this.config.maxInFlight(), this.config.maxBuffered());
+                this.config.maxInFlight(), this.config.maxBuffered(), this::ensureTopic);
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)
                 .description("requests on this replica's partitions not yet read").register(metrics);
@@ -98,6 +99,18 @@ public class KafkaBridge {
         LOG.infof("serving requests from Kafka %s: %s -> %s (dead letters %s), group %s; adapter events on %s; training"
                 + " examples from %s, training jobs to %s", servers.get(), topics.requests(), topics.responses(),
                 topics.deadLetters(), this.config.groupId(), topics.adapterEvents(), topics.trainingExamples(), topics.trainingJobs());
+    }
+
+    /** Creates a tenant's responses topic, on the bridge's thread the first time the tenant is answered. */
+    private void ensureTopic(String topic) {
+        try {
+            topics.ensure(admin, config.partitions(), topic);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create the responses topic " + topic + ": " + e.getMessage(), e);
+        }
     }
 
     public boolean enabled() {

@@ -14,6 +14,7 @@ import io.swapgate.gateway.serving.FailureStatus;
 import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.tenancy.Authenticator;
 import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.tenancy.UnauthenticatedException;
 import io.swapgate.kafka.GenerationHandler;
 import io.swapgate.kafka.ResponseStream;
 import io.swapgate.proto.v1.GenerateRequest;
@@ -33,14 +34,12 @@ import org.apache.kafka.common.header.Headers;
  */
 final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KafkaGenerations.class);
-
     /** How soon a request refused for a full engine queue is tried again: slots free every few steps. */
     private static final Duration QUEUE_RETRY = Duration.ofMillis(20);
 
     private final Generations generations;
     private final Authenticator authenticator;
-    private final String responses;
+    private final ReplyTopics replyTopics;
     private final KafkaTracing tracing;
 
     /**
@@ -50,21 +49,26 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     KafkaGenerations(Generations generations, Authenticator authenticator, String responses, KafkaTracing tracing) {
         this.generations = generations;
         this.authenticator = authenticator;
-        this.responses = responses;
+        this.replyTopics = new ReplyTopics(responses);
         this.tracing = tracing;
     }
 
     /**
-     * A tenant's answers may go to its own reply topics only, {@code <responses>.<tenant>} or
-     * {@code <responses>.<tenant>.<anything>}: never another tenant's, nor one of the gateway's own topics.
+     * A tenant's answers may go to its own reply topics only ({@link ReplyTopics}): never another tenant's, nor one of
+     * the gateway's own topics.
      */
     @Override
     public boolean mayReplyTo(String topic, String authorization) {
+        String tenant = tenantOf(authorization);
+        return tenant != null && tenant.equals(replyTopics.owner(topic, authenticator.tenants()));
+    }
+
+    @Override
+    public String tenantOf(String authorization) {
         try {
-            String own = responses + "." + authenticator.authenticate(authorization).tenant();
-            return topic.equals(own) || topic.startsWith(own + ".");
-        } catch (RuntimeException unauthenticated) {
-            return false;
+            return authenticator.authenticate(authorization).tenant();
+        } catch (UnauthenticatedException e) {
+            return null;
         }
     }
 
@@ -141,11 +145,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         if (retry != null) {
             throw new RetryLater(FailureStatus.quota(e) == null ? QUEUE_RETRY : retry, e.getMessage());
         }
-        io.grpc.Status.Code code = FailureStatus.of(e);
-        if (code == io.grpc.Status.Code.INTERNAL) {
-            LOG.error("a Kafka request failed unexpectedly; it is answered INTERNAL", e); // a bug, or the store failing
-        }
-        throw new Refused(code.name(), String.valueOf(e.getMessage()));
+        throw new Refused(FailureStatus.of(e).name(), FailureStatus.message(e));
     }
 
     private static byte[] error(String requestId, long sequence, String code, String message) {
@@ -186,7 +186,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
 
         @Override
         public void onError(Throwable error) {
-            answer.end(sequence -> error(id, sequence, FailureStatus.of(error).name(), String.valueOf(error.getMessage())));
+            answer.end(sequence -> error(id, sequence, FailureStatus.of(error).name(), FailureStatus.message(error)));
             release();
         }
 

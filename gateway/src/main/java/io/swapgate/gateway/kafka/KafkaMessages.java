@@ -1,6 +1,7 @@
 package io.swapgate.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.swapgate.gateway.serving.RequestIds;
 import io.swapgate.kafka.GenerationHandler.Envelope;
 import io.swapgate.kafka.GenerationHandler.Refused;
 import io.swapgate.proto.v1.KafkaRequest;
@@ -25,6 +26,11 @@ public final class KafkaMessages {
         }
         if (request.getRequestId().isEmpty()) {
             throw new Refused("INVALID_ARGUMENT", "request_id is required");
+        }
+        try {
+            RequestIds.check(request.getRequestId());
+        } catch (IllegalArgumentException e) {
+            throw new Refused("INVALID_ARGUMENT", e.getMessage());
         }
         if (!request.hasRequest()) {
             throw new Refused("INVALID_ARGUMENT", "request is required", request.getRequestId());

@@ -11,6 +11,11 @@ public final class Authenticator {
         this.keys = keys;
     }
 
+    /** The tenants that hold keys now. */
+    public java.util.Set<String> tenants() {
+        return keys.tenants();
+    }
+
     /** @throws UnauthenticatedException when the header is missing, malformed, or carries no accepted key */
     public Caller authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {

@@ -88,7 +88,7 @@ public final class DurableIntake implements AutoCloseable {
             for (Rejection rejected : sink.store(partition, records)) {
                 LOG.warn("dead-lettering {}/{}@{}: {} {}", partition.topic(), partition.partition(), rejected.record().offset(),
                         rejected.code(), rejected.reason());
-                copies.add(deadLetters.send(rejected.record(), rejected.code(), rejected.reason()));
+                copies.add(deadLetters.send(rejected.record(), null, rejected.code(), rejected.reason()));
             }
             CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
         } catch (WakeupException e) {

@@ -15,6 +15,12 @@ public interface GenerationHandler<R> {
     record Envelope<R>(String requestId, String replyTopic, R request) {}
 
     /**
+     * The tenant a record's {@code authorization} header authenticates, or null when it authenticates none. Asked
+     * before anything else is read from the record.
+     */
+    String tenantOf(String authorization);
+
+    /**
      * Decodes a record's value.
      *
      * @return the request; its reply topic is empty for the default responses topic

@@ -1,6 +1,7 @@
 package io.swapgate.kafka;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,7 +17,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * The topics the gateway uses.
  *
  * @param requests generation requests ({@code KafkaRequest})
- * @param responses answers when a request names no reply topic ({@code KafkaResponse})
+ * @param responses the prefix of the tenants' own responses topics: tenant T's answers go to {@code <responses>.T}
+ *     ({@code KafkaResponse}) unless a request names another of T's topics; no two tenants share one
  * @param deadLetters requests that cannot be served, with the reason in headers
  * @param adapterEvents registry changes for the other replicas, compacted to the latest per adapter
  * @param trainingExamples examples and feedback for retraining adapters
@@ -25,14 +27,27 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public record KafkaTopics(String requests, String responses, String deadLetters, String adapterEvents, String trainingExamples,
                           String trainingJobs) {
 
+    /** Where tenant {@code tenant}'s answers go by default. */
+    public String responsesOf(String tenant) {
+        return responses + "." + tenant;
+    }
+
     /**
-     * Creates the topics that do not exist yet: {@code partitions} each, a week's retention for dead letters, and
-     * compaction for adapter events and training jobs.
+     * Creates the topics that do not exist yet, the responses topics of {@code tenants} among them: {@code partitions}
+     * each, a week's retention for dead letters, and compaction for adapter events and training jobs.
      */
-    public void ensure(Admin admin, int partitions) throws InterruptedException, ExecutionException, TimeoutException {
+    public void ensure(Admin admin, int partitions, Collection<String> tenants)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<String> wanted = new ArrayList<>(List.of(requests, deadLetters, adapterEvents, trainingExamples, trainingJobs));
+        tenants.forEach(tenant -> wanted.add(responsesOf(tenant)));
+        ensure(admin, partitions, wanted);
+    }
+
+    private void ensure(Admin admin, int partitions, List<String> wanted)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
         List<NewTopic> missing = new ArrayList<>();
-        for (String topic : List.of(requests, responses, deadLetters, adapterEvents, trainingExamples, trainingJobs)) {
+        for (String topic : wanted) {
             if (!existing.contains(topic)) {
                 NewTopic created = new NewTopic(topic, partitions, (short) 1);
                 if (topic.equals(deadLetters)) {
@@ -43,6 +58,9 @@ public record KafkaTopics(String requests, String responses, String deadLetters,
                 missing.add(created);
             }
         }
+        if (missing.isEmpty()) {
+            return;
+        }
         try {
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -50,5 +68,10 @@ public record KafkaTopics(String requests, String responses, String deadLetters,
                 throw e;
             }
         }
+    }
+
+    /** Creates one topic (a tenant's responses topic) if it does not exist yet. */
+    public void ensure(Admin admin, int partitions, String topic) throws InterruptedException, ExecutionException, TimeoutException {
+        ensure(admin, partitions, List.of(topic));
     }
 }

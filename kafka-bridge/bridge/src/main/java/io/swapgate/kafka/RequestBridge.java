@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves generation requests from Kafka, at least once: one consumer thread reads requests, hands each to the
  * {@link GenerationHandler}, and commits a partition's offset only past records whose final answer (or dead letter)
- * the broker has acknowledged. A redelivered request whose answer this gateway already wrote, or is writing, is
- * skipped; after a crash it is run again, and since it is deterministic (seeded by its id) it answers the same, so a
+ * the broker has acknowledged. A request is known by its tenant and its id, so tenants never share an id space: a
+ * redelivered request whose answer this gateway already wrote, or is writing, is skipped; after a crash it is run again, and since it is deterministic (seeded by its id) it answers the same, so a
  * reader that keeps the first final answer per request id sees each exactly once.
  *
  * <p>Back-pressure: a request the gateway cannot take now waits and is retried while later records go on; a
@@ -49,12 +49,13 @@ public final class RequestBridge<R> implements AutoCloseable {
     private final int maxBuffered;
     private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
-    private final Set<String> running = new HashSet<>();
+    private final Set<AnswerKey> running = new HashSet<>();
     private final Set<String> knownTopics = new HashSet<>();
-    /** Ids answered recently, oldest first: a redelivery of one of them is skipped. */
-    private final Map<String, Boolean> answered = new LinkedHashMap<>(1024, 0.75f, false) {
+    private final java.util.function.Consumer<String> tenantTopics;
+    /** Requests answered recently, oldest first: a redelivery of one of them is skipped. */
+    private final Map<AnswerKey, Boolean> answered = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<AnswerKey, Boolean> eldest) {
             return size() > REMEMBERED_ANSWERS;
         }
     };
@@ -70,9 +71,11 @@ public final class RequestBridge<R> implements AutoCloseable {
     /**
      * @param maxInFlight requests answered at once (past it, records wait in their ledgers)
      * @param maxBuffered records held per partition before it is paused
+     * @param tenantTopics creates a tenant's responses topic if it does not exist yet (blocking)
      */
     public RequestBridge(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, KafkaTopics topics,
-                         GenerationHandler<R> handler, int maxInFlight, int maxBuffered) {
+                         GenerationHandler<R> handler, int maxInFlight, int maxBuffered,
+                         java.util.function.Consumer<String> tenantTopics) {
         this.consumer = consumer;
         this.producer = producer;
         this.topics = topics;
@@ -80,7 +83,7 @@ public final class RequestBridge<R> implements AutoCloseable {
         this.deadLetters = new DeadLetters(producer, topics.deadLetters());
         this.maxInFlight = maxInFlight;
         this.maxBuffered = maxBuffered;
-        this.knownTopics.add(topics.responses());
+        this.tenantTopics = tenantTopics;
         this.thread = new Thread(this::run, "swapgate-kafka-requests");
         thread.setDaemon(true);
     }
@@ -134,64 +137,80 @@ public final class RequestBridge<R> implements AutoCloseable {
                 if (inFlight >= maxInFlight) {
                     return;
                 }
-                dispatch(entry, now);
+                try {
+                    dispatch(entry, now);
+                } catch (RuntimeException e) { // the broker failing to create a tenant's topic: not the record's fault
+                    LOG.warn("record {}/{}@{} cannot be handled now, trying again in {}: {}", entry.record.topic(),
+                            entry.record.partition(), entry.record.offset(), REWRITE_BACKOFF, e.toString());
+                    entry.notBefore = now + REWRITE_BACKOFF.toNanos();
+                }
             }
         }
     }
 
     private void dispatch(PartitionLedger.Entry entry, long now) {
+        // The key first: a record that does not authenticate is dead-lettered and touches nothing else, so a stranger
+        // can neither answer nor claim a request id, nor write anything on a topic a tenant reads.
+        String authorization = KafkaAuthorization.of(entry.record);
+        String tenant = handler.tenantOf(authorization);
+        if (tenant == null) {
+            deadLetter(entry, null, null, "UNAUTHENTICATED", "the record carries no valid API key (header 'authorization: Bearer <key>')");
+            return;
+        }
         GenerationHandler.Envelope<R> envelope;
         try {
             envelope = handler.decode(entry.record.value() == null ? new byte[0] : entry.record.value());
         } catch (GenerationHandler.Refused refused) {
-            deadLetter(entry, refused.requestId() == null ? null : new ResponseStream(producer, topics.responses(), refused.requestId()),
+            deadLetter(entry, tenant, refused.requestId() == null ? null : answerFor(tenant, refused.requestId()),
                     refused.code(), refused.getMessage());
             return;
         }
-        String id = envelope.requestId();
-        if (answered.containsKey(id) || running.contains(id)) {
-            LOG.debug("request {} redelivered while answered or being answered: skipped", id);
+        AnswerKey key = new AnswerKey(tenant, envelope.requestId());
+        if (answered.containsKey(key) || running.contains(key)) {
+            LOG.debug("request {} of {} redelivered while answered or being answered: skipped", key.requestId(), tenant);
             entry.state = PartitionLedger.State.DONE;
             return;
         }
-        String authorization = KafkaAuthorization.of(entry.record);
-        String replyTopic = envelope.replyTopic().isEmpty() ? topics.responses() : envelope.replyTopic();
-        if (!replyTopic.equals(topics.responses()) && !handler.mayReplyTo(replyTopic, authorization)) {
-            deadLetter(entry, new ResponseStream(producer, topics.responses(), id), "PERMISSION_DENIED",
-                    "this key may not have answers written to '" + replyTopic + "'");
+        ResponseStream answer;
+        if (envelope.replyTopic().isEmpty()) {
+            answer = answerFor(tenant, key.requestId());
+        } else if (!handler.mayReplyTo(envelope.replyTopic(), authorization)) {
+            deadLetter(entry, tenant, answerFor(tenant, key.requestId()), "PERMISSION_DENIED",
+                    "this key may not have answers written to '" + envelope.replyTopic() + "'");
             return;
-        }
-        if (!exists(replyTopic)) {
-            deadLetter(entry, null, "INVALID_ARGUMENT", "reply topic '" + replyTopic + "' does not exist");
+        } else if (!exists(envelope.replyTopic())) {
+            deadLetter(entry, tenant, answerFor(tenant, key.requestId()), "INVALID_ARGUMENT",
+                    "reply topic '" + envelope.replyTopic() + "' does not exist");
             return;
+        } else {
+            answer = new ResponseStream(producer, envelope.replyTopic(), key.requestId());
         }
-        ResponseStream answer = new ResponseStream(producer, replyTopic, id);
         try {
             handler.start(envelope, authorization, entry.record.headers(), answer);
         } catch (GenerationHandler.RetryLater later) {
             entry.notBefore = now + later.after().toNanos();
             return;
         } catch (GenerationHandler.Refused refused) {
-            deadLetter(entry, answer, refused.code(), refused.getMessage());
+            deadLetter(entry, tenant, answer, refused.code(), refused.getMessage());
             return;
         }
-        track(entry, id, answer.answered());
+        track(entry, key, answer.answered());
     }
 
     /** Answers with the error when there is somewhere to answer, and copies the record to the dead-letter topic. */
-    private void deadLetter(PartitionLedger.Entry entry, ResponseStream answer, String code, String reason) {
+    private void deadLetter(PartitionLedger.Entry entry, String tenant, ResponseStream answer, String code, String reason) {
         LOG.warn("dead-lettering {}/{}@{}: {} {}", entry.record.topic(), entry.record.partition(), entry.record.offset(), code, reason);
-        CompletableFuture<Void> copied = deadLetters.send(entry.record, code, reason);
+        CompletableFuture<Void> copied = deadLetters.send(entry.record, tenant, code, reason);
         if (answer == null) {
             track(entry, null, copied);
             return;
         }
         answer.end(sequence -> handler.errorAnswer(answer.requestId(), sequence, code, reason));
-        track(entry, answer.requestId(), CompletableFuture.allOf(copied, answer.answered()));
+        track(entry, new AnswerKey(tenant, answer.requestId()), CompletableFuture.allOf(copied, answer.answered()));
     }
 
     /** Holds the record as running until {@code written} completes, then marks it done (or due again on failure). */
-    private void track(PartitionLedger.Entry entry, String id, CompletableFuture<Void> written) {
+    private void track(PartitionLedger.Entry entry, AnswerKey id, CompletableFuture<Void> written) {
         entry.state = PartitionLedger.State.RUNNING;
         inFlight++;
         if (id != null) {
@@ -208,11 +227,21 @@ public final class RequestBridge<R> implements AutoCloseable {
                     answered.put(id, Boolean.TRUE);
                 }
             } else {
-                LOG.warn("writing the answer to request {} failed ({}); it runs again in {}", id, error.toString(), REWRITE_BACKOFF);
+                LOG.warn("writing the answer to {} failed ({}); it runs again in {}", id, error.toString(), REWRITE_BACKOFF);
                 entry.state = PartitionLedger.State.WAITING;
                 entry.notBefore = System.nanoTime() + REWRITE_BACKOFF.toNanos();
             }
         }));
+    }
+
+    /** An answer on the tenant's own responses topic, created the first time a tenant needs it. */
+    private ResponseStream answerFor(String tenant, String requestId) {
+        String topic = topics.responsesOf(tenant);
+        if (!knownTopics.contains(topic)) {
+            tenantTopics.accept(topic);
+            knownTopics.add(topic);
+        }
+        return new ResponseStream(producer, topic, requestId);
     }
 
     private boolean exists(String topic) {
@@ -293,6 +322,14 @@ public final class RequestBridge<R> implements AutoCloseable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             partitions.forEach(p -> ledgers.put(p, new PartitionLedger()));
+        }
+    }
+
+    /** A request as deduplicated: ids are the tenant's own, so only its tenant's records can match one. */
+    private record AnswerKey(String tenant, String requestId) {
+        @Override
+        public String toString() {
+            return "request " + requestId + " of " + tenant;
         }
     }
 }
