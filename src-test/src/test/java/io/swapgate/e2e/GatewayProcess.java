@@ -108,6 +108,7 @@ final class GatewayProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
+        builder.environment().putIfAbsent("SWAPGATE_HOST", "127.0.0.1"); // the test keys are the well-known ones
         builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
         Path keys = E2e.targetDir().resolve("e2e-keys").resolve(name);
         java.nio.file.Files.createDirectories(keys.getParent());

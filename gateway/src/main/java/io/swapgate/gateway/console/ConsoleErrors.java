@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Status;
 import io.swapgate.gateway.grpc.GrpcStatuses;
+import io.swapgate.gateway.http.HttpRefusal;
+import io.swapgate.gateway.serving.FailureStatus;
 import io.vertx.core.http.HttpServerResponse;
 
 /** A failed call as the console sees it: the gRPC status, its HTTP equivalent and a JSON body naming both. */
@@ -16,6 +18,18 @@ final class ConsoleErrors {
     /** The status a gRPC client would have seen for this failure (unexpected ones are logged there). */
     static Status statusOf(Throwable failure) {
         return Status.fromThrowable(GrpcStatuses.toStatus(failure));
+    }
+
+    /** Answers the call with the failure as JSON: a refusal of the request's HTTP form with its own status. */
+    static void send(HttpServerResponse response, Throwable failure) {
+        if (failure instanceof HttpRefusal refusal) {
+            if (!response.ended()) {
+                response.setStatusCode(refusal.status()).putHeader("Content-Type", "application/json")
+                        .end(body(Status.fromCode(FailureStatus.of(refusal)).withDescription(refusal.getMessage())));
+            }
+            return;
+        }
+        send(response, statusOf(failure));
     }
 
     /** Answers the call with the status as JSON, unless it was answered already. */

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.Status;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.swapgate.gateway.http.AuthenticatedBody;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.TenantDirectory;
@@ -12,7 +13,6 @@ import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -53,19 +53,20 @@ public class ConsoleRoutes {
                     .putHeader("Referrer-Policy", "no-referrer");
             ctx.next();
         });
-        router.post("/console/api/:service/:method").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES)).handler(this::call);
+        new AuthenticatedBody(tenants.authenticator(), MAX_BODY_BYTES, (ctx, e) -> ConsoleErrors.send(ctx.response(), e))
+                .post(router, "/console/api/:service/:method", this::call);
     }
 
     private void call(RoutingContext ctx) {
         HttpServerResponse response = ctx.response().putHeader("Cache-Control", "no-store");
         Context context = ctx.vertx().getOrCreateContext();
         try {
-            Caller caller = tenants.authenticator().authenticate(ctx.request().getHeader("Authorization"));
+            Caller caller = AuthenticatedBody.caller(ctx);
             ConsoleMethod method = methods.find(ctx.pathParam("service"), ctx.pathParam("method")).orElseThrow(() -> Status.UNIMPLEMENTED
                     .withDescription("the console has no method " + ctx.pathParam("service") + "/" + ctx.pathParam("method")).asRuntimeException());
             dispatch(method, caller, parse(ctx, method.prototype()), response, context);
-        } catch (RuntimeException e) { // no key, no such method, a bad body, or a method's own checks throwing at once
-            ConsoleErrors.send(response, ConsoleErrors.statusOf(e));
+        } catch (RuntimeException e) { // no such method, a bad body, or a method's own checks throwing at once
+            ConsoleErrors.send(response, e);
         }
     }
 
@@ -75,7 +76,7 @@ public class ConsoleRoutes {
                     .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                     .subscribe().with(
                             answer -> context.runOnContext(v -> response.putHeader("Content-Type", "application/json").end(print(answer))),
-                            failure -> context.runOnContext(v -> ConsoleErrors.send(response, ConsoleErrors.statusOf(failure))));
+                            failure -> context.runOnContext(v -> ConsoleErrors.send(response, failure)));
         } else if (method instanceof ConsoleMethod.ServerStreaming<?> streaming) {
             new EventStreamCall(response, context, this::print)
                     .start(ApiKeyInterceptor.as(caller, () -> streaming.invoke(request)));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.swapgate.gateway.http.AuthenticatedBody;
 import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.tenancy.AdapterListing;
 import io.swapgate.gateway.tenancy.Caller;
@@ -13,7 +14,6 @@ import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.vertx.core.Context;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -43,9 +43,9 @@ public class OpenAiRoutes {
     }
 
     void register(@Observes Router router) {
-        BodyHandler body = BodyHandler.create().setBodyLimit(MAX_BODY_BYTES);
-        router.post("/v1/completions").handler(body).handler(ctx -> complete(ctx, false));
-        router.post("/v1/chat/completions").handler(body).handler(ctx -> complete(ctx, true));
+        AuthenticatedBody body = new AuthenticatedBody(tenants.authenticator(), MAX_BODY_BYTES, (ctx, e) -> error(ctx, OpenAiException.of(e)));
+        body.post(router, "/v1/completions", ctx -> complete(ctx, false));
+        body.post(router, "/v1/chat/completions", ctx -> complete(ctx, true));
         router.get("/v1/models").handler(this::models);
     }
 
@@ -55,7 +55,7 @@ public class OpenAiRoutes {
         OpenAiRequest request;
         List<String> adapters;
         try {
-            caller = caller(ctx);
+            caller = AuthenticatedBody.caller(ctx);
             request = OpenAiRequest.parse(body(ctx), chat, prompts);
             adapters = adapters(request.model());
         } catch (OpenAiException e) {

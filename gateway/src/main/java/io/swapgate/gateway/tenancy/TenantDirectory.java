@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,11 +34,12 @@ public class TenantDirectory implements TenantPolicy {
     private final Map<String, Double> weights = new HashMap<>();
     private final Quotas quotas;
 
-    TenantDirectory(SwapgateConfig config) {
+    TenantDirectory(SwapgateConfig config, @ConfigProperty(name = "quarkus.http.host") String host) {
         SwapgateConfig.Tenancy tenancy = config.tenancy();
         Path keyFile = Path.of(tenancy.keysFile());
+        boolean reachableFromOutside = !ListenAddress.isLoopback(host);
         try {
-            this.keys = new ApiKeys(keyFile);
+            this.keys = new ApiKeys(keyFile, reachableFromOutside ? Set.copyOf(WELL_KNOWN_KEYS) : Set.of());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the API key file " + keyFile.toAbsolutePath()
                     + " (create one with ./swapgate keys add, or set swapgate.tenancy.keys-file)", e);
@@ -55,6 +58,11 @@ public class TenantDirectory implements TenantPolicy {
         this.quotas = new Quotas(this::limits, System::nanoTime);
         LOG.infof("tenancy: %d keys for tenants %s from %s", keys.tenants().size(), keys.tenants(), keyFile);
         for (String wellKnown : WELL_KNOWN_KEYS) {
+            if (reachableFromOutside && keys.lists(wellKnown)) {
+                throw new IllegalStateException("the well-known local key '" + wellKnown + "' is in " + keyFile
+                        + " while the gateway listens on " + host + ", which others can reach: remove it first (./swapgate keys rm),"
+                        + " or listen on loopback only (SWAPGATE_HOST=127.0.0.1)");
+            }
             Caller caller = keys.authenticate(wellKnown);
             if (caller != null) {
                 LOG.warnf("the well-known local key '%s' is accepted (tenant %s, roles %s): never expose this gateway "
