@@ -13,17 +13,26 @@ public record AdapterReference(AdapterName name, String selector) {
     private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
     private static final Pattern VERSION = Pattern.compile("[0-9a-f]{8,64}");
 
+    /**
+     * Every reference is checked here, however it was built: a selector from outside (a Promote's {@code version}, a
+     * Delete's) becomes a file name in the registry, so one that is neither an alias nor a version never gets that far.
+     */
+    public AdapterReference {
+        if (name == null) {
+            throw new IllegalArgumentException("an adapter reference needs a name");
+        }
+        if (selector != null && !isVersion(selector) && !isAlias(selector)) {
+            throw new IllegalArgumentException("invalid selector '@" + selector + "' for " + name
+                    + ": an alias (lower-case letters, digits, '_' or '-') or a version (at least 8 hex digits)");
+        }
+    }
+
     public static AdapterReference parse(String text) {
         int at = text.indexOf('@');
         if (at < 0) {
             return new AdapterReference(AdapterName.parse(text), null);
         }
-        String selector = text.substring(at + 1);
-        if (!isVersion(selector) && !isAlias(selector)) {
-            throw new IllegalArgumentException("invalid selector '@" + selector + "' in '" + text
-                    + "': an alias (lower-case letters, digits, '_' or '-') or a version (at least 8 hex digits)");
-        }
-        return new AdapterReference(AdapterName.parse(text.substring(0, at)), selector);
+        return new AdapterReference(AdapterName.parse(text.substring(0, at)), text.substring(at + 1));
     }
 
     /** Whether the selector names a version (hex digits) rather than an alias. */

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -30,11 +29,14 @@ import java.util.stream.Stream;
  * <pre>
  * adapters/TENANT/NAME/versions/SHA256/{adapter_config.json, adapter_model.safetensors, metadata.json}
  * adapters/TENANT/NAME/aliases/ALIAS.json
- * staging/UUID/          uploads being written
+ * staging/OWNER/...      uploads being written by one process ({@link StagingArea})
  * quarantine/...         what the startup check set aside
+ * locks/TENANT/NAME.lock one lock per adapter, held by every change to it
  * </pre>
  *
- * Changes from this process are serialised; reads take no lock and always see complete files.
+ * Changes from this process are serialised, and each holds its adapter's lock ({@link AdapterLocks}), so processes
+ * sharing the registry (replicas on one volume) never lose each other's changes; reads take no lock and always see
+ * complete files.
  */
 public final class FileSystemAdapterRegistry {
 
@@ -48,14 +50,17 @@ public final class FileSystemAdapterRegistry {
     private final PeftAdapterReader reader;
     private final Clock clock;
     private final List<Consumer<RegistryEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final AdapterLocks locks;
+    private final StagingArea staging;
 
     public FileSystemAdapterRegistry(Path root, PeftAdapterReader reader, Clock clock) {
         this.root = root.toAbsolutePath().normalize();
         this.reader = reader;
         this.clock = clock;
+        this.locks = new AdapterLocks(this.root.resolve("locks"));
         try {
             Files.createDirectories(this.root.resolve("adapters"));
-            Files.createDirectories(this.root.resolve("staging"));
+            this.staging = new StagingArea(Files.createDirectories(this.root.resolve("staging")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the registry at " + this.root, e);
         }
@@ -73,7 +78,7 @@ public final class FileSystemAdapterRegistry {
 
     /** A fresh folder to write an upload's files into, then {@link #publish}. */
     public Path newStaging() throws IOException {
-        return Files.createDirectories(root.resolve("staging").resolve(UUID.randomUUID().toString()));
+        return staging.newFolder("upload-");
     }
 
     /** Copies an adapter folder into staging and publishes it. */
@@ -107,21 +112,20 @@ public final class FileSystemAdapterRegistry {
             }
             AtomicFiles.syncDirectory(staging);
             synchronized (this) {
-                Path target = versionsDir(request.name()).resolve(version);
-                if (Files.exists(target)) {
-                    throw new RegistryException(RegistryException.Reason.ALREADY_EXISTS,
-                            "version " + version + " of " + request.name() + " already exists");
-                }
-                Files.createDirectories(target.getParent());
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.syncDirectory(target.getParent());
-                RegistryEvent published = moveAlias(request.name(), LATEST, version, RegistryEvent.Type.PUBLISHED);
-                RegistryEvent promoted = request.promoteTo() == null ? null
-                        : moveAlias(request.name(), request.promoteTo(), version, RegistryEvent.Type.PROMOTED);
-                emit(published);
-                if (promoted != null) {
-                    emit(promoted);
-                }
+                List<RegistryEvent> events = locks.holding(request.name(), () -> {
+                    Path target = versionsDir(request.name()).resolve(version);
+                    if (Files.exists(target)) {
+                        throw new RegistryException(RegistryException.Reason.ALREADY_EXISTS,
+                                "version " + version + " of " + request.name() + " already exists");
+                    }
+                    Files.createDirectories(target.getParent());
+                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                    AtomicFiles.syncDirectory(target.getParent());
+                    RegistryEvent published = moveAlias(request.name(), LATEST, version, RegistryEvent.Type.PUBLISHED);
+                    return request.promoteTo() == null ? List.of(published) : List.of(published,
+                            moveAlias(request.name(), request.promoteTo(), version, RegistryEvent.Type.PROMOTED));
+                });
+                events.forEach(this::emit);
             }
             return metadata;
         } finally {
@@ -148,23 +152,31 @@ public final class FileSystemAdapterRegistry {
     /** Points {@code alias} at a version ({@code selector}: an alias, a version or a unique version prefix). */
     public synchronized RegistryEvent promote(AdapterName name, String alias, String selector) throws IOException {
         AdapterReference.requireAlias(alias);
-        String version = resolve(new AdapterReference(name, selector)).version();
-        RegistryEvent event = moveAlias(name, alias, version, RegistryEvent.Type.PROMOTED);
+        AdapterReference reference = new AdapterReference(name, selector);
+        RegistryEvent event = locks.holding(name, () -> moveAlias(name, alias, resolve(reference).version(), RegistryEvent.Type.PROMOTED));
         emit(event);
         return event;
     }
 
-    /** Points {@code alias} back at what it pointed at before its last move. */
+    /**
+     * Points {@code alias} back at what it pointed at before its last move; a version deleted since is skipped, so
+     * the alias goes to the newest earlier target that still exists.
+     */
     public synchronized RegistryEvent rollback(AdapterName name, String alias) throws IOException {
-        Path file = aliasFile(name, AdapterReference.requireAlias(alias));
-        AliasFile current = readAlias(name, alias);
-        AliasFile previous = current.rolledBack();
-        if (previous == null) {
-            throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION,
-                    "alias '" + alias + "' of " + name + " has no earlier version to roll back to");
-        }
-        previous.write(file);
-        RegistryEvent event = event(RegistryEvent.Type.ROLLED_BACK, name, previous.version(), alias, current.version());
+        Path file = aliasFile(name, alias);
+        RegistryEvent event = locks.holding(name, () -> {
+            AliasFile current = readAlias(name, alias);
+            AliasFile previous = current.rolledBack();
+            while (previous != null && !Files.isDirectory(versionsDir(name).resolve(previous.version()))) {
+                previous = previous.rolledBack();
+            }
+            if (previous == null) {
+                throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION,
+                        "alias '" + alias + "' of " + name + " has no earlier version to roll back to");
+            }
+            previous.write(file);
+            return event(RegistryEvent.Type.ROLLED_BACK, name, previous.version(), alias, current.version());
+        });
         emit(event);
         return event;
     }
@@ -176,33 +188,36 @@ public final class FileSystemAdapterRegistry {
      * @param inUse whether requests in flight still use a version
      */
     public synchronized RegistryEvent delete(AdapterName name, String selector, Predicate<String> inUse) throws IOException {
-        ResolvedVersion resolved = resolve(new AdapterReference(name, selector));
-        for (Map.Entry<String, String> alias : aliases(name).entrySet()) {
-            if (!alias.getKey().equals(LATEST) && alias.getValue().equals(resolved.version())) {
-                throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
-                        + " of " + name + " cannot be deleted: alias '" + alias.getKey() + "' points at it");
+        AdapterReference reference = new AdapterReference(name, selector);
+        RegistryEvent event = locks.holding(name, () -> {
+            ResolvedVersion resolved = resolve(reference);
+            for (Map.Entry<String, String> alias : aliases(name).entrySet()) {
+                if (!alias.getKey().equals(LATEST) && alias.getValue().equals(resolved.version())) {
+                    throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
+                            + " of " + name + " cannot be deleted: alias '" + alias.getKey() + "' points at it");
+                }
             }
-        }
-        if (inUse.test(resolved.version())) {
-            throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
-                    + " of " + name + " cannot be deleted: requests in flight use it");
-        }
-        // Move it out of the tree first, so a crash mid-delete never leaves a half version in place (a "latest" left
-        // pointing at it is repointed by the integrity check at startup).
-        moveToTrash(resolved.folder());
-        List<VersionMetadata> left = versions(name);
-        if (left.isEmpty()) {
-            moveToTrash(nameDir(name));
-        } else if (resolved.version().equals(aliases(name).get(LATEST))) {
-            moveAlias(name, LATEST, left.get(left.size() - 1).version(), RegistryEvent.Type.PROMOTED);
-        }
-        RegistryEvent event = event(RegistryEvent.Type.DELETED, name, resolved.version(), null, null);
+            if (inUse.test(resolved.version())) {
+                throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
+                        + " of " + name + " cannot be deleted: requests in flight use it");
+            }
+            // Move it out of the tree first, so a crash mid-delete never leaves a half version in place (a "latest" left
+            // pointing at it is repointed by the integrity check at startup).
+            moveToTrash(resolved.folder());
+            List<VersionMetadata> left = versions(name);
+            if (left.isEmpty()) {
+                moveToTrash(nameDir(name));
+            } else if (resolved.version().equals(aliases(name).get(LATEST))) {
+                moveAlias(name, LATEST, left.get(left.size() - 1).version(), RegistryEvent.Type.PROMOTED);
+            }
+            return event(RegistryEvent.Type.DELETED, name, resolved.version(), null, null);
+        });
         emit(event);
         return event;
     }
 
     private void moveToTrash(Path folder) throws IOException {
-        Path trash = root.resolve("staging").resolve("deleted-" + UUID.randomUUID());
+        Path trash = staging.newPath("deleted-");
         Files.move(folder, trash, StandardCopyOption.ATOMIC_MOVE);
         AtomicFiles.syncDirectory(folder.getParent());
         AtomicFiles.deleteTree(trash);
@@ -296,7 +311,7 @@ public final class FileSystemAdapterRegistry {
      * match their name, and repoints aliases whose target is gone to their newest earlier target that exists.
      */
     public synchronized IntegrityReport checkIntegrity() throws IOException {
-        return new IntegrityCheck(root, this).run();
+        return new IntegrityCheck(root, this, staging).run();
     }
 
     Path versionsDir(AdapterName name) {
@@ -307,8 +322,13 @@ public final class FileSystemAdapterRegistry {
         return root.resolve("adapters").resolve(name.tenant()).resolve(name.name());
     }
 
+    /** Runs {@code work} holding {@code name}'s lock (see {@link AdapterLocks}). */
+    <T> T holding(AdapterName name, AdapterLocks.Locked<T> work) throws IOException {
+        return locks.holding(name, work);
+    }
+
     Path aliasFile(AdapterName name, String alias) {
-        return nameDir(name).resolve("aliases").resolve(alias + ".json");
+        return nameDir(name).resolve("aliases").resolve(AdapterReference.requireAlias(alias) + ".json");
     }
 
     /** The versions of an adapter (sha256 names), without reading their metadata. */

@@ -18,20 +18,28 @@ final class IntegrityCheck {
     private int versions;
     private int aliases;
 
-    IntegrityCheck(Path root, FileSystemAdapterRegistry registry) {
+    private final StagingArea staging;
+
+    IntegrityCheck(Path root, FileSystemAdapterRegistry registry, StagingArea staging) {
         this.root = root;
         this.registry = registry;
+        this.staging = staging;
     }
 
+    /** Safe while other processes use the registry: it takes only what dead ones left, and each adapter's lock. */
     IntegrityReport run() throws IOException {
-        for (Path leftover : FileSystemAdapterRegistry.children(root.resolve("staging"))) {
+        for (Path leftover : staging.abandoned()) {
             quarantine(leftover, "an upload or delete interrupted before it completed");
+            staging.forget(leftover);
         }
         for (AdapterName name : registry.names(null)) {
-            for (String version : registry.versionIds(name)) {
-                checkVersion(name, version);
-            }
-            checkAliases(name);
+            registry.holding(name, () -> {
+                for (String version : registry.versionIds(name)) {
+                    checkVersion(name, version);
+                }
+                checkAliases(name);
+                return null;
+            });
         }
         return new IntegrityReport(versions, aliases, List.copyOf(problems));
     }

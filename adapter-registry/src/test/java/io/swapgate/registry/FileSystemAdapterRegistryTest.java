@@ -60,7 +60,7 @@ class FileSystemAdapterRegistryTest {
                 new PublishRequest(AdapterName.parse("acme/support"), "ci", null, null, null, null)));
         assertEquals(RegistryException.Reason.ALREADY_EXISTS, again.reason());
         assertTrue(again.getMessage().contains("version " + v1.version() + " of acme/support already exists"));
-        assertEquals(List.of(), RegistryFixture.list(registry.root().resolve("staging")), "staging is cleaned up");
+        assertEquals(List.of(), RegistryFixture.stagedFiles(registry), "staging is cleaned up");
     }
 
     @Test
@@ -103,6 +103,19 @@ class FileSystemAdapterRegistryTest {
     }
 
     @Test
+    void aSelectorThatIsAPathNeverReachesTheFileSystem() throws Exception {
+        AdapterName lora = AdapterName.parse("acme/lora");
+        VersionMetadata own = fx.publish("acme/lora", "stable");
+        fx.publish("acme/prompt", "stable");
+        for (String selector : List.of("../../prompt/aliases/stable", "../../../other/x/aliases/stable", "stable/../latest", "", "/etc/passwd")) {
+            assertThrows(IllegalArgumentException.class, () -> registry.promote(lora, "probe", selector), selector);
+            assertThrows(IllegalArgumentException.class, () -> registry.delete(lora, selector, v -> false), selector);
+            assertThrows(IllegalArgumentException.class, () -> registry.rollback(lora, selector), selector);
+        }
+        assertEquals(Map.of("latest", own.version(), "stable", own.version()), registry.aliases(lora), "no alias moved or appeared");
+    }
+
+    @Test
     void invalidUploadsAreRefusedWithTheValidationMessageAndLeaveNothingBehind() throws Exception {
         Path bad = fx.adapterFolder();
         Files.writeString(bad.resolve("adapter_config.json"), "{\"peft_type\": \"PROMPT_TUNING\", \"num_virtual_tokens\": 0}");
@@ -115,7 +128,7 @@ class FileSystemAdapterRegistryTest {
                 new PublishRequest(AdapterName.parse("acme/bad"), "c", null, null, null, null)));
         assertTrue(e.getMessage().contains("unexpected file 'run.py'"), e.getMessage());
         assertEquals(List.of(), registry.names(null));
-        assertEquals(List.of(), RegistryFixture.list(registry.root().resolve("staging")));
+        assertEquals(List.of(), RegistryFixture.stagedFiles(registry));
     }
 
     @Test
@@ -158,8 +171,11 @@ class FileSystemAdapterRegistryTest {
         VersionMetadata v2 = fx.publish("acme/a", null);
         VersionMetadata v3 = fx.publish("acme/a", null);
         registry.promote(name, "stable", v3.version());
-        // A crash mid-upload leaves a staging folder; bit rot corrupts v3; v2's folder vanishes.
-        Path staged = registry.newStaging();
+        // A process that crashed mid-upload left its staging folder (and no lock: it is gone); bit rot corrupts v3;
+        // v2's folder vanishes. This registry's own upload under way is left alone.
+        Path staged = Files.createDirectories(registry.root().resolve("staging").resolve("dead-owner").resolve("upload-1"));
+        Path ownUpload = registry.newStaging();
+        Files.writeString(ownUpload.resolve("adapter_config.json"), "{}");
         Files.writeString(staged.resolve("adapter_config.json"), "{\"peft_ty");
         Path v3Weights = registry.resolve(ref("acme/a@" + v3.version())).folder().resolve("adapter_model.safetensors");
         byte[] bytes = Files.readAllBytes(v3Weights);
@@ -177,7 +193,7 @@ class FileSystemAdapterRegistryTest {
         // latest pointed at v3, with v2 before it (gone) and v1 before that.
         assertEquals(Map.of("latest", v1.version(), "stable", v1.version()), registry.aliases(name));
         assertFalse(Files.exists(registry.aliasFile(name, "stable").resolveSibling(".stable.json.123.tmp")));
-        assertEquals(List.of(), RegistryFixture.list(registry.root().resolve("staging")));
+        assertEquals(List.of(ownUpload.resolve("adapter_config.json")), RegistryFixture.stagedFiles(registry));
         assertTrue(Files.isDirectory(registry.root().resolve("quarantine")));
         assertEquals(new IntegrityReport(1, 2, List.of()), registry.checkIntegrity(), "a second check finds nothing");
     }

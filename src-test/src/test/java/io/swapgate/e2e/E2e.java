@@ -179,6 +179,13 @@ public final class E2e {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     }
 
+    /** The files under a registry's staging folders, but for their owners' lock files: what uploads left behind. */
+    static List<Path> stagedFiles(Path registry) throws IOException {
+        try (Stream<Path> files = Files.walk(registry.resolve("staging"))) {
+            return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".lock")).toList();
+        }
+    }
+
     /** Deletes a folder tree, if it exists. */
     static void deleteTree(Path root) throws IOException {
         if (!java.nio.file.Files.exists(root)) {
