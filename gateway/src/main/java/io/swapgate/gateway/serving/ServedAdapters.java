@@ -3,6 +3,7 @@ package io.swapgate.gateway.serving;
 import io.quarkus.runtime.Startup;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterIdentity;
+import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterLimits;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.PeftAdapterReader;
@@ -75,6 +76,11 @@ public class ServedAdapters {
     public AdapterSelection select(List<String> references, int loraRank) {
         if (references.isEmpty() && loraRank == 0) {
             return AdapterSelection.NONE;
+        }
+        // At most one adapter of each kind: a request naming more is refused before any of them is read.
+        if (references.size() > AdapterKind.values().length) {
+            throw new IllegalArgumentException("a request names at most " + AdapterKind.values().length
+                    + " adapters, one of each kind; got " + references.size());
         }
         List<Adapter> loaded = new ArrayList<>(references.size());
         for (String reference : references) {

@@ -30,40 +30,49 @@ final class LoraReader {
         refuseUnsupported(c);
         LoraAdapter.RankRange dyLora = dyLoraRange(c, rank);
         Set<LoraModule> targets = targetModules(c);
-        Map<LoraModule, FloatTensor[][]> factors = new EnumMap<>(LoraModule.class);
-        for (FloatTensor tensor : c.tensors().values()) {
-            Matcher m = KEY.matcher(tensor.name());
+        // Every name and shape is checked against the header first; values are decoded only once all of them pass.
+        Map<LoraModule, int[][][]> shapes = new EnumMap<>(LoraModule.class);
+        Map<LoraModule, String[][]> names = new EnumMap<>(LoraModule.class);
+        for (String name : c.names()) {
+            Matcher m = KEY.matcher(name);
             if (!m.matches()) {
-                throw c.weightsProblem("unexpected tensor " + tensor.name() + " (only lora_A/lora_B of q/k/v/o/gate/up/down)");
+                throw c.weightsProblem("unexpected tensor " + name + " (only lora_A/lora_B of q/k/v/o/gate/up/down)");
             }
             int layer = Integer.parseInt(m.group(1));
             LoraModule module = LoraModule.byName(m.group(2))
-                    .orElseThrow(() -> c.weightsProblem("tensor " + tensor.name() + " targets unknown module '" + m.group(2) + "'"));
+                    .orElseThrow(() -> c.weightsProblem("tensor " + name + " targets unknown module '" + m.group(2) + "'"));
             if (targets != null && !targets.contains(module)) {
-                throw c.weightsProblem("tensor " + tensor.name() + " targets " + module.huggingFaceName()
+                throw c.weightsProblem("tensor " + name + " targets " + module.huggingFaceName()
                         + ", which target_modules does not list");
             }
             if (layer >= c.base().layers()) {
-                throw c.weightsProblem("tensor " + tensor.name() + " targets layer " + layer + " but the base model has "
+                throw c.weightsProblem("tensor " + name + " targets layer " + layer + " but the base model has "
                         + c.base().layers() + " layers");
             }
             boolean isA = m.group(3).equals("A");
             int[] shape = isA ? new int[] {rank, module.inputs(c.base())} : new int[] {module.outputs(c.base()), rank};
-            FloatTensor[][] perLayer = factors.computeIfAbsent(module, k -> new FloatTensor[c.base().layers()][2]);
-            perLayer[layer][isA ? 0 : 1] = c.shaped(tensor, shape);
+            c.checkShape(name, shape);
+            names.computeIfAbsent(module, k -> new String[c.base().layers()][2])[layer][isA ? 0 : 1] = name;
+            shapes.computeIfAbsent(module, k -> new int[c.base().layers()][2][])[layer][isA ? 0 : 1] = shape;
         }
-        if (factors.isEmpty()) {
+        if (names.isEmpty()) {
             throw c.weightsProblem("no LoRA tensors");
         }
-        Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
-        factors.forEach((module, perLayer) -> {
-            LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[perLayer.length];
+        names.forEach((module, perLayer) -> {
             for (int l = 0; l < perLayer.length; l++) {
                 if ((perLayer[l][0] == null) != (perLayer[l][1] == null)) {
                     throw c.weightsProblem("layer " + l + " " + module.huggingFaceName() + " has lora_"
                             + (perLayer[l][0] == null ? "B without lora_A" : "A without lora_B"));
                 }
-                layers[l] = perLayer[l][0] == null ? null : new LoraAdapter.LayerFactors(perLayer[l][0], perLayer[l][1]);
+            }
+        });
+        Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
+        names.forEach((module, perLayer) -> {
+            LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[perLayer.length];
+            int[][][] shaped = shapes.get(module);
+            for (int l = 0; l < perLayer.length; l++) {
+                layers[l] = perLayer[l][0] == null ? null : new LoraAdapter.LayerFactors(
+                        c.tensor(perLayer[l][0], shaped[l][0]), c.tensor(perLayer[l][1], shaped[l][1]));
             }
             modules.put(module, layers);
         });

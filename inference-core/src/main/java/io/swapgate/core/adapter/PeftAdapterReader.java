@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -29,6 +27,8 @@ public final class PeftAdapterReader {
     /** Key under which Swapgate records the base model's digest in {@code adapter_config.json}. */
     public static final String BASE_DIGEST_KEY = "swapgate_base_model_digest";
     private static final long MAX_CONFIG_BYTES = 64 * 1024;
+    /** A LoRA on every module of an 80-layer model has a header near 100 KiB; 1 MiB leaves room and bounds the parse. */
+    private static final long MAX_HEADER_BYTES = 1L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BaseModelIdentity base;
@@ -59,11 +59,12 @@ public final class PeftAdapterReader {
         JsonNode config = readConfig(configFile);
         checkBaseModel(configFile, config);
         checkSize(weightsFile);
-        SafetensorsFile weights = SafetensorsFile.open(weightsFile);
-        Map<String, FloatTensor> tensors = readFinite(weights);
+        // Only the header is read here: each kind's reader checks every tensor's name and shape against the base model
+        // before a single value is decoded, so a hostile file costs a header parse, not its weights.
+        SafetensorsFile weights = SafetensorsFile.open(weightsFile, MAX_HEADER_BYTES);
         AdapterIdentity identity = new AdapterIdentity(name, contentVersion(folder));
         String peftType = config.path("peft_type").asText("");
-        PeftContext context = new PeftContext(configFile, weightsFile, config, tensors, base.config(), limits);
+        PeftContext context = new PeftContext(configFile, weightsFile, config, weights, base.config(), limits);
         for (AdapterKind kind : AdapterKind.values()) {
             if (kind.peftType().equalsIgnoreCase(peftType)) {
                 return switch (kind) {
@@ -117,20 +118,6 @@ public final class PeftAdapterReader {
         }
     }
 
-    private static Map<String, FloatTensor> readFinite(SafetensorsFile file) {
-        Map<String, FloatTensor> tensors = new LinkedHashMap<>();
-        for (String name : file.tensors().keySet()) {
-            FloatTensor tensor = file.read(name);
-            for (float v : tensor.data()) {
-                if (!Float.isFinite(v)) {
-                    throw new AdapterFormatException(file.path(), "tensor " + name + " holds a non-finite value (" + v + ")");
-                }
-            }
-            tensors.put(name, tensor);
-        }
-        return tensors;
-    }
-
     /** sha256 (hex) over the folder's config and weights, in that order: the adapter's content address. */
     public static String contentVersion(Path folder) {
         return sha256(folder.resolve(CONFIG_FILE), folder.resolve(WEIGHTS_FILE));
@@ -156,8 +143,8 @@ public final class PeftAdapterReader {
         return digest.length() > 12 ? digest.substring(0, 12) + "…" : digest;
     }
 
-    /** What the per-kind readers need: the parsed files and the base they must fit. */
-    record PeftContext(Path configFile, Path weightsFile, JsonNode config, Map<String, FloatTensor> tensors,
+    /** What the per-kind readers need: the parsed config, the weights' header, and the base they must fit. */
+    record PeftContext(Path configFile, Path weightsFile, JsonNode config, SafetensorsFile weights,
                        LlamaConfig base, AdapterLimits limits) {
 
         AdapterFormatException configProblem(String problem) {
@@ -192,31 +179,43 @@ public final class PeftAdapterReader {
             return (float) node.asDouble();
         }
 
+        /** The names of the file's tensors, from its header. */
+        Set<String> names() {
+            return weights.tensors().keySet();
+        }
+
         /** The one tensor, exactly this shape; refuses any other tensor in the file. */
         FloatTensor onlyTensor(String name, int... shape) {
             requireOnly(Set.of(name));
             return tensor(name, shape);
         }
 
-        /** A required tensor of exactly this shape. */
+        /** A required tensor of exactly this shape, decoded only once its header entry has that shape. */
         FloatTensor tensor(String name, int... shape) {
-            FloatTensor tensor = tensors.get(name);
-            if (tensor == null) {
-                throw weightsProblem("missing tensor " + name);
-            }
-            return shaped(tensor, shape);
-        }
-
-        FloatTensor shaped(FloatTensor tensor, int... shape) {
-            if (!Arrays.equals(tensor.shape(), shape)) {
-                throw weightsProblem("tensor " + tensor.name() + " has shape " + Arrays.toString(tensor.shape())
-                        + ", expected " + Arrays.toString(shape) + " for this base model");
+            checkShape(name, shape);
+            FloatTensor tensor = weights.read(name);
+            for (float v : tensor.data()) {
+                if (!Float.isFinite(v)) {
+                    throw weightsProblem("tensor " + name + " holds a non-finite value (" + v + ")");
+                }
             }
             return tensor;
         }
 
+        /** Fails unless the header has the tensor with exactly this shape; decodes nothing. */
+        void checkShape(String name, int... shape) {
+            SafetensorsFile.TensorEntry entry = weights.tensors().get(name);
+            if (entry == null) {
+                throw weightsProblem("missing tensor " + name);
+            }
+            if (!Arrays.equals(entry.shape(), shape)) {
+                throw weightsProblem("tensor " + name + " has shape " + Arrays.toString(entry.shape())
+                        + ", expected " + Arrays.toString(shape) + " for this base model");
+            }
+        }
+
         void requireOnly(Set<String> expected) {
-            for (String name : tensors.keySet()) {
+            for (String name : names()) {
                 if (!expected.contains(name)) {
                     throw weightsProblem("unexpected tensor " + name);
                 }

@@ -39,15 +39,27 @@ public final class SafetensorsFile {
     }
 
     public static SafetensorsFile open(Path path) {
+        return open(path, MAX_HEADER_BYTES);
+    }
+
+    /**
+     * @param maxHeaderBytes the largest header parsed: the header becomes a JSON tree in memory, so callers reading
+     *     small files from outside (adapters) pass a small bound
+     */
+    public static SafetensorsFile open(Path path, long maxHeaderBytes) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < 8) {
                 throw new ModelFormatException(path, "not a safetensors file: only " + size + " bytes");
             }
             long headerLength = FileRegion.read(channel, path, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+            if (headerLength < 2 || 8 + headerLength > size) {
                 throw new ModelFormatException(path, "not a safetensors file: header length " + headerLength
                         + " does not fit a file of " + size + " bytes");
+            }
+            if (headerLength > maxHeaderBytes) {
+                throw new ModelFormatException(path, "safetensors header of " + headerLength + " bytes is larger than the "
+                        + maxHeaderBytes + " accepted here");
             }
             ByteBuffer header = FileRegion.read(channel, path, 8, headerLength);
             JsonNode root;
