@@ -276,22 +276,32 @@ public final class FileSystemAdapterRegistry {
         return names;
     }
 
-    /** Every version of an adapter, oldest first. */
+    /**
+     * Every version of an adapter, oldest first. Reads take no lock: a version another process deletes while this
+     * lists them is left out, not reported missing.
+     */
     public List<VersionMetadata> versions(AdapterName name) throws IOException {
         List<VersionMetadata> all = new ArrayList<>();
         for (String version : versionIds(name)) {
-            all.add(metadata(name, version));
+            readMetadata(name, version).ifPresent(all::add);
         }
         all.sort(java.util.Comparator.comparing(VersionMetadata::createdAt));
         return all;
     }
 
     public VersionMetadata metadata(AdapterName name, String version) throws IOException {
+        return readMetadata(name, version).orElseThrow(() ->
+                new RegistryException(RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no version " + version));
+    }
+
+    /** A version's metadata, or empty when the version does not exist (or was just deleted). */
+    private java.util.Optional<VersionMetadata> readMetadata(AdapterName name, String version) throws IOException {
         Path file = versionsDir(name).resolve(version).resolve(METADATA_FILE);
-        if (!Files.exists(file)) {
-            throw new RegistryException(RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no version " + version);
+        try {
+            return java.util.Optional.of(JSON.readValue(file.toFile(), VersionMetadata.class));
+        } catch (java.io.FileNotFoundException gone) {
+            return java.util.Optional.empty();
         }
-        return JSON.readValue(file.toFile(), VersionMetadata.class);
     }
 
     /** Alias name to version, sorted by alias. */

@@ -65,14 +65,20 @@ class RegistryCrashTest {
                 }
             }, "crash-writer");
             writer.start();
-            // Fault injection, not synchronisation: let a random amount of work start, then kill wherever it is.
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50 + random.nextInt(400)));
+            // Each round kills a gateway that has done work: wait for a first upload+promote pair, then (fault
+            // injection, not synchronisation) let a random amount more start, and kill wherever it is.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (done.get() == 0) {
+                assertTrue(writer.isAlive() && System.nanoTime() < deadline,
+                        "round " + round + ": no upload and promotion completed; the writer ended with " + writerEnds);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(400)));
             gateway.kill();
             writer.join();
             completed += done.get();
         }
-        assertTrue(completed > KILLS, "the writers completed only " + completed + " upload+promote pairs in " + KILLS
-                + " rounds; they ended with " + writerEnds);
+        System.out.printf("registry crash: %d kills, %d upload+promote pairs completed between them%n", KILLS, completed);
     }
 
     /** Every alias of every adapter points at a listed version whose files hash to its name, and it serves. */
