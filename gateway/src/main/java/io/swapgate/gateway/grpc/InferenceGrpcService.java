@@ -65,7 +65,7 @@ public class InferenceGrpcService implements Inference {
                 }
             });
         });
-        if (request.getAdaptersCount() > 0) {
+        if (!Generations.runsInline(request.getAdaptersCount(), request.getPrompt())) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return call.onFailure().transform(GrpcStatuses::toStatus);
@@ -102,7 +102,7 @@ public class InferenceGrpcService implements Inference {
             });
             emitter.onTermination(() -> generations.end(handle, admission));
         });
-        if (request.getAdaptersCount() > 0) {
+        if (!Generations.runsInline(request.getAdaptersCount(), request.getPrompt())) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return call.onFailure().transform(GrpcStatuses::toStatus);

@@ -18,6 +18,7 @@ import io.swapgate.proto.v1.ListTrainingJobsResponse;
 import io.swapgate.proto.v1.StartTrainingRequest;
 import io.swapgate.proto.v1.Training;
 import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.gateway.training.ExampleRules;
 import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
@@ -193,11 +194,7 @@ public class TrainingGrpcService implements Training {
                 throw new IllegalArgumentException("example " + example.getExampleId() + " is for " + example.getAdapter()
                         + ", not " + adapter);
             }
-            if (example.getExampleId().isEmpty() || example.getPrompt().isEmpty()
-                    || example.getSignalCase() == TrainingExample.SignalCase.SIGNAL_NOT_SET) {
-                throw new IllegalArgumentException("every example needs an example_id, a prompt and a completion,"
-                        + " preference or feedback");
-            }
+            ExampleRules.check(example);
             out.add(new ExampleStore.Example(example.getExampleId(), example.toBuilder().setAdapter(adapter.toString()).build().toByteArray()));
         }
         return out;

@@ -2,6 +2,7 @@ package io.swapgate.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.swapgate.gateway.serving.RequestIds;
+import io.swapgate.gateway.training.ExampleRules;
 import io.swapgate.kafka.GenerationHandler.Envelope;
 import io.swapgate.kafka.GenerationHandler.Refused;
 import io.swapgate.proto.v1.KafkaRequest;
@@ -40,7 +41,7 @@ public final class KafkaMessages {
 
     /**
      * A {@code swapgate.examples} record: an id, a prompt and a signal (completion, preference or feedback) are
-     * required.
+     * required, within {@link ExampleRules}.
      *
      * @throws IllegalArgumentException naming what is missing or malformed
      */
@@ -51,12 +52,6 @@ public final class KafkaMessages {
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("the record is not a swapgate.v1.TrainingExample: " + e.getMessage());
         }
-        if (example.getExampleId().isEmpty() || example.getPrompt().isEmpty()) {
-            throw new IllegalArgumentException("example_id and prompt are required");
-        }
-        if (example.getSignalCase() == TrainingExample.SignalCase.SIGNAL_NOT_SET) {
-            throw new IllegalArgumentException("a completion, a preference or feedback is required");
-        }
-        return example;
+        return ExampleRules.check(example);
     }
 }

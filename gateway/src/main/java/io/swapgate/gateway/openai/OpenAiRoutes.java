@@ -63,7 +63,7 @@ public class OpenAiRoutes {
             return;
         }
         OpenAiCall call = new OpenAiCall(generations, caller, request, adapters, ctx.response(), context);
-        if (adapters.isEmpty()) {
+        if (Generations.runsInline(adapters.size(), request.prompt())) {
             call.start();
         } else {
             Infrastructure.getDefaultWorkerPool().execute(call::start);

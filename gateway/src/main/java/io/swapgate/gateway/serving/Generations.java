@@ -31,6 +31,8 @@ public class Generations {
 
     /** Temperature when the request leaves it unset (as OpenAI-style APIs do). */
     private static final float DEFAULT_TEMPERATURE = 1.0f;
+    /** Longest prompt tokenized on the event loop: a few microseconds' work; longer ones go to a worker. */
+    private static final int INLINE_PROMPT_CHARS = 1024;
 
     private final ServedModel model;
     private final ServedAdapters adapters;
@@ -51,6 +53,14 @@ public class Generations {
 
     public ServedModel model() {
         return model;
+    }
+
+    /**
+     * Whether admitting and submitting a request is cheap enough for the event loop: no adapter to load from files, and
+     * a short prompt to tokenize. Otherwise front ends run them on a worker thread.
+     */
+    public static boolean runsInline(int adapterCount, String prompt) {
+        return adapterCount == 0 && prompt.length() <= INLINE_PROMPT_CHARS;
     }
 
     /**

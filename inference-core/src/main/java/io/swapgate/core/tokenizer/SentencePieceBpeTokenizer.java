@@ -77,25 +77,67 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return tokens.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /**
+     * Merges until no adjacent pair forms a vocabulary piece, always the pair of highest score, the leftmost among
+     * equals: what rescanning the whole list per merge does, in O(n log n). The symbols form a linked list over array
+     * slots (a slot's index keeps its place in the text), and a heap holds candidate pairs; a candidate whose slots
+     * merged since it was pushed is stale and skipped.
+     */
     private void mergeByScore(List<Integer> tokens) {
-        while (true) {
-            float bestScore = Float.NEGATIVE_INFINITY;
-            int bestId = -1;
-            int bestIndex = -1;
-            for (int i = 0; i + 1 < tokens.size(); i++) {
-                Integer merged = ids.get(key(pieces[tokens.get(i)]) + key(pieces[tokens.get(i + 1)]));
-                if (merged != null && scores[merged] > bestScore) {
-                    bestScore = scores[merged];
-                    bestId = merged;
-                    bestIndex = i;
-                }
-            }
-            if (bestIndex < 0) {
-                return;
-            }
-            tokens.set(bestIndex, bestId);
-            tokens.remove(bestIndex + 1);
+        int n = tokens.size();
+        int[] token = new int[n];
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        for (int i = 0; i < n; i++) {
+            token[i] = tokens.get(i);
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
         }
+        java.util.PriorityQueue<long[]> candidates = new java.util.PriorityQueue<>(Math.max(1, n), (a, b) -> {
+            int byScore = Float.compare(scores[(int) b[2]], scores[(int) a[2]]);
+            return byScore != 0 ? byScore : Long.compare(a[0], b[0]);
+        });
+        for (int i = 0; i + 1 < n; i++) {
+            offer(candidates, token, i, i + 1);
+        }
+        while (!candidates.isEmpty()) {
+            long[] best = candidates.poll();
+            int left = (int) best[0];
+            int right = (int) best[1];
+            boolean stale = token[left] < 0 || token[right] < 0 || next[left] != right || best[3] != pairKey(token, left, right);
+            if (stale) {
+                continue;
+            }
+            token[left] = (int) best[2];
+            token[right] = -1;
+            next[left] = next[right];
+            if (next[right] >= 0) {
+                prev[next[right]] = left;
+            }
+            if (prev[left] >= 0) {
+                offer(candidates, token, prev[left], left);
+            }
+            if (next[left] >= 0) {
+                offer(candidates, token, left, next[left]);
+            }
+        }
+        tokens.clear();
+        for (int i = n == 0 ? -1 : 0; i >= 0; i = next[i]) {
+            tokens.add(token[i]);
+        }
+    }
+
+    /** Pushes the pair at slots {@code left} and {@code right} when their pieces merge into a vocabulary piece. */
+    private void offer(java.util.PriorityQueue<long[]> candidates, int[] token, int left, int right) {
+        Integer merged = ids.get(key(pieces[token[left]]) + key(pieces[token[right]]));
+        if (merged != null) {
+            candidates.add(new long[] {left, right, merged, pairKey(token, left, right)});
+        }
+    }
+
+    /** The two tokens a candidate was made from, so that a candidate whose slots changed since is seen to be stale. */
+    private static long pairKey(int[] token, int left, int right) {
+        return ((long) token[left] << 32) | (token[right] & 0xffffffffL);
     }
 
     /** The raw bytes of a vocabulary entry as stored (byte-fallback entries read {@code <0xXX>}). */
