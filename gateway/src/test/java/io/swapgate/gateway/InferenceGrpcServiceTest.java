@@ -41,6 +41,10 @@ class InferenceGrpcServiceTest {
     @TestHTTPResource("/")
     URL base;
 
+    /** Health and metrics are served on the management port (its port is what this gives). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     @Inject
     ServedModel model;
 
@@ -169,12 +173,15 @@ class InferenceGrpcServiceTest {
 
     @Test
     void readinessReportsTheLoadedModel() {
-        given().when().get("/q/health/ready").then().statusCode(200)
+        given().baseUri("http://" + management.getHost()).port(management.getPort()).when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'model' }.data.model", equalTo("stories260K"))
                 .body("checks.find { it.name == 'adapter-registry' }.status", equalTo("UP"));
         // The paths the Kubernetes probes use (k8s/base/deployment.yaml).
-        given().when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
-        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().baseUri("http://" + management.getHost()).port(management.getPort()).when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+        given().baseUri("http://" + management.getHost()).port(management.getPort()).when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        // Not on the API's port: they name tenants and the registry.
+        given().when().get("/q/health/ready").then().statusCode(404);
+        given().when().get("/q/metrics").then().statusCode(404);
     }
 }

@@ -36,6 +36,10 @@ class MetricsTest {
     @TestHTTPResource("/")
     URL base;
 
+    /** Metrics are served on the management port, not the API's (its port is what this gives). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     @Test
     void metricsCountTheTrafficSent() throws Exception {
         String before = scrape();
@@ -116,7 +120,7 @@ class MetricsTest {
     }
 
     private String scrape() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "q/metrics")).GET().build(),
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + management.getHost() + ":" + management.getPort() + "/q/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         return response.body();

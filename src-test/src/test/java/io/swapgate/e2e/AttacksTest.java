@@ -212,6 +212,15 @@ class AttacksTest {
         assertTrue(refused.getMessage().contains("well-known local key"), refused.getMessage());
     }
 
+    @Test
+    void aStrangerReadsNoTenantNamesFromMetricsOrReadiness() throws Exception {
+        for (String path : List.of("/q/metrics", "/q/health/ready")) {
+            HttpResponse<String> api = HTTP.send(HttpRequest.newBuilder(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, api.statusCode(), path + " is not served on the API port");
+        }
+        assertTrue(gateway.metrics().contains("swapgate_engine_queued"), "the management port serves them (to probes and Prometheus)");
+    }
+
     // --- Registry ---------------------------------------------------------------------------------------------------
 
     @Test

@@ -137,7 +137,7 @@ class ConcurrentStreamsTest {
 
     /** The model readiness check's count of sequences being decoded. */
     private static int runningRequests(HttpClient http) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.port() + "/q/health/ready"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.managementPort() + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).build();
         JsonNode health = JSON.readTree(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
         for (JsonNode check : health.path("checks")) {

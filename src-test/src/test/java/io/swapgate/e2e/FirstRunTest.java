@@ -41,6 +41,7 @@ class FirstRunTest {
         int port = GatewayProcess.freePort();
         Map<String, String> env = E2e.launcherEnvironment(Map.of(
                 "SWAPGATE_PORT", Integer.toString(port),
+                "SWAPGATE_MANAGEMENT_PORT", Integer.toString(GatewayProcess.freePort()),
                 "SWAPGATE_REGISTRY", home.resolve("registry").toString(),
                 "SWAPGATE_KEYS", home.resolve("keys").toString(),
                 "SWAPGATE_KAFKA_PORT", Integer.toString(GatewayProcess.freePort()),

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The packaged gateway ({@code quarkus-run.jar}) running as a child process on a free port, serving one model.
- * {@link #start} returns once {@code /q/health/ready} answers 200; {@link #close} stops the process and waits for it.
+ * {@link #start} returns once {@code /q/health/ready} (on its management port) answers 200; {@link #close} stops the process and waits for it.
  * Its stdout and stderr go to {@code target/e2e-logs/<name>-<port>.log}. It accepts the keys of a copy of
  * {@code src/test/resources/e2e-keys} that tests may add to ({@link #keyFile()}); {@link #channel()} sends the admin key.
  */
@@ -44,6 +44,8 @@ final class GatewayProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final int port;
+    /** Where health and metrics are served (not the API's port). */
+    private final int managementPort;
     private final Path log;
     private final Path keyFile;
     private final Thread killOnExit;
@@ -53,8 +55,9 @@ final class GatewayProcess implements AutoCloseable {
     private ManagedChannel channel;
     private Duration startup;
 
-    private GatewayProcess(String name, Process process, int port, Path log, Path keyFile) {
+    private GatewayProcess(String name, Process process, int port, int managementPort, Path log, Path keyFile) {
         this.name = name;
+        this.managementPort = managementPort;
         this.keyFile = keyFile;
         this.process = process;
         this.port = port;
@@ -95,6 +98,7 @@ final class GatewayProcess implements AutoCloseable {
     static GatewayProcess start(String name, Path model, Path registry, java.util.Map<String, String> properties)
             throws IOException, InterruptedException {
         int port = freePort();
+        int managementPort = freePort();
         Path log = E2e.logDir().resolve(name + "-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
                 E2e.javaExecutable().toString(),
@@ -108,6 +112,7 @@ final class GatewayProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("SWAPGATE_MODEL", model.toAbsolutePath().toString());
         builder.environment().put("SWAPGATE_PORT", Integer.toString(port));
+        builder.environment().put("SWAPGATE_MANAGEMENT_PORT", Integer.toString(managementPort));
         builder.environment().putIfAbsent("SWAPGATE_HOST", "127.0.0.1"); // the test keys are the well-known ones
         builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
         Path keys = E2e.targetDir().resolve("e2e-keys").resolve(name);
@@ -119,7 +124,7 @@ final class GatewayProcess implements AutoCloseable {
         long launched = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
-        GatewayProcess gateway = new GatewayProcess(name, process, port, log, keys);
+        GatewayProcess gateway = new GatewayProcess(name, process, port, managementPort, log, keys);
         try {
             gateway.awaitReady();
             gateway.startup = Duration.ofNanos(System.nanoTime() - launched);
@@ -184,6 +189,11 @@ final class GatewayProcess implements AutoCloseable {
         return port;
     }
 
+    /** The port of health and metrics. */
+    int managementPort() {
+        return managementPort;
+    }
+
     Path log() {
         return log;
     }
@@ -200,7 +210,7 @@ final class GatewayProcess implements AutoCloseable {
     /** The gateway's Prometheus metrics text ({@code /q/metrics}). */
     String metrics() throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/q/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://localhost:" + managementPort + "/q/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
         return response.body();
     }
 
@@ -241,7 +251,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     private void awaitReady() throws InterruptedException {
-        URI ready = URI.create("http://localhost:" + port + "/q/health/ready");
+        URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();

@@ -11,12 +11,15 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -49,11 +52,14 @@ class K8sManifestsTest {
         Container gateway = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
         ContainerPort http = gateway.getPorts().stream().filter(p -> "http".equals(p.getName())).findFirst().orElseThrow();
         assertEquals(8080, http.getContainerPort(), "the gateway listens on 8080 (quarkus.http.port)");
+        ContainerPort management = gateway.getPorts().stream().filter(p -> "management".equals(p.getName())).findFirst().orElseThrow();
+        assertEquals(9000, management.getContainerPort(), "health and metrics are on 9000 (quarkus.management.port)");
         for (Probe probe : List.of(gateway.getStartupProbe(), gateway.getLivenessProbe(), gateway.getReadinessProbe())) {
             assertNotNull(probe, "startup, liveness and readiness probes are all set");
             assertTrue(HEALTH.contains(probe.getHttpGet().getPath()), probe.getHttpGet().getPath());
-            assertEquals("http", probe.getHttpGet().getPort().getStrVal());
+            assertEquals("management", probe.getHttpGet().getPort().getStrVal());
         }
+        assertHardened(deployment.getSpec().getTemplate().getSpec(), gateway);
         assertNotNull(gateway.getResources().getRequests().get("cpu"));
         assertNotNull(gateway.getResources().getRequests().get("memory"));
         assertNotNull(gateway.getResources().getLimits().get("memory"));
@@ -64,7 +70,15 @@ class K8sManifestsTest {
         assertTrue(labels.entrySet().containsAll(deployment.getSpec().getSelector().getMatchLabels().entrySet()));
         Service service = one(objects, Service.class);
         assertTrue(labels.entrySet().containsAll(service.getSpec().getSelector().entrySet()), "the Service selects the pods");
-        assertEquals("http", service.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+        assertEquals(List.of("http"), service.getSpec().getPorts().stream().map(p -> p.getTargetPort().getStrVal()).toList(),
+                "the Service carries the API alone, not health and metrics");
+        NetworkPolicy policy = one(objects, NetworkPolicy.class);
+        assertTrue(labels.entrySet().containsAll(policy.getSpec().getPodSelector().getMatchLabels().entrySet()), "the policy covers the pods");
+        assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
+        for (var rule : policy.getSpec().getIngress()) {
+            boolean managementPort = rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == 9000);
+            assertTrue(!managementPort || !rule.getFrom().isEmpty(), "the management port is open to named peers only");
+        }
         PodDisruptionBudget budget = one(objects, PodDisruptionBudget.class);
         assertTrue(labels.entrySet().containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()));
         HorizontalPodAutoscaler autoscaler = one(objects, HorizontalPodAutoscaler.class);
@@ -89,7 +103,7 @@ class K8sManifestsTest {
                 .map(o -> (String) ((Map<?, ?>) ((GenericKubernetesResource) o).getAdditionalProperties().get("spec")).get("topicName"))
                 .collect(Collectors.toSet());
         assertEquals(configuredTopics(), topics, "a KafkaTopic for every topic the gateway uses, under its configured name");
-        assertTrue(objects.stream().anyMatch(o -> o.getKind().equals("ServiceMonitor")));
+        assertTrue(objects.stream().anyMatch(o -> o.getKind().equals("PodMonitor")), "Prometheus scrapes the management port");
 
         boolean gpu = overlay.equals("gpu");
         assertEquals(gpu, gateway.getResources().getLimits().containsKey("nvidia.com/gpu"), "only the GPU overlay asks for a GPU");
@@ -101,13 +115,26 @@ class K8sManifestsTest {
         }
     }
 
-    /** The topic names the gateway's application.properties configures. */
+    /** Non-root, no privilege escalation, a read-only root, no capabilities, the default seccomp profile, no token. */
+    private static void assertHardened(PodSpec pod, Container gateway) {
+        assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), "no service-account token in the pod");
+        assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+        SecurityContext container = gateway.getSecurityContext();
+        assertEquals(Boolean.FALSE, container.getAllowPrivilegeEscalation());
+        assertEquals(Boolean.TRUE, container.getReadOnlyRootFilesystem());
+        assertEquals(List.of("ALL"), container.getCapabilities().getDrop());
+        assertTrue(mountedAt(gateway, "/tmp"), "a writable /tmp beside the read-only root (DJL extracts libtorch there)");
+    }
+
+    /** The topic names the gateway's application.properties configures (the responses name is a prefix, not a topic). */
     private static Set<String> configuredTopics() throws IOException {
         Properties properties = new Properties();
         try (InputStream in = Files.newInputStream(E2e.repoRoot().resolve("gateway/src/main/resources/application.properties"))) {
             properties.load(in);
         }
-        return properties.stringPropertyNames().stream().filter(k -> k.startsWith("swapgate.kafka.topics."))
+        return properties.stringPropertyNames().stream()
+                .filter(k -> k.startsWith("swapgate.kafka.topics.") && !k.equals("swapgate.kafka.topics.responses"))
                 .map(properties::getProperty).collect(Collectors.toSet());
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +50,8 @@ public record KafkaTopics(String requests, String responses, String deadLetters,
         List<NewTopic> missing = new ArrayList<>();
         for (String topic : wanted) {
             if (!existing.contains(topic)) {
-                NewTopic created = new NewTopic(topic, partitions, (short) 1);
+                // The broker's default replication factor: 1 on the local broker, what the cluster says elsewhere.
+                NewTopic created = new NewTopic(topic, Optional.of(partitions), Optional.empty());
                 if (topic.equals(deadLetters)) {
                     created.configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(TimeUnit.DAYS.toMillis(7))));
                 } else if (topic.equals(adapterEvents) || topic.equals(trainingJobs)) {
