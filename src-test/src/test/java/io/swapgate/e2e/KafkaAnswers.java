@@ -23,7 +23,12 @@ final class KafkaAnswers implements AutoCloseable {
     private final Map<String, Integer> finals = new HashMap<>();
 
     KafkaAnswers(String bootstrapServers, String topic) {
-        this.consumer = KafkaTestClients.reader(bootstrapServers, topic);
+        this(bootstrapServers, topic, new java.util.Properties());
+    }
+
+    /** @param security client properties for a secured broker (TLS, SASL) */
+    KafkaAnswers(String bootstrapServers, String topic, java.util.Properties security) {
+        this.consumer = KafkaTestClients.reader(bootstrapServers, topic, security);
     }
 
     /** Reads until every id in {@code ids} has a final record, or fails after {@code timeout}. */

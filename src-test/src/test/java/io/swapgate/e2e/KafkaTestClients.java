@@ -23,7 +23,13 @@ final class KafkaTestClients {
     private KafkaTestClients() {}
 
     static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        return producer(bootstrapServers, new Properties());
+    }
+
+    /** @param security client properties for a secured broker (TLS, SASL) */
+    static KafkaProducer<byte[], byte[]> producer(String bootstrapServers, Properties security) {
         Properties p = new Properties();
+        p.putAll(security);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -34,7 +40,14 @@ final class KafkaTestClients {
 
     /** A consumer in a group of its own that reads a topic from its beginning. */
     static KafkaConsumer<byte[], byte[]> reader(String bootstrapServers, String topic) {
-        return subscribed(bootstrapServers, topic, "earliest");
+        return reader(bootstrapServers, topic, new Properties());
+    }
+
+    /** @param security client properties for a secured broker (TLS, SASL) */
+    static KafkaConsumer<byte[], byte[]> reader(String bootstrapServers, String topic, Properties security) {
+        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, "earliest", security);
+        consumer.subscribe(List.of(topic));
+        return consumer;
     }
 
     /** A consumer in a group of its own that reads what arrives on a topic from now on. */
@@ -44,19 +57,20 @@ final class KafkaTestClients {
 
     /** A consumer in a group of its own that reads what arrives on every topic matching {@code topics} from now on. */
     static KafkaConsumer<byte[], byte[]> follower(String bootstrapServers, java.util.regex.Pattern topics) {
-        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, "latest");
+        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, "latest", new Properties());
         consumer.subscribe(topics);
         return consumer;
     }
 
     private static KafkaConsumer<byte[], byte[]> subscribed(String bootstrapServers, String topic, String offsetReset) {
-        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, offsetReset);
+        KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, offsetReset, new Properties());
         consumer.subscribe(List.of(topic));
         return consumer;
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, String offsetReset) {
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, String offsetReset, Properties security) {
         Properties p = new Properties();
+        p.putAll(security);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, offsetReset);

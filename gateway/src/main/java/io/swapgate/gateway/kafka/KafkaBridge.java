@@ -17,18 +17,12 @@ import io.swapgate.gateway.training.TrainingLoop;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jboss.logging.Logger;
 
 /**
@@ -71,27 +65,19 @@ public class KafkaBridge {
         this.topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
                 this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples(),
                 this.config.topics().trainingJobs());
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get()));
+        KafkaClients clients = new KafkaClients(servers.get(), this.config.client());
+        this.admin = clients.admin();
         topics.ensure(admin, this.config.partitions(), tenants.tenants());
-        KafkaConsumer<byte[], byte[]> consumer = groupConsumer(servers.get(), this.config.groupId());
-        KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 2,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        KafkaConsumer<byte[], byte[]> consumer = clients.groupConsumer(this.config.groupId(), this.config.sessionTimeout());
+        KafkaProducer<byte[], byte[]> producer = clients.producer();
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses(),
                         tracing.enabled() ? new KafkaTracing(telemetry, topics.requests()) : null),
                 this.config.maxInFlight(), this.config.maxBuffered(), this::ensureTopic);
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)
                 .description("requests on this replica's partitions not yet read").register(metrics);
-        this.events = new AdapterEventRelay(adapters, swaps, metrics, producer, new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.get(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)), topics.adapterEvents());
-        this.examples = new DurableIntake(groupConsumer(servers.get(), this.config.trainingGroupId()), producer,
+        this.events = new AdapterEventRelay(adapters, swaps, metrics, producer, clients.consumer(), topics.adapterEvents());
+        this.examples = new DurableIntake(clients.groupConsumer(this.config.trainingGroupId(), this.config.sessionTimeout()), producer,
                 topics.trainingExamples(), topics.deadLetters(),
                 new ExampleIntake(training, tenants.authenticator(), tenants.access()));
         examples.start();
@@ -130,18 +116,6 @@ public class KafkaBridge {
             lastChecked = now;
         }
         return lastProblem;
-    }
-
-    /** A consumer in a group the replicas share, committing by hand, starting at the beginning the first time. */
-    private KafkaConsumer<byte[], byte[]> groupConsumer(String servers, String groupId) {
-        return new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
-                ConsumerConfig.GROUP_ID_CONFIG, groupId,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMillis(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
     }
 
     /** Before the engine drains (a lower priority runs first): stop taking requests, finish, commit. */

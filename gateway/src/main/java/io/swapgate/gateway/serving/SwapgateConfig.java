@@ -118,6 +118,12 @@ public interface SwapgateConfig {
         /** How soon the group gives a vanished replica's partitions to the others (its requests then run there). */
         java.time.Duration sessionTimeout();
 
+        /**
+         * Kafka client properties for every client of the gateway, as {@code swapgate.kafka.client."<property>"}:
+         * {@code security.protocol}, {@code ssl.truststore.location}, {@code sasl.mechanism}, {@code sasl.jaas.config}, ...
+         */
+        java.util.Map<String, String> client();
+
         interface Topics {
             String requests();
 

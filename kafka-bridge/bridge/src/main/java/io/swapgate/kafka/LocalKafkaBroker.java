@@ -28,17 +28,27 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private static final Path DEFAULT_CLASSPATH = Path.of("kafka-bridge", "broker", "target", "broker.classpath");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
+    /**
+     * A listener that takes only mutual TLS: the broker presents {@code keyStore} and accepts clients whose
+     * certificate {@code trustStore} holds (both PKCS12, one password).
+     */
+    public record MutualTls(Path keyStore, Path trustStore, String password) {}
+
     private final Path dir;
     private final int port;
     private final int controllerPort;
     private final String classpath;
+    private final MutualTls tls;
+    private final int tlsPort;
     private Process process;
 
-    private LocalKafkaBroker(Path dir, int port, int controllerPort, String classpath) {
+    private LocalKafkaBroker(Path dir, int port, int controllerPort, String classpath, MutualTls tls, int tlsPort) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.classpath = classpath;
+        this.tls = tls;
+        this.tlsPort = tlsPort;
     }
 
     /** Starts a broker on free ports, keeping its data and log under {@code dir}; returns once it accepts connections. */
@@ -48,7 +58,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     /** Starts a broker on {@code port} (its controller on another free port). */
     public static LocalKafkaBroker start(Path dir, int port) throws IOException, InterruptedException {
-        LocalKafkaBroker broker = new LocalKafkaBroker(dir.toAbsolutePath(), port, freePort(), brokerClasspath());
+        return start(dir, port, null);
+    }
+
+    /** Starts a broker with a second listener, on another free port, that takes only mutual TLS. */
+    public static LocalKafkaBroker startWithTls(Path dir, MutualTls tls) throws IOException, InterruptedException {
+        return start(dir, freePort(), tls);
+    }
+
+    private static LocalKafkaBroker start(Path dir, int port, MutualTls tls) throws IOException, InterruptedException {
+        LocalKafkaBroker broker = new LocalKafkaBroker(dir.toAbsolutePath(), port, freePort(), brokerClasspath(), tls,
+                tls == null ? -1 : freePort());
         broker.configure();
         broker.restart();
         return broker;
@@ -56,6 +76,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return "localhost:" + port;
+    }
+
+    /** The mutual-TLS listener's address. */
+    public String tlsBootstrapServers() {
+        if (tls == null) {
+            throw new IllegalStateException("this broker has no TLS listener");
+        }
+        return "localhost:" + tlsPort;
     }
 
     /** Where the broker's output goes. */
@@ -103,11 +131,21 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@localhost:" + controllerPort,
-                "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://localhost:" + port,
+                "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort
+                        + (tls == null ? "" : ",SSL://localhost:" + tlsPort),
+                "advertised.listeners=PLAINTEXT://localhost:" + port + (tls == null ? "" : ",SSL://localhost:" + tlsPort),
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (tls == null ? "" : ",SSL:SSL"),
+                tls == null ? "" : String.join("\n",
+                        "ssl.keystore.type=PKCS12",
+                        "ssl.keystore.location=" + tls.keyStore().toAbsolutePath(),
+                        "ssl.keystore.password=" + tls.password(),
+                        "ssl.key.password=" + tls.password(),
+                        "ssl.truststore.type=PKCS12",
+                        "ssl.truststore.location=" + tls.trustStore().toAbsolutePath(),
+                        "ssl.truststore.password=" + tls.password(),
+                        "ssl.client.auth=required"),
                 "log.dirs=" + data,
                 "num.partitions=4",
                 "auto.create.topics.enable=false",
@@ -228,7 +266,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args.length > 0 ? args[0] : ".swapgate/kafka");
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 9092;
-        LocalKafkaBroker broker = start(dir, port);
+        LocalKafkaBroker broker = start(dir, port, null);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 broker.close();
