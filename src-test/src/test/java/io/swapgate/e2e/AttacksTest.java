@@ -139,6 +139,20 @@ class AttacksTest {
     }
 
     @Test
+    void aTenantFloodingKafkaCannotHoldEveryRequestSlot() throws Exception {
+        for (int i = 0; i < 60; i++) {
+            send(NOISY_KEY, KafkaRequest.newBuilder().setRequestId("flood-" + i).setRequest(E2e.greedy(E2e.PROMPT, 200)).build());
+        }
+        send(GatewayProcess.DEMO_KEY, request("quiet-1"));
+        ConsumerRecord<byte[], byte[]> quiet = KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.demo",
+                r -> isFinal(r, "quiet-1"));
+        ConsumerRecord<byte[], byte[]> firstFlood = KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.noisy",
+                r -> isFinal(r, "flood-"));
+        assertTrue(quiet.timestamp() <= firstFlood.timestamp(), "demo's request waited for the flood: answered at "
+                + quiet.timestamp() + ", the flood's first answer at " + firstFlood.timestamp());
+    }
+
+    @Test
     void anOverlongRequestIdIsRefusedAndNeverEchoed() throws Exception {
         String huge = "x".repeat(100_000);
         send(GatewayProcess.DEMO_KEY, request(huge));
@@ -184,6 +198,20 @@ class AttacksTest {
                     + "Content-Length: 1073741824\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             String status = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             assertTrue(status.startsWith("HTTP/1.1 4"), "refused before the body: " + status);
+        }
+    }
+
+    @Test
+    void aSilentConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        // Its own gateway with a 2 s timeout (the default is 2 minutes): connections that never send a request must not
+        // hold the connection limit's slots for long.
+        try (GatewayProcess quick = GatewayProcess.start("attacks-idle", E2e.stories260K(),
+                E2e.emptyDir(GatewayProcess.registryDir("attacks-idle")), Map.of("quarkus.http.idle-timeout", "2s"));
+             Socket silent = new Socket("localhost", quick.port())) {
+            silent.setSoTimeout(30_000);
+            long opened = System.nanoTime();
+            assertEquals(-1, silent.getInputStream().read(), "the server closes the connection");
+            assertTrue(System.nanoTime() - opened < TimeUnit.SECONDS.toNanos(20), "closed long after the idle timeout");
         }
     }
 
@@ -300,6 +328,16 @@ class AttacksTest {
     private static ConsumerRecord<byte[], byte[]> deadLetter(String id, String code) {
         return KafkaTestClients.first(broker.bootstrapServers(), "attacks.dlq",
                 r -> code.equals(KafkaTestClients.header(r, "swapgate.dlq.code")) && requestId(r).equals(id));
+    }
+
+    /** Whether a record is the final answer of a request whose id starts with {@code idPrefix}. */
+    private static boolean isFinal(ConsumerRecord<byte[], byte[]> record, String idPrefix) {
+        try {
+            io.swapgate.proto.v1.KafkaResponse response = io.swapgate.proto.v1.KafkaResponse.parseFrom(record.value());
+            return response.getFinal() && response.getRequestId().startsWith(idPrefix);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return false;
+        }
     }
 
     private static String requestId(ConsumerRecord<byte[], byte[]> record) {

@@ -72,7 +72,8 @@ public class KafkaBridge {
         KafkaProducer<byte[], byte[]> producer = clients.producer();
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses(),
                         tracing.enabled() ? new KafkaTracing(telemetry, topics.requests()) : null),
-                this.config.maxInFlight(), this.config.maxBuffered(), this::ensureTopic);
+                new RequestBridge.Limits(this.config.maxInFlight(), this.config.maxInFlightPerTenant(), this.config.maxBuffered()),
+                this::ensureTopic);
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)
                 .description("requests on this replica's partitions not yet read").register(metrics);

@@ -112,6 +112,9 @@ public interface SwapgateConfig {
         /** Kafka requests answered at once. */
         int maxInFlight();
 
+        /** Kafka requests of one tenant answered at once (the rest of its records wait; other tenants' go on). */
+        int maxInFlightPerTenant();
+
         /** Records held per partition before consumption from it pauses. */
         int maxBuffered();
 

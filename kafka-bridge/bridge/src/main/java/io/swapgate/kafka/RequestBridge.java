@@ -45,8 +45,7 @@ public final class RequestBridge<R> implements AutoCloseable {
     private final KafkaTopics topics;
     private final GenerationHandler<R> handler;
     private final DeadLetters deadLetters;
-    private final int maxInFlight;
-    private final int maxBuffered;
+    private final Limits limits;
     private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
     private final Set<AnswerKey> running = new HashSet<>();
@@ -65,24 +64,37 @@ public final class RequestBridge<R> implements AutoCloseable {
     private volatile boolean admitting = true;
     private volatile boolean closing;
     private int inFlight;
+    /** Requests being answered per tenant: no tenant may take more than its share of the bridge. */
+    private final Map<String, Integer> inFlightByTenant = new HashMap<>();
     /** Records not yet read on the partitions this replica holds, after the last poll. */
     private volatile long lag;
 
     /**
+     * How much the bridge takes on at once.
+     *
      * @param maxInFlight requests answered at once (past it, records wait in their ledgers)
+     * @param maxInFlightPerTenant requests of one tenant answered at once: its later records wait while other tenants'
+     *     go on, so one tenant's flood cannot take every slot
      * @param maxBuffered records held per partition before it is paused
-     * @param tenantTopics creates a tenant's responses topic if it does not exist yet (blocking)
      */
+    public record Limits(int maxInFlight, int maxInFlightPerTenant, int maxBuffered) {
+        public Limits {
+            if (maxInFlight <= 0 || maxInFlightPerTenant <= 0 || maxBuffered <= 0) {
+                throw new IllegalArgumentException("Kafka bridge limits must be positive: " + maxInFlight + ", "
+                        + maxInFlightPerTenant + ", " + maxBuffered);
+            }
+        }
+    }
+
+    /** @param tenantTopics creates a tenant's responses topic if it does not exist yet (blocking) */
     public RequestBridge(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, KafkaTopics topics,
-                         GenerationHandler<R> handler, int maxInFlight, int maxBuffered,
-                         java.util.function.Consumer<String> tenantTopics) {
+                         GenerationHandler<R> handler, Limits limits, java.util.function.Consumer<String> tenantTopics) {
         this.consumer = consumer;
         this.producer = producer;
         this.topics = topics;
         this.handler = handler;
         this.deadLetters = new DeadLetters(producer, topics.deadLetters());
-        this.maxInFlight = maxInFlight;
-        this.maxBuffered = maxBuffered;
+        this.limits = limits;
         this.tenantTopics = tenantTopics;
         this.thread = new Thread(this::run, "swapgate-kafka-requests");
         thread.setDaemon(true);
@@ -134,7 +146,7 @@ public final class RequestBridge<R> implements AutoCloseable {
     private void dispatch(long now) {
         for (PartitionLedger ledger : ledgers.values()) {
             for (PartitionLedger.Entry entry : ledger.due(now)) {
-                if (inFlight >= maxInFlight) {
+                if (inFlight >= limits.maxInFlight()) {
                     return;
                 }
                 try {
@@ -156,6 +168,9 @@ public final class RequestBridge<R> implements AutoCloseable {
         if (tenant == null) {
             deadLetter(entry, null, null, "UNAUTHENTICATED", "the record carries no valid API key (header 'authorization: Bearer <key>')");
             return;
+        }
+        if (inFlightByTenant.getOrDefault(tenant, 0) >= limits.maxInFlightPerTenant()) {
+            return; // waits in its ledger until one of the tenant's own requests ends; other tenants' records go on
         }
         GenerationHandler.Envelope<R> envelope;
         try {
@@ -215,11 +230,13 @@ public final class RequestBridge<R> implements AutoCloseable {
         inFlight++;
         if (id != null) {
             running.add(id);
+            inFlightByTenant.merge(id.tenant(), 1, Integer::sum);
         }
         written.whenComplete((ok, error) -> completions.add(() -> {
             inFlight--;
             if (id != null) {
                 running.remove(id);
+                inFlightByTenant.computeIfPresent(id.tenant(), (tenant, count) -> count == 1 ? null : count - 1);
             }
             if (error == null) {
                 entry.state = PartitionLedger.State.DONE;
@@ -259,9 +276,9 @@ public final class RequestBridge<R> implements AutoCloseable {
     private void applyBackPressure() {
         for (Map.Entry<TopicPartition, PartitionLedger> e : ledgers.entrySet()) {
             int held = e.getValue().size();
-            if (held >= maxBuffered && paused.add(e.getKey())) {
+            if (held >= limits.maxBuffered() && paused.add(e.getKey())) {
                 consumer.pause(List.of(e.getKey()));
-            } else if (held <= maxBuffered / 2 && paused.remove(e.getKey())) {
+            } else if (held <= limits.maxBuffered() / 2 && paused.remove(e.getKey())) {
                 consumer.resume(List.of(e.getKey()));
             }
         }
