@@ -12,6 +12,12 @@ import io.grpc.StatusRuntimeException;
 import io.swapgate.gateway.tenancy.ApiKeyHash;
 import io.swapgate.kafka.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdaptersGrpc;
+import io.swapgate.proto.v1.CancelTrainingJobRequest;
+import io.swapgate.proto.v1.StartTrainingRequest;
+import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.proto.v1.TrainingGrpc;
+import io.swapgate.proto.v1.TrainingJob;
+import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.proto.v1.GetAdapterRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.KafkaRequest;
@@ -49,6 +55,7 @@ class AttacksTest {
     private static LocalKafkaBroker broker;
     private static GatewayProcess gateway;
     private static KafkaProducer<byte[], byte[]> producer;
+    private static TestAdapters adapters;
     /** HTTP/1.1, as browsers speak to a plaintext gateway. */
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -56,13 +63,19 @@ class AttacksTest {
     @BeforeAll
     static void start() throws Exception {
         broker = LocalKafkaBroker.start(E2e.emptyDir(E2e.targetDir().resolve("kafka").resolve("attacks")));
+        adapters = new TestAdapters(E2e.emptyDir(E2e.targetDir().resolve("attacks-adapters")));
+        // Tenant "tight" may store one adapter, and one and a half rank-4 LoRAs' bytes.
+        long loraBytes = folderBytes(adapters.lora(11, 4));
+        Map<String, String> properties = new java.util.HashMap<>(Map.of(
+                "swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
+                "swapgate.kafka.partitions", "1",
+                "swapgate.kafka.topics.requests", "attacks.requests",
+                "swapgate.kafka.topics.responses", "attacks.responses",
+                "swapgate.kafka.topics.dead-letters", "attacks.dlq",
+                "swapgate.tenancy.tenants.\"tight\".quotas.adapters", "1",
+                "swapgate.tenancy.tenants.\"tight\".quotas.adapter-bytes", Long.toString(loraBytes * 3 / 2)));
         gateway = GatewayProcess.start("attacks", E2e.stories260K(), E2e.emptyDir(GatewayProcess.registryDir("attacks")),
-                GatewayProcess.withUnreachableQuotas(Map.of(
-                        "swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
-                        "swapgate.kafka.partitions", "1",
-                        "swapgate.kafka.topics.requests", "attacks.requests",
-                        "swapgate.kafka.topics.responses", "attacks.responses",
-                        "swapgate.kafka.topics.dead-letters", "attacks.dlq")));
+                GatewayProcess.withUnreachableQuotas(properties));
         producer = KafkaTestClients.producer(broker.bootstrapServers());
     }
 
@@ -253,7 +266,6 @@ class AttacksTest {
 
     @Test
     void aVersionThatIsAPathCannotPromoteAnotherAdaptersVersion() throws Exception {
-        TestAdapters adapters = new TestAdapters(E2e.emptyDir(E2e.targetDir().resolve("attacks-adapters")));
         var demo = gateway.channel(GatewayProcess.DEMO_KEY);
         String lora = TestAdapters.upload(demo, adapters.lora(1, 4), "demo/lora", "stable");
         TestAdapters.upload(demo, adapters.lora(2, 4), "demo/other", "stable");
@@ -266,6 +278,74 @@ class AttacksTest {
         var aliases = stub.get(GetAdapterRequest.newBuilder().setName("demo/lora").build()).getAliasesMap();
         assertEquals(lora, aliases.get("stable"));
         assertFalse(aliases.containsKey("probe"), "no alias was made from a path");
+    }
+
+    // --- Quotas and training ---------------------------------------------------------------------------------------
+
+    @Test
+    void parallelUploadsCannotTogetherPassTheStorageQuota() throws Exception {
+        addKey("tight", "tight-key");
+        List<java.util.concurrent.Callable<String>> uploads = new java.util.ArrayList<>();
+        for (long seed = 11; seed < 15; seed++) {
+            Path folder = adapters.lora(seed, 4);
+            uploads.add(() -> {
+                try {
+                    return TestAdapters.upload(gateway.channel("tight-key"), folder, "tight/a", "");
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode().name();
+                }
+            });
+        }
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(uploads.size());
+        try {
+            List<String> outcomes = new java.util.ArrayList<>();
+            for (var outcome : pool.invokeAll(uploads)) {
+                outcomes.add(outcome.get());
+            }
+            assertEquals(1, outcomes.stream().filter(o -> o.matches("[0-9a-f]{64}")).count(),
+                    "one upload fits the quota, the rest are refused: " + outcomes);
+            assertEquals(3, outcomes.stream().filter("RESOURCE_EXHAUSTED"::equals).count(), outcomes.toString());
+        } finally {
+            pool.shutdownNow();
+        }
+
+        // The quota counts training too: a new name over the adapters quota is refused before any work starts, and a
+        // job whose version would pass the bytes quota publishes nothing.
+        var training = TrainingGrpc.newBlockingStub(gateway.channel("tight-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
+        StatusRuntimeException newName = assertThrows(StatusRuntimeException.class,
+                () -> training.start(start("tight/b", 2)));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, newName.getStatus().getCode());
+        TrainingJob job = training.start(start("tight/a", 2).toBuilder().setLoraRank(8).build());
+        TrainingJob last = job;
+        for (var changes = training.watch(WatchTrainingJobsRequest.newBuilder().setId(job.getId()).build()); changes.hasNext(); ) {
+            last = changes.next();
+        }
+        assertEquals("FAILED", last.getState(), last.toString());
+        assertTrue(last.getReason().contains("delete versions first"), "refused by the bytes quota: " + last.getReason());
+    }
+
+    @Test
+    void aTenantCannotQueueUnlimitedTrainingJobs() throws Exception {
+        addKey("busy", "busy-key");
+        var training = TrainingGrpc.newBlockingStub(gateway.channel("busy-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
+        List<String> started = new java.util.ArrayList<>();
+        StatusRuntimeException refused = null;
+        try {
+            for (int i = 0; i < 8 && refused == null; i++) {
+                try {
+                    started.add(training.start(start("busy/a", 100_000)).getId());
+                } catch (StatusRuntimeException e) {
+                    refused = e;
+                }
+            }
+        } finally {
+            for (String id : started) {
+                training.cancel(CancelTrainingJobRequest.newBuilder().setId(id).build());
+            }
+        }
+        assertTrue(refused != null, "8 long jobs were all queued");
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
+        assertTrue(started.size() >= 4, "the first 4 are taken: " + started.size());
     }
 
     // --- Keys and errors --------------------------------------------------------------------------------------------
@@ -311,6 +391,26 @@ class AttacksTest {
     }
 
     // --- helpers ----------------------------------------------------------------------------------------------------
+
+    /** A Training.Start of {@code steps} steps on a small dataset. */
+    private static StartTrainingRequest start(String adapter, int steps) {
+        StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder().setAdapter(adapter).setKind("lora").setSteps(steps);
+        for (int i = 0; i < 40; i++) {
+            start.addExamples(TrainingExample.newBuilder().setExampleId("e" + i).setPrompt("Once upon a time")
+                    .setCompletion(" there was a cat named Zig number " + i + "."));
+        }
+        return start.build();
+    }
+
+    private static long folderBytes(Path folder) throws Exception {
+        try (var files = Files.list(folder)) {
+            long total = 0;
+            for (Path file : files.toList()) {
+                total += Files.size(file);
+            }
+            return total;
+        }
+    }
 
     private static KafkaRequest request(String id) {
         return KafkaRequest.newBuilder().setRequestId(id).setRequest(E2e.greedy(E2e.PROMPT, 4)).build();

@@ -55,9 +55,11 @@ final class JobRunner {
     private final TrainingBackend backend;
     private final TrainingSettings settings;
     private final Clock clock;
+    private final PublishGuard guard;
 
     JobRunner(FileSystemAdapterRegistry registry, RegistryAdapters adapters, ExampleStore examples, ExampleDecoder decoder,
-              JobStore jobs, TrainingBackend backend, TrainingSettings settings, Clock clock) {
+              JobStore jobs, TrainingBackend backend, TrainingSettings settings, Clock clock, PublishGuard guard) {
+        this.guard = guard;
         this.registry = registry;
         this.adapters = adapters;
         this.examples = examples;
@@ -173,6 +175,14 @@ final class JobRunner {
     private String publish(AdapterName name, TrainingJob job, Adapter adapter, String parentVersion,
                            Map<String, Double> metrics, EvaluationGate.Decision decision) throws IOException {
         boolean promote = decision.promote();
+        // The owner's storage quota counts what training publishes too (its size in memory is its size on disk).
+        try (PublishGuard.Admission admitted = guard.admit(name, adapter.bytes())) {
+            return publishAdmitted(name, job, adapter, parentVersion, metrics, decision, promote);
+        }
+    }
+
+    private String publishAdmitted(AdapterName name, TrainingJob job, Adapter adapter, String parentVersion,
+                                   Map<String, Double> metrics, EvaluationGate.Decision decision, boolean promote) throws IOException {
         Path staging = registry.newStaging();
         PeftAdapterWriter.write(staging, adapter, backend.base());
         Map<String, String> labels = Map.of(JOB_LABEL, job.id(), "gate", promote ? "passed" : "failed", "gate_reason", decision.reason());

@@ -55,6 +55,8 @@ public final class TrainingJobs implements AutoCloseable {
     private final Map<AdapterName, Instant> lastEnded = new ConcurrentHashMap<>();
     private final List<Consumer<TrainingJob>> subscribers = new CopyOnWriteArrayList<>();
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "swapgate-training"));
+    /** The order the worker takes queued jobs in: by tenant in turn, not as they came. */
+    private final FairJobQueue queue = new FairJobQueue();
     private final ScheduledExecutorService policyClock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "swapgate-retraining-policy"));
     private volatile long lastProgressNanos;
     private volatile boolean closing;
@@ -63,10 +65,12 @@ public final class TrainingJobs implements AutoCloseable {
     /** Examples stored since an adapter's last job was queued. */
     private record Pending(int count, Instant since) {}
 
+    /** @param guard asked before each job publishes (the owner's storage quota) */
     public TrainingJobs(FileSystemAdapterRegistry registry, RegistryAdapters adapters, ExampleStore examples,
-                        ExampleDecoder decoder, TrainingBackend backend, TrainingSettings settings, Clock clock) {
+                        ExampleDecoder decoder, TrainingBackend backend, TrainingSettings settings, Clock clock,
+                        PublishGuard guard) {
         this.store = new JobStore(registry.root());
-        this.runner = new JobRunner(registry, adapters, examples, decoder, store, backend, settings, clock);
+        this.runner = new JobRunner(registry, adapters, examples, decoder, store, backend, settings, clock, guard);
         this.settings = settings;
         this.clock = clock;
     }
@@ -146,7 +150,7 @@ public final class TrainingJobs implements AutoCloseable {
             LOG.info("training job {} for {} was {} when its replica stopped; it runs again here", id, job.adapter(), job.state());
             record(job.requeued("resumed after a gateway stop: goes on from its latest checkpoint, or from its first step"
                     + " with the same seed when its examples changed", now()));
-            worker.execute(() -> execute(id));
+            enqueue(AdapterName.parse(job.adapter()).tenant(), id);
         }
     }
 
@@ -155,6 +159,12 @@ public final class TrainingJobs implements AutoCloseable {
      * configured LoRA shape, {@code steps} 0 the default.
      */
     public TrainingJob submit(AdapterName adapter, AdapterKind kind, LoraShape lora, int steps, String trigger) {
+        long open = jobs.values().stream().filter(j -> !j.state().finished()
+                && AdapterName.parse(j.adapter()).tenant().equals(adapter.tenant())).count();
+        if (open >= settings.maxJobsPerTenant()) {
+            throw new TooManyJobsException("tenant '" + adapter.tenant() + "' has " + open + " training jobs queued or running,"
+                    + " its limit; wait for one to end");
+        }
         pending.remove(adapter);
         TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
                 kind == null ? null : kind.wireName(), lora, trigger, Math.max(0, steps), now());
@@ -165,7 +175,7 @@ public final class TrainingJobs implements AutoCloseable {
             throw new java.io.UncheckedIOException("could not claim training job " + job.id(), e);
         }
         record(job);
-        worker.execute(() -> execute(job.id()));
+        enqueue(adapter.tenant(), job.id());
         return job;
     }
 
@@ -246,6 +256,12 @@ public final class TrainingJobs implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("applying the retraining policy failed", e);
         }
+    }
+
+    /** One worker task per queued job; the fair queue, not the order of tasks, says which job each one runs. */
+    private void enqueue(String tenant, String id) {
+        queue.add(tenant, id);
+        worker.execute(() -> queue.next().ifPresent(this::execute));
     }
 
     private void execute(String id) {

@@ -48,12 +48,13 @@ public class AdaptersGrpcService implements Adapters {
     private final Access access;
     private final StorageQuota storage;
 
-    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.serving.SwapgateConfig config, TenantDirectory tenants) {
+    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.serving.SwapgateConfig config, TenantDirectory tenants,
+                        StorageQuota storage) {
         this.served = served;
         this.registry = served.registry();
         this.maxFileBytes = config.adapters().maxFileBytes();
         this.access = tenants.access();
-        this.storage = new StorageQuota(registry, tenants::limits);
+        this.storage = storage;
     }
 
     @Override
@@ -61,7 +62,7 @@ public class AdaptersGrpcService implements Adapters {
         Caller caller = ApiKeyInterceptor.caller();
         UploadStream upload = new UploadStream(registry, maxFileBytes, (name, bytes) -> {
             access.checkManage(caller, name);
-            storage.checkUpload(name, bytes);
+            return storage.admit(name, bytes);
         });
         return requests.emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().invoke(upload::accept)

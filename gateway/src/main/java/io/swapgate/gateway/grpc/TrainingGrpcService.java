@@ -8,7 +8,9 @@ import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.gateway.serving.SwapgateConfig;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
 import io.swapgate.gateway.tenancy.Caller;
+import io.swapgate.gateway.tenancy.StorageQuota;
 import io.swapgate.gateway.tenancy.TenantDirectory;
+import io.swapgate.gateway.training.ExampleRules;
 import io.swapgate.gateway.training.TrainingJobMessages;
 import io.swapgate.gateway.training.TrainingLoop;
 import io.swapgate.proto.v1.CancelTrainingJobRequest;
@@ -18,7 +20,6 @@ import io.swapgate.proto.v1.ListTrainingJobsResponse;
 import io.swapgate.proto.v1.StartTrainingRequest;
 import io.swapgate.proto.v1.Training;
 import io.swapgate.proto.v1.TrainingExample;
-import io.swapgate.gateway.training.ExampleRules;
 import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
@@ -40,11 +41,13 @@ public class TrainingGrpcService implements Training {
     private static final int MAX_EXAMPLES = 10_000;
 
     private final TrainingLoop training;
+    private final StorageQuota storage;
     private final TenantDirectory tenants;
     private final int defaultLoraRank;
     private final int maxLoraRank;
 
-    TrainingGrpcService(TrainingLoop training, TenantDirectory tenants, SwapgateConfig config) {
+    TrainingGrpcService(TrainingLoop training, TenantDirectory tenants, SwapgateConfig config, StorageQuota storage) {
+        this.storage = storage;
         this.training = training;
         this.tenants = tenants;
         this.defaultLoraRank = config.training().loraRank();
@@ -63,6 +66,7 @@ public class TrainingGrpcService implements Training {
                 throw new IllegalArgumentException("steps must be between 0 (the default) and " + MAX_STEPS + ", got " + request.getSteps());
             }
             TrainingJobs jobs = jobs();
+            storage.admit(adapter, 0).close(); // a new name counts towards the adapters quota before any work starts
             if (request.getExamplesCount() > 0) {
                 training.examples().append(adapter, "grpc", examples(request, adapter));
             }

@@ -7,16 +7,20 @@ import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.swapgate.registry.PublishRequest;
 import io.swapgate.registry.UploadSession;
 import io.swapgate.registry.VersionMetadata;
+import io.swapgate.registry.training.PublishGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** One Upload call's state: the manifest, then chunks written through an {@link UploadSession}. One stream, in order. */
 final class UploadStream {
 
-    /** Decides whether the caller may upload this many bytes to the adapter, before any byte is written. */
+    /**
+     * Decides whether the caller may upload this many bytes to the adapter, before any byte is written; what it
+     * admits is held until the upload ends.
+     */
     @FunctionalInterface
     interface ManifestCheck {
-        void check(AdapterName name, long bytes) throws IOException;
+        PublishGuard.Admission check(AdapterName name, long bytes) throws IOException;
     }
 
     private final FileSystemAdapterRegistry registry;
@@ -24,6 +28,7 @@ final class UploadStream {
     private final ManifestCheck admission;
     private UploadManifest manifest;
     private UploadSession session;
+    private PublishGuard.Admission admitted;
 
     UploadStream(FileSystemAdapterRegistry registry, long maxFileBytes, ManifestCheck admission) {
         this.registry = registry;
@@ -38,7 +43,7 @@ final class UploadStream {
                     throw new IllegalArgumentException("an upload carries one manifest");
                 }
                 manifest = request.getManifest();
-                admission.check(AdapterName.parse(manifest.getName()),
+                admitted = admission.check(AdapterName.parse(manifest.getName()),
                         manifest.getFilesList().stream().mapToLong(f -> Math.max(0, f.getSize())).sum());
                 session = new UploadSession(registry, manifest.getFilesList().stream()
                         .map(f -> new UploadSession.ExpectedFile(f.getName(), f.getSize(), f.getSha256())).toList(), maxFileBytes);
@@ -73,6 +78,9 @@ final class UploadStream {
     }
 
     void close() {
+        if (admitted != null) {
+            admitted.close();
+        }
         if (session != null) {
             try {
                 session.close();

@@ -10,6 +10,7 @@ import io.swapgate.gateway.tenancy.AccessDeniedException;
 import io.swapgate.gateway.tenancy.QuotaExceededException;
 import io.swapgate.gateway.tenancy.UnauthenticatedException;
 import io.swapgate.registry.RegistryException;
+import io.swapgate.registry.training.TooManyJobsException;
 import java.time.Duration;
 
 /** The gRPC status code of each failure the gateway knows, shared by the gRPC and HTTP front ends and the metrics. */
@@ -36,7 +37,7 @@ public final class FailureStatus {
         if (error instanceof UnservableAdapterException) {
             return Status.Code.FAILED_PRECONDITION;
         }
-        if (error instanceof QueueFullException || error instanceof QuotaExceededException) {
+        if (error instanceof QueueFullException || error instanceof QuotaExceededException || error instanceof TooManyJobsException) {
             return Status.Code.RESOURCE_EXHAUSTED;
         }
         if (error instanceof AccessDeniedException) {

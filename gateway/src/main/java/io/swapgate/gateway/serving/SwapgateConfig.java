@@ -182,6 +182,9 @@ public interface SwapgateConfig {
         /** Runs of one job that gateway stops may interrupt before it is failed. */
         int maxAttempts();
 
+        /** Training jobs one tenant may have queued or running at once on a replica. */
+        int maxJobsPerTenant();
+
         /** Steps between a running job's checkpoints, from which a run after a stop goes on; 0 for none. */
         int checkpointEvery();
 

@@ -13,6 +13,7 @@ import io.swapgate.core.training.TrainingConfig;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;
 import io.swapgate.gateway.serving.SwapgateConfig;
+import io.swapgate.gateway.tenancy.StorageQuota;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import io.swapgate.registry.training.EvaluationGate;
@@ -48,7 +49,7 @@ public class TrainingLoop {
     private final ExampleStore examples;
     private final TrainingJobs jobs;
 
-    TrainingLoop(SwapgateConfig config, ServedModel model, ServedAdapters adapters, MeterRegistry meters) {
+    TrainingLoop(SwapgateConfig config, ServedModel model, ServedAdapters adapters, MeterRegistry meters, StorageQuota storage) {
         this.examples = new ExampleStore(adapters.registry().root());
         if (!config.training().enabled()) {
             this.jobs = null;
@@ -60,7 +61,7 @@ public class TrainingLoop {
         TrainingBackend backend = new TrainingBackend(new Trainer(forward, engine), new Evaluator(forward, engine),
                 model.tokenizer(), model.identity());
         this.jobs = new TrainingJobs(adapters.registry(), adapters.adapters(), examples, new ProtoExampleDecoder(), backend,
-                settings(config.training()), Clock.systemUTC());
+                settings(config.training()), Clock.systemUTC(), storage);
         try {
             jobs.start();
         } catch (IOException e) {
@@ -90,7 +91,7 @@ public class TrainingLoop {
                 new HeldOutSplit(training.heldOutFraction()), defaults, policies,
                 kind -> TrainingConfig.defaults(kind).withLora(training.loraRank(), 0).withSteps(training.steps()),
                 AdapterKind.valueOf(training.defaultKind().toUpperCase(Locale.ROOT)), training.maxAttempts(),
-                training.checkpointEvery());
+                training.checkpointEvery(), training.maxJobsPerTenant());
     }
 
     /** The jobs, when this gateway retrains. */
