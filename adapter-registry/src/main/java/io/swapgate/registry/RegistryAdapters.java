@@ -7,6 +7,9 @@ import io.swapgate.core.format.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,6 +72,37 @@ public final class RegistryAdapters {
             return load(resolve(AdapterReference.parse(reference)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the registry for " + reference, e);
+        }
+    }
+
+    /**
+     * The versions a request names, at most one of each kind. Every reference is resolved and its kind read from the
+     * version's metadata before any is loaded, so a request naming two of one kind costs no file read of weights.
+     *
+     * @throws IllegalArgumentException for a malformed reference or two adapters of one kind
+     * @throws RegistryException NOT_FOUND when nothing is published under one of them
+     */
+    public List<Adapter> loadAll(List<String> references) {
+        try {
+            List<ResolvedVersion> resolved = new ArrayList<>(references.size());
+            Map<String, String> byKind = new HashMap<>();
+            for (String reference : references) {
+                ResolvedVersion version = resolve(AdapterReference.parse(reference));
+                String kind = registry.metadata(version.name(), version.version()).kind();
+                String previous = byKind.put(kind, reference);
+                if (previous != null) {
+                    throw new IllegalArgumentException("at most one " + kind + " adapter per request, got " + previous
+                            + " and " + reference);
+                }
+                resolved.add(version);
+            }
+            List<Adapter> loaded = new ArrayList<>(resolved.size());
+            for (ResolvedVersion version : resolved) {
+                loaded.add(load(version));
+            }
+            return loaded;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the registry for " + references, e);
         }
     }
 

@@ -36,4 +36,19 @@ class RegistryAdaptersTest {
         assertTrue(adapters.inHostCache(AdapterName.parse("acme/swapped"), current.version()));
         assertEquals(both - oldBytes, cache.bytes());
     }
+
+    /** A request naming two adapters of one kind is refused from their metadata: neither one's weights are read. */
+    @Test
+    void twoAdaptersOfOneKindAreRefusedBeforeEitherIsLoaded() throws Exception {
+        RegistryFixture fx = new RegistryFixture(dir, 5);
+        HostAdapterCache cache = new HostAdapterCache(1L << 30);
+        RegistryAdapters adapters = new RegistryAdapters(fx.registry, fx.reader, cache, Duration.ofSeconds(5));
+        fx.publish("acme/one", "stable");
+        fx.publish("acme/two", "stable");
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> adapters.loadAll(java.util.List.of("acme/one", "acme/two")));
+        assertTrue(refused.getMessage().contains("at most one prompt adapter"), refused.getMessage());
+        assertEquals(0, cache.loads(), "nothing was read");
+        assertEquals(1, adapters.loadAll(java.util.List.of("acme/one")).size());
+    }
 }

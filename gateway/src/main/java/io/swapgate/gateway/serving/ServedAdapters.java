@@ -82,11 +82,7 @@ public class ServedAdapters {
             throw new IllegalArgumentException("a request names at most " + AdapterKind.values().length
                     + " adapters, one of each kind; got " + references.size());
         }
-        List<Adapter> loaded = new ArrayList<>(references.size());
-        for (String reference : references) {
-            loaded.add(adapters.load(reference));
-        }
-        AdapterSelection selection = AdapterSelection.of(loaded, loraRank);
+        AdapterSelection selection = AdapterSelection.of(adapters.loadAll(references), loraRank);
         selection.adapters().forEach(a -> pins.computeIfAbsent(a.identity().version(), v -> new AtomicInteger()).incrementAndGet());
         return selection;
     }
