@@ -91,7 +91,7 @@ public class ServingMetrics {
     private void failed(String tenant, String status, String counter) {
         TenantUsage usage = ledger.of(tenant);
         usage.failed(status);
-        Counter.builder(counter).tag("status", status).tag("tenant", usage.tenant()).register(registry).increment();
+        Counter.builder(counter).tag("status", status).tag("tenant", ledger.metricTag(tenant)).register(registry).increment();
     }
 
     private void registerTenant(TenantUsage usage) {
