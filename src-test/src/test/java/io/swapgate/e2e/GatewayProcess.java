@@ -44,8 +44,8 @@ final class GatewayProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final int port;
-    /** Where health and metrics are served (not the API's port). */
-    private final int managementPort;
+    /** Where health and metrics are served (not the API's port): scheme, host and port. */
+    private final String management;
     private final Path log;
     private final Path keyFile;
     private final Thread killOnExit;
@@ -55,9 +55,9 @@ final class GatewayProcess implements AutoCloseable {
     private ManagedChannel channel;
     private Duration startup;
 
-    private GatewayProcess(String name, Process process, int port, int managementPort, Path log, Path keyFile) {
+    private GatewayProcess(String name, Process process, int port, String management, Path log, Path keyFile) {
         this.name = name;
-        this.managementPort = managementPort;
+        this.management = management;
         this.keyFile = keyFile;
         this.process = process;
         this.port = port;
@@ -124,7 +124,9 @@ final class GatewayProcess implements AutoCloseable {
         long launched = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
-        GatewayProcess gateway = new GatewayProcess(name, process, port, managementPort, log, keys);
+        // With a default TLS configuration, Quarkus serves the management interface over TLS too.
+        String managementScheme = properties.keySet().stream().anyMatch(k -> k.startsWith("quarkus.tls.key-store")) ? "https" : "http";
+        GatewayProcess gateway = new GatewayProcess(name, process, port, managementScheme + "://localhost:" + managementPort, log, keys);
         try {
             gateway.awaitReady();
             gateway.startup = Duration.ofNanos(System.nanoTime() - launched);
@@ -191,7 +193,29 @@ final class GatewayProcess implements AutoCloseable {
 
     /** The port of health and metrics. */
     int managementPort() {
-        return managementPort;
+        return URI.create(management).getPort();
+    }
+
+    /** A client for the management interface, which trusts the test's own certificates when it speaks TLS. */
+    private static HttpClient managementClient() {
+        try {
+            javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) { }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) { }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(trustAll).build();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("no TLS in this JVM", e);
+        }
     }
 
     Path log() {
@@ -209,8 +233,8 @@ final class GatewayProcess implements AutoCloseable {
 
     /** The gateway's Prometheus metrics text ({@code /q/metrics}). */
     String metrics() throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + managementPort + "/q/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = managementClient().send(HttpRequest.newBuilder(
+                URI.create(management + "/q/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
         return response.body();
     }
 
@@ -251,8 +275,8 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     private void awaitReady() throws InterruptedException {
-        URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI ready = URI.create(management + "/q/health/ready");
+        HttpClient http = managementClient();
         HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         String lastAnswer = "no answer yet";
