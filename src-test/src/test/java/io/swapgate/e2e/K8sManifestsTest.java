@@ -86,7 +86,7 @@ class K8sManifestsTest {
         assertEquals("swapgate_engine_queued", autoscaler.getSpec().getMetrics().get(0).getPods().getMetric().getName(),
                 "the autoscaler's metric is one the gateway exports");
 
-        ConfigMap config = one(objects, ConfigMap.class);
+        ConfigMap config = named(all(objects, ConfigMap.class), "swapgate");
         Set<String> volumes = deployment.getSpec().getTemplate().getSpec().getVolumes().stream().map(Volume::getName)
                 .collect(Collectors.toSet());
         assertTrue(mountedAt(gateway, config.getData().get("SWAPGATE_REGISTRY")), "the registry folder is a mounted volume");
@@ -104,6 +104,7 @@ class K8sManifestsTest {
                 .collect(Collectors.toSet());
         assertEquals(configuredTopics(), topics, "a KafkaTopic for every topic the gateway uses, under its configured name");
         assertTrue(objects.stream().anyMatch(o -> o.getKind().equals("PodMonitor")), "Prometheus scrapes the management port");
+        assertKafkaOverMutualTls(objects, config, gateway);
 
         boolean gpu = overlay.equals("gpu");
         assertEquals(gpu, gateway.getResources().getLimits().containsKey("nvidia.com/gpu"), "only the GPU overlay asks for a GPU");
@@ -113,6 +114,43 @@ class K8sManifestsTest {
             assertFalse(deployment.getSpec().getTemplate().getSpec().getTolerations().isEmpty());
             assertTrue(gateway.getImage().endsWith("-cuda"));
         }
+    }
+
+    /**
+     * The gateway reaches Kafka on Strimzi's TLS listener with a KafkaUser's certificate, whose ACLs cover the
+     * gateway's own topics and groups only, through a client properties file mounted from its ConfigMap.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertKafkaOverMutualTls(List<HasMetadata> objects, ConfigMap config, Container gateway) {
+        assertTrue(config.getData().get("KAFKA_BOOTSTRAP_SERVERS").endsWith(":9093"), "Strimzi's TLS listener");
+        Path clientFile = Path.of(config.getData().get("SWAPGATE_KAFKA_CLIENT_PROPERTIES"));
+        assertTrue(mountedAt(gateway, clientFile.getParent().toString()), "the client properties are mounted");
+        String properties = named(all(objects, ConfigMap.class), "swapgate-kafka-client").getData().get(clientFile.getFileName().toString());
+        assertTrue(properties.contains("security.protocol=SSL") && properties.contains("${dir:"), properties);
+        GenericKubernetesResource user = (GenericKubernetesResource) objects.stream().filter(o -> o.getKind().equals("KafkaUser"))
+                .findFirst().orElseThrow(() -> new AssertionError("no KafkaUser"));
+        Map<String, Object> spec = (Map<String, Object>) user.getAdditionalProperties().get("spec");
+        assertEquals("tls", ((Map<String, Object>) spec.get("authentication")).get("type"));
+        List<Map<String, Object>> acls = (List<Map<String, Object>>) ((Map<String, Object>) spec.get("authorization")).get("acls");
+        for (Map<String, Object> acl : acls) {
+            Map<String, Object> resource = (Map<String, Object>) acl.get("resource");
+            if (!"cluster".equals(resource.get("type"))) {
+                assertTrue(String.valueOf(resource.get("name")).startsWith("swapgate"), "ACLs on the gateway's own names: " + resource);
+            }
+        }
+        for (String secret : List.of(user.getMetadata().getName(), "swapgate-cluster-ca-cert")) {
+            assertTrue(deploymentVolumes(objects).stream().anyMatch(v -> v.getSecret() != null
+                    && v.getSecret().getSecretName().equals(secret)), "Strimzi's Secret " + secret + " is mounted");
+        }
+    }
+
+    private static List<Volume> deploymentVolumes(List<HasMetadata> objects) {
+        return one(objects, Deployment.class).getSpec().getTemplate().getSpec().getVolumes();
+    }
+
+    private static <T extends HasMetadata> T named(List<T> objects, String name) {
+        return objects.stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + name));
     }
 
     /** Non-root, no privilege escalation, a read-only root, no capabilities, the default seccomp profile, no token. */

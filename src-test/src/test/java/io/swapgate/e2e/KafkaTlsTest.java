@@ -20,9 +20,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway on a broker that takes nothing but mutual TLS: every Kafka client of the gateway gets the operator's
- * {@code swapgate.kafka.client."<property>"} settings, so it creates its topics, reads requests and writes answers over
- * TLS with its own certificate, and a pipeline with its own certificate gets the answer gRPC gives.
+ * The gateway on a broker that takes nothing but mutual TLS, configured as the Kubernetes manifests configure it: a Kafka
+ * client properties file whose passwords come from files through Kafka's directory config provider (as a mounted
+ * Secret holds them), plus a {@code swapgate.kafka.client."<property>"} setting. Every client of the gateway gets them,
+ * so it creates its topics, reads requests and writes answers over TLS with its own certificate, and a pipeline with its
+ * own certificate gets the answer gRPC gives.
  */
 class KafkaTlsTest {
 
@@ -47,7 +49,21 @@ class KafkaTlsTest {
                     "swapgate.kafka.topics.requests", "tls.requests",
                     "swapgate.kafka.topics.responses", "tls.responses",
                     "swapgate.kafka.topics.dead-letters", "tls.dlq"));
-            tls(dir.resolve("gateway.p12"), trust).forEach((key, value) -> properties.put("swapgate.kafka.client.\"" + key + "\"", (String) value));
+            Path secret = java.nio.file.Files.createDirectories(dir.resolve("gateway-secret"));
+            java.nio.file.Files.writeString(secret.resolve("user.password"), PASSWORD);
+            Properties client = tls(dir.resolve("gateway.p12"), trust);
+            client.remove("security.protocol"); // given as swapgate.kafka.client."security.protocol" below
+            for (String password : List.of("ssl.keystore.password", "ssl.key.password", "ssl.truststore.password")) {
+                client.put(password, "${dir:" + secret + ":user.password}");
+            }
+            client.put("config.providers", "dir");
+            client.put("config.providers.dir.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider");
+            Path clientFile = dir.resolve("gateway-client.properties");
+            try (var out = java.nio.file.Files.newBufferedWriter(clientFile)) {
+                client.store(out, "the gateway's Kafka client settings");
+            }
+            properties.put("swapgate.kafka.client-properties-file", clientFile.toString());
+            properties.put("swapgate.kafka.client.\"security.protocol\"", "SSL");
             try (GatewayProcess gateway = GatewayProcess.start("kafka-tls", E2e.stories260K(), GatewayProcess.registryDir("kafka-tls"), properties);
                  KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.tlsBootstrapServers(), tls(dir.resolve("pipeline.p12"), trust));
                  KafkaAnswers answers = new KafkaAnswers(broker.tlsBootstrapServers(), "tls.responses.demo", tls(dir.resolve("pipeline.p12"), trust))) {

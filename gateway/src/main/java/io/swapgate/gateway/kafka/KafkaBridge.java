@@ -65,7 +65,8 @@ public class KafkaBridge {
         this.topics = new KafkaTopics(this.config.topics().requests(), this.config.topics().responses(),
                 this.config.topics().deadLetters(), this.config.topics().adapterEvents(), this.config.topics().trainingExamples(),
                 this.config.topics().trainingJobs());
-        KafkaClients clients = new KafkaClients(servers.get(), this.config.client());
+        KafkaClients clients = new KafkaClients(servers.get(), this.config.clientPropertiesFile().map(java.nio.file.Path::of),
+                this.config.client());
         this.admin = clients.admin();
         topics.ensure(admin, this.config.partitions(), tenants.tenants());
         KafkaConsumer<byte[], byte[]> consumer = clients.groupConsumer(this.config.groupId(), this.config.sessionTimeout());

@@ -1,8 +1,16 @@
 package io.swapgate.gateway.kafka;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -13,17 +21,30 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Every Kafka client the gateway makes, each with the brokers and the operator's client properties
- * ({@code swapgate.kafka.client."<property>"}: TLS, SASL, mutual TLS, timeouts), so a secured broker is reached the
- * same way by the request bridge, the event relay, the example intake and the admin client.
+ * Every Kafka client the gateway makes, each with the brokers and the operator's client properties (TLS, SASL, mutual
+ * TLS, timeouts), so a secured broker is reached the same way by the request bridge, the event relay, the example
+ * intake and the admin client. The properties come from a Kafka client properties file
+ * ({@code swapgate.kafka.client-properties-file}, read as Kafka reads one, so its config providers such as
+ * {@code ${dir:/etc/secret:user.password}} work) and from {@code swapgate.kafka.client."<property>"}, which wins.
  */
 final class KafkaClients {
 
     private final Map<String, Object> common = new HashMap<>();
 
-    KafkaClients(String bootstrapServers, Map<String, String> clientProperties) {
+    KafkaClients(String bootstrapServers, Optional<Path> propertiesFile, Map<String, String> clientProperties) {
+        propertiesFile.ifPresent(file -> read(file).forEach((key, value) -> common.put((String) key, value)));
         common.putAll(clientProperties);
         common.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+
+    private static Properties read(Path file) {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the Kafka client properties " + file, e);
+        }
+        return properties;
     }
 
     Admin admin() {

@@ -127,6 +127,12 @@ public interface SwapgateConfig {
          */
         java.util.Map<String, String> client();
 
+        /**
+         * A Kafka client properties file for every client of the gateway, read as Kafka reads one (its config providers
+         * work: {@code ${dir:/etc/secret:user.password}}); {@link #client} settings win over it.
+         */
+        java.util.Optional<String> clientPropertiesFile();
+
         interface Topics {
             String requests();
 
