@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,13 +29,26 @@ import java.util.stream.Stream;
  */
 public final class ExampleStore {
 
+    /** Default bound of one source's file before it is rotated: its examples and one rotated file's are kept. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 32L << 20;
+
     private final Path root;
+    private final long maxFileBytes;
     /** Files whose tail this process has checked (or written whole) since it started. */
     private final Set<Path> checked = ConcurrentHashMap.newKeySet();
 
     /** @param registryRoot the registry's root folder; examples go under {@code examples/} there */
     public ExampleStore(Path registryRoot) {
+        this(registryRoot, DEFAULT_MAX_FILE_BYTES);
+    }
+
+    /**
+     * @param maxFileBytes once a source's file holds more, it becomes that source's older file (replacing the one
+     *     before): an adapter keeps the newest examples, at most about twice this per source, on disk and in a job
+     */
+    public ExampleStore(Path registryRoot, long maxFileBytes) {
         this.root = registryRoot.resolve("examples");
+        this.maxFileBytes = maxFileBytes;
     }
 
     /** One example: an id unique per adapter, and its encoded content. */
@@ -61,6 +75,11 @@ public final class ExampleStore {
         } catch (IOException e) {
             checked.remove(file); // a write may have stopped midway: check the tail again next time
             throw e;
+        }
+        if (Files.size(file) > maxFileBytes) {
+            // Sorted before the current file by name, so it is read first and the first copy of an id stays the one kept.
+            Files.move(file, file.resolveSibling(source + ".0.log"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         }
     }
 

@@ -50,4 +50,22 @@ class ExampleStoreTest {
         restarted.append(adapter, "p0", List.of(example("d")));
         assertEquals(List.of("a", "b", "d"), restarted.read(adapter).stream().map(ExampleStore.Example::id).toList());
     }
+
+    /** Examples never grow without bound: past the file bound the oldest are dropped, and the newest always kept. */
+    @Test
+    void anAdapterKeepsItsNewestExamplesWithinTheBound() throws Exception {
+        ExampleStore store = new ExampleStore(root, 1024);
+        AdapterName adapter = AdapterName.parse("acme/a");
+        for (int batch = 0; batch < 50; batch++) {
+            store.append(adapter, "p0", List.of(example("e" + batch + "-a"), example("e" + batch + "-b")));
+        }
+        long onDisk;
+        try (var files = Files.list(root.resolve("examples/acme/a"))) {
+            onDisk = files.mapToLong(f -> f.toFile().length()).sum();
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(onDisk <= 2 * 1024 + 200, "bytes on disk: " + onDisk);
+        List<String> ids = store.read(adapter).stream().map(ExampleStore.Example::id).toList();
+        org.junit.jupiter.api.Assertions.assertTrue(ids.contains("e49-b") && !ids.contains("e0-a"), ids.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(ids.size() < 100, "the oldest examples are gone: " + ids.size());
+    }
 }

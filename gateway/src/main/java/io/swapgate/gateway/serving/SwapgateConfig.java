@@ -188,6 +188,12 @@ public interface SwapgateConfig {
         /** Runs of one job that gateway stops may interrupt before it is failed. */
         int maxAttempts();
 
+        /**
+         * Bytes of one source's example file (one per Kafka partition, one for Training.Start) before it is rotated:
+         * an adapter keeps its newest examples, about twice this per source, on disk and in a job's memory.
+         */
+        long maxExampleFileBytes();
+
         /** Training jobs one tenant may have queued or running at once on a replica. */
         int maxJobsPerTenant();
 

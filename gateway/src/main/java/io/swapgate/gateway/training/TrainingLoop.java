@@ -50,7 +50,7 @@ public class TrainingLoop {
     private final TrainingJobs jobs;
 
     TrainingLoop(SwapgateConfig config, ServedModel model, ServedAdapters adapters, MeterRegistry meters, StorageQuota storage) {
-        this.examples = new ExampleStore(adapters.registry().root());
+        this.examples = new ExampleStore(adapters.registry().root(), config.training().maxExampleFileBytes());
         if (!config.training().enabled()) {
             this.jobs = null;
             LOG.info("retraining is off on this gateway (swapgate.training.enabled=false)");
