@@ -73,6 +73,7 @@ class AttacksTest {
                 "swapgate.kafka.topics.responses", "attacks.responses",
                 "swapgate.kafka.topics.dead-letters", "attacks.dlq",
                 "swapgate.tenancy.tenants.\"tight\".quotas.adapters", "1",
+                "swapgate.tenancy.tenants.\"slow\".quotas.requests-per-second", "1",
                 "swapgate.tenancy.tenants.\"tight\".quotas.adapter-bytes", Long.toString(loraBytes * 3 / 2)));
         gateway = GatewayProcess.start("attacks", E2e.stories260K(), E2e.emptyDir(GatewayProcess.registryDir("attacks")),
                 GatewayProcess.withUnreachableQuotas(properties));
@@ -163,6 +164,23 @@ class AttacksTest {
                 r -> isFinal(r, "flood-"));
         assertTrue(quiet.timestamp() <= firstFlood.timestamp(), "demo's request waited for the flood: answered at "
                 + quiet.timestamp() + ", the flood's first answer at " + firstFlood.timestamp());
+    }
+
+    @Test
+    void aTenantOverItsQuotaCannotPauseAPartitionOtherTenantsShare() throws Exception {
+        // 1,500 requests from a tenant allowed one a second, then one from another tenant on the same partition. Held,
+        // they would fill the partition's 512 places and pause it with the other tenant's request still unread.
+        addKey("slow", "slow-key");
+        for (int i = 0; i < 1500; i++) {
+            producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null,
+                    request("backlog-" + i).toByteArray(), headers("slow-key")));
+        }
+        producer.flush();
+        send(GatewayProcess.DEMO_KEY, request("behind-backlog"));
+        KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.demo", r -> isFinal(r, "behind-backlog"));
+        ConsumerRecord<byte[], byte[]> shed = KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.slow",
+                r -> isFinal(r, "backlog-") && errorCode(r).equals("RESOURCE_EXHAUSTED"));
+        assertTrue(errorMessage(shed).contains("waiting for its quota"), errorMessage(shed));
     }
 
     @Test
@@ -417,11 +435,32 @@ class AttacksTest {
     }
 
     private static void send(String key, KafkaRequest request) throws Exception {
+        producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null, request.toByteArray(),
+                headers(key))).get(30, TimeUnit.SECONDS);
+    }
+
+    private static RecordHeaders headers(String key) {
         RecordHeaders headers = new RecordHeaders();
         if (key != null) {
             headers.add("authorization", ("Bearer " + key).getBytes(StandardCharsets.UTF_8));
         }
-        producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null, request.toByteArray(), headers)).get(30, TimeUnit.SECONDS);
+        return headers;
+    }
+
+    private static String errorCode(ConsumerRecord<byte[], byte[]> record) {
+        return response(record).getError().getCode();
+    }
+
+    private static String errorMessage(ConsumerRecord<byte[], byte[]> record) {
+        return response(record).getError().getMessage();
+    }
+
+    private static io.swapgate.proto.v1.KafkaResponse response(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return io.swapgate.proto.v1.KafkaResponse.parseFrom(record.value());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError("not a KafkaResponse", e);
+        }
     }
 
     /** The dead letter of the request {@code id} with {@code code}, waiting for it. */

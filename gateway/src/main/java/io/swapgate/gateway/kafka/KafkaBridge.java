@@ -73,7 +73,8 @@ public class KafkaBridge {
         KafkaProducer<byte[], byte[]> producer = clients.producer();
         this.bridge = new RequestBridge<>(consumer, producer, topics, new KafkaGenerations(generations, tenants.authenticator(), topics.responses(),
                         tracing.enabled() ? new KafkaTracing(telemetry, topics.requests()) : null),
-                new RequestBridge.Limits(this.config.maxInFlight(), this.config.maxInFlightPerTenant(), this.config.maxBuffered()),
+                new RequestBridge.Limits(this.config.maxInFlight(), this.config.maxInFlightPerTenant(), this.config.maxBuffered(),
+                        this.config.maxWaitingPerTenant()),
                 this::ensureTopic);
         bridge.start();
         Gauge.builder("swapgate.kafka.requests.lag", bridge, RequestBridge::lag)

@@ -143,7 +143,8 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     private static void refuse(RuntimeException e) throws RetryLater, Refused {
         Duration retry = FailureStatus.retryAfter(e);
         if (retry != null) {
-            throw new RetryLater(FailureStatus.quota(e) == null ? QUEUE_RETRY : retry, e.getMessage());
+            boolean tenantLimit = FailureStatus.quota(e) != null;
+            throw new RetryLater(tenantLimit ? retry : QUEUE_RETRY, e.getMessage(), tenantLimit);
         }
         throw new Refused(FailureStatus.of(e).name(), FailureStatus.message(e));
     }

@@ -115,8 +115,11 @@ public interface SwapgateConfig {
         /** Kafka requests of one tenant answered at once (the rest of its records wait; other tenants' go on). */
         int maxInFlightPerTenant();
 
-        /** Records held per partition before consumption from it pauses. */
+        /** Records not yet answered held per partition before consumption from it pauses. */
         int maxBuffered();
+
+        /** Records of one tenant held waiting for its own quota; past it its records are refused, not held. */
+        int maxWaitingPerTenant();
 
         /** How soon the group gives a vanished replica's partitions to the others (its requests then run there). */
         java.time.Duration sessionTimeout();

@@ -50,14 +50,21 @@ public interface GenerationHandler<R> {
     /** Not now: the request is tried again after {@code after}; other records go on meanwhile. */
     final class RetryLater extends Exception {
         private final Duration after;
+        private final boolean tenantLimit;
 
-        public RetryLater(Duration after, String reason) {
+        /** @param tenantLimit whether the tenant's own quota refused it (not the gateway being full for everyone) */
+        public RetryLater(Duration after, String reason, boolean tenantLimit) {
             super(reason, null, false, false);
             this.after = after;
+            this.tenantLimit = tenantLimit;
         }
 
         public Duration after() {
             return after;
+        }
+
+        public boolean tenantLimit() {
+            return tenantLimit;
         }
     }
 

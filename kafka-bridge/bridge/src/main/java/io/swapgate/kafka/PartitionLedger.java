@@ -16,13 +16,25 @@ final class PartitionLedger {
 
     /** One record's progress. */
     static final class Entry {
-        final ConsumerRecord<byte[], byte[]> record;
+        final long offset;
+        /** The record, until it is done: a done one is only an offset, so done records held behind one that waits cost
+         *  almost nothing. */
+        ConsumerRecord<byte[], byte[]> record;
         State state = State.WAITING;
         /** {@link System#nanoTime()} before which a waiting record is not tried again. */
         long notBefore;
+        /** The tenant whose key the record carries, once known; and whether it waits for that tenant's own quota. */
+        String tenant;
+        boolean waitsForQuota;
 
         Entry(ConsumerRecord<byte[], byte[]> record) {
             this.record = record;
+            this.offset = record.offset();
+        }
+
+        void done() {
+            state = State.DONE;
+            record = null;
         }
     }
 
@@ -61,6 +73,22 @@ final class PartitionLedger {
         return entries.size();
     }
 
+    /** Calls {@code action} with every record held. */
+    void forEach(java.util.function.Consumer<Entry> action) {
+        entries.forEach(action);
+    }
+
+    /** Records not done: waiting or being answered. What back-pressure counts. */
+    int pending() {
+        int pending = 0;
+        for (Entry e : entries) {
+            if (e.state != State.DONE) {
+                pending++;
+            }
+        }
+        return pending;
+    }
+
     /**
      * Drops the done records at the head and returns the offset to commit (the next one to read), or -1 when it has not
      * moved since the last call.
@@ -68,7 +96,7 @@ final class PartitionLedger {
     long advance() {
         long next = -1;
         while (!entries.isEmpty() && entries.peekFirst().state == State.DONE) {
-            next = entries.pollFirst().record.offset() + 1;
+            next = entries.pollFirst().offset + 1;
         }
         if (next < 0 || next == committed) {
             return -1;

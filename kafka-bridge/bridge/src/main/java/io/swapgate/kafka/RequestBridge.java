@@ -66,6 +66,8 @@ public final class RequestBridge<R> implements AutoCloseable {
     private int inFlight;
     /** Requests being answered per tenant: no tenant may take more than its share of the bridge. */
     private final Map<String, Integer> inFlightByTenant = new HashMap<>();
+    /** Records held waiting for their own tenant's quota, per tenant. */
+    private final Map<String, Integer> waitingForQuota = new HashMap<>();
     /** Records not yet read on the partitions this replica holds, after the last poll. */
     private volatile long lag;
 
@@ -75,13 +77,15 @@ public final class RequestBridge<R> implements AutoCloseable {
      * @param maxInFlight requests answered at once (past it, records wait in their ledgers)
      * @param maxInFlightPerTenant requests of one tenant answered at once: its later records wait while other tenants'
      *     go on, so one tenant's flood cannot take every slot
-     * @param maxBuffered records held per partition before it is paused
+     * @param maxBuffered records not yet answered held per partition before it is paused
+     * @param maxWaitingPerTenant records of one tenant held waiting for that tenant's own quota; past it, its records
+     *     are refused (RESOURCE_EXHAUSTED) instead of held, so they never fill a partition other tenants share
      */
-    public record Limits(int maxInFlight, int maxInFlightPerTenant, int maxBuffered) {
+    public record Limits(int maxInFlight, int maxInFlightPerTenant, int maxBuffered, int maxWaitingPerTenant) {
         public Limits {
-            if (maxInFlight <= 0 || maxInFlightPerTenant <= 0 || maxBuffered <= 0) {
+            if (maxInFlight <= 0 || maxInFlightPerTenant <= 0 || maxBuffered <= 0 || maxWaitingPerTenant <= 0) {
                 throw new IllegalArgumentException("Kafka bridge limits must be positive: " + maxInFlight + ", "
-                        + maxInFlightPerTenant + ", " + maxBuffered);
+                        + maxInFlightPerTenant + ", " + maxBuffered + ", " + maxWaitingPerTenant);
             }
         }
     }
@@ -169,6 +173,7 @@ public final class RequestBridge<R> implements AutoCloseable {
             deadLetter(entry, null, null, "UNAUTHENTICATED", "the record carries no valid API key (header 'authorization: Bearer <key>')");
             return;
         }
+        entry.tenant = tenant;
         if (inFlightByTenant.getOrDefault(tenant, 0) >= limits.maxInFlightPerTenant()) {
             return; // waits in its ledger until one of the tenant's own requests ends; other tenants' records go on
         }
@@ -183,7 +188,7 @@ public final class RequestBridge<R> implements AutoCloseable {
         AnswerKey key = new AnswerKey(tenant, envelope.requestId());
         if (answered.containsKey(key) || running.contains(key)) {
             LOG.debug("request {} of {} redelivered while answered or being answered: skipped", key.requestId(), tenant);
-            entry.state = PartitionLedger.State.DONE;
+            entry.done();
             return;
         }
         ResponseStream answer;
@@ -203,6 +208,14 @@ public final class RequestBridge<R> implements AutoCloseable {
         try {
             handler.start(envelope, authorization, entry.record.headers(), answer);
         } catch (GenerationHandler.RetryLater later) {
+            if (later.tenantLimit() && !entry.waitsForQuota
+                    && waitingForQuota.getOrDefault(tenant, 0) >= limits.maxWaitingPerTenant()) {
+                deadLetter(entry, tenant, answer, "RESOURCE_EXHAUSTED", "tenant '" + tenant + "' already has "
+                        + limits.maxWaitingPerTenant() + " requests waiting for its quota here (" + later.getMessage()
+                        + "); this one is refused so that other tenants' requests keep moving: send more slowly");
+                return;
+            }
+            waitForQuota(entry, later.tenantLimit());
             entry.notBefore = now + later.after().toNanos();
             return;
         } catch (GenerationHandler.Refused refused) {
@@ -226,6 +239,7 @@ public final class RequestBridge<R> implements AutoCloseable {
 
     /** Holds the record as running until {@code written} completes, then marks it done (or due again on failure). */
     private void track(PartitionLedger.Entry entry, AnswerKey id, CompletableFuture<Void> written) {
+        waitForQuota(entry, false);
         entry.state = PartitionLedger.State.RUNNING;
         inFlight++;
         if (id != null) {
@@ -239,7 +253,7 @@ public final class RequestBridge<R> implements AutoCloseable {
                 inFlightByTenant.computeIfPresent(id.tenant(), (tenant, count) -> count == 1 ? null : count - 1);
             }
             if (error == null) {
-                entry.state = PartitionLedger.State.DONE;
+                entry.done();
                 if (id != null) {
                     answered.put(id, Boolean.TRUE);
                 }
@@ -249,6 +263,14 @@ public final class RequestBridge<R> implements AutoCloseable {
                 entry.notBefore = System.nanoTime() + REWRITE_BACKOFF.toNanos();
             }
         }));
+    }
+
+    /** Counts (or stops counting) a record among those waiting for its own tenant's quota. */
+    private void waitForQuota(PartitionLedger.Entry entry, boolean waits) {
+        if (entry.waitsForQuota != waits && entry.tenant != null) {
+            entry.waitsForQuota = waits;
+            waitingForQuota.merge(entry.tenant, waits ? 1 : -1, (held, change) -> held + change == 0 ? null : held + change);
+        }
     }
 
     /** An answer on the tenant's own responses topic, created the first time a tenant needs it. */
@@ -275,7 +297,7 @@ public final class RequestBridge<R> implements AutoCloseable {
     /** Pauses partitions holding {@code maxBuffered} records, resumes them once they drain to half. */
     private void applyBackPressure() {
         for (Map.Entry<TopicPartition, PartitionLedger> e : ledgers.entrySet()) {
-            int held = e.getValue().size();
+            int held = e.getValue().pending();
             if (held >= limits.maxBuffered() && paused.add(e.getKey())) {
                 consumer.pause(List.of(e.getKey()));
             } else if (held <= limits.maxBuffered() / 2 && paused.remove(e.getKey())) {
@@ -331,7 +353,10 @@ public final class RequestBridge<R> implements AutoCloseable {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             commit(true);
             partitions.forEach(p -> {
-                ledgers.remove(p);
+                PartitionLedger gone = ledgers.remove(p);
+                if (gone != null) {
+                    gone.forEach(entry -> waitForQuota(entry, false));
+                }
                 paused.remove(p);
             });
         }
