@@ -123,8 +123,14 @@ public final class InferenceEngine implements AutoCloseable {
         return lora.isResident(identity);
     }
 
+    /**
+     * The engine thread's latest snapshot, with the queue's length as it is now (the queue is thread-safe; the rest is
+     * the engine thread's alone, so callers never read it).
+     */
     public EngineStats stats() {
-        return stats;
+        EngineStats published = stats;
+        return new EngineStats(published.running(), queue.size(), published.freeSlots(), published.cachedTokens(),
+                published.steps(), published.generatedTokens(), published.loraUploads(), published.preemptions());
     }
 
     /**
@@ -141,8 +147,7 @@ public final class InferenceEngine implements AutoCloseable {
         int[] prompt = tokenize(request);
         GenerationHandle handle = new GenerationHandle(request.requestId());
         Sequence sequence = new Sequence(request, handle, listener, prompt, tokenizer);
-        queue.offer(sequence);
-        publishStats();
+        queue.offer(sequence); // wakes the engine thread; only it reads and publishes the engine's own state
         return handle;
     }
 

@@ -62,6 +62,42 @@ class EngineTest {
         }
     }
 
+    /**
+     * Submitting and reading stats from many threads while the engine steps never touches the engine thread's state:
+     * submit used to publish stats on the caller's thread, copying the running list as the engine changed it
+     * (HotSwapTest met the NullPointerException that made).
+     */
+    @Test
+    void submitAndStatsFromManyThreadsWhileTheEngineSteps() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(8, 256, 512, 2048))) {
+            java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<List<CompletableFuture<Completion>>>> submitted = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    int thread = t;
+                    submitted.add(callers.submit(() -> {
+                        List<CompletableFuture<Completion>> mine = new ArrayList<>();
+                        for (int i = 0; i < 16; i++) {
+                            CollectingListener listener = new CollectingListener();
+                            serving.engine.submit(request(thread * 16 + i), listener);
+                            EngineStats stats = serving.engine.stats();
+                            assertTrue(stats.running() + stats.freeSlots() == 8, "a consistent snapshot: " + stats);
+                            mine.add(listener.result());
+                        }
+                        return mine;
+                    }));
+                }
+                for (var future : submitted) {
+                    for (CompletableFuture<Completion> completion : future.get(120, TimeUnit.SECONDS)) {
+                        assertTrue(completion.get(120, TimeUnit.SECONDS).tokenIds().length > 0);
+                    }
+                }
+            } finally {
+                callers.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void sameSeedSameOutputAndOtherSeedsDiffer() throws Exception {
         try (ServingFixture serving = new ServingFixture(model)) {
