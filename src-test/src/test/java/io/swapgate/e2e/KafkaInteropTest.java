@@ -41,8 +41,8 @@ class KafkaInteropTest {
     private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy",
         "Tom had a big red ball", "The sun was hot and", "There was a tall tree", "Mom said"};
     private static final int COMBINATIONS = 32;
-    /** Requests per run: 400 in the build, 1,000 with {@code -Dreliability=full}; a crash comes after 30% are answered. */
-    private static final int REQUESTS = Reliability.pick(400, 1000);
+    /** Requests per run: 300 in the build, 1,000 with {@code -Dreliability=full}; a crash comes after 30% are answered. */
+    private static final int REQUESTS = Reliability.pick(300, 1000);
     private static final int BEFORE_CRASH = REQUESTS * 3 / 10;
     private static LocalKafkaBroker broker;
     private static final Map<Integer, String> GRPC = new HashMap<>();

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Timeout;
  * Ten times the sustainable request rate, open loop, against the packaged gateway (stories260K, batch 8, engine queue
  * 16): every admitted request completes, the excess is refused RESOURCE_EXHAUSTED at once, memory stays bounded, and
  * throughput afterwards matches throughput before. The sustainable rate is measured first, in the same run. The burst
- * lasts 20 s in CI and 60 s with {@code -Dreliability=full}; figures go to {@code target/bench/overload.md}.
+ * lasts 12 s in CI and 60 s with {@code -Dreliability=full}; figures go to {@code target/bench/overload.md}.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class OverloadTest {
 
-    private static final Duration BURST = Reliability.pick(Duration.ofSeconds(20), Duration.ofSeconds(60));
+    private static final Duration BURST = Reliability.pick(Duration.ofSeconds(12), Duration.ofSeconds(60));
     private static final int STREAMS = 8;
 
     @Test

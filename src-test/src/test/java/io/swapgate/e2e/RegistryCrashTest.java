@@ -23,14 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * SIGKILL the gateway at random points while it takes uploads and promotions, over and over on one registry (8 times
+ * SIGKILL the gateway at random points while it takes uploads and promotions, over and over on one registry (6 times
  * in the build, 20 with {@code -Dreliability=full}): after every restart the registry is readable, every alias points
  * at a complete version that serves, and every version's files hash to its name.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class RegistryCrashTest {
 
-    private static final int KILLS = Reliability.pick(8, 20);
+    private static final int KILLS = Reliability.pick(6, 20);
 
     @Test
     void killingTheGatewayMidUploadOrPromotionNeverBreaksTheRegistry() throws Exception {
