@@ -16,9 +16,6 @@ public interface PublishGuard {
         void close();
     }
 
-    /** No limits. */
-    PublishGuard NONE = (name, bytes) -> () -> { };
-
     /** @throws RuntimeException when {@code bytes} more under {@code name} would pass a quota (nothing is published) */
     Admission admit(AdapterName name, long bytes) throws IOException;
 }

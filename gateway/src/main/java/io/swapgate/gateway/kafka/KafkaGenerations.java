@@ -58,9 +58,8 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
      * the gateway's own topics.
      */
     @Override
-    public boolean mayReplyTo(String topic, String authorization) {
-        String tenant = tenantOf(authorization);
-        return tenant != null && tenant.equals(replyTopics.owner(topic, authenticator.tenants()));
+    public boolean mayReplyTo(String topic, String tenant) {
+        return tenant.equals(replyTopics.owner(topic, authenticator.tenants()));
     }
 
     @Override

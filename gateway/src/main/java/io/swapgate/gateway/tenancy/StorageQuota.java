@@ -47,14 +47,15 @@ public class StorageQuota implements PublishGuard {
             throw new QuotaExceededException(QuotaLimits.UPLOAD_BYTES, "an upload of tenant '" + tenant + "' may hold "
                     + quota.uploadBytes() + " bytes, this one declares " + bytes, Duration.ZERO);
         }
-        Set<AdapterName> names = new HashSet<>(registry.names(tenant));
+        List<AdapterName> stored = registry.names(tenant);
+        Set<AdapterName> names = new HashSet<>(stored);
         names.addAll(reservedNames.getOrDefault(tenant, List.of()));
         if (!names.contains(name) && names.size() >= quota.adapters()) {
             throw new QuotaExceededException(QuotaLimits.ADAPTERS, "tenant '" + tenant + "' already has " + names.size()
                     + " adapters, its limit; delete one first", Duration.ZERO);
         }
         long used = reservedBytes.getOrDefault(tenant, 0L);
-        for (AdapterName held : registry.names(tenant)) {
+        for (AdapterName held : stored) {
             for (VersionMetadata version : registry.versions(held)) {
                 used += version.sizeBytes();
             }

@@ -29,10 +29,10 @@ public interface GenerationHandler<R> {
     Envelope<R> decode(byte[] value) throws Refused;
 
     /**
-     * Whether the sender of a request (by its {@code authorization} header) may have it answered on {@code topic}
-     * rather than the default responses topic. A refused reply topic is dead-lettered and answered on the default.
+     * Whether {@code tenant} (the one {@link #tenantOf} found for the record) may have it answered on {@code topic}
+     * rather than its own responses topic. A refused reply topic is dead-lettered and answered on the tenant's own.
      */
-    boolean mayReplyTo(String topic, String authorization);
+    boolean mayReplyTo(String topic, String tenant);
 
     /**
      * Starts generating; answers through {@code answer}, from any thread, ending with {@link ResponseStream#end}.

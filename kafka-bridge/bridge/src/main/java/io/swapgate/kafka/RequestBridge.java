@@ -194,7 +194,7 @@ public final class RequestBridge<R> implements AutoCloseable {
         ResponseStream answer;
         if (envelope.replyTopic().isEmpty()) {
             answer = answerFor(tenant, key.requestId());
-        } else if (!handler.mayReplyTo(envelope.replyTopic(), authorization)) {
+        } else if (!handler.mayReplyTo(envelope.replyTopic(), tenant)) {
             deadLetter(entry, tenant, answerFor(tenant, key.requestId()), "PERMISSION_DENIED",
                     "this key may not have answers written to '" + envelope.replyTopic() + "'");
             return;
