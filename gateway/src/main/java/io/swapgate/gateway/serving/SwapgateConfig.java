@@ -203,6 +203,12 @@ public interface SwapgateConfig {
         /** Steps between a running job's checkpoints, from which a run after a stop goes on; 0 for none. */
         int checkpointEvery();
 
+        /**
+         * The native memory one micro-batch's backward pass may take: micro-batches shrink to fit, and a job whose
+         * single longest example does not fit fails with the figures.
+         */
+        io.quarkus.runtime.configuration.MemorySize memoryBudget();
+
         interface Policy {
             java.util.OptionalInt minNewExamples();
 

@@ -6,6 +6,7 @@ import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.runtime.SequenceForward;
+import io.swapgate.core.training.ActivationMemory;
 import io.swapgate.core.training.EngineThread;
 import io.swapgate.core.training.Evaluator;
 import io.swapgate.core.training.Trainer;
@@ -58,7 +59,8 @@ public class TrainingLoop {
         }
         EngineThread engine = new EngineBackgroundThread(model.engine());
         SequenceForward forward = new SequenceForward(model.runtime());
-        TrainingBackend backend = new TrainingBackend(new Trainer(forward, engine), new Evaluator(forward, engine),
+        TrainingBackend backend = new TrainingBackend(new Trainer(forward, engine,
+                new ActivationMemory(config.training().memoryBudget().asLongValue())), new Evaluator(forward, engine),
                 model.tokenizer(), model.identity());
         this.jobs = new TrainingJobs(adapters.registry(), adapters.adapters(), examples, new ProtoExampleDecoder(), backend,
                 settings(config.training()), Clock.systemUTC(), storage);

@@ -41,6 +41,15 @@ final class ParameterSet implements AutoCloseable {
         return arrays;
     }
 
+    /**
+     * Lends the arrays to a step's scope until it closes. DJL puts an operation's result in its first operand's
+     * manager, so without this a forward pass that starts from a parameter (prompt tuning's concatenation, a LoRA
+     * factor's transpose) would leave its results, autograd graph included, in this set's manager until the job ends.
+     */
+    void lendTo(NDManager scope) {
+        arrays.forEach(a -> a.tempAttach(scope));
+    }
+
     /** From now on backward passes reach these arrays. */
     void requireGradients() {
         arrays.forEach(a -> a.setRequiresGradient(true));

@@ -50,19 +50,26 @@ final class Trainables {
     static ServedLogits served(Trainable trainable, TargetLosses losses) {
         if (trainable instanceof TrainableTempNet tempNet) {
             return (batch, scope) -> {
+                tempNet.parameters().lendTo(scope);
                 NDArray[] logits = new NDArray[1];
                 NDArray z = losses.tempNetInput(batch, tempNet.input(), scope, logits);
                 return logits[0].div(tempNet.temperatures(z));
             };
         }
         SequenceHooks hooks = trainable == null ? SequenceHooks.NONE : (SequenceHooks) trainable;
-        return (batch, scope) -> losses.logits(batch, hooks, scope);
+        return (batch, scope) -> {
+            if (trainable != null) {
+                trainable.parameters().lendTo(scope);
+            }
+            return losses.logits(batch, hooks, scope);
+        };
     }
 
     /** The summed loss training minimises: the targets' negative log-likelihood, or for a TempNet its DRO loss. */
     static BatchLoss objective(Trainable trainable, TargetLosses losses) {
         if (trainable instanceof TrainableTempNet tempNet) {
             return (batch, scope) -> {
+                tempNet.parameters().lendTo(scope);
                 NDArray[] logits = new NDArray[1];
                 NDArray z = losses.tempNetInput(batch, tempNet.input(), scope, logits);
                 return TargetLosses.distributionallyRobust(batch, logits[0], tempNet.temperatures(z), tempNet.rho(), scope).sum();

@@ -8,6 +8,7 @@ import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.runtime.OwnedScalar;
 import io.swapgate.core.runtime.SequenceForward;
+import io.swapgate.core.runtime.SequenceHooks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  * micro-batches whose gradients add up to one step, and early stopping on a validation split (the best parameters
  * seen are kept). Each micro-batch and each optimizer step is one task on the {@link EngineThread}, so serving
  * interleaves with training. The same seed, examples and parent give the same adapter, and so does a run that
- * resumed from a checkpoint of that run.
+ * resumed from a checkpoint of that run. Micro-batches shrink to fit the {@link ActivationMemory} budget.
  */
 public final class Trainer {
 
@@ -29,9 +30,11 @@ public final class Trainer {
     private final TargetLosses losses;
     private final Evaluator evaluator;
     private final EngineThread engine;
+    private final ActivationMemory memory;
 
-    public Trainer(SequenceForward forward, EngineThread engine) {
+    public Trainer(SequenceForward forward, EngineThread engine, ActivationMemory memory) {
         this.forward = forward;
+        this.memory = memory;
         this.losses = new TargetLosses(forward);
         this.evaluator = new Evaluator(forward, engine);
         this.engine = engine;
@@ -67,6 +70,7 @@ public final class Trainer {
         try (Trainable trainable = parent == null
                 ? engine.run(() -> Trainables.fresh(config, forward, random))
                 : Trainables.from(parent, forward)) {
+            int microBatch = microBatchSize(trainable, config, train);
             trainable.parameters().requireGradients();
             AdamW optimizer = new AdamW(trainable.parameters(), config.weightDecay());
             LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(), config.maxSteps());
@@ -88,7 +92,7 @@ public final class Trainer {
                 int step = ++run.step;
                 List<TokenizedExample> batch = batchFor(train, step, config);
                 trainable.beforeStep(new SplittableRandom(config.seed() * 31 + step));
-                run.trainLoss = learn(trainable, optimizer, objective, batch, config, schedule.at(step));
+                run.trainLoss = learn(trainable, optimizer, objective, batch, microBatch, config, schedule.at(step));
                 double validationLoss = Double.NaN;
                 if (!validation.isEmpty() && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
                     trainable.afterTraining();
@@ -167,13 +171,22 @@ public final class Trainer {
         return order;
     }
 
+    /** The config's micro-batch size, or less where the longest example would not fit the memory budget. */
+    private int microBatchSize(Trainable trainable, TrainingConfig config, List<TokenizedExample> train) {
+        int longest = train.stream().mapToInt(e -> e.tokens().length).max().orElse(1);
+        SequenceHooks hooks = trainable instanceof SequenceHooks h ? h : SequenceHooks.NONE;
+        int virtual = hooks.virtualTokens() == null ? 0 : (int) hooks.virtualTokens().getShape().get(0);
+        int prefix = hooks.prefix(0, false) == null ? 0 : (int) hooks.prefix(0, false).getShape().get(0);
+        return memory.microBatchSize(forward.config(), config.microBatchSize(), longest, virtual, prefix);
+    }
+
     /** One optimizer step over the batch's micro-batches; returns the mean loss per target. */
     private double learn(Trainable trainable, AdamW optimizer, BatchLoss objective, List<TokenizedExample> batch,
-                         TrainingConfig config, double learningRate) throws Exception {
+                         int microBatch, TrainingConfig config, double learningRate) throws Exception {
         int targets = batch.stream().mapToInt(TokenizedExample::targets).sum();
         double summed = 0;
-        for (int from = 0; from < batch.size(); from += config.microBatchSize()) {
-            TokenBatch micro = TokenBatch.of(batch.subList(from, Math.min(batch.size(), from + config.microBatchSize())));
+        for (int from = 0; from < batch.size(); from += microBatch) {
+            TokenBatch micro = TokenBatch.of(batch.subList(from, Math.min(batch.size(), from + microBatch)));
             summed += engine.run(() -> backward(trainable, objective, micro, targets));
         }
         if (!Double.isFinite(summed)) {

@@ -27,7 +27,7 @@ final class TrainingFixture implements AutoCloseable {
                 return serving.engine.runInBackground(work).get();
             }
         };
-        this.trainer = new Trainer(forward, engine);
+        this.trainer = new Trainer(forward, engine, new ActivationMemory(1L << 30));
         this.evaluator = new Evaluator(forward, engine);
     }
 
