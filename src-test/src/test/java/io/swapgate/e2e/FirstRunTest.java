@@ -12,6 +12,7 @@ import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GetAdapterRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.SamplingParams;
 import io.swapgate.proto.v1.VersionInfo;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -81,6 +82,13 @@ class FirstRunTest {
             GenerateRequest dog = E2e.greedy("Once upon a time, there was a little dog.", 20);
             String styled = inference.generate(dog.toBuilder().addAdapters("demo/prefix").build()).getText();
             assertTrue(styled.contains("Zig"), "demo/prefix names the animal Zig: " + styled);
+            GenerateRequest sampled = E2e.greedy(E2e.PROMPT, 40).toBuilder().setSampling(SamplingParams.newBuilder().setSeed(7))
+                    .addAdapters("demo/tempnet").setReturnTemperatures(true).build();
+            List<Float> temperatures = inference.generate(sampled).getTemperaturesList();
+            double low = temperatures.stream().mapToDouble(Float::doubleValue).min().orElseThrow();
+            double high = temperatures.stream().mapToDouble(Float::doubleValue).max().orElseThrow();
+            // The DRO TempNet sat at its upper bound, 1.975-2.0, on every token.
+            assertTrue(high - low > 0.3 && low < 1.5, "demo/tempnet varies the temperature per token: " + temperatures);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

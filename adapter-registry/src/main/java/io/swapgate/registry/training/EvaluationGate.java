@@ -1,6 +1,7 @@
 package io.swapgate.registry.training;
 
 import io.swapgate.core.training.EvalMetrics;
+import java.util.Locale;
 
 /**
  * Whether a newly trained version replaces the current one. Its held-out loss must be at least {@code margin}
@@ -19,20 +20,52 @@ public record EvaluationGate(double margin, double tolerance) {
      * @param candidateOnPrior the candidate on the current version's own held-out examples, or null when there are none
      */
     public Decision decide(EvalMetrics candidate, EvalMetrics current, EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
-        if (candidate.loss() > current.loss() * (1 - margin)) {
-            return new Decision(false, String.format("held-out loss %.4f is not %.0f%% below the current %.4f",
+        if (!beats(candidate, current)) {
+            return new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below the current %.4f",
                     candidate.loss(), margin * 100, current.loss()));
         }
         if ((candidate.exactMatch() > 0 || current.exactMatch() > 0) && candidate.exactMatch() <= current.exactMatch()) {
-            return new Decision(false, String.format("exact match %.2f is not above the current %.2f: on a task with exact"
-                    + " answers a new version must get more of them right", candidate.exactMatch(), current.exactMatch()));
+            return new Decision(false, String.format(Locale.ROOT, "exact match %.2f is not above the current %.2f: on a task"
+                    + " with exact answers a new version must get more of them right", candidate.exactMatch(), current.exactMatch()));
         }
+        return keepsWhatItLearned(candidateOnPrior, currentOnPrior).orElse(new Decision(true, String.format(Locale.ROOT,
+                "held-out loss %.4f -> %.4f, exact match %.2f -> %.2f", current.loss(), candidate.loss(),
+                current.exactMatch(), candidate.exactMatch())));
+    }
+
+    /**
+     * A TempNet's verdict. A temperature never changes which token is likeliest, so exact match says nothing here;
+     * what a TempNet must beat is the best single temperature a tenant could simply ask for, chosen on the training
+     * split and scored on the held-out one, as well as the current version.
+     *
+     * @param fixed the base model at {@code fixedTemperature} on the held-out examples
+     */
+    public Decision decideTempNet(EvalMetrics candidate, EvalMetrics current, EvalMetrics fixed, double fixedTemperature,
+                                  EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
+        if (!beats(candidate, fixed)) {
+            return new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below the best fixed"
+                    + " temperature's %.4f (temperature %.2f, chosen on the training split)", candidate.loss(), margin * 100,
+                    fixed.loss(), fixedTemperature));
+        }
+        if (!beats(candidate, current)) {
+            return new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below the current %.4f",
+                    candidate.loss(), margin * 100, current.loss()));
+        }
+        return keepsWhatItLearned(candidateOnPrior, currentOnPrior).orElse(new Decision(true, String.format(Locale.ROOT,
+                "held-out loss %.4f against %.4f at the best fixed temperature %.2f and %.4f for the current",
+                candidate.loss(), fixed.loss(), fixedTemperature, current.loss())));
+    }
+
+    private boolean beats(EvalMetrics candidate, EvalMetrics other) {
+        return candidate.loss() <= other.loss() * (1 - margin);
+    }
+
+    private java.util.Optional<Decision> keepsWhatItLearned(EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
         if (candidateOnPrior != null && candidateOnPrior.loss() > currentOnPrior.loss() + tolerance) {
-            return new Decision(false, String.format("loss on the current version's held-out examples rose from %.4f to %.4f"
-                    + " (tolerance %.3f): the new examples contradict what it learned", currentOnPrior.loss(),
-                    candidateOnPrior.loss(), tolerance));
+            return java.util.Optional.of(new Decision(false, String.format(Locale.ROOT, "loss on the current version's held-out"
+                    + " examples rose from %.4f to %.4f (tolerance %.3f): the new examples contradict what it learned",
+                    currentOnPrior.loss(), candidateOnPrior.loss(), tolerance)));
         }
-        return new Decision(true, String.format("held-out loss %.4f -> %.4f, exact match %.2f -> %.2f", current.loss(),
-                candidate.loss(), current.exactMatch(), candidate.exactMatch()));
+        return java.util.Optional.empty();
     }
 }

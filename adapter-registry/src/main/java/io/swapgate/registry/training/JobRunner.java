@@ -7,6 +7,8 @@ import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.PeftAdapterWriter;
 import io.swapgate.core.training.EvalMetrics;
+import io.swapgate.core.training.FixedTemperature;
+import io.swapgate.core.training.TempNetObjective;
 import io.swapgate.core.training.TextExample;
 import io.swapgate.core.training.TokenizedExample;
 import io.swapgate.core.training.TrainingConfig;
@@ -94,6 +96,9 @@ final class JobRunner {
         if (kind == AdapterKind.LORA && job.lora() != null) {
             defaults = defaults.withLora(job.lora().rank(), job.lora().minRank());
         }
+        if (kind == AdapterKind.TEMPNET && job.objective() != null) {
+            defaults = defaults.withTempNet(TempNetObjective.valueOf(job.objective().toUpperCase(Locale.ROOT)), Float.NaN);
+        }
         TrainingConfig config = defaults.withSteps(job.steps() > 0 ? job.steps() : defaults.maxSteps()).withSeed(job.id().hashCode());
         AtomicReference<TrainingJob> latest = new AtomicReference<>(job.started(kind.wireName(), config.maxSteps(), count,
                 parent == null ? null : current.version().version(), heldOut.stream().map(TokenizedExample::id).toList(), now()));
@@ -118,7 +123,17 @@ final class JobRunner {
             metrics.put("prior_eval_loss", candidateOnPrior.loss());
             metrics.put("baseline_prior_eval_loss", currentOnPrior.loss());
         }
-        EvaluationGate.Decision decision = settings.gate().decide(candidate, baseline, candidateOnPrior, currentOnPrior);
+        EvaluationGate.Decision decision;
+        if (kind == AdapterKind.TEMPNET) {
+            FixedTemperature fixed = backend.evaluator().bestFixedTemperature(train, config.tauMin(), config.tauMax());
+            EvalMetrics fixedOnHeldOut = backend.evaluator().evaluateAt(fixed.temperature(), heldOut);
+            metrics.put("fixed_temperature", fixed.temperature());
+            metrics.putAll(fixedOnHeldOut.asMap("fixed_temperature_eval_"));
+            decision = settings.gate().decideTempNet(candidate, baseline, fixedOnHeldOut, fixed.temperature(),
+                    candidateOnPrior, currentOnPrior);
+        } else {
+            decision = settings.gate().decide(candidate, baseline, candidateOnPrior, currentOnPrior);
+        }
         String version = publish(name, job, result.adapter(), latest.get().parentVersion(), metrics, decision);
         return latest.get().ended(decision.promote() ? JobState.PROMOTED : JobState.PUBLISHED, version, decision.reason(),
                 metrics, now());

@@ -1,6 +1,7 @@
 package io.swapgate.registry.training;
 
 import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.core.training.TempNetObjective;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import io.swapgate.registry.FileSystemAdapterRegistry;
@@ -156,9 +157,10 @@ public final class TrainingJobs implements AutoCloseable {
 
     /**
      * Queues a job for the adapter; {@code kind} null keeps the current version's kind, {@code lora} null the
-     * configured LoRA shape, {@code steps} 0 the default.
+     * configured LoRA shape, {@code objective} null the configured TempNet objective, {@code steps} 0 the default.
      */
-    public TrainingJob submit(AdapterName adapter, AdapterKind kind, LoraShape lora, int steps, String trigger) {
+    public TrainingJob submit(AdapterName adapter, AdapterKind kind, LoraShape lora, TempNetObjective objective, int steps,
+                              String trigger) {
         long open = jobs.values().stream().filter(j -> !j.state().finished()
                 && AdapterName.parse(j.adapter()).tenant().equals(adapter.tenant())).count();
         if (open >= settings.maxJobsPerTenant()) {
@@ -167,7 +169,8 @@ public final class TrainingJobs implements AutoCloseable {
         }
         pending.remove(adapter);
         TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
-                kind == null ? null : kind.wireName(), lora, trigger, Math.max(0, steps), now());
+                kind == null ? null : kind.wireName(), lora,
+                objective == null ? null : objective.name().toLowerCase(java.util.Locale.ROOT), trigger, Math.max(0, steps), now());
         try {
             claims.put(job.id(), store.claim(job.id()).orElseThrow(() -> new IllegalStateException(
                     "a new job's lock is held: " + job.id())));
@@ -250,7 +253,7 @@ public final class TrainingJobs implements AutoCloseable {
                 Pending waiting = entry.getValue();
                 if (!busy && settings.policy(adapter).due(waiting.count(), waiting.since(), lastEnded.get(adapter), now)) {
                     LOG.info("{} new examples for {}: queuing a retraining job", waiting.count(), adapter);
-                    submit(adapter, null, null, 0, "examples");
+                    submit(adapter, null, null, null, 0, "examples");
                 }
             }
         } catch (RuntimeException e) {

@@ -37,18 +37,35 @@ class RetrainingRulesTest {
     @Test
     void theGatePromotesOnlyClearImprovementsThatKeepWhatWasLearned() {
         EvaluationGate gate = new EvaluationGate(0.02, 0.1);
-        EvalMetrics base = new EvalMetrics(3.0, 0.0, 20, 100);
-        assertTrue(gate.decide(new EvalMetrics(0.1, 1.0, 20, 100), base, null, null).promote());
+        EvalMetrics base = new EvalMetrics(3.0, 0.0, 0.0, 20, 100);
+        assertTrue(gate.decide(new EvalMetrics(0.1, 1.0, 0.0, 20, 100), base, null, null).promote());
         // Not enough better.
-        assertFalse(gate.decide(new EvalMetrics(2.99, 0.0, 20, 100), base, null, null).promote());
+        assertFalse(gate.decide(new EvalMetrics(2.99, 0.0, 0.0, 20, 100), base, null, null).promote());
         // Lower loss from hedging, but no more exact answers right.
-        EvaluationGate.Decision hedging = gate.decide(new EvalMetrics(0.2, 0.6, 60, 300), new EvalMetrics(1.4, 0.6, 60, 300), null, null);
+        EvaluationGate.Decision hedging = gate.decide(new EvalMetrics(0.2, 0.6, 0.0, 60, 300), new EvalMetrics(1.4, 0.6, 0.0, 60, 300), null, null);
         assertFalse(hedging.promote());
         assertTrue(hedging.reason().contains("exact match"), hedging.reason());
         // Better on the new examples, worse on those the current version was evaluated on.
-        EvaluationGate.Decision forgetting = gate.decide(new EvalMetrics(0.5, 0.9, 60, 300), new EvalMetrics(1.4, 0.6, 60, 300),
-                new EvalMetrics(0.7, 0.5, 20, 100), new EvalMetrics(0.01, 1.0, 20, 100));
+        EvaluationGate.Decision forgetting = gate.decide(new EvalMetrics(0.5, 0.9, 0.0, 60, 300), new EvalMetrics(1.4, 0.6, 0.0, 60, 300),
+                new EvalMetrics(0.7, 0.5, 0.0, 20, 100), new EvalMetrics(0.01, 1.0, 0.0, 20, 100));
         assertFalse(forgetting.promote());
         assertTrue(forgetting.reason().contains("contradict"), forgetting.reason());
+    }
+
+    /** The demo TempNet of the issue: better than the base at 1.0 but not than the best fixed temperature. */
+    @Test
+    void aTempNetMustBeatTheBestFixedTemperatureNotTheBaseAtOne() {
+        EvaluationGate gate = new EvaluationGate(0.02, 0.1);
+        EvalMetrics baseAtOne = new EvalMetrics(2.0, 0.4, 0.1, 20, 100);
+        EvalMetrics fixed = new EvalMetrics(1.5, 0.4, 0.05, 20, 100);
+        EvaluationGate.Decision flattening = gate.decideTempNet(new EvalMetrics(1.6, 0.4, 0.05, 20, 100), baseAtOne, fixed, 1.8,
+                null, null);
+        assertFalse(flattening.promote());
+        assertTrue(flattening.reason().contains("best fixed temperature"), flattening.reason());
+        // Exact match cannot move with a temperature: an equal one does not block a TempNet.
+        assertTrue(gate.decideTempNet(new EvalMetrics(1.2, 0.4, 0.05, 20, 100), baseAtOne, fixed, 1.8, null, null).promote());
+        // It must beat the current TempNet too.
+        assertFalse(gate.decideTempNet(new EvalMetrics(1.2, 0.4, 0.05, 20, 100), new EvalMetrics(1.19, 0.4, 0.0, 20, 100),
+                fixed, 1.8, null, null).promote());
     }
 }

@@ -23,7 +23,8 @@ public final class JobsCommand {
               watch [ID] [--adapter TENANT/NAME]               follow jobs live; with ID, a progress bar until it ends
               start TENANT/NAME [--kind lora|prompt|prefix|tempnet] [--steps N] [--examples FILE.jsonl]
                     [--lora-rank R] [--lora-min-rank M]        queue a job (with a dataset to add first), then follow it;
-                                                               a LoRA of rank R, a DyLoRA of ranks M-R with M
+                    [--objective calibration|dro]              a LoRA of rank R, a DyLoRA of ranks M-R with M; a TempNet
+                                                               with that objective (default calibration)
               cancel ID                                        cancel a queued or running job
             common flags: --host H (default localhost), --port P (default $SWAPGATE_PORT or 8080),
                           --api-key KEY (default $SWAPGATE_API_KEY)
@@ -34,7 +35,8 @@ public final class JobsCommand {
     private JobsCommand() {}
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        return GatewayCommand.run(args, USAGE, Set.of("--adapter", "--kind", "--steps", "--examples", "--lora-rank", "--lora-min-rank"), Set.of(), err,
+        return GatewayCommand.run(args, USAGE, Set.of("--adapter", "--kind", "--steps", "--examples", "--lora-rank", "--lora-min-rank",
+                "--objective"), Set.of(), err,
                 (channel, line) -> switch (args[0]) {
                     case "list" -> list(channel, line, out);
                     case "watch" -> watch(channel, line, out, err);
@@ -66,7 +68,8 @@ public final class JobsCommand {
         StartTrainingRequest.Builder request = StartTrainingRequest.newBuilder().setAdapter(adapter)
                 .setKind(line.option("--kind", "")).setSteps(Integer.parseInt(line.option("--steps", "0")))
                 .setLoraRank(Integer.parseInt(line.option("--lora-rank", "0")))
-                .setLoraMinRank(Integer.parseInt(line.option("--lora-min-rank", "0")));
+                .setLoraMinRank(Integer.parseInt(line.option("--lora-min-rank", "0")))
+                .setTempnetObjective(line.option("--objective", ""));
         String examples = line.option("--examples", null);
         if (examples != null) {
             request.addAllExamples(ExampleFile.read(Path.of(examples), adapter));

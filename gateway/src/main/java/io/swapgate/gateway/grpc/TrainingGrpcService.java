@@ -24,6 +24,7 @@ import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import io.swapgate.registry.RegistryException;
+import io.swapgate.core.training.TempNetObjective;
 import io.swapgate.registry.training.LoraShape;
 import io.swapgate.registry.training.TrainingJob;
 import io.swapgate.registry.training.TrainingJobs;
@@ -70,7 +71,8 @@ public class TrainingGrpcService implements Training {
             if (request.getExamplesCount() > 0) {
                 training.examples().append(adapter, "grpc", examples(request, adapter));
             }
-            return TrainingJobMessages.of(jobs.submit(adapter, kind, loraShape(request, kind), request.getSteps(), "manual"));
+            return TrainingJobMessages.of(jobs.submit(adapter, kind, loraShape(request, kind),
+                    objective(request, kind), request.getSteps(), "manual"));
         });
     }
 
@@ -168,6 +170,22 @@ public class TrainingGrpcService implements Training {
             return AdapterKind.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown adapter kind '" + name + "': use lora, prompt, prefix or tempnet");
+        }
+    }
+
+    /** The TempNet objective asked for, or null for the configured one; only a TempNet job may ask for one. */
+    private static TempNetObjective objective(StartTrainingRequest request, AdapterKind kind) {
+        if (request.getTempnetObjective().isEmpty()) {
+            return null;
+        }
+        if (kind != AdapterKind.TEMPNET) {
+            throw new IllegalArgumentException("tempnet_objective needs kind tempnet");
+        }
+        try {
+            return TempNetObjective.valueOf(request.getTempnetObjective().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown tempnet_objective '" + request.getTempnetObjective()
+                    + "': use calibration or dro");
         }
     }
 

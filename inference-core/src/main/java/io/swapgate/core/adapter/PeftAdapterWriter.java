@@ -43,7 +43,9 @@ public final class PeftAdapterWriter {
             config.put("hidden_size", tempNet.hiddenSize());
             config.put("tau_min", tempNet.tauMin());
             config.put("tau_max", tempNet.tauMax());
-            config.put("rho", tempNet.rho());
+            if (Float.isFinite(tempNet.rho())) {
+                config.put("rho", tempNet.rho());
+            }
             tensors.add(tempNet.fc1Weight().withShape(TempNetReader.FC1_WEIGHT, tempNet.fc1Weight().shape()));
             tensors.add(tempNet.fc1Bias().withShape(TempNetReader.FC1_BIAS, tempNet.fc1Bias().shape()));
             tensors.add(tempNet.fc2Weight().withShape(TempNetReader.FC2_WEIGHT, tempNet.fc2Weight().shape()));

@@ -5,6 +5,8 @@ import io.swapgate.core.model.FloatTensor;
 /**
  * TempNet: a small network that predicts each decoding step's sampling temperature,
  * tau = tauMin + (tauMax - tauMin) · sigmoid(w2 · relu(W1 z + b1) + b2), from the step's logits or final hidden state z.
+ *
+ * @param rho the DRO radius it was trained with; NaN when it was trained for calibration (or the file does not say)
  */
 public record TempNetAdapter(AdapterIdentity identity, Input input, float tauMin, float tauMax, float rho,
                              FloatTensor fc1Weight, FloatTensor fc1Bias, FloatTensor fc2Weight, FloatTensor fc2Bias)

@@ -29,7 +29,7 @@ final class TempNetReader {
         }
         float tauMin = c.number("tau_min", 0.01f);
         float tauMax = c.number("tau_max", 1.2f);
-        float rho = c.number("rho", 0.1f);
+        float rho = c.number("rho", Float.NaN);
         if (!(tauMin > 0 && tauMax > tauMin)) {
             throw c.configProblem("temperature range must satisfy 0 < tau_min < tau_max, got [" + tauMin + ", " + tauMax + "]");
         }

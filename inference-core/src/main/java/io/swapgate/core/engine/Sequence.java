@@ -134,13 +134,17 @@ final class Sequence {
         listener.onFinish(reason, new Usage(promptTokens.length, generated));
     }
 
-    /** The step's temperature: the TempNet's prediction when the request has one, else the request's own. */
+    /**
+     * The step's temperature: the request's own, scaled by the TempNet's prediction when the request has one. The
+     * request's temperature (1 when unset) thus multiplies the TempNet's choice, and 0 stays greedy.
+     */
     private float temperature(float[] logits, float[] hidden) {
         TempNetAdapter tempNet = adapters.tempNet();
-        if (tempNet == null) {
-            return request.sampling().temperature();
+        float requested = request.sampling().temperature();
+        if (tempNet == null || requested == 0) {
+            return requested;
         }
-        return tempNet.temperature(tempNet.input() == TempNetAdapter.Input.LOGITS ? logits : hidden);
+        return requested * tempNet.temperature(tempNet.input() == TempNetAdapter.Input.LOGITS ? logits : hidden);
     }
 
     private void report(String text) {

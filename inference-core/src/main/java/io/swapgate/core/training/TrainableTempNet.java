@@ -16,7 +16,7 @@ final class TrainableTempNet implements Trainable {
     private final TempNetAdapter.Input input;
     private final float tauMin;
     private final float tauMax;
-    private final float rho;
+    private float rho;
     private final NDArray fc1Weight;
     private final NDArray fc1Bias;
     private final NDArray fc2Weight;
@@ -65,8 +65,9 @@ final class TrainableTempNet implements Trainable {
         return input;
     }
 
-    float rho() {
-        return rho;
+    /** The DRO radius this run trains with (NaN for the calibration objective), written into the exported adapter. */
+    void trainWithRho(float trainedRho) {
+        this.rho = trainedRho;
     }
 
     /** Temperatures [n, 1] for inputs z [n, in]. */

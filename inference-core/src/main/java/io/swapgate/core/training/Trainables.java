@@ -65,15 +65,22 @@ final class Trainables {
         };
     }
 
-    /** The summed loss training minimises: the targets' negative log-likelihood, or for a TempNet its DRO loss. */
-    static BatchLoss objective(Trainable trainable, TargetLosses losses) {
-        if (trainable instanceof TrainableTempNet tempNet) {
+    /**
+     * The summed loss training minimises: the targets' negative log-likelihood under what serving samples from, or
+     * for a TempNet trained with {@link TempNetObjective#DRO} its DRO loss with radius {@code config.rho()}.
+     */
+    static BatchLoss objective(Trainable trainable, TargetLosses losses, TrainingConfig config) {
+        if (trainable instanceof TrainableTempNet tempNet && config.tempNetObjective() == TempNetObjective.DRO) {
+            tempNet.trainWithRho(config.rho());
             return (batch, scope) -> {
                 tempNet.parameters().lendTo(scope);
                 NDArray[] logits = new NDArray[1];
                 NDArray z = losses.tempNetInput(batch, tempNet.input(), scope, logits);
-                return TargetLosses.distributionallyRobust(batch, logits[0], tempNet.temperatures(z), tempNet.rho(), scope).sum();
+                return TargetLosses.distributionallyRobust(batch, logits[0], tempNet.temperatures(z), config.rho(), scope).sum();
             };
+        }
+        if (trainable instanceof TrainableTempNet tempNet) {
+            tempNet.trainWithRho(Float.NaN);
         }
         ServedLogits served = served(trainable, losses);
         return (batch, scope) -> TargetLosses.negativeLogLikelihood(batch, served.of(batch, scope), scope).sum();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterIdentity;
+import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.runtime.OwnedScalar;
 import io.swapgate.core.runtime.SequenceForward;
 import io.swapgate.core.runtime.SequenceHooks;
@@ -74,7 +75,7 @@ public final class Trainer {
             trainable.parameters().requireGradients();
             AdamW optimizer = new AdamW(trainable.parameters(), config.weightDecay());
             LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(), config.maxSteps());
-            BatchLoss objective = Trainables.objective(trainable, losses);
+            BatchLoss objective = Trainables.objective(trainable, losses, withRhoByRule(config, train));
             ServedLogits served = Trainables.served(trainable, losses);
 
             Run run = new Run();
@@ -169,6 +170,21 @@ public final class Trainer {
         List<TokenizedExample> order = new ArrayList<>(train);
         Collections.shuffle(order, new java.util.Random(seed * 1_000_003L + epoch));
         return order;
+    }
+
+    /**
+     * A DRO-trained TempNet without a radius gets the target-entropy rule's: its loss drives every step's distribution
+     * to entropy log V − rho, so rho = log V − the mean entropy under the best fixed temperature on the training
+     * examples keeps the average where the data says it belongs, and lets the network move each step around it.
+     */
+    private TrainingConfig withRhoByRule(TrainingConfig config, List<TokenizedExample> train) throws Exception {
+        if (config.kind() != AdapterKind.TEMPNET || config.tempNetObjective() != TempNetObjective.DRO
+                || !Float.isNaN(config.rho())) {
+            return config;
+        }
+        FixedTemperature fixed = evaluator.bestFixedTemperature(train, config.tauMin(), config.tauMax());
+        double rho = Math.log(forward.config().vocabSize()) - fixed.entropy();
+        return config.withTempNet(TempNetObjective.DRO, (float) Math.max(1e-3, rho));
     }
 
     /** The config's micro-batch size, or less where the longest example would not fit the memory budget. */

@@ -149,43 +149,63 @@ class AdapterEquivalenceTest {
         assertGreedyGeneration(new AdapterSelection(null, 0, null, prefix, null), expected);
     }
 
+    /** The request's temperature multiplies the TempNet's (1 when unset, so the TempNet's own choice). */
     @Test
     void tempNetTemperaturesEqualThoseComputedOutsideTheEngine() throws Exception {
         for (TempNetAdapter.Input input : TempNetAdapter.Input.values()) {
-            TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-" + input, input, 16));
-            SamplingParams sampling = new SamplingParams(1f, 0, 1f, 1234, 1f, List.of());
-            ScalarLlama2cReference scalar = scalar();
-            TokenSampler sampler = new TokenSampler(sampling, adapters.model.config().vocabSize(), promptTokens);
-            List<Integer> tokens = new ArrayList<>();
-            List<Float> temperatures = new ArrayList<>();
-            float[] logits = null;
-            int pos = 0;
-            for (int token : promptTokens) {
-                logits = scalar.forward(token, pos++);
+            assertTempNetSampling(input, 1f);
+        }
+        assertTempNetSampling(TempNetAdapter.Input.HIDDEN, 0.6f);
+    }
+
+    @Test
+    void aGreedyRequestStaysGreedyWithATempNet() throws Exception {
+        TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-greedy", TempNetAdapter.Input.LOGITS, 16));
+        try (ServingFixture served = new ServingFixture(adapters.model)) {
+            CollectingListener.Completion plain = served.generate(request(AdapterSelection.NONE, SamplingParams.greedy(), true));
+            CollectingListener.Completion withTempNet = served.generate(request(new AdapterSelection(null, 0, null, null, tempNet),
+                    SamplingParams.greedy(), true));
+            assertArrayEquals(plain.tokenIds(), withTempNet.tokenIds());
+            for (float temperature : withTempNet.temperatures()) {
+                assertEquals(0f, temperature);
             }
-            while (tokens.size() < NEW_TOKENS) {
-                float tau = referenceTemperature(tempNet, input == TempNetAdapter.Input.LOGITS ? logits : scalar.lastHidden());
-                int token = sampler.next(logits.clone(), tau);
-                if (adapters.model.tokenizer().endsSequence(token)) {
-                    break;
-                }
-                tokens.add(token);
-                temperatures.add(tau);
-                logits = scalar.forward(token, pos++);
+        }
+    }
+
+    private void assertTempNetSampling(TempNetAdapter.Input input, float requested) throws Exception {
+        TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-" + input, input, 16));
+        SamplingParams sampling = new SamplingParams(requested, 0, 1f, 1234, 1f, List.of());
+        ScalarLlama2cReference scalar = scalar();
+        TokenSampler sampler = new TokenSampler(sampling, adapters.model.config().vocabSize(), promptTokens);
+        List<Integer> tokens = new ArrayList<>();
+        List<Float> temperatures = new ArrayList<>();
+        float[] logits = null;
+        int pos = 0;
+        for (int token : promptTokens) {
+            logits = scalar.forward(token, pos++);
+        }
+        while (tokens.size() < NEW_TOKENS) {
+            float tau = requested * referenceTemperature(tempNet, input == TempNetAdapter.Input.LOGITS ? logits : scalar.lastHidden());
+            int token = sampler.next(logits.clone(), tau);
+            if (adapters.model.tokenizer().endsSequence(token)) {
+                break;
             }
-            try (ServingFixture served = new ServingFixture(adapters.model)) {
-                CollectingListener.Completion c = served.generate(request(new AdapterSelection(null, 0, null, null, tempNet), sampling, true));
-                assertArrayEquals(tokens.stream().mapToInt(Integer::intValue).toArray(), c.tokenIds(), "tokens with TempNet on " + input);
-                assertEquals(tokens.size(), c.temperatures().length);
-                float min = Float.MAX_VALUE;
-                float max = 0;
-                for (int i = 0; i < temperatures.size(); i++) {
-                    assertEquals(temperatures.get(i), c.temperatures()[i], 1e-4f, "temperature of step " + i);
-                    min = Math.min(min, temperatures.get(i));
-                    max = Math.max(max, temperatures.get(i));
-                }
-                assertTrue(max - min > 1e-3f, "the TempNet should vary its temperature across steps (" + min + ".." + max + ")");
+            tokens.add(token);
+            temperatures.add(tau);
+            logits = scalar.forward(token, pos++);
+        }
+        try (ServingFixture served = new ServingFixture(adapters.model)) {
+            CollectingListener.Completion c = served.generate(request(new AdapterSelection(null, 0, null, null, tempNet), sampling, true));
+            assertArrayEquals(tokens.stream().mapToInt(Integer::intValue).toArray(), c.tokenIds(), "tokens with TempNet on " + input);
+            assertEquals(tokens.size(), c.temperatures().length);
+            float min = Float.MAX_VALUE;
+            float max = 0;
+            for (int i = 0; i < temperatures.size(); i++) {
+                assertEquals(temperatures.get(i), c.temperatures()[i], 1e-4f, "temperature of step " + i);
+                min = Math.min(min, temperatures.get(i));
+                max = Math.max(max, temperatures.get(i));
             }
+            assertTrue(max - min > 1e-3f, "the TempNet should vary its temperature across steps (" + min + ".." + max + ")");
         }
     }
 
