@@ -1,26 +1,16 @@
 package io.swapgate.e2e;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.TempNetAdapter;
-import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.InferenceEngine;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
-import io.swapgate.core.format.ModelLoader;
-import io.swapgate.core.model.LoadedModel;
-import io.swapgate.core.runtime.LlamaRuntime;
-import io.swapgate.core.runtime.RuntimeOptions;
-import io.swapgate.core.runtime.SequenceForward;
 import io.swapgate.core.sampling.SamplingParams;
-import io.swapgate.core.training.ActivationMemory;
-import io.swapgate.core.training.EngineThread;
 import io.swapgate.core.training.EvalMetrics;
 import io.swapgate.core.training.Evaluator;
 import io.swapgate.core.training.FixedTemperature;
@@ -62,23 +52,15 @@ class TempNetBenchmark {
     @Timeout(value = 20, unit = TimeUnit.MINUTES)
     @EnabledIfSystemProperty(named = "bench", matches = "tempnet|all")
     void tempNetObjectivesAgainstTheBestFixedTemperature() throws Exception {
-        LoadedModel model = ModelLoader.load(E2e.stories260K());
-        try (LlamaRuntime runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), 512);
-             InferenceEngine engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(8, 64, 512, 2048))) {
-            EngineThread thread = new EngineThread() {
-                @Override
-                public <T> T run(java.util.concurrent.Callable<T> work) throws Exception {
-                    return engine.runInBackground(work).get();
-                }
-            };
-            SequenceForward forward = new SequenceForward(runtime);
-            Trainer trainer = new Trainer(forward, thread, new ActivationMemory(1L << 30));
-            Evaluator evaluator = new Evaluator(forward, thread);
+        try (InProcessTraining served = new InProcessTraining(E2e.stories260K(), 1L << 30)) {
+            InferenceEngine engine = served.engine;
+            Trainer trainer = served.trainer;
+            Evaluator evaluator = served.evaluator;
             List<TokenizedExample> train = new ArrayList<>();
             List<TokenizedExample> heldOut = new ArrayList<>();
             HeldOutSplit split = new HeldOutSplit(0.1);
-            for (TextExample example : demoStories()) {
-                (split.heldOut(example.id()) ? heldOut : train).add(TokenizedExample.of(model.tokenizer(), example, 256));
+            for (TextExample example : InProcessTraining.demoStories()) {
+                (split.heldOut(example.id()) ? heldOut : train).add(served.tokenize(example));
             }
             TrainingConfig defaults = TrainingConfig.defaults(AdapterKind.TEMPNET).withSteps(STEPS);
             FixedTemperature fixed = evaluator.bestFixedTemperature(train, defaults.tauMin(), defaults.tauMax());
@@ -110,20 +92,10 @@ class TempNetBenchmark {
     private record Samples(double distinct2, double distinct3, double repetition, double minTemperature,
                            double maxTemperature, String first) {}
 
-    private static List<TextExample> demoStories() throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        List<TextExample> examples = new ArrayList<>();
-        for (String line : Files.readAllLines(E2e.repoRoot().resolve("gateway/demo/stories.jsonl"))) {
-            JsonNode node = json.readTree(line);
-            examples.add(new TextExample(node.get("id").asText(), node.get("prompt").asText(), node.get("completion").asText()));
-        }
-        return examples;
-    }
-
     private static List<String> heldOutPrompts(int count) throws Exception {
         HeldOutSplit split = new HeldOutSplit(0.1);
         List<String> prompts = new ArrayList<>();
-        for (TextExample example : demoStories()) {
+        for (TextExample example : InProcessTraining.demoStories()) {
             if (split.heldOut(example.id())) {
                 prompts.add(example.prompt());
             }
