@@ -118,8 +118,27 @@ class HostileInputTest {
                 () -> training.start(start.clone().setKind("lora").setLoraRank(-3).build()));
         TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "need kind lora",
                 () -> training.start(start.clone().setKind("prompt").setLoraMinRank(2).build()));
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "tempnet_objective needs kind tempnet",
+                () -> training.start(start.clone().setKind("lora").setTempnetObjective("dro").build()));
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "unknown tempnet_objective 'hot'",
+                () -> training.start(start.clone().setKind("tempnet").setTempnetObjective("hot").build()));
         assertEquals(0, training.list(io.swapgate.proto.v1.ListTrainingJobsRequest.newBuilder().setAdapter("ops/hostile-shape").build())
                 .getJobsCount(), "no job was queued");
+    }
+
+    @Test
+    void feedbackScoresOutsideTheirRangeAndEmptyPreferencesAreRefused() {
+        var training = io.swapgate.proto.v1.TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+        var start = io.swapgate.proto.v1.StartTrainingRequest.newBuilder().setAdapter("ops/hostile-signal");
+        var example = io.swapgate.proto.v1.TrainingExample.newBuilder().setExampleId("x").setPrompt("Once");
+        for (float score : new float[] {Float.NaN, 1e30f, -2f}) {
+            TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "feedback score must be between -1 and 1",
+                    () -> training.start(start.clone().addExamples(example.clone().setFeedback(
+                            io.swapgate.proto.v1.Feedback.newBuilder().setCompletion(" upon").setScore(score))).build()));
+        }
+        TestGateway.assertStatus(Status.Code.INVALID_ARGUMENT, "chosen completion that differs",
+                () -> training.start(start.clone().addExamples(example.clone().setPreference(
+                        io.swapgate.proto.v1.Preference.newBuilder().setChosen(" a").setRejected(" a"))).build()));
     }
 
     @Test

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.swapgate.kafka.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.DeleteRequest;
+import io.swapgate.proto.v1.StartTrainingRequest;
 import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.proto.v1.TrainingGrpc;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * The soak (long variant only, {@code -Dreliability=full}; {@code -Dsoak.minutes}, default 30): steady gRPC streams
  * and Kafka requests, a new adapter version promoted every 3 s (the one before last deleted), and training examples
- * every 5 minutes that start retraining jobs, all after a warm-up that did each once. No errors, and heap (after a full GC), resident set, threads and file
+ * every 5 minutes that start retraining jobs of every kind (LoRA from Kafka; DyLoRA, prompt, prefix and TempNet
+ * through Training.Start), all after a warm-up that did each once. No errors, and heap (after a full GC), resident set, threads and file
  * descriptors at the end within a margin of the start. Figures go to {@code target/bench/soak-reliability.md}.
  */
 @EnabledIfSystemProperty(named = "reliability", matches = "full")
@@ -46,7 +49,8 @@ class SoakTest {
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"));
              GatewayProcess gateway = GatewayProcess.start("soak", E2e.stories260K(), dir.resolve("registry"),
                      GatewayProcess.withUnreachableQuotas(Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
-                             "swapgate.training.min-new-examples", "100", "swapgate.training.cooldown", "0s", "swapgate.training.steps", "40")));
+                             "swapgate.training.min-new-examples", "100", "swapgate.training.cooldown", "0s", "swapgate.training.steps", "40",
+                             "swapgate.training.max-jobs-per-tenant", "16")));
              KafkaTarget kafka = new KafkaTarget(broker.bootstrapServers());
              KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
             TestAdapters adapters = new TestAdapters(dir.resolve("adapters"));
@@ -60,11 +64,12 @@ class SoakTest {
             LoadGenerator.closedLoop(grpc, workload, 4, 64);
             LoadGenerator.openLoop(kafka, workload, 2, Duration.ofSeconds(5));
             int examples = sendExamples(producer, 0, 120);
+            startEveryOtherKind(gateway, 0);
             long warmUpEnd = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (finishedJobs(gateway) < 1 && System.nanoTime() < warmUpEnd) {
+            while (finishedJobs(gateway) < JOBS_PER_ROUND && System.nanoTime() < warmUpEnd) {
                 LoadGenerator.closedLoop(grpc, workload, 4, 16);
             }
-            assertEquals(1, finishedJobs(gateway), "the warm-up's retraining job did not finish within 3 minutes");
+            assertEquals(JOBS_PER_ROUND, finishedJobs(gateway), "the warm-up's retraining jobs did not finish within 3 minutes");
 
             Snapshot start = Snapshot.of(gateway);
             long deadline = System.nanoTime() + SOAK.toNanos();
@@ -90,6 +95,7 @@ class SoakTest {
                 TimeUnit.MINUTES.timedJoin(swapper, 5); // the next batch in 5 minutes, or when the soak ends
                 if (System.nanoTime() < deadline) {
                     examples += sendExamples(producer, examples, 120);
+                    startEveryOtherKind(gateway, examples);
                 }
             }
             for (Thread thread : List.of(grpcTraffic, kafkaTraffic, swapper)) {
@@ -121,11 +127,31 @@ class SoakTest {
 
             assertEquals(0, grpcErrors + kafkaErrors, "requests failed during the soak:\n" + report);
             assertEquals(List.of(), swapErrors, "promotions failed during the soak");
-            assertTrue(jobs >= 1 + (SOAK.toMinutes() - 1) / 5, "the retraining jobs did not all finish:\n" + report);
+            assertTrue(jobs >= JOBS_PER_ROUND * (1 + (SOAK.toMinutes() - 1) / 5), "the retraining jobs did not all finish:\n" + report);
             assertTrue(end.heapMiB() < start.heapMiB() + 64, "the heap grew:\n" + report);
             assertTrue(end.residentMiB() < start.residentMiB() * 1.25 + 64, "the resident set grew:\n" + report);
             assertTrue(end.threads() <= start.threads() + 8, "threads leaked:\n" + report);
             assertTrue(end.fds() <= start.fds() + 16, "file descriptors leaked:\n" + report);
+        }
+    }
+
+    /** Jobs of one round: the LoRA the Kafka examples start, and one of each other kind. */
+    private static final int JOBS_PER_ROUND = 5;
+
+    /** Starts a DyLoRA, a prompt, a prefix and a TempNet job, each with 40 examples of its own. */
+    private static void startEveryOtherKind(GatewayProcess gateway, int first) {
+        var training = TrainingGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+        for (String kind : List.of("dylora", "prompt", "prefix", "tempnet")) {
+            StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder().setAdapter(TAUGHT + "-" + kind)
+                    .setKind(kind.equals("dylora") ? "lora" : kind);
+            if (kind.equals("dylora")) {
+                start.setLoraRank(8).setLoraMinRank(2);
+            }
+            for (int i = first; i < first + 40; i++) {
+                start.addExamples(TrainingExample.newBuilder().setExampleId(kind + "-" + i).setPrompt("Once upon a time, there was")
+                        .setCompletion(" a little girl named Lily. She liked to play in the park."));
+            }
+            training.start(start.build());
         }
     }
 

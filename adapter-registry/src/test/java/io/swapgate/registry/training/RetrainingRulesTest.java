@@ -68,4 +68,18 @@ class RetrainingRulesTest {
         assertFalse(gate.decideTempNet(new EvalMetrics(1.2, 0.4, 0.05, 20, 100), new EvalMetrics(1.19, 0.4, 0.0, 20, 100),
                 fixed, 1.8, null, null).promote());
     }
+
+    @Test
+    void preferencesAndNegativeFeedbackAreJudgedOnTheirOwnSignal() {
+        EvaluationGate gate = new EvaluationGate(0.02, 0.1);
+        double nan = Double.NaN;
+        EvalMetrics base = new EvalMetrics(nan, nan, nan, 0.0, 0.0, 2.0, 20, 0);
+        assertTrue(gate.decide(new EvalMetrics(nan, nan, nan, 1.0, 0.8, 2.5, 20, 0), base, null, null).promote());
+        EvaluationGate.Decision noMargin = gate.decide(new EvalMetrics(nan, nan, nan, 0.6, -0.1, 2.5, 20, 0), base, null, null);
+        assertFalse(noMargin.promote());
+        assertTrue(noMargin.reason().contains("reward margin"), noMargin.reason());
+        EvaluationGate.Decision stillSaid = gate.decide(new EvalMetrics(nan, nan, nan, 1.0, 0.8, 2.01, 20, 0), base, null, null);
+        assertFalse(stillSaid.promote());
+        assertTrue(stillSaid.reason().contains("unlearn"), stillSaid.reason());
+    }
 }

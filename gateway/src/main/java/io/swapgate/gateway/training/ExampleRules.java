@@ -26,6 +26,14 @@ public final class ExampleRules {
         if (example.getSignalCase() == TrainingExample.SignalCase.SIGNAL_NOT_SET) {
             throw new IllegalArgumentException("a completion, a preference or feedback is required");
         }
+        if (example.getSignalCase() == TrainingExample.SignalCase.FEEDBACK
+                && !(Math.abs(example.getFeedback().getScore()) <= 1)) {
+            throw new IllegalArgumentException("feedback score must be between -1 and 1, not " + example.getFeedback().getScore());
+        }
+        if (example.getSignalCase() == TrainingExample.SignalCase.PREFERENCE && (example.getPreference().getChosen().isEmpty()
+                || example.getPreference().getChosen().equals(example.getPreference().getRejected()))) {
+            throw new IllegalArgumentException("a preference needs a chosen completion that differs from the rejected one");
+        }
         if (utf8Length(example) > MAX_TEXT_BYTES) {
             throw new IllegalArgumentException("example " + example.getExampleId() + " holds more than " + MAX_TEXT_BYTES
                     + " bytes of text");

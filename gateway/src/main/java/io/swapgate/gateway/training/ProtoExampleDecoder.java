@@ -8,9 +8,10 @@ import io.swapgate.registry.training.ExampleDecoder;
 import org.jboss.logging.Logger;
 
 /**
- * Stored {@code TrainingExample}s as supervised examples: a completion as it is, a preference's chosen completion, and
- * feedback's completion when its score is positive. Rejected completions and negative feedback are not trained on
- * (that needs a preference objective such as DPO, which the trainer does not have yet).
+ * Stored {@code TrainingExample}s as the trainer's signals: a completion to learn, a preference of a chosen over a
+ * rejected completion (DPO), and feedback whose score weighs its completion up (above 0) or down (below 0, as
+ * unlikelihood). Feedback scored exactly 0 says nothing and is skipped; a preference without a rejected completion is
+ * its chosen completion.
  */
 final class ProtoExampleDecoder implements ExampleDecoder {
 
@@ -25,13 +26,20 @@ final class ProtoExampleDecoder implements ExampleDecoder {
             LOG.warnf("stored example %s is not a TrainingExample: %s", stored.id(), e.getMessage());
             return null;
         }
-        String completion = switch (example.getSignalCase()) {
-            case COMPLETION -> example.getCompletion();
-            case PREFERENCE -> example.getPreference().getChosen();
-            case FEEDBACK -> example.getFeedback().getScore() > 0 ? example.getFeedback().getCompletion() : null;
-            case SIGNAL_NOT_SET -> null;
-        };
-        return completion == null || completion.isEmpty() || example.getPrompt().isEmpty() ? null
-                : new TextExample(stored.id(), example.getPrompt(), completion);
+        try {
+            return switch (example.getSignalCase()) {
+                case COMPLETION -> new TextExample(stored.id(), example.getPrompt(), example.getCompletion());
+                case PREFERENCE -> example.getPreference().getRejected().isEmpty()
+                        ? new TextExample(stored.id(), example.getPrompt(), example.getPreference().getChosen())
+                        : TextExample.preference(stored.id(), example.getPrompt(), example.getPreference().getChosen(),
+                                example.getPreference().getRejected());
+                case FEEDBACK -> example.getFeedback().getScore() == 0 ? null : TextExample.feedback(stored.id(),
+                        example.getPrompt(), example.getFeedback().getCompletion(), example.getFeedback().getScore());
+                case SIGNAL_NOT_SET -> null;
+            };
+        } catch (IllegalArgumentException unusable) {
+            LOG.warnf("stored example %s is not trained on: %s", stored.id(), unusable.getMessage());
+            return null;
+        }
     }
 }

@@ -6,7 +6,9 @@ import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.runtime.OwnedScalar;
 import io.swapgate.core.runtime.SequenceForward;
 import io.swapgate.core.runtime.SequenceHooks;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Scores adapters (or the base model alone) on held-out examples, a few examples per engine task. */
 public final class Evaluator {
@@ -44,9 +46,10 @@ public final class Evaluator {
 
     /**
      * The fixed temperature in [min, max] (on a log grid) under which the base model alone best predicts the
-     * examples: what a TempNet has to beat, since a tenant could simply ask for that temperature.
+     * examples' completions: what a TempNet has to beat, since a tenant could simply ask for that temperature.
      */
-    public FixedTemperature bestFixedTemperature(List<TokenizedExample> examples, double min, double max) throws Exception {
+    public FixedTemperature bestFixedTemperature(List<TokenizedExample> all, double min, double max) throws Exception {
+        List<TokenizedExample> examples = all.stream().filter(TokenizedExample::isLikelihood).toList();
         double[] temperatures = new double[SWEEP_POINTS];
         for (int i = 0; i < SWEEP_POINTS; i++) {
             temperatures[i] = min * Math.pow(max / min, (double) i / (SWEEP_POINTS - 1));
@@ -79,6 +82,45 @@ public final class Evaluator {
         }
     }
 
+    /** The objective's mean per completion token over the examples (no gradients): a run's validation loss. */
+    double objectiveLoss(BatchLoss objective, List<TokenizedExample> examples) throws Exception {
+        double sum = 0;
+        int targets = 0;
+        for (int from = 0; from < examples.size(); from += EXAMPLES_PER_TASK) {
+            TokenBatch batch = TokenBatch.of(examples.subList(from, Math.min(examples.size(), from + EXAMPLES_PER_TASK)));
+            sum += engine.run(() -> {
+                try (NDManager scope = NDManager.newBaseManager(forward.device())) {
+                    return (double) objective.of(batch, scope).getFloat();
+                }
+            });
+            targets += batch.examples().stream().mapToInt(TokenizedExample::targets).sum();
+        }
+        return sum / targets;
+    }
+
+    /** Each preference's chosen and rejected completions' summed log-probabilities under {@code served}. */
+    ReferenceLogProbabilities referenceLogProbabilities(ServedLogits served, List<TokenizedExample> examples) throws Exception {
+        List<TokenizedExample> preferences = examples.stream().filter(TokenizedExample::isPreference).toList();
+        Map<String, double[]> byExample = new HashMap<>();
+        for (int from = 0; from < preferences.size(); from += EXAMPLES_PER_TASK) {
+            TokenBatch batch = TokenBatch.of(preferences.subList(from, Math.min(preferences.size(), from + EXAMPLES_PER_TASK)));
+            float[] rows = engine.run(() -> {
+                try (NDManager scope = NDManager.newBaseManager(forward.device())) {
+                    return rowLogProbabilities(served, batch, scope);
+                }
+            });
+            for (int r = 0; r < rows.length; r += 2) {
+                byExample.put(batch.exampleOf(r).id(), new double[] {rows[r], rows[r + 1]});
+            }
+        }
+        return new ReferenceLogProbabilities(byExample);
+    }
+
+    private static float[] rowLogProbabilities(ServedLogits served, TokenBatch batch, NDManager scope) {
+        NDArray logProbabilities = batch.targetLogProbabilities(served.of(batch, scope).logSoftmax(-1), scope);
+        return batch.rowSums(logProbabilities, scope).toFloatArray();
+    }
+
     EvalMetrics metrics(ServedLogits served, List<TokenizedExample> examples) throws Exception {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no examples to evaluate on");
@@ -88,18 +130,24 @@ public final class Evaluator {
             TokenBatch batch = TokenBatch.of(examples.subList(from, Math.min(examples.size(), from + EXAMPLES_PER_TASK)));
             engine.run(() -> score(served, batch, total));
         }
-        return new EvalMetrics(total.nll / total.tokens, (double) total.exact / examples.size(), total.calibrationError(),
+        return new EvalMetrics(total.nll / total.tokens, (double) total.exact / total.learned, total.calibrationError(),
+                (double) total.preferred / total.pairs, total.margin / total.pairs, total.unlearnedNll / total.unlearnedTokens,
                 examples.size(), total.tokens);
     }
 
-    /** Sums over batches: NLL, exact examples, and the reliability diagram's bins. */
+    /** Sums over batches, per signal: completions (with the reliability diagram's bins), preferences, unlearning. */
     private static final class Scores {
         double nll;
         int tokens;
+        int learned;
         int exact;
-        final int[] binCount = new int[CALIBRATION_BINS];
         final double[] binConfidence = new double[CALIBRATION_BINS];
         final int[] binCorrect = new int[CALIBRATION_BINS];
+        int pairs;
+        int preferred;
+        double margin;
+        double unlearnedNll;
+        int unlearnedTokens;
 
         double calibrationError() {
             double error = 0;
@@ -114,22 +162,43 @@ public final class Evaluator {
         try (NDManager scope = NDManager.newBaseManager(forward.device())) {
             NDArray logits = served.of(batch, scope);
             NDArray logProbabilities = logits.logSoftmax(-1);
-            float[] nll = TargetLosses.negativeLogLikelihood(batch, logits, scope).toFloatArray();
+            float[] targetLogProbabilities = batch.targetLogProbabilities(logProbabilities, scope).toFloatArray();
             float[] confidence = logProbabilities.max(new int[] {-1}).exp().toFloatArray();
             long[] argMax = logits.argMax(-1).toLongArray();
-            boolean[] missed = new boolean[batch.size()];
-            for (int i = 0; i < nll.length; i++) {
-                boolean correct = argMax[i] == batch.targets()[i];
-                total.nll += nll[i];
-                int bin = Math.min(CALIBRATION_BINS - 1, (int) (confidence[i] * CALIBRATION_BINS));
-                total.binCount[bin]++;
-                total.binConfidence[bin] += confidence[i];
-                total.binCorrect[bin] += correct ? 1 : 0;
-                missed[batch.exampleOfTarget()[i]] |= !correct;
+            boolean[] missed = new boolean[batch.rowCount()];
+            for (int i = 0; i < targetLogProbabilities.length; i++) {
+                int row = batch.rowOfTarget()[i];
+                TokenizedExample example = batch.exampleOf(row);
+                if (example.isLikelihood()) {
+                    boolean correct = argMax[i] == batch.targets()[i];
+                    total.nll -= targetLogProbabilities[i];
+                    total.tokens++;
+                    int bin = Math.min(CALIBRATION_BINS - 1, (int) (confidence[i] * CALIBRATION_BINS));
+                    total.binConfidence[bin] += confidence[i];
+                    total.binCorrect[bin] += correct ? 1 : 0;
+                    missed[row] |= !correct;
+                } else if (!example.isPreference()) {
+                    total.unlearnedNll -= targetLogProbabilities[i];
+                    total.unlearnedTokens++;
+                }
             }
-            total.tokens += nll.length;
-            for (boolean m : missed) {
-                total.exact += m ? 0 : 1;
+            for (int row = 0; row < batch.rowCount(); row++) {
+                if (batch.exampleOf(row).isLikelihood()) {
+                    total.learned++;
+                    total.exact += missed[row] ? 0 : 1;
+                }
+            }
+            if (batch.preferenceCount() > 0) {
+                float[] rows = batch.rowSums(scope.create(targetLogProbabilities), scope).toFloatArray();
+                float[] base = rowLogProbabilities(Trainables.served(null, losses), batch, scope);
+                for (int row = 1; row < rows.length; row++) {
+                    if (batch.rejectedRow()[row]) {
+                        double margin = SignalLoss.DPO_BETA * ((rows[row - 1] - base[row - 1]) - (rows[row] - base[row]));
+                        total.pairs++;
+                        total.preferred += margin > 0 ? 1 : 0;
+                        total.margin += margin;
+                    }
+                }
             }
             return null;
         }

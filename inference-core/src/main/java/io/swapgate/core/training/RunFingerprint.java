@@ -23,7 +23,8 @@ final class RunFingerprint {
         for (List<TokenizedExample> examples : List.of(train, validation)) {
             update(digest, "examples " + examples.size());
             for (TokenizedExample example : examples) {
-                update(digest, example.id() + " " + example.promptLength() + " " + java.util.Arrays.toString(example.tokens()));
+                update(digest, example.id() + " " + example.promptLength() + " " + example.weight() + " "
+                        + java.util.Arrays.toString(example.tokens()) + " " + java.util.Arrays.toString(example.rejectedTokens()));
             }
         }
         return HexFormat.of().formatHex(digest.digest());

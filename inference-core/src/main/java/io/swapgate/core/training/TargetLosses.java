@@ -8,8 +8,8 @@ import io.swapgate.core.runtime.SequenceForward;
 import io.swapgate.core.runtime.SequenceHooks;
 
 /**
- * Per-target losses of a batch: the negative log-likelihood of each completion token under the base model with an
- * adapter, or with a TempNet's temperature, and the TempNet's DRO loss.
+ * What losses are computed from: the logits of the positions that predict a batch's targets, with an adapter's hooks
+ * or a TempNet's input, and the TempNet's DRO loss.
  */
 final class TargetLosses {
 
@@ -22,11 +22,6 @@ final class TargetLosses {
     /** Logits [targets, vocab] (float32) of the positions that predict the batch's targets. */
     NDArray logits(TokenBatch batch, SequenceHooks hooks, NDManager scope) {
         return forward.logits(batch.predictingRows(forward.hidden(batch.rows(), hooks, scope), scope));
-    }
-
-    /** Negative log-likelihood of each target under logits [targets, vocab]. */
-    static NDArray negativeLogLikelihood(TokenBatch batch, NDArray logits, NDManager scope) {
-        return batch.targetLogProbabilities(logits.logSoftmax(-1), scope).neg();
     }
 
     /** What a TempNet reads at each target's position: the logits, or the final hidden state. */

@@ -66,10 +66,11 @@ final class Trainables {
     }
 
     /**
-     * The summed loss training minimises: the targets' negative log-likelihood under what serving samples from, or
-     * for a TempNet trained with {@link TempNetObjective#DRO} its DRO loss with radius {@code config.rho()}.
+     * The summed loss training minimises: the batch's {@link SignalLoss} under what serving samples from, or for a
+     * TempNet trained with {@link TempNetObjective#DRO} its DRO loss with radius {@code config.rho()}.
      */
-    static BatchLoss objective(Trainable trainable, TargetLosses losses, TrainingConfig config) {
+    static BatchLoss objective(Trainable trainable, TargetLosses losses, TrainingConfig config,
+                               ReferenceLogProbabilities reference) {
         if (trainable instanceof TrainableTempNet tempNet && config.tempNetObjective() == TempNetObjective.DRO) {
             tempNet.trainWithRho(config.rho());
             return (batch, scope) -> {
@@ -83,6 +84,7 @@ final class Trainables {
             tempNet.trainWithRho(Float.NaN);
         }
         ServedLogits served = served(trainable, losses);
-        return (batch, scope) -> TargetLosses.negativeLogLikelihood(batch, served.of(batch, scope), scope).sum();
+        return (batch, scope) -> SignalLoss.of(batch, batch.targetLogProbabilities(served.of(batch, scope).logSoftmax(-1), scope),
+                reference.rowsOf(batch), scope);
     }
 }

@@ -57,10 +57,14 @@ public final class Trainer {
     public TrainingResult train(TrainingConfig config, List<TokenizedExample> examples, Adapter parent,
                                 AdapterIdentity identity, Consumer<TrainingProgress> progress, BooleanSupplier cancelled,
                                 Checkpoints checkpoints) throws Exception {
-        if (examples.isEmpty()) {
-            throw new IllegalArgumentException("no examples to train on");
+        // A temperature cannot prefer one completion to another or unlearn one: a TempNet learns from completions.
+        List<TokenizedExample> usable = config.kind() == AdapterKind.TEMPNET
+                ? examples.stream().filter(TokenizedExample::isLikelihood).toList() : examples;
+        if (usable.isEmpty()) {
+            throw new IllegalArgumentException(examples.isEmpty() ? "no examples to train on" : "a TempNet learns from"
+                    + " completions and positively scored feedback, and these examples are all preferences or negative feedback");
         }
-        List<TokenizedExample> train = new ArrayList<>(examples);
+        List<TokenizedExample> train = new ArrayList<>(usable);
         Collections.shuffle(train, new java.util.Random(config.seed()));
         int validationSize = train.size() >= 10 ? (int) Math.round(train.size() * config.validationFraction()) : 0;
         List<TokenizedExample> validation = new ArrayList<>(train.subList(0, validationSize));
@@ -75,8 +79,10 @@ public final class Trainer {
             trainable.parameters().requireGradients();
             AdamW optimizer = new AdamW(trainable.parameters(), config.weightDecay());
             LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(), config.maxSteps());
-            BatchLoss objective = Trainables.objective(trainable, losses, withRhoByRule(config, train));
-            ServedLogits served = Trainables.served(trainable, losses);
+            // DPO's reference is where the run starts: the version it continues, or the base model.
+            ReferenceLogProbabilities reference = evaluator.referenceLogProbabilities(
+                    Trainables.served(parent == null ? null : trainable, losses), usable);
+            BatchLoss objective = Trainables.objective(trainable, losses, withRhoByRule(config, train), reference);
 
             Run run = new Run();
             TrainingCheckpoint saved = checkpoints.latest().filter(c -> c.fingerprint().equals(fingerprint)).orElse(null);
@@ -97,7 +103,7 @@ public final class Trainer {
                 double validationLoss = Double.NaN;
                 if (!validation.isEmpty() && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
                     trainable.afterTraining();
-                    validationLoss = evaluator.metrics(served, validation).loss();
+                    validationLoss = evaluator.objectiveLoss(objective, validation);
                     stoppedEarly = run.validated(validationLoss, trainable, config) && step < config.maxSteps();
                 }
                 long elapsed = (System.nanoTime() - started) / 1_000_000;

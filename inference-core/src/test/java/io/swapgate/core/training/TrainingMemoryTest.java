@@ -25,7 +25,9 @@ import org.junit.jupiter.api.condition.OS;
  * the allocators' first growth, too short to hide a leak in freed-but-kept memory), each kind runs {@value #JOBS}
  * jobs of {@value #STEPS} steps, with resident memory sampled after every step. The settled figure after a kind's
  * jobs must stay within {@value #SETTLED_MIB} MiB of the figure before them, and the peak within {@value #PEAK_MIB}
- * MiB: a step's graph that outlives the step (prompt tuning grew by about 150 MiB a step) fails both.
+ * MiB: a step's graph that outlives the step (prompt tuning grew by about 150 MiB a step, 3.6 GiB over these jobs)
+ * fails both. The bounds leave room for the allocator: run after the module's other tests, the first LoRA job's
+ * new thread arenas alone once added about 100 MiB that stayed flat after.
  * The figures go to {@code target/training-memory.md}.
  */
 @EnabledOnOs(OS.LINUX)
@@ -33,8 +35,8 @@ class TrainingMemoryTest {
 
     private static final int JOBS = 2;
     private static final int STEPS = 20;
-    private static final long SETTLED_MIB = 64;
-    private static final long PEAK_MIB = 128;
+    private static final long SETTLED_MIB = 160;
+    private static final long PEAK_MIB = 256;
     private static final long MIB = 1 << 20;
 
     private static TrainingFixture fixture;
