@@ -4,12 +4,9 @@ import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.TempNetAdapter;
-import io.swapgate.core.engine.FinishReason;
-import io.swapgate.core.engine.GenerationListener;
+import io.swapgate.core.engine.CollectingListener;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.InferenceEngine;
-import io.swapgate.core.engine.TextChunk;
-import io.swapgate.core.engine.Usage;
 import io.swapgate.core.sampling.SamplingParams;
 import io.swapgate.core.training.EvalMetrics;
 import io.swapgate.core.training.Evaluator;
@@ -29,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -111,16 +107,16 @@ class TempNetBenchmark {
         double maxTemperature = 0;
         String first = null;
         for (int i = 0; i < SAMPLES; i++) {
-            Collected collected = new Collected();
+            CollectingListener collected = new CollectingListener();
             engine.submit(new GenerationRequest("s" + i, prompts.get(i % prompts.size()), SAMPLE_TOKENS,
                     new SamplingParams(row.temperature, 0, 1f, 1000 + i, 1f, List.of()), 0, adapters, true), collected);
-            collected.done.get(2, TimeUnit.MINUTES);
-            continuations.add(collected.tokens);
-            for (float t : collected.temperatures) {
+            CollectingListener.Completion completion = collected.result().get(2, TimeUnit.MINUTES);
+            continuations.add(java.util.Arrays.stream(completion.tokenIds()).boxed().toList());
+            for (float t : completion.temperatures()) {
                 minTemperature = Math.min(minTemperature, t);
                 maxTemperature = Math.max(maxTemperature, t);
             }
-            first = first == null ? prompts.get(0) + collected.text : first;
+            first = first == null ? prompts.get(0) + completion.text() : first;
         }
         double repetition = continuations.stream().mapToDouble(c -> 1 - distinct(List.of(c), 4)).average().orElse(0);
         return new Samples(distinct(continuations, 2), distinct(continuations, 3), repetition, minTemperature, maxTemperature, first);
@@ -137,34 +133,6 @@ class TempNetBenchmark {
             }
         }
         return total == 0 ? 0 : (double) seen.size() / total;
-    }
-
-    private static final class Collected implements GenerationListener {
-        final List<Integer> tokens = new ArrayList<>();
-        final List<Float> temperatures = new ArrayList<>();
-        final StringBuilder text = new StringBuilder();
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-
-        @Override
-        public void onText(TextChunk chunk) {
-            text.append(chunk.text());
-            for (int id : chunk.tokenIds()) {
-                tokens.add(id);
-            }
-            for (float t : chunk.temperatures()) {
-                temperatures.add(t);
-            }
-        }
-
-        @Override
-        public void onFinish(FinishReason reason, Usage usage) {
-            done.complete(null);
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            done.completeExceptionally(error);
-        }
     }
 
     private static void report(FixedTemperature fixed, Map<String, Row> rows, Map<String, Samples> samples, int train,

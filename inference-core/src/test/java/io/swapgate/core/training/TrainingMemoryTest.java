@@ -34,7 +34,7 @@ import org.junit.jupiter.api.condition.OS;
 class TrainingMemoryTest {
 
     private static final int JOBS = 2;
-    private static final int STEPS = 20;
+    private static final int STEPS = 15;
     private static final long SETTLED_MIB = 160;
     private static final long PEAK_MIB = 256;
     private static final long MIB = 1 << 20;
