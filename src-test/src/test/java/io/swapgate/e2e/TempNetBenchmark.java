@@ -16,7 +16,7 @@ import io.swapgate.core.training.TextExample;
 import io.swapgate.core.training.TokenizedExample;
 import io.swapgate.core.training.Trainer;
 import io.swapgate.core.training.TrainingConfig;
-import io.swapgate.registry.training.HeldOutSplit;
+import io.swapgate.retraining.HeldOutSplit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

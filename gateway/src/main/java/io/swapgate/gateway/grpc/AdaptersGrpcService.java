@@ -5,6 +5,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.swapgate.gateway.messages.AdapterMessages;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.tenancy.Access;
 import io.swapgate.gateway.tenancy.AdapterListing;
@@ -48,7 +49,7 @@ public class AdaptersGrpcService implements Adapters {
     private final Access access;
     private final StorageQuota storage;
 
-    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.serving.SwapgateConfig config, TenantDirectory tenants,
+    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.config.SwapgateConfig config, TenantDirectory tenants,
                         StorageQuota storage) {
         this.served = served;
         this.registry = served.registry();

@@ -13,6 +13,7 @@ import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
+import io.swapgate.gateway.messages.GenerationMessages;
 import io.swapgate.gateway.serving.Admission;
 import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
@@ -56,11 +57,11 @@ public class InferenceGrpcService implements Inference {
                     emitter.complete(GenerateResponse.newBuilder()
                             .setRequestId(engineRequest.requestId())
                             .setText(completion.text())
-                            .addAllTokenIds(GrpcResponses.ids(completion.tokenIds()))
-                            .addAllTemperatures(GrpcResponses.floats(completion.temperatures()))
-                            .setFinishReason(GrpcResponses.finishReason(completion.finishReason()))
-                            .setUsage(GrpcResponses.usage(completion.usage()))
-                            .addAllAdapters(GrpcResponses.servedAdapters(engineRequest.adapters()))
+                            .addAllTokenIds(GenerationMessages.ids(completion.tokenIds()))
+                            .addAllTemperatures(GenerationMessages.floats(completion.temperatures()))
+                            .setFinishReason(GenerationMessages.finishReason(completion.finishReason()))
+                            .setUsage(GenerationMessages.usage(completion.usage()))
+                            .addAllAdapters(GenerationMessages.servedAdapters(engineRequest.adapters()))
                             .build());
                 }
             });
@@ -82,7 +83,7 @@ public class InferenceGrpcService implements Inference {
             GenerationHandle handle = generations.submit(admission, new GenerationListener() {
                 @Override
                 public void onText(TextChunk chunk) {
-                    emitter.emit(GrpcResponses.chunk(id, chunk));
+                    emitter.emit(GenerationMessages.chunk(id, chunk));
                 }
 
                 @Override
@@ -91,7 +92,7 @@ public class InferenceGrpcService implements Inference {
                         emitter.fail(GrpcStatuses.deadlineExceeded());
                         return;
                     }
-                    emitter.emit(GrpcResponses.last(id, reason, usage, engineRequest.adapters()));
+                    emitter.emit(GenerationMessages.last(id, reason, usage, engineRequest.adapters()));
                     emitter.complete();
                 }
 

@@ -1,5 +1,6 @@
 package io.swapgate.gateway.grpc;
 
+import io.swapgate.gateway.messages.AdapterMessages;
 import io.swapgate.proto.v1.UploadManifest;
 import io.swapgate.proto.v1.UploadRequest;
 import io.swapgate.registry.AdapterName;
@@ -7,7 +8,7 @@ import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.swapgate.registry.PublishRequest;
 import io.swapgate.registry.UploadSession;
 import io.swapgate.registry.VersionMetadata;
-import io.swapgate.registry.training.PublishGuard;
+import io.swapgate.retraining.PublishGuard;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 

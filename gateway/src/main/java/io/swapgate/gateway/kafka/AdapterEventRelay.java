@@ -1,7 +1,7 @@
 package io.swapgate.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.swapgate.gateway.grpc.AdapterMessages;
+import io.swapgate.gateway.messages.AdapterMessages;
 import io.swapgate.gateway.serving.AdapterSwaps;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.kafka.TopicFollower;

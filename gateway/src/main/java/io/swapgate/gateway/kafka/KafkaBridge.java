@@ -6,7 +6,7 @@ import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
 import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.serving.ServedAdapters;
-import io.swapgate.gateway.serving.SwapgateConfig;
+import io.swapgate.gateway.config.SwapgateConfig;
 import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.kafka.DurableIntake;
 import io.swapgate.kafka.KafkaTopics;

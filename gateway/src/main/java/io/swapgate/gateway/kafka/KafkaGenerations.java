@@ -8,7 +8,7 @@ import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
-import io.swapgate.gateway.grpc.GrpcResponses;
+import io.swapgate.gateway.messages.GenerationMessages;
 import io.swapgate.gateway.serving.Admission;
 import io.swapgate.gateway.serving.FailureStatus;
 import io.swapgate.gateway.serving.Generations;
@@ -170,7 +170,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         @Override
         public void onText(TextChunk chunk) {
             answer.send(sequence -> KafkaResponse.newBuilder().setRequestId(id).setSequence(sequence)
-                    .setChunk(GrpcResponses.chunk(id, chunk)).build().toByteArray());
+                    .setChunk(GenerationMessages.chunk(id, chunk)).build().toByteArray());
         }
 
         @Override
@@ -179,7 +179,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
                 answer.end(sequence -> error(id, sequence, "DEADLINE_EXCEEDED", "the request's deadline passed before generation finished"));
             } else {
                 answer.end(sequence -> KafkaResponse.newBuilder().setRequestId(id).setSequence(sequence).setFinal(true)
-                        .setChunk(GrpcResponses.last(id, reason, usage, admission.request().adapters())).build().toByteArray());
+                        .setChunk(GenerationMessages.last(id, reason, usage, admission.request().adapters())).build().toByteArray());
             }
             release();
         }

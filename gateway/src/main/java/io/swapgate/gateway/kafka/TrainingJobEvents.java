@@ -1,7 +1,7 @@
 package io.swapgate.gateway.kafka;
 
-import io.swapgate.gateway.training.TrainingJobMessages;
-import io.swapgate.registry.training.TrainingJob;
+import io.swapgate.gateway.messages.TrainingJobMessages;
+import io.swapgate.retraining.TrainingJob;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;

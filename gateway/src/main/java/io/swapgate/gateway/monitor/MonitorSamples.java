@@ -1,7 +1,7 @@
 package io.swapgate.gateway.monitor;
 
 import io.swapgate.core.engine.EngineStats;
-import io.swapgate.gateway.grpc.AdapterMessages;
+import io.swapgate.gateway.messages.AdapterMessages;
 import io.swapgate.gateway.serving.AdapterSwaps;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;

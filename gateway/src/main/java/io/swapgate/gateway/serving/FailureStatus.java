@@ -10,7 +10,7 @@ import io.swapgate.gateway.tenancy.AccessDeniedException;
 import io.swapgate.gateway.tenancy.QuotaExceededException;
 import io.swapgate.gateway.tenancy.UnauthenticatedException;
 import io.swapgate.registry.RegistryException;
-import io.swapgate.registry.training.TooManyJobsException;
+import io.swapgate.retraining.TooManyJobsException;
 import java.time.Duration;
 
 /** The gRPC status code of each failure the gateway knows, shared by the gRPC and HTTP front ends and the metrics. */

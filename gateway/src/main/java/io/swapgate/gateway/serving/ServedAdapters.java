@@ -7,6 +7,7 @@ import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterLimits;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.PeftAdapterReader;
+import io.swapgate.gateway.config.SwapgateConfig;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.swapgate.registry.HostAdapterCache;

@@ -10,6 +10,7 @@ import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.swapgate.gateway.config.SwapgateConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -4,7 +4,7 @@ import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.swapgate.registry.VersionMetadata;
-import io.swapgate.registry.training.PublishGuard;
+import io.swapgate.retraining.PublishGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;

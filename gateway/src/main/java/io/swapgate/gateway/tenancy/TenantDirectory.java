@@ -2,7 +2,7 @@ package io.swapgate.gateway.tenancy;
 
 import io.quarkus.runtime.Startup;
 import io.swapgate.core.engine.TenantPolicy;
-import io.swapgate.gateway.serving.SwapgateConfig;
+import io.swapgate.gateway.config.SwapgateConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,7 +5,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import io.swapgate.gateway.serving.SwapgateConfig;
+import io.swapgate.gateway.config.SwapgateConfig;
 
 /**
  * Spans written to the log as OTLP JSON lines, in addition to the OTLP export, when {@code swapgate.tracing.log-spans} is

@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.swapgate.core.training.TextExample;
 import io.swapgate.proto.v1.TrainingExample;
 import io.swapgate.registry.ExampleStore;
-import io.swapgate.registry.training.ExampleDecoder;
+import io.swapgate.retraining.ExampleDecoder;
 import org.jboss.logging.Logger;
 
 /**

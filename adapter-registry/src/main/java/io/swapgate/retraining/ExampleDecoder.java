@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 import io.swapgate.core.training.TextExample;
 import io.swapgate.registry.ExampleStore;

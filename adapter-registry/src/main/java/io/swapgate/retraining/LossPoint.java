@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 import java.util.ArrayList;
 import java.util.List;

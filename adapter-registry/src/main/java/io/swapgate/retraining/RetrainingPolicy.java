@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 /**
  * The shape a job gives a LoRA it trains afresh: its rank, and with {@code minRank} above 0 a DyLoRA servable at any

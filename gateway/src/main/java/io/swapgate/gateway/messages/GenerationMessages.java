@@ -1,4 +1,4 @@
-package io.swapgate.gateway.grpc;
+package io.swapgate.gateway.messages;
 
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterSelection;
@@ -11,9 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Maps engine results to wire messages (gRPC's, and the same messages inside Kafka answers). */
-public final class GrpcResponses {
+public final class GenerationMessages {
 
-    private GrpcResponses() {}
+    private GenerationMessages() {}
 
     /** A streamed piece of the completion. */
     public static GenerateStreamResponse chunk(String requestId, TextChunk chunk) {
@@ -36,7 +36,7 @@ public final class GrpcResponses {
                 .build();
     }
 
-    static io.swapgate.proto.v1.FinishReason finishReason(FinishReason reason) {
+    public static io.swapgate.proto.v1.FinishReason finishReason(FinishReason reason) {
         return switch (reason) {
             case LENGTH -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_LENGTH;
             case STOP -> io.swapgate.proto.v1.FinishReason.FINISH_REASON_STOP;
@@ -45,7 +45,7 @@ public final class GrpcResponses {
         };
     }
 
-    static io.swapgate.proto.v1.Usage usage(io.swapgate.core.engine.Usage usage) {
+    public static io.swapgate.proto.v1.Usage usage(io.swapgate.core.engine.Usage usage) {
         return io.swapgate.proto.v1.Usage.newBuilder()
                 .setPromptTokens(usage.promptTokens())
                 .setCompletionTokens(usage.completionTokens())
@@ -54,7 +54,7 @@ public final class GrpcResponses {
     }
 
     /** Which adapter versions served the request, in kind order. */
-    static List<ServedAdapter> servedAdapters(AdapterSelection selection) {
+    public static List<ServedAdapter> servedAdapters(AdapterSelection selection) {
         List<ServedAdapter> served = new ArrayList<>();
         for (Adapter adapter : selection.adapters()) {
             ServedAdapter.Builder b = ServedAdapter.newBuilder()
@@ -69,11 +69,11 @@ public final class GrpcResponses {
         return served;
     }
 
-    static List<Integer> ids(int[] tokenIds) {
+    public static List<Integer> ids(int[] tokenIds) {
         return Arrays.stream(tokenIds).boxed().toList();
     }
 
-    static List<Float> floats(float[] values) {
+    public static List<Float> floats(float[] values) {
         List<Float> out = new ArrayList<>(values.length);
         for (float v : values) {
             out.add(v);

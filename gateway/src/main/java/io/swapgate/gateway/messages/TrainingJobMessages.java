@@ -1,7 +1,7 @@
-package io.swapgate.gateway.training;
+package io.swapgate.gateway.messages;
 
 import io.swapgate.proto.v1.LossPoint;
-import io.swapgate.registry.training.TrainingJob;
+import io.swapgate.retraining.TrainingJob;
 
 /** Training jobs as {@code swapgate.v1.TrainingJob} messages (gRPC and Kafka). */
 public final class TrainingJobMessages {
@@ -33,7 +33,7 @@ public final class TrainingJobMessages {
         if (job.validationLoss() != null) {
             message.setValidationLoss(job.validationLoss());
         }
-        for (io.swapgate.registry.training.LossPoint point : job.losses()) {
+        for (io.swapgate.retraining.LossPoint point : job.losses()) {
             LossPoint.Builder wire = LossPoint.newBuilder().setStep(point.step()).setTrainLoss(point.trainLoss());
             if (point.validationLoss() != null) {
                 wire.setValidationLoss(point.validationLoss());

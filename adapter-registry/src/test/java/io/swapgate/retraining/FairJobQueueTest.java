@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 /** Where a training job is. The last four are final. */
 public enum JobState {

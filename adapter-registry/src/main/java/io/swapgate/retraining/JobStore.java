@@ -1,4 +1,4 @@
-package io.swapgate.registry.training;
+package io.swapgate.retraining;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.swapgate.gateway.serving;
+package io.swapgate.gateway.config;
 
 import io.smallrye.config.ConfigMapping;
 

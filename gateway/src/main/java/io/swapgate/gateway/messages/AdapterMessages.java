@@ -1,4 +1,4 @@
-package io.swapgate.gateway.grpc;
+package io.swapgate.gateway.messages;
 
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.proto.v1.AliasChange;
@@ -14,7 +14,7 @@ public final class AdapterMessages {
 
     private AdapterMessages() {}
 
-    static VersionInfo version(VersionMetadata m, Map<String, String> aliases, ServedAdapters.Residency residency) {
+    public static VersionInfo version(VersionMetadata m, Map<String, String> aliases, ServedAdapters.Residency residency) {
         VersionInfo.Builder b = VersionInfo.newBuilder()
                 .setName(m.name())
                 .setVersion(m.version())
@@ -46,7 +46,7 @@ public final class AdapterMessages {
         };
     }
 
-    static AliasChange aliasChange(RegistryEvent event) {
+    public static AliasChange aliasChange(RegistryEvent event) {
         return AliasChange.newBuilder().setName(event.name()).setAlias(nullToEmpty(event.alias()))
                 .setVersion(event.version()).setPreviousVersion(nullToEmpty(event.previousVersion())).build();
     }
@@ -63,11 +63,11 @@ public final class AdapterMessages {
     }
 
     /** Whether an event concerns the tenant, or any tenant when {@code tenant} is null. */
-    static boolean ofTenant(RegistryEvent e, String tenant) {
+    public static boolean ofTenant(RegistryEvent e, String tenant) {
         return tenant == null || AdapterName.parse(e.name()).tenant().equals(tenant);
     }
 
-    static String emptyToNull(String s) {
+    public static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }
 

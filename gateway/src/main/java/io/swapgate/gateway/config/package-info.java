@@ -1,0 +1,2 @@
+/** The gateway's configuration ({@code swapgate.*}), read by every package that needs a setting. */
+package io.swapgate.gateway.config;
