@@ -31,7 +31,7 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     public ServingFixture(LoadedModel model) {
-        this(model, new EngineConfig(8, 64, Math.min(512, model.config().contextLength()), 2048));
+        this(model, EngineConfig.builder().maxContext(Math.min(512, model.config().contextLength())).build());
     }
 
     public CollectingListener.Completion generate(String prompt, int maxNewTokens, SamplingParams sampling) throws Exception {

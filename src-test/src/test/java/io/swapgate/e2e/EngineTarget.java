@@ -28,7 +28,8 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
         int threads = RuntimeOptions.autoThreads(loaded.config().parameterCount(), Runtime.getRuntime().availableProcessors());
         int context = Math.min(maxContext, loaded.config().contextLength());
         this.runtime = new LlamaRuntime(loaded.config(), loaded.weights(), RuntimeOptions.cpu(threads), context);
-        this.engine = new InferenceEngine(runtime, loaded.tokenizer(), new EngineConfig(maxBatchSize, 1024, context, 2048));
+        this.engine = new InferenceEngine(runtime, loaded.tokenizer(),
+                EngineConfig.builder().maxBatchSize(maxBatchSize).queueCapacity(1024).maxContext(context).build());
     }
 
     @Override

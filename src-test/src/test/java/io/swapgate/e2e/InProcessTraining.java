@@ -35,7 +35,7 @@ final class InProcessTraining implements AutoCloseable {
         int threads = RuntimeOptions.autoThreads(model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
         this.runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(threads),
                 Math.min(512, model.config().contextLength()));
-        this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(8, 64, 512, 2048));
+        this.engine = new InferenceEngine(runtime, model.tokenizer(), EngineConfig.builder().build());
         EngineThread thread = new EngineThread() {
             @Override
             public <T> T run(Callable<T> work) throws Exception {

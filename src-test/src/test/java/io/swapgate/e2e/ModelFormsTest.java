@@ -87,7 +87,8 @@ class ModelFormsTest {
         LoadedModel model = ModelLoader.load(E2e.babyLlama105());
         Completion local;
         try (LlamaRuntime runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), 256);
-             InferenceEngine engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(4, 16, 256, 2048))) {
+             InferenceEngine engine = new InferenceEngine(runtime, model.tokenizer(),
+                     EngineConfig.builder().maxBatchSize(4).queueCapacity(16).maxContext(256).build())) {
             CollectingListener listener = new CollectingListener();
             engine.submit(new GenerationRequest("id", E2e.PROMPT, maxTokens, SamplingParams.greedy(), 0), listener);
             local = listener.result().get(60, TimeUnit.SECONDS);

@@ -44,9 +44,15 @@ public class ServedModel {
         this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
         this.chatTemplate = model.chatTemplate();
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
-        this.engine = new InferenceEngine(runtime, model.tokenizer(), new EngineConfig(
-                config.engine().maxBatchSize(), config.engine().queueCapacity(), context,
-                config.engine().prefillTokenBudget(), config.adapters().maxLoraRank(), config.engine().backgroundShare()), tenants);
+        EngineConfig limits = EngineConfig.builder()
+                .maxBatchSize(config.engine().maxBatchSize())
+                .queueCapacity(config.engine().queueCapacity())
+                .maxContext(context)
+                .prefillTokenBudget(config.engine().prefillTokenBudget())
+                .maxLoraRank(config.adapters().maxLoraRank())
+                .backgroundShare(config.engine().backgroundShare())
+                .build();
+        this.engine = new InferenceEngine(runtime, model.tokenizer(), limits, tenants);
         LOG.infof("serving %s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d, KV cache %.1f MiB,"
                 + " loaded in %d ms", name, model.format(), path, model.config().parameterCount() / 1e6, options.device(),
                 options.dataType(), threads, context,

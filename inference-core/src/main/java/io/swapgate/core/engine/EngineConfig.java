@@ -25,13 +25,54 @@ public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, 
         }
     }
 
-    /** A config with the default background share. */
-    public EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, int prefillTokenBudget, int maxLoraRank) {
-        this(maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, maxLoraRank, DEFAULT_BACKGROUND_SHARE);
+    /** Defaults that suit a small model on a CPU; name what differs. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** A config with the default LoRA rank limit. */
-    public EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, int prefillTokenBudget) {
-        this(maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, AdapterLimits.DEFAULT_MAX_LORA_RANK);
+    /** Names each limit, so a config reads as what it sets rather than as a row of numbers. */
+    public static final class Builder {
+        private int maxBatchSize = 8;
+        private int queueCapacity = 64;
+        private int maxContext = 512;
+        private int prefillTokenBudget = 2048;
+        private int maxLoraRank = AdapterLimits.DEFAULT_MAX_LORA_RANK;
+        private double backgroundShare = DEFAULT_BACKGROUND_SHARE;
+
+        private Builder() {}
+
+        public Builder maxBatchSize(int value) {
+            maxBatchSize = value;
+            return this;
+        }
+
+        public Builder queueCapacity(int value) {
+            queueCapacity = value;
+            return this;
+        }
+
+        public Builder maxContext(int value) {
+            maxContext = value;
+            return this;
+        }
+
+        public Builder prefillTokenBudget(int value) {
+            prefillTokenBudget = value;
+            return this;
+        }
+
+        public Builder maxLoraRank(int value) {
+            maxLoraRank = value;
+            return this;
+        }
+
+        public Builder backgroundShare(double value) {
+            backgroundShare = value;
+            return this;
+        }
+
+        public EngineConfig build() {
+            return new EngineConfig(maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, maxLoraRank, backgroundShare);
+        }
     }
 }

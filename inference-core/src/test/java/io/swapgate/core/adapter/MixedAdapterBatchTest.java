@@ -68,7 +68,8 @@ class MixedAdapterBatchTest {
 
     @Test
     void thirtyTwoRowsWithMixedAdaptersEachGetWhatTheyGetAlone() throws Exception {
-        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, new EngineConfig(32, 64, 512, 4096, 16))) {
+        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model,
+                EngineConfig.builder().maxBatchSize(32).prefillTokenBudget(4096).maxLoraRank(16).build())) {
             List<Completion> alone = new ArrayList<>();
             for (GenerationRequest request : requests) {
                 alone.add(serving.generate(request));
@@ -82,12 +83,14 @@ class MixedAdapterBatchTest {
     @Test
     void aSmallSlotTableEvictsAndReloadsWithoutMixingAdaptersUp() throws Exception {
         List<Completion> alone = new ArrayList<>();
-        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, new EngineConfig(32, 64, 512, 4096, 16))) {
+        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model,
+                EngineConfig.builder().maxBatchSize(32).prefillTokenBudget(4096).maxLoraRank(16).build())) {
             for (GenerationRequest request : requests) {
                 alone.add(serving.generate(request));
             }
         }
-        try (ServingFixture small = new ServingFixture(new TestAdapters(dir, 0).model, new EngineConfig(3, 64, 512, 4096, 16))) {
+        try (ServingFixture small = new ServingFixture(new TestAdapters(dir, 0).model,
+                EngineConfig.builder().maxBatchSize(3).prefillTokenBudget(4096).maxLoraRank(16).build())) {
             assertSame(alone, submitAll(small, requests));
             long distinctLoras = requests.stream().map(r -> r.adapters().lora()).filter(java.util.Objects::nonNull).distinct().count();
             assertTrue(small.engine.stats().loraUploads() > distinctLoras,

@@ -39,7 +39,7 @@ class EngineTest {
 
     @Test
     void concurrentRequestsGetExactlyWhatTheyGetAlone() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(32, 64, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().maxBatchSize(32).build())) {
             List<Completion> alone = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
                 CollectingListener listener = new CollectingListener();
@@ -69,7 +69,7 @@ class EngineTest {
      */
     @Test
     void submitAndStatsFromManyThreadsWhileTheEngineSteps() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(8, 256, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().queueCapacity(256).build())) {
             java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
             try {
                 List<java.util.concurrent.Future<List<CompletableFuture<Completion>>>> submitted = new ArrayList<>();
@@ -135,7 +135,8 @@ class EngineTest {
 
     @Test
     void cancellingARunningRequestFreesItsSlotAndCache() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(2, 4, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model,
+                EngineConfig.builder().maxBatchSize(2).queueCapacity(4).build())) {
             SignallingListener listener = new SignallingListener();
             GenerationHandle handle = startLongRequest(serving, listener);
             assertEquals(1, serving.engine.stats().running());
@@ -152,7 +153,8 @@ class EngineTest {
 
     @Test
     void fullQueueIsRefusedImmediately() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(1, 1, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model,
+                EngineConfig.builder().maxBatchSize(1).queueCapacity(1).build())) {
             SignallingListener first = new SignallingListener();
             GenerationHandle running = startLongRequest(serving, first);
             CollectingListener queued = new CollectingListener();
@@ -203,7 +205,8 @@ class EngineTest {
 
     @Test
     void drainingRefusesNewRequestsAndLetsEveryAdmittedOneFinish() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(2, 8, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model,
+                EngineConfig.builder().maxBatchSize(2).queueCapacity(8).build())) {
             List<CompletableFuture<Completion>> admitted = new ArrayList<>();
             for (int i = 0; i < 4; i++) { // two run, two wait in the queue
                 CollectingListener listener = new CollectingListener();

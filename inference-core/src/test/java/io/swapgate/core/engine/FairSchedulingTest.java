@@ -39,7 +39,7 @@ class FairSchedulingTest {
 
     @Test
     void oneRequestOfAQuietTenantDoesNotWaitBehindANoisyTenantsQueue() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(4, 64, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().maxBatchSize(4).build())) {
             List<Completion> alone = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) {
                 alone.add(serving.greedy(PROMPTS[i], 80));
@@ -70,7 +70,8 @@ class FairSchedulingTest {
     @Test
     void slotsAreSplitByWeight() throws Exception {
         TenantPolicy weights = policy(Map.of("gold", 3.0, "bronze", 1.0), Integer.MAX_VALUE);
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(4, 64, 512, 2048), weights)) {
+        try (ServingFixture serving = new ServingFixture(model,
+                EngineConfig.builder().maxBatchSize(4).build(), weights)) {
             AtomicInteger goldDone = new AtomicInteger();
             AtomicInteger bronzeDone = new AtomicInteger();
             CompletableFuture<Integer> bronzeWhenGoldFinished = new CompletableFuture<>();
@@ -100,7 +101,8 @@ class FairSchedulingTest {
     @Test
     void aTenantsQueueLimitRefusesOnlyThatTenantAndAFullBatchMakesRoomForAnother() throws Exception {
         TenantPolicy limits = policy(Map.of(), 2);
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(2, 16, 512, 2048), limits)) {
+        try (ServingFixture serving = new ServingFixture(model,
+                EngineConfig.builder().maxBatchSize(2).queueCapacity(16).build(), limits)) {
             Completion alone = serving.generate(request("noisy", 0, 300));
             CountDownLatch started = new CountDownLatch(2);
             List<CollectingListener> longOnes = new ArrayList<>();

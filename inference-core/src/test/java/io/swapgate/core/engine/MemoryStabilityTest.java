@@ -41,7 +41,7 @@ class MemoryStabilityTest {
                         random.tempNet("tempnet", TempNetAdapter.Input.HIDDEN, 4));
             });
         }
-        try (ServingFixture serving = new ServingFixture(model, new EngineConfig(8, 64, 512, 2048))) {
+        try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().build())) {
             for (AdapterSelection selection : selections) { // every path and every LoRA slot once before counting
                 serving.generate(new GenerationRequest("warm", "Once upon a time", 5, SamplingParams.greedy(), 0, selection, false));
             }

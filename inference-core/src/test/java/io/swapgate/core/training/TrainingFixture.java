@@ -19,7 +19,7 @@ final class TrainingFixture implements AutoCloseable {
     final Evaluator evaluator;
 
     TrainingFixture() {
-        this.serving = new ServingFixture(ModelLoader.load(TestModels.stories()), new EngineConfig(8, 64, 512, 2048));
+        this.serving = new ServingFixture(ModelLoader.load(TestModels.stories()), EngineConfig.builder().build());
         this.forward = new SequenceForward(serving.runtime);
         this.engine = new EngineThread() {
             @Override
