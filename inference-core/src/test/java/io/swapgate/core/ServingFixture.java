@@ -48,10 +48,6 @@ public final class ServingFixture implements AutoCloseable {
         return generate(prompt, maxNewTokens, SamplingParams.greedy());
     }
 
-    public static SamplingParams sampled(float temperature, long seed) {
-        return new SamplingParams(temperature, 0, 1f, seed, 1f, List.of());
-    }
-
     @Override
     public void close() {
         engine.close();

@@ -109,7 +109,7 @@ class TempNetBenchmark {
         for (int i = 0; i < SAMPLES; i++) {
             CollectingListener collected = new CollectingListener();
             engine.submit(new GenerationRequest("s" + i, prompts.get(i % prompts.size()), SAMPLE_TOKENS,
-                    new SamplingParams(row.temperature, 0, 1f, 1000 + i, 1f, List.of()), 0, adapters, true), collected);
+                    SamplingParams.sampled(row.temperature, 1000 + i), 0, adapters, true), collected);
             CollectingListener.Completion completion = collected.result().get(2, TimeUnit.MINUTES);
             continuations.add(java.util.Arrays.stream(completion.tokenIds()).boxed().toList());
             for (float t : completion.temperatures()) {

@@ -106,7 +106,8 @@ public class Generations {
         float topP = s.getTopP() == 0f ? 1f : s.getTopP();
         float penalty = s.getRepetitionPenalty() == 0f ? 1f : s.getRepetitionPenalty();
         long seed = s.hasSeed() ? s.getSeed() : ThreadLocalRandom.current().nextLong();
-        return new SamplingParams(temperature, s.getTopK(), topP, seed, penalty, s.getStopList());
+        return SamplingParams.sampled(temperature, seed).withTopK(s.getTopK()).withTopP(topP)
+                .withRepetitionPenalty(penalty).withStop(s.getStopList());
     }
 
     /** Queues the request; if the engine refuses it, what it holds is released at once. */

@@ -24,7 +24,28 @@ public record SamplingParams(float temperature, int topK, float topP, long seed,
     }
 
     public static SamplingParams greedy() {
-        return new SamplingParams(0f, 0, 1f, 0L, 1f, List.of());
+        return sampled(0f, 0L);
+    }
+
+    /** Sampling at {@code temperature} from the request's own random stream, with no other filter or penalty. */
+    public static SamplingParams sampled(float temperature, long seed) {
+        return new SamplingParams(temperature, 0, 1f, seed, 1f, List.of());
+    }
+
+    public SamplingParams withTopK(int k) {
+        return new SamplingParams(temperature, k, topP, seed, repetitionPenalty, stop);
+    }
+
+    public SamplingParams withTopP(float p) {
+        return new SamplingParams(temperature, topK, p, seed, repetitionPenalty, stop);
+    }
+
+    public SamplingParams withRepetitionPenalty(float penalty) {
+        return new SamplingParams(temperature, topK, topP, seed, penalty, stop);
+    }
+
+    public SamplingParams withStop(List<String> strings) {
+        return new SamplingParams(temperature, topK, topP, seed, repetitionPenalty, strings);
     }
 
     /** Returns a description of the first invalid value, or null when all are valid. */

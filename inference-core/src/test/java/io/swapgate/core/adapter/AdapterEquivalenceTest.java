@@ -174,7 +174,7 @@ class AdapterEquivalenceTest {
 
     private void assertTempNetSampling(TempNetAdapter.Input input, float requested) throws Exception {
         TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-" + input, input, 16));
-        SamplingParams sampling = new SamplingParams(requested, 0, 1f, 1234, 1f, List.of());
+        SamplingParams sampling = SamplingParams.sampled(requested, 1234);
         ScalarLlama2cReference scalar = scalar();
         TokenSampler sampler = new TokenSampler(sampling, adapters.model.config().vocabSize(), promptTokens);
         List<Integer> tokens = new ArrayList<>();

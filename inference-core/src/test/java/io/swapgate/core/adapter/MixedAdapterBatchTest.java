@@ -61,7 +61,7 @@ class MixedAdapterBatchTest {
                 default -> new AdapterSelection(loras.get(i / 8), loras.get(i / 8).rank(), prompts.get(i / 8 % 2),
                         prefixes.get((i / 8 + 1) % 2), tempNets.get(i / 8 % 2));
             };
-            SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy() : new SamplingParams(0.9f, 0, 1f, 100 + i, 1f, List.of());
+            SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy() : SamplingParams.sampled(0.9f, 100 + i);
             requests.add(new GenerationRequest("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 50, sampling, 0, selection, true));
         }
     }

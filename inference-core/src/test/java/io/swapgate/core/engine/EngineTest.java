@@ -33,7 +33,7 @@ class EngineTest {
 
     private static GenerationRequest request(int i) {
         SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy()
-                : new SamplingParams(0.8f, i % 3 == 0 ? 40 : 0, i % 5 == 0 ? 0.9f : 1f, 1000 + i, 1f, List.of());
+                : SamplingParams.sampled(0.8f, 1000 + i).withTopK(i % 3 == 0 ? 40 : 0).withTopP(i % 5 == 0 ? 0.9f : 1f);
         return new GenerationRequest("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 70, sampling, 0);
     }
 
@@ -101,15 +101,15 @@ class EngineTest {
     @Test
     void sameSeedSameOutputAndOtherSeedsDiffer() throws Exception {
         try (ServingFixture serving = new ServingFixture(model)) {
-            Completion a = serving.generate("Once upon a time", 60, ServingFixture.sampled(1.0f, 42));
-            Completion b = serving.generate("Once upon a time", 60, ServingFixture.sampled(1.0f, 42));
+            Completion a = serving.generate("Once upon a time", 60, SamplingParams.sampled(1.0f, 42));
+            Completion b = serving.generate("Once upon a time", 60, SamplingParams.sampled(1.0f, 42));
             assertEquals(a.text(), b.text());
             List<String> others = new ArrayList<>();
             for (long seed = 1; seed <= 3; seed++) {
-                others.add(serving.generate("Once upon a time", 60, ServingFixture.sampled(1.0f, seed)).text());
+                others.add(serving.generate("Once upon a time", 60, SamplingParams.sampled(1.0f, seed)).text());
             }
             assertTrue(others.stream().anyMatch(t -> !t.equals(a.text())), "sampling ignores the seed");
-            Completion topOne = serving.generate("Once upon a time", 40, new SamplingParams(1.0f, 1, 1f, 7, 1f, List.of()));
+            Completion topOne = serving.generate("Once upon a time", 40, SamplingParams.sampled(1.0f, 7).withTopK(1));
             assertEquals(serving.greedy("Once upon a time", 40).text(), topOne.text(), "top_k=1 must equal greedy");
         }
     }
@@ -118,7 +118,7 @@ class EngineTest {
     void stopStringEndsGenerationAndIsNotEmitted() throws Exception {
         try (ServingFixture serving = new ServingFixture(model)) {
             Completion completion = serving.generate("Once upon a time", 60,
-                    new SamplingParams(0f, 0, 1f, 0, 1f, List.of("Lily", "zebra")));
+                    SamplingParams.greedy().withStop(List.of("Lily", "zebra")));
             assertEquals(", there was a little girl named ", completion.text());
             assertEquals(FinishReason.STOP, completion.finishReason());
         }
@@ -128,7 +128,7 @@ class EngineTest {
     void repetitionPenaltyChangesGreedyOutput() throws Exception {
         try (ServingFixture serving = new ServingFixture(model)) {
             Completion plain = serving.greedy("Once upon a time", 60);
-            Completion penalised = serving.generate("Once upon a time", 60, new SamplingParams(0f, 0, 1f, 0, 1.5f, List.of()));
+            Completion penalised = serving.generate("Once upon a time", 60, SamplingParams.greedy().withRepetitionPenalty(1.5f));
             assertNotEquals(plain.text(), penalised.text());
         }
     }
@@ -186,11 +186,11 @@ class EngineTest {
             assertInvalid(serving, new GenerationRequest("x", "hi", 600, SamplingParams.greedy(), 0), "exceeds the model's context");
             assertInvalid(serving, new GenerationRequest("x", "hi ".repeat(200), 400, SamplingParams.greedy(), 0), "plus max_new_tokens");
             assertInvalid(serving, new GenerationRequest("x", "x".repeat(100_000), 10, SamplingParams.greedy(), 0), "far longer");
-            assertInvalid(serving, withSampling(new SamplingParams(Float.NaN, 0, 1f, 0, 1f, List.of())), "temperature");
-            assertInvalid(serving, withSampling(new SamplingParams(1f, -1, 1f, 0, 1f, List.of())), "top_k");
-            assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1.5f, 0, 1f, List.of())), "top_p");
-            assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1f, 0, -2f, List.of())), "repetition_penalty");
-            assertInvalid(serving, withSampling(new SamplingParams(1f, 0, 1f, 0, 1f, java.util.Collections.nCopies(17, "a"))), "stop strings");
+            assertInvalid(serving, withSampling(SamplingParams.sampled(Float.NaN, 0)), "temperature");
+            assertInvalid(serving, withSampling(SamplingParams.sampled(1f, 0).withTopK(-1)), "top_k");
+            assertInvalid(serving, withSampling(SamplingParams.sampled(1f, 0).withTopP(1.5f)), "top_p");
+            assertInvalid(serving, withSampling(SamplingParams.sampled(1f, 0).withRepetitionPenalty(-2f)), "repetition_penalty");
+            assertInvalid(serving, withSampling(SamplingParams.sampled(1f, 0).withStop(java.util.Collections.nCopies(17, "a"))), "stop strings");
             assertEquals(0, serving.engine.stats().queued());
         }
     }

@@ -52,7 +52,7 @@ class MemoryStabilityTest {
                 for (int i = 0; i < 8; i++) {
                     CollectingListener listener = new CollectingListener();
                     serving.engine.submit(new GenerationRequest("m" + i, "Once upon a time", 200,
-                            ServingFixture.sampled(1.0f, round * 8L + i), 0, selections.get(i), false), listener);
+                            SamplingParams.sampled(1.0f, round * 8L + i), 0, selections.get(i), false), listener);
                     batch.add(listener.result());
                 }
                 for (var future : batch) {
