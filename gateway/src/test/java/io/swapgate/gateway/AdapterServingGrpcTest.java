@@ -95,8 +95,9 @@ class AdapterServingGrpcTest {
 
         AdapterSelection selection = served.select(wire.getAdaptersList(), 0);
         CollectingListener inProcess = new CollectingListener();
-        model.engine().submit(new GenerationRequest("local", wire.getPrompt(), 30,
-                new io.swapgate.core.sampling.SamplingParams(0f, 0, 1f, 5, 1f, List.of()), 0, selection, true), inProcess);
+        model.engine().submit(GenerationRequest.builder("local", wire.getPrompt(), 30)
+                .sampling(io.swapgate.core.sampling.SamplingParams.sampled(0f, 5)).adapters(selection)
+                .returnTemperatures(true).build(), inProcess);
         CollectingListener.Completion expected = inProcess.result().get(60, TimeUnit.SECONDS);
         served.release(selection);
         assertEquals(expected.text(), response.getText());

@@ -35,7 +35,7 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     public CollectingListener.Completion generate(String prompt, int maxNewTokens, SamplingParams sampling) throws Exception {
-        return generate(new GenerationRequest("test", prompt, maxNewTokens, sampling, 0));
+        return generate(GenerationRequest.builder("test", prompt, maxNewTokens).sampling(sampling).build());
     }
 
     public CollectingListener.Completion generate(GenerationRequest request) throws Exception {

@@ -34,8 +34,8 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
 
     @Override
     public void start(LoadGenerator.Request request, LoadGenerator.Observer observer) {
-        engine.submit(new GenerationRequest("load-" + request.index(), request.prompt(), request.maxTokens(),
-                SamplingParams.greedy(), 0), new GenerationListener() {
+        engine.submit(GenerationRequest.builder("load-" + request.index(), request.prompt(), request.maxTokens())
+                .build(), new GenerationListener() {
                     @Override
                     public void onText(TextChunk chunk) {
                         observer.piece(chunk.tokenIds().length);

@@ -90,7 +90,7 @@ class ModelFormsTest {
              InferenceEngine engine = new InferenceEngine(runtime, model.tokenizer(),
                      EngineConfig.builder().maxBatchSize(4).queueCapacity(16).maxContext(256).build())) {
             CollectingListener listener = new CollectingListener();
-            engine.submit(new GenerationRequest("id", E2e.PROMPT, maxTokens, SamplingParams.greedy(), 0), listener);
+            engine.submit(GenerationRequest.builder("id", E2e.PROMPT, maxTokens).build(), listener);
             local = listener.result().get(60, TimeUnit.SECONDS);
         }
 

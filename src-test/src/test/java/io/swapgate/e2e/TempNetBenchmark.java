@@ -108,8 +108,9 @@ class TempNetBenchmark {
         String first = null;
         for (int i = 0; i < SAMPLES; i++) {
             CollectingListener collected = new CollectingListener();
-            engine.submit(new GenerationRequest("s" + i, prompts.get(i % prompts.size()), SAMPLE_TOKENS,
-                    SamplingParams.sampled(row.temperature, 1000 + i), 0, adapters, true), collected);
+            engine.submit(GenerationRequest.builder("s" + i, prompts.get(i % prompts.size()), SAMPLE_TOKENS)
+                    .sampling(SamplingParams.sampled(row.temperature, 1000 + i)).adapters(adapters).returnTemperatures(true)
+                    .build(), collected);
             CollectingListener.Completion completion = collected.result().get(2, TimeUnit.MINUTES);
             continuations.add(java.util.Arrays.stream(completion.tokenIds()).boxed().toList());
             for (float t : completion.temperatures()) {

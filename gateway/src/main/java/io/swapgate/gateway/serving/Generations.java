@@ -96,8 +96,9 @@ public class Generations {
             throw new IllegalArgumentException("lora_rank must be positive, got " + options.getLoraRank());
         }
         AdapterSelection selection = adapters.select(request.getAdaptersList(), options.getLoraRank());
-        return new GenerationRequest(requestId, request.getPrompt(), request.getMaxNewTokens(), sampling(request), deadlineNanos,
-                selection, request.getReturnTemperatures(), caller.tenant());
+        return GenerationRequest.builder(requestId, request.getPrompt(), request.getMaxNewTokens())
+                .sampling(sampling(request)).deadlineNanos(deadlineNanos).adapters(selection)
+                .returnTemperatures(request.getReturnTemperatures()).tenant(caller.tenant()).build();
     }
 
     private static SamplingParams sampling(GenerateRequest request) {

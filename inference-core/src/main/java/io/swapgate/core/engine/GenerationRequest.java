@@ -26,14 +26,56 @@ public record GenerationRequest(String requestId, String prompt, int maxNewToken
         }
     }
 
-    /** A request of the default tenant. */
-    public GenerationRequest(String requestId, String prompt, int maxNewTokens, SamplingParams sampling, long deadlineNanos,
-                             AdapterSelection adapters, boolean returnTemperatures) {
-        this(requestId, prompt, maxNewTokens, sampling, deadlineNanos, adapters, returnTemperatures, DEFAULT_TENANT);
+    /** A request for the base model alone, greedy, of the default tenant; name what differs. */
+    public static Builder builder(String requestId, String prompt, int maxNewTokens) {
+        return new Builder(requestId, prompt, maxNewTokens);
     }
 
-    /** A request for the base model alone. */
-    public GenerationRequest(String requestId, String prompt, int maxNewTokens, SamplingParams sampling, long deadlineNanos) {
-        this(requestId, prompt, maxNewTokens, sampling, deadlineNanos, AdapterSelection.NONE, false);
+    /** Names each choice of a request, so a call reads as what it asks rather than as a row of values. */
+    public static final class Builder {
+        private final String requestId;
+        private final String prompt;
+        private final int maxNewTokens;
+        private SamplingParams sampling = SamplingParams.greedy();
+        private long deadlineNanos;
+        private AdapterSelection adapters = AdapterSelection.NONE;
+        private boolean returnTemperatures;
+        private String tenant = DEFAULT_TENANT;
+
+        private Builder(String requestId, String prompt, int maxNewTokens) {
+            this.requestId = requestId;
+            this.prompt = prompt;
+            this.maxNewTokens = maxNewTokens;
+        }
+
+        public Builder sampling(SamplingParams value) {
+            sampling = value;
+            return this;
+        }
+
+        public Builder deadlineNanos(long value) {
+            deadlineNanos = value;
+            return this;
+        }
+
+        public Builder adapters(AdapterSelection value) {
+            adapters = value;
+            return this;
+        }
+
+        public Builder returnTemperatures(boolean value) {
+            returnTemperatures = value;
+            return this;
+        }
+
+        public Builder tenant(String value) {
+            tenant = value;
+            return this;
+        }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(requestId, prompt, maxNewTokens, sampling, deadlineNanos, adapters,
+                    returnTemperatures, tenant);
+        }
     }
 }

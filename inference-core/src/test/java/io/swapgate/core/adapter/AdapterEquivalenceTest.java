@@ -252,7 +252,8 @@ class AdapterEquivalenceTest {
     }
 
     private static GenerationRequest request(AdapterSelection selection, SamplingParams sampling, boolean temperatures) {
-        return new GenerationRequest("test", PROMPT, NEW_TOKENS, sampling, 0, selection, temperatures);
+        return GenerationRequest.builder("test", PROMPT, NEW_TOKENS).sampling(sampling).adapters(selection)
+                .returnTemperatures(temperatures).build();
     }
 
     /** W + s · B[:, :rank] A[:rank, :] for every targeted module and layer. */

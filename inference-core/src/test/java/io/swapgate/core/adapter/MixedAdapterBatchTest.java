@@ -62,7 +62,8 @@ class MixedAdapterBatchTest {
                         prefixes.get((i / 8 + 1) % 2), tempNets.get(i / 8 % 2));
             };
             SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy() : SamplingParams.sampled(0.9f, 100 + i);
-            requests.add(new GenerationRequest("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 50, sampling, 0, selection, true));
+            requests.add(GenerationRequest.builder("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 50)
+                    .sampling(sampling).adapters(selection).returnTemperatures(true).build());
         }
     }
 

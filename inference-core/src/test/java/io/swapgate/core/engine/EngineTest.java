@@ -34,7 +34,7 @@ class EngineTest {
     private static GenerationRequest request(int i) {
         SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy()
                 : SamplingParams.sampled(0.8f, 1000 + i).withTopK(i % 3 == 0 ? 40 : 0).withTopP(i % 5 == 0 ? 0.9f : 1f);
-        return new GenerationRequest("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 70, sampling, 0);
+        return GenerationRequest.builder("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 70).sampling(sampling).build();
     }
 
     @Test
@@ -158,10 +158,10 @@ class EngineTest {
             SignallingListener first = new SignallingListener();
             GenerationHandle running = startLongRequest(serving, first);
             CollectingListener queued = new CollectingListener();
-            serving.engine.submit(new GenerationRequest("b", "Once upon a time", 5, SamplingParams.greedy(), 0), queued);
+            serving.engine.submit(GenerationRequest.builder("b", "Once upon a time", 5).build(), queued);
             assertEquals(1, serving.engine.stats().queued());
             assertThrows(QueueFullException.class, () -> serving.engine.submit(
-                    new GenerationRequest("c", "Once upon a time", 5, SamplingParams.greedy(), 0), new CollectingListener()));
+                    GenerationRequest.builder("c", "Once upon a time", 5).build(), new CollectingListener()));
             running.cancel();
             assertEquals(FinishReason.CANCELLED, first.collected.result().get(30, TimeUnit.SECONDS).finishReason());
             assertEquals(FinishReason.LENGTH, queued.result().get(30, TimeUnit.SECONDS).finishReason());
@@ -172,8 +172,8 @@ class EngineTest {
     void pastDeadlineEndsTheRequest() throws Exception {
         try (ServingFixture serving = new ServingFixture(model)) {
             CollectingListener listener = new CollectingListener();
-            serving.engine.submit(new GenerationRequest("late", "Once upon a time", 100, SamplingParams.greedy(),
-                    System.nanoTime() - 1), listener);
+            serving.engine.submit(GenerationRequest.builder("late", "Once upon a time", 100)
+                    .deadlineNanos(System.nanoTime() - 1).build(), listener);
             assertEquals(FinishReason.DEADLINE, listener.result().get(30, TimeUnit.SECONDS).finishReason());
         }
     }
@@ -181,11 +181,11 @@ class EngineTest {
     @Test
     void invalidRequestsAreRefusedWithTheReason() {
         try (ServingFixture serving = new ServingFixture(model)) {
-            assertInvalid(serving, new GenerationRequest("x", "", 10, SamplingParams.greedy(), 0), "prompt must not be empty");
-            assertInvalid(serving, new GenerationRequest("x", "hi", 0, SamplingParams.greedy(), 0), "max_new_tokens must be positive");
-            assertInvalid(serving, new GenerationRequest("x", "hi", 600, SamplingParams.greedy(), 0), "exceeds the model's context");
-            assertInvalid(serving, new GenerationRequest("x", "hi ".repeat(200), 400, SamplingParams.greedy(), 0), "plus max_new_tokens");
-            assertInvalid(serving, new GenerationRequest("x", "x".repeat(100_000), 10, SamplingParams.greedy(), 0), "far longer");
+            assertInvalid(serving, GenerationRequest.builder("x", "", 10).build(), "prompt must not be empty");
+            assertInvalid(serving, GenerationRequest.builder("x", "hi", 0).build(), "max_new_tokens must be positive");
+            assertInvalid(serving, GenerationRequest.builder("x", "hi", 600).build(), "exceeds the model's context");
+            assertInvalid(serving, GenerationRequest.builder("x", "hi ".repeat(200), 400).build(), "plus max_new_tokens");
+            assertInvalid(serving, GenerationRequest.builder("x", "x".repeat(100_000), 10).build(), "far longer");
             assertInvalid(serving, withSampling(SamplingParams.sampled(Float.NaN, 0)), "temperature");
             assertInvalid(serving, withSampling(SamplingParams.sampled(1f, 0).withTopK(-1)), "top_k");
             assertInvalid(serving, withSampling(SamplingParams.sampled(1f, 0).withTopP(1.5f)), "top_p");
@@ -197,8 +197,8 @@ class EngineTest {
 
     /** Submits a 500-token request and returns once its first text arrived, so it surely holds a slot. */
     private static GenerationHandle startLongRequest(ServingFixture serving, SignallingListener listener) throws InterruptedException {
-        GenerationHandle handle = serving.engine.submit(new GenerationRequest("long", "Once upon a time", 500,
-                SamplingParams.greedy(), 0), listener);
+        GenerationHandle handle = serving.engine.submit(GenerationRequest.builder("long", "Once upon a time", 500)
+                .build(), listener);
         assertTrue(listener.started.await(30, TimeUnit.SECONDS), "the long request never started");
         return handle;
     }
@@ -210,7 +210,7 @@ class EngineTest {
             List<CompletableFuture<Completion>> admitted = new ArrayList<>();
             for (int i = 0; i < 4; i++) { // two run, two wait in the queue
                 CollectingListener listener = new CollectingListener();
-                serving.engine.submit(new GenerationRequest("d" + i, "Once upon a time", 60, SamplingParams.greedy(), 0), listener);
+                serving.engine.submit(GenerationRequest.builder("d" + i, "Once upon a time", 60).build(), listener);
                 admitted.add(listener.result());
             }
             CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> {
@@ -256,7 +256,7 @@ class EngineTest {
     }
 
     private static GenerationRequest withSampling(SamplingParams sampling) {
-        return new GenerationRequest("x", "hi", 10, sampling, 0);
+        return GenerationRequest.builder("x", "hi", 10).sampling(sampling).build();
     }
 
     private static void assertInvalid(ServingFixture serving, GenerationRequest request, String reason) {

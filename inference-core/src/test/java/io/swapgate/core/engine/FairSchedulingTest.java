@@ -33,8 +33,7 @@ class FairSchedulingTest {
     }
 
     private static GenerationRequest request(String tenant, int i, int maxNewTokens) {
-        return new GenerationRequest(tenant + i, PROMPTS[i % PROMPTS.length], maxNewTokens, SamplingParams.greedy(), 0,
-                io.swapgate.core.adapter.AdapterSelection.NONE, false, tenant);
+        return GenerationRequest.builder(tenant + i, PROMPTS[i % PROMPTS.length], maxNewTokens).tenant(tenant).build();
     }
 
     @Test

@@ -43,7 +43,7 @@ class MemoryStabilityTest {
         }
         try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().build())) {
             for (AdapterSelection selection : selections) { // every path and every LoRA slot once before counting
-                serving.generate(new GenerationRequest("warm", "Once upon a time", 5, SamplingParams.greedy(), 0, selection, false));
+                serving.generate(GenerationRequest.builder("warm", "Once upon a time", 5).adapters(selection).build());
             }
             int retained = serving.runtime.retainedArrays();
             long tokens = 0;
@@ -51,8 +51,9 @@ class MemoryStabilityTest {
                 List<CompletableFuture<CollectingListener.Completion>> batch = new ArrayList<>();
                 for (int i = 0; i < 8; i++) {
                     CollectingListener listener = new CollectingListener();
-                    serving.engine.submit(new GenerationRequest("m" + i, "Once upon a time", 200,
-                            SamplingParams.sampled(1.0f, round * 8L + i), 0, selections.get(i), false), listener);
+                    serving.engine.submit(GenerationRequest.builder("m" + i, "Once upon a time", 200)
+                            .sampling(SamplingParams.sampled(1.0f, round * 8L + i)).adapters(selections.get(i))
+                            .build(), listener);
                     batch.add(listener.result());
                 }
                 for (var future : batch) {

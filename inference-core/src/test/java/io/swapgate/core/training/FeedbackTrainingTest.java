@@ -36,7 +36,7 @@ class FeedbackTrainingTest {
 
     private static String greedy(String prompt, Adapter adapter, int tokens) throws Exception {
         AdapterSelection adapters = adapter == null ? AdapterSelection.NONE : AdapterSelection.of(List.of(adapter), 0);
-        return fixture.serving.generate(new GenerationRequest("g", prompt, tokens, SamplingParams.greedy(), 0, adapters, false)).text();
+        return fixture.serving.generate(GenerationRequest.builder("g", prompt, tokens).adapters(adapters).build()).text();
     }
 
     @Test

@@ -52,7 +52,7 @@ class TrainerTest {
 
     private String greedy(String prompt, Adapter adapter, int rank) throws Exception {
         AdapterSelection adapters = adapter == null ? AdapterSelection.NONE : AdapterSelection.of(List.of(adapter), rank);
-        return fixture.serving.generate(new GenerationRequest("g", prompt, 16, SamplingParams.greedy(), 0, adapters, false)).text();
+        return fixture.serving.generate(GenerationRequest.builder("g", prompt, 16).adapters(adapters).build()).text();
     }
 
     @Test
