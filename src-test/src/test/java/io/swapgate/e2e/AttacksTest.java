@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.swapgate.gateway.tenancy.ApiKeyHash;
-import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.CancelTrainingJobRequest;
 import io.swapgate.proto.v1.StartTrainingRequest;

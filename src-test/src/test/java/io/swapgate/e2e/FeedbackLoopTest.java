@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.Feedback;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.Preference;

@@ -1,7 +1,7 @@
 package io.swapgate.e2e;
 
 import io.swapgate.core.model.LlamaConfig;
-import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.kafka.local.LocalKafkaBroker;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.swapgate.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.DeleteRequest;
 import io.swapgate.proto.v1.StartTrainingRequest;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
-import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.KafkaRequest;
 import java.nio.charset.StandardCharsets;

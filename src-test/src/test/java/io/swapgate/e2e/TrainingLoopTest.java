@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
-import io.swapgate.kafka.LocalKafkaBroker;
+import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdapterDetails;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.GetAdapterRequest;

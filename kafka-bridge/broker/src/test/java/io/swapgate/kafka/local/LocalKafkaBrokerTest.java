@@ -1,4 +1,4 @@
-package io.swapgate.kafka;
+package io.swapgate.kafka.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

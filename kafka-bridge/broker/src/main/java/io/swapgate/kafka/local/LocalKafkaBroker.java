@@ -1,4 +1,4 @@
-package io.swapgate.kafka;
+package io.swapgate.kafka.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,15 +17,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real single-node Apache Kafka broker (KRaft: broker and controller in one process) in a child JVM, for tests and
- * the local default. Its jars come from the kafka-broker module's recorded classpath, so neither Scala nor the broker
- * ever reaches the gateway's classpath. The data directory survives {@link #kill} and {@link #restart}, as a real
+ * the local default: development tooling, kept out of the gateway's jars. Its jars come from the classpath file this
+ * module records ({@code target/broker.classpath}), named by {@value #CLASSPATH_PROPERTY}, so neither Scala nor the
+ * broker ever reaches the caller's classpath. The data directory survives {@link #kill} and {@link #restart}, as a real
  * broker's disk would.
  */
 public final class LocalKafkaBroker implements AutoCloseable {
 
-    /** System property naming the classpath file; by default found under the repository's kafka-bridge/broker. */
+    /** System property naming the broker's classpath file; the build and the launcher set it. */
     public static final String CLASSPATH_PROPERTY = "swapgate.kafka.broker-classpath";
-    private static final Path DEFAULT_CLASSPATH = Path.of("kafka-bridge", "broker", "target", "broker.classpath");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     /**
@@ -234,23 +234,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     private static String brokerClasspath() {
         String configured = System.getProperty(CLASSPATH_PROPERTY);
-        Path file = configured != null ? Path.of(configured) : findUpwards(DEFAULT_CLASSPATH);
+        if (configured == null) {
+            throw new IllegalStateException("set -D" + CLASSPATH_PROPERTY + " to the kafka-broker module's"
+                    + " target/broker.classpath (./mvnw -pl kafka-bridge/broker package writes it)");
+        }
+        Path file = Path.of(configured);
         try {
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             throw new UncheckedIOException("no Kafka broker classpath at " + file + ": build the kafka-broker module first"
-                    + " (./mvnw -pl kafka-bridge/broker generate-resources) or set -D" + CLASSPATH_PROPERTY, e);
+                    + " (./mvnw -pl kafka-bridge/broker package)", e);
         }
-    }
-
-    /** {@code relative} under the working directory or one of its parents (tests run in a module folder). */
-    private static Path findUpwards(Path relative) {
-        for (Path at = Path.of("").toAbsolutePath(); at != null; at = at.getParent()) {
-            if (Files.exists(at.resolve(relative))) {
-                return at.resolve(relative);
-            }
-        }
-        return relative;
     }
 
     private static int freePort() throws IOException {
