@@ -54,9 +54,15 @@ class TempNetBenchmark {
             Evaluator evaluator = served.evaluator;
             List<TokenizedExample> train = new ArrayList<>();
             List<TokenizedExample> heldOut = new ArrayList<>();
+            List<String> prompts = new ArrayList<>();
             HeldOutSplit split = new HeldOutSplit(0.1);
             for (TextExample example : InProcessTraining.demoStories()) {
-                (split.heldOut(example.id()) ? heldOut : train).add(served.tokenize(example));
+                if (split.heldOut(example.id())) {
+                    heldOut.add(served.tokenize(example));
+                    prompts.add(example.prompt());
+                } else {
+                    train.add(served.tokenize(example));
+                }
             }
             TrainingConfig defaults = TrainingConfig.defaults(AdapterKind.TEMPNET).withSteps(STEPS);
             FixedTemperature fixed = evaluator.bestFixedTemperature(train, defaults.tauMin(), defaults.tauMax());
@@ -73,7 +79,6 @@ class TempNetBenchmark {
                         : "TempNet, calibration";
                 rows.put(name, new Row(evaluator.evaluate(tempNet, heldOut), tempNet, 1f));
             }
-            List<String> prompts = heldOutPrompts(heldOut.size());
             Map<String, Samples> samples = new LinkedHashMap<>();
             for (Map.Entry<String, Row> row : rows.entrySet()) {
                 samples.put(row.getKey(), sample(engine, prompts, row.getValue()));
@@ -87,17 +92,6 @@ class TempNetBenchmark {
     /** Distinct-n over all continuations, the share of repeated 4-grams within one, and the temperatures used. */
     private record Samples(double distinct2, double distinct3, double repetition, double minTemperature,
                            double maxTemperature, String first) {}
-
-    private static List<String> heldOutPrompts(int count) throws Exception {
-        HeldOutSplit split = new HeldOutSplit(0.1);
-        List<String> prompts = new ArrayList<>();
-        for (TextExample example : InProcessTraining.demoStories()) {
-            if (split.heldOut(example.id())) {
-                prompts.add(example.prompt());
-            }
-        }
-        return prompts.subList(0, Math.min(count, prompts.size()));
-    }
 
     private static Samples sample(InferenceEngine engine, List<String> prompts, Row row) throws Exception {
         AdapterSelection adapters = row.tempNet == null ? AdapterSelection.NONE

@@ -6,9 +6,11 @@ import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.runtime.OwnedScalar;
 import io.swapgate.core.runtime.SequenceForward;
 import io.swapgate.core.runtime.SequenceHooks;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Scores adapters (or the base model alone) on held-out examples, a few examples per engine task. */
 public final class Evaluator {
@@ -26,6 +28,24 @@ public final class Evaluator {
         this.forward = forward;
         this.losses = new TargetLosses(forward);
         this.engine = engine;
+    }
+
+    /** The examples in batches of {@value #EXAMPLES_PER_TASK}, one engine task each, so serving interleaves. */
+    private static List<TokenBatch> batches(List<TokenizedExample> examples) {
+        List<TokenBatch> batches = new ArrayList<>();
+        for (int from = 0; from < examples.size(); from += EXAMPLES_PER_TASK) {
+            batches.add(TokenBatch.of(examples.subList(from, Math.min(examples.size(), from + EXAMPLES_PER_TASK))));
+        }
+        return batches;
+    }
+
+    /** Runs {@code work} on the engine thread in a scope of its own, closed (every tensor with it) when it ends. */
+    private <T> T inScope(Function<NDManager, T> work) throws Exception {
+        return engine.run(() -> {
+            try (NDManager scope = NDManager.newBaseManager(forward.device())) {
+                return work.apply(scope);
+            }
+        });
     }
 
     /** Metrics of the base model with {@code adapter} (null: the base alone at temperature 1) on the examples. */
@@ -57,9 +77,8 @@ public final class Evaluator {
         double[] nll = new double[SWEEP_POINTS];
         double[] entropy = new double[SWEEP_POINTS];
         int targets = 0;
-        for (int from = 0; from < examples.size(); from += EXAMPLES_PER_TASK) {
-            TokenBatch batch = TokenBatch.of(examples.subList(from, Math.min(examples.size(), from + EXAMPLES_PER_TASK)));
-            engine.run(() -> sweep(batch, temperatures, nll, entropy));
+        for (TokenBatch batch : batches(examples)) {
+            inScope(scope -> sweep(batch, temperatures, nll, entropy, scope));
             targets += batch.targets().length;
         }
         int best = 0;
@@ -70,29 +89,22 @@ public final class Evaluator {
     }
 
     /** Adds the batch's summed NLL and entropy at each temperature. */
-    private Void sweep(TokenBatch batch, double[] temperatures, double[] nll, double[] entropy) {
-        try (NDManager scope = NDManager.newBaseManager(forward.device())) {
-            NDArray logits = losses.logits(batch, SequenceHooks.NONE, scope);
-            for (int i = 0; i < temperatures.length; i++) {
-                NDArray logProbabilities = logits.div(OwnedScalar.of(scope, temperatures[i])).logSoftmax(-1);
-                nll[i] -= batch.targetLogProbabilities(logProbabilities, scope).sum().getFloat();
-                entropy[i] -= logProbabilities.exp().mul(logProbabilities).sum().getFloat();
-            }
-            return null;
+    private Void sweep(TokenBatch batch, double[] temperatures, double[] nll, double[] entropy, NDManager scope) {
+        NDArray logits = losses.logits(batch, SequenceHooks.NONE, scope);
+        for (int i = 0; i < temperatures.length; i++) {
+            NDArray logProbabilities = logits.div(OwnedScalar.of(scope, temperatures[i])).logSoftmax(-1);
+            nll[i] -= batch.targetLogProbabilities(logProbabilities, scope).sum().getFloat();
+            entropy[i] -= logProbabilities.exp().mul(logProbabilities).sum().getFloat();
         }
+        return null;
     }
 
     /** The objective's mean per completion token over the examples (no gradients): a run's validation loss. */
     double objectiveLoss(BatchLoss objective, List<TokenizedExample> examples) throws Exception {
         double sum = 0;
         int targets = 0;
-        for (int from = 0; from < examples.size(); from += EXAMPLES_PER_TASK) {
-            TokenBatch batch = TokenBatch.of(examples.subList(from, Math.min(examples.size(), from + EXAMPLES_PER_TASK)));
-            sum += engine.run(() -> {
-                try (NDManager scope = NDManager.newBaseManager(forward.device())) {
-                    return (double) objective.of(batch, scope).getFloat();
-                }
-            });
+        for (TokenBatch batch : batches(examples)) {
+            sum += inScope(scope -> objective.of(batch, scope).getFloat());
             targets += batch.examples().stream().mapToInt(TokenizedExample::targets).sum();
         }
         return sum / targets;
@@ -102,15 +114,10 @@ public final class Evaluator {
     ReferenceLogProbabilities referenceLogProbabilities(ServedLogits served, List<TokenizedExample> examples) throws Exception {
         List<TokenizedExample> preferences = examples.stream().filter(TokenizedExample::isPreference).toList();
         Map<String, double[]> byExample = new HashMap<>();
-        for (int from = 0; from < preferences.size(); from += EXAMPLES_PER_TASK) {
-            TokenBatch batch = TokenBatch.of(preferences.subList(from, Math.min(preferences.size(), from + EXAMPLES_PER_TASK)));
-            float[] rows = engine.run(() -> {
-                try (NDManager scope = NDManager.newBaseManager(forward.device())) {
-                    return rowLogProbabilities(served, batch, scope);
-                }
-            });
-            for (int r = 0; r < rows.length; r += 2) {
-                byExample.put(batch.exampleOf(r).id(), new double[] {rows[r], rows[r + 1]});
+        for (TokenBatch batch : batches(preferences)) {
+            float[] rows = inScope(scope -> rowLogProbabilities(served, batch, scope));
+            for (int rejected : batch.rejectedRows()) {
+                byExample.put(batch.exampleOf(rejected).id(), new double[] {rows[rejected - 1], rows[rejected]});
             }
         }
         return new ReferenceLogProbabilities(byExample);
@@ -126,9 +133,8 @@ public final class Evaluator {
             throw new IllegalArgumentException("no examples to evaluate on");
         }
         Scores total = new Scores();
-        for (int from = 0; from < examples.size(); from += EXAMPLES_PER_TASK) {
-            TokenBatch batch = TokenBatch.of(examples.subList(from, Math.min(examples.size(), from + EXAMPLES_PER_TASK)));
-            engine.run(() -> score(served, batch, total));
+        for (TokenBatch batch : batches(examples)) {
+            inScope(scope -> score(served, batch, total, scope));
         }
         return new EvalMetrics(total.nll / total.tokens, (double) total.exact / total.learned, total.calibrationError(),
                 (double) total.preferred / total.pairs, total.margin / total.pairs, total.unlearnedNll / total.unlearnedTokens,
@@ -158,49 +164,47 @@ public final class Evaluator {
         }
     }
 
-    private Void score(ServedLogits served, TokenBatch batch, Scores total) {
-        try (NDManager scope = NDManager.newBaseManager(forward.device())) {
-            NDArray logits = served.of(batch, scope);
-            NDArray logProbabilities = logits.logSoftmax(-1);
-            float[] targetLogProbabilities = batch.targetLogProbabilities(logProbabilities, scope).toFloatArray();
-            float[] confidence = logProbabilities.max(new int[] {-1}).exp().toFloatArray();
-            long[] argMax = logits.argMax(-1).toLongArray();
-            boolean[] missed = new boolean[batch.rowCount()];
-            for (int i = 0; i < targetLogProbabilities.length; i++) {
-                int row = batch.rowOfTarget()[i];
-                TokenizedExample example = batch.exampleOf(row);
-                if (example.isLikelihood()) {
-                    boolean correct = argMax[i] == batch.targets()[i];
-                    total.nll -= targetLogProbabilities[i];
-                    total.tokens++;
-                    int bin = Math.min(CALIBRATION_BINS - 1, (int) (confidence[i] * CALIBRATION_BINS));
-                    total.binConfidence[bin] += confidence[i];
-                    total.binCorrect[bin] += correct ? 1 : 0;
-                    missed[row] |= !correct;
-                } else if (!example.isPreference()) {
-                    total.unlearnedNll -= targetLogProbabilities[i];
-                    total.unlearnedTokens++;
-                }
+    private Void score(ServedLogits served, TokenBatch batch, Scores total, NDManager scope) {
+        NDArray logits = served.of(batch, scope);
+        NDArray logProbabilities = logits.logSoftmax(-1);
+        NDArray targets = batch.targetLogProbabilities(logProbabilities, scope);
+        float[] targetLogProbabilities = targets.toFloatArray();
+        float[] confidence = logProbabilities.max(new int[] {-1}).exp().toFloatArray();
+        long[] argMax = logits.argMax(-1).toLongArray();
+        boolean[] missed = new boolean[batch.rowCount()];
+        for (int i = 0; i < targetLogProbabilities.length; i++) {
+            int row = batch.rowOfTarget()[i];
+            TokenizedExample example = batch.exampleOf(row);
+            if (example.isLikelihood()) {
+                boolean correct = argMax[i] == batch.targets()[i];
+                total.nll -= targetLogProbabilities[i];
+                total.tokens++;
+                int bin = Math.min(CALIBRATION_BINS - 1, (int) (confidence[i] * CALIBRATION_BINS));
+                total.binConfidence[bin] += confidence[i];
+                total.binCorrect[bin] += correct ? 1 : 0;
+                missed[row] |= !correct;
+            } else if (!example.isPreference()) {
+                total.unlearnedNll -= targetLogProbabilities[i];
+                total.unlearnedTokens++;
             }
-            for (int row = 0; row < batch.rowCount(); row++) {
-                if (batch.exampleOf(row).isLikelihood()) {
-                    total.learned++;
-                    total.exact += missed[row] ? 0 : 1;
-                }
-            }
-            if (batch.preferenceCount() > 0) {
-                float[] rows = batch.rowSums(scope.create(targetLogProbabilities), scope).toFloatArray();
-                float[] base = rowLogProbabilities(Trainables.served(null, losses), batch, scope);
-                for (int row = 1; row < rows.length; row++) {
-                    if (batch.rejectedRow()[row]) {
-                        double margin = SignalLoss.DPO_BETA * ((rows[row - 1] - base[row - 1]) - (rows[row] - base[row]));
-                        total.pairs++;
-                        total.preferred += margin > 0 ? 1 : 0;
-                        total.margin += margin;
-                    }
-                }
-            }
-            return null;
         }
+        for (int row = 0; row < batch.rowCount(); row++) {
+            if (batch.exampleOf(row).isLikelihood()) {
+                total.learned++;
+                total.exact += missed[row] ? 0 : 1;
+            }
+        }
+        int[] rejectedRows = batch.rejectedRows();
+        if (rejectedRows.length > 0) {
+            float[] rows = batch.rowSums(targets, scope).toFloatArray();
+            float[] base = rowLogProbabilities(Trainables.served(null, losses), batch, scope);
+            for (int row : rejectedRows) {
+                double margin = SignalLoss.DPO_BETA * ((rows[row - 1] - base[row - 1]) - (rows[row] - base[row]));
+                total.pairs++;
+                total.preferred += margin > 0 ? 1 : 0;
+                total.margin += margin;
+            }
+        }
+        return null;
     }
 }

@@ -8,8 +8,6 @@ import java.util.Map;
  */
 record ReferenceLogProbabilities(Map<String, double[]> byExample) {
 
-    static final ReferenceLogProbabilities NONE = new ReferenceLogProbabilities(Map.of());
-
     ReferenceLogProbabilities {
         byExample = Map.copyOf(byExample);
     }

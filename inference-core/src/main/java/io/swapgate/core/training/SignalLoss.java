@@ -50,27 +50,27 @@ final class SignalLoss {
             NDArray notTarget = logProbabilities.exp().clip(0, MAX_PROBABILITY).neg().add(1).log();
             loss = loss.sub(notTarget.mul(scope.create(unlearn)).sum());
         }
-        if (batch.preferenceCount() > 0) {
-            loss = loss.add(preferences(batch, logProbabilities, referenceRows, scope));
+        int[] rejectedRows = batch.rejectedRows();
+        if (rejectedRows.length > 0) {
+            loss = loss.add(preferences(batch, rejectedRows, logProbabilities, referenceRows, scope));
         }
         return loss;
     }
 
     /** Each preference's DPO loss times its chosen completion's tokens, summed. */
-    private static NDArray preferences(TokenBatch batch, NDArray logProbabilities, double[] referenceRows, NDManager scope) {
-        int pairs = batch.preferenceCount();
+    private static NDArray preferences(TokenBatch batch, int[] rejectedRows, NDArray logProbabilities, double[] referenceRows,
+                                       NDManager scope) {
+        int pairs = rejectedRows.length;
         long[] chosen = new long[pairs];
         long[] rejected = new long[pairs];
         float[] referenceGap = new float[pairs];
         float[] tokens = new float[pairs];
-        int p = 0;
-        for (int r = 0; r < batch.rowCount(); r++) {
-            if (batch.rejectedRow()[r]) {
-                chosen[p] = r - 1;
-                rejected[p] = r;
-                referenceGap[p] = (float) (referenceRows[r - 1] - referenceRows[r]);
-                tokens[p++] = batch.exampleOf(r).targets();
-            }
+        for (int p = 0; p < pairs; p++) {
+            int r = rejectedRows[p];
+            chosen[p] = r - 1;
+            rejected[p] = r;
+            referenceGap[p] = (float) (referenceRows[r - 1] - referenceRows[r]);
+            tokens[p] = batch.exampleOf(r).targets();
         }
         NDArray sequences = batch.rowSums(logProbabilities, scope);
         NDArray gap = sequences.get(new NDIndex("{}", scope.create(chosen))).sub(sequences.get(new NDIndex("{}", scope.create(rejected))));

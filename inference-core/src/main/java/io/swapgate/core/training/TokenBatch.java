@@ -62,13 +62,9 @@ record TokenBatch(List<TokenizedExample> examples, int[][] rows, int width, long
         return rows.length;
     }
 
-    /** How many of the examples are preferences (two rows each). */
-    int preferenceCount() {
-        int pairs = 0;
-        for (boolean rejected : rejectedRow) {
-            pairs += rejected ? 1 : 0;
-        }
-        return pairs;
+    /** The rows of the preferences' rejected completions; each one's chosen completion is the row before it. */
+    int[] rejectedRows() {
+        return java.util.stream.IntStream.range(0, rejectedRow.length).filter(r -> rejectedRow[r]).toArray();
     }
 
     /** The example a row comes from. */
