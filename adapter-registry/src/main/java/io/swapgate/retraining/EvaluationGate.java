@@ -4,6 +4,7 @@ import io.swapgate.core.training.EvalMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Whether a newly trained version replaces the current one, judged on the held-out examples per signal they hold:
@@ -30,9 +31,9 @@ public record EvaluationGate(double margin, double tolerance) {
     public Decision decide(EvalMetrics candidate, EvalMetrics current, EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
         List<String> passed = new ArrayList<>();
         if (Double.isFinite(candidate.loss()) && Double.isFinite(current.loss())) {
-            if (!beats(candidate, current)) {
-                return new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below the current %.4f",
-                        candidate.loss(), margin * 100, current.loss()));
+            Optional<Decision> worse = lossNotBelow(candidate, current, "the current");
+            if (worse.isPresent()) {
+                return worse.get();
             }
             if ((candidate.exactMatch() > 0 || current.exactMatch() > 0) && candidate.exactMatch() <= current.exactMatch()) {
                 return new Decision(false, String.format(Locale.ROOT, "exact match %.2f is not above the current %.2f: on a"
@@ -73,30 +74,31 @@ public record EvaluationGate(double margin, double tolerance) {
      */
     public Decision decideTempNet(EvalMetrics candidate, EvalMetrics current, EvalMetrics fixed, double fixedTemperature,
                                   EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
-        if (!beats(candidate, fixed)) {
-            return new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below the best fixed"
-                    + " temperature's %.4f (temperature %.2f, chosen on the training split)", candidate.loss(), margin * 100,
-                    fixed.loss(), fixedTemperature));
-        }
-        if (!beats(candidate, current)) {
-            return new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below the current %.4f",
-                    candidate.loss(), margin * 100, current.loss()));
-        }
-        return keepsWhatItLearned(candidateOnPrior, currentOnPrior).orElse(new Decision(true, String.format(Locale.ROOT,
-                "held-out loss %.4f against %.4f at the best fixed temperature %.2f and %.4f for the current",
-                candidate.loss(), fixed.loss(), fixedTemperature, current.loss())));
+        String fixedName = String.format(Locale.ROOT, "that of the best fixed temperature %.2f (chosen on the training"
+                + " split),", fixedTemperature);
+        return lossNotBelow(candidate, fixed, fixedName)
+                .or(() -> lossNotBelow(candidate, current, "the current"))
+                .or(() -> keepsWhatItLearned(candidateOnPrior, currentOnPrior))
+                .orElse(new Decision(true, String.format(Locale.ROOT, "held-out loss %.4f against %.4f at the best fixed"
+                        + " temperature %.2f and %.4f for the current", candidate.loss(), fixed.loss(), fixedTemperature,
+                        current.loss())));
     }
 
-    private boolean beats(EvalMetrics candidate, EvalMetrics other) {
-        return candidate.loss() <= other.loss() * (1 - margin);
+    /** A refusal when the candidate's held-out loss is not {@code margin} below {@code other}'s. */
+    private Optional<Decision> lossNotBelow(EvalMetrics candidate, EvalMetrics other, String otherName) {
+        if (candidate.loss() <= other.loss() * (1 - margin)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Decision(false, String.format(Locale.ROOT, "held-out loss %.4f is not %.0f%% below %s %.4f",
+                candidate.loss(), margin * 100, otherName, other.loss())));
     }
 
-    private java.util.Optional<Decision> keepsWhatItLearned(EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
+    private Optional<Decision> keepsWhatItLearned(EvalMetrics candidateOnPrior, EvalMetrics currentOnPrior) {
         if (candidateOnPrior != null && candidateOnPrior.loss() > currentOnPrior.loss() + tolerance) {
-            return java.util.Optional.of(new Decision(false, String.format(Locale.ROOT, "loss on the current version's held-out"
+            return Optional.of(new Decision(false, String.format(Locale.ROOT, "loss on the current version's held-out"
                     + " examples rose from %.4f to %.4f (tolerance %.3f): the new examples contradict what it learned",
                     currentOnPrior.loss(), candidateOnPrior.loss(), tolerance)));
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -97,7 +97,7 @@ final class JobRunner {
             defaults = defaults.withLora(job.lora().rank(), job.lora().minRank());
         }
         if (kind == AdapterKind.TEMPNET && job.objective() != null) {
-            defaults = defaults.withTempNet(TempNetObjective.valueOf(job.objective().toUpperCase(Locale.ROOT)), Float.NaN);
+            defaults = defaults.withTempNet(TempNetObjective.parse(job.objective()), Float.NaN);
         }
         TrainingConfig config = defaults.withSteps(job.steps() > 0 ? job.steps() : defaults.maxSteps()).withSeed(job.id().hashCode());
         AtomicReference<TrainingJob> latest = new AtomicReference<>(job.started(kind.wireName(), config.maxSteps(), count,

@@ -170,7 +170,7 @@ public final class TrainingJobs implements AutoCloseable {
         pending.remove(adapter);
         TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
                 kind == null ? null : kind.wireName(), lora,
-                objective == null ? null : objective.name().toLowerCase(java.util.Locale.ROOT), trigger, Math.max(0, steps), now());
+                objective == null ? null : objective.wireName(), trigger, Math.max(0, steps), now());
         try {
             claims.put(job.id(), store.claim(job.id()).orElseThrow(() -> new IllegalStateException(
                     "a new job's lock is held: " + job.id())));

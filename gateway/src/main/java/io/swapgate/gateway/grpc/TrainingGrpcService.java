@@ -181,12 +181,7 @@ public class TrainingGrpcService implements Training {
         if (kind != AdapterKind.TEMPNET) {
             throw new IllegalArgumentException("tempnet_objective needs kind tempnet");
         }
-        try {
-            return TempNetObjective.valueOf(request.getTempnetObjective().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown tempnet_objective '" + request.getTempnetObjective()
-                    + "': use calibration or dro");
-        }
+        return TempNetObjective.parse(request.getTempnetObjective());
     }
 
     /** The LoRA shape asked for, or null for the configured one; only a LoRA job may ask for one. */

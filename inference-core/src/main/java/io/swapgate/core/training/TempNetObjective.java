@@ -14,5 +14,20 @@ public enum TempNetObjective {
      * drives each step's distribution to the entropy log V − rho; rho left unset is chosen by that rule, as log V minus
      * the mean entropy the best fixed temperature gives on the training examples.
      */
-    DRO
+    DRO;
+
+    /** As jobs and requests name it: {@code calibration} or {@code dro}. */
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** @throws IllegalArgumentException naming the objectives there are */
+    public static TempNetObjective parse(String wireName) {
+        for (TempNetObjective objective : values()) {
+            if (objective.wireName().equals(wireName.toLowerCase(java.util.Locale.ROOT))) {
+                return objective;
+            }
+        }
+        throw new IllegalArgumentException("unknown tempnet_objective '" + wireName + "': use calibration or dro");
+    }
 }
