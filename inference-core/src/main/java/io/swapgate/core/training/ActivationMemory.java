@@ -31,21 +31,25 @@ public record ActivationMemory(long budgetBytes) {
     }
 
     /**
-     * The largest micro-batch, at most {@code wanted}, whose estimate fits the budget when every example is as long
-     * as the longest: gradients accumulate over micro-batches, so a smaller one trains the same step, only slower.
+     * The largest micro-batch, at most {@code wanted} examples, whose estimate fits the budget when every sequence is
+     * as long as the longest: gradients accumulate over micro-batches, so a smaller one trains the same step, only
+     * slower.
      *
+     * @param rowsPerExample sequences per example: 2 when a preference's chosen and rejected completions run together
      * @throws TrainingMemoryException when not even one example fits
      */
-    public int microBatchSize(LlamaConfig base, int wanted, int longest, int virtualTokens, int prefix) {
+    public int microBatchSize(LlamaConfig base, int wanted, int longest, int rowsPerExample, int virtualTokens, int prefix) {
         int width = longest + virtualTokens;
-        for (int rows = wanted; rows > 0; rows--) {
+        for (int examples = wanted; examples > 0; examples--) {
+            int rows = examples * rowsPerExample;
             if (bytes(base, rows, width, prefix, rows * longest) <= budgetBytes) {
-                return rows;
+                return examples;
             }
         }
         throw new TrainingMemoryException(String.format(java.util.Locale.ROOT,
                 "one example of %d tokens needs about %d MiB for its backward pass on this model, more than the"
                         + " training memory budget of %d MiB (swapgate.training.memory-budget): shorten the examples"
-                        + " or raise the budget", longest, bytes(base, 1, width, prefix, longest) >> 20, budgetBytes >> 20));
+                        + " or raise the budget", longest, bytes(base, rowsPerExample, width, prefix, rowsPerExample * longest) >> 20,
+                budgetBytes >> 20));
     }
 }

@@ -195,11 +195,13 @@ public final class Trainer {
 
     /** The config's micro-batch size, or less where the longest example would not fit the memory budget. */
     private int microBatchSize(Trainable trainable, TrainingConfig config, List<TokenizedExample> train) {
-        int longest = train.stream().mapToInt(e -> e.tokens().length).max().orElse(1);
+        int longest = train.stream().mapToInt(e -> Math.max(e.tokens().length,
+                e.isPreference() ? e.rejectedTokens().length : 0)).max().orElse(1);
+        int rowsPerExample = train.stream().anyMatch(TokenizedExample::isPreference) ? 2 : 1;
         SequenceHooks hooks = trainable instanceof SequenceHooks h ? h : SequenceHooks.NONE;
         int virtual = hooks.virtualTokens() == null ? 0 : (int) hooks.virtualTokens().getShape().get(0);
         int prefix = hooks.prefix(0, false) == null ? 0 : (int) hooks.prefix(0, false).getShape().get(0);
-        return memory.microBatchSize(forward.config(), config.microBatchSize(), longest, virtual, prefix);
+        return memory.microBatchSize(forward.config(), config.microBatchSize(), longest, rowsPerExample, virtual, prefix);
     }
 
     /** One optimizer step over the batch's micro-batches; returns the mean loss per target. */

@@ -26,14 +26,16 @@ class ActivationMemoryTest {
     @Test
     void aMicroBatchShrinksToFitTheBudget() {
         long twoRows = ActivationMemory.bytes(STORIES_110M, 2, 256, 0, 512);
-        assertEquals(2, new ActivationMemory(twoRows).microBatchSize(STORIES_110M, 8, 256, 0, 0));
-        assertEquals(8, new ActivationMemory(64 * twoRows).microBatchSize(STORIES_110M, 8, 256, 0, 0));
+        assertEquals(2, new ActivationMemory(twoRows).microBatchSize(STORIES_110M, 8, 256, 1, 0, 0));
+        assertEquals(8, new ActivationMemory(64 * twoRows).microBatchSize(STORIES_110M, 8, 256, 1, 0, 0));
+        // A preference runs its chosen and rejected completions together: half as many fit.
+        assertEquals(1, new ActivationMemory(twoRows).microBatchSize(STORIES_110M, 8, 256, 2, 0, 0));
     }
 
     @Test
     void aJobWhoseSingleExampleDoesNotFitIsRefusedWithTheFigures() {
         TrainingMemoryException refused = assertThrows(TrainingMemoryException.class,
-                () -> new ActivationMemory(16 * MIB).microBatchSize(STORIES_110M, 8, 256, 8, 0));
+                () -> new ActivationMemory(16 * MIB).microBatchSize(STORIES_110M, 8, 256, 1, 8, 0));
         assertTrue(refused.getMessage().contains("264 tokens") || refused.getMessage().contains("256 tokens"), refused.getMessage());
         assertTrue(refused.getMessage().contains("budget of 16 MiB"), refused.getMessage());
     }
