@@ -14,14 +14,14 @@ import java.util.function.ToDoubleFunction;
  * Requests waiting for a batch slot: one FIFO per tenant, bounded in total and per tenant. Callers offer from any
  * thread; the engine thread takes the head of the tenant that deserves the next slot most.
  */
-final class FairQueue {
+final class FairQueue<S extends Schedulable> {
 
     private final int capacity;
     private final TenantPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     /** Insertion-ordered so that ties go to the tenant that has waited longest. */
-    private final Map<String, ArrayDeque<Sequence>> byTenant = new LinkedHashMap<>();
+    private final Map<String, ArrayDeque<S>> byTenant = new LinkedHashMap<>();
     private int size;
     private boolean woken;
 
@@ -31,14 +31,14 @@ final class FairQueue {
     }
 
     /** Queues a new request at its tenant's tail, or refuses it when the queue or the tenant's part of it is full. */
-    void offer(Sequence sequence) {
+    void offer(S sequence) {
         String tenant = sequence.tenant();
         lock.lock();
         try {
             if (size >= capacity) {
                 throw QueueFullException.engine(capacity);
             }
-            ArrayDeque<Sequence> own = byTenant.get(tenant);
+            ArrayDeque<S> own = byTenant.get(tenant);
             int limit = policy.maxQueued(tenant);
             if (own != null && own.size() >= limit || limit <= 0) {
                 throw QueueFullException.tenant(tenant, limit);
@@ -52,7 +52,7 @@ final class FairQueue {
     }
 
     /** Puts a preempted sequence back at the head of its tenant's queue; it was admitted once, so no limit applies. */
-    void requeue(Sequence sequence) {
+    void requeue(S sequence) {
         lock.lock();
         try {
             byTenant.computeIfAbsent(sequence.tenant(), t -> new ArrayDeque<>()).addFirst(sequence);
@@ -92,12 +92,12 @@ final class FairQueue {
      * The head of the waiting tenant with the lowest {@code load} (slots held per unit of weight), without removing it;
      * ties go to the tenant queued longest. Null when nothing waits.
      */
-    Sequence peek(ToDoubleFunction<String> load) {
+    S peek(ToDoubleFunction<String> load) {
         lock.lock();
         try {
-            Sequence best = null;
+            S best = null;
             double bestLoad = Double.POSITIVE_INFINITY;
-            for (Map.Entry<String, ArrayDeque<Sequence>> entry : byTenant.entrySet()) {
+            for (Map.Entry<String, ArrayDeque<S>> entry : byTenant.entrySet()) {
                 double tenantLoad = load.applyAsDouble(entry.getKey());
                 if (!entry.getValue().isEmpty() && tenantLoad < bestLoad) {
                     best = entry.getValue().peekFirst();
@@ -111,10 +111,10 @@ final class FairQueue {
     }
 
     /** Removes a sequence returned by {@link #peek}; an emptied tenant moves to the back of the tie order. */
-    void remove(Sequence head) {
+    void remove(S head) {
         lock.lock();
         try {
-            ArrayDeque<Sequence> own = byTenant.get(head.tenant());
+            ArrayDeque<S> own = byTenant.get(head.tenant());
             if (own != null && own.peekFirst() == head) {
                 own.pollFirst();
                 size--;
@@ -128,10 +128,10 @@ final class FairQueue {
     }
 
     /** Removes and returns everything waiting. */
-    List<Sequence> clear() {
+    List<S> clear() {
         lock.lock();
         try {
-            List<Sequence> all = new ArrayList<>(size);
+            List<S> all = new ArrayList<>(size);
             byTenant.values().forEach(all::addAll);
             byTenant.clear();
             size = 0;

@@ -6,27 +6,24 @@ import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.StepOutput;
 import io.swapgate.core.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Continuous batching over one model. Callers submit from any thread; one engine thread owns the runtime and
- * the KV cache. Each step it admits waiting requests into free slots (prefill), advances every running
- * sequence by one token (decode), and releases finished or cancelled sequences at once.
+ * Continuous batching over one model. Callers submit from any thread; one engine thread owns the runtime, the KV
+ * cache and the {@link Scheduler}. Each step the scheduler plans (who is dropped, admitted or preempted, which rows
+ * prefill and decode) and the engine carries the plan out: it admits waiting requests into free slots (prefill),
+ * advances every running sequence by one token (decode), and releases finished or cancelled sequences at once.
  *
- * <p>Slots are shared fairly between tenants by weight ({@link TenantPolicy}): a free slot goes to the waiting tenant
- * holding the fewest slots per unit of weight, and when none is free, a tenant holding more than its share gives one
- * up (the preempted sequence recomputes its cache when readmitted), so a tenant with one request never waits behind
- * another tenant's hundred.
+ * <p>Slots are shared fairly between tenants by weight ({@link TenantPolicy}; see {@link Scheduler}), and a preempted
+ * sequence recomputes its cache when readmitted, so a tenant with one request never waits behind another tenant's
+ * hundred.
  */
 public final class InferenceEngine implements AutoCloseable {
 
@@ -39,15 +36,11 @@ public final class InferenceEngine implements AutoCloseable {
     private final EngineConfig config;
     private final KvCache cache;
     private final LoraResidency lora;
-    private final FairQueue queue;
-    private final SlotShares shares;
+    private final Scheduler<Sequence> scheduler;
     private final BackgroundLane background;
-    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
-    private final List<Sequence> running = new ArrayList<>();
     private final Thread thread;
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong generatedTokens = new AtomicLong();
-    private long preemptions;
     private volatile EngineStats stats;
     private volatile boolean closed;
     private volatile boolean draining;
@@ -71,12 +64,8 @@ public final class InferenceEngine implements AutoCloseable {
         this.cache = runtime.newKvCache(config.maxBatchSize(), config.maxContext());
         // One LoRA slot per batch row: a free batch slot always finds an unpinned LoRA slot.
         this.lora = new LoraResidency(runtime.newLoraSlotTable(config.maxBatchSize(), config.maxLoraRank()));
-        this.queue = new FairQueue(config.queueCapacity(), tenants);
-        this.shares = new SlotShares(tenants);
+        this.scheduler = new Scheduler<>(config.maxBatchSize(), config.prefillTokenBudget(), config.queueCapacity(), tenants);
         this.background = new BackgroundLane(config.backgroundShare());
-        for (int slot = 0; slot < config.maxBatchSize(); slot++) {
-            freeSlots.add(slot);
-        }
         publishStats();
         this.thread = new Thread(this::loop, "swapgate-engine");
         thread.setDaemon(true);
@@ -92,7 +81,7 @@ public final class InferenceEngine implements AutoCloseable {
             throw new EngineClosedException();
         }
         CompletableFuture<T> result = background.submit(work);
-        queue.wake();
+        scheduler.wake();
         return result;
     }
 
@@ -129,7 +118,7 @@ public final class InferenceEngine implements AutoCloseable {
      */
     public EngineStats stats() {
         EngineStats published = stats;
-        return new EngineStats(published.running(), queue.size(), published.freeSlots(), published.cachedTokens(),
+        return new EngineStats(published.running(), scheduler.queued(), published.freeSlots(), published.cachedTokens(),
                 published.steps(), published.generatedTokens(), published.loraUploads(), published.preemptions());
     }
 
@@ -147,7 +136,7 @@ public final class InferenceEngine implements AutoCloseable {
         int[] prompt = tokenize(request);
         GenerationHandle handle = new GenerationHandle(request.requestId());
         Sequence sequence = new Sequence(request, handle, listener, prompt, tokenizer);
-        queue.offer(sequence); // wakes the engine thread; only it reads and publishes the engine's own state
+        scheduler.submit(sequence); // wakes the engine thread; only it reads and publishes the engine's own state
         return handle;
     }
 
@@ -208,71 +197,47 @@ public final class InferenceEngine implements AutoCloseable {
     private void loop() {
         try {
             while (!closed) {
-                if (running.isEmpty() && !background.pending() && !queue.await(200, TimeUnit.MILLISECONDS)) {
+                if (!scheduler.hasRunning() && !background.pending() && !scheduler.awaitWork(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
                 long started = System.nanoTime();
-                dropAbandoned();
-                admit();
-                step(Sequence::isPrefill);
-                step(s -> !s.isPrefill());
+                execute(scheduler.schedule(started));
                 publishStats();
                 background.served(System.nanoTime() - started);
-                background.runDue(!running.isEmpty());
+                background.runDue(scheduler.hasRunning());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             LOG.error("engine loop failed; failing all requests", e);
-            running.forEach(s -> notifyError(s, e));
-            running.clear();
+            for (Sequence s : List.copyOf(scheduler.running())) {
+                release(s);
+                notifyError(s, e);
+            }
         } finally {
             drainOnClose();
         }
     }
 
-    /**
-     * Fills free slots from the queue, least served tenant first, within the step's prefill budget; when no slot is
-     * free, preempts for a tenant that holds less than its share.
-     */
-    private void admit() {
-        int budget = config.prefillTokenBudget();
-        while (true) {
-            Sequence next = queue.peek(shares::load);
-            if (next == null || (next.pending.length > budget && budget < config.prefillTokenBudget())) {
-                return;
-            }
-            if (freeSlots.isEmpty() && !preemptFor(next.tenant())) {
-                return;
-            }
-            queue.remove(next);
-            if (start(next)) {
-                budget -= next.pending.length;
-            }
+    /** Carries out the scheduler's plan, in the order {@link StepPlan} gives. */
+    private void execute(StepPlan<Sequence> plan) {
+        for (Sequence s : plan.abandoned()) {
+            release(s);
+            finish(s, s.abandonReason());
         }
+        for (Sequence s : plan.preempted()) {
+            release(s);
+        }
+        for (StepPlan.Admission<Sequence> admission : plan.admitted()) {
+            place(admission.work(), admission.slot());
+        }
+        forward(plan.prefill());
+        forward(plan.decode().stream().filter(s -> s.slot >= 0).toList());
     }
 
-    private boolean preemptFor(String claimant) {
-        Sequence victim = shares.victimFor(claimant, running);
-        if (victim == null) {
-            return false;
-        }
-        running.remove(victim);
-        release(victim);
-        victim.preempt();
-        queue.requeue(victim);
-        preemptions++;
-        return true;
-    }
-
-    /** Gives the sequence a slot unless it was cancelled or expired while queued. */
-    private boolean start(Sequence sequence) {
-        if (sequence.handle.cancelled() || sequence.expired(System.nanoTime())) {
-            finish(sequence, sequence.handle.cancelled() ? FinishReason.CANCELLED : FinishReason.DEADLINE);
-            return false;
-        }
-        sequence.slot = freeSlots.poll();
-        shares.started(sequence);
+    /** Binds an admitted sequence to its batch slot: its LoRA into the device table, its prefix into the cache. */
+    private void place(Sequence sequence, int slot) {
+        sequence.slot = slot;
         if (sequence.adapters.lora() != null) {
             sequence.loraSlot = lora.acquire(sequence.adapters.lora());
             if (sequence.loraSlot < 0) {
@@ -282,26 +247,11 @@ public final class InferenceEngine implements AutoCloseable {
         if (sequence.adapters.prefix() != null) {
             runtime.writePrefix(cache, sequence.slot, sequence.adapters.prefix());
         }
-        running.add(sequence);
         publishStats();
-        return true;
     }
 
-    private void dropAbandoned() {
-        long now = System.nanoTime();
-        for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
-            Sequence s = it.next();
-            if (s.handle.cancelled() || s.expired(now)) {
-                it.remove();
-                release(s);
-                finish(s, s.handle.cancelled() ? FinishReason.CANCELLED : FinishReason.DEADLINE);
-            }
-        }
-    }
-
-    /** Runs one forward pass over the running sequences that match, then samples and reports for each. */
-    private void step(Predicate<Sequence> which) {
-        List<Sequence> batch = running.stream().filter(which).toList();
+    /** Runs one forward pass over {@code batch}, then samples and reports for each sequence. */
+    private void forward(List<Sequence> batch) {
         if (batch.isEmpty()) {
             return;
         }
@@ -317,7 +267,6 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("forward step failed for {} sequences", batch.size(), e);
             for (Sequence s : batch) {
-                running.remove(s);
                 release(s);
                 notifyError(s, e);
             }
@@ -331,14 +280,12 @@ public final class InferenceEngine implements AutoCloseable {
                 reason = s.advance(output.logits()[i], output.hidden()[i]);
             } catch (RuntimeException e) {
                 LOG.warn("request {} failed while reporting output", s.request.requestId(), e);
-                running.remove(s);
                 release(s);
                 notifyError(s, e);
                 continue;
             }
             generatedTokens.incrementAndGet();
             if (reason != null) {
-                running.remove(s);
                 release(s);
                 finish(s, reason);
             }
@@ -346,18 +293,18 @@ public final class InferenceEngine implements AutoCloseable {
         stepObserver.onStep(batch.size(), prefill, System.nanoTime() - started);
     }
 
-    /** Frees the sequence's slot (and so its KV cache); stats reflect it before the caller hears of the finish. */
+    /**
+     * Frees what the sequence holds: its batch slot (and so its KV cache, unless the scheduler freed it already for a
+     * preemption) and its LoRA slot. Stats reflect it before the caller hears of the finish.
+     */
     private void release(Sequence sequence) {
-        if (sequence.slot >= 0) {
-            freeSlots.add(sequence.slot);
-            sequence.slot = -1;
-            shares.released(sequence);
-        }
+        scheduler.finished(sequence);
+        sequence.slot = -1;
         if (sequence.loraSlot > 0) {
             lora.release(sequence.loraSlot);
             sequence.loraSlot = 0;
         }
-        if (running.isEmpty()) {
+        if (!scheduler.hasRunning()) {
             lora.table().dropGathered(); // nothing runs: the batch's gathered LoRA factors are not needed again
         }
         publishStats();
@@ -379,13 +326,10 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
+    /** Engine thread only: the scheduler's state is the engine thread's alone. */
     private void publishStats() {
-        long cached = 0;
-        for (Sequence s : List.copyOf(running)) {
-            cached += s.cached;
-        }
-        stats = new EngineStats(running.size(), queue.size(), freeSlots.size(), cached, steps.get(), generatedTokens.get(),
-                lora.uploads(), preemptions);
+        stats = new EngineStats(scheduler.running().size(), scheduler.queued(), scheduler.freeSlots(),
+                scheduler.cachedTokens(), steps.get(), generatedTokens.get(), lora.uploads(), scheduler.preemptions());
         if (draining) {
             synchronized (drained) {
                 drained.notifyAll();
@@ -395,12 +339,10 @@ public final class InferenceEngine implements AutoCloseable {
 
     private void drainOnClose() {
         background.cancelAll(new EngineClosedException());
-        for (Sequence s : running) {
+        for (Sequence s : scheduler.removeAll()) {
             release(s);
             finish(s, FinishReason.CANCELLED);
         }
-        running.clear();
-        queue.clear().forEach(queued -> finish(queued, FinishReason.CANCELLED));
         publishStats();
     }
 

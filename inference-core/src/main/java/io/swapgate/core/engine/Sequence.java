@@ -15,7 +15,7 @@ import java.util.List;
  * A request's state inside the engine: its slot, its adapters, the tokens still to feed, and its text output.
  * Cache positions run: prefix-tuning entries, prompt-tuning virtual tokens, the prompt, then generated tokens.
  */
-final class Sequence {
+final class Sequence implements Schedulable {
 
     final GenerationRequest request;
     final GenerationHandle handle;
@@ -55,15 +55,37 @@ final class Sequence {
         this.pending = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
     }
 
-    String tenant() {
+    @Override
+    public String tenant() {
         return request.tenant();
+    }
+
+    @Override
+    public int pendingTokens() {
+        return pending.length;
+    }
+
+    @Override
+    public int cachedTokens() {
+        return cached;
+    }
+
+    @Override
+    public boolean abandoned(long now) {
+        return handle.cancelled() || expired(now);
+    }
+
+    /** Why an {@link #abandoned} sequence ends. */
+    FinishReason abandonReason() {
+        return handle.cancelled() ? FinishReason.CANCELLED : FinishReason.DEADLINE;
     }
 
     /**
      * Gives up the cache: on readmission the sequence feeds its virtual tokens, prompt and output so far again in one
      * prefill step, then samples on from where it stopped (its sampler state is kept).
      */
-    void preempt() {
+    @Override
+    public void preempt() {
         int[] prefix = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
         pending = Arrays.copyOf(prefix, prefix.length + fedBackCount);
         System.arraycopy(fedBack, 0, pending, prefix.length, fedBackCount);
@@ -81,7 +103,8 @@ final class Sequence {
         return tokens;
     }
 
-    boolean isPrefill() {
+    @Override
+    public boolean isPrefill() {
         return !prefilled;
     }
 
@@ -164,7 +187,7 @@ final class Sequence {
         return new TextChunk(text, ids, temperatures);
     }
 
-    boolean expired(long now) {
+    private boolean expired(long now) {
         return request.deadlineNanos() != 0 && now - request.deadlineNanos() > 0;
     }
 }

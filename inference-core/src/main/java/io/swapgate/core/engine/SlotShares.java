@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Batch slots held per tenant, weighed by the tenant policy: the engine admits the waiting tenant with the lowest
+ * Batch slots held per tenant, weighed by the tenant policy: the scheduler admits the waiting tenant with the lowest
  * load (slots per unit of weight) and takes a slot back from the most loaded one when that makes the split fairer.
  * Engine thread only.
  */
-final class SlotShares {
+final class SlotShares<S extends Schedulable> {
 
     private final TenantPolicy policy;
     private final Map<String, Integer> held = new HashMap<>();
@@ -18,11 +18,11 @@ final class SlotShares {
         this.policy = policy;
     }
 
-    void started(Sequence sequence) {
+    void started(S sequence) {
         held.merge(sequence.tenant(), 1, Integer::sum);
     }
 
-    void released(Sequence sequence) {
+    void released(S sequence) {
         held.computeIfPresent(sequence.tenant(), (tenant, count) -> count == 1 ? null : count - 1);
     }
 
@@ -34,9 +34,10 @@ final class SlotShares {
     /**
      * The running sequence to preempt so that {@code claimant} gets a slot: one of the most loaded tenant's, if moving
      * a slot from it leaves it no less loaded than the claimant would then be; else null. The victim is the one with
-     * the least work in the cache, since a preempted sequence recomputes its cache when readmitted.
+     * the least work in the cache, since a preempted sequence recomputes its cache when readmitted. Only sequences that
+     * have run a step qualify: one admitted in the plan being made has not, and its slot is not yet its to give up.
      */
-    Sequence victimFor(String claimant, List<Sequence> running) {
+    S victimFor(String claimant, List<S> running) {
         String loaded = null;
         for (String tenant : held.keySet()) {
             if (!tenant.equals(claimant) && (loaded == null || load(tenant) > load(loaded))) {
@@ -51,9 +52,9 @@ final class SlotShares {
         if (loadedAfter < claimantAfter) {
             return null;
         }
-        Sequence victim = null;
-        for (Sequence s : running) {
-            if (s.tenant().equals(loaded) && (victim == null || s.cached < victim.cached)) {
+        S victim = null;
+        for (S s : running) {
+            if (s.tenant().equals(loaded) && !s.isPrefill() && (victim == null || s.cachedTokens() < victim.cachedTokens())) {
                 victim = s;
             }
         }

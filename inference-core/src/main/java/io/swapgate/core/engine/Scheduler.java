@@ -1,0 +1,171 @@
+package io.swapgate.core.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides each engine step: which running requests are dropped, which waiting ones get a batch slot, which running
+ * one gives its slot up for a fairer split, and which rows the step's forward passes carry. It only decides; the
+ * engine loop carries out the {@link StepPlan} and reports back what finished ({@link #finished}). No model and no
+ * clock inside, so fairness, preemption and slot assignment are tested on plain objects.
+ *
+ * <p>Slots are shared between tenants by weight ({@link TenantPolicy}): a free slot goes to the waiting tenant holding
+ * the fewest slots per unit of weight, and when none is free, a tenant holding more than its share gives one up.
+ *
+ * <p>Threads: {@link #submit}, {@link #wake}, {@link #awaitWork} and {@link #queued} from any thread (the queue is
+ * thread-safe); everything else from the engine thread only.
+ */
+final class Scheduler<S extends Schedulable> {
+
+    private final int prefillTokenBudget;
+    private final FairQueue<S> queue;
+    private final SlotShares<S> shares;
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    private final List<S> running = new ArrayList<>();
+    private final Map<S, Integer> slots = new IdentityHashMap<>();
+    private long preemptions;
+
+    Scheduler(int batchSlots, int prefillTokenBudget, int queueCapacity, TenantPolicy tenants) {
+        this.prefillTokenBudget = prefillTokenBudget;
+        this.queue = new FairQueue<>(queueCapacity, tenants);
+        this.shares = new SlotShares<>(tenants);
+        for (int slot = 0; slot < batchSlots; slot++) {
+            freeSlots.add(slot);
+        }
+    }
+
+    /**
+     * Queues a request at its tenant's tail and wakes the engine.
+     *
+     * @throws QueueFullException when the queue, or the tenant's part of it, is full
+     */
+    void submit(S work) {
+        queue.offer(work);
+    }
+
+    /** Ends a current or the next {@link #awaitWork} early: the engine has other work. */
+    void wake() {
+        queue.wake();
+    }
+
+    /** Waits up to {@code timeout} for a queued request or a {@link #wake}; returns whether a request waits. */
+    boolean awaitWork(long timeout, TimeUnit unit) throws InterruptedException {
+        return queue.await(timeout, unit);
+    }
+
+    /**
+     * Plans the next step at time {@code now}: drops abandoned running requests, then fills free slots from the queue,
+     * least served tenant first, within the step's prefill token budget (the first admission always fits, so a prompt
+     * longer than the budget still runs), preempting for a tenant below its share when no slot is free.
+     */
+    StepPlan<S> schedule(long now) {
+        List<S> abandoned = new ArrayList<>();
+        List<S> preempted = new ArrayList<>();
+        List<StepPlan.Admission<S>> admitted = new ArrayList<>();
+        for (S work : List.copyOf(running)) {
+            if (work.abandoned(now)) {
+                finished(work);
+                abandoned.add(work);
+            }
+        }
+        int budget = prefillTokenBudget;
+        while (true) {
+            S next = queue.peek(shares::load);
+            if (next == null) {
+                break;
+            }
+            if (next.abandoned(now)) {
+                queue.remove(next);
+                abandoned.add(next);
+                continue;
+            }
+            if (next.pendingTokens() > budget && budget < prefillTokenBudget) {
+                break;
+            }
+            if (freeSlots.isEmpty() && !preemptFor(next.tenant(), preempted)) {
+                break;
+            }
+            queue.remove(next);
+            admitted.add(new StepPlan.Admission<>(next, place(next)));
+            budget -= next.pendingTokens();
+        }
+        List<S> prefill = running.stream().filter(Schedulable::isPrefill).toList();
+        return new StepPlan<>(abandoned, preempted, admitted, prefill, List.copyOf(running));
+    }
+
+    /** Takes a slot from the most loaded other tenant when that leaves the split fairer. */
+    private boolean preemptFor(String claimant, List<S> preempted) {
+        S victim = shares.victimFor(claimant, running);
+        if (victim == null) {
+            return false;
+        }
+        finished(victim);
+        victim.preempt();
+        queue.requeue(victim);
+        preemptions++;
+        preempted.add(victim);
+        return true;
+    }
+
+    private int place(S work) {
+        int slot = freeSlots.poll();
+        slots.put(work, slot);
+        shares.started(work);
+        running.add(work);
+        return slot;
+    }
+
+    /** Frees a running request's slot: it finished, failed or was dropped. No effect on one not running. */
+    void finished(S work) {
+        Integer slot = slots.remove(work);
+        if (slot != null) {
+            running.remove(work);
+            freeSlots.add(slot);
+            shares.released(work);
+        }
+    }
+
+    /** Takes every running and queued request off the scheduler (the engine is closing); running ones come first. */
+    List<S> removeAll() {
+        List<S> all = new ArrayList<>(running);
+        List.copyOf(running).forEach(this::finished);
+        all.addAll(queue.clear());
+        return all;
+    }
+
+    boolean hasRunning() {
+        return !running.isEmpty();
+    }
+
+    /** The running requests in admission order, read-only. */
+    List<S> running() {
+        return Collections.unmodifiableList(running);
+    }
+
+    int freeSlots() {
+        return freeSlots.size();
+    }
+
+    /** Requests waiting for a slot now. Any thread. */
+    int queued() {
+        return queue.size();
+    }
+
+    long preemptions() {
+        return preemptions;
+    }
+
+    /** KV-cache positions the running requests hold. */
+    long cachedTokens() {
+        long cached = 0;
+        for (S work : running) {
+            cached += work.cachedTokens();
+        }
+        return cached;
+    }
+}

@@ -1,0 +1,280 @@
+package io.swapgate.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler's decisions on plain requests: no model, no engine thread, time given as numbers. */
+class SchedulerTest {
+
+    private static final long NOW = 1_000;
+
+    @Test
+    void freeSlotsGoToQueuedRequestsAndFreedSlotsAreReused() {
+        Scheduler<Request> scheduler = scheduler(3, 1000, TenantPolicy.EQUAL);
+        List<Request> requests = submitAll(scheduler, "a", 5, 5, 5, 5);
+        StepPlan<Request> first = scheduler.schedule(NOW);
+        assertEquals(3, first.admitted().size());
+        assertEquals(Set.of(0, 1, 2), slots(first));
+        assertEquals(requests.subList(0, 3), first.prefill(), "admitted requests prefill, in order");
+        assertEquals(requests.subList(0, 3), first.decode(), "and decode their second token in the same step");
+        assertEquals(1, scheduler.queued());
+        run(first);
+
+        int freed = first.admitted().get(1).slot();
+        scheduler.finished(requests.get(1));
+        StepPlan<Request> second = scheduler.schedule(NOW);
+        assertEquals(1, second.admitted().size());
+        assertSame(requests.get(3), second.admitted().get(0).work());
+        assertEquals(freed, second.admitted().get(0).slot());
+        assertEquals(List.of(requests.get(3)), second.prefill());
+        assertEquals(List.of(requests.get(0), requests.get(2), requests.get(3)), second.decode());
+        assertEquals(0, scheduler.freeSlots());
+    }
+
+    @Test
+    void slotsAreSplitByWeight() {
+        Scheduler<Request> scheduler = scheduler(8, 10_000, weights(Map.of("gold", 3.0, "bronze", 1.0)));
+        for (int i = 0; i < 8; i++) {
+            scheduler.submit(new Request("bronze", 5));
+            scheduler.submit(new Request("gold", 5));
+        }
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(Map.of("gold", 6, "bronze", 2), byTenant(plan.decode()));
+    }
+
+    @Test
+    void aQuietTenantTakesASlotFromTheNoisyTenantsLeastCachedRequest() {
+        Scheduler<Request> scheduler = scheduler(3, 10_000, TenantPolicy.EQUAL);
+        List<Request> noisy = submitAll(scheduler, "noisy", 10, 4, 20, 6, 6);
+        run(scheduler.schedule(NOW));
+
+        Request quiet = new Request("quiet", 3);
+        scheduler.submit(quiet);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(List.of(noisy.get(1)), plan.preempted(), "the victim holds the least cache");
+        assertEquals(1, noisy.get(1).preemptions);
+        assertEquals(List.of(quiet), plan.admitted().stream().map(StepPlan.Admission::work).toList());
+        assertEquals(1, scheduler.preemptions());
+        assertFalse(plan.decode().contains(noisy.get(1)));
+        run(plan);
+
+        scheduler.finished(noisy.get(0));
+        StepPlan<Request> next = scheduler.schedule(NOW);
+        assertSame(noisy.get(1), next.admitted().get(0).work(), "a preempted request waits at its tenant's head");
+        assertEquals(List.of(noisy.get(1)), next.prefill(), "and recomputes its cache");
+    }
+
+    @Test
+    void noPreemptionWhenTheSplitIsAlreadyFair() {
+        Scheduler<Request> scheduler = scheduler(4, 10_000, TenantPolicy.EQUAL);
+        submitAll(scheduler, "a", 5, 5);
+        submitAll(scheduler, "b", 5, 5);
+        run(scheduler.schedule(NOW));
+        submitAll(scheduler, "a", 5);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertTrue(plan.preempted().isEmpty());
+        assertTrue(plan.admitted().isEmpty());
+        assertEquals(1, scheduler.queued());
+        assertEquals(0, scheduler.preemptions());
+    }
+
+    @Test
+    void cancelledAndExpiredRunningRequestsAreDroppedAndTheirSlotsReusedInTheSameStep() {
+        Scheduler<Request> scheduler = scheduler(2, 10_000, TenantPolicy.EQUAL);
+        List<Request> running = submitAll(scheduler, "a", 5, 5);
+        running.get(1).deadline = NOW + 10;
+        run(scheduler.schedule(NOW));
+        Request waiting = new Request("a", 5);
+        scheduler.submit(waiting);
+
+        StepPlan<Request> stillInTime = scheduler.schedule(NOW + 10);
+        assertTrue(stillInTime.abandoned().isEmpty());
+        running.get(0).cancelled = true;
+        StepPlan<Request> plan = scheduler.schedule(NOW + 11);
+        assertEquals(Set.copyOf(running), Set.copyOf(plan.abandoned()));
+        assertEquals(List.of(waiting), plan.decode());
+        assertEquals(1, scheduler.freeSlots());
+    }
+
+    @Test
+    void aRequestCancelledWhileQueuedNeitherTakesASlotNorPreemptsAnyone() {
+        Scheduler<Request> scheduler = scheduler(2, 10_000, TenantPolicy.EQUAL);
+        submitAll(scheduler, "busy", 5, 5, 5);
+        run(scheduler.schedule(NOW));
+        Request gone = new Request("quiet", 5);
+        gone.cancelled = true;
+        scheduler.submit(gone);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(List.of(gone), plan.abandoned());
+        assertTrue(plan.preempted().isEmpty());
+        assertEquals(0, scheduler.preemptions());
+        assertEquals(1, scheduler.queued(), "busy's third request still waits");
+    }
+
+    @Test
+    void thePrefillBudgetSpreadsPromptsOverStepsButNeverStallsALongOne() {
+        Scheduler<Request> scheduler = scheduler(4, 10, TenantPolicy.EQUAL);
+        List<Request> requests = submitAll(scheduler, "a", 6, 3, 6, 25);
+        StepPlan<Request> first = scheduler.schedule(NOW);
+        assertEquals(requests.subList(0, 2), first.prefill(), "6 + 3 tokens fit the budget of 10, 6 more do not");
+        run(first);
+        StepPlan<Request> second = scheduler.schedule(NOW);
+        assertEquals(List.of(requests.get(2)), second.prefill());
+        run(second);
+        StepPlan<Request> third = scheduler.schedule(NOW);
+        assertEquals(List.of(requests.get(3)), third.prefill(), "a prompt over the budget runs alone");
+    }
+
+    @Test
+    void aFullQueueAndAFullTenantQueueAreRefused() {
+        Scheduler<Request> scheduler = new Scheduler<>(1, 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
+        submitAll(scheduler, "a", 1, 1);
+        assertThrows(QueueFullException.class, () -> scheduler.submit(new Request("a", 1)));
+        scheduler.submit(new Request("b", 1));
+        assertThrows(QueueFullException.class, () -> scheduler.submit(new Request("b", 1)));
+        assertEquals(3, scheduler.queued());
+    }
+
+    @Test
+    void removeAllEmptiesRunningAndQueuedAndFreesEverySlot() {
+        Scheduler<Request> scheduler = scheduler(2, 100, TenantPolicy.EQUAL);
+        List<Request> requests = submitAll(scheduler, "a", 1, 1, 1);
+        run(scheduler.schedule(NOW));
+        assertEquals(requests, scheduler.removeAll(), "running first, then queued");
+        assertFalse(scheduler.hasRunning());
+        assertEquals(0, scheduler.queued());
+        assertEquals(2, scheduler.freeSlots());
+        assertEquals(0, scheduler.cachedTokens());
+    }
+
+    @Test
+    void cachedTokensSumTheRunningRequestsCaches() {
+        Scheduler<Request> scheduler = scheduler(2, 100, TenantPolicy.EQUAL);
+        submitAll(scheduler, "a", 7, 4);
+        run(scheduler.schedule(NOW));
+        assertEquals(7 + 1 + 4 + 1, scheduler.cachedTokens());
+    }
+
+    /** Plays the engine's part: prefill rows feed their prompt, then every decode row feeds one token. */
+    private static void run(StepPlan<Request> plan) {
+        plan.prefill().forEach(Request::ran);
+        plan.decode().forEach(Request::ran);
+    }
+
+    private static Scheduler<Request> scheduler(int slots, int prefillBudget, TenantPolicy policy) {
+        return new Scheduler<>(slots, prefillBudget, 1000, policy);
+    }
+
+    private static List<Request> submitAll(Scheduler<Request> scheduler, String tenant, int... promptLengths) {
+        List<Request> requests = new ArrayList<>();
+        for (int length : promptLengths) {
+            Request request = new Request(tenant, length);
+            scheduler.submit(request);
+            requests.add(request);
+        }
+        return requests;
+    }
+
+    private static Set<Integer> slots(StepPlan<Request> plan) {
+        Set<Integer> slots = new HashSet<>();
+        plan.admitted().forEach(a -> slots.add(a.slot()));
+        return slots;
+    }
+
+    private static Map<String, Integer> byTenant(List<Request> requests) {
+        Map<String, Integer> counts = new HashMap<>();
+        requests.forEach(r -> counts.merge(r.tenant, 1, Integer::sum));
+        return counts;
+    }
+
+    private static TenantPolicy weights(Map<String, Double> weights) {
+        return weights(weights, Integer.MAX_VALUE);
+    }
+
+    private static TenantPolicy weights(Map<String, Double> weights, int maxQueued) {
+        return new TenantPolicy() {
+            @Override
+            public double weight(String tenant) {
+                return weights.get(tenant);
+            }
+
+            @Override
+            public int maxQueued(String tenant) {
+                return maxQueued;
+            }
+        };
+    }
+
+    /** A request as the scheduler sees it; {@link #ran} advances it as a forward step would. */
+    private static final class Request implements Schedulable {
+        final String tenant;
+        private final int promptLength;
+        int pending;
+        int cached;
+        boolean prefill = true;
+        boolean cancelled;
+        long deadline = Long.MAX_VALUE;
+        int preemptions;
+
+        Request(String tenant, int promptLength) {
+            this.tenant = tenant;
+            this.promptLength = promptLength;
+            this.pending = promptLength;
+        }
+
+        void ran() {
+            cached += pending;
+            pending = 1;
+            prefill = false;
+        }
+
+        @Override
+        public String tenant() {
+            return tenant;
+        }
+
+        @Override
+        public int pendingTokens() {
+            return pending;
+        }
+
+        @Override
+        public int cachedTokens() {
+            return cached;
+        }
+
+        @Override
+        public boolean isPrefill() {
+            return prefill;
+        }
+
+        @Override
+        public boolean abandoned(long now) {
+            return cancelled || now > deadline;
+        }
+
+        @Override
+        public void preempt() {
+            pending = cached + pending;
+            cached = 0;
+            prefill = true;
+            preemptions++;
+        }
+
+        @Override
+        public String toString() {
+            return tenant + "(" + promptLength + ")";
+        }
+    }
+}
