@@ -47,7 +47,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The attack suite: each test is one way an outsider or another tenant tried to silence, read, starve or impersonate a
  * tenant, run against the packaged gateway with a real broker and real HTTP, gRPC and Kafka clients. Each failed on the
- * gateway before its fix. The README's Security section lists them.
+ * gateway before its fix. docs/security.md lists them.
  */
 class AttacksTest {
 

@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Replicas on one registry volume, as the README tells operators to run them: three gateway processes promote, roll
- * back and delete the same adapters at once for a minute. Every change that a replica reported done must be in the
+ * Replicas on one registry volume, as docs/security.md tells operators to run them: three gateway processes promote,
+ * roll back and delete the same adapters at once for a minute. Every change that a replica reported done must be in the
  * aliases' histories (none lost to another process's write), and every alias must name a version that exists.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)

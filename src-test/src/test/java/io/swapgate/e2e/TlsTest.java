@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's TLS configuration, for real: a self-signed certificate made with the JDK's keytool, the gateway
- * serving gRPC over TLS on its TLS port, a client that trusts that certificate (and still sends its API key).
+ * The TLS configuration in docs/operations.md, for real: a self-signed certificate made with the JDK's keytool, the
+ * gateway serving gRPC over TLS on its TLS port, a client that trusts that certificate (and still sends its API key).
  */
 class TlsTest {
 

@@ -1,6 +1,6 @@
 package io.swapgate.core.training;
 
-/** What a TempNet's training minimises; the README's Retraining section compares the two on the demo data. */
+/** What a TempNet's training minimises; docs/retraining.md compares the two on the demo data. */
 public enum TempNetObjective {
 
     /**
