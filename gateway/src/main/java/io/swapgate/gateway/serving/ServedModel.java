@@ -3,11 +3,8 @@ package io.swapgate.gateway.serving;
 import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.InferenceEngine;
-import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.FoundationModel;
 import io.swapgate.core.model.ChatTemplate;
-import io.swapgate.core.model.LoadedModel;
-import io.swapgate.core.runtime.LlamaRuntime;
-import io.swapgate.core.runtime.RuntimeOptions;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.swapgate.gateway.config.SwapgateConfig;
@@ -24,66 +21,51 @@ public class ServedModel {
 
     private static final Logger LOG = Logger.getLogger(ServedModel.class);
 
-    private final String name;
-    private final BaseModelIdentity identity;
-    private final ChatTemplate chatTemplate;
-    private final LlamaRuntime runtime;
-    private final InferenceEngine engine;
+    private final FoundationModel model;
     private final java.time.Duration grace;
 
     ServedModel(SwapgateConfig config, io.swapgate.gateway.tenancy.TenantDirectory tenants) {
         long started = System.nanoTime();
-        Path path = Path.of(config.model().path()).toAbsolutePath().normalize();
-        LoadedModel model = ModelLoader.load(path);
-        int threads = config.runtime().threads() > 0 ? config.runtime().threads()
-                : RuntimeOptions.autoThreads(model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
-        RuntimeOptions options = RuntimeOptions.select(config.runtime().device(), config.runtime().gpuDataType(), threads);
-        int context = Math.min(config.engine().maxContext(), model.config().contextLength());
-        this.name = model.name();
-        this.grace = config.engine().shutdownGrace();
-        this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
-        this.chatTemplate = model.chatTemplate();
-        this.runtime = new LlamaRuntime(model.config(), model.weights(), options, context);
         EngineConfig limits = EngineConfig.builder()
                 .maxBatchSize(config.engine().maxBatchSize())
                 .queueCapacity(config.engine().queueCapacity())
-                .maxContext(context)
+                .maxContext(config.engine().maxContext())
                 .prefillTokenBudget(config.engine().prefillTokenBudget())
                 .maxLoraRank(config.adapters().maxLoraRank())
                 .backgroundShare(config.engine().backgroundShare())
                 .build();
-        this.engine = new InferenceEngine(runtime, model.tokenizer(), limits, tenants);
-        LOG.infof("serving %s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d, KV cache %.1f MiB,"
-                + " loaded in %d ms", name, model.format(), path, model.config().parameterCount() / 1e6, options.device(),
-                options.dataType(), threads, context,
-                config.engine().maxBatchSize(), engine.kvCacheBytes() / 1048576.0, (System.nanoTime() - started) / 1_000_000);
+        this.model = FoundationModel.load(Path.of(config.model().path()).toAbsolutePath().normalize(),
+                new FoundationModel.Settings(config.runtime().device(), config.runtime().gpuDataType(),
+                        config.runtime().threads(), limits), tenants);
+        this.grace = config.engine().shutdownGrace();
+        LOG.infof("serving %s, loaded in %d ms", model.describe(), (System.nanoTime() - started) / 1_000_000);
     }
 
     public String name() {
-        return name;
+        return model.name();
     }
 
     /** What adapters are bound to: the model's name and the digest of its weights. */
     public BaseModelIdentity identity() {
-        return identity;
+        return model.identity();
     }
 
     /** The model's own chat template, or null when its files have none. */
     public ChatTemplate chatTemplate() {
-        return chatTemplate;
+        return model.chatTemplate();
     }
 
-    /** The runtime the engine thread owns; only work run through {@link InferenceEngine#runInBackground} may use it. */
-    public LlamaRuntime runtime() {
-        return runtime;
+    /** The trainer and evaluator over the served model, for the retraining loop. */
+    public FoundationModel foundation() {
+        return model;
     }
 
     public io.swapgate.core.tokenizer.Tokenizer tokenizer() {
-        return engine.tokenizer();
+        return model.tokenizer();
     }
 
     public InferenceEngine engine() {
-        return engine;
+        return model.engine();
     }
 
     /**
@@ -92,6 +74,7 @@ public class ServedModel {
      * the grace period.
      */
     void drain(@Observes ShutdownDelayInitiatedEvent event) throws InterruptedException {
+        InferenceEngine engine = model.engine();
         var stats = engine.stats();
         LOG.infof("shutting down: %d running and %d queued requests may finish within %s", stats.running(), stats.queued(), grace);
         if (engine.drain(grace)) {
@@ -103,7 +86,6 @@ public class ServedModel {
 
     @PreDestroy
     void close() {
-        engine.close();
-        runtime.close();
+        model.close();
     }
 }

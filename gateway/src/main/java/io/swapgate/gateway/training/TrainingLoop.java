@@ -5,11 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.Startup;
 import io.swapgate.core.adapter.AdapterKind;
-import io.swapgate.core.runtime.SequenceForward;
 import io.swapgate.core.training.ActivationMemory;
-import io.swapgate.core.training.EngineThread;
-import io.swapgate.core.training.Evaluator;
-import io.swapgate.core.training.Trainer;
 import io.swapgate.core.training.TrainingConfig;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;
@@ -57,11 +53,9 @@ public class TrainingLoop {
             LOG.info("retraining is off on this gateway (swapgate.training.enabled=false)");
             return;
         }
-        EngineThread engine = new EngineBackgroundThread(model.engine());
-        SequenceForward forward = new SequenceForward(model.runtime());
-        TrainingBackend backend = new TrainingBackend(new Trainer(forward, engine,
-                new ActivationMemory(config.training().memoryBudget().asLongValue())), new Evaluator(forward, engine),
-                model.tokenizer(), model.identity());
+        TrainingBackend backend = new TrainingBackend(
+                model.foundation().trainer(new ActivationMemory(config.training().memoryBudget().asLongValue())),
+                model.foundation().evaluator(), model.tokenizer(), model.identity());
         this.jobs = new TrainingJobs(adapters.registry(), adapters.adapters(), examples, new ProtoExampleDecoder(), backend,
                 settings(config.training()), Clock.systemUTC(), storage);
         try {

@@ -25,6 +25,11 @@ public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, 
         }
     }
 
+    /** The same limits with another context length. */
+    public EngineConfig withMaxContext(int positions) {
+        return new EngineConfig(maxBatchSize, queueCapacity, positions, prefillTokenBudget, maxLoraRank, backgroundShare);
+    }
+
     /** Defaults that suit a small model on a CPU; name what differs. */
     public static Builder builder() {
         return new Builder();

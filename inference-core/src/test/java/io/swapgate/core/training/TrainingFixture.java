@@ -7,7 +7,6 @@ import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.runtime.SequenceForward;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** stories260K served by an engine, with a trainer whose work runs in the engine's background lane. */
 final class TrainingFixture implements AutoCloseable {
@@ -21,12 +20,7 @@ final class TrainingFixture implements AutoCloseable {
     TrainingFixture() {
         this.serving = new ServingFixture(ModelLoader.load(TestModels.stories()), EngineConfig.builder().build());
         this.forward = new SequenceForward(serving.runtime);
-        this.engine = new EngineThread() {
-            @Override
-            public <T> T run(Callable<T> work) throws Exception {
-                return serving.engine.runInBackground(work).get();
-            }
-        };
+        this.engine = EngineThread.backgroundOf(serving.engine);
         this.trainer = new Trainer(forward, engine, new ActivationMemory(1L << 30));
         this.evaluator = new Evaluator(forward, engine);
     }
