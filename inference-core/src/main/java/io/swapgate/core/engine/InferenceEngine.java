@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +46,12 @@ public final class InferenceEngine implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean draining;
     private volatile StepObserver stepObserver = (rows, prefill, nanos) -> { };
-    /** Notified whenever stats are published while draining, so {@link #drain} wakes when the engine runs dry. */
+    /**
+     * Requests accepted whose listener has not yet heard their end. Counted apart from the published stats, which lag
+     * the queue by up to a step: {@link #drain} must not take a request just queued for an idle engine.
+     */
+    private final AtomicInteger unfinished = new AtomicInteger();
+    /** Notified when the last unfinished request ends while draining, so {@link #drain} wakes at once. */
     private final Object drained = new Object();
 
     /** An engine whose tenants all weigh the same. */
@@ -136,7 +142,13 @@ public final class InferenceEngine implements AutoCloseable {
         int[] prompt = tokenize(request);
         GenerationHandle handle = new GenerationHandle(request.requestId());
         Sequence sequence = new Sequence(request, handle, listener, prompt, tokenizer);
-        scheduler.submit(sequence); // wakes the engine thread; only it reads and publishes the engine's own state
+        unfinished.incrementAndGet();
+        try {
+            scheduler.submit(sequence); // wakes the engine thread; only it reads and publishes the engine's own state
+        } catch (RuntimeException e) {
+            unfinished.decrementAndGet();
+            throw e;
+        }
         return handle;
     }
 
@@ -316,6 +328,7 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("listener of request {} failed on finish", sequence.request.requestId(), e);
         }
+        ended();
     }
 
     private void notifyError(Sequence sequence, Throwable error) {
@@ -324,17 +337,22 @@ public final class InferenceEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("listener of request {} failed on error", sequence.request.requestId(), e);
         }
+        ended();
+    }
+
+    /** A request's listener heard its end; {@link #drain} wakes when none is left. */
+    private void ended() {
+        if (unfinished.decrementAndGet() == 0 && draining) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
     }
 
     /** Engine thread only: the scheduler's state is the engine thread's alone. */
     private void publishStats() {
         stats = new EngineStats(scheduler.running().size(), scheduler.queued(), scheduler.freeSlots(),
                 scheduler.cachedTokens(), steps.get(), generatedTokens.get(), lora.uploads(), scheduler.preemptions());
-        if (draining) {
-            synchronized (drained) {
-                drained.notifyAll();
-            }
-        }
     }
 
     private void drainOnClose() {
@@ -366,8 +384,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     private boolean idle() {
-        EngineStats now = stats;
-        return now.running() == 0 && now.queued() == 0;
+        return unfinished.get() == 0;
     }
 
     /** Stops admitting, cancels what is queued or running, and waits for the engine thread to end. */

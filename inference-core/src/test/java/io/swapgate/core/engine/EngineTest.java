@@ -65,7 +65,7 @@ class EngineTest {
     /**
      * Submitting and reading stats from many threads while the engine steps never touches the engine thread's state:
      * submit used to publish stats on the caller's thread, copying the running list as the engine changed it
-     * (HotSwapTest met the NullPointerException that made).
+     * (HotSwapIT met the NullPointerException that made).
      */
     @Test
     void submitAndStatsFromManyThreadsWhileTheEngineSteps() throws Exception {
@@ -230,6 +230,17 @@ class EngineTest {
             for (CompletableFuture<Completion> f : admitted) {
                 assertEquals(FinishReason.LENGTH, f.get(1, TimeUnit.SECONDS).finishReason());
             }
+        }
+    }
+
+    @Test
+    void drainRightAfterSubmitWaitsForTheRequestTheEngineHasNotYetSeen() throws Exception {
+        try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().build())) {
+            CollectingListener listener = new CollectingListener();
+            serving.engine.submit(GenerationRequest.builder("late", "Once upon a time", 20).build(), listener);
+            // The engine thread may not have taken the request off the queue, nor published stats that count it.
+            assertTrue(serving.engine.drain(java.time.Duration.ofSeconds(60)));
+            assertEquals(FinishReason.LENGTH, listener.result().get(1, TimeUnit.SECONDS).finishReason());
         }
     }
 
