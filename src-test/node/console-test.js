@@ -1,4 +1,4 @@
-// Drives Swapgate's web console in headless Chromium with the keyboard alone (ConsoleBrowserTest runs it): each
+// Drives Swapgate's web console in headless Chromium with the keyboard alone (ConsoleBrowserIT runs it): each
 // control is reached with Tab (or the arrow keys inside the tab list) and used with Enter, Space or typing, so a
 // control the keyboard cannot reach fails the run. Saves a screenshot of every view and prints one JSON line of what
 // it saw, which the Java test checks against the gRPC API.

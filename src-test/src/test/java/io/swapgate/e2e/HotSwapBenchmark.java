@@ -28,16 +28,16 @@ class HotSwapBenchmark {
         }
         List<Double> latencies = result.swapLatenciesMs();
         List<Double> controls = result.controlLatenciesMs();
-        double p50 = HotSwapTest.percentile(latencies, 0.50);
-        double p90 = HotSwapTest.percentile(latencies, 0.90);
-        double p99 = HotSwapTest.percentile(latencies, 0.99);
+        double p50 = HotSwapIT.percentile(latencies, 0.50);
+        double p90 = HotSwapIT.percentile(latencies, 0.90);
+        double p99 = HotSwapIT.percentile(latencies, 0.99);
         String md = String.format(Locale.ROOT, "Hot swap under load: stories260K, %d streams on tenant/a@stable, %d promotions of pre-warmed"
                         + " versions, %d responses, %d failed, %d stale probes (%d cores)%n%n"
                         + "| ms | publish-to-serving (first token after the promotion returns) | same request just before the promotion |%n"
                         + "|---|---:|---:|%n| p50 | %.1f | %.1f |%n| p90 | %.1f | %.1f |%n| p99 | %.1f | %.1f |%n",
                 STREAMS, SWAPS, result.served().size(), result.failures().size(), result.staleProbes().size(),
-                Runtime.getRuntime().availableProcessors(), p50, HotSwapTest.percentile(controls, 0.5), p90,
-                HotSwapTest.percentile(controls, 0.9), p99, HotSwapTest.percentile(controls, 0.99));
+                Runtime.getRuntime().availableProcessors(), p50, HotSwapIT.percentile(controls, 0.5), p90,
+                HotSwapIT.percentile(controls, 0.9), p99, HotSwapIT.percentile(controls, 0.99));
         System.out.println(md);
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
@@ -49,8 +49,8 @@ class HotSwapBenchmark {
         Files.writeString(dir.resolve("swap.csv"), csv);
         Map<String, List<Double>> series = new java.util.LinkedHashMap<>();
         series.put("publish-to-serving", List.of(p50, p90, p99));
-        series.put("same request just before the promotion", List.of(HotSwapTest.percentile(controls, 0.5),
-                HotSwapTest.percentile(controls, 0.9), HotSwapTest.percentile(controls, 0.99)));
+        series.put("same request just before the promotion", List.of(HotSwapIT.percentile(controls, 0.5),
+                HotSwapIT.percentile(controls, 0.9), HotSwapIT.percentile(controls, 0.99)));
         Charts.bars(dir.resolve("swap.png"), "Hot swap under load: " + STREAMS + " streams, " + SWAPS + " promotions (stories260K)",
                 "percentile", "milliseconds to the first token", List.of("p50", "p90", "p99"), series);
     }

@@ -1,0 +1,65 @@
+package io.swapgate.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.InferenceGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The official OpenAI Node.js SDK from the npm registry, unchanged, against the packaged gateway's HTTP API: a
+ * completion, a streamed chat completion, an adapter chosen through {@code model}, and an unknown model. Greedy texts
+ * equal what gRPC gives for the same request.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class OpenAiClientInteropIT {
+
+    private static final int TOKENS = 40;
+
+    @Test
+    void theOpenAiSdkGetsWhatGrpcGives() throws Exception {
+        Path nodeDir = E2e.repoRoot().resolve("src-test/node");
+        E2e.installNodeModules(nodeDir);
+        String tenant = "oai" + Long.toString(System.nanoTime(), 36);
+        try (GatewayProcess gateway = GatewayProcess.start("openai", E2e.stories260K())) {
+            TestAdapters.upload(gateway.channel(), new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve(tenant)).lora(5, 8),
+                    tenant + "/a", "stable");
+            String adapterModel = tenant + "/a@stable";
+            E2e.CommandResult result = E2e.run(List.of("node", "openai-client.js", Integer.toString(gateway.port()), "stories260K",
+                    adapterModel, E2e.PROMPT, Integer.toString(TOKENS)), nodeDir, Map.of("SWAPGATE_API_KEY", GatewayProcess.ADMIN_KEY), Duration.ofSeconds(90), "openai-client");
+            assertEquals(0, result.exitCode(), result::describe);
+            JsonNode json = new ObjectMapper().readTree(result.stdout().lines().filter(l -> !l.isBlank()).findFirst().orElseThrow());
+
+            var grpc = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+            String base = grpc.generate(E2e.greedy(E2e.PROMPT, TOKENS)).getText();
+            assertEquals(base, json.get("completion").asText(), "completion vs gRPC");
+            E2e.assertReferencePrefix(base, "the OpenAI SDK's completion");
+            assertEquals("length", json.get("completionFinish").asText());
+            assertEquals(TOKENS, json.get("usage").get("completion_tokens").asInt());
+
+            // The chat template of a base model without its own: "User: ...\nAssistant:".
+            String chat = grpc.generate(E2e.greedy("User: " + E2e.PROMPT + "\nAssistant:", TOKENS)).getText();
+            assertEquals(chat, json.get("chatStream").asText(), "streamed chat vs gRPC");
+            assertTrue(json.get("chatChunks").asInt() > 5, "the chat should arrive in pieces: " + json);
+            assertEquals("length", json.get("chatFinish").asText());
+
+            GenerateRequest adapted = E2e.greedy(E2e.PROMPT, TOKENS).toBuilder().addAdapters(adapterModel).build();
+            String withAdapter = grpc.generate(adapted).getText();
+            assertEquals(withAdapter, json.get("adapterCompletion").asText(), "adapter via model vs gRPC adapters");
+            assertNotEquals(base, withAdapter, "the adapter must change the text");
+
+            assertEquals(404, json.get("error").get("status").asInt(), json.toString());
+            assertEquals("model_not_found", json.get("error").get("code").asText(), json.toString());
+        }
+    }
+}
