@@ -9,7 +9,7 @@ import io.grpc.Status;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.core.adapter.LoraModule;
-import io.swapgate.gateway.cli.KeysCommand;
+import io.swapgate.gateway.cli.SwapgateCli;
 import io.swapgate.proto.v1.AdapterSummary;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.DeleteRequest;
@@ -214,6 +214,9 @@ class TenancyGrpcTest {
 
     private static int keys(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        return KeysCommand.run(args, new PrintStream(out), new PrintStream(out));
+        String[] command = new String[args.length + 1];
+        command[0] = "keys";
+        System.arraycopy(args, 0, command, 1, args.length);
+        return SwapgateCli.run(command, new PrintStream(out), new PrintStream(out));
     }
 }

@@ -1,13 +1,12 @@
 package io.swapgate.gateway.cli;
 
 import io.swapgate.proto.v1.TrainingExample;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.ArrayList;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,42 +15,50 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code swapgate examples send FILE.jsonl --adapter TENANT/NAME}: training examples onto Kafka for retraining. */
-public final class ExamplesCommand {
-
-    static final String USAGE = """
-            usage: swapgate examples send FILE.jsonl --adapter TENANT/NAME [--topic T] [--bootstrap-servers S] [--api-key KEY]
-              Sends each line of FILE ({"prompt": .., "completion": ..}, or "chosen"/"rejected", or "completion"/"score";
-              "id" optional) as a TrainingExample to the training-examples topic (default swapgate.training-examples)
-              on Kafka (default $KAFKA_BOOTSTRAP_SERVERS or localhost:9092), keyed by adapter, with the API key
-              (default $SWAPGATE_API_KEY) in the authorization header. The retraining policy takes it from there.
-            """;
+@Command(name = "examples", description = "Send training examples onto Kafka for retraining.",
+        subcommands = ExamplesCommand.Send.class)
+final class ExamplesCommand {
 
     private ExamplesCommand() {}
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine line;
-        try {
-            if (args.length == 0 || !args[0].equals("send")) {
-                throw new IllegalArgumentException("the command is 'send'");
-            }
-            line = CommandLine.parse(args, 1, Set.of("--adapter", "--topic", "--bootstrap-servers", "--api-key"), Set.of());
-            String adapter = line.option("--adapter", null);
-            if (adapter == null) {
-                throw new IllegalArgumentException("send needs --adapter TENANT/NAME");
-            }
-            List<TrainingExample> examples = ExampleFile.read(Path.of(line.positionals(1, "FILE.jsonl").get(0)), adapter);
-            String servers = line.option("--bootstrap-servers", System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"));
-            String topic = line.option("--topic", "swapgate.training-examples");
-            send(examples, adapter, servers, topic, GatewayChannel.apiKey(line.option("--api-key", null)));
-            out.printf("sent %d examples for %s to %s on %s%n", examples.size(), adapter, topic, servers);
+    @Command(name = "send", description = {
+            "Sends each line of FILE ({\"prompt\": .., \"completion\": ..}, or \"chosen\"/\"rejected\", or \"completion\"/\"score\";",
+            "\"id\" optional) as a TrainingExample to the training-examples topic on Kafka, keyed by adapter, with the API",
+            "key in the authorization header. The retraining policy takes it from there."})
+    static final class Send implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "FILE.jsonl", description = "One example per line.")
+        Path file;
+
+        @Option(names = "--adapter", required = true, paramLabel = "TENANT/NAME", description = "The adapter they train.")
+        String adapter;
+
+        @Option(names = "--topic", defaultValue = "swapgate.training-examples", description = "Default: ${DEFAULT-VALUE}.")
+        String topic;
+
+        @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}",
+                description = "Kafka (default: $KAFKA_BOOTSTRAP_SERVERS or localhost:9092).")
+        String servers;
+
+        @Option(names = "--api-key", description = "API key (default: $SWAPGATE_API_KEY).")
+        String apiKey;
+
+        @Override
+        public Integer call() throws Exception {
+            List<TrainingExample> examples = ExampleFile.read(file, adapter);
+            send(examples, adapter, servers, topic, GatewayConnection.apiKey(apiKey));
+            spec.commandLine().getOut().printf("sent %d examples for %s to %s on %s%n", examples.size(), adapter, topic, servers);
             return 0;
-        } catch (IllegalArgumentException e) {
-            return CommandLine.usageError(err, USAGE, e.getMessage());
-        } catch (Exception e) {
-            err.println("error: " + e.getMessage());
-            return 1;
         }
     }
 

@@ -7,96 +7,130 @@ import io.swapgate.proto.v1.StartTrainingRequest;
 import io.swapgate.proto.v1.TrainingGrpc;
 import io.swapgate.proto.v1.TrainingJob;
 import io.swapgate.proto.v1.WatchTrainingJobsRequest;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code swapgate jobs ...}: a running gateway's retraining jobs. */
-public final class JobsCommand {
+@Command(name = "jobs", description = "A running gateway's retraining jobs.",
+        footer = "Exit codes: 0 done (a followed job was promoted or published), 1 a call or the followed job failed, 2 usage.",
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Watch.class, JobsCommand.Start.class, JobsCommand.Cancel.class})
+final class JobsCommand {
 
-    static final String USAGE = """
-            usage: swapgate jobs COMMAND [flags]
-              list [--adapter TENANT/NAME]                     jobs with their state and results
-              watch [ID] [--adapter TENANT/NAME]               follow jobs live; with ID, a progress bar until it ends
-              start TENANT/NAME [--kind lora|prompt|prefix|tempnet] [--steps N] [--examples FILE.jsonl]
-                    [--lora-rank R] [--lora-min-rank M]        queue a job (with a dataset to add first), then follow it;
-                    [--objective calibration|dro]              a LoRA of rank R, a DyLoRA of ranks M-R with M; a TempNet
-                                                               with that objective (default calibration)
-              cancel ID                                        cancel a queued or running job
-            common flags: --host H (default localhost), --port P (default $SWAPGATE_PORT or 8080),
-                          --api-key KEY (default $SWAPGATE_API_KEY)
-            exit codes: 0 done (a followed job was promoted or published), 1 a call or the followed job failed, 2 usage
-            """;
     private static final Set<String> FINAL = Set.of("PROMOTED", "PUBLISHED", "FAILED", "CANCELLED");
 
     private JobsCommand() {}
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        return GatewayCommand.run(args, USAGE, Set.of("--adapter", "--kind", "--steps", "--examples", "--lora-rank", "--lora-min-rank",
-                "--objective"), Set.of(), err,
-                (channel, line) -> switch (args[0]) {
-                    case "list" -> list(channel, line, out);
-                    case "watch" -> watch(channel, line, out, err);
-                    case "start" -> start(channel, line, out, err);
-                    case "cancel" -> {
-                        TrainingJob job = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                                .cancel(CancelTrainingJobRequest.newBuilder().setId(line.positionals(1, "ID").get(0)).build());
-                        out.println(job.getId() + " " + job.getState());
-                        yield 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'");
-                });
+    @Command(name = "list", description = "Jobs with their state and results.")
+    static final class ListJobs extends GatewayCall {
+
+        @Option(names = "--adapter", paramLabel = "TENANT/NAME", defaultValue = "", description = "One adapter's jobs.")
+        String adapter;
+
+        @Override
+        int run(ManagedChannel channel, PrintWriter out, PrintWriter err) {
+            Table table = new Table("ID", "ADAPTER", "KIND", "STATE", "STEP", "EVAL LOSS", "WAS", "VERSION", "UPDATED");
+            for (TrainingJob job : TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .list(ListTrainingJobsRequest.newBuilder().setAdapter(adapter).build()).getJobsList()) {
+                table.row(job.getId().substring(0, 8), job.getAdapter(), job.getKind().isEmpty() ? "-" : job.getKind(),
+                        job.getState(), job.getStep() + "/" + job.getTotalSteps(), metric(job, "eval_loss"),
+                        metric(job, "baseline_eval_loss"), job.getVersion().isEmpty() ? "-" : job.getVersion().substring(0, 12),
+                        job.getUpdatedAt());
+            }
+            table.print(out);
+            return 0;
+        }
     }
 
-    private static int list(ManagedChannel channel, CommandLine line, PrintStream out) {
-        Table table = new Table("ID", "ADAPTER", "KIND", "STATE", "STEP", "EVAL LOSS", "WAS", "VERSION", "UPDATED");
-        for (TrainingJob job : TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .list(ListTrainingJobsRequest.newBuilder().setAdapter(line.option("--adapter", "")).build()).getJobsList()) {
-            table.row(job.getId().substring(0, 8), job.getAdapter(), job.getKind().isEmpty() ? "-" : job.getKind(), job.getState(),
-                    job.getStep() + "/" + job.getTotalSteps(), metric(job, "eval_loss"), metric(job, "baseline_eval_loss"),
-                    job.getVersion().isEmpty() ? "-" : job.getVersion().substring(0, 12), job.getUpdatedAt());
+    @Command(name = "watch", description = "Follow jobs live; with ID, a progress bar until it ends.")
+    static final class Watch extends GatewayCall {
+
+        @Parameters(paramLabel = "ID", arity = "0..1", description = "The job to follow.")
+        String id;
+
+        @Option(names = "--adapter", paramLabel = "TENANT/NAME", defaultValue = "", description = "One adapter's jobs.")
+        String adapter;
+
+        @Override
+        int run(ManagedChannel channel, PrintWriter out, PrintWriter err) {
+            if (id != null) {
+                return follow(channel, id, out, err);
+            }
+            Iterator<TrainingJob> changes = TrainingGrpc.newBlockingStub(channel)
+                    .watch(WatchTrainingJobsRequest.newBuilder().setAdapter(adapter).build());
+            while (changes.hasNext()) {
+                TrainingJob job = changes.next();
+                out.printf(Locale.ROOT, "%s %s %s %s step %d/%d%s%s%n", job.getUpdatedAt(), job.getId().substring(0, 8),
+                        job.getAdapter(), job.getState(), job.getStep(), job.getTotalSteps(),
+                        job.hasTrainLoss() ? String.format(Locale.ROOT, " loss %.4f", job.getTrainLoss()) : "",
+                        job.getReason().isEmpty() ? "" : " (" + job.getReason() + ")");
+                out.flush();
+            }
+            return 0;
         }
-        table.print(out);
-        return 0;
     }
 
-    private static int start(ManagedChannel channel, CommandLine line, PrintStream out, PrintStream err) throws Exception {
-        String adapter = line.positionals(1, "TENANT/NAME").get(0);
-        StartTrainingRequest.Builder request = StartTrainingRequest.newBuilder().setAdapter(adapter)
-                .setKind(line.option("--kind", "")).setSteps(Integer.parseInt(line.option("--steps", "0")))
-                .setLoraRank(Integer.parseInt(line.option("--lora-rank", "0")))
-                .setLoraMinRank(Integer.parseInt(line.option("--lora-min-rank", "0")))
-                .setTempnetObjective(line.option("--objective", ""));
-        String examples = line.option("--examples", null);
-        if (examples != null) {
-            request.addAllExamples(ExampleFile.read(Path.of(examples), adapter));
+    @Command(name = "start", description = {"Queue a job (with a dataset to add first), then follow it: a LoRA of rank R,",
+            "a DyLoRA of ranks M-R with --lora-min-rank M, a TempNet with the objective given."})
+    static final class Start extends GatewayCall {
+
+        @Parameters(paramLabel = "TENANT/NAME", description = "The adapter to train.")
+        String adapter;
+
+        @Option(names = "--kind", defaultValue = "", description = "lora, prompt, prefix or tempnet (default: the gateway's).")
+        String kind;
+
+        @Option(names = "--steps", description = "Optimizer steps (default: the gateway's).")
+        int steps;
+
+        @Option(names = "--examples", paramLabel = "FILE.jsonl", description = "Examples to add first.")
+        Path examples;
+
+        @Option(names = "--lora-rank", paramLabel = "R", description = "LoRA rank.")
+        int loraRank;
+
+        @Option(names = "--lora-min-rank", paramLabel = "M", description = "DyLoRA's smallest rank.")
+        int loraMinRank;
+
+        @Option(names = "--objective", defaultValue = "", description = "A TempNet's objective: calibration (default) or dro.")
+        String objective;
+
+        @Override
+        int run(ManagedChannel channel, PrintWriter out, PrintWriter err) throws Exception {
+            StartTrainingRequest.Builder request = StartTrainingRequest.newBuilder().setAdapter(adapter).setKind(kind)
+                    .setSteps(steps).setLoraRank(loraRank).setLoraMinRank(loraMinRank).setTempnetObjective(objective);
+            if (examples != null) {
+                request.addAllExamples(ExampleFile.read(examples, adapter));
+            }
+            TrainingJob job = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES).start(request.build());
+            out.println("queued job " + job.getId() + " for " + adapter);
+            return follow(channel, job.getId(), out, err);
         }
-        TrainingJob job = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES).start(request.build());
-        out.println("queued job " + job.getId() + " for " + adapter);
-        return follow(channel, job.getId(), out, err);
     }
 
-    private static int watch(ManagedChannel channel, CommandLine line, PrintStream out, PrintStream err) {
-        if (!line.positionals().isEmpty()) {
-            return follow(channel, line.positionals(1, "[ID]").get(0), out, err);
+    @Command(name = "cancel", description = "Cancel a queued or running job.")
+    static final class Cancel extends GatewayCall {
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        int run(ManagedChannel channel, PrintWriter out, PrintWriter err) {
+            TrainingJob job = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .cancel(CancelTrainingJobRequest.newBuilder().setId(id).build());
+            out.println(job.getId() + " " + job.getState());
+            return 0;
         }
-        Iterator<TrainingJob> changes = TrainingGrpc.newBlockingStub(channel)
-                .watch(WatchTrainingJobsRequest.newBuilder().setAdapter(line.option("--adapter", "")).build());
-        while (changes.hasNext()) {
-            TrainingJob job = changes.next();
-            out.printf(Locale.ROOT, "%s %s %s %s step %d/%d%s%s%n", job.getUpdatedAt(), job.getId().substring(0, 8),
-                    job.getAdapter(), job.getState(), job.getStep(), job.getTotalSteps(),
-                    job.hasTrainLoss() ? String.format(Locale.ROOT, " loss %.4f", job.getTrainLoss()) : "",
-                    job.getReason().isEmpty() ? "" : " (" + job.getReason() + ")");
-        }
-        return 0;
     }
 
     /** A progress bar while the job runs, then its summary; the exit code says whether it produced a version. */
-    private static int follow(ManagedChannel channel, String id, PrintStream out, PrintStream err) {
+    private static int follow(ManagedChannel channel, String id, PrintWriter out, PrintWriter err) {
         Iterator<TrainingJob> changes = TrainingGrpc.newBlockingStub(channel)
                 .watch(WatchTrainingJobsRequest.newBuilder().setId(id).build());
         ProgressBar bar = null;
@@ -123,7 +157,7 @@ public final class JobsCommand {
         return job.getState().equals("PROMOTED") || job.getState().equals("PUBLISHED") ? 0 : 1;
     }
 
-    private static void summarize(TrainingJob job, PrintStream out) {
+    private static void summarize(TrainingJob job, PrintWriter out) {
         out.printf("job %s for %s: %s after %d of %d steps (attempt %d%s)%n", job.getId(), job.getAdapter(), job.getState(),
                 job.getStep(), job.getTotalSteps(), job.getAttempt(),
                 job.getResumedFromStep() > 0 ? ", resumed from the checkpoint at step " + job.getResumedFromStep() : "");

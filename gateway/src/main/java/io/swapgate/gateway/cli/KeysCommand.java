@@ -4,7 +4,7 @@ import io.swapgate.gateway.tenancy.ApiKeyHash;
 import io.swapgate.gateway.tenancy.KeyFile;
 import io.swapgate.gateway.tenancy.Role;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,64 +15,110 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code swapgate keys ...}: manage the API key file. A running gateway picks up changes at its next call, so a key
  * rotates by adding the new one, moving clients over, then removing the old one. The file is replaced atomically.
  */
-public final class KeysCommand {
-
-    static final String USAGE = """
-            usage: swapgate keys COMMAND [flags]
-              add --tenant T [--role tenant|admin]... [--id ID] [--key KEY]
-                                 add a key (a new random one unless --key), printed once
-              rm ID              remove a key
-              list               key ids, tenants and roles
-              hash KEY           print the salted hash of a key, for writing the file by hand
-            common flags: --file F (default $SWAPGATE_KEYS or .swapgate/keys)
-            """;
-    private static final Set<String> VALUE_FLAGS = Set.of("--tenant", "--role", "--id", "--key", "--file");
+@Command(name = "keys", description = "Manage the API key file (a running gateway reads changes at its next call).",
+        subcommands = {KeysCommand.Add.class, KeysCommand.Remove.class, KeysCommand.ListKeys.class, KeysCommand.Hash.class})
+final class KeysCommand {
 
     private KeysCommand() {}
 
-    /** Runs the command; returns the exit code (0 ok, 1 failed, 2 usage error). */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        try {
-            if (args.length == 0) {
-                throw new IllegalArgumentException("a command is needed");
-            }
-            CommandLine line = CommandLine.parse(args, 1, VALUE_FLAGS, Set.of());
-            Path file = Path.of(line.option("--file", System.getenv().getOrDefault("SWAPGATE_KEYS", ".swapgate/keys")));
-            switch (args[0]) {
-                case "add" -> add(file, line, out);
-                case "rm" -> remove(file, line.positionals(1, "ID").get(0), out);
-                case "list" -> list(file, out);
-                case "hash" -> out.println(ApiKeyHash.of(line.positionals(1, "KEY").get(0)));
-                default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'");
-            }
+    /** A subcommand on the key file, writing to the command line's output. */
+    abstract static class KeyFileCall implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--file", defaultValue = "${env:SWAPGATE_KEYS:-.swapgate/keys}",
+                description = "The key file (default: $SWAPGATE_KEYS or .swapgate/keys).")
+        Path file;
+
+        @Override
+        public Integer call() throws IOException {
+            run(file, spec.commandLine().getOut());
             return 0;
-        } catch (IllegalArgumentException e) {
-            return CommandLine.usageError(err, USAGE, e.getMessage());
-        } catch (IOException e) {
-            err.println("error: " + e);
-            return 1;
+        }
+
+        abstract void run(Path file, PrintWriter out) throws IOException;
+    }
+
+    @Command(name = "add", description = "Add a key (a new random one unless --key), printed once.")
+    static final class Add extends KeyFileCall {
+
+        @Option(names = "--tenant", required = true, paramLabel = "T", description = "The tenant the key acts for.")
+        String tenant;
+
+        @Option(names = "--role", paramLabel = "tenant|admin", description = "A role (repeatable; default: tenant).")
+        List<String> roles = new ArrayList<>();
+
+        @Option(names = "--id", description = "The key's id (default: the tenant and a random suffix).")
+        String id;
+
+        @Option(names = "--key", description = "The key itself (default: a new random one).")
+        String key;
+
+        @Override
+        void run(Path file, PrintWriter out) throws IOException {
+            add(file, tenant, roles, id, key, out);
         }
     }
 
-    private static void add(Path file, CommandLine line, PrintStream out) throws IOException {
-        String tenant = line.option("--tenant", null);
-        if (tenant == null) {
-            throw new IllegalArgumentException("add needs --tenant T");
+    @Command(name = "rm", description = "Remove a key.")
+    static final class Remove extends KeyFileCall {
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        void run(Path file, PrintWriter out) throws IOException {
+            remove(file, id, out);
         }
+    }
+
+    @Command(name = "list", description = "Key ids, tenants and roles.")
+    static final class ListKeys extends KeyFileCall {
+
+        @Override
+        void run(Path file, PrintWriter out) throws IOException {
+            list(file, out);
+        }
+    }
+
+    @Command(name = "hash", description = "Print the salted hash of a key, for writing the file by hand.")
+    static final class Hash implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(paramLabel = "KEY")
+        String key;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().println(ApiKeyHash.of(key));
+            return 0;
+        }
+    }
+
+    private static void add(Path file, String tenant, List<String> roleNames, String givenId, String key, PrintWriter out)
+            throws IOException {
         Set<Role> roles = new LinkedHashSet<>();
-        for (String role : line.all("--role").isEmpty() ? List.of("tenant") : line.all("--role")) {
+        for (String role : roleNames.isEmpty() ? List.of("tenant") : roleNames) {
             roles.add(Role.parse(role));
         }
-        String key = line.option("--key", null);
         String shown = key == null ? ApiKeyHash.newKey() : key;
         byte[] suffix = new byte[4];
         new SecureRandom().nextBytes(suffix);
-        String id = line.option("--id", tenant + "-" + HexFormat.of().formatHex(suffix));
+        String id = givenId != null ? givenId : tenant + "-" + HexFormat.of().formatHex(suffix);
         KeyFile.Entry entry = new KeyFile.Entry(id, tenant, roles, ApiKeyHash.of(shown));
         List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : new ArrayList<>();
         lines.add(entry.line());
@@ -83,7 +129,7 @@ public final class KeysCommand {
         }
     }
 
-    private static void remove(Path file, String id, PrintStream out) throws IOException {
+    private static void remove(Path file, String id, PrintWriter out) throws IOException {
         List<String> kept = new ArrayList<>();
         boolean found = false;
         for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -100,7 +146,7 @@ public final class KeysCommand {
         out.println("removed key '" + id + "' from " + file);
     }
 
-    private static void list(Path file, PrintStream out) throws IOException {
+    private static void list(Path file, PrintWriter out) throws IOException {
         Table table = new Table("KEY ID", "TENANT", "ROLES");
         for (KeyFile.Entry entry : KeyFile.read(file)) {
             table.row(entry.keyId(), entry.tenant(), Role.join(entry.roles()));

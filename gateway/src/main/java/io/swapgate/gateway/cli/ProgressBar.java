@@ -1,17 +1,17 @@
 package io.swapgate.gateway.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A one-line progress bar on a terminal stream, redrawn in place. */
 final class ProgressBar {
 
     private static final int WIDTH = 30;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final long total;
     private int drawn = -1;
 
-    ProgressBar(PrintStream out, long total) {
+    ProgressBar(PrintWriter out, long total) {
         this.out = out;
         this.total = Math.max(1, total);
     }
