@@ -9,7 +9,9 @@ import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.LoraModule;
 import io.swapgate.core.model.LlamaConfig;
 import java.util.EnumMap;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,7 +29,7 @@ public final class LoraSlotTable implements AutoCloseable {
     private final int maxRank;
     private final DataType dataType;
     private final Map<LoraModule, NDArray[]> stacks = new EnumMap<>(LoraModule.class);
-    private final Set<LoraModule>[] modulesBySlot;
+    private final List<Set<LoraModule>> modulesBySlot;
     /** Bumped by every write: a gather made before it is stale. */
     private long version;
     private Gathered gathered;
@@ -46,9 +48,9 @@ public final class LoraSlotTable implements AutoCloseable {
         this.slots = slots;
         this.maxRank = maxRank;
         this.dataType = dataType;
-        this.modulesBySlot = new Set[slots + 1];
+        this.modulesBySlot = new ArrayList<>(slots + 1);
         for (int s = 0; s <= slots; s++) {
-            modulesBySlot[s] = EnumSet.noneOf(LoraModule.class);
+            modulesBySlot.add(EnumSet.noneOf(LoraModule.class));
         }
     }
 
@@ -65,7 +67,7 @@ public final class LoraSlotTable implements AutoCloseable {
         if (adapter.rank() > maxRank) {
             throw new IllegalArgumentException("rank " + adapter.rank() + " exceeds the slot table's " + maxRank);
         }
-        Set<LoraModule> previous = modulesBySlot[slot];
+        Set<LoraModule> previous = modulesBySlot.get(slot);
         for (LoraModule module : LoraModule.values()) {
             LoraAdapter.LayerFactors[] layers = adapter.modules().get(module);
             if (layers != null) {
@@ -74,7 +76,7 @@ public final class LoraSlotTable implements AutoCloseable {
                 clear(slot, module);
             }
         }
-        modulesBySlot[slot] = EnumSet.copyOf(adapter.modules().keySet());
+        modulesBySlot.set(slot, EnumSet.copyOf(adapter.modules().keySet()));
         version++;
     }
 
@@ -120,7 +122,7 @@ public final class LoraSlotTable implements AutoCloseable {
 
     /** The modules the adapter in {@code slot} targets (empty for slot 0). */
     Set<LoraModule> modulesOf(int slot) {
-        return modulesBySlot[slot];
+        return modulesBySlot.get(slot);
     }
 
     /**
