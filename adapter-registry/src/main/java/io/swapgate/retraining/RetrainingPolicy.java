@@ -20,7 +20,7 @@ public record RetrainingPolicy(int minNewExamples, Duration maxWait, Duration co
      * @param lastEndedAt when the adapter's last job ended, or null
      */
     public boolean due(int pending, Instant firstPendingAt, Instant lastEndedAt, Instant now) {
-        if (pending == 0 || lastEndedAt != null && now.isBefore(lastEndedAt.plus(cooldown))) {
+        if (pending == 0 || (lastEndedAt != null && now.isBefore(lastEndedAt.plus(cooldown)))) {
             return false;
         }
         return pending >= minNewExamples || !now.isBefore(firstPendingAt.plus(maxWait));

@@ -95,8 +95,9 @@ public final class TrainingJobs implements AutoCloseable {
             }
         }
         takeOver(unfinished);
-        policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
-        policyClock.scheduleWithFixedDelay(this::takeOverOrphans, TAKEOVER_INTERVAL_SECONDS, TAKEOVER_INTERVAL_SECONDS,
+        // Both run until close() shuts the executor down; each catches its own failures.
+        var unusedPolicy = policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
+        var unusedTakeover = policyClock.scheduleWithFixedDelay(this::takeOverOrphans, TAKEOVER_INTERVAL_SECONDS, TAKEOVER_INTERVAL_SECONDS,
                 TimeUnit.SECONDS);
     }
 

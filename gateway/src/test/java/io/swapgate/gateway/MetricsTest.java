@@ -67,13 +67,13 @@ class MetricsTest {
             assertEquals(REQUESTS, delta(before, after, "swapgate_request_ttft_seconds_count{adapters=\"none\"}"));
             assertEquals(REQUESTS * (TOKENS - 1), delta(before, after, "swapgate_request_inter_token_seconds_count{adapters=\"none\"}"));
             assertEquals(REQUESTS * TOKENS, delta(before, after, "swapgate_tokens_generated_total{adapters=\"none\"}"));
-            assertEquals(REQUESTS * promptTokens, delta(before, after, "swapgate_tokens_prompt_total{adapters=\"none\"}"));
+            assertEquals((long) REQUESTS * promptTokens, delta(before, after, "swapgate_tokens_prompt_total{adapters=\"none\"}"));
             assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"INVALID_ARGUMENT\",tenant=\"ops\"}"));
             assertEquals(1, delta(before, after, "swapgate_requests_refused_total{status=\"NOT_FOUND\",tenant=\"ops\"}"));
             // The same traffic, accounted to the admin key's tenant.
             assertEquals(REQUESTS, delta(before, after, "swapgate_tenant_requests_total{tenant=\"ops\"}"));
             assertEquals(REQUESTS * TOKENS, delta(before, after, "swapgate_tenant_tokens_generated_total{tenant=\"ops\"}"));
-            assertEquals(REQUESTS * promptTokens, delta(before, after, "swapgate_tenant_tokens_prompt_total{tenant=\"ops\"}"));
+            assertEquals((long) REQUESTS * promptTokens, delta(before, after, "swapgate_tenant_tokens_prompt_total{tenant=\"ops\"}"));
             assertEquals(0, value(after, "swapgate_tenant_in_flight{tenant=\"ops\"}"));
             assertTrue(value(after, "swapgate_tenant_adapter_load_seconds_total{tenant=\"ops\"}") >= 0);
             assertTrue(delta(before, after, "swapgate_engine_step_seconds_count{phase=\"decode\"}") >= TOKENS - 1);

@@ -75,7 +75,7 @@ class ModelFormsTest {
     @Test
     void parameterCountIsTheNumberOfWeights() {
         var w = llama2cModel.weights();
-        long weights = w.embedding().data().length + w.finalNorm().data().length;
+        long weights = (long) w.embedding().data().length + w.finalNorm().data().length;
         for (var layer : w.layers()) {
             for (var t : java.util.List.of(layer.attentionNorm(), layer.query(), layer.key(), layer.value(), layer.output(),
                     layer.ffnNorm(), layer.gate(), layer.up(), layer.down())) {

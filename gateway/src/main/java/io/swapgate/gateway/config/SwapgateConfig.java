@@ -8,7 +8,7 @@ public interface SwapgateConfig {
 
     Model model();
 
-    Runtime runtime();
+    RuntimeSettings runtime();
 
     Engine engine();
 
@@ -32,7 +32,7 @@ public interface SwapgateConfig {
         String path();
     }
 
-    interface Runtime {
+    interface RuntimeSettings {
         String device();
 
         String gpuDataType();

@@ -48,7 +48,7 @@ public class InferenceGrpcService implements Inference {
             CollectingListener listener = new CollectingListener();
             GenerationHandle handle = generations.submit(admission, listener);
             emitter.onTermination(() -> generations.end(handle, admission));
-            listener.result().whenComplete((completion, error) -> {
+            var unused = listener.result().whenComplete((completion, error) -> {
                 if (error != null) {
                     emitter.fail(GrpcStatuses.toStatus(error));
                 } else if (GrpcStatuses.isError(completion.finishReason())) {

@@ -42,9 +42,17 @@ final class AdapterEventRelay implements AutoCloseable {
         this.swaps = swaps;
         this.delay = Timer.builder("swapgate.adapter.event.delay").publishPercentileHistogram()
                 .description("from a change on another replica to this replica applying it").register(metrics);
-        this.subscription = served.registry().subscribe(event -> producer.send(new ProducerRecord<>(topic,
-                event.name().getBytes(StandardCharsets.UTF_8),
-                AdapterEvent.newBuilder().setEvent(AdapterMessages.event(event)).setOrigin(origin).build().toByteArray())));
+        this.subscription = served.registry().subscribe(event -> {
+            // A lost event leaves the other replicas on their cached resolution until it expires (resolution-ttl): log it.
+            var unused = producer.send(new ProducerRecord<>(topic, event.name().getBytes(StandardCharsets.UTF_8),
+                    AdapterEvent.newBuilder().setEvent(AdapterMessages.event(event)).setOrigin(origin).build().toByteArray()),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            LOG.warnf("could not publish the registry change of %s to %s: %s", event.name(), topic,
+                                    error.getMessage());
+                        }
+                    });
+        });
         this.follower = new TopicFollower(consumer, topic, (key, value) -> apply(value));
         follower.start();
     }

@@ -191,7 +191,7 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         }
 
         private void release() {
-            handle.thenAccept(h -> generations.end(h, admission));
+            var unused = handle.thenAccept(h -> generations.end(h, admission));
         }
     }
 }

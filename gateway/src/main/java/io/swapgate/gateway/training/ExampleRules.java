@@ -43,7 +43,7 @@ public final class ExampleRules {
 
     /** The texts' UTF-8 length, as the message holds them (a parsed message keeps its strings as bytes). */
     private static long utf8Length(TrainingExample example) {
-        return example.getPromptBytes().size() + switch (example.getSignalCase()) {
+        return (long) example.getPromptBytes().size() + switch (example.getSignalCase()) {
             case COMPLETION -> example.getCompletionBytes().size();
             case PREFERENCE -> example.getPreference().getChosenBytes().size() + example.getPreference().getRejectedBytes().size();
             case FEEDBACK -> example.getFeedback().getCompletionBytes().size();

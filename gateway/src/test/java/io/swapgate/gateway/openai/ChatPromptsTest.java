@@ -12,11 +12,19 @@ import org.junit.jupiter.api.Test;
 class ChatPromptsTest {
 
     /** The Zephyr / TinyLlama-Chat template as those models ship it in tokenizer_config.json. */
-    private static final String ZEPHYR = "{% for message in messages %}\n{% if message['role'] == 'user' %}\n"
-            + "{{ '<|user|>\\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n"
-            + "{{ '<|system|>\\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n"
-            + "{{ '<|assistant|>\\n'  + message['content'] + eos_token }}\n{% endif %}\n"
-            + "{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}";
+    private static final String ZEPHYR = """
+            {% for message in messages %}
+            {% if message['role'] == 'user' %}
+            {{ '<|user|>\\n' + message['content'] + eos_token }}
+            {% elif message['role'] == 'system' %}
+            {{ '<|system|>\\n' + message['content'] + eos_token }}
+            {% elif message['role'] == 'assistant' %}
+            {{ '<|assistant|>\\n'  + message['content'] + eos_token }}
+            {% endif %}
+            {% if loop.last and add_generation_prompt %}
+            {{ '<|assistant|>' }}
+            {% endif %}
+            {% endfor %}""";
 
     /** A Llama-2-style template: BOS first, strict alternation enforced with raise_exception. */
     private static final String ALTERNATING = "{{ bos_token }}{% for message in messages %}"

@@ -40,7 +40,7 @@ final class FairQueue<S extends Schedulable> {
             }
             ArrayDeque<S> own = byTenant.get(tenant);
             int limit = policy.maxQueued(tenant);
-            if (own != null && own.size() >= limit || limit <= 0) {
+            if ((own != null && own.size() >= limit) || limit <= 0) {
                 throw QueueFullException.tenant(tenant, limit);
             }
             byTenant.computeIfAbsent(tenant, t -> new ArrayDeque<>()).addLast(sequence);

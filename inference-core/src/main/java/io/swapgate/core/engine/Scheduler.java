@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +26,7 @@ final class Scheduler<S extends Schedulable> {
     private final SlotShares<S> shares;
     private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
     private final List<S> running = new ArrayList<>();
-    private final Map<S, Integer> slots = new IdentityHashMap<>();
+    private final IdentityHashMap<S, Integer> slots = new IdentityHashMap<>();
     private long preemptions;
 
     Scheduler(int batchSlots, int prefillTokenBudget, int queueCapacity, TenantPolicy tenants) {

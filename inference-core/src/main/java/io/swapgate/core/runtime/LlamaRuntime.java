@@ -134,7 +134,7 @@ public final class LlamaRuntime implements AutoCloseable {
                 x = x.add(attention(rmsNorm(x, block.attentionNorm), block, l, cache, layout, cos, sin, step, loraStep));
                 x = x.add(feedForward(rmsNorm(x, block.ffnNorm), block, l, loraStep));
             }
-            NDArray last = rmsNorm(x.reshape(rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
+            NDArray last = rmsNorm(x.reshape((long) rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
             NDArray logits = last.matMul(classifierT).toType(DataType.FLOAT32, false);
             return new StepOutput(split(logits.toFloatArray(), rows), split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
         }
@@ -188,8 +188,8 @@ public final class LlamaRuntime implements AutoCloseable {
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
         NDIndex target = new NDIndex("{}, {}", layout.writeSlots, layout.writePositions);
         NDIndex written = new NDIndex("{}", layout.writeRows);
-        cache.keys(layer).set(target, k.reshape(rows * width, config.kvDim()).get(written));
-        cache.values(layer).set(target, qkv[2].reshape(rows * width, config.kvDim()).get(written));
+        cache.keys(layer).set(target, k.reshape((long) rows * width, config.kvDim()).get(written));
+        cache.values(layer).set(target, qkv[2].reshape((long) rows * width, config.kvDim()).get(written));
         NDIndex history = new NDIndex(":, :{}", layout.span);
         NDArray keys = RowGather.rows(cache.keys(layer).get(step, history), layout.slots, step)
                 .reshape(rows, layout.span, config.kvHeads(), config.headDim());

@@ -67,7 +67,7 @@ final class SignalLoss {
         float[] tokens = new float[pairs];
         for (int p = 0; p < pairs; p++) {
             int r = rejectedRows[p];
-            chosen[p] = r - 1;
+            chosen[p] = r - 1L;
             rejected[p] = r;
             referenceGap[p] = (float) (referenceRows[r - 1] - referenceRows[r]);
             tokens[p] = batch.exampleOf(r).targets();

@@ -39,7 +39,7 @@ final class TargetLosses {
         NDArray targetLogit = logits.gather(scope.create(batch.targets()).reshape(-1, 1), 1);
         NDArray scaled = logits.sub(targetLogit).div(tau);
         long vocab = logits.getShape().get(1);
-        NDArray logMeanExp = logSumExp(scaled).sub(Math.log(vocab));
+        NDArray logMeanExp = logSumExp(scaled).sub(Math.log((double) vocab));
         return tau.reshape(-1).mul(logMeanExp.add(rho));
     }
 

@@ -211,7 +211,7 @@ public final class Trainer {
         double summed = 0;
         for (int from = 0; from < batch.size(); from += microBatch) {
             TokenBatch micro = TokenBatch.of(batch.subList(from, Math.min(batch.size(), from + microBatch)));
-            summed += engine.run(() -> backward(trainable, objective, micro, targets));
+            summed += engine.run(() -> backward(objective, micro, targets));
         }
         if (!Double.isFinite(summed)) {
             throw new ArithmeticException("the training loss is not finite: training diverged");
@@ -221,7 +221,7 @@ public final class Trainer {
     }
 
     /** Adds the micro-batch's share of the step's mean loss to the gradients; returns its summed loss. */
-    private double backward(Trainable trainable, BatchLoss objective, TokenBatch micro, int stepTargets) {
+    private double backward(BatchLoss objective, TokenBatch micro, int stepTargets) {
         try (NDManager scope = NDManager.newBaseManager(forward.device());
              GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray loss = objective.of(micro, scope);

@@ -77,7 +77,7 @@ class MixedAdapterBatchTest {
             }
             List<Completion> together = submitAll(serving, requests);
             assertSame(alone, together);
-            assertTrue(serving.engine.stats().steps() < alone.size() * 60, "rows should have shared forward steps");
+            assertTrue(serving.engine.stats().steps() < alone.size() * 60L, "rows should have shared forward steps");
         }
     }
 

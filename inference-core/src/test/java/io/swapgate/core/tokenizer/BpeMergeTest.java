@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class BpeMergeTest {
     @Test
     void tiesGoToTheLeftmostPair() {
         // "aaa": both pairs merge into "aa" with one score; the left one must win, leaving "aa" + "a".
-        byte[][] pieces = {"<unk>".getBytes(), "<s>".getBytes(), "</s>".getBytes(), "a".getBytes(), "aa".getBytes(), " ".getBytes()};
+        byte[][] pieces = {utf8("<unk>"), utf8("<s>"), utf8("</s>"), utf8("a"), utf8("aa"), utf8(" ")};
         float[] scores = {0, 0, 0, 0, 1, 0};
         SentencePieceBpeTokenizer tokenizer = new SentencePieceBpeTokenizer(pieces, scores, 1, 2);
         assertArrayEquals(new int[] {5, 4, 3}, tokenizer.encode("aaa"));
@@ -87,7 +88,7 @@ class BpeMergeTest {
             } else {
                 for (byte b : utf8) {
                     String hex = String.format("%02X", b & 0xff);
-                    Integer fallback = ids.containsKey("<0x" + hex + ">") ? ids.get("<0x" + hex + ">") : ids.get("<0x" + hex.toLowerCase() + ">");
+                    Integer fallback = ids.containsKey("<0x" + hex + ">") ? ids.get("<0x" + hex + ">") : ids.get("<0x" + hex.toLowerCase(Locale.ROOT) + ">");
                     symbols.add(fallback);
                 }
             }
@@ -97,5 +98,9 @@ class BpeMergeTest {
 
     private static String key(byte[] piece) {
         return new String(piece, StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

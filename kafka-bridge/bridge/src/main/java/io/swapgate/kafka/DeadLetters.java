@@ -47,7 +47,7 @@ final class DeadLetters {
         headers.add(REASON, reason.getBytes(StandardCharsets.UTF_8));
         headers.add(ORIGIN, (record.topic() + "/" + record.partition() + "@" + record.offset()).getBytes(StandardCharsets.UTF_8));
         CompletableFuture<Void> written = new CompletableFuture<>();
-        producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), (metadata, error) -> {
+        var unused = producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), (metadata, error) -> {
             if (error != null) {
                 written.completeExceptionally(error);
             } else {

@@ -246,7 +246,7 @@ public final class RequestBridge<R> implements AutoCloseable {
             running.add(id);
             inFlightByTenant.merge(id.tenant(), 1, Integer::sum);
         }
-        written.whenComplete((ok, error) -> completions.add(() -> {
+        var unused = written.whenComplete((ok, error) -> completions.add(() -> {
             inFlight--;
             if (id != null) {
                 running.remove(id);

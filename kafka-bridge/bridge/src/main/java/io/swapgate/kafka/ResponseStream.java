@@ -62,7 +62,8 @@ public final class ResponseStream {
     }
 
     private void write(byte[] value, boolean last) {
-        producer.send(new ProducerRecord<>(topic, null, requestId.getBytes(StandardCharsets.UTF_8), value, headers), (metadata, error) -> {
+        var unused = producer.send(new ProducerRecord<>(topic, null, requestId.getBytes(StandardCharsets.UTF_8), value, headers),
+                (metadata, error) -> {
             if (error != null) {
                 answered.completeExceptionally(error);
             } else if (last) {

@@ -157,16 +157,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
                 ""), StandardCharsets.UTF_8);
-        Files.writeString(dir.resolve("log4j2.properties"), String.join("\n",
-                "rootLogger.level=WARN",
-                "rootLogger.appenderRef.out.ref=out",
-                "appender.out.type=Console",
-                "appender.out.name=out",
-                "appender.out.layout.type=PatternLayout",
-                "appender.out.layout.pattern=%d{ISO8601} %-5p [%c{1}] %m%n",
-                "logger.started.name=kafka.server.KafkaRaftServer",
-                "logger.started.level=INFO",
-                ""), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("log4j2.properties"), """
+                rootLogger.level=WARN
+                rootLogger.appenderRef.out.ref=out
+                appender.out.type=Console
+                appender.out.name=out
+                appender.out.layout.type=PatternLayout
+                appender.out.layout.pattern=%d{ISO8601} %-5p [%c{1}] %m%n
+                logger.started.name=kafka.server.KafkaRaftServer
+                logger.started.level=INFO
+                """, StandardCharsets.UTF_8);
         if (Files.exists(data.resolve("meta.properties"))) {
             return;
         }
