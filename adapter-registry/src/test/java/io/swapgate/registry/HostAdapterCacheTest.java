@@ -1,11 +1,13 @@
 package io.swapgate.registry;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.RandomAdapters;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -43,7 +45,8 @@ class HostAdapterCacheTest {
                     });
                 }));
             }
-            awaitAllWaiting(threads, 8); // one reads, seven wait for it
+            await("one caller reads and seven wait for it").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> allWaiting(threads, 8));
             release.countDown();
             for (Future<Adapter> result : results) {
                 assertSame(ADAPTER, result.get());
@@ -64,14 +67,9 @@ class HostAdapterCacheTest {
         assertSame(ADAPTER, cache.get("acme/p@v1", () -> ADAPTER), "a failure is not cached");
     }
 
-    private static void awaitAllWaiting(List<Thread> threads, int count) throws InterruptedException {
-        while (true) {
-            synchronized (threads) {
-                if (threads.size() == count && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING)) {
-                    return;
-                }
-            }
-            Thread.onSpinWait();
+    private static boolean allWaiting(List<Thread> threads, int count) {
+        synchronized (threads) {
+            return threads.size() == count && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.swapgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -163,8 +164,9 @@ class AdapterServingGrpcTest {
         assertEquals(second, stub.generate(request("swap@latest").build()).getAdapters(0).getVersion());
         assertEquals(first, stub.generate(request("swap@" + first.substring(0, 12)).build()).getAdapters(0).getVersion());
         // A call unpins its versions when it ends, just after its response is sent.
-        Await.until("finished requests unpin their versions", java.time.Duration.ofSeconds(10),
-                () -> java.util.stream.Stream.of(first, second).noneMatch(served::inUse));
+        await("finished requests unpin their versions").atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> java.util.stream.Stream.of(first, second).noneMatch(served::inUse));
     }
 
     private void assertStatus(Status.Code code, String reason, GenerateRequest request) {

@@ -1,5 +1,6 @@
 package io.swapgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,14 +125,10 @@ class AdaptersGrpcServiceTest {
         assertCode(Status.Code.FAILED_PRECONDITION, "requests in flight use it",
                 () -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(cold.getVersion()).build()));
         running.forEachRemaining(m -> { });
-        Await.until("the finished stream unpins its version", java.time.Duration.ofSeconds(30), () -> {
-            try {
-                adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(cold.getVersion()).build());
-                return true;
-            } catch (StatusRuntimeException e) {
-                return false;
-            }
-        });
+        // Refused (FAILED_PRECONDITION) until the stream's end unpins the version, a moment after the client saw it.
+        await("the finished stream unpins its version").atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(5)).ignoreException(StatusRuntimeException.class)
+                .untilAsserted(() -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(cold.getVersion()).build()));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.swapgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,8 +57,8 @@ class HostileInputTest {
 
     @AfterEach
     void stateIsUnchanged() throws InterruptedException {
-        Await.until("the engine is idle", java.time.Duration.ofSeconds(10),
-                () -> model.engine().stats().running() == 0 && model.engine().stats().queued() == 0);
+        await("the engine is idle").atMost(java.time.Duration.ofSeconds(10)).pollInterval(java.time.Duration.ofMillis(5))
+                .until(() -> model.engine().stats().running() == 0 && model.engine().stats().queued() == 0);
         String text = stub.generate(request("Once upon a time", 12, s -> s)).getText();
         assertTrue(text.startsWith(", there was a little girl named Lily"), text);
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

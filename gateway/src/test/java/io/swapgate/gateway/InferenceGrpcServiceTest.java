@@ -1,6 +1,7 @@
 package io.swapgate.gateway;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -139,8 +140,8 @@ class InferenceGrpcServiceTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        Await.until("the cancelled stream's slot is free", Duration.ofSeconds(30),
-                () -> model.engine().stats().freeSlots() == slots && model.engine().stats().cachedTokens() == 0);
+        await("the cancelled stream's slot is free").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> model.engine().stats().freeSlots() == slots && model.engine().stats().cachedTokens() == 0);
     }
 
     @Test
@@ -157,8 +158,8 @@ class InferenceGrpcServiceTest {
                     assertTrue(stream.hasNext()); // running: its first piece arrived
                 }
             }
-            Await.until("the extra requests are queued", Duration.ofSeconds(30),
-                    () -> model.engine().stats().queued() == queueCapacity);
+            await("the extra requests are queued").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> model.engine().stats().queued() == queueCapacity);
             long before = System.nanoTime();
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> stub.generate(greedy("hi", 5)));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
@@ -167,8 +168,8 @@ class InferenceGrpcServiceTest {
         } finally {
             calls.forEach(c -> c.cancel(null));
         }
-        Await.until("all slots are free again", Duration.ofSeconds(30),
-                () -> model.engine().stats().freeSlots() == slots && model.engine().stats().queued() == 0);
+        await("all slots are free again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> model.engine().stats().freeSlots() == slots && model.engine().stats().queued() == 0);
     }
 
     @Test

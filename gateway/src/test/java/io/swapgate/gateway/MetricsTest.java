@@ -1,5 +1,6 @@
 package io.swapgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,8 +59,8 @@ class MetricsTest {
             TestAdapterFiles files = new TestAdapterFiles(23);
             files.upload(channel, "metrics-swap", files.random.prompt("metrics-swap", 2), "stable");
             TrainingJob job = train(channel);
-            Await.until("the swap is ready", java.time.Duration.ofSeconds(30),
-                    () -> delta(before, scrapeUnchecked(), "swapgate_adapter_swap_seconds_count") >= 1);
+            await("the swap is ready").atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(5))
+                    .until(() -> delta(before, scrape(), "swapgate_adapter_swap_seconds_count") >= 1);
             String after = scrape();
 
             String lengthFinish = "{adapters=\"none\",finish_reason=\"length\"}";
@@ -109,14 +110,6 @@ class MetricsTest {
             last = changes.next();
         }
         return last;
-    }
-
-    private String scrapeUnchecked() {
-        try {
-            return scrape();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private String scrape() throws Exception {

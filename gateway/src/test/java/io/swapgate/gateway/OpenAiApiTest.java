@@ -1,5 +1,6 @@
 package io.swapgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -152,15 +153,16 @@ class OpenAiApiTest {
                     assertTrue(stream.hasNext());
                 }
             }
-            Await.until("the extra requests are queued", Duration.ofSeconds(30), () -> model.engine().stats().queued() == queueCapacity);
+            await("the extra requests are queued").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> model.engine().stats().queued() == queueCapacity);
             HttpResponse<String> refused = post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\"}");
             assertError(429, "queue is full", null, refused);
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
         } finally {
             calls.forEach(c -> c.cancel(null));
         }
-        Await.until("all slots are free again", Duration.ofSeconds(30),
-                () -> model.engine().stats().freeSlots() == slots && model.engine().stats().queued() == 0);
+        await("all slots are free again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                .until(() -> model.engine().stats().freeSlots() == slots && model.engine().stats().queued() == 0);
     }
 
     private static void assertError(int status, String message, String param, HttpResponse<String> response) throws Exception {

@@ -1,6 +1,7 @@
 package io.swapgate.gateway;
 
 import static io.swapgate.gateway.TestGateway.assertStatus;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -200,13 +201,10 @@ class QuotaGrpcTest {
     }
 
     /** Polls the tenant's usage until its requests in flight drop to {@code expected}: the server ends a call after the client. */
-    private void awaitInFlight(String tenant, int expected) throws InterruptedException {
+    private void awaitInFlight(String tenant, int expected) {
         var tenants = TenantsGrpc.newBlockingStub(channel("ops".equals(tenant) ? "admin" : tenant));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (tenants.getUsage(GetUsageRequest.getDefaultInstance()).getInFlight() > expected) {
-            assertTrue(System.nanoTime() < deadline, "requests in flight never dropped to " + expected);
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
+        await("requests in flight drop to " + expected).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> tenants.getUsage(GetUsageRequest.getDefaultInstance()).getInFlight() <= expected);
     }
 
     @Test
@@ -263,12 +261,9 @@ class QuotaGrpcTest {
     @jakarta.inject.Inject
     io.swapgate.gateway.serving.ServedModel model;
 
-    private void awaitQueued(int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (model.engine().stats().queued() < expected) {
-            assertTrue(System.nanoTime() < deadline, "the engine never had " + expected + " queued");
-            TimeUnit.MILLISECONDS.sleep(10);
-        }
+    private void awaitQueued(int expected) {
+        await("the engine has " + expected + " queued").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+                .until(() -> model.engine().stats().queued() >= expected);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,9 +10,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.swapgate.proto.v1.TenantsGrpc;
 import io.swapgate.proto.v1.WhoAmIRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,17 +65,19 @@ class ConnectionLimitIT {
     }
 
     /** The server counts a connection out when it sees it close, a moment after the client did: new ones are tried until then. */
-    private static String whoAmIOnceASlotIsFree(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            ManagedChannel channel = GatewayProcess.openChannel(port, GatewayProcess.DEMO_KEY);
-            try {
-                return whoAmI(channel);
-            } catch (StatusRuntimeException e) {
-                assertTrue(System.nanoTime() < deadline, "no connection was let in after one closed: " + e.getStatus());
-            } finally {
-                close(channel);
-            }
+    private static String whoAmIOnceASlotIsFree(int port) {
+        // A refusal (the last one is the timeout's cause) means: not yet.
+        return await("a connection is let in after one closed").atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10)).ignoreException(StatusRuntimeException.class)
+                .until(() -> whoAmIOnNewConnection(port), Objects::nonNull);
+    }
+
+    private static String whoAmIOnNewConnection(int port) throws InterruptedException {
+        ManagedChannel channel = GatewayProcess.openChannel(port, GatewayProcess.DEMO_KEY);
+        try {
+            return whoAmI(channel);
+        } finally {
+            close(channel);
         }
     }
 

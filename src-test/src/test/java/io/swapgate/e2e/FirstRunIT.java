@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,16 +130,16 @@ class FirstRunIT {
     }
 
     /** Waits for {@code line} in the launcher's output; fails at once if the launcher exits first. */
-    private static void awaitLine(Process launcher, Path log, String line, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!E2e.read(log).contains(line)) {
-            if (!launcher.isAlive()) {
-                fail("./swapgate serve exited with " + launcher.exitValue() + " before '" + line + "':\n" + E2e.read(log));
-            }
-            if (System.nanoTime() > deadline) {
-                fail("no '" + line + "' from ./swapgate serve within " + timeout + ":\n" + E2e.read(log));
-            }
-            launcher.waitFor(200, TimeUnit.MILLISECONDS); // returns at once if it exits
-        }
+    private static void awaitLine(Process launcher, Path log, String line, Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .failFast(() -> {
+                    if (!launcher.isAlive() && !E2e.read(log).contains(line)) {
+                        fail("./swapgate serve exited with " + launcher.exitValue() + " before '" + line + "':\n" + E2e.read(log));
+                    }
+                })
+                .untilAsserted(() -> {
+                    String output = E2e.read(log);
+                    assertTrue(output.contains(line), () -> "no '" + line + "' from ./swapgate serve within " + timeout + ":\n" + output);
+                });
     }
 }

@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
@@ -14,9 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The packaged gateway ({@code quarkus-run.jar}) running as a child process on a free port, serving one model.
@@ -274,37 +273,31 @@ final class GatewayProcess implements AutoCloseable {
                 .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
     }
 
-    private void awaitReady() throws InterruptedException {
+    private void awaitReady() {
         URI ready = URI.create(management + "/q/health/ready");
         HttpClient http = managementClient();
         HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).GET().build();
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        String lastAnswer = "no answer yet";
-        while (true) {
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-                lastAnswer = "HTTP " + response.statusCode() + ": " + response.body();
-            } catch (IOException e) {
-                lastAnswer = e.toString();
-            }
-            if (System.nanoTime() > deadline) {
-                fail("gateway '" + name + "' was not ready within " + READY_TIMEOUT + " (last answer from " + ready + ": "
-                        + lastAnswer + ")\n--- gateway output (" + log + ") ---\n" + output());
-            }
-            // Waits for the poll interval, but wakes at once (and fails) if the gateway exits meanwhile.
-            try {
-                process.onExit().get(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-                fail("gateway '" + name + "' exited with code " + process.exitValue() + " before it was ready"
-                        + "\n--- gateway output (" + log + ") ---\n" + output());
-            } catch (TimeoutException stillRunning) {
-                // poll again
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        await().atMost(READY_TIMEOUT).pollDelay(Duration.ZERO).pollInterval(POLL_INTERVAL)
+                .failFast(() -> {
+                    if (!process.isAlive()) {
+                        fail("gateway '" + name + "' exited with code " + process.exitValue() + " before it was ready"
+                                + "\n--- gateway output (" + log + ") ---\n" + output());
+                    }
+                })
+                .untilAsserted(() -> {
+                    String answer;
+                    try {
+                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (response.statusCode() == 200) {
+                            return;
+                        }
+                        answer = "HTTP " + response.statusCode() + ": " + response.body();
+                    } catch (IOException e) {
+                        answer = e.toString();
+                    }
+                    fail("gateway '" + name + "' was not ready within " + READY_TIMEOUT + " (last answer from " + ready + ": "
+                            + answer + ")\n--- gateway output (" + log + ") ---\n" + output());
+                });
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import io.swapgate.proto.v1.InferenceGrpc;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -71,16 +73,9 @@ class GracefulShutdownIT {
             }
         });
         // A request sent while the gateway drains is refused (UNAVAILABLE whether it reaches the engine or not).
-        StatusRuntimeException refused = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (refused == null && System.nanoTime() < deadline) {
-            try {
-                InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(10, TimeUnit.SECONDS).generate(E2e.greedy("Hi", 5));
-            } catch (StatusRuntimeException e) {
-                refused = e;
-            }
-        }
-        assertTrue(refused != null, "a new request during shutdown was still served");
+        StatusRuntimeException refused = await("a new request during shutdown is refused").atMost(Duration.ofSeconds(30))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                .until(() -> refusal(gateway), Objects::nonNull);
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
 
         for (CompletableFuture<GenerateStreamResponse> stream : streams) {
@@ -91,5 +86,15 @@ class GracefulShutdownIT {
         assertEquals(0, exit.get(90, TimeUnit.SECONDS), "exit status after SIGTERM\n" + gateway.output());
         assertTrue(gateway.output().contains("every in-flight request finished"), gateway.output());
         gateway.close();
+    }
+
+    /** Sends a request and returns its refusal, or null when it was served. */
+    private static StatusRuntimeException refusal(GatewayProcess gateway) {
+        try {
+            InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(10, TimeUnit.SECONDS).generate(E2e.greedy("Hi", 5));
+            return null;
+        } catch (StatusRuntimeException e) {
+            return e;
+        }
     }
 }

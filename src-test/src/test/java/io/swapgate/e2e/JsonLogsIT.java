@@ -1,5 +1,7 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swapgate.proto.v1.InferenceGrpc;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -45,16 +47,12 @@ class JsonLogsIT {
 
     /** The request's log line, once the gateway has written it (it is written as the request ends). */
     private static JsonNode awaitLine(GatewayProcess gateway, String requestId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            Optional<String> found = gateway.output().lines().filter(l -> l.contains("\"" + requestId + "\"")).findFirst();
-            if (found.isPresent()) {
-                JsonNode line = JSON.readTree(found.get());
-                assertEquals(requestId, line.at("/mdc/requestId").asText());
-                return line;
-            }
-            assertTrue(System.nanoTime() < deadline, "no log line for " + requestId + "\n" + gateway.output());
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
+        String quoted = "\"" + requestId + "\"";
+        // On a timeout the matcher shows the whole output.
+        String output = await("a log line for " + requestId).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(gateway::output, containsString(quoted));
+        JsonNode line = JSON.readTree(output.lines().filter(l -> l.contains(quoted)).findFirst().orElseThrow());
+        assertEquals(requestId, line.at("/mdc/requestId").asText());
+        return line;
     }
 }

@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -95,11 +97,10 @@ class KafkaExampleIntakeIT {
     }
 
     /** Polls the store on disk until it holds {@code count} distinct examples. */
-    private static void awaitStored(ExampleStore store, int count) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (store.read(ADAPTER).size() < count) {
-            assertTrue(System.nanoTime() < deadline, "only " + store.read(ADAPTER).size() + " of " + count + " examples stored");
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+    private static void awaitStored(ExampleStore store, int count) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            int stored = store.read(ADAPTER).size();
+            assertTrue(stored >= count, "only " + stored + " of " + count + " examples stored");
+        });
     }
 }

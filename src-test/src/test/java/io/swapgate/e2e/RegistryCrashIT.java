@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import io.swapgate.proto.v1.ListAdaptersRequest;
 import io.swapgate.proto.v1.PromoteRequest;
 import io.swapgate.proto.v1.VersionInfo;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -67,12 +69,11 @@ class RegistryCrashIT {
             writer.start();
             // Each round kills a gateway that has done work: wait for a first upload+promote pair, then (fault
             // injection, not synchronisation) let a random amount more start, and kill wherever it is.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (done.get() == 0) {
-                assertTrue(writer.isAlive() && System.nanoTime() < deadline,
-                        "round " + round + ": no upload and promotion completed; the writer ended with " + writerEnds);
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-            }
+            String noPair = "round " + round + ": no upload and promotion completed";
+            await("round " + round + ": an upload and promotion complete").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(5))
+                    .failFast(() -> assertTrue(done.get() > 0 || writer.isAlive(), noPair + "; the writer ended with " + writerEnds))
+                    .until(() -> done.get() > 0);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(400)));
             gateway.kill();
             writer.join();

@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,12 +14,12 @@ import io.swapgate.proto.v1.KafkaRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -88,17 +89,13 @@ class TracingIT {
     }
 
     /** Waits until the gateway's log holds a span of that trace and name. */
-    private static JsonNode awaitSpan(Path log, String traceId, String name) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            Optional<JsonNode> found = spans(log).stream()
-                    .filter(s -> s.path("traceId").asText().equals(traceId) && s.path("name").asText().equals(name)).findFirst();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            assertTrue(System.nanoTime() < deadline, "no span " + name + " of trace " + traceId + " in " + log);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-        }
+    private static JsonNode awaitSpan(Path log, String traceId, String name) {
+        return await("a span " + name + " of trace " + traceId + " in " + log).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> spans(log).stream()
+                        .filter(s -> s.path("traceId").asText().equals(traceId) && s.path("name").asText().equals(name))
+                        .findFirst(), Optional::isPresent)
+                .get();
     }
 
     private static Optional<JsonNode> span(Path log, String traceId, String spanId) throws Exception {

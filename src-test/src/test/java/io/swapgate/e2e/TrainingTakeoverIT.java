@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,10 +13,10 @@ import io.swapgate.proto.v1.TrainingGrpc;
 import io.swapgate.proto.v1.TrainingJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -88,11 +89,8 @@ class TrainingTakeoverIT {
 
     /** The replica lets go of an ended job (its lock file goes) just after it reports the end. */
     private static void awaitGone(Path lockFile) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Files.exists(lockFile)) {
-            assertTrue(System.nanoTime() < deadline, "the ended job's lock file is still there: " + lockFile);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
+        await("the ended job's lock file " + lockFile + " is gone").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20)).until(() -> !Files.exists(lockFile));
     }
 
     private static TrainingGrpc.TrainingBlockingStub training(ManagedChannel channel) {

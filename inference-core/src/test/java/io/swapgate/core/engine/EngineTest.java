@@ -1,5 +1,6 @@
 package io.swapgate.core.engine;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -220,11 +221,9 @@ class EngineTest {
                     throw new IllegalStateException(e);
                 }
             });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (serving.engine.alive()) { // drain() flips it as its first act, on the other thread
-                assertTrue(System.nanoTime() < deadline, "drain never started");
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-            }
+            // drain() flips it as its first act, on the other thread
+            await("drain starts").atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(1))
+                    .until(() -> !serving.engine.alive());
             assertThrows(EngineClosedException.class, () -> serving.engine.submit(request(0), new CollectingListener()));
             assertTrue(drained.get(60, TimeUnit.SECONDS), "everything admitted should finish within the grace period");
             for (CompletableFuture<Completion> f : admitted) {
