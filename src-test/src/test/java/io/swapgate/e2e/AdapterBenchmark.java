@@ -48,7 +48,7 @@ class AdapterBenchmark {
     private static final int THREADS = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
     private static final java.util.Set<LoraModule> QKVO = EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
 
-    /** @param distinct adapters the batch's rows use (0: none); -1 for the naive baseline (32 adapters, one batch each) */
+    /** Scenarios by the distinct adapters the batch's rows use (0: none); -1 for the naive baseline (32 adapters, one batch each). */
     enum Scenario {
         NO_ADAPTERS("no adapters", 0),
         SHARED_LORA("1 shared LoRA", 1),

@@ -172,7 +172,7 @@ class AttacksIT {
         // they would fill the partition's 512 places and pause it with the other tenant's request still unread.
         addKey("slow", "slow-key");
         for (int i = 0; i < 1500; i++) {
-            producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null,
+            var unused = producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null,
                     request("backlog-" + i).toByteArray(), headers("slow-key")));
         }
         producer.flush();
@@ -225,8 +225,13 @@ class AttacksIT {
         // A declared 1 GiB body without a key is refused from its headers alone: nothing but the headers is sent.
         try (Socket socket = new Socket("localhost", gateway.port())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 1073741824\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write("""
+                    POST /v1/completions HTTP/1.1\r
+                    Host: localhost\r
+                    Content-Type: application/json\r
+                    Content-Length: 1073741824\r
+                    \r
+                    """.getBytes(StandardCharsets.US_ASCII));
             String status = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             assertTrue(status.startsWith("HTTP/1.1 4"), "refused before the body: " + status);
         }

@@ -180,6 +180,13 @@ public final class E2e {
     }
 
     /** The files under a registry's staging folders, but for their owners' lock files: what uploads left behind. */
+    /** How many entries a folder holds (the listing closed at once). */
+    static long entries(Path folder) throws IOException {
+        try (java.util.stream.Stream<Path> listing = Files.list(folder)) {
+            return listing.count();
+        }
+    }
+
     static List<Path> stagedFiles(Path registry) throws IOException {
         try (Stream<Path> files = Files.walk(registry.resolve("staging"))) {
             return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".lock")).toList();

@@ -65,7 +65,7 @@ class FairnessIT {
 
             double aloneMedian = median(alone);
             double loadedMedian = median(loaded);
-            report(aloneMedian, loadedMedian, alone, loaded, noisyAloneRate, noisyBesideRate, noisyRequestMs);
+            report(aloneMedian, loadedMedian, loaded, noisyAloneRate, noisyBesideRate, noisyRequestMs);
             // Waiting its turn behind noisy's 32 queued requests would cost quiet at least one of noisy's whole
             // requests; a fair share admits it within a step or two of a full batch.
             assertTrue(loadedMedian < noisyRequestMs / 4, String.format(Locale.ROOT,
@@ -101,7 +101,7 @@ class FairnessIT {
         return sorted[sorted.length / 2];
     }
 
-    private static void report(double aloneMedian, double loadedMedian, double[] alone, double[] loaded, double noisyAlone,
+    private static void report(double aloneMedian, double loadedMedian, double[] loaded, double noisyAlone,
                                double noisyBeside, double noisyRequestMs) throws Exception {
         String table = String.format(Locale.ROOT, """
                 | measure | value |

@@ -93,7 +93,7 @@ class FeedbackLoopIT {
     private static void send(KafkaProducer<byte[], byte[]> producer, TrainingExample example) {
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
-        producer.send(new ProducerRecord<>("swapgate.training-examples", null, example.getAdapter().getBytes(StandardCharsets.UTF_8),
+        var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, example.getAdapter().getBytes(StandardCharsets.UTF_8),
                 example.toByteArray(), headers));
     }
 }

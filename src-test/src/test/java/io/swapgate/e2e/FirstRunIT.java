@@ -49,13 +49,13 @@ class FirstRunIT {
                 "SWAPGATE_KAFKA_PORT", Integer.toString(GatewayProcess.freePort()),
                 "SWAPGATE_KAFKA_DIR", home.resolve("kafka").toString()));
 
-        String firstLog = serveUntilReady(env, home.resolve("first.log"), port, () -> checkDemo(port));
+        String firstLog = serveUntilReady(env, home.resolve("first.log"), () -> checkDemo(port));
         for (String name : new String[] {"lora", "dylora", "prompt", "prefix", "tempnet"}) {
             assertTrue(firstLog.contains("training demo/" + name), firstLog);
         }
         assertTrue(firstLog.contains("Console:  http://localhost:" + port + "/console/"), firstLog);
 
-        String secondLog = serveUntilReady(env, home.resolve("second.log"), port, () -> { });
+        String secondLog = serveUntilReady(env, home.resolve("second.log"), () -> { });
         assertFalse(secondLog.contains("training demo/"), "the demo adapters are kept: " + secondLog);
     }
 
@@ -104,7 +104,7 @@ class FirstRunIT {
     }
 
     /** Runs {@code ./swapgate serve} until it prints that it is ready, runs {@code check}, stops it; returns its output. */
-    private static String serveUntilReady(Map<String, String> env, Path log, int port, Check check) throws Exception {
+    private static String serveUntilReady(Map<String, String> env, Path log, Check check) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(E2e.repoRoot().resolve("swapgate").toString(), "serve")
                 .directory(E2e.repoRoot().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().putAll(env);

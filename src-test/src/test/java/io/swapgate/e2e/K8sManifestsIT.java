@@ -155,12 +155,12 @@ class K8sManifestsIT {
 
     /** Non-root, no privilege escalation, a read-only root, no capabilities, the default seccomp profile, no token. */
     private static void assertHardened(PodSpec pod, Container gateway) {
-        assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), "no service-account token in the pod");
-        assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(false, pod.getAutomountServiceAccountToken(), "no service-account token in the pod");
+        assertEquals(true, pod.getSecurityContext().getRunAsNonRoot());
         assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
         SecurityContext container = gateway.getSecurityContext();
-        assertEquals(Boolean.FALSE, container.getAllowPrivilegeEscalation());
-        assertEquals(Boolean.TRUE, container.getReadOnlyRootFilesystem());
+        assertEquals(false, container.getAllowPrivilegeEscalation());
+        assertEquals(true, container.getReadOnlyRootFilesystem());
         assertEquals(List.of("ALL"), container.getCapabilities().getDrop());
         assertTrue(mountedAt(gateway, "/tmp"), "a writable /tmp beside the read-only root (DJL extracts libtorch there)");
     }

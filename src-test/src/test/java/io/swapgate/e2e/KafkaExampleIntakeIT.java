@@ -50,7 +50,7 @@ class KafkaExampleIntakeIT {
                 }
                 send(producer, example(99), null);
                 send(producer, example(98).toBuilder().setAdapter("ops/not-yours").build(), GatewayProcess.DEMO_KEY);
-                producer.send(new ProducerRecord<>("swapgate.training-examples", new byte[] {(byte) 0xff, 1, 2}));
+                var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", new byte[] {(byte) 0xff, 1, 2}));
                 send(producer, example(97).toBuilder().clearCompletion().build(), GatewayProcess.DEMO_KEY);
                 producer.flush();
                 awaitStored(store, 40);
@@ -92,7 +92,7 @@ class KafkaExampleIntakeIT {
         if (key != null) {
             headers.add("authorization", ("Bearer " + key).getBytes(StandardCharsets.UTF_8));
         }
-        producer.send(new ProducerRecord<>("swapgate.training-examples", null, example.getAdapter().getBytes(StandardCharsets.UTF_8),
+        var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, example.getAdapter().getBytes(StandardCharsets.UTF_8),
                 example.toByteArray(), headers));
     }
 

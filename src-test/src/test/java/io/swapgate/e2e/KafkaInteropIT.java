@@ -153,14 +153,13 @@ class KafkaInteropIT {
         try (GatewayProcess gateway = startGateway("kafka-poison");
              KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
             String topic = "kafka-poison.requests";
-            List<String> good = new ArrayList<>();
             Map<String, String> expectedCodes = new HashMap<>();
             send(producer, topic, null, new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}, true);
             expectedCodes.put("garbage", "INVALID_ARGUMENT");
-            good.add(sendRequest(producer, topic, "good-1", combination(0), true));
+            sendRequest(producer, topic, "good-1", combination(0), true);
             send(producer, topic, null, combination(1).toByteArray(), true); // a GenerateRequest, not a KafkaRequest
             expectedCodes.put("wrong message", "INVALID_ARGUMENT");
-            good.add(sendRequest(producer, topic, "good-2", combination(2), true));
+            sendRequest(producer, topic, "good-2", combination(2), true);
             sendRequest(producer, topic, "huge", combination(0).toBuilder().setPrompt("story ".repeat(150_000)).build(), true);
             expectedCodes.put("huge", "INVALID_ARGUMENT");
             sendRequest(producer, topic, "unknown-adapter", combination(0).toBuilder().addAdapters("demo/no-such-adapter").build(), true);
@@ -171,7 +170,7 @@ class KafkaInteropIT {
             send(producer, topic, "foreign-reply", KafkaRequest.newBuilder().setRequestId("foreign-reply").setRequest(combination(0))
                     .setReplyTopic("kafka-poison.dlq").build().toByteArray(), true);
             expectedCodes.put("foreign-reply", "PERMISSION_DENIED");
-            good.add(sendRequest(producer, topic, "good-3", combination(3), true));
+            sendRequest(producer, topic, "good-3", combination(3), true);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("kafka-poison.responses.demo.orders", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
             }
@@ -246,6 +245,6 @@ class KafkaInteropIT {
         if (withKey) {
             headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
         }
-        producer.send(new ProducerRecord<>(topic, null, id == null ? null : id.getBytes(StandardCharsets.UTF_8), value, headers));
+        var unused = producer.send(new ProducerRecord<>(topic, null, id == null ? null : id.getBytes(StandardCharsets.UTF_8), value, headers));
     }
 }

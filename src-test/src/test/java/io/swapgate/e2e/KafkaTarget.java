@@ -48,7 +48,7 @@ final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
                 .setSampling(SamplingParams.newBuilder().setTemperature(0)).addAllAdapters(request.adapters()).build();
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + request.apiKey()).getBytes(StandardCharsets.UTF_8));
-        producer.send(new ProducerRecord<>("swapgate.requests", null, id.getBytes(StandardCharsets.UTF_8),
+        var unused = producer.send(new ProducerRecord<>("swapgate.requests", null, id.getBytes(StandardCharsets.UTF_8),
                 KafkaRequest.newBuilder().setRequestId(id).setRequest(generate).build().toByteArray(), headers));
     }
 

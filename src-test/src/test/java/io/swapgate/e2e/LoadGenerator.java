@@ -124,7 +124,7 @@ final class LoadGenerator {
             long interval = (long) (1e9 / ratePerSecond);
             for (int i = 0; i < requests; i++) {
                 Request request = workload.request(i, random);
-                clock.schedule(() -> {
+                var unused = clock.schedule(() -> {
                     Trace trace = new Trace(done::countDown);
                     traces.add(trace);
                     target.start(request, trace);

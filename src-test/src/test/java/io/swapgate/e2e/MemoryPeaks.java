@@ -15,7 +15,7 @@ final class MemoryPeaks implements AutoCloseable {
     private final AtomicLong heapPeak = new AtomicLong();
 
     private MemoryPeaks(GatewayProcess gateway) {
-        sampler.scheduleAtFixedRate(() -> {
+        var unused = sampler.scheduleAtFixedRate(() -> {
             try {
                 heapPeak.accumulateAndGet(gateway.heapUsedBytes(), Math::max);
             } catch (Exception busy) {

@@ -23,6 +23,7 @@ import io.swapgate.proto.v1.InferenceGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -149,7 +150,7 @@ class ModelFormsIT {
         if (cached != null) {
             return cached;
         }
-        try (GatewayProcess gateway = GatewayProcess.start("form-" + form.name().toLowerCase(), modelPath(form))) {
+        try (GatewayProcess gateway = GatewayProcess.start("form-" + form.name().toLowerCase(Locale.ROOT), modelPath(form))) {
             GenerateResponse response = InferenceGrpc.newBlockingStub(gateway.channel())
                     .withDeadlineAfter(60, TimeUnit.SECONDS)
                     .generate(E2e.greedy(E2e.PROMPT, MAX_TOKENS));

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -62,7 +63,7 @@ class RegistryReplicasIT {
                 }
                 pools.put(name, versions);
             }
-            Map<String, Integer> before = new ConcurrentHashMap<>();
+            Map<String, Integer> before = new HashMap<>();
             for (String name : ADAPTERS) {
                 for (String alias : ALIASES) {
                     before.put(name + "@" + alias, history(registry, name, alias).size());

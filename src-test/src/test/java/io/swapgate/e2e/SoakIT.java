@@ -165,7 +165,7 @@ class SoakIT {
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
         for (int i = first; i < first + count; i++) {
-            producer.send(new ProducerRecord<>("swapgate.training-examples", null, TAUGHT.getBytes(StandardCharsets.UTF_8),
+            var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, TAUGHT.getBytes(StandardCharsets.UTF_8),
                     TrainingExample.newBuilder().setExampleId("soak-" + i).setAdapter(TAUGHT).setPrompt("The soak test says")
                             .setCompletion(" everything held.").build().toByteArray(), headers));
         }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,15 +54,15 @@ final class SyntheticModels {
             pieces.add(String.format("<0x%02X>", b));
         }
         String letters = "abcdefghijklmnopqrstuvwxyz";
-        for (char c : (" " + letters + letters.toUpperCase() + ".,!?'\"-0123456789").toCharArray()) {
+        for (char c : (" " + letters + letters.toUpperCase(Locale.ROOT) + ".,!?'\"-0123456789").toCharArray()) {
             pieces.add(String.valueOf(c));
         }
         List<String> runs = new ArrayList<>(List.of(""));
         while (pieces.size() < size) {
             List<String> longer = new ArrayList<>();
             for (String run : runs) {
-                for (char c : letters.toCharArray()) {
-                    longer.add(run + c);
+                for (int i = 0; i < letters.length(); i++) {
+                    longer.add(run + letters.charAt(i));
                 }
             }
             for (String run : longer) {

@@ -164,7 +164,7 @@ class TrainingLoopIT {
                 .setPrompt(PROMPT).setCompletion(completion).build();
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
-        producer.send(new ProducerRecord<>("swapgate.training-examples", null, ADAPTER.toString().getBytes(StandardCharsets.UTF_8),
+        var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, ADAPTER.toString().getBytes(StandardCharsets.UTF_8),
                 example.toByteArray(), headers));
     }
 }

@@ -62,7 +62,7 @@ class TrainingRestartIT {
             reached = step;
         }
         assertFalse(Files.exists(registry.resolve("adapters/demo/resume/versions"))
-                && Files.list(registry.resolve("adapters/demo/resume/versions")).findAny().isPresent(), "a version was published");
+                && E2e.entries(registry.resolve("adapters/demo/resume/versions")) > 0, "a version was published");
 
         try (GatewayProcess gateway = GatewayProcess.start("training-restart", E2e.stories260K(), registry)) {
             ManagedChannel demo = gateway.channel(GatewayProcess.DEMO_KEY);

@@ -99,7 +99,7 @@ public final class Trainer {
                 int step = ++run.step;
                 List<TokenizedExample> batch = batchFor(train, step, config);
                 trainable.beforeStep(new SplittableRandom(config.seed() * 31 + step));
-                run.trainLoss = learn(trainable, optimizer, objective, batch, microBatch, config, schedule.at(step));
+                run.trainLoss = learn(optimizer, objective, batch, microBatch, config, schedule.at(step));
                 double validationLoss = Double.NaN;
                 if (!validation.isEmpty() && (step % config.evalEvery() == 0 || step == config.maxSteps())) {
                     trainable.afterTraining();
@@ -205,7 +205,7 @@ public final class Trainer {
     }
 
     /** One optimizer step over the batch's micro-batches; returns the mean loss per target. */
-    private double learn(Trainable trainable, AdamW optimizer, BatchLoss objective, List<TokenizedExample> batch,
+    private double learn(AdamW optimizer, BatchLoss objective, List<TokenizedExample> batch,
                          int microBatch, TrainingConfig config, double learningRate) throws Exception {
         int targets = batch.stream().mapToInt(TokenizedExample::targets).sum();
         double summed = 0;
