@@ -32,7 +32,7 @@ final class AdapterLocks {
         Path file = dir.resolve(name.tenant()).resolve(name.name() + ".lock");
         Files.createDirectories(file.getParent());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = channel.lock()) {
+                FileLock lock = channel.lock()) {
             return work.run();
         }
     }

@@ -47,7 +47,8 @@ public record AdapterReference(AdapterName name, String selector) {
     /** Fails unless {@code alias} is a valid alias name. */
     public static String requireAlias(String alias) {
         if (alias == null || !isAlias(alias)) {
-            throw new IllegalArgumentException("invalid alias '" + alias + "': 1-32 lower-case letters, digits, '_' or '-', starting with a letter");
+            throw new IllegalArgumentException("invalid alias '" + alias
+                    + "': 1-32 lower-case letters, digits, '_' or '-', starting with a letter");
         }
         return alias;
     }

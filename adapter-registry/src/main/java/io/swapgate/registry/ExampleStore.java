@@ -2,7 +2,6 @@ package io.swapgate.registry;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -66,7 +65,11 @@ public final class ExampleStore {
             for (Example example : examples) {
                 byte[] id = example.id().getBytes(StandardCharsets.UTF_8);
                 ByteBuffer record = ByteBuffer.allocate(8 + id.length + example.content().length);
-                record.putInt(id.length).put(id).putInt(example.content().length).put(example.content()).flip();
+                record.putInt(id.length)
+                        .put(id)
+                        .putInt(example.content().length)
+                        .put(example.content())
+                        .flip();
                 while (record.hasRemaining()) {
                     channel.write(record);
                 }
@@ -77,8 +80,12 @@ public final class ExampleStore {
             throw e;
         }
         if (Files.size(file) > maxFileBytes) {
-            // Sorted before the current file by name, so it is read first and the first copy of an id stays the one kept.
-            Files.move(file, file.resolveSibling(source + ".0.log"), StandardCopyOption.REPLACE_EXISTING,
+            // Sorted before the current file by name, so it is read first and the first copy of an id stays the one
+            // kept.
+            Files.move(
+                    file,
+                    file.resolveSibling(source + ".0.log"),
+                    StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         }
     }
@@ -108,7 +115,9 @@ public final class ExampleStore {
         }
         List<Path> files;
         try (Stream<Path> list = Files.list(folder)) {
-            files = list.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+            files = list.filter(p -> p.getFileName().toString().endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
         for (Path file : files) {
             try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {

@@ -43,7 +43,8 @@ public final class FileSystemAdapterRegistry {
     public static final String LATEST = "latest";
     public static final String STABLE = "stable";
     static final String METADATA_FILE = "metadata.json";
-    private static final Set<String> ADAPTER_FILES = Set.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE);
+    private static final Set<String> ADAPTER_FILES =
+            Set.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
@@ -102,11 +103,23 @@ public final class FileSystemAdapterRegistry {
             Adapter adapter = validate(staging, request.name());
             String version = adapter.identity().version();
             LoraAdapter lora = adapter instanceof LoraAdapter l ? l : null;
-            VersionMetadata metadata = new VersionMetadata(request.name().toString(), version, adapter.kind().wireName(),
-                    reader.base().name(), reader.base().digest(), lora == null ? 0 : lora.rank(),
-                    lora == null ? 0 : lora.minRank(), size(staging), clock.instant().toString(),
-                    request.creator(), request.parentVersion(), request.labels(), request.metrics());
-            Files.write(staging.resolve(METADATA_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
+            VersionMetadata metadata = new VersionMetadata(
+                    request.name().toString(),
+                    version,
+                    adapter.kind().wireName(),
+                    reader.base().name(),
+                    reader.base().digest(),
+                    lora == null ? 0 : lora.rank(),
+                    lora == null ? 0 : lora.minRank(),
+                    size(staging),
+                    clock.instant().toString(),
+                    request.creator(),
+                    request.parentVersion(),
+                    request.labels(),
+                    request.metrics());
+            Files.write(
+                    staging.resolve(METADATA_FILE),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(metadata));
             for (String file : Set.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE, METADATA_FILE)) {
                 AtomicFiles.sync(staging.resolve(file));
             }
@@ -115,15 +128,20 @@ public final class FileSystemAdapterRegistry {
                 List<RegistryEvent> events = locks.holding(request.name(), () -> {
                     Path target = versionsDir(request.name()).resolve(version);
                     if (Files.exists(target)) {
-                        throw new RegistryException(RegistryException.Reason.ALREADY_EXISTS,
+                        throw new RegistryException(
+                                RegistryException.Reason.ALREADY_EXISTS,
                                 "version " + version + " of " + request.name() + " already exists");
                     }
                     Files.createDirectories(target.getParent());
                     Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
                     AtomicFiles.syncDirectory(target.getParent());
                     RegistryEvent published = moveAlias(request.name(), LATEST, version, RegistryEvent.Type.PUBLISHED);
-                    return request.promoteTo() == null ? List.of(published) : List.of(published,
-                            moveAlias(request.name(), request.promoteTo(), version, RegistryEvent.Type.PROMOTED));
+                    return request.promoteTo() == null
+                            ? List.of(published)
+                            : List.of(
+                                    published,
+                                    moveAlias(
+                                            request.name(), request.promoteTo(), version, RegistryEvent.Type.PROMOTED));
                 });
                 events.forEach(this::emit);
             }
@@ -137,8 +155,9 @@ public final class FileSystemAdapterRegistry {
         try (Stream<Path> files = Files.list(staging)) {
             for (Path file : files.toList()) {
                 if (!ADAPTER_FILES.contains(file.getFileName().toString())) {
-                    throw new IllegalArgumentException("unexpected file '" + file.getFileName() + "' in the upload (only "
-                            + PeftAdapterReader.CONFIG_FILE + " and " + PeftAdapterReader.WEIGHTS_FILE + ")");
+                    throw new IllegalArgumentException(
+                            "unexpected file '" + file.getFileName() + "' in the upload (only "
+                                    + PeftAdapterReader.CONFIG_FILE + " and " + PeftAdapterReader.WEIGHTS_FILE + ")");
                 }
             }
         }
@@ -153,7 +172,8 @@ public final class FileSystemAdapterRegistry {
     public synchronized RegistryEvent promote(AdapterName name, String alias, String selector) throws IOException {
         AdapterReference.requireAlias(alias);
         AdapterReference reference = new AdapterReference(name, selector);
-        RegistryEvent event = locks.holding(name, () -> moveAlias(name, alias, resolve(reference).version(), RegistryEvent.Type.PROMOTED));
+        RegistryEvent event = locks.holding(
+                name, () -> moveAlias(name, alias, resolve(reference).version(), RegistryEvent.Type.PROMOTED));
         emit(event);
         return event;
     }
@@ -171,7 +191,8 @@ public final class FileSystemAdapterRegistry {
                 previous = previous.rolledBack();
             }
             if (previous == null) {
-                throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION,
+                throw new RegistryException(
+                        RegistryException.Reason.FAILED_PRECONDITION,
                         "alias '" + alias + "' of " + name + " has no earlier version to roll back to");
             }
             previous.write(file);
@@ -187,21 +208,27 @@ public final class FileSystemAdapterRegistry {
      *
      * @param inUse whether requests in flight still use a version
      */
-    public synchronized RegistryEvent delete(AdapterName name, String selector, Predicate<String> inUse) throws IOException {
+    public synchronized RegistryEvent delete(AdapterName name, String selector, Predicate<String> inUse)
+            throws IOException {
         AdapterReference reference = new AdapterReference(name, selector);
         RegistryEvent event = locks.holding(name, () -> {
             ResolvedVersion resolved = resolve(reference);
             for (Map.Entry<String, String> alias : aliases(name).entrySet()) {
                 if (!alias.getKey().equals(LATEST) && alias.getValue().equals(resolved.version())) {
-                    throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
-                            + " of " + name + " cannot be deleted: alias '" + alias.getKey() + "' points at it");
+                    throw new RegistryException(
+                            RegistryException.Reason.FAILED_PRECONDITION,
+                            "version " + resolved.version() + " of " + name + " cannot be deleted: alias '"
+                                    + alias.getKey() + "' points at it");
                 }
             }
             if (inUse.test(resolved.version())) {
-                throw new RegistryException(RegistryException.Reason.FAILED_PRECONDITION, "version " + resolved.version()
-                        + " of " + name + " cannot be deleted: requests in flight use it");
+                throw new RegistryException(
+                        RegistryException.Reason.FAILED_PRECONDITION,
+                        "version " + resolved.version() + " of " + name
+                                + " cannot be deleted: requests in flight use it");
             }
-            // Move it out of the tree first, so a crash mid-delete never leaves a half version in place (a "latest" left
+            // Move it out of the tree first, so a crash mid-delete never leaves a half version in place (a "latest"
+            // left
             // pointing at it is repointed by the integrity check at startup).
             moveToTrash(resolved.folder());
             List<VersionMetadata> left = versions(name);
@@ -249,9 +276,11 @@ public final class FileSystemAdapterRegistry {
     }
 
     private String matchVersion(AdapterName name, String prefix) throws IOException {
-        List<String> matches = versionIds(name).stream().filter(v -> v.startsWith(prefix)).toList();
+        List<String> matches =
+                versionIds(name).stream().filter(v -> v.startsWith(prefix)).toList();
         if (matches.isEmpty()) {
-            throw new RegistryException(RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no version " + prefix);
+            throw new RegistryException(
+                    RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no version " + prefix);
         }
         if (matches.size() > 1) {
             throw new IllegalArgumentException("version prefix " + prefix + " of " + name + " is ambiguous");
@@ -269,7 +298,9 @@ public final class FileSystemAdapterRegistry {
             }
             for (Path nameDir : children(tenantDir)) {
                 if (Files.isDirectory(nameDir.resolve("versions"))) {
-                    names.add(new AdapterName(tenantDir.getFileName().toString(), nameDir.getFileName().toString()));
+                    names.add(new AdapterName(
+                            tenantDir.getFileName().toString(),
+                            nameDir.getFileName().toString()));
                 }
             }
         }
@@ -290,8 +321,9 @@ public final class FileSystemAdapterRegistry {
     }
 
     public VersionMetadata metadata(AdapterName name, String version) throws IOException {
-        return readMetadata(name, version).orElseThrow(() ->
-                new RegistryException(RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no version " + version));
+        return readMetadata(name, version)
+                .orElseThrow(() -> new RegistryException(
+                        RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no version " + version));
     }
 
     /** A version's metadata, or empty when the version does not exist (or was just deleted). */
@@ -310,7 +342,9 @@ public final class FileSystemAdapterRegistry {
         for (Path file : children(nameDir(name).resolve("aliases"))) {
             String fileName = file.getFileName().toString();
             if (fileName.endsWith(".json") && !fileName.startsWith(".")) {
-                aliases.put(fileName.substring(0, fileName.length() - 5), AliasFile.read(file).version());
+                aliases.put(
+                        fileName.substring(0, fileName.length() - 5),
+                        AliasFile.read(file).version());
             }
         }
         return aliases;
@@ -343,28 +377,35 @@ public final class FileSystemAdapterRegistry {
 
     /** The versions of an adapter (sha256 names), without reading their metadata. */
     public List<String> versionIds(AdapterName name) throws IOException {
-        return children(versionsDir(name)).stream().map(p -> p.getFileName().toString()).toList();
+        return children(versionsDir(name)).stream()
+                .map(p -> p.getFileName().toString())
+                .toList();
     }
 
     private AliasFile readAlias(AdapterName name, String alias) throws IOException {
         Path file = aliasFile(name, alias);
         if (!Files.exists(file)) {
-            throw new RegistryException(RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no alias '" + alias + "'");
+            throw new RegistryException(
+                    RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' has no alias '" + alias + "'");
         }
         return AliasFile.read(file);
     }
 
-    private RegistryEvent moveAlias(AdapterName name, String alias, String version, RegistryEvent.Type type) throws IOException {
+    private RegistryEvent moveAlias(AdapterName name, String alias, String version, RegistryEvent.Type type)
+            throws IOException {
         Path file = aliasFile(name, alias);
         AliasFile current = Files.exists(file) ? AliasFile.read(file) : null;
-        AliasFile next = current == null ? new AliasFile(version, List.of())
+        AliasFile next = current == null
+                ? new AliasFile(version, List.of())
                 : current.version().equals(version) ? current : current.movedTo(version);
         next.write(file);
         return event(type, name, version, alias, current == null ? null : current.version());
     }
 
-    private RegistryEvent event(RegistryEvent.Type type, AdapterName name, String version, String alias, String previous) {
-        return new RegistryEvent(type, name.toString(), version, alias, previous, clock.instant().toString());
+    private RegistryEvent event(
+            RegistryEvent.Type type, AdapterName name, String version, String alias, String previous) {
+        return new RegistryEvent(
+                type, name.toString(), version, alias, previous, clock.instant().toString());
     }
 
     private void emit(RegistryEvent event) {

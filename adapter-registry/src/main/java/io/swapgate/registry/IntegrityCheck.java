@@ -68,7 +68,8 @@ final class IntegrityCheck {
     }
 
     private void checkAliases(AdapterName name) throws IOException {
-        for (Path file : FileSystemAdapterRegistry.children(registry.nameDir(name).resolve("aliases"))) {
+        for (Path file :
+                FileSystemAdapterRegistry.children(registry.nameDir(name).resolve("aliases"))) {
             String fileName = file.getFileName().toString();
             if (fileName.startsWith(".")) {
                 Files.deleteIfExists(file); // a temp file of an alias move that never completed
@@ -92,8 +93,10 @@ final class IntegrityCheck {
                 repaired = repaired.rolledBack();
             }
             if (repaired == null) {
-                quarantine(file, "alias '" + alias + "' of " + name + " pointed at missing version " + state.version()
-                        + " and has no earlier target");
+                quarantine(
+                        file,
+                        "alias '" + alias + "' of " + name + " pointed at missing version " + state.version()
+                                + " and has no earlier target");
             } else {
                 repaired.write(file);
                 aliases++;

@@ -7,8 +7,13 @@ import java.util.Map;
  *
  * @param promoteTo an alias to point at the new version as well as {@code latest}, or null
  */
-public record PublishRequest(AdapterName name, String creator, String parentVersion, Map<String, String> labels,
-                             Map<String, Double> metrics, String promoteTo) {
+public record PublishRequest(
+        AdapterName name,
+        String creator,
+        String parentVersion,
+        Map<String, String> labels,
+        Map<String, Double> metrics,
+        String promoteTo) {
 
     public PublishRequest {
         labels = labels == null ? Map.of() : Map.copyOf(labels);

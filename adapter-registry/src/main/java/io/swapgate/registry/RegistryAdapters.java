@@ -38,8 +38,11 @@ public final class RegistryAdapters {
      * @param resolutionTtl how long a resolved reference is reused without reading the store again: the longest a
      *     change made outside this process (another replica without events, a hand edit) goes unseen
      */
-    public RegistryAdapters(FileSystemAdapterRegistry registry, PeftAdapterReader reader, HostAdapterCache cache,
-                            Duration resolutionTtl) {
+    public RegistryAdapters(
+            FileSystemAdapterRegistry registry,
+            PeftAdapterReader reader,
+            HostAdapterCache cache,
+            Duration resolutionTtl) {
         this.registry = registry;
         this.reader = reader;
         this.cache = cache;
@@ -88,11 +91,12 @@ public final class RegistryAdapters {
             Map<String, String> byKind = new HashMap<>();
             for (String reference : references) {
                 ResolvedVersion version = resolve(AdapterReference.parse(reference));
-                String kind = registry.metadata(version.name(), version.version()).kind();
+                String kind =
+                        registry.metadata(version.name(), version.version()).kind();
                 String previous = byKind.put(kind, reference);
                 if (previous != null) {
-                    throw new IllegalArgumentException("at most one " + kind + " adapter per request, got " + previous
-                            + " and " + reference);
+                    throw new IllegalArgumentException(
+                            "at most one " + kind + " adapter per request, got " + previous + " and " + reference);
                 }
                 resolved.add(version);
             }

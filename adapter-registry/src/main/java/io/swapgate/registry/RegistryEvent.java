@@ -8,5 +8,10 @@ package io.swapgate.registry;
  */
 public record RegistryEvent(Type type, String name, String version, String alias, String previousVersion, String at) {
 
-    public enum Type { PUBLISHED, PROMOTED, ROLLED_BACK, DELETED }
+    public enum Type {
+        PUBLISHED,
+        PROMOTED,
+        ROLLED_BACK,
+        DELETED
+    }
 }

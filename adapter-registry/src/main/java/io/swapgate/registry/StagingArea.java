@@ -28,7 +28,8 @@ final class StagingArea {
         this.root = root;
         String owner = UUID.randomUUID().toString();
         this.own = Files.createDirectories(root.resolve(owner));
-        FileChannel channel = FileChannel.open(root.resolve(owner + LOCK_SUFFIX), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel = FileChannel.open(
+                root.resolve(owner + LOCK_SUFFIX), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         channel.lock(); // held for the life of the process: the channel is never closed on purpose
     }
 
@@ -67,7 +68,7 @@ final class StagingArea {
             return true; // the flat layout of earlier versions: no owner at all
         }
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE);
-             FileLock probe = channel.tryLock()) {
+                FileLock probe = channel.tryLock()) {
             return probe != null;
         } catch (OverlappingFileLockException heldHere) {
             return false; // another registry instance of this very process owns it

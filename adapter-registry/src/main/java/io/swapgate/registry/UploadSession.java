@@ -46,16 +46,19 @@ public final class UploadSession implements AutoCloseable {
     /**
      * @throws IllegalArgumentException when the manifest is not exactly the two adapter files within the size limits
      */
-    public UploadSession(FileSystemAdapterRegistry registry, List<ExpectedFile> files, long maxWeightsBytes) throws IOException {
+    public UploadSession(FileSystemAdapterRegistry registry, List<ExpectedFile> files, long maxWeightsBytes)
+            throws IOException {
         Set<String> names = files.stream().map(ExpectedFile::name).collect(Collectors.toSet());
         if (files.size() != FILES.size() || !names.equals(FILES)) {
-            throw new IllegalArgumentException("the manifest must list exactly " + PeftAdapterReader.CONFIG_FILE + " and "
-                    + PeftAdapterReader.WEIGHTS_FILE + ", got " + files.stream().map(ExpectedFile::name).toList());
+            throw new IllegalArgumentException("the manifest must list exactly " + PeftAdapterReader.CONFIG_FILE
+                    + " and " + PeftAdapterReader.WEIGHTS_FILE + ", got "
+                    + files.stream().map(ExpectedFile::name).toList());
         }
         for (ExpectedFile file : files) {
             long limit = file.name().equals(PeftAdapterReader.CONFIG_FILE) ? MAX_CONFIG_BYTES : maxWeightsBytes;
             if (file.size() < 0 || file.size() > limit) {
-                throw new IllegalArgumentException(file.name() + " of " + file.size() + " bytes is outside the limit of " + limit);
+                throw new IllegalArgumentException(
+                        file.name() + " of " + file.size() + " bytes is outside the limit of " + limit);
             }
             if (file.sha256() == null || !file.sha256().matches("[0-9a-f]{64}")) {
                 throw new IllegalArgumentException(file.name() + " needs its sha256 as 64 lower-case hex digits");
@@ -78,7 +81,8 @@ public final class UploadSession implements AutoCloseable {
             received.put(file, r);
         }
         if (r.bytes + data.length > announced.size()) {
-            throw new IllegalArgumentException(file + " received more than the " + announced.size() + " bytes the manifest declares");
+            throw new IllegalArgumentException(
+                    file + " received more than the " + announced.size() + " bytes the manifest declares");
         }
         r.out.write(data);
         r.sha.update(data);
@@ -91,7 +95,8 @@ public final class UploadSession implements AutoCloseable {
             Received r = received.get(file.name());
             long got = r == null ? 0 : r.bytes;
             if (got != file.size()) {
-                throw new IllegalArgumentException(file.name() + " is truncated: " + got + " of " + file.size() + " bytes arrived");
+                throw new IllegalArgumentException(
+                        file.name() + " is truncated: " + got + " of " + file.size() + " bytes arrived");
             }
         }
         for (ExpectedFile file : expected.values()) {
@@ -103,8 +108,8 @@ public final class UploadSession implements AutoCloseable {
             r.out.close();
             String actual = HexFormat.of().formatHex(r.sha.digest());
             if (!actual.equals(file.sha256())) {
-                throw new IllegalArgumentException(file.name() + " checksum mismatch: the manifest says " + file.sha256()
-                        + ", the bytes hash to " + actual);
+                throw new IllegalArgumentException(file.name() + " checksum mismatch: the manifest says "
+                        + file.sha256() + ", the bytes hash to " + actual);
             }
         }
         finished = true;

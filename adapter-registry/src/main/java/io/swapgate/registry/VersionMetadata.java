@@ -14,9 +14,20 @@ import java.util.Map;
  * @param parentVersion the version this one was trained from, or null
  * @param metrics evaluation results, e.g. {@code eval_loss}
  */
-public record VersionMetadata(String name, String version, String kind, String baseModelName, String baseModelDigest,
-                              int rank, int minRank, long sizeBytes, String createdAt, String creator, String parentVersion,
-                              Map<String, String> labels, Map<String, Double> metrics) {
+public record VersionMetadata(
+        String name,
+        String version,
+        String kind,
+        String baseModelName,
+        String baseModelDigest,
+        int rank,
+        int minRank,
+        long sizeBytes,
+        String createdAt,
+        String creator,
+        String parentVersion,
+        Map<String, String> labels,
+        Map<String, Double> metrics) {
 
     public VersionMetadata {
         labels = labels == null ? Map.of() : Map.copyOf(labels);

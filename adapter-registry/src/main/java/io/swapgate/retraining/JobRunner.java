@@ -59,8 +59,16 @@ final class JobRunner {
     private final Clock clock;
     private final PublishGuard guard;
 
-    JobRunner(FileSystemAdapterRegistry registry, RegistryAdapters adapters, ExampleStore examples, ExampleDecoder decoder,
-              JobStore jobs, TrainingBackend backend, TrainingSettings settings, Clock clock, PublishGuard guard) {
+    JobRunner(
+            FileSystemAdapterRegistry registry,
+            RegistryAdapters adapters,
+            ExampleStore examples,
+            ExampleDecoder decoder,
+            JobStore jobs,
+            TrainingBackend backend,
+            TrainingSettings settings,
+            Clock clock,
+            PublishGuard guard) {
         this.guard = guard;
         this.registry = registry;
         this.adapters = adapters;
@@ -88,10 +96,12 @@ final class JobRunner {
         List<TokenizedExample> heldOut = new ArrayList<>();
         int count = split(name, train, heldOut);
         Current current = current(name);
-        AdapterKind kind = job.kind() != null ? AdapterKind.valueOf(job.kind().toUpperCase(Locale.ROOT))
+        AdapterKind kind = job.kind() != null
+                ? AdapterKind.valueOf(job.kind().toUpperCase(Locale.ROOT))
                 : current != null ? current.adapter().kind() : settings.defaultKind();
         Adapter parent = current != null && current.adapter().kind() == kind && fits(current.adapter(), job.lora())
-                ? current.adapter() : null;
+                ? current.adapter()
+                : null;
         TrainingConfig defaults = settings.configs().apply(kind);
         if (kind == AdapterKind.LORA && job.lora() != null) {
             defaults = defaults.withLora(job.lora().rank(), job.lora().minRank());
@@ -99,15 +109,32 @@ final class JobRunner {
         if (kind == AdapterKind.TEMPNET && job.objective() != null) {
             defaults = defaults.withTempNet(TempNetObjective.parse(job.objective()), Float.NaN);
         }
-        TrainingConfig config = defaults.withSteps(job.steps() > 0 ? job.steps() : defaults.maxSteps()).withSeed(job.id().hashCode());
-        AtomicReference<TrainingJob> latest = new AtomicReference<>(job.started(kind.wireName(), config.maxSteps(), count,
-                parent == null ? null : current.version().version(), heldOut.stream().map(TokenizedExample::id).toList(), now()));
+        TrainingConfig config = defaults.withSteps(job.steps() > 0 ? job.steps() : defaults.maxSteps())
+                .withSeed(job.id().hashCode());
+        AtomicReference<TrainingJob> latest = new AtomicReference<>(job.started(
+                kind.wireName(),
+                config.maxSteps(),
+                count,
+                parent == null ? null : current.version().version(),
+                heldOut.stream().map(TokenizedExample::id).toList(),
+                now()));
         update.accept(latest.get());
 
-        TrainingResult result = backend.trainer().train(config, train, parent, new AdapterIdentity(name.toString(), ""),
-                p -> update.accept(latest.updateAndGet(j -> j.progressed(p.step(), p.resumedFrom(), p.trainLoss(),
-                        Double.isNaN(p.validationLoss()) ? null : p.validationLoss(), p.etaMillis(), now()))),
-                cancelled, new FileCheckpoints(jobs.checkpointFile(job.id()), settings.checkpointEvery()));
+        TrainingResult result = backend.trainer()
+                .train(
+                        config,
+                        train,
+                        parent,
+                        new AdapterIdentity(name.toString(), ""),
+                        p -> update.accept(latest.updateAndGet(j -> j.progressed(
+                                p.step(),
+                                p.resumedFrom(),
+                                p.trainLoss(),
+                                Double.isNaN(p.validationLoss()) ? null : p.validationLoss(),
+                                p.etaMillis(),
+                                now()))),
+                        cancelled,
+                        new FileCheckpoints(jobs.checkpointFile(job.id()), settings.checkpointEvery()));
         EvalMetrics candidate = backend.evaluator().evaluate(result.adapter(), heldOut);
         EvalMetrics baseline = backend.evaluator().evaluate(current == null ? null : current.adapter(), heldOut);
         Map<String, Double> metrics = new LinkedHashMap<>(candidate.asMap("eval_"));
@@ -129,18 +156,25 @@ final class JobRunner {
             EvalMetrics fixedOnHeldOut = backend.evaluator().evaluateAt(fixed.temperature(), heldOut);
             metrics.put("fixed_temperature", fixed.temperature());
             metrics.putAll(fixedOnHeldOut.asMap("fixed_temperature_eval_"));
-            decision = settings.gate().decideTempNet(candidate, baseline, fixedOnHeldOut, fixed.temperature(),
-                    candidateOnPrior, currentOnPrior);
+            decision = settings.gate()
+                    .decideTempNet(
+                            candidate, baseline, fixedOnHeldOut, fixed.temperature(), candidateOnPrior, currentOnPrior);
         } else {
             decision = settings.gate().decide(candidate, baseline, candidateOnPrior, currentOnPrior);
         }
         String version = publish(name, job, result.adapter(), latest.get().parentVersion(), metrics, decision);
-        return latest.get().ended(decision.promote() ? JobState.PROMOTED : JobState.PUBLISHED, version, decision.reason(),
-                metrics, now());
+        return latest.get()
+                .ended(
+                        decision.promote() ? JobState.PROMOTED : JobState.PUBLISHED,
+                        version,
+                        decision.reason(),
+                        metrics,
+                        now());
     }
 
     /** Decodes and tokenizes the adapter's examples into the two sides of the split; returns how many were usable. */
-    private int split(AdapterName name, List<TokenizedExample> train, List<TokenizedExample> heldOut) throws IOException {
+    private int split(AdapterName name, List<TokenizedExample> train, List<TokenizedExample> heldOut)
+            throws IOException {
         int usable = 0;
         int maxTokens = settings.configs().apply(settings.defaultKind()).maxTokens();
         for (ExampleStore.Example stored : examples.read(name)) {
@@ -157,8 +191,9 @@ final class JobRunner {
             }
         }
         if (train.isEmpty() || heldOut.isEmpty()) {
-            throw new IllegalStateException("too few examples: " + train.size() + " to train on and " + heldOut.size()
-                    + " held out (" + Math.round(settings.split().fraction() * 100) + "% of examples are held out by id)");
+            throw new IllegalStateException(
+                    "too few examples: " + train.size() + " to train on and " + heldOut.size() + " held out ("
+                            + Math.round(settings.split().fraction() * 100) + "% of examples are held out by id)");
         }
         return usable;
     }
@@ -177,18 +212,26 @@ final class JobRunner {
 
     /** The held-out examples the current version was itself evaluated on (by the job that trained it). */
     private List<TokenizedExample> priorHeldOut(Current current, List<TokenizedExample> heldOut) throws IOException {
-        VersionMetadata metadata = registry.metadata(current.version().name(), current.version().version());
+        VersionMetadata metadata =
+                registry.metadata(current.version().name(), current.version().version());
         String jobId = metadata.labels().get(JOB_LABEL);
         if (jobId == null) {
             return List.of();
         }
-        Set<String> ids = Set.copyOf(jobs.get(jobId).map(TrainingJob::heldOutIds).orElse(List.of()));
+        Set<String> ids =
+                Set.copyOf(jobs.get(jobId).map(TrainingJob::heldOutIds).orElse(List.of()));
         return heldOut.stream().filter(e -> ids.contains(e.id())).toList();
     }
 
     /** Publishes the version with its metrics, parent, job and the gate's verdict; promotes it if the gate said so. */
-    private String publish(AdapterName name, TrainingJob job, Adapter adapter, String parentVersion,
-                           Map<String, Double> metrics, EvaluationGate.Decision decision) throws IOException {
+    private String publish(
+            AdapterName name,
+            TrainingJob job,
+            Adapter adapter,
+            String parentVersion,
+            Map<String, Double> metrics,
+            EvaluationGate.Decision decision)
+            throws IOException {
         boolean promote = decision.promote();
         // The owner's storage quota counts what training publishes too (its size in memory is its size on disk).
         try (PublishGuard.Admission admitted = guard.admit(name, adapter.bytes())) {
@@ -196,17 +239,28 @@ final class JobRunner {
         }
     }
 
-    private String publishAdmitted(AdapterName name, TrainingJob job, Adapter adapter, String parentVersion,
-                                   Map<String, Double> metrics, EvaluationGate.Decision decision, boolean promote) throws IOException {
+    private String publishAdmitted(
+            AdapterName name,
+            TrainingJob job,
+            Adapter adapter,
+            String parentVersion,
+            Map<String, Double> metrics,
+            EvaluationGate.Decision decision,
+            boolean promote)
+            throws IOException {
         Path staging = registry.newStaging();
         PeftAdapterWriter.write(staging, adapter, backend.base());
-        Map<String, String> labels = Map.of(JOB_LABEL, job.id(), "gate", promote ? "passed" : "failed", "gate_reason", decision.reason());
+        Map<String, String> labels =
+                Map.of(JOB_LABEL, job.id(), "gate", promote ? "passed" : "failed", "gate_reason", decision.reason());
         // Content-addressed: the id the registry will give these bytes.
-        String version = PeftAdapterReader.sha256(staging.resolve(PeftAdapterReader.CONFIG_FILE),
-                staging.resolve(PeftAdapterReader.WEIGHTS_FILE));
+        String version = PeftAdapterReader.sha256(
+                staging.resolve(PeftAdapterReader.CONFIG_FILE), staging.resolve(PeftAdapterReader.WEIGHTS_FILE));
         try {
-            return registry.publish(staging, new PublishRequest(name, "trainer", parentVersion, labels, metrics,
-                    promote ? settings.alias() : null)).version();
+            return registry.publish(
+                            staging,
+                            new PublishRequest(
+                                    name, "trainer", parentVersion, labels, metrics, promote ? settings.alias() : null))
+                    .version();
         } catch (RegistryException e) {
             if (e.reason() != RegistryException.Reason.ALREADY_EXISTS) {
                 throw e;

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class JobStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
-    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private static final String ID = "[A-Za-z0-9-]{1,64}";
 
@@ -34,7 +35,9 @@ public final class JobStore {
 
     public void save(TrainingJob job) throws IOException {
         Files.createDirectories(folder);
-        AtomicFiles.write(folder.resolve(job.id() + ".json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(job));
+        AtomicFiles.write(
+                folder.resolve(job.id() + ".json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(job));
     }
 
     /** This process's hold on the job, or empty when another replica holds it (see {@link JobClaim}). */
@@ -49,8 +52,11 @@ public final class JobStore {
             return List.of();
         }
         try (Stream<Path> files = Files.list(folder)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".lock") && !n.startsWith("."))
-                    .map(n -> n.substring(0, n.length() - ".lock".length())).sorted().toList();
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".lock") && !n.startsWith("."))
+                    .map(n -> n.substring(0, n.length() - ".lock".length()))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -97,7 +103,8 @@ public final class JobStore {
         }
         List<TrainingJob> jobs = new ArrayList<>();
         try (Stream<Path> files = Files.list(folder)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                    .toList()) {
                 try {
                     jobs.add(JSON.readValue(file.toFile(), TrainingJob.class));
                 } catch (IOException e) {

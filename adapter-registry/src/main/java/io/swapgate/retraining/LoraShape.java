@@ -8,8 +8,9 @@ public record LoraShape(int rank, int minRank) {
 
     public LoraShape {
         if (rank <= 0 || minRank < 0 || minRank > rank) {
-            throw new IllegalArgumentException("a LoRA's rank must be positive and a DyLoRA's smallest rank between 1 and"
-                    + " the rank, got rank " + rank + " and smallest rank " + minRank);
+            throw new IllegalArgumentException(
+                    "a LoRA's rank must be positive and a DyLoRA's smallest rank between 1 and" + " the rank, got rank "
+                            + rank + " and smallest rank " + minRank);
         }
     }
 }

@@ -11,7 +11,8 @@ public record RetrainingPolicy(int minNewExamples, Duration maxWait, Duration co
 
     public RetrainingPolicy {
         if (minNewExamples <= 0 || maxWait.isNegative() || cooldown.isNegative()) {
-            throw new IllegalArgumentException("invalid retraining policy: " + minNewExamples + ", " + maxWait + ", " + cooldown);
+            throw new IllegalArgumentException(
+                    "invalid retraining policy: " + minNewExamples + ", " + maxWait + ", " + cooldown);
         }
     }
 

@@ -20,11 +20,30 @@ import java.util.Map;
  * @param losses the loss curve up to the current step, evenly thinned to about {@link LossPoint#MAX_POINTS} points; an
  *               attempt that resumed from a checkpoint keeps the curve up to that step
  */
-public record TrainingJob(String id, String adapter, String kind, LoraShape lora, String objective, JobState state,
-                          String trigger, int attempt, int steps, String createdAt, String updatedAt, int step, int resumedFrom,
-                          Double trainLoss, Double validationLoss, long etaMillis, int examples, String parentVersion,
-                          String version, String reason, Map<String, Double> metrics, List<String> heldOutIds,
-                          List<LossPoint> losses) {
+public record TrainingJob(
+        String id,
+        String adapter,
+        String kind,
+        LoraShape lora,
+        String objective,
+        JobState state,
+        String trigger,
+        int attempt,
+        int steps,
+        String createdAt,
+        String updatedAt,
+        int step,
+        int resumedFrom,
+        Double trainLoss,
+        Double validationLoss,
+        long etaMillis,
+        int examples,
+        String parentVersion,
+        String version,
+        String reason,
+        Map<String, Double> metrics,
+        List<String> heldOutIds,
+        List<LossPoint> losses) {
 
     public TrainingJob {
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
@@ -32,34 +51,149 @@ public record TrainingJob(String id, String adapter, String kind, LoraShape lora
         losses = losses == null ? List.of() : List.copyOf(losses); // jobs stored before curves were kept have none
     }
 
-    static TrainingJob queued(String id, String adapter, String kind, LoraShape lora, String objective, String trigger, int steps,
-                              String now) {
-        return new TrainingJob(id, adapter, kind, lora, objective, JobState.QUEUED, trigger, 0, steps, now, now, 0, 0,
-                null, null, 0, 0, null, null, null, Map.of(), List.of(), List.of());
+    static TrainingJob queued(
+            String id,
+            String adapter,
+            String kind,
+            LoraShape lora,
+            String objective,
+            String trigger,
+            int steps,
+            String now) {
+        return new TrainingJob(
+                id,
+                adapter,
+                kind,
+                lora,
+                objective,
+                JobState.QUEUED,
+                trigger,
+                0,
+                steps,
+                now,
+                now,
+                0,
+                0,
+                null,
+                null,
+                0,
+                0,
+                null,
+                null,
+                null,
+                Map.of(),
+                List.of(),
+                List.of());
     }
 
-    TrainingJob started(String startedKind, int totalSteps, int exampleCount, String parent, List<String> heldOut, String now) {
-        return new TrainingJob(id, adapter, startedKind, lora, objective, JobState.RUNNING, trigger, attempt + 1,
-                totalSteps, createdAt, now, 0, 0, null, null, 0, exampleCount, parent, null, null, Map.of(), heldOut,
+    TrainingJob started(
+            String startedKind, int totalSteps, int exampleCount, String parent, List<String> heldOut, String now) {
+        return new TrainingJob(
+                id,
+                adapter,
+                startedKind,
+                lora,
+                objective,
+                JobState.RUNNING,
+                trigger,
+                attempt + 1,
+                totalSteps,
+                createdAt,
+                now,
+                0,
+                0,
+                null,
+                null,
+                0,
+                exampleCount,
+                parent,
+                null,
+                null,
+                Map.of(),
+                heldOut,
                 losses);
     }
 
     /** Queued again after a gateway stop interrupted it; its curve stays until the next attempt's first step. */
     TrainingJob requeued(String why, String now) {
-        return new TrainingJob(id, adapter, kind, lora, objective, JobState.QUEUED, trigger, attempt, steps, createdAt,
-                now, 0, 0, null, null, 0, 0, null, null, why, Map.of(), List.of(), losses);
+        return new TrainingJob(
+                id,
+                adapter,
+                kind,
+                lora,
+                objective,
+                JobState.QUEUED,
+                trigger,
+                attempt,
+                steps,
+                createdAt,
+                now,
+                0,
+                0,
+                null,
+                null,
+                0,
+                0,
+                null,
+                null,
+                why,
+                Map.of(),
+                List.of(),
+                losses);
     }
 
     TrainingJob progressed(int newStep, int resumedFromStep, double loss, Double validation, long eta, String now) {
-        return new TrainingJob(id, adapter, kind, lora, objective, state, trigger, attempt, steps, createdAt, now,
-                newStep, resumedFromStep, loss, validation == null ? validationLoss : validation, eta, examples,
-                parentVersion, version, reason, metrics, heldOutIds,
+        return new TrainingJob(
+                id,
+                adapter,
+                kind,
+                lora,
+                objective,
+                state,
+                trigger,
+                attempt,
+                steps,
+                createdAt,
+                now,
+                newStep,
+                resumedFromStep,
+                loss,
+                validation == null ? validationLoss : validation,
+                eta,
+                examples,
+                parentVersion,
+                version,
+                reason,
+                metrics,
+                heldOutIds,
                 LossPoint.appended(losses, new LossPoint(newStep, loss, validation), steps));
     }
 
-    TrainingJob ended(JobState finalState, String publishedVersion, String why, Map<String, Double> results, String now) {
-        return new TrainingJob(id, adapter, kind, lora, objective, finalState, trigger, attempt, steps, createdAt, now,
-                step, resumedFrom, trainLoss, validationLoss, 0, examples, parentVersion, publishedVersion, why,
-                results, heldOutIds, losses);
+    TrainingJob ended(
+            JobState finalState, String publishedVersion, String why, Map<String, Double> results, String now) {
+        return new TrainingJob(
+                id,
+                adapter,
+                kind,
+                lora,
+                objective,
+                finalState,
+                trigger,
+                attempt,
+                steps,
+                createdAt,
+                now,
+                step,
+                resumedFrom,
+                trainLoss,
+                validationLoss,
+                0,
+                examples,
+                parentVersion,
+                publishedVersion,
+                why,
+                results,
+                heldOutIds,
+                losses);
     }
 }

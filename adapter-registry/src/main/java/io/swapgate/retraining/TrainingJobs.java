@@ -8,6 +8,7 @@ import io.swapgate.registry.FileSystemAdapterRegistry;
 import io.swapgate.registry.RegistryAdapters;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,13 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,9 @@ public final class TrainingJobs implements AutoCloseable {
     /** Progress reports are passed on at most this often; changes of state always are. */
     private static final long PROGRESS_INTERVAL_NANOS = 200_000_000L;
     /** How often a replica looks for jobs whose holder died. */
-    private static final long TAKEOVER_INTERVAL_SECONDS = 5;
+    private static final Duration POLICY_INTERVAL = Duration.ofSeconds(1);
+
+    private static final Duration TAKEOVER_INTERVAL = Duration.ofSeconds(5);
 
     private final JobStore store;
     private final JobRunner runner;
@@ -58,7 +61,11 @@ public final class TrainingJobs implements AutoCloseable {
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> daemon(r, "swapgate-training"));
     /** The order the worker takes queued jobs in: by tenant in turn, not as they came. */
     private final FairJobQueue queue = new FairJobQueue();
-    private final ScheduledExecutorService policyClock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "swapgate-retraining-policy"));
+
+    private final ScheduledExecutorService policyClock =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "swapgate-retraining-policy"));
+    private final Duration policyInterval;
+    private final Duration takeoverInterval;
     private volatile long lastProgressNanos;
     private volatile boolean closing;
     private volatile String runningJob;
@@ -67,9 +74,42 @@ public final class TrainingJobs implements AutoCloseable {
     private record Pending(int count, Instant since) {}
 
     /** @param guard asked before each job publishes (the owner's storage quota) */
-    public TrainingJobs(FileSystemAdapterRegistry registry, RegistryAdapters adapters, ExampleStore examples,
-                        ExampleDecoder decoder, TrainingBackend backend, TrainingSettings settings, Clock clock,
-                        PublishGuard guard) {
+    public TrainingJobs(
+            FileSystemAdapterRegistry registry,
+            RegistryAdapters adapters,
+            ExampleStore examples,
+            ExampleDecoder decoder,
+            TrainingBackend backend,
+            TrainingSettings settings,
+            Clock clock,
+            PublishGuard guard) {
+        this(
+                registry,
+                adapters,
+                examples,
+                decoder,
+                backend,
+                settings,
+                clock,
+                guard,
+                POLICY_INTERVAL,
+                TAKEOVER_INTERVAL);
+    }
+
+    /** With the policy's and the takeover's intervals given (tests run them faster than once a second). */
+    TrainingJobs(
+            FileSystemAdapterRegistry registry,
+            RegistryAdapters adapters,
+            ExampleStore examples,
+            ExampleDecoder decoder,
+            TrainingBackend backend,
+            TrainingSettings settings,
+            Clock clock,
+            PublishGuard guard,
+            Duration policyInterval,
+            Duration takeoverInterval) {
+        this.policyInterval = policyInterval;
+        this.takeoverInterval = takeoverInterval;
         this.store = new JobStore(registry.root());
         this.runner = new JobRunner(registry, adapters, examples, decoder, store, backend, settings, clock, guard);
         this.settings = settings;
@@ -96,9 +136,11 @@ public final class TrainingJobs implements AutoCloseable {
         }
         takeOver(unfinished);
         // Both run until close() shuts the executor down; each catches its own failures.
-        var unusedPolicy = policyClock.scheduleWithFixedDelay(this::applyPolicy, 1, 1, TimeUnit.SECONDS);
-        var unusedTakeover = policyClock.scheduleWithFixedDelay(this::takeOverOrphans, TAKEOVER_INTERVAL_SECONDS, TAKEOVER_INTERVAL_SECONDS,
-                TimeUnit.SECONDS);
+        long policy = policyInterval.toMillis();
+        long takeover = takeoverInterval.toMillis();
+        var unusedPolicy = policyClock.scheduleWithFixedDelay(this::applyPolicy, policy, policy, TimeUnit.MILLISECONDS);
+        var unusedTakeover =
+                policyClock.scheduleWithFixedDelay(this::takeOverOrphans, takeover, takeover, TimeUnit.MILLISECONDS);
     }
 
     private void takeOverOrphans() {
@@ -145,13 +187,23 @@ public final class TrainingJobs implements AutoCloseable {
             record(job.ended(JobState.CANCELLED, null, "cancelled while its replica was stopped", Map.of(), now()));
             release(id);
         } else if (job.attempt() >= settings.maxAttempts()) {
-            record(job.ended(JobState.FAILED, null, "interrupted by a gateway stop on each of its " + job.attempt()
-                    + " attempts", Map.of(), now()));
+            record(job.ended(
+                    JobState.FAILED,
+                    null,
+                    "interrupted by a gateway stop on each of its " + job.attempt() + " attempts",
+                    Map.of(),
+                    now()));
             release(id);
         } else {
-            LOG.info("training job {} for {} was {} when its replica stopped; it runs again here", id, job.adapter(), job.state());
-            record(job.requeued("resumed after a gateway stop: goes on from its latest checkpoint, or from its first step"
-                    + " with the same seed when its examples changed", now()));
+            LOG.info(
+                    "training job {} for {} was {} when its replica stopped; it runs again here",
+                    id,
+                    job.adapter(),
+                    job.state());
+            record(job.requeued(
+                    "resumed after a gateway stop: goes on from its latest checkpoint, or from its first step"
+                            + " with the same seed when its examples changed",
+                    now()));
             enqueue(AdapterName.parse(job.adapter()).tenant(), id);
         }
     }
@@ -160,21 +212,36 @@ public final class TrainingJobs implements AutoCloseable {
      * Queues a job for the adapter; {@code kind} null keeps the current version's kind, {@code lora} null the
      * configured LoRA shape, {@code objective} null the configured TempNet objective, {@code steps} 0 the default.
      */
-    public TrainingJob submit(AdapterName adapter, AdapterKind kind, LoraShape lora, TempNetObjective objective, int steps,
-                              String trigger) {
-        long open = jobs.values().stream().filter(j -> !j.state().finished()
-                && AdapterName.parse(j.adapter()).tenant().equals(adapter.tenant())).count();
+    public TrainingJob submit(
+            AdapterName adapter,
+            AdapterKind kind,
+            LoraShape lora,
+            TempNetObjective objective,
+            int steps,
+            String trigger) {
+        long open = jobs.values().stream()
+                .filter(j -> !j.state().finished()
+                        && AdapterName.parse(j.adapter()).tenant().equals(adapter.tenant()))
+                .count();
         if (open >= settings.maxJobsPerTenant()) {
-            throw new TooManyJobsException("tenant '" + adapter.tenant() + "' has " + open + " training jobs queued or running,"
-                    + " its limit; wait for one to end");
+            throw new TooManyJobsException("tenant '" + adapter.tenant() + "' has " + open
+                    + " training jobs queued or running," + " its limit; wait for one to end");
         }
         pending.remove(adapter);
-        TrainingJob job = TrainingJob.queued(UUID.randomUUID().toString(), adapter.toString(),
-                kind == null ? null : kind.wireName(), lora,
-                objective == null ? null : objective.wireName(), trigger, Math.max(0, steps), now());
+        TrainingJob job = TrainingJob.queued(
+                UUID.randomUUID().toString(),
+                adapter.toString(),
+                kind == null ? null : kind.wireName(),
+                lora,
+                objective == null ? null : objective.wireName(),
+                trigger,
+                Math.max(0, steps),
+                now());
         try {
-            claims.put(job.id(), store.claim(job.id()).orElseThrow(() -> new IllegalStateException(
-                    "a new job's lock is held: " + job.id())));
+            claims.put(
+                    job.id(),
+                    store.claim(job.id())
+                            .orElseThrow(() -> new IllegalStateException("a new job's lock is held: " + job.id())));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("could not claim training job " + job.id(), e);
         }
@@ -242,7 +309,10 @@ public final class TrainingJobs implements AutoCloseable {
     /** New examples for the adapter are durably stored: they count towards its retraining policy. */
     public void examplesStored(AdapterName adapter, int count) {
         Instant now = clock.instant();
-        pending.merge(adapter, new Pending(count, now), (old, added) -> new Pending(old.count() + added.count(), old.since()));
+        pending.merge(
+                adapter,
+                new Pending(count, now),
+                (old, added) -> new Pending(old.count() + added.count(), old.since()));
     }
 
     private void applyPolicy() {
@@ -250,9 +320,13 @@ public final class TrainingJobs implements AutoCloseable {
             Instant now = clock.instant();
             for (Map.Entry<AdapterName, Pending> entry : pending.entrySet()) {
                 AdapterName adapter = entry.getKey();
-                boolean busy = jobs.values().stream().anyMatch(j -> j.adapter().equals(adapter.toString()) && !j.state().finished());
+                boolean busy = jobs.values().stream()
+                        .anyMatch(j -> j.adapter().equals(adapter.toString())
+                                && !j.state().finished());
                 Pending waiting = entry.getValue();
-                if (!busy && settings.policy(adapter).due(waiting.count(), waiting.since(), lastEnded.get(adapter), now)) {
+                if (!busy
+                        && settings.policy(adapter)
+                                .due(waiting.count(), waiting.since(), lastEnded.get(adapter), now)) {
                     LOG.info("{} new examples for {}: queuing a retraining job", waiting.count(), adapter);
                     submit(adapter, null, null, null, 0, "examples");
                 }
@@ -280,7 +354,10 @@ public final class TrainingJobs implements AutoCloseable {
                 end = runner.run(job, this::progress, () -> cancelRequested.contains(id) || store.cancelRequested(id));
             } catch (Exception e) {
                 if (closing) {
-                    LOG.info("training job {} for {} stopped with the gateway; it runs again at the next start", id, job.adapter());
+                    LOG.info(
+                            "training job {} for {} stopped with the gateway; it runs again at the next start",
+                            id,
+                            job.adapter());
                     return; // stored as RUNNING: the next start (here or on another replica) queues it again
                 }
                 end = ended(id, e);
@@ -318,8 +395,15 @@ public final class TrainingJobs implements AutoCloseable {
             return jobs.get(id).ended(JobState.CANCELLED, null, e.getMessage(), Map.of(), now());
         }
         LOG.error("training job {} failed", id, e);
-        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-        return jobs.get(id).ended(JobState.FAILED, null, cause.getClass().getSimpleName() + ": " + cause.getMessage(), Map.of(), now());
+        Throwable cause =
+                e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return jobs.get(id)
+                .ended(
+                        JobState.FAILED,
+                        null,
+                        cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+                        Map.of(),
+                        now());
     }
 
     /** A running job's report: kept in memory at once, stored and passed on when it changes state or now and then. */

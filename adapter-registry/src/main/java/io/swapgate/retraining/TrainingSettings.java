@@ -17,14 +17,23 @@ import java.util.function.Function;
  * @param checkpointEvery steps between a running job's checkpoints, from which a run again goes on; 0 for none
  * @param maxJobsPerTenant jobs one tenant may have queued or running at once on this replica
  */
-public record TrainingSettings(String alias, EvaluationGate gate, HeldOutSplit split, RetrainingPolicy defaultPolicy,
-                               Map<String, RetrainingPolicy> policies, Function<AdapterKind, TrainingConfig> configs,
-                               AdapterKind defaultKind, int maxAttempts, int checkpointEvery, int maxJobsPerTenant) {
+public record TrainingSettings(
+        String alias,
+        EvaluationGate gate,
+        HeldOutSplit split,
+        RetrainingPolicy defaultPolicy,
+        Map<String, RetrainingPolicy> policies,
+        Function<AdapterKind, TrainingConfig> configs,
+        AdapterKind defaultKind,
+        int maxAttempts,
+        int checkpointEvery,
+        int maxJobsPerTenant) {
 
     public TrainingSettings {
         policies = Map.copyOf(policies);
         if (checkpointEvery < 0) {
-            throw new IllegalArgumentException("checkpoint-every must be 0 (none) or a number of steps, not " + checkpointEvery);
+            throw new IllegalArgumentException(
+                    "checkpoint-every must be 0 (none) or a number of steps, not " + checkpointEvery);
         }
         if (maxJobsPerTenant <= 0) {
             throw new IllegalArgumentException("max-jobs-per-tenant must be positive, not " + maxJobsPerTenant);

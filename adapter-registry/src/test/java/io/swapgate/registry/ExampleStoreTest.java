@@ -29,8 +29,11 @@ class ExampleStoreTest {
         store.append(adapter, "p0", List.of(example("b"), example("c"))); // "b" redelivered
         store.append(adapter, "p3", List.of(example("d"), example("a")));
         List<ExampleStore.Example> read = new ExampleStore(root).read(adapter);
-        assertEquals(List.of("a", "b", "c", "d"), read.stream().map(ExampleStore.Example::id).toList());
-        assertArrayEquals("content of c".getBytes(StandardCharsets.UTF_8), read.get(2).content());
+        assertEquals(
+                List.of("a", "b", "c", "d"),
+                read.stream().map(ExampleStore.Example::id).toList());
+        assertArrayEquals(
+                "content of c".getBytes(StandardCharsets.UTF_8), read.get(2).content());
         assertEquals(List.of(), store.read(AdapterName.parse("acme/none")));
     }
 
@@ -45,10 +48,14 @@ class ExampleStoreTest {
         try (var channel = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
             channel.truncate(whole + 6); // "c" half written when the machine died
         }
-        assertEquals(List.of("a", "b"), store.read(adapter).stream().map(ExampleStore.Example::id).toList());
+        assertEquals(
+                List.of("a", "b"),
+                store.read(adapter).stream().map(ExampleStore.Example::id).toList());
         ExampleStore restarted = new ExampleStore(root);
         restarted.append(adapter, "p0", List.of(example("d")));
-        assertEquals(List.of("a", "b", "d"), restarted.read(adapter).stream().map(ExampleStore.Example::id).toList());
+        assertEquals(
+                List.of("a", "b", "d"),
+                restarted.read(adapter).stream().map(ExampleStore.Example::id).toList());
     }
 
     /** Examples never grow without bound: past the file bound the oldest are dropped, and the newest always kept. */
@@ -64,7 +71,8 @@ class ExampleStoreTest {
             onDisk = files.mapToLong(f -> f.toFile().length()).sum();
         }
         org.junit.jupiter.api.Assertions.assertTrue(onDisk <= 2 * 1024 + 200, "bytes on disk: " + onDisk);
-        List<String> ids = store.read(adapter).stream().map(ExampleStore.Example::id).toList();
+        List<String> ids =
+                store.read(adapter).stream().map(ExampleStore.Example::id).toList();
         org.junit.jupiter.api.Assertions.assertTrue(ids.contains("e49-b") && !ids.contains("e0-a"), ids.toString());
         org.junit.jupiter.api.Assertions.assertTrue(ids.size() < 100, "the oldest examples are gone: " + ids.size());
     }

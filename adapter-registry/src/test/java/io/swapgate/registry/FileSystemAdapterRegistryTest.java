@@ -19,6 +19,7 @@ class FileSystemAdapterRegistryTest {
 
     @TempDir
     Path dir;
+
     RegistryFixture fx;
     FileSystemAdapterRegistry registry;
     final List<RegistryEvent> events = new ArrayList<>();
@@ -37,13 +38,22 @@ class FileSystemAdapterRegistryTest {
     @Test
     void publishingRecordsAnImmutableVersionAndMovesLatest() throws Exception {
         Path source = fx.adapterFolder();
-        VersionMetadata v1 = registry.publishFolder(source, new PublishRequest(AdapterName.parse("acme/support"), "ci",
-                null, Map.of("team", "qa"), Map.of("eval_loss", 1.25), null));
+        VersionMetadata v1 = registry.publishFolder(
+                source,
+                new PublishRequest(
+                        AdapterName.parse("acme/support"),
+                        "ci",
+                        null,
+                        Map.of("team", "qa"),
+                        Map.of("eval_loss", 1.25),
+                        null));
         assertEquals(PeftAdapterReader.contentVersion(source), v1.version());
         assertEquals("prompt", v1.kind());
         assertEquals("stories260K", v1.baseModelName());
         assertEquals(RegistryFixture.BASE.digest(), v1.baseModelDigest());
-        assertEquals(Files.size(source.resolve("adapter_config.json")) + Files.size(source.resolve("adapter_model.safetensors")),
+        assertEquals(
+                Files.size(source.resolve("adapter_config.json"))
+                        + Files.size(source.resolve("adapter_model.safetensors")),
                 v1.sizeBytes());
         assertEquals(Map.of("team", "qa"), v1.labels());
         assertEquals(1.25, v1.metrics().get("eval_loss"));
@@ -51,13 +61,20 @@ class FileSystemAdapterRegistryTest {
 
         VersionMetadata v2 = fx.publish("acme/support", null);
         assertEquals(v2.version(), registry.resolve(ref("acme/support")).version(), "no stable yet: latest");
-        assertEquals(v1.version(), registry.resolve(ref("acme/support@" + v1.version().substring(0, 10))).version());
+        assertEquals(
+                v1.version(),
+                registry.resolve(ref("acme/support@" + v1.version().substring(0, 10)))
+                        .version());
         assertEquals(List.of(v1, v2), registry.versions(AdapterName.parse("acme/support")));
-        assertEquals(List.of(RegistryEvent.Type.PUBLISHED, RegistryEvent.Type.PUBLISHED), events.stream().map(RegistryEvent::type).toList());
+        assertEquals(
+                List.of(RegistryEvent.Type.PUBLISHED, RegistryEvent.Type.PUBLISHED),
+                events.stream().map(RegistryEvent::type).toList());
         assertEquals(v1.version(), events.get(1).previousVersion());
 
-        RegistryException again = assertThrows(RegistryException.class, () -> registry.publishFolder(source,
-                new PublishRequest(AdapterName.parse("acme/support"), "ci", null, null, null, null)));
+        RegistryException again = assertThrows(
+                RegistryException.class,
+                () -> registry.publishFolder(
+                        source, new PublishRequest(AdapterName.parse("acme/support"), "ci", null, null, null, null)));
         assertEquals(RegistryException.Reason.ALREADY_EXISTS, again.reason());
         assertTrue(again.getMessage().contains("version " + v1.version() + " of acme/support already exists"));
         assertEquals(List.of(), RegistryFixture.stagedFiles(registry), "staging is cleaned up");
@@ -72,7 +89,8 @@ class FileSystemAdapterRegistryTest {
         assertEquals(v2.version(), registry.resolve(ref("acme/a@latest")).version());
         registry.promote(name, "stable", v2.version());
         registry.promote(name, "canary", "latest");
-        assertEquals(Map.of("latest", v2.version(), "stable", v2.version(), "canary", v2.version()), registry.aliases(name));
+        assertEquals(
+                Map.of("latest", v2.version(), "stable", v2.version(), "canary", v2.version()), registry.aliases(name));
         RegistryEvent back = registry.rollback(name, "stable");
         assertEquals(v1.version(), back.version());
         assertEquals(v2.version(), back.previousVersion());
@@ -89,17 +107,31 @@ class FileSystemAdapterRegistryTest {
         assertNotFound("adapter 'acme/a' has no alias 'prod'", () -> registry.resolve(ref("acme/a@prod")));
         assertNotFound("adapter 'acme/a' has no version 00000000", () -> registry.resolve(ref("acme/a@00000000")));
         assertNotFound("has no alias 'nope'", () -> registry.rollback(AdapterName.parse("acme/a"), "nope"));
-        assertNotFound("adapter 'acme/zzz' not found", () -> registry.promote(AdapterName.parse("acme/zzz"), "stable", "latest"));
+        assertNotFound(
+                "adapter 'acme/zzz' not found",
+                () -> registry.promote(AdapterName.parse("acme/zzz"), "stable", "latest"));
     }
 
     @Test
     void namesAndReferencesAreValidated() {
-        for (String bad : List.of("acme", "../etc/passwd", "acme/../x", "Acme/x", "acme/x/y", "acme/.hidden", "a/" + "x".repeat(65),
-                "acme/x@", "acme/x@UPPER", "acme/x@../../y", "acme/x@1234")) {
+        for (String bad : List.of(
+                "acme",
+                "../etc/passwd",
+                "acme/../x",
+                "Acme/x",
+                "acme/x/y",
+                "acme/.hidden",
+                "a/" + "x".repeat(65),
+                "acme/x@",
+                "acme/x@UPPER",
+                "acme/x@../../y",
+                "acme/x@1234")) {
             assertThrows(IllegalArgumentException.class, () -> AdapterReference.parse(bad), bad);
         }
         assertEquals("deadbeef", AdapterReference.parse("acme/x@deadbeef").selector());
-        assertThrows(IllegalArgumentException.class, () -> new PublishRequest(AdapterName.parse("acme/x"), "c", null, null, null, "Bad Alias"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new PublishRequest(AdapterName.parse("acme/x"), "c", null, null, null, "Bad Alias"));
     }
 
     @Test
@@ -107,25 +139,38 @@ class FileSystemAdapterRegistryTest {
         AdapterName lora = AdapterName.parse("acme/lora");
         VersionMetadata own = fx.publish("acme/lora", "stable");
         fx.publish("acme/prompt", "stable");
-        for (String selector : List.of("../../prompt/aliases/stable", "../../../other/x/aliases/stable", "stable/../latest", "", "/etc/passwd")) {
+        for (String selector : List.of(
+                "../../prompt/aliases/stable",
+                "../../../other/x/aliases/stable",
+                "stable/../latest",
+                "",
+                "/etc/passwd")) {
             assertThrows(IllegalArgumentException.class, () -> registry.promote(lora, "probe", selector), selector);
             assertThrows(IllegalArgumentException.class, () -> registry.delete(lora, selector, v -> false), selector);
             assertThrows(IllegalArgumentException.class, () -> registry.rollback(lora, selector), selector);
         }
-        assertEquals(Map.of("latest", own.version(), "stable", own.version()), registry.aliases(lora), "no alias moved or appeared");
+        assertEquals(
+                Map.of("latest", own.version(), "stable", own.version()),
+                registry.aliases(lora),
+                "no alias moved or appeared");
     }
 
     @Test
     void invalidUploadsAreRefusedWithTheValidationMessageAndLeaveNothingBehind() throws Exception {
         Path bad = fx.adapterFolder();
-        Files.writeString(bad.resolve("adapter_config.json"), "{\"peft_type\": \"PROMPT_TUNING\", \"num_virtual_tokens\": 0}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.publishFolder(bad,
-                new PublishRequest(AdapterName.parse("acme/bad"), "c", null, null, null, null)));
+        Files.writeString(
+                bad.resolve("adapter_config.json"), "{\"peft_type\": \"PROMPT_TUNING\", \"num_virtual_tokens\": 0}");
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> registry.publishFolder(
+                        bad, new PublishRequest(AdapterName.parse("acme/bad"), "c", null, null, null, null)));
         assertTrue(e.getMessage().contains("'num_virtual_tokens' must be positive"), e.getMessage());
         Path extra = registry.newStaging();
         Files.writeString(extra.resolve("run.py"), "import os");
-        e = assertThrows(IllegalArgumentException.class, () -> registry.publish(extra,
-                new PublishRequest(AdapterName.parse("acme/bad"), "c", null, null, null, null)));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> registry.publish(
+                        extra, new PublishRequest(AdapterName.parse("acme/bad"), "c", null, null, null, null)));
         assertTrue(e.getMessage().contains("unexpected file 'run.py'"), e.getMessage());
         assertEquals(List.of(), registry.names(null));
         assertEquals(List.of(), RegistryFixture.stagedFiles(registry));
@@ -136,11 +181,13 @@ class FileSystemAdapterRegistryTest {
         AdapterName name = AdapterName.parse("acme/a");
         VersionMetadata v1 = fx.publish("acme/a", "stable");
         VersionMetadata v2 = fx.publish("acme/a", null);
-        RegistryException aliased = assertThrows(RegistryException.class, () -> registry.delete(name, v1.version(), v -> false));
+        RegistryException aliased =
+                assertThrows(RegistryException.class, () -> registry.delete(name, v1.version(), v -> false));
         assertEquals(RegistryException.Reason.FAILED_PRECONDITION, aliased.reason());
         assertTrue(aliased.getMessage().contains("alias 'stable' points at it"));
         registry.promote(name, "stable", v2.version());
-        RegistryException pinned = assertThrows(RegistryException.class, () -> registry.delete(name, v1.version(), v -> true));
+        RegistryException pinned =
+                assertThrows(RegistryException.class, () -> registry.delete(name, v1.version(), v -> true));
         assertTrue(pinned.getMessage().contains("requests in flight use it"));
         registry.delete(name, v1.version(), v -> false);
         assertEquals(List.of(v2), registry.versions(name));
@@ -173,11 +220,13 @@ class FileSystemAdapterRegistryTest {
         registry.promote(name, "stable", v3.version());
         // A process that crashed mid-upload left its staging folder (and no lock: it is gone); bit rot corrupts v3;
         // v2's folder vanishes. This registry's own upload under way is left alone.
-        Path staged = Files.createDirectories(registry.root().resolve("staging").resolve("dead-owner").resolve("upload-1"));
+        Path staged = Files.createDirectories(
+                registry.root().resolve("staging").resolve("dead-owner").resolve("upload-1"));
         Path ownUpload = registry.newStaging();
         Files.writeString(ownUpload.resolve("adapter_config.json"), "{}");
         Files.writeString(staged.resolve("adapter_config.json"), "{\"peft_ty");
-        Path v3Weights = registry.resolve(ref("acme/a@" + v3.version())).folder().resolve("adapter_model.safetensors");
+        Path v3Weights =
+                registry.resolve(ref("acme/a@" + v3.version())).folder().resolve("adapter_model.safetensors");
         byte[] bytes = Files.readAllBytes(v3Weights);
         bytes[bytes.length - 1] ^= 1;
         Files.write(v3Weights, bytes);
@@ -186,10 +235,18 @@ class FileSystemAdapterRegistryTest {
 
         IntegrityReport report = registry.checkIntegrity();
         assertEquals(1, report.versions());
-        assertTrue(report.problems().stream().anyMatch(p -> p.contains("interrupted before it completed")), report.toString());
-        assertTrue(report.problems().stream().anyMatch(p -> p.contains("version " + v3.version() + " of acme/a: its files hash to")), report.toString());
-        assertTrue(report.problems().stream().anyMatch(p -> p.contains("alias 'stable' of acme/a pointed at missing version " + v3.version()
-                + "; moved back to " + v1.version())), report.toString());
+        assertTrue(
+                report.problems().stream().anyMatch(p -> p.contains("interrupted before it completed")),
+                report.toString());
+        assertTrue(
+                report.problems().stream()
+                        .anyMatch(p -> p.contains("version " + v3.version() + " of acme/a: its files hash to")),
+                report.toString());
+        assertTrue(
+                report.problems().stream()
+                        .anyMatch(p -> p.contains("alias 'stable' of acme/a pointed at missing version " + v3.version()
+                                + "; moved back to " + v1.version())),
+                report.toString());
         // latest pointed at v3, with v2 before it (gone) and v1 before that.
         assertEquals(Map.of("latest", v1.version(), "stable", v1.version()), registry.aliases(name));
         assertFalse(Files.exists(registry.aliasFile(name, "stable").resolveSibling(".stable.json.123.tmp")));

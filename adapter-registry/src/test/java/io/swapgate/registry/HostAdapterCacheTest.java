@@ -45,7 +45,9 @@ class HostAdapterCacheTest {
                     });
                 }));
             }
-            await("one caller reads and seven wait for it").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+            await("one caller reads and seven wait for it")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(1))
                     .until(() -> allWaiting(threads, 8));
             release.countDown();
             for (Future<Adapter> result : results) {
@@ -61,9 +63,11 @@ class HostAdapterCacheTest {
     @Test
     void aFailedLoadFailsItsWaitersAndIsTriedAgainLater() {
         HostAdapterCache cache = new HostAdapterCache(1L << 30);
-        assertThrows(IllegalArgumentException.class, () -> cache.get("acme/p@v1", () -> {
-            throw new IllegalArgumentException("bad file");
-        }));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> cache.get("acme/p@v1", () -> {
+                    throw new IllegalArgumentException("bad file");
+                }));
         assertSame(ADAPTER, cache.get("acme/p@v1", () -> ADAPTER), "a failure is not cached");
     }
 

@@ -23,6 +23,7 @@ class IntegrityCheckTest {
 
     @TempDir
     Path dir;
+
     RegistryFixture fx;
     FileSystemAdapterRegistry registry;
 
@@ -43,12 +44,15 @@ class IntegrityCheckTest {
             return List.of();
         }
         try (Stream<Path> entries = Files.list(quarantine)) {
-            return entries.map(p -> p.getFileName().toString().replaceFirst("^\\d+-", "")).sorted().toList();
+            return entries.map(p -> p.getFileName().toString().replaceFirst("^\\d+-", ""))
+                    .sorted()
+                    .toList();
         }
     }
 
     private static void assertProblem(IntegrityReport report, String text) {
-        assertTrue(report.problems().stream().anyMatch(p -> p.contains(text)), "no problem '" + text + "' in " + report);
+        assertTrue(
+                report.problems().stream().anyMatch(p -> p.contains(text)), "no problem '" + text + "' in " + report);
     }
 
     @Test
@@ -56,7 +60,10 @@ class IntegrityCheckTest {
         fx.publish("acme/a", "stable");
         fx.publish("acme/a", null);
         fx.publish("globex/b", "canary");
-        assertEquals(new IntegrityReport(3, 4, List.of()), registry.checkIntegrity(), "latest and stable of a, latest and canary of b");
+        assertEquals(
+                new IntegrityReport(3, 4, List.of()),
+                registry.checkIntegrity(),
+                "latest and stable of a, latest and canary of b");
         assertEquals(List.of(), quarantined());
     }
 
@@ -68,7 +75,10 @@ class IntegrityCheckTest {
 
         IntegrityReport report = registry.checkIntegrity();
         assertProblem(report, "version " + v2.version() + " of acme/a: no metadata (moved to quarantine");
-        assertProblem(report, "alias 'stable' of acme/a pointed at missing version " + v2.version() + "; moved back to " + v1.version());
+        assertProblem(
+                report,
+                "alias 'stable' of acme/a pointed at missing version " + v2.version() + "; moved back to "
+                        + v1.version());
         assertEquals(1, report.versions());
         assertEquals(Map.of("latest", v1.version(), "stable", v1.version()), registry.aliases(A));
         assertEquals(List.of(v2.version()), quarantined());
@@ -76,14 +86,18 @@ class IntegrityCheckTest {
         try (Stream<Path> entries = Files.list(registry.root().resolve("quarantine"))) {
             setAside = entries.findFirst().orElseThrow();
         }
-        assertTrue(Files.exists(setAside.resolve(PeftAdapterReader.WEIGHTS_FILE)), "set aside whole, for a person to look at");
+        assertTrue(
+                Files.exists(setAside.resolve(PeftAdapterReader.WEIGHTS_FILE)),
+                "set aside whole, for a person to look at");
     }
 
     @Test
     void aVersionWithUnreadableMetadataIsSetAside() throws Exception {
         VersionMetadata v1 = fx.publish("acme/a", null);
         VersionMetadata v2 = fx.publish("acme/a", null);
-        Files.writeString(folder(A, v2.version()).resolve(FileSystemAdapterRegistry.METADATA_FILE), "{\"name\": \"acme/a\", \"vers");
+        Files.writeString(
+                folder(A, v2.version()).resolve(FileSystemAdapterRegistry.METADATA_FILE),
+                "{\"name\": \"acme/a\", \"vers");
 
         IntegrityReport report = registry.checkIntegrity();
         assertProblem(report, "version " + v2.version() + " of acme/a: unreadable: ");
@@ -106,20 +120,25 @@ class IntegrityCheckTest {
     @Test
     void anAliasWhoseEveryTargetIsGoneIsSetAside() throws Exception {
         VersionMetadata v1 = fx.publish("acme/a", null);
-        VersionMetadata v2 = fx.publish("acme/a", "canary"); // canary's first target: it has no history; latest's is [v1]
+        VersionMetadata v2 =
+                fx.publish("acme/a", "canary"); // canary's first target: it has no history; latest's is [v1]
         AtomicFiles.deleteTree(folder(A, v2.version()));
 
         IntegrityReport report = registry.checkIntegrity();
-        assertProblem(report, "alias 'canary' of acme/a pointed at missing version " + v2.version() + " and has no earlier target");
+        assertProblem(
+                report,
+                "alias 'canary' of acme/a pointed at missing version " + v2.version() + " and has no earlier target");
         assertEquals(Map.of("latest", v1.version()), registry.aliases(A));
-        RegistryException gone = assertThrows(RegistryException.class, () -> registry.resolve(AdapterReference.parse("acme/a@canary")));
+        RegistryException gone =
+                assertThrows(RegistryException.class, () -> registry.resolve(AdapterReference.parse("acme/a@canary")));
         assertEquals(RegistryException.Reason.NOT_FOUND, gone.reason());
     }
 
     @Test
     void anUploadOfAnotherLiveRegistryOnTheSameVolumeIsLeftAlone() throws Exception {
         // A second replica on the same registry folder (here, in this very process) is uploading.
-        FileSystemAdapterRegistry replica = new FileSystemAdapterRegistry(registry.root(), fx.reader, Clock.systemUTC());
+        FileSystemAdapterRegistry replica =
+                new FileSystemAdapterRegistry(registry.root(), fx.reader, Clock.systemUTC());
         Path upload = replica.newStaging();
         Files.writeString(upload.resolve(PeftAdapterReader.CONFIG_FILE), "{\"peft_type\": ");
 

@@ -45,8 +45,8 @@ class RegistryAdaptersTest {
         RegistryAdapters adapters = new RegistryAdapters(fx.registry, fx.reader, cache, Duration.ofSeconds(5));
         fx.publish("acme/one", "stable");
         fx.publish("acme/two", "stable");
-        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> adapters.loadAll(java.util.List.of("acme/one", "acme/two")));
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> adapters.loadAll(java.util.List.of("acme/one", "acme/two")));
         assertTrue(refused.getMessage().contains("at most one prompt adapter"), refused.getMessage());
         assertEquals(0, cache.loads(), "nothing was read");
         assertEquals(1, adapters.loadAll(java.util.List.of("acme/one")).size());

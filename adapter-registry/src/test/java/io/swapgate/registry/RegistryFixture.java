@@ -44,18 +44,29 @@ final class RegistryFixture {
 
     /** Names of a folder's entries (none when it does not exist). */
     static java.util.List<String> list(Path folder) throws IOException {
-        return FileSystemAdapterRegistry.children(folder).stream().map(p -> p.getFileName().toString()).toList();
+        return FileSystemAdapterRegistry.children(folder).stream()
+                .map(p -> p.getFileName().toString())
+                .toList();
     }
 
     /** The files under the registry's staging folders, but for their owners' lock files. */
     static java.util.List<Path> stagedFiles(FileSystemAdapterRegistry registry) throws IOException {
         try (var files = java.nio.file.Files.walk(registry.root().resolve("staging"))) {
-            return files.filter(java.nio.file.Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".lock")).toList();
+            return files.filter(java.nio.file.Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().endsWith(".lock"))
+                    .toList();
         }
     }
 
     VersionMetadata publish(String name, String promoteTo) throws IOException {
-        return registry.publishFolder(adapterFolder(), new PublishRequest(AdapterName.parse(name), "test", null,
-                Map.of("team", "qa"), Map.of("eval_loss", 1.5), promoteTo));
+        return registry.publishFolder(
+                adapterFolder(),
+                new PublishRequest(
+                        AdapterName.parse(name),
+                        "test",
+                        null,
+                        Map.of("team", "qa"),
+                        Map.of("eval_loss", 1.5),
+                        promoteTo));
     }
 }

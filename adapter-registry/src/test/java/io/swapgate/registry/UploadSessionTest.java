@@ -28,6 +28,7 @@ class UploadSessionTest {
 
     @TempDir
     Path dir;
+
     RegistryFixture fx;
     FileSystemAdapterRegistry registry;
     Path source;
@@ -48,7 +49,8 @@ class UploadSessionTest {
     }
 
     private List<UploadSession.ExpectedFile> manifest() throws Exception {
-        return List.of(new UploadSession.ExpectedFile(CONFIG_FILE, config.length, sha256(config)),
+        return List.of(
+                new UploadSession.ExpectedFile(CONFIG_FILE, config.length, sha256(config)),
                 new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, sha256(weights)));
     }
 
@@ -81,7 +83,8 @@ class UploadSessionTest {
         assertEquals(PeftAdapterReader.contentVersion(source), published.version(), "the same bytes, the same version");
         assertEquals(List.of(published), registry.versions(NAME));
         assertEquals(Map.of("latest", published.version()), registry.aliases(NAME));
-        assertEquals(List.of(), RegistryFixture.stagedFiles(registry), "closing a finished upload keeps nothing staged");
+        assertEquals(
+                List.of(), RegistryFixture.stagedFiles(registry), "closing a finished upload keeps nothing staged");
         Path folder = registry.resolve(new AdapterReference(NAME, null)).folder();
         assertTrue(Arrays.equals(weights, Files.readAllBytes(folder.resolve(WEIGHTS_FILE))));
     }
@@ -91,14 +94,23 @@ class UploadSessionTest {
         UploadSession.ExpectedFile cfg = manifest().get(0);
         UploadSession.ExpectedFile wts = manifest().get(1);
         UploadSession.ExpectedFile extra = new UploadSession.ExpectedFile("run.py", 3, sha256(new byte[3]));
-        UploadSession.ExpectedFile escaping = new UploadSession.ExpectedFile("../" + WEIGHTS_FILE, wts.size(), wts.sha256());
-        for (List<UploadSession.ExpectedFile> bad : List.of(List.<UploadSession.ExpectedFile>of(), List.of(cfg),
-                List.of(cfg, cfg), List.of(cfg, wts, extra), List.of(cfg, extra), List.of(cfg, escaping), List.of(cfg, wts, wts))) {
+        UploadSession.ExpectedFile escaping =
+                new UploadSession.ExpectedFile("../" + WEIGHTS_FILE, wts.size(), wts.sha256());
+        for (List<UploadSession.ExpectedFile> bad : List.of(
+                List.<UploadSession.ExpectedFile>of(),
+                List.of(cfg),
+                List.of(cfg, cfg),
+                List.of(cfg, wts, extra),
+                List.of(cfg, extra),
+                List.of(cfg, escaping),
+                List.of(cfg, wts, wts))) {
             assertRefused("the manifest must list exactly " + CONFIG_FILE + " and " + WEIGHTS_FILE, () -> open(bad));
         }
         assertEquals(List.of(), RegistryFixture.stagedFiles(registry));
         try (Stream<Path> staging = Files.list(registry.root().resolve("staging"))) {
-            assertEquals(1, staging.filter(Files::isDirectory).count(),
+            assertEquals(
+                    1,
+                    staging.filter(Files::isDirectory).count(),
                     "a refused manifest does not even get a staging folder (only this registry's own area is there)");
         }
     }
@@ -107,28 +119,44 @@ class UploadSessionTest {
     void sizesOutsideTheLimitsAreRefusedBeforeAnythingIsWritten() throws Exception {
         String configSha = sha256(config);
         String weightsSha = sha256(weights);
-        assertRefused(CONFIG_FILE + " of 65537 bytes is outside the limit of 65536", () -> open(List.of(
-                new UploadSession.ExpectedFile(CONFIG_FILE, 64 * 1024 + 1, configSha),
-                new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, weightsSha))));
-        assertRefused(WEIGHTS_FILE + " of " + (MAX_WEIGHTS + 1) + " bytes is outside the limit of " + MAX_WEIGHTS, () -> open(List.of(
-                new UploadSession.ExpectedFile(CONFIG_FILE, config.length, configSha),
-                new UploadSession.ExpectedFile(WEIGHTS_FILE, MAX_WEIGHTS + 1, weightsSha))));
-        assertRefused("of -1 bytes is outside the limit", () -> open(List.of(
-                new UploadSession.ExpectedFile(CONFIG_FILE, -1, configSha),
-                new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, weightsSha))));
+        assertRefused(
+                CONFIG_FILE + " of 65537 bytes is outside the limit of 65536",
+                () -> open(List.of(
+                        new UploadSession.ExpectedFile(CONFIG_FILE, 64 * 1024 + 1, configSha),
+                        new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, weightsSha))));
+        assertRefused(
+                WEIGHTS_FILE + " of " + (MAX_WEIGHTS + 1) + " bytes is outside the limit of " + MAX_WEIGHTS,
+                () -> open(List.of(
+                        new UploadSession.ExpectedFile(CONFIG_FILE, config.length, configSha),
+                        new UploadSession.ExpectedFile(WEIGHTS_FILE, MAX_WEIGHTS + 1, weightsSha))));
+        assertRefused(
+                "of -1 bytes is outside the limit",
+                () -> open(List.of(
+                        new UploadSession.ExpectedFile(CONFIG_FILE, -1, configSha),
+                        new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, weightsSha))));
         // The limits themselves are allowed.
-        open(List.of(new UploadSession.ExpectedFile(CONFIG_FILE, 64 * 1024, configSha),
-                new UploadSession.ExpectedFile(WEIGHTS_FILE, MAX_WEIGHTS, weightsSha))).close();
+        open(List.of(
+                        new UploadSession.ExpectedFile(CONFIG_FILE, 64 * 1024, configSha),
+                        new UploadSession.ExpectedFile(WEIGHTS_FILE, MAX_WEIGHTS, weightsSha)))
+                .close();
     }
 
     @Test
     void aChecksumMustBeSixtyFourLowerCaseHexDigits() throws Exception {
         String sha = sha256(weights);
-        for (String bad : Arrays.asList(null, "", sha.toUpperCase(Locale.ROOT), sha.substring(1), sha + "0", "z" + sha.substring(1),
+        for (String bad : Arrays.asList(
+                null,
+                "",
+                sha.toUpperCase(Locale.ROOT),
+                sha.substring(1),
+                sha + "0",
+                "z" + sha.substring(1),
                 sha.substring(0, 63) + "\n")) {
-            assertRefused(WEIGHTS_FILE + " needs its sha256 as 64 lower-case hex digits", () -> open(List.of(
-                    new UploadSession.ExpectedFile(CONFIG_FILE, config.length, sha256(config)),
-                    new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, bad))));
+            assertRefused(
+                    WEIGHTS_FILE + " needs its sha256 as 64 lower-case hex digits",
+                    () -> open(List.of(
+                            new UploadSession.ExpectedFile(CONFIG_FILE, config.length, sha256(config)),
+                            new UploadSession.ExpectedFile(WEIGHTS_FILE, weights.length, bad))));
         }
     }
 
@@ -136,7 +164,9 @@ class UploadSessionTest {
     void aChunkForAFileTheManifestDoesNotListIsRefused() throws Exception {
         try (UploadSession upload = open(manifest())) {
             for (String name : List.of("run.py", "../" + CONFIG_FILE, "../../../evil", "metadata.json", "")) {
-                assertRefused("chunk for '" + name + "', which the manifest does not list", () -> upload.write(name, new byte[] {1}));
+                assertRefused(
+                        "chunk for '" + name + "', which the manifest does not list",
+                        () -> upload.write(name, new byte[] {1}));
             }
             assertEquals(List.of(), RegistryFixture.stagedFiles(registry), "nothing was written anywhere");
         }
@@ -148,7 +178,8 @@ class UploadSessionTest {
     void moreBytesThanTheManifestDeclaresAreRefusedAndNotWritten() throws Exception {
         try (UploadSession upload = open(manifest())) {
             upload.write(CONFIG_FILE, config);
-            assertRefused(CONFIG_FILE + " received more than the " + config.length + " bytes the manifest declares",
+            assertRefused(
+                    CONFIG_FILE + " received more than the " + config.length + " bytes the manifest declares",
                     () -> upload.write(CONFIG_FILE, new byte[] {'\n'}));
             List<Path> staged = RegistryFixture.stagedFiles(registry);
             assertEquals(1, staged.size());
@@ -161,7 +192,9 @@ class UploadSessionTest {
         try (UploadSession upload = open(manifest())) {
             upload.write(CONFIG_FILE, config);
             upload.write(WEIGHTS_FILE, Arrays.copyOf(weights, weights.length - 1));
-            assertRefused(WEIGHTS_FILE + " is truncated: " + (weights.length - 1) + " of " + weights.length + " bytes arrived",
+            assertRefused(
+                    WEIGHTS_FILE + " is truncated: " + (weights.length - 1) + " of " + weights.length
+                            + " bytes arrived",
                     () -> upload.finish(request()));
         }
         assertEquals(List.of(), registry.names(null));
@@ -172,7 +205,9 @@ class UploadSessionTest {
     void aFileThatNeverArrivedIsTruncatedToo() throws Exception {
         try (UploadSession upload = open(manifest())) {
             upload.write(WEIGHTS_FILE, weights);
-            assertRefused(CONFIG_FILE + " is truncated: 0 of " + config.length + " bytes arrived", () -> upload.finish(request()));
+            assertRefused(
+                    CONFIG_FILE + " is truncated: 0 of " + config.length + " bytes arrived",
+                    () -> upload.finish(request()));
         }
         assertEquals(List.of(), registry.names(null));
     }
@@ -184,8 +219,10 @@ class UploadSessionTest {
         try (UploadSession upload = open(manifest())) {
             upload.write(CONFIG_FILE, config);
             upload.write(WEIGHTS_FILE, flipped);
-            assertRefused(WEIGHTS_FILE + " checksum mismatch: the manifest says " + sha256(weights) + ", the bytes hash to "
-                    + sha256(flipped), () -> upload.finish(request()));
+            assertRefused(
+                    WEIGHTS_FILE + " checksum mismatch: the manifest says " + sha256(weights) + ", the bytes hash to "
+                            + sha256(flipped),
+                    () -> upload.finish(request()));
         }
         assertEquals(List.of(), registry.names(null));
         assertEquals(List.of(), RegistryFixture.stagedFiles(registry));
@@ -204,7 +241,8 @@ class UploadSessionTest {
     @Test
     void anAnnouncedEmptyFileIsStillValidatedAsAnAdapter() throws Exception {
         // Declaring the weights empty (with the right hash of nothing) passes the manifest, never the registry.
-        try (UploadSession upload = open(List.of(new UploadSession.ExpectedFile(CONFIG_FILE, config.length, sha256(config)),
+        try (UploadSession upload = open(List.of(
+                new UploadSession.ExpectedFile(CONFIG_FILE, config.length, sha256(config)),
                 new UploadSession.ExpectedFile(WEIGHTS_FILE, 0, sha256(new byte[0]))))) {
             upload.write(CONFIG_FILE, config);
             assertRefused("adapter rejected", () -> upload.finish(request()));

@@ -14,7 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
 class FileCheckpointsTest {
 
     private static TrainingCheckpoint at(int step) {
-        return new TrainingCheckpoint("run", step, 1.0, Double.NaN, 0, List.of(new float[] {step}), List.of(),
+        return new TrainingCheckpoint(
+                "run",
+                step,
+                1.0,
+                Double.NaN,
+                0,
+                List.of(new float[] {step}),
+                List.of(),
                 new OptimizerState(step, List.of(new float[] {0}), List.of(new float[] {0})));
     }
 

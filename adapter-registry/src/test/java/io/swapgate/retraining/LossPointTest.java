@@ -11,7 +11,8 @@ class LossPointTest {
     private static List<LossPoint> curve(int totalSteps, int reportEvery, int validateEvery) {
         List<LossPoint> curve = List.of();
         for (int step = reportEvery; step <= totalSteps; step += reportEvery) {
-            curve = LossPoint.appended(curve, new LossPoint(step, 1.0 / step, step % validateEvery == 0 ? 0.5 : null), totalSteps);
+            curve = LossPoint.appended(
+                    curve, new LossPoint(step, 1.0 / step, step % validateEvery == 0 ? 0.5 : null), totalSteps);
         }
         return curve;
     }

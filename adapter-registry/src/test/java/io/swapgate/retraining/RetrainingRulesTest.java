@@ -29,7 +29,9 @@ class RetrainingRulesTest {
     @Test
     void theSplitIsStableByIdAndNearItsFraction() {
         HeldOutSplit split = new HeldOutSplit(0.1);
-        long held = IntStream.range(0, 10_000).filter(i -> split.heldOut("example-" + i)).count();
+        long held = IntStream.range(0, 10_000)
+                .filter(i -> split.heldOut("example-" + i))
+                .count();
         assertTrue(held > 900 && held < 1100, held + " of 10000 held out");
         assertEquals(split.heldOut("abc"), new HeldOutSplit(0.1).heldOut("abc"));
     }
@@ -38,16 +40,22 @@ class RetrainingRulesTest {
     void theGatePromotesOnlyClearImprovementsThatKeepWhatWasLearned() {
         EvaluationGate gate = new EvaluationGate(0.02, 0.1);
         EvalMetrics base = new EvalMetrics(3.0, 0.0, 0.0, 20, 100);
-        assertTrue(gate.decide(new EvalMetrics(0.1, 1.0, 0.0, 20, 100), base, null, null).promote());
+        assertTrue(gate.decide(new EvalMetrics(0.1, 1.0, 0.0, 20, 100), base, null, null)
+                .promote());
         // Not enough better.
-        assertFalse(gate.decide(new EvalMetrics(2.99, 0.0, 0.0, 20, 100), base, null, null).promote());
+        assertFalse(gate.decide(new EvalMetrics(2.99, 0.0, 0.0, 20, 100), base, null, null)
+                .promote());
         // Lower loss from hedging, but no more exact answers right.
-        EvaluationGate.Decision hedging = gate.decide(new EvalMetrics(0.2, 0.6, 0.0, 60, 300), new EvalMetrics(1.4, 0.6, 0.0, 60, 300), null, null);
+        EvaluationGate.Decision hedging = gate.decide(
+                new EvalMetrics(0.2, 0.6, 0.0, 60, 300), new EvalMetrics(1.4, 0.6, 0.0, 60, 300), null, null);
         assertFalse(hedging.promote());
         assertTrue(hedging.reason().contains("exact match"), hedging.reason());
         // Better on the new examples, worse on those the current version was evaluated on.
-        EvaluationGate.Decision forgetting = gate.decide(new EvalMetrics(0.5, 0.9, 0.0, 60, 300), new EvalMetrics(1.4, 0.6, 0.0, 60, 300),
-                new EvalMetrics(0.7, 0.5, 0.0, 20, 100), new EvalMetrics(0.01, 1.0, 0.0, 20, 100));
+        EvaluationGate.Decision forgetting = gate.decide(
+                new EvalMetrics(0.5, 0.9, 0.0, 60, 300),
+                new EvalMetrics(1.4, 0.6, 0.0, 60, 300),
+                new EvalMetrics(0.7, 0.5, 0.0, 20, 100),
+                new EvalMetrics(0.01, 1.0, 0.0, 20, 100));
         assertFalse(forgetting.promote());
         assertTrue(forgetting.reason().contains("contradict"), forgetting.reason());
     }
@@ -58,15 +66,22 @@ class RetrainingRulesTest {
         EvaluationGate gate = new EvaluationGate(0.02, 0.1);
         EvalMetrics baseAtOne = new EvalMetrics(2.0, 0.4, 0.1, 20, 100);
         EvalMetrics fixed = new EvalMetrics(1.5, 0.4, 0.05, 20, 100);
-        EvaluationGate.Decision flattening = gate.decideTempNet(new EvalMetrics(1.6, 0.4, 0.05, 20, 100), baseAtOne, fixed, 1.8,
-                null, null);
+        EvaluationGate.Decision flattening =
+                gate.decideTempNet(new EvalMetrics(1.6, 0.4, 0.05, 20, 100), baseAtOne, fixed, 1.8, null, null);
         assertFalse(flattening.promote());
         assertTrue(flattening.reason().contains("best fixed temperature"), flattening.reason());
         // Exact match cannot move with a temperature: an equal one does not block a TempNet.
-        assertTrue(gate.decideTempNet(new EvalMetrics(1.2, 0.4, 0.05, 20, 100), baseAtOne, fixed, 1.8, null, null).promote());
+        assertTrue(gate.decideTempNet(new EvalMetrics(1.2, 0.4, 0.05, 20, 100), baseAtOne, fixed, 1.8, null, null)
+                .promote());
         // It must beat the current TempNet too.
-        assertFalse(gate.decideTempNet(new EvalMetrics(1.2, 0.4, 0.05, 20, 100), new EvalMetrics(1.19, 0.4, 0.0, 20, 100),
-                fixed, 1.8, null, null).promote());
+        assertFalse(gate.decideTempNet(
+                        new EvalMetrics(1.2, 0.4, 0.05, 20, 100),
+                        new EvalMetrics(1.19, 0.4, 0.0, 20, 100),
+                        fixed,
+                        1.8,
+                        null,
+                        null)
+                .promote());
     }
 
     @Test
@@ -74,11 +89,14 @@ class RetrainingRulesTest {
         EvaluationGate gate = new EvaluationGate(0.02, 0.1);
         double nan = Double.NaN;
         EvalMetrics base = new EvalMetrics(nan, nan, nan, 0.0, 0.0, 2.0, 20, 0);
-        assertTrue(gate.decide(new EvalMetrics(nan, nan, nan, 1.0, 0.8, 2.5, 20, 0), base, null, null).promote());
-        EvaluationGate.Decision noMargin = gate.decide(new EvalMetrics(nan, nan, nan, 0.6, -0.1, 2.5, 20, 0), base, null, null);
+        assertTrue(gate.decide(new EvalMetrics(nan, nan, nan, 1.0, 0.8, 2.5, 20, 0), base, null, null)
+                .promote());
+        EvaluationGate.Decision noMargin =
+                gate.decide(new EvalMetrics(nan, nan, nan, 0.6, -0.1, 2.5, 20, 0), base, null, null);
         assertFalse(noMargin.promote());
         assertTrue(noMargin.reason().contains("reward margin"), noMargin.reason());
-        EvaluationGate.Decision stillSaid = gate.decide(new EvalMetrics(nan, nan, nan, 1.0, 0.8, 2.01, 20, 0), base, null, null);
+        EvaluationGate.Decision stillSaid =
+                gate.decide(new EvalMetrics(nan, nan, nan, 1.0, 0.8, 2.01, 20, 0), base, null, null);
         assertFalse(stillSaid.promote());
         assertTrue(stillSaid.reason().contains("unlearn"), stillSaid.reason());
     }

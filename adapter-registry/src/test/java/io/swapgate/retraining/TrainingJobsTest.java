@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainingJobsTest {
 
-    private static final LoadedModel MODEL = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
+    private static final LoadedModel MODEL =
+            ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
     private static final BaseModelIdentity BASE = BaseModelIdentity.of(MODEL.name(), MODEL.config(), MODEL.weights());
     private static final Instant T0 = Instant.parse("2026-11-27T09:00:00Z");
     private static final AdapterName ACME = AdapterName.parse("acme/support");
@@ -63,11 +64,13 @@ class TrainingJobsTest {
     private final TestClock clock = new TestClock(T0);
     /** Holds the worker at the start of its next job while closed: the engine busy with a long one. */
     private volatile CountDownLatch busy = new CountDownLatch(0);
+
     private final AtomicInteger jobsTaken = new AtomicInteger();
     private final Semaphore taken = new Semaphore(0);
     private final BlockingQueue<TrainingJob> changes = new LinkedBlockingQueue<>();
     /** Changes taken from {@link #changes} while looking for another job's: test thread only. */
     private final List<TrainingJob> unread = new ArrayList<>();
+
     private FileSystemAdapterRegistry registry;
     private RegistryAdapters adapters;
     private JobStore store;
@@ -139,8 +142,13 @@ class TrainingJobsTest {
     }
 
     private TrainingJobs newJobs() {
-        TrainingSettings settings = new TrainingSettings("stable", new EvaluationGate(0.02, 0.1), new HeldOutSplit(0.1),
-                new RetrainingPolicy(3, Duration.ofMinutes(10), Duration.ofMinutes(1)), Map.of(), kind -> {
+        TrainingSettings settings = new TrainingSettings(
+                "stable",
+                new EvaluationGate(0.02, 0.1),
+                new HeldOutSplit(0.1),
+                new RetrainingPolicy(3, Duration.ofMinutes(10), Duration.ofMinutes(1)),
+                Map.of(),
+                kind -> {
                     // The first thing the worker asks of a job it takes: the place to hold it.
                     jobsTaken.incrementAndGet();
                     taken.release();
@@ -151,11 +159,24 @@ class TrainingJobsTest {
                         throw new IllegalStateException("stopped while held", stopped);
                     }
                     return TrainingConfig.defaults(kind);
-                }, AdapterKind.LORA, MAX_ATTEMPTS, 0, MAX_JOBS_PER_TENANT);
+                },
+                AdapterKind.LORA,
+                MAX_ATTEMPTS,
+                0,
+                MAX_JOBS_PER_TENANT);
         // Never reached: with no examples stored, a job fails before it trains, evaluates or publishes.
         TrainingBackend backend = new TrainingBackend(null, null, null, BASE);
-        TrainingJobs created = new TrainingJobs(registry, adapters, new ExampleStore(registry.root()), stored -> null, backend,
-                settings, clock, (name, bytes) -> () -> {});
+        TrainingJobs created = new TrainingJobs(
+                registry,
+                adapters,
+                new ExampleStore(registry.root()),
+                stored -> null,
+                backend,
+                settings,
+                clock,
+                (name, bytes) -> () -> {},
+                Duration.ofMillis(50),
+                Duration.ofMillis(250));
         created.subscribe(changes::add);
         return created;
     }
@@ -224,7 +245,8 @@ class TrainingJobsTest {
         busy = new CountDownLatch(1);
         TrainingJob job = submit(ACME);
         assertEquals(JobState.QUEUED, job.state());
-        assertEquals(List.of("acme/support", "manual", T0.toString(), 0),
+        assertEquals(
+                List.of("acme/support", "manual", T0.toString(), 0),
                 List.of(job.adapter(), job.trigger(), job.createdAt(), job.attempt()));
         assertEquals(job, nextChange(job.id()), "reported as queued");
         assertEquals(Optional.of(job), store.get(job.id()), "stored before it is reported");
@@ -234,8 +256,11 @@ class TrainingJobsTest {
         busy.countDown();
         TrainingJob end = nextChange(job.id());
         assertEquals(JobState.FAILED, end.state());
-        assertTrue(end.reason().startsWith("IllegalStateException: too few examples: 0 to train on and 0 held out"), end.reason());
-        assertEquals(T0.plus(Duration.ofMinutes(3)).toString(), end.updatedAt(), "the injected clock dates every change");
+        assertTrue(
+                end.reason().startsWith("IllegalStateException: too few examples: 0 to train on and 0 held out"),
+                end.reason());
+        assertEquals(
+                T0.plus(Duration.ofMinutes(3)).toString(), end.updatedAt(), "the injected clock dates every change");
         assertEquals(T0.toString(), end.createdAt());
         assertEquals(Optional.of(end), store.get(job.id()));
         assertEquals(Optional.of(end), jobs.get(job.id()));
@@ -248,7 +273,9 @@ class TrainingJobsTest {
         TrainingJob first = submit(ACME);
         submit(ACME_OTHER);
         TooManyJobsException refused = assertThrows(TooManyJobsException.class, () -> submit(ACME));
-        assertEquals("tenant 'acme' has 2 training jobs queued or running, its limit; wait for one to end", refused.getMessage());
+        assertEquals(
+                "tenant 'acme' has 2 training jobs queued or running, its limit; wait for one to end",
+                refused.getMessage());
         assertEquals(JobState.QUEUED, submit(GLOBEX).state(), "another tenant's limit is its own");
 
         busy.countDown();
@@ -303,18 +330,22 @@ class TrainingJobsTest {
         TrainingJob second = submit(GLOBEX);
         clock.advance(Duration.ofSeconds(1));
         TrainingJob third = submit(ACME_OTHER);
-        assertEquals(List.of(first.id(), second.id(), third.id()), jobs.list().stream().map(TrainingJob::id).toList());
+        assertEquals(
+                List.of(first.id(), second.id(), third.id()),
+                jobs.list().stream().map(TrainingJob::id).toList());
     }
 
     @Test
     void atStartUnfinishedJobsRunAgainUntilTheirAttemptsRunOut() throws Exception {
-        TrainingJob interruptedOnce = TrainingJob.queued("job-once", ACME.toString(), null, null, null, "manual", 0, T0.toString())
+        TrainingJob interruptedOnce = TrainingJob.queued(
+                        "job-once", ACME.toString(), null, null, null, "manual", 0, T0.toString())
                 .started("lora", 100, 40, null, List.of(), T0.toString());
-        TrainingJob interruptedTwice = TrainingJob.queued("job-twice", GLOBEX.toString(), null, null, null, "manual", 0, T0.toString())
+        TrainingJob interruptedTwice = TrainingJob.queued(
+                        "job-twice", GLOBEX.toString(), null, null, null, "manual", 0, T0.toString())
                 .started("lora", 100, 40, null, List.of(), T0.toString())
                 .started("lora", 100, 40, null, List.of(), T0.toString());
-        TrainingJob cancelledWhileStopped = TrainingJob.queued("job-cancel", ACME_OTHER.toString(), null, null, null, "manual", 0,
-                T0.toString());
+        TrainingJob cancelledWhileStopped =
+                TrainingJob.queued("job-cancel", ACME_OTHER.toString(), null, null, null, "manual", 0, T0.toString());
         TrainingJob done = TrainingJob.queued("job-done", ACME.toString(), null, null, null, "manual", 0, T0.toString())
                 .ended(JobState.PROMOTED, "abc", "better", Map.of(), T0.toString());
         for (TrainingJob stored : List.of(interruptedOnce, interruptedTwice, cancelledWhileStopped, done)) {
@@ -347,7 +378,8 @@ class TrainingJobsTest {
 
     @Test
     void aJobAnotherReplicaHoldsIsLeftToItAndTakenOverWhenItsHolderDies() throws Exception {
-        TrainingJob elsewhere = TrainingJob.queued("job-held", ACME.toString(), null, null, null, "manual", 0, T0.toString())
+        TrainingJob elsewhere = TrainingJob.queued(
+                        "job-held", ACME.toString(), null, null, null, "manual", 0, T0.toString())
                 .started("lora", 100, 40, null, List.of(), T0.toString());
         store.save(elsewhere);
         JobClaim otherReplica = store.claim("job-held").orElseThrow();
@@ -396,7 +428,8 @@ class TrainingJobsTest {
         jobs.examplesStored(ACME, 1);
         TrainingJob queued = nextQueuedByPolicy();
         assertEquals("acme/support", queued.adapter());
-        assertEquals(List.of(queued.id()), jobs.list().stream().map(TrainingJob::id).toList());
+        assertEquals(
+                List.of(queued.id()), jobs.list().stream().map(TrainingJob::id).toList());
     }
 
     @Test
@@ -424,8 +457,13 @@ class TrainingJobsTest {
 
         clock.advance(Duration.ofSeconds(59));
         clock.awaitPolicyTicks();
-        assertEquals(List.of(manual.id()), jobs.list().stream().filter(j -> j.adapter().equals("acme/support"))
-                .map(TrainingJob::id).toList(), "acme/support's last job ended 59 s ago");
+        assertEquals(
+                List.of(manual.id()),
+                jobs.list().stream()
+                        .filter(j -> j.adapter().equals("acme/support"))
+                        .map(TrainingJob::id)
+                        .toList(),
+                "acme/support's last job ended 59 s ago");
 
         clock.advance(Duration.ofSeconds(1));
         assertEquals("acme/support", nextQueuedByPolicy().adapter());
@@ -438,6 +476,7 @@ class TrainingJobsTest {
         TrainingJob open = submit(ACME);
         jobs.examplesStored(ACME, 50);
         clock.awaitPolicyTicks();
-        assertEquals(List.of(open.id()), jobs.list().stream().map(TrainingJob::id).toList());
+        assertEquals(
+                List.of(open.id()), jobs.list().stream().map(TrainingJob::id).toList());
     }
 }

@@ -4,12 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.core.adapter.Adapter;
@@ -33,12 +31,11 @@ import java.net.URL;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,29 +81,45 @@ class AdapterServingGrpcTest {
     }
 
     private static GenerateRequest.Builder request(String... adapters) {
-        return GenerateRequest.newBuilder().setPrompt("Once upon a time").setMaxNewTokens(30)
+        return GenerateRequest.newBuilder()
+                .setPrompt("Once upon a time")
+                .setMaxNewTokens(30)
                 .setSampling(SamplingParams.newBuilder().setTemperature(0).setSeed(5))
-                .addAllAdapters(java.util.Arrays.stream(adapters).map(TestAdapterFiles::named).toList());
+                .addAllAdapters(java.util.Arrays.stream(adapters)
+                        .map(TestAdapterFiles::named)
+                        .toList());
     }
 
     @Test
     void composedAdaptersMatchTheInProcessEngineAndReportTheirVersions() throws Exception {
-        GenerateRequest wire = request("lora", "prompt", "prefix", "tempnet").setReturnTemperatures(true).build();
+        GenerateRequest wire = request("lora", "prompt", "prefix", "tempnet")
+                .setReturnTemperatures(true)
+                .build();
         GenerateResponse response = stub.generate(wire);
 
         AdapterSelection selection = served.select(wire.getAdaptersList(), 0);
         CollectingListener inProcess = new CollectingListener();
-        model.engine().submit(GenerationRequest.builder("local", wire.getPrompt(), 30)
-                .sampling(io.swapgate.core.sampling.SamplingParams.sampled(0f, 5)).adapters(selection)
-                .returnTemperatures(true).build(), inProcess);
+        model.engine()
+                .submit(
+                        GenerationRequest.builder("local", wire.getPrompt(), 30)
+                                .sampling(io.swapgate.core.sampling.SamplingParams.sampled(0f, 5))
+                                .adapters(selection)
+                                .returnTemperatures(true)
+                                .build(),
+                        inProcess);
         CollectingListener.Completion expected = inProcess.result().get(60, TimeUnit.SECONDS);
         served.release(selection);
         assertEquals(expected.text(), response.getText());
-        assertArrayEquals(expected.tokenIds(), response.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray());
+        assertArrayEquals(
+                expected.tokenIds(),
+                response.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray());
         assertEquals(response.getTokenIdsCount(), response.getTemperaturesCount());
-        assertNotEquals(stub.generate(request().build()).getText(), response.getText(), "the adapters must change the text");
+        assertNotEquals(
+                stub.generate(request().build()).getText(), response.getText(), "the adapters must change the text");
 
-        assertEquals(List.of("lora", "prompt", "prefix", "tempnet"), response.getAdaptersList().stream().map(ServedAdapter::getKind).toList());
+        assertEquals(
+                List.of("lora", "prompt", "prefix", "tempnet"),
+                response.getAdaptersList().stream().map(ServedAdapter::getKind).toList());
         for (ServedAdapter adapter : response.getAdaptersList()) {
             assertEquals(VERSIONS.get(adapter.getKind()), adapter.getVersion(), adapter.getReference());
             assertEquals(TestAdapterFiles.named(adapter.getKind()), adapter.getReference());
@@ -123,31 +136,58 @@ class AdapterServingGrpcTest {
         });
         assertEquals(response.getText(), text.toString());
         assertEquals(response.getTemperaturesList(), temperatures);
-        assertEquals(response.getAdaptersList(), messages.get(messages.size() - 1).getAdaptersList());
+        assertEquals(
+                response.getAdaptersList(), messages.get(messages.size() - 1).getAdaptersList());
     }
 
     @Test
     void dyLoraIsServedAtTheRequestedRank() {
         GenerateResponse full = stub.generate(request("dylora").build());
-        GenerateResponse truncated = stub.generate(request("dylora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build());
+        GenerateResponse truncated = stub.generate(request("dylora")
+                .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2))
+                .build());
         assertEquals(8, full.getAdapters(0).getLoraRank());
         assertEquals(2, truncated.getAdapters(0).getLoraRank());
         assertNotEquals(full.getText(), truncated.getText());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "serves ranks 2 to 8, asked for 9",
-                request("dylora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(9)).build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "only DyLoRA adapters can be served at another rank",
-                request("lora").setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "serves ranks 2 to 8, asked for 9",
+                request("dylora")
+                        .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(9))
+                        .build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "only DyLoRA adapters can be served at another rank",
+                request("lora")
+                        .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2))
+                        .build());
     }
 
     @Test
     void badReferencesAreRefusedWhileOtherRequestsKeepStreaming() {
-        Iterator<GenerateStreamResponse> running = stub.generateStream(request("lora").setMaxNewTokens(300).build());
+        Iterator<GenerateStreamResponse> running =
+                stub.generateStream(request("lora").setMaxNewTokens(300).build());
         assertTrue(running.hasNext());
-        assertStatus(Status.Code.NOT_FOUND, "adapter '" + TestAdapterFiles.named("missing") + "' not found", request("missing").build());
-        assertStatus(Status.Code.NOT_FOUND, "has no alias 'canary'", request("lora@canary").build());
-        assertStatus(Status.Code.NOT_FOUND, "has no version 00000000", request("lora@00000000").build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "at most one lora adapter", request("lora", "dylora").build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "invalid adapter name", request("a/b/c").build());
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "adapter '" + TestAdapterFiles.named("missing") + "' not found",
+                request("missing").build());
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "has no alias 'canary'",
+                request("lora@canary").build());
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "has no version 00000000",
+                request("lora@00000000").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "at most one lora adapter",
+                request("lora", "dylora").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "invalid adapter name",
+                request("a/b/c").build());
         GenerateStreamResponse last = null;
         while (running.hasNext()) {
             last = running.next();
@@ -158,13 +198,23 @@ class AdapterServingGrpcTest {
 
     @Test
     void referencesResolveByAliasVersionAndDefault() throws Exception {
-        String first = files.upload(channel, "swap", files.random.prompt("swap", 3), "stable").getVersion();
-        String second = files.upload(channel, "swap", files.random.prompt("swap", 5), "").getVersion();
-        assertEquals(first, stub.generate(request("swap").build()).getAdapters(0).getVersion(), "no suffix means @stable");
-        assertEquals(second, stub.generate(request("swap@latest").build()).getAdapters(0).getVersion());
-        assertEquals(first, stub.generate(request("swap@" + first.substring(0, 12)).build()).getAdapters(0).getVersion());
+        String first = files.upload(channel, "swap", files.random.prompt("swap", 3), "stable")
+                .getVersion();
+        String second = files.upload(channel, "swap", files.random.prompt("swap", 5), "")
+                .getVersion();
+        assertEquals(
+                first, stub.generate(request("swap").build()).getAdapters(0).getVersion(), "no suffix means @stable");
+        assertEquals(
+                second,
+                stub.generate(request("swap@latest").build()).getAdapters(0).getVersion());
+        assertEquals(
+                first,
+                stub.generate(request("swap@" + first.substring(0, 12)).build())
+                        .getAdapters(0)
+                        .getVersion());
         // A call unpins its versions when it ends, just after its response is sent.
-        await("finished requests unpin their versions").atMost(java.time.Duration.ofSeconds(10))
+        await("finished requests unpin their versions")
+                .atMost(java.time.Duration.ofSeconds(10))
                 .pollInterval(java.time.Duration.ofMillis(5))
                 .until(() -> java.util.stream.Stream.of(first, second).noneMatch(served::inUse));
     }

@@ -2,7 +2,6 @@ package io.swapgate.gateway;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
@@ -81,30 +80,78 @@ class AdaptersGrpcServiceTest {
         assertEquals("test", v1.getCreator());
         assertEquals(TestAdapterFiles.BASE.digest(), v1.getBaseModelDigest());
         assertEquals(List.of("latest", "stable"), v1.getAliasesList());
-        VersionInfo v2 = TestAdapterFiles.upload(channel, files.write(lora(8)), UploadManifest.newBuilder().setName(name)
-                .setParentVersion(v1.getVersion()).putLabels("run", "7").putMetrics("eval_loss", 0.5));
+        VersionInfo v2 = TestAdapterFiles.upload(
+                channel,
+                files.write(lora(8)),
+                UploadManifest.newBuilder()
+                        .setName(name)
+                        .setParentVersion(v1.getVersion())
+                        .putLabels("run", "7")
+                        .putMetrics("eval_loss", 0.5));
         assertEquals(v1.getVersion(), v2.getParentVersion());
         assertEquals(Map.of("run", "7"), v2.getLabelsMap());
 
-        assertTrue(adapters.list(ListAdaptersRequest.newBuilder().setTenant(TestAdapterFiles.TENANT).build()).getAdaptersList().stream()
-                .anyMatch(a -> a.getName().equals(name) && a.getVersionCount() == 2
-                        && a.getAliasesMap().equals(Map.of("latest", v2.getVersion(), "stable", v1.getVersion()))));
+        assertTrue(
+                adapters
+                        .list(ListAdaptersRequest.newBuilder()
+                                .setTenant(TestAdapterFiles.TENANT)
+                                .build())
+                        .getAdaptersList()
+                        .stream()
+                        .anyMatch(a -> a.getName().equals(name)
+                                && a.getVersionCount() == 2
+                                && a.getAliasesMap()
+                                        .equals(Map.of("latest", v2.getVersion(), "stable", v1.getVersion()))));
 
-        var promoted = adapters.promote(PromoteRequest.newBuilder().setName(name).setAlias("stable").setVersion(v2.getVersion().substring(0, 10)).build());
+        var promoted = adapters.promote(PromoteRequest.newBuilder()
+                .setName(name)
+                .setAlias("stable")
+                .setVersion(v2.getVersion().substring(0, 10))
+                .build());
         assertEquals(v2.getVersion(), promoted.getVersion());
         assertEquals(v1.getVersion(), promoted.getPreviousVersion());
-        var rolledBack = adapters.rollback(RollbackRequest.newBuilder().setName(name).setAlias("stable").build());
+        var rolledBack = adapters.rollback(
+                RollbackRequest.newBuilder().setName(name).setAlias("stable").build());
         assertEquals(v1.getVersion(), rolledBack.getVersion());
-        assertCode(Status.Code.FAILED_PRECONDITION, "no earlier version to roll back to",
-                () -> adapters.rollback(RollbackRequest.newBuilder().setName(name).setAlias("stable").build()));
+        assertCode(
+                Status.Code.FAILED_PRECONDITION,
+                "no earlier version to roll back to",
+                () -> adapters.rollback(RollbackRequest.newBuilder()
+                        .setName(name)
+                        .setAlias("stable")
+                        .build()));
 
-        assertCode(Status.Code.FAILED_PRECONDITION, "alias 'stable' points at it",
-                () -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(v1.getVersion()).build()));
-        adapters.promote(PromoteRequest.newBuilder().setName(name).setAlias("stable").setVersion("latest").build());
-        assertEquals(v1.getVersion(), adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(v1.getVersion()).build()).getVersion());
-        AdapterDetails details = adapters.get(GetAdapterRequest.newBuilder().setName(name).build());
-        assertEquals(List.of(v2.getVersion()), details.getVersionsList().stream().map(VersionInfo::getVersion).toList());
-        assertCode(Status.Code.NOT_FOUND, "has no version", () -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(v1.getVersion()).build()));
+        assertCode(
+                Status.Code.FAILED_PRECONDITION,
+                "alias 'stable' points at it",
+                () -> adapters.delete(DeleteRequest.newBuilder()
+                        .setName(name)
+                        .setVersion(v1.getVersion())
+                        .build()));
+        adapters.promote(PromoteRequest.newBuilder()
+                .setName(name)
+                .setAlias("stable")
+                .setVersion("latest")
+                .build());
+        assertEquals(
+                v1.getVersion(),
+                adapters.delete(DeleteRequest.newBuilder()
+                                .setName(name)
+                                .setVersion(v1.getVersion())
+                                .build())
+                        .getVersion());
+        AdapterDetails details =
+                adapters.get(GetAdapterRequest.newBuilder().setName(name).build());
+        assertEquals(
+                List.of(v2.getVersion()),
+                details.getVersionsList().stream().map(VersionInfo::getVersion).toList());
+        assertCode(
+                Status.Code.NOT_FOUND,
+                "has no version",
+                () -> adapters.delete(DeleteRequest.newBuilder()
+                        .setName(name)
+                        .setVersion(v1.getVersion())
+                        .build()));
     }
 
     @Test
@@ -112,29 +159,48 @@ class AdaptersGrpcServiceTest {
         String name = TestAdapterFiles.named("resident");
         VersionInfo cold = files.upload(channel, "resident", lora(2), "");
         assertEquals(Residency.RESIDENCY_STORE, cold.getResidency());
-        VersionInfo warm = TestAdapterFiles.upload(channel, files.write(lora(3)), UploadManifest.newBuilder().setName(name).setWarm(true));
+        VersionInfo warm = TestAdapterFiles.upload(
+                channel,
+                files.write(lora(3)),
+                UploadManifest.newBuilder().setName(name).setWarm(true));
         assertEquals(Residency.RESIDENCY_HOST, warm.getResidency());
 
         var inference = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-        Iterator<GenerateStreamResponse> running = inference.generateStream(GenerateRequest.newBuilder().setPrompt("Once upon a time")
-                .setMaxNewTokens(400).setSampling(SamplingParams.newBuilder().setTemperature(0))
-                .addAdapters(name + "@" + cold.getVersion()).build());
+        Iterator<GenerateStreamResponse> running = inference.generateStream(GenerateRequest.newBuilder()
+                .setPrompt("Once upon a time")
+                .setMaxNewTokens(400)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .addAdapters(name + "@" + cold.getVersion())
+                .build());
         assertTrue(running.hasNext());
-        AdapterDetails details = adapters.get(GetAdapterRequest.newBuilder().setName(name).build());
+        AdapterDetails details =
+                adapters.get(GetAdapterRequest.newBuilder().setName(name).build());
         assertEquals(Residency.RESIDENCY_DEVICE, details.getVersions(0).getResidency());
-        assertCode(Status.Code.FAILED_PRECONDITION, "requests in flight use it",
-                () -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(cold.getVersion()).build()));
-        running.forEachRemaining(m -> { });
+        assertCode(
+                Status.Code.FAILED_PRECONDITION,
+                "requests in flight use it",
+                () -> adapters.delete(DeleteRequest.newBuilder()
+                        .setName(name)
+                        .setVersion(cold.getVersion())
+                        .build()));
+        running.forEachRemaining(m -> {});
         // Refused (FAILED_PRECONDITION) until the stream's end unpins the version, a moment after the client saw it.
-        await("the finished stream unpins its version").atMost(java.time.Duration.ofSeconds(30))
-                .pollInterval(java.time.Duration.ofMillis(5)).ignoreException(StatusRuntimeException.class)
-                .untilAsserted(() -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion(cold.getVersion()).build()));
+        await("the finished stream unpins its version")
+                .atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(5))
+                .ignoreException(StatusRuntimeException.class)
+                .untilAsserted(() -> adapters.delete(DeleteRequest.newBuilder()
+                        .setName(name)
+                        .setVersion(cold.getVersion())
+                        .build()));
     }
 
     @Test
     void watchStreamsRegistryEvents() throws Exception {
         Iterator<RegistryEvent> events = adapters.withDeadlineAfter(30, TimeUnit.SECONDS)
-                .watch(WatchRequest.newBuilder().setTenant(TestAdapterFiles.TENANT).build());
+                .watch(WatchRequest.newBuilder()
+                        .setTenant(TestAdapterFiles.TENANT)
+                        .build());
         VersionInfo v = files.upload(channel, "watched", lora(2), "canary");
         RegistryEvent published = events.next();
         RegistryEvent promoted = events.next();
@@ -149,40 +215,88 @@ class AdaptersGrpcServiceTest {
     void badUploadsAndRequestsGetTheRightStatus() throws Exception {
         Path folder = files.write(lora(4));
         files.upload(channel, "dup", lora(5), "");
-        VersionInfo original = TestAdapterFiles.upload(channel, folder, UploadManifest.newBuilder().setName(TestAdapterFiles.named("dup")));
-        assertCode(Status.Code.ALREADY_EXISTS, "version " + original.getVersion() + " of " + TestAdapterFiles.named("dup") + " already exists",
-                () -> TestAdapterFiles.upload(channel, folder, UploadManifest.newBuilder().setName(TestAdapterFiles.named("dup"))));
+        VersionInfo original = TestAdapterFiles.upload(
+                channel, folder, UploadManifest.newBuilder().setName(TestAdapterFiles.named("dup")));
+        assertCode(
+                Status.Code.ALREADY_EXISTS,
+                "version " + original.getVersion() + " of " + TestAdapterFiles.named("dup") + " already exists",
+                () -> TestAdapterFiles.upload(
+                        channel, folder, UploadManifest.newBuilder().setName(TestAdapterFiles.named("dup"))));
 
         LoraAdapter broken = lora(4);
         broken.modules().get(LoraModule.V)[1].b().data()[0] = Float.NaN;
-        assertCode(Status.Code.INVALID_ARGUMENT, "adapter rejected: tensor base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight holds a non-finite value",
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "adapter rejected: tensor base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight holds a non-finite value",
                 () -> files.upload(channel, "broken", broken, ""));
-        assertCode(Status.Code.INVALID_ARGUMENT, "invalid tenant '..'",
-                () -> TestAdapterFiles.upload(channel, folder, UploadManifest.newBuilder().setName("../etc")));
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "invalid tenant '..'",
+                () -> TestAdapterFiles.upload(
+                        channel, folder, UploadManifest.newBuilder().setName("../etc")));
 
         long weights = Files.size(folder.resolve("adapter_model.safetensors"));
         long config = Files.size(folder.resolve("adapter_config.json"));
-        UploadManifest.Builder manifest = UploadManifest.newBuilder().setName(TestAdapterFiles.named("raw"))
-                .addFiles(UploadFile.newBuilder().setName("adapter_config.json").setSize(config).setSha256("0".repeat(64)))
-                .addFiles(UploadFile.newBuilder().setName("adapter_model.safetensors").setSize(weights).setSha256("0".repeat(64)));
+        UploadManifest.Builder manifest = UploadManifest.newBuilder()
+                .setName(TestAdapterFiles.named("raw"))
+                .addFiles(UploadFile.newBuilder()
+                        .setName("adapter_config.json")
+                        .setSize(config)
+                        .setSha256("0".repeat(64)))
+                .addFiles(UploadFile.newBuilder()
+                        .setName("adapter_model.safetensors")
+                        .setSize(weights)
+                        .setSha256("0".repeat(64)));
         byte[] configBytes = Files.readAllBytes(folder.resolve("adapter_config.json"));
         byte[] weightBytes = Files.readAllBytes(folder.resolve("adapter_model.safetensors"));
-        assertCode(Status.Code.INVALID_ARGUMENT, "adapter_config.json checksum mismatch", () -> raw(List.of(manifestMessage(manifest),
-                chunk("adapter_config.json", configBytes), chunk("adapter_model.safetensors", weightBytes))));
-        assertCode(Status.Code.INVALID_ARGUMENT, "is truncated", () -> raw(List.of(manifestMessage(manifest),
-                chunk("adapter_config.json", configBytes))));
-        assertCode(Status.Code.INVALID_ARGUMENT, "chunk for 'run.py', which the manifest does not list",
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "adapter_config.json checksum mismatch",
+                () -> raw(List.of(
+                        manifestMessage(manifest),
+                        chunk("adapter_config.json", configBytes),
+                        chunk("adapter_model.safetensors", weightBytes))));
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "is truncated",
+                () -> raw(List.of(manifestMessage(manifest), chunk("adapter_config.json", configBytes))));
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "chunk for 'run.py', which the manifest does not list",
                 () -> raw(List.of(manifestMessage(manifest), chunk("run.py", new byte[] {1}))));
-        assertCode(Status.Code.INVALID_ARGUMENT, "the manifest must come before any chunk", () -> raw(List.of(chunk("adapter_config.json", configBytes))));
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "the manifest must come before any chunk",
+                () -> raw(List.of(chunk("adapter_config.json", configBytes))));
         assertCode(Status.Code.INVALID_ARGUMENT, "the upload carried no manifest", () -> raw(List.of()));
-        assertCode(Status.Code.INVALID_ARGUMENT, "the manifest must list exactly",
-                () -> raw(List.of(manifestMessage(UploadManifest.newBuilder().setName(TestAdapterFiles.named("raw"))))));
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "the manifest must list exactly",
+                () -> raw(
+                        List.of(manifestMessage(UploadManifest.newBuilder().setName(TestAdapterFiles.named("raw"))))));
 
-        assertCode(Status.Code.NOT_FOUND, "not found", () -> adapters.get(GetAdapterRequest.newBuilder().setName(TestAdapterFiles.named("none")).build()));
-        assertCode(Status.Code.NOT_FOUND, "has no version 12345678", () -> adapters.promote(PromoteRequest.newBuilder()
-                .setName(TestAdapterFiles.named("dup")).setAlias("stable").setVersion("12345678").build()));
-        assertCode(Status.Code.INVALID_ARGUMENT, "invalid alias", () -> adapters.promote(PromoteRequest.newBuilder()
-                .setName(TestAdapterFiles.named("dup")).setAlias("Not An Alias").setVersion("latest").build()));
+        assertCode(
+                Status.Code.NOT_FOUND,
+                "not found",
+                () -> adapters.get(GetAdapterRequest.newBuilder()
+                        .setName(TestAdapterFiles.named("none"))
+                        .build()));
+        assertCode(
+                Status.Code.NOT_FOUND,
+                "has no version 12345678",
+                () -> adapters.promote(PromoteRequest.newBuilder()
+                        .setName(TestAdapterFiles.named("dup"))
+                        .setAlias("stable")
+                        .setVersion("12345678")
+                        .build()));
+        assertCode(
+                Status.Code.INVALID_ARGUMENT,
+                "invalid alias",
+                () -> adapters.promote(PromoteRequest.newBuilder()
+                        .setName(TestAdapterFiles.named("dup"))
+                        .setAlias("Not An Alias")
+                        .setVersion("latest")
+                        .build()));
     }
 
     private static UploadRequest manifestMessage(UploadManifest.Builder manifest) {
@@ -190,7 +304,9 @@ class AdaptersGrpcServiceTest {
     }
 
     private static UploadRequest chunk(String file, byte[] data) {
-        return UploadRequest.newBuilder().setChunk(UploadChunk.newBuilder().setFile(file).setData(ByteString.copyFrom(data))).build();
+        return UploadRequest.newBuilder()
+                .setChunk(UploadChunk.newBuilder().setFile(file).setData(ByteString.copyFrom(data)))
+                .build();
     }
 
     /** Sends exactly these upload messages and waits for the answer. */

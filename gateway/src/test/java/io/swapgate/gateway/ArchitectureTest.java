@@ -19,37 +19,58 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importClasses() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.swapgate");
     }
 
     @Test
     void onlyInferenceCoreTouchesTheRuntimeAndTheModelFileReaders() {
-        DescribedPredicate<JavaClass> coreInternals = JavaClass.Predicates.resideInAPackage("io.swapgate.core.runtime..")
+        DescribedPredicate<JavaClass> coreInternals = JavaClass.Predicates.resideInAPackage(
+                        "io.swapgate.core.runtime..")
                 .or(JavaClass.Predicates.resideInAPackage("io.swapgate.core.format..")
-                        .and(DescribedPredicate.not(JavaClass.Predicates.belongToAnyOf(ModelLoader.class,
-                                ModelFormatException.class))))
+                        .and(DescribedPredicate.not(
+                                JavaClass.Predicates.belongToAnyOf(ModelLoader.class, ModelFormatException.class))))
                 .as("inference-core's runtime and model-file readers");
-        noClasses().that().resideOutsideOfPackage("io.swapgate.core..").should().dependOnClassesThat(coreInternals)
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("io.swapgate.core..")
+                .should()
+                .dependOnClassesThat(coreInternals)
                 .because("servers go through io.swapgate.core.FoundationModel, which owns the runtime")
                 .check(classes);
     }
 
     @Test
     void librariesDoNotKnowQuarkus() {
-        noClasses().that().resideInAnyPackage("io.swapgate.core..", "io.swapgate.registry..", "io.swapgate.retraining..",
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "io.swapgate.core..",
+                        "io.swapgate.registry..",
+                        "io.swapgate.retraining..",
                         "io.swapgate.kafka..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "jakarta.enterprise..", "jakarta.inject..",
-                        "io.smallrye..", "io.vertx..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.quarkus..", "jakarta.enterprise..", "jakarta.inject..", "io.smallrye..", "io.vertx..")
                 .because("only the gateway module is a Quarkus application")
                 .check(classes);
     }
 
     @Test
     void transportsShareMessageMappingNotEachOther() {
-        noClasses().that().resideInAnyPackage("io.swapgate.gateway.kafka..", "io.swapgate.gateway.openai..",
-                        "io.swapgate.gateway.monitor..", "io.swapgate.gateway.http..", "io.swapgate.gateway.messages..")
-                .should().dependOnClassesThat().resideInAPackage("io.swapgate.gateway.grpc..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "io.swapgate.gateway.kafka..",
+                        "io.swapgate.gateway.openai..",
+                        "io.swapgate.gateway.monitor..",
+                        "io.swapgate.gateway.http..",
+                        "io.swapgate.gateway.messages..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.swapgate.gateway.grpc..")
                 .because("proto-to-domain mapping lives in io.swapgate.gateway.messages, for every transport")
                 .check(classes);
     }

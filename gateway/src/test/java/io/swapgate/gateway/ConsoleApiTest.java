@@ -57,8 +57,10 @@ class ConsoleApiTest {
     }
 
     private HttpRequest request(String method, String key, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "console/api/" + method)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "console/api/" + method))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }
@@ -71,7 +73,8 @@ class ConsoleApiTest {
 
     /** The first {@code count} messages of a stream, then the connection is closed (as a browser leaving the page). */
     private List<JsonNode> firstEvents(String method, String key, String body, int count) throws Exception {
-        HttpResponse<Stream<String>> response = http.send(request(method, key, body), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> response =
+                http.send(request(method, key, body), HttpResponse.BodyHandlers.ofLines());
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
         List<JsonNode> messages = new ArrayList<>();
@@ -87,7 +90,8 @@ class ConsoleApiTest {
         return messages;
     }
 
-    private static void assertError(HttpResponse<String> response, int httpStatus, String code, String message) throws Exception {
+    private static void assertError(HttpResponse<String> response, int httpStatus, String code, String message)
+            throws Exception {
         assertEquals(httpStatus, response.statusCode(), response.body());
         JsonNode body = JSON.readTree(response.body());
         assertEquals(code, body.get("code").asText(), response.body());
@@ -98,36 +102,55 @@ class ConsoleApiTest {
     void callsNeedAKeyAWellFormedBodyAndAKnownMethod() throws Exception {
         assertError(call("Tenants/WhoAmI", null, "{}"), 401, "UNAUTHENTICATED", "missing API key");
         assertError(call("Tenants/WhoAmI", "not-a-key", "{}"), 401, "UNAUTHENTICATED", "");
-        JsonNode me = JSON.readTree(call("Tenants/WhoAmI", TestGateway.DEMO_KEY, "").body());
+        JsonNode me =
+                JSON.readTree(call("Tenants/WhoAmI", TestGateway.DEMO_KEY, "").body());
         assertEquals("demo", me.get("tenant").asText());
         assertError(call("Adapters/Get", TestGateway.DEMO_KEY, "{\"nam\":\"demo/x\"}"), 400, "INVALID_ARGUMENT", "nam");
-        assertError(call("Adapters/Get", TestGateway.DEMO_KEY, "{\"name\":"), 400, "INVALID_ARGUMENT", "GetAdapterRequest");
+        assertError(
+                call("Adapters/Get", TestGateway.DEMO_KEY, "{\"name\":"), 400, "INVALID_ARGUMENT", "GetAdapterRequest");
         assertError(call("Adapters/Upload", TestGateway.DEMO_KEY, "{}"), 501, "UNIMPLEMENTED", "Adapters/Upload");
         assertError(call("Tenants/ListUsage", TestGateway.DEMO_KEY, "{}"), 403, "PERMISSION_DENIED", "admin");
-        assertError(call("Adapters/Get", TestGateway.DEMO_KEY, "{\"name\":\"demo/never-published\"}"), 404, "NOT_FOUND", "never-published");
+        assertError(
+                call("Adapters/Get", TestGateway.DEMO_KEY, "{\"name\":\"demo/never-published\"}"),
+                404,
+                "NOT_FOUND",
+                "never-published");
     }
 
     @Test
     void thePageLoadsOnlyItsOwnFiles() throws Exception {
-        HttpResponse<String> bare = http.send(HttpRequest.newBuilder(URI.create(base + "console")).GET().build(),
+        HttpResponse<String> bare = http.send(
+                HttpRequest.newBuilder(URI.create(base + "console")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(302, bare.statusCode());
         assertEquals("/console/", bare.headers().firstValue("Location").orElse(""));
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "console/")).GET().build(),
+        HttpResponse<String> page = http.send(
+                HttpRequest.newBuilder(URI.create(base + "console/")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("<script type=\"module\" src=\"js/main.js\">"), page.body());
         String policy = page.headers().firstValue("Content-Security-Policy").orElse("");
-        assertTrue(policy.contains("default-src 'none'") && policy.contains("script-src 'self'")
-                && policy.contains("frame-ancestors 'none'"), policy);
+        assertTrue(
+                policy.contains("default-src 'none'")
+                        && policy.contains("script-src 'self'")
+                        && policy.contains("frame-ancestors 'none'"),
+                policy);
     }
 
     @Test
     void aStreamedCompletionIsWhatGrpcGives() throws Exception {
         String prompt = "Once upon a time";
-        String greedy = InferenceGrpc.newBlockingStub(admin).withDeadlineAfter(60, TimeUnit.SECONDS).generate(GenerateRequest.newBuilder()
-                .setPrompt(prompt).setMaxNewTokens(20).setSampling(SamplingParams.newBuilder().setTemperature(0)).build()).getText();
-        HttpResponse<String> response = call("Inference/GenerateStream", TestGateway.DEMO_KEY,
+        String greedy = InferenceGrpc.newBlockingStub(admin)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .generate(GenerateRequest.newBuilder()
+                        .setPrompt(prompt)
+                        .setMaxNewTokens(20)
+                        .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                        .build())
+                .getText();
+        HttpResponse<String> response = call(
+                "Inference/GenerateStream",
+                TestGateway.DEMO_KEY,
                 "{\"prompt\":\"" + prompt + "\",\"maxNewTokens\":20,\"sampling\":{\"temperature\":0}}");
         assertEquals(200, response.statusCode(), response.body());
         StringBuilder text = new StringBuilder();
@@ -145,12 +168,20 @@ class ConsoleApiTest {
 
         // Refused by the method's own checks: a plain error. Refused while resolving adapters (on a worker, so the
         // stream may have opened by then): either a plain error or an error event, with the same status.
-        assertError(call("Inference/GenerateStream", TestGateway.DEMO_KEY, "{\"prompt\":\"x\",\"maxNewTokens\":0}"),
-                400, "INVALID_ARGUMENT", "max_new_tokens");
-        HttpResponse<String> unknown = call("Inference/GenerateStream", TestGateway.DEMO_KEY,
+        assertError(
+                call("Inference/GenerateStream", TestGateway.DEMO_KEY, "{\"prompt\":\"x\",\"maxNewTokens\":0}"),
+                400,
+                "INVALID_ARGUMENT",
+                "max_new_tokens");
+        HttpResponse<String> unknown = call(
+                "Inference/GenerateStream",
+                TestGateway.DEMO_KEY,
                 "{\"prompt\":\"x\",\"maxNewTokens\":4,\"adapters\":[\"demo/never-published\"]}");
-        assertTrue(unknown.statusCode() == 404 ? unknown.body().contains("\"code\":\"NOT_FOUND\"")
-                : unknown.body().contains("event: error\ndata: {\"code\":\"NOT_FOUND\""), unknown.statusCode() + " " + unknown.body());
+        assertTrue(
+                unknown.statusCode() == 404
+                        ? unknown.body().contains("\"code\":\"NOT_FOUND\"")
+                        : unknown.body().contains("event: error\ndata: {\"code\":\"NOT_FOUND\""),
+                unknown.statusCode() + " " + unknown.body());
     }
 
     @Test
@@ -159,24 +190,50 @@ class ConsoleApiTest {
         String mine = "demo/console-" + RUN;
         String theirs = "other/console-" + RUN;
         for (String name : List.of(mine, theirs)) {
-            TestAdapterFiles.upload(admin, files.write(files.random.lora(name, 4, 8f, false, 0, EnumSet.allOf(LoraModule.class))),
-                    UploadManifest.newBuilder().setName(name).setPromote("stable").setWarm(true));
+            TestAdapterFiles.upload(
+                    admin,
+                    files.write(files.random.lora(name, 4, 8f, false, 0, EnumSet.allOf(LoraModule.class))),
+                    UploadManifest.newBuilder()
+                            .setName(name)
+                            .setPromote("stable")
+                            .setWarm(true));
         }
 
         String listed = call("Adapters/List", TestGateway.DEMO_KEY, "{}").body();
         assertTrue(listed.contains(mine), listed);
         assertFalse(listed.contains(theirs), listed);
-        assertError(call("Adapters/Get", TestGateway.DEMO_KEY, "{\"name\":\"" + theirs + "\"}"), 403, "PERMISSION_DENIED", "other");
-        assertError(call("Adapters/Promote", TestGateway.DEMO_KEY, "{\"name\":\"" + theirs + "\",\"alias\":\"x\",\"version\":\"latest\"}"),
-                403, "PERMISSION_DENIED", "other");
+        assertError(
+                call("Adapters/Get", TestGateway.DEMO_KEY, "{\"name\":\"" + theirs + "\"}"),
+                403,
+                "PERMISSION_DENIED",
+                "other");
+        assertError(
+                call(
+                        "Adapters/Promote",
+                        TestGateway.DEMO_KEY,
+                        "{\"name\":\"" + theirs + "\",\"alias\":\"x\",\"version\":\"latest\"}"),
+                403,
+                "PERMISSION_DENIED",
+                "other");
         // A stream refused by the method's own checks is a plain error, not an event stream.
-        assertError(call("Monitor/Watch", TestGateway.DEMO_KEY, "{\"tenant\":\"other\"}"), 403, "PERMISSION_DENIED", "other");
-        assertError(call("Monitor/Watch", TestGateway.DEMO_KEY, "{\"intervalMs\":5}"), 400, "INVALID_ARGUMENT", "interval_ms");
+        assertError(
+                call("Monitor/Watch", TestGateway.DEMO_KEY, "{\"tenant\":\"other\"}"),
+                403,
+                "PERMISSION_DENIED",
+                "other");
+        assertError(
+                call("Monitor/Watch", TestGateway.DEMO_KEY, "{\"intervalMs\":5}"),
+                400,
+                "INVALID_ARGUMENT",
+                "interval_ms");
 
         // Both adapters were warmed into the host cache: each tenant's samples list its own, an admin's both.
-        JsonNode demo = firstEvents("Monitor/Watch", TestGateway.DEMO_KEY, "{}", 1).get(0);
-        JsonNode other = firstEvents("Monitor/Watch", TestGateway.OTHER_KEY, "{}", 1).get(0);
-        JsonNode everyone = firstEvents("Monitor/Watch", TestGateway.ADMIN_KEY, "{\"intervalMs\":200}", 2).get(1);
+        JsonNode demo =
+                firstEvents("Monitor/Watch", TestGateway.DEMO_KEY, "{}", 1).get(0);
+        JsonNode other =
+                firstEvents("Monitor/Watch", TestGateway.OTHER_KEY, "{}", 1).get(0);
+        JsonNode everyone = firstEvents("Monitor/Watch", TestGateway.ADMIN_KEY, "{\"intervalMs\":200}", 2)
+                .get(1);
         assertEquals("demo", demo.get("scope").asText());
         assertEquals("", everyone.get("scope").asText());
         assertTrue(residents(demo).contains(mine) && !residents(demo).contains(theirs), demo.toString());

@@ -36,8 +36,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class InferenceGrpcServiceTest {
 
-    private static final String REFERENCE = ", there was a little girl named Lily. She loved to play outside in the park."
-            + " One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily";
+    private static final String REFERENCE =
+            ", there was a little girl named Lily. She loved to play outside in the park."
+                    + " One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily";
 
     @TestHTTPResource("/")
     URL base;
@@ -64,13 +65,17 @@ class InferenceGrpcServiceTest {
     }
 
     private static GenerateRequest greedy(String prompt, int maxTokens) {
-        return GenerateRequest.newBuilder().setPrompt(prompt).setMaxNewTokens(maxTokens)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).build();
+        return GenerateRequest.newBuilder()
+                .setPrompt(prompt)
+                .setMaxNewTokens(maxTokens)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .build();
     }
 
     @Test
     void unaryAndStreamingReturnTheReferenceText() {
-        GenerateResponse unary = stub.generate(greedy("Once upon a time", 40).toBuilder().setRequestId("req-1").build());
+        GenerateResponse unary = stub.generate(
+                greedy("Once upon a time", 40).toBuilder().setRequestId("req-1").build());
         assertTrue(REFERENCE.startsWith(unary.getText()) && unary.getText().length() > 100, unary.getText());
         assertEquals("req-1", unary.getRequestId());
         assertEquals(FinishReason.FINISH_REASON_LENGTH, unary.getFinishReason());
@@ -98,7 +103,8 @@ class InferenceGrpcServiceTest {
     @Test
     void stopStringsEndTheStreamWithStop() {
         GenerateRequest request = greedy("Once upon a time", 60).toBuilder()
-                .setSampling(SamplingParams.newBuilder().setTemperature(0).addStop("Lily")).build();
+                .setSampling(SamplingParams.newBuilder().setTemperature(0).addStop("Lily"))
+                .build();
         GenerateResponse response = stub.generate(request);
         assertEquals(", there was a little girl named ", response.getText());
         assertEquals(FinishReason.FINISH_REASON_STOP, response.getFinishReason());
@@ -114,18 +120,27 @@ class InferenceGrpcServiceTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "top_p", sampling(s -> s.setTopP(2)));
         assertStatus(Status.Code.INVALID_ARGUMENT, "top_k", sampling(s -> s.setTopK(-3)));
         assertStatus(Status.Code.INVALID_ARGUMENT, "repetition_penalty", sampling(s -> s.setRepetitionPenalty(-1)));
-        assertStatus(Status.Code.NOT_FOUND, "adapter 'acme/support' not found", greedy("hi", 5).toBuilder().addAdapters("acme/support").build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "invalid tenant '..'", greedy("hi", 5).toBuilder().addAdapters("../../etc").build());
+        assertStatus(
+                Status.Code.NOT_FOUND,
+                "adapter 'acme/support' not found",
+                greedy("hi", 5).toBuilder().addAdapters("acme/support").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "invalid tenant '..'",
+                greedy("hi", 5).toBuilder().addAdapters("../../etc").build());
         assertEquals(0, model.engine().stats().queued());
     }
 
     private static GenerateRequest sampling(UnaryOperator<SamplingParams.Builder> edit) {
-        return greedy("hi", 5).toBuilder().setSampling(edit.apply(SamplingParams.newBuilder())).build();
+        return greedy("hi", 5).toBuilder()
+                .setSampling(edit.apply(SamplingParams.newBuilder()))
+                .build();
     }
 
     private void assertStatus(Status.Code code, String reason, GenerateRequest request) {
         TestGateway.assertStatus(code, reason, () -> stub.generate(request));
-        StatusRuntimeException stream = assertThrows(StatusRuntimeException.class, () -> stub.generateStream(request).hasNext());
+        StatusRuntimeException stream = assertThrows(
+                StatusRuntimeException.class, () -> stub.generateStream(request).hasNext());
         assertEquals(code, stream.getStatus().getCode());
     }
 
@@ -133,15 +148,19 @@ class InferenceGrpcServiceTest {
     void clientCancellationFreesTheBatchSlotAndCache() {
         int slots = model.engine().config().maxBatchSize();
         try (Context.CancellableContext call = Context.current().withCancellation()) {
-            Iterator<GenerateStreamResponse> stream = call.call(() -> stub.generateStream(greedy("Once upon a time", 400)));
+            Iterator<GenerateStreamResponse> stream =
+                    call.call(() -> stub.generateStream(greedy("Once upon a time", 400)));
             assertTrue(stream.hasNext());
             assertEquals(1, model.engine().stats().running());
             call.cancel(null);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        await("the cancelled stream's slot is free").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
-                .until(() -> model.engine().stats().freeSlots() == slots && model.engine().stats().cachedTokens() == 0);
+        await("the cancelled stream's slot is free")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> model.engine().stats().freeSlots() == slots
+                        && model.engine().stats().cachedTokens() == 0);
     }
 
     @Test
@@ -153,34 +172,58 @@ class InferenceGrpcServiceTest {
             for (int i = 0; i < slots + queueCapacity; i++) {
                 Context.CancellableContext call = Context.current().withCancellation();
                 calls.add(call);
-                Iterator<GenerateStreamResponse> stream = call.call(() -> stub.generateStream(greedy("Once upon a time", 500)));
+                Iterator<GenerateStreamResponse> stream =
+                        call.call(() -> stub.generateStream(greedy("Once upon a time", 500)));
                 if (i < slots) {
                     assertTrue(stream.hasNext()); // running: its first piece arrived
                 }
             }
-            await("the extra requests are queued").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+            await("the extra requests are queued")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> model.engine().stats().queued() == queueCapacity);
             long before = System.nanoTime();
-            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> stub.generate(greedy("hi", 5)));
+            StatusRuntimeException refused =
+                    assertThrows(StatusRuntimeException.class, () -> stub.generate(greedy("hi", 5)));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode());
             assertTrue(refused.getStatus().getDescription().contains("queue is full"));
             assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(30), "refusal must not wait for a slot");
         } finally {
             calls.forEach(c -> c.cancel(null));
         }
-        await("all slots are free again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
-                .until(() -> model.engine().stats().freeSlots() == slots && model.engine().stats().queued() == 0);
+        await("all slots are free again")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> model.engine().stats().freeSlots() == slots
+                        && model.engine().stats().queued() == 0);
     }
 
     @Test
     void readinessReportsTheLoadedModel() {
-        given().baseUri("http://" + management.getHost()).port(management.getPort()).when().get("/q/health/ready").then().statusCode(200)
+        given().baseUri("http://" + management.getHost())
+                .port(management.getPort())
+                .when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'model' }.data.model", equalTo("stories260K"))
                 .body("checks.find { it.name == 'adapter-registry' }.status", equalTo("UP"));
         // The paths the Kubernetes probes use (k8s/base/deployment.yaml).
-        given().baseUri("http://" + management.getHost()).port(management.getPort()).when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
-        given().baseUri("http://" + management.getHost()).port(management.getPort()).when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().baseUri("http://" + management.getHost())
+                .port(management.getPort())
+                .when()
+                .get("/q/health/started")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("UP"));
+        given().baseUri("http://" + management.getHost())
+                .port(management.getPort())
+                .when()
+                .get("/q/health/live")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("UP"));
         // Not on the API's port: they name tenants and the registry.
         given().when().get("/q/health/ready").then().statusCode(404);
         given().when().get("/q/metrics").then().statusCode(404);

@@ -57,26 +57,40 @@ class OpenAiApiTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + TestGateway.ADMIN_KEY)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base + path.substring(1)))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + TestGateway.ADMIN_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private String grpcGreedy(String prompt, int tokens, long seed, float temperature) {
-        return InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).generate(GenerateRequest.newBuilder()
-                .setPrompt(prompt).setMaxNewTokens(tokens).setSampling(SamplingParams.newBuilder().setTemperature(temperature).setSeed(seed))
-                .build()).getText();
+        return InferenceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .generate(GenerateRequest.newBuilder()
+                        .setPrompt(prompt)
+                        .setMaxNewTokens(tokens)
+                        .setSampling(SamplingParams.newBuilder()
+                                .setTemperature(temperature)
+                                .setSeed(seed))
+                        .build())
+                .getText();
     }
 
     @Test
     void completionsAndChatMatchGrpcWithAndWithoutStreaming() throws Exception {
-        HttpResponse<String> response = post("/v1/completions",
+        HttpResponse<String> response = post(
+                "/v1/completions",
                 "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":25,\"temperature\":0}");
         assertEquals(200, response.statusCode(), response.body());
         JsonNode body = JSON.readTree(response.body());
         assertEquals("text_completion", body.get("object").asText());
-        assertEquals(grpcGreedy("Once upon a time", 25, 0, 0), body.at("/choices/0/text").asText());
+        assertEquals(
+                grpcGreedy("Once upon a time", 25, 0, 0),
+                body.at("/choices/0/text").asText());
         assertEquals(25, body.at("/usage/completion_tokens").asInt());
 
         String chat = "{\"model\":\"stories260K\",\"messages\":[{\"role\":\"system\",\"content\":\"Stories.\"},"
@@ -86,35 +100,62 @@ class OpenAiApiTest {
         assertEquals(expected, whole.at("/choices/0/message/content").asText());
         assertEquals("assistant", whole.at("/choices/0/message/role").asText());
 
-        HttpResponse<String> streamed = post("/v1/chat/completions", chat + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
-        assertEquals("text/event-stream", streamed.headers().firstValue("Content-Type").orElse(""));
-        List<String> events = streamed.body().lines().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        HttpResponse<String> streamed =
+                post("/v1/chat/completions", chat + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(
+                "text/event-stream",
+                streamed.headers().firstValue("Content-Type").orElse(""));
+        List<String> events = streamed.body()
+                .lines()
+                .filter(l -> l.startsWith("data: "))
+                .map(l -> l.substring(6))
+                .toList();
         assertEquals("[DONE]", events.get(events.size() - 1));
         StringBuilder text = new StringBuilder();
         for (String event : events.subList(0, events.size() - 2)) {
             text.append(JSON.readTree(event).at("/choices/0/delta/content").asText(""));
         }
         assertEquals(expected, text.toString());
-        assertEquals("assistant", JSON.readTree(events.get(0)).at("/choices/0/delta/role").asText());
-        assertEquals("length", JSON.readTree(events.get(events.size() - 3)).at("/choices/0/finish_reason").asText());
-        assertEquals(20, JSON.readTree(events.get(events.size() - 2)).at("/usage/completion_tokens").asInt());
+        assertEquals(
+                "assistant",
+                JSON.readTree(events.get(0)).at("/choices/0/delta/role").asText());
+        assertEquals(
+                "length",
+                JSON.readTree(events.get(events.size() - 3))
+                        .at("/choices/0/finish_reason")
+                        .asText());
+        assertEquals(
+                20,
+                JSON.readTree(events.get(events.size() - 2))
+                        .at("/usage/completion_tokens")
+                        .asInt());
     }
 
     @Test
     void nChoicesUseConsecutiveSeeds() throws Exception {
-        JsonNode body = JSON.readTree(post("/v1/completions",
-                "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":20,\"temperature\":1,\"seed\":40,\"n\":2}").body());
+        JsonNode body = JSON.readTree(post(
+                        "/v1/completions",
+                        "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":20,\"temperature\":1,\"seed\":40,\"n\":2}")
+                .body());
         assertEquals(2, body.get("choices").size());
-        assertEquals(grpcGreedy("Once upon a time", 20, 40, 1), body.at("/choices/0/text").asText());
-        assertEquals(grpcGreedy("Once upon a time", 20, 41, 1), body.at("/choices/1/text").asText());
-        assertNotEquals(body.at("/choices/0/text").asText(), body.at("/choices/1/text").asText());
+        assertEquals(
+                grpcGreedy("Once upon a time", 20, 40, 1),
+                body.at("/choices/0/text").asText());
+        assertEquals(
+                grpcGreedy("Once upon a time", 20, 41, 1),
+                body.at("/choices/1/text").asText());
+        assertNotEquals(
+                body.at("/choices/0/text").asText(), body.at("/choices/1/text").asText());
         assertEquals(40, body.at("/usage/completion_tokens").asInt());
     }
 
     @Test
     void modelsListTheBaseModel() throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "v1/models"))
-                .header("Authorization", "Bearer " + TestGateway.ADMIN_KEY).GET().build(),
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(base + "v1/models"))
+                        .header("Authorization", "Bearer " + TestGateway.ADMIN_KEY)
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(response.body());
         assertEquals("list", body.get("object").asText());
@@ -125,16 +166,36 @@ class OpenAiApiTest {
     void errorsComeInOpenAisShapeWithTheMatchingStatus() throws Exception {
         assertError(400, "not valid JSON", null, post("/v1/completions", "{not json"));
         assertError(400, "you must provide a model parameter", "model", post("/v1/completions", "{\"prompt\":\"hi\"}"));
-        assertError(400, "temperature must be a number from 0.0 to 2.0", "temperature",
+        assertError(
+                400,
+                "temperature must be a number from 0.0 to 2.0",
+                "temperature",
                 post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"temperature\":3}"));
-        assertError(400, "logprobs are not supported", "logprobs",
+        assertError(
+                400,
+                "logprobs are not supported",
+                "logprobs",
                 post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"logprobs\":2}"));
-        assertError(400, "messages must be a non-empty array", "messages",
+        assertError(
+                400,
+                "messages must be a non-empty array",
+                "messages",
                 post("/v1/chat/completions", "{\"model\":\"stories260K\",\"messages\":[]}"));
-        assertError(400, "max_new_tokens 100000 exceeds", null,
+        assertError(
+                400,
+                "max_new_tokens 100000 exceeds",
+                null,
                 post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"max_tokens\":100000}"));
-        assertError(404, "the model 'gpt-4' does not exist", "model", post("/v1/completions", "{\"model\":\"gpt-4\",\"prompt\":\"hi\"}"));
-        assertError(404, "adapter 'acme/none' not found", "model", post("/v1/completions", "{\"model\":\"acme/none\",\"prompt\":\"hi\"}"));
+        assertError(
+                404,
+                "the model 'gpt-4' does not exist",
+                "model",
+                post("/v1/completions", "{\"model\":\"gpt-4\",\"prompt\":\"hi\"}"));
+        assertError(
+                404,
+                "adapter 'acme/none' not found",
+                "model",
+                post("/v1/completions", "{\"model\":\"acme/none\",\"prompt\":\"hi\"}"));
     }
 
     @Test
@@ -147,13 +208,18 @@ class OpenAiApiTest {
             for (int i = 0; i < slots + queueCapacity; i++) {
                 Context.CancellableContext call = Context.current().withCancellation();
                 calls.add(call);
-                Iterator<GenerateStreamResponse> stream = call.call(() -> stub.generateStream(GenerateRequest.newBuilder()
-                        .setPrompt("Once upon a time").setMaxNewTokens(500).build()));
+                Iterator<GenerateStreamResponse> stream =
+                        call.call(() -> stub.generateStream(GenerateRequest.newBuilder()
+                                .setPrompt("Once upon a time")
+                                .setMaxNewTokens(500)
+                                .build()));
                 if (i < slots) {
                     assertTrue(stream.hasNext());
                 }
             }
-            await("the extra requests are queued").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+            await("the extra requests are queued")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> model.engine().stats().queued() == queueCapacity);
             HttpResponse<String> refused = post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\"}");
             assertError(429, "queue is full", null, refused);
@@ -161,11 +227,15 @@ class OpenAiApiTest {
         } finally {
             calls.forEach(c -> c.cancel(null));
         }
-        await("all slots are free again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
-                .until(() -> model.engine().stats().freeSlots() == slots && model.engine().stats().queued() == 0);
+        await("all slots are free again")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> model.engine().stats().freeSlots() == slots
+                        && model.engine().stats().queued() == 0);
     }
 
-    private static void assertError(int status, String message, String param, HttpResponse<String> response) throws Exception {
+    private static void assertError(int status, String message, String param, HttpResponse<String> response)
+            throws Exception {
         assertEquals(status, response.statusCode(), response.body());
         JsonNode error = JSON.readTree(response.body()).get("error");
         assertTrue(error.get("message").asText().contains(message), error.toString());

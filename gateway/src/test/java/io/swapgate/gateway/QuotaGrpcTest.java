@@ -13,7 +13,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.core.adapter.LoraModule;
@@ -74,8 +73,11 @@ class QuotaGrpcTest {
     }
 
     private static GenerateRequest greedy(int maxNewTokens) {
-        return GenerateRequest.newBuilder().setPrompt("Once upon a time").setMaxNewTokens(maxNewTokens)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).build();
+        return GenerateRequest.newBuilder()
+                .setPrompt("Once upon a time")
+                .setMaxNewTokens(maxNewTokens)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .build();
     }
 
     /** 400 tokens: greedy from this prompt, stories260K reaches no end of story that soon, so the stream stays busy. */
@@ -85,7 +87,8 @@ class QuotaGrpcTest {
 
     /** Asserts a quota refusal and returns the advised retry delay, or null when it advises none. */
     private static Duration assertQuota(String quota, String message, Executable call) {
-        StatusRuntimeException e = assertStatus(Status.Code.RESOURCE_EXHAUSTED, "quota " + quota + " exceeded: " + message, call);
+        StatusRuntimeException e =
+                assertStatus(Status.Code.RESOURCE_EXHAUSTED, "quota " + quota + " exceeded: " + message, call);
         com.google.rpc.Status details = StatusProto.fromThrowable(e);
         assertNotNull(details, "no status details");
         QuotaFailure failure = null;
@@ -103,7 +106,11 @@ class QuotaGrpcTest {
         }
         assertNotNull(failure, "no QuotaFailure detail");
         assertEquals(quota, failure.getViolations(0).getSubject());
-        return retry == null ? null : Duration.ofSeconds(retry.getRetryDelay().getSeconds(), retry.getRetryDelay().getNanos());
+        return retry == null
+                ? null
+                : Duration.ofSeconds(
+                        retry.getRetryDelay().getSeconds(),
+                        retry.getRetryDelay().getNanos());
     }
 
     /** Waits out the advised delay: the quota's own promise that the tenant may go on after it. */
@@ -115,8 +122,12 @@ class QuotaGrpcTest {
     @Test
     void maxNewTokensIsRefusedWithNoPointInRetrying() {
         var stub = inference("limited");
-        assertNull(assertQuota("max-new-tokens", "tenant 'limited' may ask for at most 400 new tokens per request, not 401",
-                () -> stub.generate(greedy(401))), "waiting does not help a request that asks too much");
+        assertNull(
+                assertQuota(
+                        "max-new-tokens",
+                        "tenant 'limited' may ask for at most 400 new tokens per request, not 401",
+                        () -> stub.generate(greedy(401))),
+                "waiting does not help a request that asks too much");
         assertEquals(3, stub.generate(greedy(3)).getUsage().getCompletionTokens());
     }
 
@@ -128,8 +139,10 @@ class QuotaGrpcTest {
             try {
                 stub.generate(greedy(1));
             } catch (StatusRuntimeException refused) {
-                retry = assertQuota("requests-per-second", "tenant 'ratelimited' may start 2.0 requests per second",
-                        () -> { throw refused; });
+                retry = assertQuota(
+                        "requests-per-second", "tenant 'ratelimited' may start 2.0 requests per second", () -> {
+                            throw refused;
+                        });
             }
         }
         assertNotNull(retry, "5 requests at once never tripped 2 requests per second");
@@ -147,7 +160,9 @@ class QuotaGrpcTest {
             try {
                 served += stub.generate(greedy(100)).getUsage().getTotalTokens();
             } catch (StatusRuntimeException refused) {
-                retry = assertQuota("tokens-per-minute", "tenant 'metered' may use 300 tokens per minute", () -> { throw refused; });
+                retry = assertQuota("tokens-per-minute", "tenant 'metered' may use 300 tokens per minute", () -> {
+                    throw refused;
+                });
             }
         }
         assertNotNull(retry, "never refused after " + served + " tokens");
@@ -158,39 +173,43 @@ class QuotaGrpcTest {
 
     @Test
     void concurrentRequestsTripWhileTwoStreamAndRecoverWhenOneEnds() throws Exception {
-        InferenceGrpc.InferenceStub async = InferenceGrpc.newStub(channel("limited")).withDeadlineAfter(60, TimeUnit.SECONDS);
+        InferenceGrpc.InferenceStub async =
+                InferenceGrpc.newStub(channel("limited")).withDeadlineAfter(60, TimeUnit.SECONDS);
         CountDownLatch streaming = new CountDownLatch(2);
         List<CompletableFuture<Void>> done = new ArrayList<>();
         List<io.grpc.stub.ClientCallStreamObserver<GenerateRequest>> calls = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             CompletableFuture<Void> finished = new CompletableFuture<>();
             done.add(finished);
-            async.generateStream(longStream(), new io.grpc.stub.ClientResponseObserver<GenerateRequest, GenerateStreamResponse>() {
-                @Override
-                public void beforeStart(io.grpc.stub.ClientCallStreamObserver<GenerateRequest> call) {
-                    calls.add(call);
-                    call.disableAutoRequestWithInitial(1); // hold the stream open after its first message
-                }
+            async.generateStream(
+                    longStream(), new io.grpc.stub.ClientResponseObserver<GenerateRequest, GenerateStreamResponse>() {
+                        @Override
+                        public void beforeStart(io.grpc.stub.ClientCallStreamObserver<GenerateRequest> call) {
+                            calls.add(call);
+                            call.disableAutoRequestWithInitial(1); // hold the stream open after its first message
+                        }
 
-                @Override
-                public void onNext(GenerateStreamResponse value) {
-                    streaming.countDown();
-                }
+                        @Override
+                        public void onNext(GenerateStreamResponse value) {
+                            streaming.countDown();
+                        }
 
-                @Override
-                public void onError(Throwable t) {
-                    finished.complete(null);
-                }
+                        @Override
+                        public void onError(Throwable t) {
+                            finished.complete(null);
+                        }
 
-                @Override
-                public void onCompleted() {
-                    finished.complete(null);
-                }
-            });
+                        @Override
+                        public void onCompleted() {
+                            finished.complete(null);
+                        }
+                    });
         }
         assertTrue(streaming.await(30, TimeUnit.SECONDS), "the two streams never started");
         var stub = inference("limited");
-        Duration retry = assertQuota("concurrent-requests", "tenant 'limited' already has 2 requests in flight",
+        Duration retry = assertQuota(
+                "concurrent-requests",
+                "tenant 'limited' already has 2 requests in flight",
                 () -> stub.generate(greedy(1)));
         assertNotNull(retry);
         calls.get(0).cancel("the test makes room", null);
@@ -203,53 +222,61 @@ class QuotaGrpcTest {
     /** Polls the tenant's usage until its requests in flight drop to {@code expected}: the server ends a call after the client. */
     private void awaitInFlight(String tenant, int expected) {
         var tenants = TenantsGrpc.newBlockingStub(channel("ops".equals(tenant) ? "admin" : tenant));
-        await("requests in flight drop to " + expected).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
-                .until(() -> tenants.getUsage(GetUsageRequest.getDefaultInstance()).getInFlight() <= expected);
+        await("requests in flight drop to " + expected)
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10))
+                .until(() ->
+                        tenants.getUsage(GetUsageRequest.getDefaultInstance()).getInFlight() <= expected);
     }
 
     @Test
     void queuedRequestsTripWhenTheTenantsShareOfTheQueueIsFull() throws Exception {
         // The test engine has 4 batch slots: queuer fills them, queues one request (its limit) and is refused a second.
-        InferenceGrpc.InferenceStub async = InferenceGrpc.newStub(channel("queuer")).withDeadlineAfter(60, TimeUnit.SECONDS);
+        InferenceGrpc.InferenceStub async =
+                InferenceGrpc.newStub(channel("queuer")).withDeadlineAfter(60, TimeUnit.SECONDS);
         List<io.grpc.stub.ClientCallStreamObserver<GenerateRequest>> calls = new ArrayList<>();
         CompletableFuture<Void> queuedDone = new CompletableFuture<>();
         for (int i = 0; i < 5; i++) {
             boolean queued = i == 4;
             CountDownLatch started = new CountDownLatch(1);
-            async.generateStream(queued ? greedy(3) : longStream(), new io.grpc.stub.ClientResponseObserver<GenerateRequest, GenerateStreamResponse>() {
-                @Override
-                public void beforeStart(io.grpc.stub.ClientCallStreamObserver<GenerateRequest> call) {
-                    calls.add(call);
-                    if (!queued) {
-                        call.disableAutoRequestWithInitial(1); // the first token, then the stream waits for the client
-                    }
-                }
+            async.generateStream(
+                    queued ? greedy(3) : longStream(),
+                    new io.grpc.stub.ClientResponseObserver<GenerateRequest, GenerateStreamResponse>() {
+                        @Override
+                        public void beforeStart(io.grpc.stub.ClientCallStreamObserver<GenerateRequest> call) {
+                            calls.add(call);
+                            if (!queued) {
+                                call.disableAutoRequestWithInitial(
+                                        1); // the first token, then the stream waits for the client
+                            }
+                        }
 
-                @Override
-                public void onNext(GenerateStreamResponse value) {
-                    started.countDown();
-                }
+                        @Override
+                        public void onNext(GenerateStreamResponse value) {
+                            started.countDown();
+                        }
 
-                @Override
-                public void onError(Throwable t) {
-                    if (queued) {
-                        queuedDone.completeExceptionally(t);
-                    }
-                }
+                        @Override
+                        public void onError(Throwable t) {
+                            if (queued) {
+                                queuedDone.completeExceptionally(t);
+                            }
+                        }
 
-                @Override
-                public void onCompleted() {
-                    if (queued) {
-                        queuedDone.complete(null);
-                    }
-                }
-            });
+                        @Override
+                        public void onCompleted() {
+                            if (queued) {
+                                queuedDone.complete(null);
+                            }
+                        }
+                    });
             // One at a time: the test engine's whole queue holds only 2 requests waiting for admission.
             assertTrue(queued || started.await(30, TimeUnit.SECONDS), "queuer's stream " + i + " never started");
         }
         awaitQueued(1);
         var stub = inference("queuer");
-        Duration retry = assertQuota("queued-requests", "tenant 'queuer' already has 1 requests waiting", () -> stub.generate(greedy(1)));
+        Duration retry = assertQuota(
+                "queued-requests", "tenant 'queuer' already has 1 requests waiting", () -> stub.generate(greedy(1)));
         assertNotNull(retry);
         for (int i = 0; i < 4; i++) {
             calls.get(i).cancel("the test makes room", null);
@@ -262,7 +289,9 @@ class QuotaGrpcTest {
     io.swapgate.gateway.serving.ServedModel model;
 
     private void awaitQueued(int expected) {
-        await("the engine has " + expected + " queued").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+        await("the engine has " + expected + " queued")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> model.engine().stats().queued() >= expected);
     }
 
@@ -278,19 +307,32 @@ class QuotaGrpcTest {
         long sixBytes = size(six);
         long eightBytes = size(eight);
         // The quotas (upload 40000, total 60000) sit between these sizes; fail clearly if the adapter layout changes.
-        assertTrue(sixBytes < 40000 && eightBytes < 40000 && sixBytes + eightBytes > 60000 && size(ten) > 40000,
+        assertTrue(
+                sixBytes < 40000 && eightBytes < 40000 && sixBytes + eightBytes > 60000 && size(ten) > 40000,
                 "sizes " + sixBytes + ", " + eightBytes + ", " + size(ten) + " do not straddle the test quotas");
         TestAdapterFiles.upload(storage, six, UploadManifest.newBuilder().setName("storage/one"));
-        assertNull(assertQuota("adapters", "tenant 'storage' already has 1 adapters",
-                () -> TestAdapterFiles.upload(storage, eight, UploadManifest.newBuilder().setName("storage/two"))));
-        assertNull(assertQuota("adapter-bytes", "tenant 'storage' holds " + sixBytes + " bytes of adapters",
-                () -> TestAdapterFiles.upload(storage, eight, UploadManifest.newBuilder().setName("storage/one"))));
-        assertNull(assertQuota("upload-bytes", "an upload of tenant 'storage' may hold 40000 bytes",
-                () -> TestAdapterFiles.upload(storage, ten, UploadManifest.newBuilder().setName("storage/one"))));
+        assertNull(assertQuota(
+                "adapters",
+                "tenant 'storage' already has 1 adapters",
+                () -> TestAdapterFiles.upload(
+                        storage, eight, UploadManifest.newBuilder().setName("storage/two"))));
+        assertNull(assertQuota(
+                "adapter-bytes",
+                "tenant 'storage' holds " + sixBytes + " bytes of adapters",
+                () -> TestAdapterFiles.upload(
+                        storage, eight, UploadManifest.newBuilder().setName("storage/one"))));
+        assertNull(assertQuota(
+                "upload-bytes",
+                "an upload of tenant 'storage' may hold 40000 bytes",
+                () -> TestAdapterFiles.upload(
+                        storage, ten, UploadManifest.newBuilder().setName("storage/one"))));
         deleteEverything(registry);
         TestAdapterFiles.upload(storage, eight, UploadManifest.newBuilder().setName("storage/two"));
-        assertEquals(List.of("storage/two"), registry.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
-                .map(AdapterSummary::getName).toList());
+        assertEquals(
+                List.of("storage/two"),
+                registry.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
+                        .map(AdapterSummary::getName)
+                        .toList());
     }
 
     private static io.swapgate.core.adapter.LoraAdapter lora(TestAdapterFiles files, int rank) {
@@ -309,9 +351,13 @@ class QuotaGrpcTest {
 
     /** Removes every version of the tenant's adapters (deleting the last version of a name removes the name). */
     private static void deleteEverything(AdaptersGrpc.AdaptersBlockingStub registry) {
-        for (AdapterSummary adapter : registry.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList()) {
+        for (AdapterSummary adapter :
+                registry.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList()) {
             for (int i = 0; i < adapter.getVersionCount(); i++) {
-                registry.delete(DeleteRequest.newBuilder().setName(adapter.getName()).setVersion("latest").build());
+                registry.delete(DeleteRequest.newBuilder()
+                        .setName(adapter.getName())
+                        .setVersion("latest")
+                        .build());
             }
         }
     }

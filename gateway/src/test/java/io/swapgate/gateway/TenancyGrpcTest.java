@@ -58,7 +58,9 @@ class TenancyGrpcTest {
     void publishDemoAdapters() throws Exception {
         ManagedChannel demo = channel(TestGateway.DEMO_KEY);
         for (String name : List.of("demo/private", "demo/shared")) {
-            TestAdapterFiles.upload(demo, files.write(files.random.lora("x", 2, 4f, false, 0, EnumSet.of(LoraModule.Q))),
+            TestAdapterFiles.upload(
+                    demo,
+                    files.write(files.random.lora("x", 2, 4f, false, 0, EnumSet.of(LoraModule.Q))),
                     UploadManifest.newBuilder().setName(name).setPromote("stable"));
         }
     }
@@ -85,31 +87,69 @@ class TenancyGrpcTest {
     }
 
     private static GenerateRequest greedy(String... adapters) {
-        return GenerateRequest.newBuilder().setPrompt("Once upon a time").setMaxNewTokens(5)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).addAllAdapters(List.of(adapters)).build();
+        return GenerateRequest.newBuilder()
+                .setPrompt("Once upon a time")
+                .setMaxNewTokens(5)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .addAllAdapters(List.of(adapters))
+                .build();
     }
 
     @Test
     void callsWithoutAValidKeyAreUnauthenticated() {
-        assertStatus(Status.Code.UNAUTHENTICATED, "missing API key", () -> inference(null).generate(greedy()));
-        assertStatus(Status.Code.UNAUTHENTICATED, "missing API key", () -> adapters(null).list(ListAdaptersRequest.getDefaultInstance()));
-        assertStatus(Status.Code.UNAUTHENTICATED, "invalid API key", () -> inference("demo-key-x").generate(greedy()));
-        assertStatus(Status.Code.UNAUTHENTICATED, "must be 'Bearer <key>'",
+        assertStatus(
+                Status.Code.UNAUTHENTICATED,
+                "missing API key",
+                () -> inference(null).generate(greedy()));
+        assertStatus(
+                Status.Code.UNAUTHENTICATED,
+                "missing API key",
+                () -> adapters(null).list(ListAdaptersRequest.getDefaultInstance()));
+        assertStatus(
+                Status.Code.UNAUTHENTICATED,
+                "invalid API key",
+                () -> inference("demo-key-x").generate(greedy()));
+        assertStatus(
+                Status.Code.UNAUTHENTICATED,
+                "must be 'Bearer <key>'",
                 () -> inference("").generateStream(greedy()).hasNext());
-        assertEquals("demo", TenantsGrpc.newBlockingStub(channel(TestGateway.DEMO_KEY)).whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
+        assertEquals(
+                "demo",
+                TenantsGrpc.newBlockingStub(channel(TestGateway.DEMO_KEY))
+                        .whoAmI(WhoAmIRequest.getDefaultInstance())
+                        .getTenant());
     }
 
     @Test
     void aRotatedKeyWorksAtOnceAndTheRemovedOneStops() throws Exception {
         String file = "target/test-classes/test-keys";
-        assertEquals(0, keys("add", "--file", file, "--tenant", "rotating", "--id", "rotating-1", "--key", "first-secret"));
+        assertEquals(
+                0, keys("add", "--file", file, "--tenant", "rotating", "--id", "rotating-1", "--key", "first-secret"));
         try {
-            assertEquals(5, inference("first-secret").generate(greedy()).getUsage().getCompletionTokens());
-            assertEquals(0, keys("add", "--file", file, "--tenant", "rotating", "--id", "rotating-2", "--key", "second-secret"));
+            assertEquals(
+                    5, inference("first-secret").generate(greedy()).getUsage().getCompletionTokens());
+            assertEquals(
+                    0,
+                    keys(
+                            "add",
+                            "--file",
+                            file,
+                            "--tenant",
+                            "rotating",
+                            "--id",
+                            "rotating-2",
+                            "--key",
+                            "second-secret"));
             assertEquals(0, keys("rm", "--file", file, "rotating-1"));
-            assertEquals("rotating-2", TenantsGrpc.newBlockingStub(channel("second-secret"))
-                    .whoAmI(WhoAmIRequest.getDefaultInstance()).getKeyId());
-            assertStatus(Status.Code.UNAUTHENTICATED, "invalid API key", () -> inference("first-secret").generate(greedy()));
+            assertEquals(
+                    "rotating-2",
+                    TenantsGrpc.newBlockingStub(channel("second-secret"))
+                            .whoAmI(WhoAmIRequest.getDefaultInstance())
+                            .getKeyId());
+            assertStatus(
+                    Status.Code.UNAUTHENTICATED,
+                    "invalid API key",
+                    () -> inference("first-secret").generate(greedy()));
         } finally {
             keys("rm", "--file", file, "rotating-1");
             keys("rm", "--file", file, "rotating-2");
@@ -121,55 +161,116 @@ class TenancyGrpcTest {
         var inference = inference(TestGateway.OTHER_KEY);
         var adapters = adapters(TestGateway.OTHER_KEY);
         for (String name : List.of("demo/private", "demo/no-such-adapter")) {
-            assertStatus(Status.Code.PERMISSION_DENIED, "tenant 'other' may not use adapter '" + name + "'",
+            assertStatus(
+                    Status.Code.PERMISSION_DENIED,
+                    "tenant 'other' may not use adapter '" + name + "'",
                     () -> inference.generate(greedy(name + "@stable")));
-            assertStatus(Status.Code.PERMISSION_DENIED, "tenant 'other' may not use adapter '" + name + "'",
-                    () -> adapters.get(GetAdapterRequest.newBuilder().setName(name).build()));
+            assertStatus(
+                    Status.Code.PERMISSION_DENIED,
+                    "tenant 'other' may not use adapter '" + name + "'",
+                    () -> adapters.get(
+                            GetAdapterRequest.newBuilder().setName(name).build()));
             String manage = "tenant 'other' may not manage tenant 'demo'";
-            assertStatus(Status.Code.PERMISSION_DENIED, manage,
-                    () -> adapters.promote(PromoteRequest.newBuilder().setName(name).setAlias("stable").setVersion("latest").build()));
-            assertStatus(Status.Code.PERMISSION_DENIED, manage,
-                    () -> adapters.rollback(RollbackRequest.newBuilder().setName(name).setAlias("stable").build()));
-            assertStatus(Status.Code.PERMISSION_DENIED, manage,
-                    () -> adapters.delete(DeleteRequest.newBuilder().setName(name).setVersion("latest").build()));
-            assertStatus(Status.Code.PERMISSION_DENIED, manage, () -> TestAdapterFiles.upload(channel(TestGateway.OTHER_KEY),
-                    files.write(files.random.lora("x", 2, 4f, false, 0, EnumSet.of(LoraModule.Q))),
-                    UploadManifest.newBuilder().setName(name)));
+            assertStatus(
+                    Status.Code.PERMISSION_DENIED,
+                    manage,
+                    () -> adapters.promote(PromoteRequest.newBuilder()
+                            .setName(name)
+                            .setAlias("stable")
+                            .setVersion("latest")
+                            .build()));
+            assertStatus(
+                    Status.Code.PERMISSION_DENIED,
+                    manage,
+                    () -> adapters.rollback(RollbackRequest.newBuilder()
+                            .setName(name)
+                            .setAlias("stable")
+                            .build()));
+            assertStatus(
+                    Status.Code.PERMISSION_DENIED,
+                    manage,
+                    () -> adapters.delete(DeleteRequest.newBuilder()
+                            .setName(name)
+                            .setVersion("latest")
+                            .build()));
+            assertStatus(
+                    Status.Code.PERMISSION_DENIED,
+                    manage,
+                    () -> TestAdapterFiles.upload(
+                            channel(TestGateway.OTHER_KEY),
+                            files.write(files.random.lora("x", 2, 4f, false, 0, EnumSet.of(LoraModule.Q))),
+                            UploadManifest.newBuilder().setName(name)));
         }
-        assertStatus(Status.Code.PERMISSION_DENIED, "may not manage tenant 'demo'",
-                () -> adapters.list(ListAdaptersRequest.newBuilder().setTenant("demo").build()));
-        assertStatus(Status.Code.PERMISSION_DENIED, "may not manage tenant 'demo'",
-                () -> adapters.watch(WatchRequest.newBuilder().setTenant("demo").build()).hasNext());
-        assertTrue(adapters.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
-                .noneMatch(a -> a.getName().startsWith("demo/")), "a tenant's own listing shows only its adapters");
-        assertStatus(Status.Code.PERMISSION_DENIED, "may not manage tenant 'demo'",
-                () -> TenantsGrpc.newBlockingStub(channel(TestGateway.OTHER_KEY)).getUsage(GetUsageRequest.newBuilder().setTenant("demo").build()));
-        assertStatus(Status.Code.PERMISSION_DENIED, "only an admin key",
-                () -> TenantsGrpc.newBlockingStub(channel(TestGateway.OTHER_KEY)).listUsage(ListUsageRequest.getDefaultInstance()));
+        assertStatus(
+                Status.Code.PERMISSION_DENIED,
+                "may not manage tenant 'demo'",
+                () -> adapters.list(
+                        ListAdaptersRequest.newBuilder().setTenant("demo").build()));
+        assertStatus(
+                Status.Code.PERMISSION_DENIED,
+                "may not manage tenant 'demo'",
+                () -> adapters.watch(WatchRequest.newBuilder().setTenant("demo").build())
+                        .hasNext());
+        assertTrue(
+                adapters.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
+                        .noneMatch(a -> a.getName().startsWith("demo/")),
+                "a tenant's own listing shows only its adapters");
+        assertStatus(
+                Status.Code.PERMISSION_DENIED,
+                "may not manage tenant 'demo'",
+                () -> TenantsGrpc.newBlockingStub(channel(TestGateway.OTHER_KEY))
+                        .getUsage(GetUsageRequest.newBuilder().setTenant("demo").build()));
+        assertStatus(
+                Status.Code.PERMISSION_DENIED,
+                "only an admin key",
+                () -> TenantsGrpc.newBlockingStub(channel(TestGateway.OTHER_KEY))
+                        .listUsage(ListUsageRequest.getDefaultInstance()));
     }
 
     @Test
     void aSharedAdapterMayBeUsedButNotManagedByTheTenantItIsSharedWith() {
         var served = inference(TestGateway.OTHER_KEY).generate(greedy("demo/shared@stable"));
         assertEquals("demo/shared", served.getAdapters(0).getReference());
-        assertEquals(served.getText(), inference(TestGateway.DEMO_KEY).generate(greedy("demo/shared@stable")).getText());
-        assertStatus(Status.Code.PERMISSION_DENIED, "may not manage tenant 'demo'", () -> adapters(TestGateway.OTHER_KEY)
-                .promote(PromoteRequest.newBuilder().setName("demo/shared").setAlias("stable").setVersion("latest").build()));
+        assertEquals(
+                served.getText(),
+                inference(TestGateway.DEMO_KEY)
+                        .generate(greedy("demo/shared@stable"))
+                        .getText());
+        assertStatus(
+                Status.Code.PERMISSION_DENIED,
+                "may not manage tenant 'demo'",
+                () -> adapters(TestGateway.OTHER_KEY)
+                        .promote(PromoteRequest.newBuilder()
+                                .setName("demo/shared")
+                                .setAlias("stable")
+                                .setVersion("latest")
+                                .build()));
     }
 
     @Test
     void aListingIncludesTheAdaptersSharedWithTheTenantOnlyWhenAsked() {
         var other = adapters(TestGateway.OTHER_KEY);
         List<String> own = other.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
-                .map(AdapterSummary::getName).toList();
+                .map(AdapterSummary::getName)
+                .toList();
         assertTrue(own.stream().noneMatch(name -> name.startsWith("demo/")), own.toString());
-        var withShared = other.list(ListAdaptersRequest.newBuilder().setIncludeShared(true).build()).getAdaptersList();
+        var withShared = other.list(
+                        ListAdaptersRequest.newBuilder().setIncludeShared(true).build())
+                .getAdaptersList();
         List<String> names = withShared.stream().map(AdapterSummary::getName).toList();
         assertTrue(names.contains("demo/shared") && !names.contains("demo/private"), names.toString());
-        assertEquals(own, names.stream().filter(name -> !name.equals("demo/shared")).toList(), "the tenant's own come first, unchanged");
-        AdapterSummary shared = withShared.stream().filter(a -> a.getName().equals("demo/shared")).findFirst().orElseThrow();
-        var details = other.get(GetAdapterRequest.newBuilder().setName("demo/shared").build());
-        assertEquals(details.getAliasesMap().get("stable"), shared.getAliasesMap().get("stable"));
+        assertEquals(
+                own,
+                names.stream().filter(name -> !name.equals("demo/shared")).toList(),
+                "the tenant's own come first, unchanged");
+        AdapterSummary shared = withShared.stream()
+                .filter(a -> a.getName().equals("demo/shared"))
+                .findFirst()
+                .orElseThrow();
+        var details =
+                other.get(GetAdapterRequest.newBuilder().setName("demo/shared").build());
+        assertEquals(
+                details.getAliasesMap().get("stable"), shared.getAliasesMap().get("stable"));
         assertEquals(details.getVersionsCount(), shared.getVersionCount());
     }
 
@@ -178,13 +279,26 @@ class TenancyGrpcTest {
         var own = adapters(TestGateway.DEMO_KEY);
         assertTrue(own.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList().stream()
                 .allMatch(a -> a.getName().startsWith("demo/")));
-        own.promote(PromoteRequest.newBuilder().setName("demo/private").setAlias("canary").setVersion("stable").build());
+        own.promote(PromoteRequest.newBuilder()
+                .setName("demo/private")
+                .setAlias("canary")
+                .setVersion("stable")
+                .build());
         var admin = adapters(TestGateway.ADMIN_KEY);
         assertTrue(admin.list(ListAdaptersRequest.newBuilder().setTenant("demo").build()).getAdaptersList().stream()
                 .anyMatch(a -> a.getName().equals("demo/private")));
-        admin.rollback(RollbackRequest.newBuilder().setName("demo/private").setAlias("stable").build());
-        assertEquals(5, inference(TestGateway.ADMIN_KEY).generate(greedy("demo/private@canary")).getUsage().getCompletionTokens());
-        var usage = TenantsGrpc.newBlockingStub(channel(TestGateway.ADMIN_KEY)).listUsage(ListUsageRequest.getDefaultInstance());
+        admin.rollback(RollbackRequest.newBuilder()
+                .setName("demo/private")
+                .setAlias("stable")
+                .build());
+        assertEquals(
+                5,
+                inference(TestGateway.ADMIN_KEY)
+                        .generate(greedy("demo/private@canary"))
+                        .getUsage()
+                        .getCompletionTokens());
+        var usage = TenantsGrpc.newBlockingStub(channel(TestGateway.ADMIN_KEY))
+                .listUsage(ListUsageRequest.getDefaultInstance());
         assertTrue(usage.getTenantsList().stream().anyMatch(t -> t.getTenant().equals("demo")), usage.toString());
     }
 
@@ -198,14 +312,19 @@ class TenancyGrpcTest {
         assertEquals(403, denied.statusCode(), denied.body());
         assertTrue(denied.body().contains("may not use adapter 'demo/private'"), denied.body());
         assertEquals(200, post(http, body, TestGateway.DEMO_KEY).statusCode());
-        HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(base + "v1/models"))
-                .header("Authorization", "Bearer " + TestGateway.OTHER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> models = http.send(
+                HttpRequest.newBuilder(URI.create(base + "v1/models"))
+                        .header("Authorization", "Bearer " + TestGateway.OTHER_KEY)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(models.body().contains("\"demo/shared\"") && !models.body().contains("demo/private"), models.body());
     }
 
     private HttpResponse<String> post(HttpClient http, String body, String key) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "v1/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             request.header("Authorization", "Bearer " + key);
         }

@@ -51,11 +51,17 @@ final class TestAdapterFiles {
     }
 
     static VersionInfo upload(ManagedChannel channel, Path folder, UploadManifest.Builder manifest) throws Exception {
-        return AdapterUploader.upload(AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), folder, manifest,
-                sent -> { });
+        return AdapterUploader.upload(
+                AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), folder, manifest, sent -> {});
     }
 
     VersionInfo upload(ManagedChannel channel, String name, Adapter adapter, String promote) throws Exception {
-        return upload(channel, write(adapter), UploadManifest.newBuilder().setName(named(name)).setPromote(promote).setCreator("test"));
+        return upload(
+                channel,
+                write(adapter),
+                UploadManifest.newBuilder()
+                        .setName(named(name))
+                        .setPromote(promote)
+                        .setCreator("test"));
     }
 }

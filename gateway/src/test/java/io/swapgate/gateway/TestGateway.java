@@ -32,13 +32,15 @@ final class TestGateway {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
         String description = e.getStatus().getDescription();
-        assertTrue(description != null && description.contains(message), "expected '" + message + "' in: " + description);
+        assertTrue(
+                description != null && description.contains(message), "expected '" + message + "' in: " + description);
         return e;
     }
 
     /** A plaintext gRPC channel to the test gateway sending {@code key} (none when null). */
     static ManagedChannel channel(URL base, String key) {
-        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext();
+        ManagedChannelBuilder<?> builder =
+                ManagedChannelBuilder.forAddress(base.getHost(), base.getPort()).usePlaintext();
         if (key != null) {
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);

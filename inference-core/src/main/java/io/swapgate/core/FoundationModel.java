@@ -34,7 +34,7 @@ public final class FoundationModel implements AutoCloseable {
      * @param threads intra-op threads, or 0 to choose by the model's size and the cores
      * @param engine the engine's limits; its context is cut to the model's when longer
      */
-    public record Settings(String device, String gpuDataType, int threads, EngineConfig engine) { }
+    public record Settings(String device, String gpuDataType, int threads, EngineConfig engine) {}
 
     private final LoadedModel model;
     private final BaseModelIdentity identity;
@@ -45,13 +45,16 @@ public final class FoundationModel implements AutoCloseable {
     private final EngineThread engineThread;
 
     private FoundationModel(LoadedModel model, Settings settings, TenantPolicy tenants) {
-        int threads = settings.threads() > 0 ? settings.threads()
-                : RuntimeOptions.autoThreads(model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
+        int threads = settings.threads() > 0
+                ? settings.threads()
+                : RuntimeOptions.autoThreads(
+                        model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
         this.model = model;
         this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
         this.options = RuntimeOptions.select(settings.device(), settings.gpuDataType(), threads);
-        EngineConfig limits = settings.engine().withMaxContext(
-                Math.min(settings.engine().maxContext(), model.config().contextLength()));
+        EngineConfig limits = settings.engine()
+                .withMaxContext(
+                        Math.min(settings.engine().maxContext(), model.config().contextLength()));
         this.runtime = new LlamaRuntime(model.config(), model.weights(), options, limits.maxContext());
         this.engine = new InferenceEngine(runtime, model.tokenizer(), limits, tenants);
         this.forward = new SequenceForward(runtime);
@@ -103,10 +106,19 @@ public final class FoundationModel implements AutoCloseable {
     /** One line for the startup log: the model, where it runs and the engine's size. */
     public String describe() {
         EngineConfig limits = engine.config();
-        return String.format(Locale.ROOT, "%s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d,"
-                        + " KV cache %.1f MiB", model.name(), model.format(), model.source(),
-                model.config().parameterCount() / 1e6, options.device(), options.dataType(), options.threads(),
-                limits.maxContext(), limits.maxBatchSize(), engine.kvCacheBytes() / 1048576.0);
+        return String.format(
+                Locale.ROOT,
+                "%s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d," + " KV cache %.1f MiB",
+                model.name(),
+                model.format(),
+                model.source(),
+                model.config().parameterCount() / 1e6,
+                options.device(),
+                options.dataType(),
+                options.threads(),
+                limits.maxContext(),
+                limits.maxBatchSize(),
+                engine.kvCacheBytes() / 1048576.0);
     }
 
     /** Stops the engine (cancelling what still runs) and frees the runtime's native memory. */

@@ -34,7 +34,8 @@ class ModelFormsTest {
     void ggufFileWithEmbeddedTokenizerGeneratesTheSameTokens() throws Exception {
         LoadedModel gguf = ModelLoader.load(TestModels.stories().resolve("stories260K.gguf"));
         assertEquals("gguf", gguf.format());
-        assertArrayEquals(llama2cModel.tokenizer().encodePrompt(PROMPT), gguf.tokenizer().encodePrompt(PROMPT));
+        assertArrayEquals(
+                llama2cModel.tokenizer().encodePrompt(PROMPT), gguf.tokenizer().encodePrompt(PROMPT));
         try (ServingFixture serving = new ServingFixture(gguf)) {
             Completion completion = serving.greedy(PROMPT, 60);
             assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
@@ -49,7 +50,8 @@ class ModelFormsTest {
         LoadedModel hf = ModelLoader.load(folder);
         assertEquals("huggingface", hf.format());
         for (String text : new String[] {PROMPT, "Lily and Ben went to the park.", "Tim's dog said: \"Woof!\" 123"}) {
-            assertArrayEquals(llama2cModel.tokenizer().encodePrompt(text), hf.tokenizer().encodePrompt(text), text);
+            assertArrayEquals(
+                    llama2cModel.tokenizer().encodePrompt(text), hf.tokenizer().encodePrompt(text), text);
         }
         try (ServingFixture serving = new ServingFixture(hf)) {
             Completion completion = serving.greedy(PROMPT, 60);
@@ -64,12 +66,18 @@ class ModelFormsTest {
         HuggingFaceExporter.export(llama2cModel, folder);
         assertEquals(null, ModelLoader.load(folder).chatTemplate(), "no template in the exported folder");
         Path config = folder.resolve("tokenizer_config.json");
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());
         json.put("bos_token", "<s>").putObject("eos_token").put("content", "</s>");
-        json.putArray("chat_template").addObject().put("name", "default").put("template", "{{ bos_token }}{{ messages[0]['content'] }}");
+        json.putArray("chat_template")
+                .addObject()
+                .put("name", "default")
+                .put("template", "{{ bos_token }}{{ messages[0]['content'] }}");
         new com.fasterxml.jackson.databind.ObjectMapper().writeValue(config.toFile(), json);
         var template = ModelLoader.load(folder).chatTemplate();
-        assertEquals(new io.swapgate.core.model.ChatTemplate("{{ bos_token }}{{ messages[0]['content'] }}", "<s>", "</s>"), template);
+        assertEquals(
+                new io.swapgate.core.model.ChatTemplate("{{ bos_token }}{{ messages[0]['content'] }}", "<s>", "</s>"),
+                template);
     }
 
     @Test
@@ -77,8 +85,16 @@ class ModelFormsTest {
         var w = llama2cModel.weights();
         long weights = (long) w.embedding().data().length + w.finalNorm().data().length;
         for (var layer : w.layers()) {
-            for (var t : java.util.List.of(layer.attentionNorm(), layer.query(), layer.key(), layer.value(), layer.output(),
-                    layer.ffnNorm(), layer.gate(), layer.up(), layer.down())) {
+            for (var t : java.util.List.of(
+                    layer.attentionNorm(),
+                    layer.query(),
+                    layer.key(),
+                    layer.value(),
+                    layer.output(),
+                    layer.ffnNorm(),
+                    layer.gate(),
+                    layer.up(),
+                    layer.down())) {
                 weights += t.data().length;
             }
         }

@@ -14,7 +14,8 @@ class ReferenceOutputTest {
     void storiesGreedyMatchesLlama2cReferenceByteForByte() throws Exception {
         try (ServingFixture serving = new ServingFixture(ModelLoader.load(TestModels.stories()))) {
             Completion completion = serving.greedy("Once upon a time", 40);
-            assertTrue(TestModels.STORIES_REFERENCE.startsWith(completion.text()),
+            assertTrue(
+                    TestModels.STORIES_REFERENCE.startsWith(completion.text()),
                     "not a prefix of the reference: [" + completion.text() + "]");
             assertEquals(FinishReason.LENGTH, completion.finishReason());
             assertEquals(40, completion.usage().completionTokens());

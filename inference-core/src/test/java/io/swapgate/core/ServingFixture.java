@@ -9,7 +9,6 @@ import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
 import io.swapgate.core.sampling.SamplingParams;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A model served by a real engine, for tests. */
@@ -31,11 +30,18 @@ public final class ServingFixture implements AutoCloseable {
     }
 
     public ServingFixture(LoadedModel model) {
-        this(model, EngineConfig.builder().maxContext(Math.min(512, model.config().contextLength())).build());
+        this(
+                model,
+                EngineConfig.builder()
+                        .maxContext(Math.min(512, model.config().contextLength()))
+                        .build());
     }
 
-    public CollectingListener.Completion generate(String prompt, int maxNewTokens, SamplingParams sampling) throws Exception {
-        return generate(GenerationRequest.builder("test", prompt, maxNewTokens).sampling(sampling).build());
+    public CollectingListener.Completion generate(String prompt, int maxNewTokens, SamplingParams sampling)
+            throws Exception {
+        return generate(GenerationRequest.builder("test", prompt, maxNewTokens)
+                .sampling(sampling)
+                .build());
     }
 
     public CollectingListener.Completion generate(GenerationRequest request) throws Exception {

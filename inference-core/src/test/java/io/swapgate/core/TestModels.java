@@ -7,8 +7,9 @@ import java.nio.file.Path;
 public final class TestModels {
 
     /** llama2.c run.c's greedy continuation of "Once upon a time" with stories260K (from the models README). */
-    public static final String STORIES_REFERENCE = ", there was a little girl named Lily. She loved to play outside in the park."
-            + " One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily";
+    public static final String STORIES_REFERENCE =
+            ", there was a little girl named Lily. She loved to play outside in the park."
+                    + " One day, she saw a big, red ball. She wanted to play with it, but it was too high.\nLily";
 
     private TestModels() {}
 

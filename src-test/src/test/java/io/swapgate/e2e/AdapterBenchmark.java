@@ -41,12 +41,15 @@ class AdapterBenchmark {
     private static final int[] RANKS = {8, 64};
     /** Adapters in the slot table: the most any scenario uses. */
     private static final int ADAPTERS = 128;
+
     private static final int PROMPT = 16;
     private static final int STEPS = 16;
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     private static final int COLD_RANK = 16;
-    private static final int THREADS = RuntimeOptions.autoThreads(SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
-    private static final java.util.Set<LoraModule> QKVO = EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
+    private static final int THREADS = RuntimeOptions.autoThreads(
+            SHAPE.parameterCount(), Runtime.getRuntime().availableProcessors());
+    private static final java.util.Set<LoraModule> QKVO =
+            EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
 
     /** Scenarios by the distinct adapters the batch's rows use (0: none); -1 for the naive baseline (32 adapters, one batch each). */
     enum Scenario {
@@ -88,7 +91,9 @@ class AdapterBenchmark {
                     for (Scenario scenario : scenarios()) {
                         double rate = decode(batch, scenario);
                         if (round > 0) { // round 0 warms up every path
-                            tokensPerSecond.computeIfAbsent(scenario, s -> new ArrayList<>()).add(rate);
+                            tokensPerSecond
+                                    .computeIfAbsent(scenario, s -> new ArrayList<>())
+                                    .add(rate);
                         }
                     }
                 }
@@ -117,7 +122,8 @@ class AdapterBenchmark {
             RandomAdapters random = new RandomAdapters(SHAPE, 4);
             for (int round = 0; round <= ROUNDS * 2; round++) {
                 Path folder = work.resolve("cold-" + round);
-                PeftAdapterWriter.write(folder, random.lora("cold-" + round, COLD_RANK, 2f * COLD_RANK, false, 0, QKVO), base);
+                PeftAdapterWriter.write(
+                        folder, random.lora("cold-" + round, COLD_RANK, 2f * COLD_RANK, false, 0, QKVO), base);
                 long started = System.nanoTime();
                 LoraAdapter cold = (LoraAdapter) reader.read(folder, "bench/cold");
                 double read = (System.nanoTime() - started) / 1e6;
@@ -138,11 +144,21 @@ class AdapterBenchmark {
         }
         double warm = median(warmStepMs);
         double cold = median(coldStepMs);
-        String md = String.format(Locale.ROOT, "Cold LoRA load: rank %d on q/k/v/o of the synthetic dim-%d Llama, %d rounds (median), step of %d"
+        String md = String.format(
+                Locale.ROOT,
+                "Cold LoRA load: rank %d on q/k/v/o of the synthetic dim-%d Llama, %d rounds (median), step of %d"
                         + " other rows%n%n| measure | ms |%n|---|---:|%n| read + validate the files (store -> host, page cache warm) | %.2f |%n"
                         + "| write into the slot table (host -> device) | %.2f |%n| step of the other rows, nothing loading | %.2f |%n"
                         + "| same step with the cold adapter written first | %.2f |%n| extra step time from the cold load | %.2f |%n",
-                COLD_RANK, SHAPE.dim(), ROUNDS * 2, BATCH - 1, median(readMs), median(uploadMs), warm, cold, cold - warm);
+                COLD_RANK,
+                SHAPE.dim(),
+                ROUNDS * 2,
+                BATCH - 1,
+                median(readMs),
+                median(uploadMs),
+                warm,
+                cold,
+                cold - warm);
         System.out.println(md);
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
@@ -153,8 +169,12 @@ class AdapterBenchmark {
     private static double timedStep(Batch batch, LoraAdapter cold) {
         List<ForwardBatch.Row> rows = new ArrayList<>();
         for (int r = 0; r < BATCH - 1; r++) {
-            rows.add(new ForwardBatch.Row(r, PROMPT, new int[] {r + 1},
-                    new ForwardBatch.LoraUse(r + 1, COLD_RANK, batch.loras[r].scale(COLD_RANK)), null));
+            rows.add(new ForwardBatch.Row(
+                    r,
+                    PROMPT,
+                    new int[] {r + 1},
+                    new ForwardBatch.LoraUse(r + 1, COLD_RANK, batch.loras[r].scale(COLD_RANK)),
+                    null));
         }
         long started = System.nanoTime();
         if (cold != null) {
@@ -165,7 +185,8 @@ class AdapterBenchmark {
     }
 
     /** The synthetic model on the runtime with BATCH prefilled rows and {@code adapters} random LoRAs in the slot table. */
-    private record Batch(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, int rank) implements AutoCloseable {
+    private record Batch(LlamaRuntime runtime, KvCache cache, LoraSlotTable table, LoraAdapter[] loras, int rank)
+            implements AutoCloseable {
 
         static Batch open(LlamaWeights weights, int rank, int adapters, long seed) {
             LlamaRuntime runtime = new LlamaRuntime(SHAPE, weights, RuntimeOptions.cpu(THREADS), 256);
@@ -193,7 +214,8 @@ class AdapterBenchmark {
     private static List<Scenario> scenarios() {
         String only = System.getProperty("bench.scenarios", "");
         return java.util.Arrays.stream(Scenario.values())
-                .filter(s -> only.isBlank() || only.toLowerCase(Locale.ROOT).contains(s.name().toLowerCase(Locale.ROOT)))
+                .filter(s -> only.isBlank()
+                        || only.toLowerCase(Locale.ROOT).contains(s.name().toLowerCase(Locale.ROOT)))
                 .toList();
     }
 
@@ -216,9 +238,12 @@ class AdapterBenchmark {
             List<ForwardBatch.Row> rows = new ArrayList<>();
             for (int r = 0; r < BATCH; r++) {
                 int adapter = scenario.adapterOf(r, step);
-                ForwardBatch.LoraUse lora = adapter < 0 ? null
-                        : new ForwardBatch.LoraUse(adapter + 1, batch.rank(), batch.loras()[adapter].scale(batch.rank()));
-                rows.add(new ForwardBatch.Row(r, PROMPT + step, new int[] {(step * 7 + r) % SHAPE.vocabSize()}, lora, null));
+                ForwardBatch.LoraUse lora = adapter < 0
+                        ? null
+                        : new ForwardBatch.LoraUse(
+                                adapter + 1, batch.rank(), batch.loras()[adapter].scale(batch.rank()));
+                rows.add(new ForwardBatch.Row(
+                        r, PROMPT + step, new int[] {(step * 7 + r) % SHAPE.vocabSize()}, lora, null));
             }
             if (scenario == Scenario.NAIVE_PER_ADAPTER) {
                 for (ForwardBatch.Row row : rows) {
@@ -239,18 +264,29 @@ class AdapterBenchmark {
     private static void report(Map<Integer, Map<Scenario, List<Double>>> byRank) throws IOException {
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+        StringBuilder md = new StringBuilder(String.format(
+                Locale.ROOT,
                 "Multi-LoRA decode benchmark: synthetic Llama (dim %d, %d layers, vocab %d, %.1fM parameters), batch %d,"
                         + " LoRAs on q/k/v/o, %d in the slot table, %d decode steps x %d rounds (median), %d threads, %d cores%n%n",
-                SHAPE.dim(), SHAPE.layers(), SHAPE.vocabSize(), SHAPE.parameterCount() / 1e6, BATCH, ADAPTERS, STEPS, ROUNDS,
-                THREADS, Runtime.getRuntime().availableProcessors()));
+                SHAPE.dim(),
+                SHAPE.layers(),
+                SHAPE.vocabSize(),
+                SHAPE.parameterCount() / 1e6,
+                BATCH,
+                ADAPTERS,
+                STEPS,
+                ROUNDS,
+                THREADS,
+                Runtime.getRuntime().availableProcessors()));
         md.append("| rank | scenario | decode tokens/s | vs no adapters | vs naive |\n|---:|---|---:|---:|---:|\n");
         StringBuilder csv = new StringBuilder("rank,scenario,tokens_per_s,vs_no_adapters,vs_naive\n");
         List<String> categories = new ArrayList<>();
         Map<String, List<Double>> series = new java.util.LinkedHashMap<>();
         byRank.forEach((rank, results) -> {
             double base = median(results.get(Scenario.NO_ADAPTERS));
-            double naive = results.containsKey(Scenario.NAIVE_PER_ADAPTER) ? median(results.get(Scenario.NAIVE_PER_ADAPTER)) : Double.NaN;
+            double naive = results.containsKey(Scenario.NAIVE_PER_ADAPTER)
+                    ? median(results.get(Scenario.NAIVE_PER_ADAPTER))
+                    : Double.NaN;
             List<Double> rates = new ArrayList<>();
             for (Scenario s : results.keySet()) {
                 double rate = median(results.get(s));
@@ -258,17 +294,35 @@ class AdapterBenchmark {
                 if (!categories.contains(s.label)) {
                     categories.add(s.label);
                 }
-                md.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.2fx | %.2fx |%n", rank, s.label, rate, rate / base, rate / naive));
-                csv.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.4f,%.4f%n", rank, s.name().toLowerCase(Locale.ROOT), rate,
-                        rate / base, rate / naive));
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %d | %s | %.0f | %.2fx | %.2fx |%n",
+                        rank,
+                        s.label,
+                        rate,
+                        rate / base,
+                        rate / naive));
+                csv.append(String.format(
+                        Locale.ROOT,
+                        "%d,%s,%.2f,%.4f,%.4f%n",
+                        rank,
+                        s.name().toLowerCase(Locale.ROOT),
+                        rate,
+                        rate / base,
+                        rate / naive));
             }
             series.put("LoRA rank " + rank, rates);
         });
         System.out.println(md);
         Files.writeString(dir.resolve("adapters.md"), md);
         Files.writeString(dir.resolve("adapters.csv"), csv);
-        Charts.bars(dir.resolve("adapters.png"), "Multi-LoRA decode, batch 32, synthetic 512-dim Llama (58M)", "what the 32 rows use",
-                "decode tokens per second", categories, series);
+        Charts.bars(
+                dir.resolve("adapters.png"),
+                "Multi-LoRA decode, batch 32, synthetic 512-dim Llama (58M)",
+                "what the 32 rows use",
+                "decode tokens per second",
+                categories,
+                series);
         System.out.println("wrote " + dir.resolve("adapters.md") + ", adapters.csv and adapters.png");
     }
 }

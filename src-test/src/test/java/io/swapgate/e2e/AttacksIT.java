@@ -13,16 +13,16 @@ import io.swapgate.gateway.tenancy.ApiKeyHash;
 import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.CancelTrainingJobRequest;
-import io.swapgate.proto.v1.StartTrainingRequest;
-import io.swapgate.proto.v1.TrainingExample;
-import io.swapgate.proto.v1.TrainingGrpc;
-import io.swapgate.proto.v1.TrainingJob;
-import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.proto.v1.GetAdapterRequest;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.KafkaRequest;
 import io.swapgate.proto.v1.PromoteRequest;
+import io.swapgate.proto.v1.StartTrainingRequest;
 import io.swapgate.proto.v1.TenantsGrpc;
+import io.swapgate.proto.v1.TrainingExample;
+import io.swapgate.proto.v1.TrainingGrpc;
+import io.swapgate.proto.v1.TrainingJob;
+import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.proto.v1.WhoAmIRequest;
 import java.net.Socket;
 import java.net.URI;
@@ -57,12 +57,15 @@ class AttacksIT {
     private static KafkaProducer<byte[], byte[]> producer;
     private static TestAdapters adapters;
     /** HTTP/1.1, as browsers speak to a plaintext gateway. */
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @BeforeAll
     static void start() throws Exception {
-        broker = LocalKafkaBroker.start(E2e.emptyDir(E2e.targetDir().resolve("kafka").resolve("attacks")));
+        broker = LocalKafkaBroker.start(
+                E2e.emptyDir(E2e.targetDir().resolve("kafka").resolve("attacks")));
         adapters = new TestAdapters(E2e.emptyDir(E2e.targetDir().resolve("attacks-adapters")));
         // Tenant "tight" may store one adapter, and one and a half rank-4 LoRAs' bytes.
         long loraBytes = folderBytes(adapters.lora(11, 4));
@@ -75,7 +78,10 @@ class AttacksIT {
                 "swapgate.tenancy.tenants.\"tight\".quotas.adapters", "1",
                 "swapgate.tenancy.tenants.\"slow\".quotas.requests-per-second", "1",
                 "swapgate.tenancy.tenants.\"tight\".quotas.adapter-bytes", Long.toString(loraBytes * 3 / 2)));
-        gateway = GatewayProcess.start("attacks", E2e.stories260K(), E2e.emptyDir(GatewayProcess.registryDir("attacks")),
+        gateway = GatewayProcess.start(
+                "attacks",
+                E2e.stories260K(),
+                E2e.emptyDir(GatewayProcess.registryDir("attacks")),
                 GatewayProcess.withUnreachableQuotas(properties));
         producer = KafkaTestClients.producer(broker.bootstrapServers());
     }
@@ -101,7 +107,9 @@ class AttacksIT {
         send(GatewayProcess.DEMO_KEY, request("order-43"));
         try (KafkaAnswers answers = new KafkaAnswers(broker.bootstrapServers(), "attacks.responses.demo")) {
             answers.awaitFinals(List.of("order-43"), Duration.ofMinutes(1));
-            assertFalse(answers.last("order-43").hasError(), () -> "the tenant's own order-43 failed: " + answers.last("order-43"));
+            assertFalse(
+                    answers.last("order-43").hasError(),
+                    () -> "the tenant's own order-43 failed: " + answers.last("order-43"));
             assertFalse(answers.text("order-43").isEmpty());
         }
         ConsumerRecord<byte[], byte[]> dead = deadLetter("order-43", "UNAUTHENTICATED");
@@ -113,7 +121,7 @@ class AttacksIT {
         send(NOISY_KEY, request("order-44"));
         send(GatewayProcess.DEMO_KEY, request("order-44"));
         try (KafkaAnswers demo = new KafkaAnswers(broker.bootstrapServers(), "attacks.responses.demo");
-             KafkaAnswers noisy = new KafkaAnswers(broker.bootstrapServers(), "attacks.responses.noisy")) {
+                KafkaAnswers noisy = new KafkaAnswers(broker.bootstrapServers(), "attacks.responses.noisy")) {
             demo.awaitFinals(List.of("order-44"), Duration.ofMinutes(1));
             noisy.awaitFinals(List.of("order-44"), Duration.ofMinutes(1));
             assertFalse(demo.last("order-44").hasError(), () -> "demo's order-44: " + demo.last("order-44"));
@@ -125,8 +133,11 @@ class AttacksIT {
 
     @Test
     void deadLettersCarryNoCredentials() throws Exception {
-        send(GatewayProcess.DEMO_KEY, request("no-such-adapter").toBuilder()
-                .setRequest(request("x").getRequest().toBuilder().addAdapters("demo/no-such-adapter")).build());
+        send(
+                GatewayProcess.DEMO_KEY,
+                request("no-such-adapter").toBuilder()
+                        .setRequest(request("x").getRequest().toBuilder().addAdapters("demo/no-such-adapter"))
+                        .build());
         ConsumerRecord<byte[], byte[]> dead = deadLetter("no-such-adapter", "NOT_FOUND");
         assertNull(dead.headers().lastHeader("authorization"), "the key stays out of the dead-letter topic");
         assertEquals("demo", KafkaTestClients.header(dead, "swapgate.dlq.tenant"));
@@ -140,11 +151,16 @@ class AttacksIT {
         send("acme-beta-key", request("beta-own")); // its first answer creates acme.beta's own topic
         try (KafkaAnswers beta = new KafkaAnswers(broker.bootstrapServers(), victims)) {
             beta.awaitFinals(List.of("beta-own"), Duration.ofMinutes(1));
-            send("acme-key", request("into-beta").toBuilder().setReplyTopic(victims).build());
-            send("acme-beta-key", request("beta-after").toBuilder().setReplyTopic(victims).build());
+            send(
+                    "acme-key",
+                    request("into-beta").toBuilder().setReplyTopic(victims).build());
+            send(
+                    "acme-beta-key",
+                    request("beta-after").toBuilder().setReplyTopic(victims).build());
             try (KafkaAnswers acme = new KafkaAnswers(broker.bootstrapServers(), "attacks.responses.acme")) {
                 acme.awaitFinals(List.of("into-beta"), Duration.ofMinutes(1));
-                assertEquals("PERMISSION_DENIED", acme.last("into-beta").getError().getCode());
+                assertEquals(
+                        "PERMISSION_DENIED", acme.last("into-beta").getError().getCode());
             }
             beta.awaitFinals(List.of("beta-after"), Duration.ofMinutes(1));
             assertFalse(beta.last("beta-after").hasError(), "acme.beta may name its own topic");
@@ -155,15 +171,22 @@ class AttacksIT {
     @Test
     void aTenantFloodingKafkaCannotHoldEveryRequestSlot() throws Exception {
         for (int i = 0; i < 60; i++) {
-            send(NOISY_KEY, KafkaRequest.newBuilder().setRequestId("flood-" + i).setRequest(E2e.greedy(E2e.PROMPT, 200)).build());
+            send(
+                    NOISY_KEY,
+                    KafkaRequest.newBuilder()
+                            .setRequestId("flood-" + i)
+                            .setRequest(E2e.greedy(E2e.PROMPT, 200))
+                            .build());
         }
         send(GatewayProcess.DEMO_KEY, request("quiet-1"));
-        ConsumerRecord<byte[], byte[]> quiet = KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.demo",
-                r -> isFinal(r, "quiet-1"));
-        ConsumerRecord<byte[], byte[]> firstFlood = KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.noisy",
-                r -> isFinal(r, "flood-"));
-        assertTrue(quiet.timestamp() <= firstFlood.timestamp(), "demo's request waited for the flood: answered at "
-                + quiet.timestamp() + ", the flood's first answer at " + firstFlood.timestamp());
+        ConsumerRecord<byte[], byte[]> quiet =
+                KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.demo", r -> isFinal(r, "quiet-1"));
+        ConsumerRecord<byte[], byte[]> firstFlood =
+                KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.noisy", r -> isFinal(r, "flood-"));
+        assertTrue(
+                quiet.timestamp() <= firstFlood.timestamp(),
+                "demo's request waited for the flood: answered at " + quiet.timestamp()
+                        + ", the flood's first answer at " + firstFlood.timestamp());
     }
 
     @Test
@@ -172,13 +195,19 @@ class AttacksIT {
         // they would fill the partition's 512 places and pause it with the other tenant's request still unread.
         addKey("slow", "slow-key");
         for (int i = 0; i < 1500; i++) {
-            var unused = producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null,
-                    request("backlog-" + i).toByteArray(), headers("slow-key")));
+            var unused = producer.send(new ProducerRecord<byte[], byte[]>(
+                    "attacks.requests",
+                    null,
+                    (byte[]) null,
+                    request("backlog-" + i).toByteArray(),
+                    headers("slow-key")));
         }
         producer.flush();
         send(GatewayProcess.DEMO_KEY, request("behind-backlog"));
         KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.demo", r -> isFinal(r, "behind-backlog"));
-        ConsumerRecord<byte[], byte[]> shed = KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.slow",
+        ConsumerRecord<byte[], byte[]> shed = KafkaTestClients.first(
+                broker.bootstrapServers(),
+                "attacks.responses.slow",
                 r -> isFinal(r, "backlog-") && errorCode(r).equals("RESOURCE_EXHAUSTED"));
         assertTrue(errorMessage(shed).contains("waiting for its quota"), errorMessage(shed));
     }
@@ -187,13 +216,20 @@ class AttacksIT {
     void anOverlongRequestIdIsRefusedAndNeverEchoed() throws Exception {
         String huge = "x".repeat(100_000);
         send(GatewayProcess.DEMO_KEY, request(huge));
-        ConsumerRecord<byte[], byte[]> dead = KafkaTestClients.first(broker.bootstrapServers(), "attacks.dlq",
+        ConsumerRecord<byte[], byte[]> dead = KafkaTestClients.first(
+                broker.bootstrapServers(),
+                "attacks.dlq",
                 r -> "INVALID_ARGUMENT".equals(KafkaTestClients.header(r, "swapgate.dlq.code"))
                         && KafkaTestClients.header(r, "swapgate.dlq.reason").contains("request_id"));
-        assertTrue(KafkaTestClients.header(dead, "swapgate.dlq.reason").length() < 200, "the reason does not echo the id");
-        StatusRuntimeException grpc = assertThrows(StatusRuntimeException.class, () -> InferenceGrpc
-                .newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY)).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder().setRequestId(huge).build()));
+        assertTrue(
+                KafkaTestClients.header(dead, "swapgate.dlq.reason").length() < 200, "the reason does not echo the id");
+        StatusRuntimeException grpc = assertThrows(
+                StatusRuntimeException.class,
+                () -> InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
+                                .setRequestId(huge)
+                                .build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, grpc.getStatus().getCode());
         assertFalse(grpc.getStatus().getDescription().contains("xxxxxxxxxx"));
     }
@@ -208,13 +244,22 @@ class AttacksIT {
         for (String path : List.of("/v1/completions", "/console/api/Adapters/List")) {
             String boundary = "swapgate-attack";
             byte[] body = multipart(boundary, file);
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(url(path))
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertTrue(response.statusCode() == 401 || response.statusCode() == 415, path + " answered " + response.statusCode());
-            HttpResponse<String> keyed = HTTP.send(HttpRequest.newBuilder(url(path)).header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(url(path))
+                            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(
+                    response.statusCode() == 401 || response.statusCode() == 415,
+                    path + " answered " + response.statusCode());
+            HttpResponse<String> keyed = HTTP.send(
+                    HttpRequest.newBuilder(url(path))
+                            .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
+                            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(415, keyed.statusCode(), path + ": no route takes a multipart body, even from a tenant");
         }
         assertEquals(before, files(uploads), "no uploaded file was written to " + uploads);
@@ -241,9 +286,12 @@ class AttacksIT {
     void aSilentConnectionIsClosedAfterTheIdleTimeout() throws Exception {
         // Its own gateway with a 2 s timeout (the default is 2 minutes): connections that never send a request must not
         // hold the connection limit's slots for long.
-        try (GatewayProcess quick = GatewayProcess.start("attacks-idle", E2e.stories260K(),
-                E2e.emptyDir(GatewayProcess.registryDir("attacks-idle")), Map.of("quarkus.http.idle-timeout", "2s"));
-             Socket silent = new Socket("localhost", quick.port())) {
+        try (GatewayProcess quick = GatewayProcess.start(
+                        "attacks-idle",
+                        E2e.stories260K(),
+                        E2e.emptyDir(GatewayProcess.registryDir("attacks-idle")),
+                        Map.of("quarkus.http.idle-timeout", "2s"));
+                Socket silent = new Socket("localhost", quick.port())) {
             silent.setSoTimeout(30_000);
             long opened = System.nanoTime();
             assertEquals(-1, silent.getInputStream().read(), "the server closes the connection");
@@ -254,35 +302,53 @@ class AttacksIT {
     @Test
     void aDnsRebindingPageCannotReachTheLoopbackGateway() throws Exception {
         // java.net.http will not set Host, so a raw request plays the browser whose name now resolves to 127.0.0.1.
-        assertTrue(rawStatus("GET /console/ HTTP/1.1\r\nHost: attacker.example:" + gateway.port() + "\r\n\r\n").contains(" 403 "));
+        assertTrue(rawStatus("GET /console/ HTTP/1.1\r\nHost: attacker.example:" + gateway.port() + "\r\n\r\n")
+                .contains(" 403 "));
         String body = "{\"model\":\"stories260K\",\"prompt\":\"Once\",\"max_tokens\":2}";
-        assertTrue(rawStatus("POST /v1/completions HTTP/1.1\r\nHost: attacker.example\r\nAuthorization: Bearer demo-key\r\n"
-                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).contains(" 403 "));
-        HttpResponse<String> crossOrigin = HTTP.send(HttpRequest.newBuilder(url("/console/api/Tenants/WhoAmI"))
-                .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY).header("Origin", "http://attacker.example")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(rawStatus(
+                        "POST /v1/completions HTTP/1.1\r\nHost: attacker.example\r\nAuthorization: Bearer demo-key\r\n"
+                                + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                                + body)
+                .contains(" 403 "));
+        HttpResponse<String> crossOrigin = HTTP.send(
+                HttpRequest.newBuilder(url("/console/api/Tenants/WhoAmI"))
+                        .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
+                        .header("Origin", "http://attacker.example")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(403, crossOrigin.statusCode());
-        HttpResponse<String> own = HTTP.send(HttpRequest.newBuilder(url("/console/api/Tenants/WhoAmI"))
-                .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY).header("Origin", "http://localhost:" + gateway.port())
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> own = HTTP.send(
+                HttpRequest.newBuilder(url("/console/api/Tenants/WhoAmI"))
+                        .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
+                        .header("Origin", "http://localhost:" + gateway.port())
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, own.statusCode(), own.body());
     }
 
     @Test
     void aWellKnownKeyIsNeverAcceptedOnAnInterfaceOthersCanReach() throws Exception {
         Path registry = E2e.emptyDir(GatewayProcess.registryDir("attacks-public"));
-        AssertionError refused = assertThrows(AssertionError.class, () -> GatewayProcess.start("attacks-public", E2e.stories260K(),
-                registry, Map.of("quarkus.http.host", "0.0.0.0")).close());
+        AssertionError refused = assertThrows(
+                AssertionError.class,
+                () -> GatewayProcess.start(
+                                "attacks-public", E2e.stories260K(), registry, Map.of("quarkus.http.host", "0.0.0.0"))
+                        .close());
         assertTrue(refused.getMessage().contains("well-known local key"), refused.getMessage());
     }
 
     @Test
     void aStrangerReadsNoTenantNamesFromMetricsOrReadiness() throws Exception {
         for (String path : List.of("/q/metrics", "/q/health/ready")) {
-            HttpResponse<String> api = HTTP.send(HttpRequest.newBuilder(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> api =
+                    HTTP.send(HttpRequest.newBuilder(url(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(404, api.statusCode(), path + " is not served on the API port");
         }
-        assertTrue(gateway.metrics().contains("swapgate_engine_queued"), "the management port serves them (to probes and Prometheus)");
+        assertTrue(
+                gateway.metrics().contains("swapgate_engine_queued"),
+                "the management port serves them (to probes and Prometheus)");
     }
 
     // --- Registry ---------------------------------------------------------------------------------------------------
@@ -293,12 +359,20 @@ class AttacksIT {
         String lora = TestAdapters.upload(demo, adapters.lora(1, 4), "demo/lora", "stable");
         TestAdapters.upload(demo, adapters.lora(2, 4), "demo/other", "stable");
         var stub = AdaptersGrpc.newBlockingStub(demo).withDeadlineAfter(30, TimeUnit.SECONDS);
-        for (String path : List.of("../../other/aliases/stable", "../../../../noisy/x/aliases/stable", "stable/../latest")) {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.promote(PromoteRequest.newBuilder()
-                    .setName("demo/lora").setAlias("probe").setVersion(path).build()));
+        for (String path :
+                List.of("../../other/aliases/stable", "../../../../noisy/x/aliases/stable", "stable/../latest")) {
+            StatusRuntimeException e = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> stub.promote(PromoteRequest.newBuilder()
+                            .setName("demo/lora")
+                            .setAlias("probe")
+                            .setVersion(path)
+                            .build()));
             assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), path);
         }
-        var aliases = stub.get(GetAdapterRequest.newBuilder().setName("demo/lora").build()).getAliasesMap();
+        var aliases = stub.get(
+                        GetAdapterRequest.newBuilder().setName("demo/lora").build())
+                .getAliasesMap();
         assertEquals(lora, aliases.get("stable"));
         assertFalse(aliases.containsKey("probe"), "no alias was made from a path");
     }
@@ -325,32 +399,41 @@ class AttacksIT {
             for (var outcome : pool.invokeAll(uploads)) {
                 outcomes.add(outcome.get());
             }
-            assertEquals(1, outcomes.stream().filter(o -> o.matches("[0-9a-f]{64}")).count(),
+            assertEquals(
+                    1,
+                    outcomes.stream().filter(o -> o.matches("[0-9a-f]{64}")).count(),
                     "one upload fits the quota, the rest are refused: " + outcomes);
-            assertEquals(3, outcomes.stream().filter("RESOURCE_EXHAUSTED"::equals).count(), outcomes.toString());
+            assertEquals(
+                    3, outcomes.stream().filter("RESOURCE_EXHAUSTED"::equals).count(), outcomes.toString());
         } finally {
             pool.shutdownNow();
         }
 
         // The quota counts training too: a new name over the adapters quota is refused before any work starts, and a
         // job whose version would pass the bytes quota publishes nothing.
-        var training = TrainingGrpc.newBlockingStub(gateway.channel("tight-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
-        StatusRuntimeException newName = assertThrows(StatusRuntimeException.class,
-                () -> training.start(start("tight/b", 2)));
+        var training =
+                TrainingGrpc.newBlockingStub(gateway.channel("tight-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
+        StatusRuntimeException newName =
+                assertThrows(StatusRuntimeException.class, () -> training.start(start("tight/b", 2)));
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, newName.getStatus().getCode());
-        TrainingJob job = training.start(start("tight/a", 2).toBuilder().setLoraRank(8).build());
+        TrainingJob job =
+                training.start(start("tight/a", 2).toBuilder().setLoraRank(8).build());
         TrainingJob last = job;
-        for (var changes = training.watch(WatchTrainingJobsRequest.newBuilder().setId(job.getId()).build()); changes.hasNext(); ) {
+        for (var changes = training.watch(
+                        WatchTrainingJobsRequest.newBuilder().setId(job.getId()).build());
+                changes.hasNext(); ) {
             last = changes.next();
         }
         assertEquals("FAILED", last.getState(), last.toString());
-        assertTrue(last.getReason().contains("delete versions first"), "refused by the bytes quota: " + last.getReason());
+        assertTrue(
+                last.getReason().contains("delete versions first"), "refused by the bytes quota: " + last.getReason());
     }
 
     @Test
     void aTenantCannotQueueUnlimitedTrainingJobs() throws Exception {
         addKey("busy", "busy-key");
-        var training = TrainingGrpc.newBlockingStub(gateway.channel("busy-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
+        var training =
+                TrainingGrpc.newBlockingStub(gateway.channel("busy-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
         List<String> started = new java.util.ArrayList<>();
         StatusRuntimeException refused = null;
         try {
@@ -375,39 +458,59 @@ class AttacksIT {
 
     @Test
     void aDeletedKeyFileRevokesEveryKey() throws Exception {
-        var whoAmI = TenantsGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY)).withDeadlineAfter(30, TimeUnit.SECONDS);
+        var whoAmI = TenantsGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
         assertEquals("demo", whoAmI.whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
         Path keys = gateway.keyFile();
         Path aside = keys.resolveSibling(keys.getFileName() + ".aside");
         Files.move(keys, aside);
         try {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> TenantsGrpc
-                    .newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY)).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .whoAmI(WhoAmIRequest.getDefaultInstance()));
+            StatusRuntimeException e = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> TenantsGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                            .withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .whoAmI(WhoAmIRequest.getDefaultInstance()));
             assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
         } finally {
             Files.move(aside, keys);
         }
-        assertEquals("demo", TenantsGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
-                .withDeadlineAfter(30, TimeUnit.SECONDS).whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
+        assertEquals(
+                "demo",
+                TenantsGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .whoAmI(WhoAmIRequest.getDefaultInstance())
+                        .getTenant());
     }
 
     @Test
     void errorMessagesNameAdaptersAsTheCallerWroteThem() throws Exception {
-        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> InferenceGrpc
-                .newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY)).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder().addAdapters("demo/missing").build()));
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
+                                .addAdapters("demo/missing")
+                                .build()));
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
-        assertTrue(e.getStatus().getDescription().contains("demo/missing"), e.getStatus().getDescription());
-        HttpResponse<String> http = HTTP.send(HttpRequest.newBuilder(url("/v1/completions"))
-                .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"demo/missing\",\"prompt\":\"Once\",\"max_tokens\":2}")).build(),
+        assertTrue(
+                e.getStatus().getDescription().contains("demo/missing"),
+                e.getStatus().getDescription());
+        HttpResponse<String> http = HTTP.send(
+                HttpRequest.newBuilder(url("/v1/completions"))
+                        .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"demo/missing\",\"prompt\":\"Once\",\"max_tokens\":2}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(404, http.statusCode());
         assertTrue(http.body().contains("demo/missing") && !http.body().contains("%2F"), http.body());
-        HttpResponse<String> console = HTTP.send(HttpRequest.newBuilder(url("/console/api/Inference/GenerateStream"))
-                .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Once\",\"maxNewTokens\":2,\"adapters\":[\"demo/missing\"]}")).build(),
+        HttpResponse<String> console = HTTP.send(
+                HttpRequest.newBuilder(url("/console/api/Inference/GenerateStream"))
+                        .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"prompt\":\"Once\",\"maxNewTokens\":2,\"adapters\":[\"demo/missing\"]}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         // A failure before the stream opens is a JSON error, one after it an error event: either names the adapter.
         assertTrue(console.statusCode() == 404 || console.body().contains("event: error"), console.body());
@@ -418,9 +521,14 @@ class AttacksIT {
 
     /** A Training.Start of {@code steps} steps on a small dataset. */
     private static StartTrainingRequest start(String adapter, int steps) {
-        StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder().setAdapter(adapter).setKind("lora").setSteps(steps);
+        StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder()
+                .setAdapter(adapter)
+                .setKind("lora")
+                .setSteps(steps);
         for (int i = 0; i < 40; i++) {
-            start.addExamples(TrainingExample.newBuilder().setExampleId("e" + i).setPrompt("Once upon a time")
+            start.addExamples(TrainingExample.newBuilder()
+                    .setExampleId("e" + i)
+                    .setPrompt("Once upon a time")
                     .setCompletion(" there was a cat named Zig number " + i + "."));
         }
         return start.build();
@@ -437,12 +545,16 @@ class AttacksIT {
     }
 
     private static KafkaRequest request(String id) {
-        return KafkaRequest.newBuilder().setRequestId(id).setRequest(E2e.greedy(E2e.PROMPT, 4)).build();
+        return KafkaRequest.newBuilder()
+                .setRequestId(id)
+                .setRequest(E2e.greedy(E2e.PROMPT, 4))
+                .build();
     }
 
     private static void send(String key, KafkaRequest request) throws Exception {
-        producer.send(new ProducerRecord<byte[], byte[]>("attacks.requests", null, (byte[]) null, request.toByteArray(),
-                headers(key))).get(30, TimeUnit.SECONDS);
+        producer.send(new ProducerRecord<byte[], byte[]>(
+                        "attacks.requests", null, (byte[]) null, request.toByteArray(), headers(key)))
+                .get(30, TimeUnit.SECONDS);
     }
 
     private static RecordHeaders headers(String key) {
@@ -471,8 +583,11 @@ class AttacksIT {
 
     /** The dead letter of the request {@code id} with {@code code}, waiting for it. */
     private static ConsumerRecord<byte[], byte[]> deadLetter(String id, String code) {
-        return KafkaTestClients.first(broker.bootstrapServers(), "attacks.dlq",
-                r -> code.equals(KafkaTestClients.header(r, "swapgate.dlq.code")) && requestId(r).equals(id));
+        return KafkaTestClients.first(
+                broker.bootstrapServers(),
+                "attacks.dlq",
+                r -> code.equals(KafkaTestClients.header(r, "swapgate.dlq.code"))
+                        && requestId(r).equals(id));
     }
 
     /** Whether a record is the final answer of a request whose id starts with {@code idPrefix}. */
@@ -494,7 +609,9 @@ class AttacksIT {
     }
 
     private static void addKey(String tenant, String key) throws Exception {
-        Files.writeString(gateway.keyFile(), tenant + "-attack " + tenant + " tenant " + ApiKeyHash.of(key) + "\n",
+        Files.writeString(
+                gateway.keyFile(),
+                tenant + "-attack " + tenant + " tenant " + ApiKeyHash.of(key) + "\n",
                 java.nio.file.StandardOpenOption.APPEND);
         var whoAmI = TenantsGrpc.newBlockingStub(gateway.channel(key)).withDeadlineAfter(30, TimeUnit.SECONDS);
         assertEquals(tenant, whoAmI.whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
@@ -516,7 +633,8 @@ class AttacksIT {
 
     private static byte[] multipart(String boundary, byte[] file) {
         byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"big.bin\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+                        + "Content-Type: application/octet-stream\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] body = new byte[head.length + file.length + tail.length];
         System.arraycopy(head, 0, body, 0, head.length);

@@ -20,10 +20,21 @@ final class Charts {
     private Charts() {}
 
     /** Grouped bars: one group per category, one bar per series. */
-    static void bars(Path png, String title, String xTitle, String yTitle, List<String> categories,
-                     Map<String, List<Double>> series) throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-                .yAxisTitle(yTitle).build();
+    static void bars(
+            Path png,
+            String title,
+            String xTitle,
+            String yTitle,
+            List<String> categories,
+            Map<String, List<Double>> series)
+            throws IOException {
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
+                .build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setLabelsVisible(true);
         chart.getStyler().setDecimalPattern("#,##0.0");
@@ -32,9 +43,16 @@ final class Charts {
     }
 
     /** Lines over a numeric x axis, optionally logarithmic. */
-    static void lines(Path png, String title, String xTitle, String yTitle, boolean logX, Map<String, double[][]> series)
+    static void lines(
+            Path png, String title, String xTitle, String yTitle, boolean logX, Map<String, double[][]> series)
             throws IOException {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
+                .build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setXAxisLogarithmic(logX);
         series.forEach((name, xy) -> chart.addSeries(name, xy[0], xy[1]));
@@ -43,7 +61,9 @@ final class Charts {
 
     private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png) throws IOException {
         String file = png.toString();
-        BitmapEncoder.saveBitmap(chart, file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,
+        BitmapEncoder.saveBitmap(
+                chart,
+                file.endsWith(".png") ? file.substring(0, file.length() - 4) : file,
                 BitmapEncoder.BitmapFormat.PNG);
     }
 }

@@ -36,8 +36,10 @@ final class Comparison {
         }
         for (int round = 1; round <= rounds; round++) {
             for (Contender c : contenders) {
-                runs.computeIfAbsent(c.label(), l -> new ArrayList<>()).add(LoadSummary.of(c.label() + ", round " + round,
-                        LoadGenerator.closedLoop(c.target(), c.workload(), streams, requests)));
+                runs.computeIfAbsent(c.label(), l -> new ArrayList<>())
+                        .add(LoadSummary.of(
+                                c.label() + ", round " + round,
+                                LoadGenerator.closedLoop(c.target(), c.workload(), streams, requests)));
             }
         }
         return this;
@@ -61,8 +63,14 @@ final class Comparison {
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
         String first = contenders.get(0).label();
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%s: %d closed-loop streams, %d requests per run, %d"
-                + " rounds alternated, %d cores%n%n", title, streams, requests, rounds, Runtime.getRuntime().availableProcessors()));
+        StringBuilder md = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%s: %d closed-loop streams, %d requests per run, %d" + " rounds alternated, %d cores%n%n",
+                title,
+                streams,
+                requests,
+                rounds,
+                Runtime.getRuntime().availableProcessors()));
         md.append(LoadSummary.markdownHeader());
         StringBuilder csv = new StringBuilder(LoadSummary.csvHeader());
         for (int round = 0; round < rounds; round++) {
@@ -72,15 +80,22 @@ final class Comparison {
                 csv.append(run.csvRow());
             }
         }
-        md.append("\n| medians over rounds | tokens/s | TTFT p50 ms | time per output token p50 ms | vs " + first + " |\n|---|---:|---:|---:|---:|\n");
+        md.append("\n| medians over rounds | tokens/s | TTFT p50 ms | time per output token p50 ms | vs " + first
+                + " |\n|---|---:|---:|---:|---:|\n");
         List<String> categories = new ArrayList<>();
         Map<String, List<Double>> series = new LinkedHashMap<>();
         series.put("time per output token p50 (ms)", new ArrayList<>());
         series.put("time to first token p50 (ms)", new ArrayList<>());
         for (Contender c : contenders) {
             String label = c.label();
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.1f | %.2f | %+.1f%% |%n", label, tokensPerSecond(label), ttft(label),
-                    perOutputToken(label), 100 * (perOutputToken(label) / perOutputToken(first) - 1)));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f | %.1f | %.2f | %+.1f%% |%n",
+                    label,
+                    tokensPerSecond(label),
+                    ttft(label),
+                    perOutputToken(label),
+                    100 * (perOutputToken(label) / perOutputToken(first) - 1)));
             categories.add(label);
             series.get("time per output token p50 (ms)").add(perOutputToken(label));
             series.get("time to first token p50 (ms)").add(ttft(label));
@@ -88,7 +103,13 @@ final class Comparison {
         System.out.println(md);
         Files.writeString(dir.resolve(name + ".md"), md);
         Files.writeString(dir.resolve(name + ".csv"), csv);
-        Charts.bars(dir.resolve(name + ".png"), chartTitle, "serving path", "milliseconds (median of rounds)", categories, series);
+        Charts.bars(
+                dir.resolve(name + ".png"),
+                chartTitle,
+                "serving path",
+                "milliseconds (median of rounds)",
+                categories,
+                series);
         return md.toString();
     }
 

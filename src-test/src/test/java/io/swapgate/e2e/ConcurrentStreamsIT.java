@@ -79,17 +79,23 @@ class ConcurrentStreamsIT {
         InferenceGrpc.InferenceBlockingStub blocking = InferenceGrpc.newBlockingStub(gateway.channel());
         List<Result> solo = new ArrayList<>();
         for (GenerateRequest request : requests) {
-            GenerateResponse response = blocking.withDeadlineAfter(60, TimeUnit.SECONDS).generate(request);
-            solo.add(new Result(response.getText(), response.getTokenIdsList(), response.getFinishReason(), response.getUsage()));
+            GenerateResponse response =
+                    blocking.withDeadlineAfter(60, TimeUnit.SECONDS).generate(request);
+            solo.add(new Result(
+                    response.getText(), response.getTokenIdsList(), response.getFinishReason(), response.getUsage()));
         }
         for (int i = 0; i < REQUESTS; i++) {
             Result result = solo.get(i);
             GenerateRequest request = requests.get(i);
-            assertTrue(result.finishReason() == FinishReason.FINISH_REASON_LENGTH
+            assertTrue(
+                    result.finishReason() == FinishReason.FINISH_REASON_LENGTH
                             || result.finishReason() == FinishReason.FINISH_REASON_EOS,
                     request.getRequestId() + " finished with " + result.finishReason());
-            assertTrue(result.usage().getCompletionTokens() > 0 && result.usage().getCompletionTokens() <= request.getMaxNewTokens(),
-                    request.getRequestId() + " completion tokens " + result.usage().getCompletionTokens());
+            assertTrue(
+                    result.usage().getCompletionTokens() > 0
+                            && result.usage().getCompletionTokens() <= request.getMaxNewTokens(),
+                    request.getRequestId() + " completion tokens "
+                            + result.usage().getCompletionTokens());
         }
 
         // 2. All of them at once, as streams.
@@ -102,15 +108,20 @@ class ConcurrentStreamsIT {
             async.withDeadlineAfter(120, TimeUnit.SECONDS).generateStream(request, collector);
         }
         // While waiting, watch the engine's "running" count to make sure the streams were really decoded together.
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
         int mostRunning = 0;
         while (!finished.await(20, TimeUnit.MILLISECONDS)) {
-            assertTrue(System.nanoTime() < deadline,
-                    () -> finished.getCount() + " of " + REQUESTS + " streams did not finish; gateway log " + gateway.log());
+            assertTrue(
+                    System.nanoTime() < deadline,
+                    () -> finished.getCount() + " of " + REQUESTS + " streams did not finish; gateway log "
+                            + gateway.log());
             mostRunning = Math.max(mostRunning, runningRequests(http));
         }
-        assertTrue(mostRunning >= 2, "the engine never ran two of the streams at once (most running: " + mostRunning + ")");
+        assertTrue(
+                mostRunning >= 2,
+                "the engine never ran two of the streams at once (most running: " + mostRunning + ")");
 
         List<Executable> checks = new ArrayList<>();
         for (int i = 0; i < REQUESTS; i++) {
@@ -119,14 +130,21 @@ class ConcurrentStreamsIT {
             StreamCollector stream = streams.get(i);
             checks.add(() -> {
                 assertNull(stream.error, () -> id + " failed: " + stream.error);
-                Supplier<String> context = () -> id + " (" + describe(requests.get(Integer.parseInt(id.substring(id.indexOf('-') + 1))))
-                        + ")\n  solo:       " + E2e.escape(expected.text()) + "\n  concurrent: " + E2e.escape(stream.text.toString());
+                Supplier<String> context =
+                        () -> id + " (" + describe(requests.get(Integer.parseInt(id.substring(id.indexOf('-') + 1))))
+                                + ")\n  solo:       " + E2e.escape(expected.text()) + "\n  concurrent: "
+                                + E2e.escape(stream.text.toString());
                 assertEquals(expected.text(), stream.text.toString(), () -> "text of " + context.get());
                 assertEquals(expected.tokenIds(), stream.tokenIds, () -> "token ids of " + context.get());
-                assertEquals(expected.finishReason(), stream.last().getFinishReason(), () -> "finish reason of " + context.get());
+                assertEquals(
+                        expected.finishReason(),
+                        stream.last().getFinishReason(),
+                        () -> "finish reason of " + context.get());
                 assertEquals(expected.usage(), stream.last().getUsage(), () -> "usage of " + context.get());
                 for (int m = 0; m < stream.messages.size() - 1; m++) {
-                    assertEquals(FinishReason.FINISH_REASON_UNSPECIFIED, stream.messages.get(m).getFinishReason(),
+                    assertEquals(
+                            FinishReason.FINISH_REASON_UNSPECIFIED,
+                            stream.messages.get(m).getFinishReason(),
                             id + ": only the last stream message may carry a finish reason (message " + m + ")");
                 }
                 assertEquals(id, stream.last().getRequestId(), "request id echoed in the stream");
@@ -137,9 +155,12 @@ class ConcurrentStreamsIT {
 
     /** The model readiness check's count of sequences being decoded. */
     private static int runningRequests(HttpClient http) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + gateway.managementPort() + "/q/health/ready"))
-                .timeout(Duration.ofSeconds(5)).build();
-        JsonNode health = JSON.readTree(http.send(request, HttpResponse.BodyHandlers.ofString()).body());
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + gateway.managementPort() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5))
+                .build();
+        JsonNode health = JSON.readTree(
+                http.send(request, HttpResponse.BodyHandlers.ofString()).body());
         for (JsonNode check : health.path("checks")) {
             if (check.path("name").asText().equals("model")) {
                 JsonNode running = check.path("data").path("running");
@@ -173,7 +194,9 @@ class ConcurrentStreamsIT {
     private static String describe(GenerateRequest request) {
         SamplingParams s = request.getSampling();
         return "prompt " + E2e.escape(request.getPrompt()) + ", max_new_tokens " + request.getMaxNewTokens()
-                + (s.getTemperature() == 0f ? ", greedy" : ", temperature " + s.getTemperature() + ", seed " + s.getSeed());
+                + (s.getTemperature() == 0f
+                        ? ", greedy"
+                        : ", temperature " + s.getTemperature() + ", seed " + s.getSeed());
     }
 
     /** Gathers one stream; the latch's count-down publishes its fields to the test thread. */

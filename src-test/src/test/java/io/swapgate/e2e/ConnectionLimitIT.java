@@ -31,7 +31,10 @@ class ConnectionLimitIT {
 
     @Test
     void aConnectionOverTheLimitIsRefusedAndAFreedSlotIsReused() throws Exception {
-        try (GatewayProcess gateway = GatewayProcess.start("connections", E2e.stories260K(), GatewayProcess.registryDir("connections"),
+        try (GatewayProcess gateway = GatewayProcess.start(
+                "connections",
+                E2e.stories260K(),
+                GatewayProcess.registryDir("connections"),
                 Map.of("quarkus.http.limits.max-connections", Integer.toString(LIMIT)))) {
             List<ManagedChannel> held = new ArrayList<>();
             StatusRuntimeException refused = null;
@@ -47,7 +50,10 @@ class ConnectionLimitIT {
                     }
                 }
                 assertNotNull(refused, held.size() + " connections were accepted with a limit of " + LIMIT);
-                assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+                assertEquals(
+                        Status.Code.UNAVAILABLE,
+                        refused.getStatus().getCode(),
+                        refused.getStatus().toString());
                 // The readiness check's HTTP client may still hold a connection of its own.
                 assertTrue(held.size() >= LIMIT - 1 && held.size() <= LIMIT, held.size() + " connections held");
                 for (ManagedChannel channel : held) {
@@ -67,8 +73,11 @@ class ConnectionLimitIT {
     /** The server counts a connection out when it sees it close, a moment after the client did: new ones are tried until then. */
     private static String whoAmIOnceASlotIsFree(int port) {
         // A refusal (the last one is the timeout's cause) means: not yet.
-        return await("a connection is let in after one closed").atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO)
-                .pollInterval(Duration.ofMillis(10)).ignoreException(StatusRuntimeException.class)
+        return await("a connection is let in after one closed")
+                .atMost(Duration.ofSeconds(30))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10))
+                .ignoreException(StatusRuntimeException.class)
                 .until(() -> whoAmIOnNewConnection(port), Objects::nonNull);
     }
 
@@ -82,8 +91,10 @@ class ConnectionLimitIT {
     }
 
     private static String whoAmI(ManagedChannel channel) {
-        return TenantsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant();
+        return TenantsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .whoAmI(WhoAmIRequest.getDefaultInstance())
+                .getTenant();
     }
 
     private static void close(ManagedChannel channel) throws InterruptedException {

@@ -22,8 +22,24 @@ import org.junit.jupiter.api.Test;
  */
 class DockerfileIT {
 
-    private static final Set<String> INSTRUCTIONS = Set.of("FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY",
-            "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL");
+    private static final Set<String> INSTRUCTIONS = Set.of(
+            "FROM",
+            "RUN",
+            "CMD",
+            "LABEL",
+            "EXPOSE",
+            "ENV",
+            "ADD",
+            "COPY",
+            "ENTRYPOINT",
+            "VOLUME",
+            "USER",
+            "WORKDIR",
+            "ARG",
+            "ONBUILD",
+            "STOPSIGNAL",
+            "HEALTHCHECK",
+            "SHELL");
 
     @Test
     void theGatewayImageRecipeIsWellFormedAndMatchesTheBuild() throws Exception {
@@ -43,13 +59,16 @@ class DockerfileIT {
                     List<String> args = new ArrayList<>(List.of(instruction[1].split("\\s+")));
                     args.removeIf(a -> a.startsWith("--"));
                     for (String source : args.subList(0, args.size() - 1)) {
-                        assertTrue(matches(context, source), "COPY source " + source + " is not in the built context " + context);
+                        assertTrue(
+                                matches(context, source),
+                                "COPY source " + source + " is not in the built context " + context);
                     }
                     copied = true;
                 }
                 case "EXPOSE" -> assertEquals("8080", instruction[1]);
-                case "ENTRYPOINT" -> assertTrue(new ObjectMapper().readTree(instruction[1]).isArray(), "exec-form ENTRYPOINT");
-                default -> { }
+                case "ENTRYPOINT" ->
+                    assertTrue(new ObjectMapper().readTree(instruction[1]).isArray(), "exec-form ENTRYPOINT");
+                default -> {}
             }
         }
         assertTrue(copied, "the recipe copies the application in");

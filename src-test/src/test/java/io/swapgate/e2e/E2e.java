@@ -11,10 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /** Locations, reference data and process helpers shared by the end-to-end tests. */
 public final class E2e {
@@ -22,8 +22,9 @@ public final class E2e {
     static final String PROMPT = "Once upon a time";
 
     /** Greedy stories260K continuation of {@link #PROMPT}; a 40-token completion is a byte-exact prefix of it. */
-    static final String REFERENCE = ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big,"
-            + " red ball. She wanted to play with it, but it was too high.\nLily";
+    static final String REFERENCE =
+            ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big,"
+                    + " red ball. She wanted to play with it, but it was too high.\nLily";
 
     private static final AtomicInteger COMMANDS = new AtomicInteger();
 
@@ -62,7 +63,9 @@ public final class E2e {
                 ? repoRoot().resolve("gateway/target/quarkus-app/quarkus-run.jar")
                 : Path.of(jar).toAbsolutePath().normalize();
         if (!Files.isRegularFile(path)) {
-            fail("the packaged gateway " + path + " does not exist; build it first (./mvnw -B install -DskipTests -pl proto,inference-core,gateway)");
+            fail(
+                    "the packaged gateway " + path
+                            + " does not exist; build it first (./mvnw -B install -DskipTests -pl proto,inference-core,gateway)");
         }
         return path;
     }
@@ -71,7 +74,8 @@ public final class E2e {
     public static Path targetDir() {
         String target = System.getProperty("e2e.target.dir");
         return (target == null || target.isBlank() ? repoRoot().resolve("src-test/target") : Path.of(target))
-                .toAbsolutePath().normalize();
+                .toAbsolutePath()
+                .normalize();
     }
 
     static Path logDir() {
@@ -89,7 +93,9 @@ public final class E2e {
         if (dir == null || dir.isBlank()) {
             dir = System.getProperty("DJL_CACHE_DIR");
         }
-        return dir == null || dir.isBlank() ? Path.of(System.getProperty("user.home"), ".djl.ai").toString() : dir;
+        return dir == null || dir.isBlank()
+                ? Path.of(System.getProperty("user.home"), ".djl.ai").toString()
+                : dir;
     }
 
     /** The java executable of the JVM running the tests, so child JVMs match it. */
@@ -107,10 +113,12 @@ public final class E2e {
 
     /** Asserts a greedy stories260K completion of {@link #PROMPT} is a real (more than 100 chars) prefix of the reference. */
     static void assertReferencePrefix(String completion, String what) {
-        assertTrue(REFERENCE.startsWith(completion),
+        assertTrue(
+                REFERENCE.startsWith(completion),
                 () -> what + " is not a prefix of the reference.\n  got:       " + escape(completion)
                         + "\n  reference: " + escape(REFERENCE));
-        assertTrue(completion.length() > 100,
+        assertTrue(
+                completion.length() > 100,
                 () -> what + " has only " + completion.length() + " chars (expected > 100): " + escape(completion));
     }
 
@@ -129,7 +137,8 @@ public final class E2e {
     /** Output of a finished command. */
     record CommandResult(List<String> command, int exitCode, String stdout, String stderr) {
         String describe() {
-            return "command " + command + " exited with " + exitCode + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+            return "command " + command + " exited with " + exitCode + "\n--- stdout ---\n" + stdout
+                    + "\n--- stderr ---\n" + stderr;
         }
     }
 
@@ -137,8 +146,9 @@ public final class E2e {
      * Runs a command to completion, its stdout and stderr captured to files under target/e2e-logs (so a chatty
      * command can never block on a full pipe); fails the test if it runs longer than {@code timeout}.
      */
-    static CommandResult run(List<String> command, Path directory, Map<String, String> environment, Duration timeout,
-                             String logName) throws IOException, InterruptedException {
+    static CommandResult run(
+            List<String> command, Path directory, Map<String, String> environment, Duration timeout, String logName)
+            throws IOException, InterruptedException {
         String base = logName + "-" + COMMANDS.incrementAndGet();
         Path out = logDir().resolve(base + ".out");
         Path err = logDir().resolve(base + ".err");
@@ -171,7 +181,11 @@ public final class E2e {
     static Map<String, String> launcherEnvironment(Map<String, String> extra) {
         Map<String, String> env = new java.util.HashMap<>(extra);
         env.put("DJL_CACHE_DIR", djlCacheDir());
-        env.put("PATH", javaExecutable().getParent() + java.io.File.pathSeparator + System.getenv().getOrDefault("PATH", ""));
+        env.put(
+                "PATH",
+                javaExecutable().getParent()
+                        + java.io.File.pathSeparator
+                        + System.getenv().getOrDefault("PATH", ""));
         return env;
     }
 
@@ -189,7 +203,9 @@ public final class E2e {
 
     static List<Path> stagedFiles(Path registry) throws IOException {
         try (Stream<Path> files = Files.walk(registry.resolve("staging"))) {
-            return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".lock")).toList();
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().endsWith(".lock"))
+                    .toList();
         }
     }
 
@@ -214,10 +230,16 @@ public final class E2e {
     /** Runs {@code npm ci} in the Node clients' folder when their dependencies are not installed (a fresh checkout). */
     static void installNodeModules(Path nodeDir) throws IOException, InterruptedException {
         Path modules = nodeDir.resolve("node_modules");
-        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai", "playwright-core").allMatch(m -> Files.isDirectory(modules.resolve(m)))) {
+        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai", "playwright-core")
+                .allMatch(m -> Files.isDirectory(modules.resolve(m)))) {
             return;
         }
-        CommandResult ci = run(List.of("npm", "ci", "--no-audit", "--no-fund"), nodeDir, java.util.Map.of(), Duration.ofMinutes(4), "npm-ci");
+        CommandResult ci = run(
+                List.of("npm", "ci", "--no-audit", "--no-fund"),
+                nodeDir,
+                java.util.Map.of(),
+                Duration.ofMinutes(4),
+                "npm-ci");
         org.junit.jupiter.api.Assertions.assertEquals(0, ci.exitCode(), ci::describe);
     }
 }

@@ -11,7 +11,6 @@ import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
-import io.swapgate.core.sampling.SamplingParams;
 import java.nio.file.Path;
 
 /**
@@ -25,17 +24,26 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
 
     EngineTarget(Path model, int maxBatchSize, int maxContext) {
         LoadedModel loaded = ModelLoader.load(model);
-        int threads = RuntimeOptions.autoThreads(loaded.config().parameterCount(), Runtime.getRuntime().availableProcessors());
+        int threads = RuntimeOptions.autoThreads(
+                loaded.config().parameterCount(), Runtime.getRuntime().availableProcessors());
         int context = Math.min(maxContext, loaded.config().contextLength());
         this.runtime = new LlamaRuntime(loaded.config(), loaded.weights(), RuntimeOptions.cpu(threads), context);
-        this.engine = new InferenceEngine(runtime, loaded.tokenizer(),
-                EngineConfig.builder().maxBatchSize(maxBatchSize).queueCapacity(1024).maxContext(context).build());
+        this.engine = new InferenceEngine(
+                runtime,
+                loaded.tokenizer(),
+                EngineConfig.builder()
+                        .maxBatchSize(maxBatchSize)
+                        .queueCapacity(1024)
+                        .maxContext(context)
+                        .build());
     }
 
     @Override
     public void start(LoadGenerator.Request request, LoadGenerator.Observer observer) {
-        engine.submit(GenerationRequest.builder("load-" + request.index(), request.prompt(), request.maxTokens())
-                .build(), new GenerationListener() {
+        engine.submit(
+                GenerationRequest.builder("load-" + request.index(), request.prompt(), request.maxTokens())
+                        .build(),
+                new GenerationListener() {
                     @Override
                     public void onText(TextChunk chunk) {
                         observer.piece(chunk.tokenIds().length);

@@ -39,10 +39,18 @@ class FairnessIT {
     @Test
     @WallClock
     void aQuietTenantIsServedPromptlyBesideANoisyOne() throws Exception {
-        try (GatewayProcess gateway = GatewayProcess.start("fairness", E2e.stories260K(), GatewayProcess.registryDir("fairness"),
-                Map.of("swapgate.engine.max-batch-size", "32", "swapgate.engine.queue-capacity", "256",
+        try (GatewayProcess gateway = GatewayProcess.start(
+                "fairness",
+                E2e.stories260K(),
+                GatewayProcess.registryDir("fairness"),
+                Map.of(
+                        "swapgate.engine.max-batch-size",
+                        "32",
+                        "swapgate.engine.queue-capacity",
+                        "256",
                         // A stream's end reaches the client a moment before the gateway releases it: room for the next.
-                        "swapgate.tenancy.tenants.\"noisy\".quotas.concurrent-requests", "128"))) {
+                        "swapgate.tenancy.tenants.\"noisy\".quotas.concurrent-requests",
+                        "128"))) {
             var quiet = InferenceGrpc.newBlockingStub(gateway.channel("quiet-key"));
             quietTtfts(quiet, 5); // warm-up: JIT, first allocations
             double[] alone = quietTtfts(quiet, QUIET_REQUESTS);
@@ -68,10 +76,20 @@ class FairnessIT {
             report(aloneMedian, loadedMedian, loaded, noisyAloneRate, noisyBesideRate, noisyRequestMs);
             // Waiting its turn behind noisy's 32 queued requests would cost quiet at least one of noisy's whole
             // requests; a fair share admits it within a step or two of a full batch.
-            assertTrue(loadedMedian < noisyRequestMs / 4, String.format(Locale.ROOT,
-                    "quiet's median TTFT under load %.1f ms is not well below a noisy request's %.1f ms", loadedMedian, noisyRequestMs));
-            assertTrue(noisyBesideRate > noisyAloneRate / 2, String.format(Locale.ROOT,
-                    "noisy's throughput collapsed: %.0f tokens/s beside quiet, %.0f alone", noisyBesideRate, noisyAloneRate));
+            assertTrue(
+                    loadedMedian < noisyRequestMs / 4,
+                    String.format(
+                            Locale.ROOT,
+                            "quiet's median TTFT under load %.1f ms is not well below a noisy request's %.1f ms",
+                            loadedMedian,
+                            noisyRequestMs));
+            assertTrue(
+                    noisyBesideRate > noisyAloneRate / 2,
+                    String.format(
+                            Locale.ROOT,
+                            "noisy's throughput collapsed: %.0f tokens/s beside quiet, %.0f alone",
+                            noisyBesideRate,
+                            noisyAloneRate));
         }
     }
 
@@ -85,14 +103,17 @@ class FairnessIT {
             GenerateStreamResponse first = stream.next();
             ttft[i] = (System.nanoTime() - sent) / 1e6;
             assertTrue(first.getTokenIdsCount() > 0, "the first message carries tokens");
-            stream.forEachRemaining(m -> { });
+            stream.forEachRemaining(m -> {});
         }
         return ttft;
     }
 
     private static GenerateRequest request(String prompt, int tokens) {
-        return GenerateRequest.newBuilder().setPrompt(prompt).setMaxNewTokens(tokens)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).build();
+        return GenerateRequest.newBuilder()
+                .setPrompt(prompt)
+                .setMaxNewTokens(tokens)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .build();
     }
 
     private static double median(double[] values) {
@@ -101,9 +122,17 @@ class FairnessIT {
         return sorted[sorted.length / 2];
     }
 
-    private static void report(double aloneMedian, double loadedMedian, double[] loaded, double noisyAlone,
-                               double noisyBeside, double noisyRequestMs) throws Exception {
-        String table = String.format(Locale.ROOT, """
+    private static void report(
+            double aloneMedian,
+            double loadedMedian,
+            double[] loaded,
+            double noisyAlone,
+            double noisyBeside,
+            double noisyRequestMs)
+            throws Exception {
+        String table = String.format(
+                Locale.ROOT,
+                """
                 | measure | value |
                 |---|---|
                 | quiet TTFT p50 alone (ms) | %.1f |
@@ -113,9 +142,17 @@ class FairnessIT {
                 | noisy tokens/s alone | %.0f |
                 | noisy tokens/s beside quiet | %.0f |
                 | noisy request duration p50 (ms, %d tokens) | %.0f |
-                """, aloneMedian, loadedMedian, loadedMedian / aloneMedian, Arrays.stream(loaded).max().orElse(0),
-                noisyAlone, noisyBeside, NOISY_TOKENS, noisyRequestMs);
-        System.out.println("fairness (stories260K, batch 32, " + Runtime.getRuntime().availableProcessors() + " cores):\n" + table);
+                """,
+                aloneMedian,
+                loadedMedian,
+                loadedMedian / aloneMedian,
+                Arrays.stream(loaded).max().orElse(0),
+                noisyAlone,
+                noisyBeside,
+                NOISY_TOKENS,
+                noisyRequestMs);
+        System.out.println("fairness (stories260K, batch 32, "
+                + Runtime.getRuntime().availableProcessors() + " cores):\n" + table);
         Path out = E2e.targetDir().resolve("bench");
         Files.createDirectories(out);
         Files.writeString(out.resolve("fairness.md"), table);
@@ -148,8 +185,8 @@ class FairnessIT {
             }
             open.incrementAndGet();
             long sent = System.nanoTime();
-            stub.withDeadlineAfter(120, TimeUnit.SECONDS).generateStream(request("Lily and Ben", NOISY_TOKENS),
-                    new StreamObserver<>() {
+            stub.withDeadlineAfter(120, TimeUnit.SECONDS)
+                    .generateStream(request("Lily and Ben", NOISY_TOKENS), new StreamObserver<>() {
                         @Override
                         public void onNext(GenerateStreamResponse message) {
                             tokens.addAndGet(message.getTokenIdsCount());
@@ -194,7 +231,8 @@ class FairnessIT {
 
         double medianRequestMs() {
             synchronized (durations) {
-                return median(durations.stream().mapToDouble(Double::doubleValue).toArray());
+                return median(
+                        durations.stream().mapToDouble(Double::doubleValue).toArray());
             }
         }
 

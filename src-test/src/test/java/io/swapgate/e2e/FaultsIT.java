@@ -46,8 +46,9 @@ class FaultsIT {
         try (GatewayProcess gateway = GatewayProcess.start("faults-kill", E2e.stories260K(), registry)) {
             for (int i = 0; i < streams; i++) {
                 int stream = i;
-                InferenceGrpc.newStub(gateway.channel()).withDeadlineAfter(2, TimeUnit.MINUTES).generateStream(
-                        E2e.greedy(E2e.PROMPT, 480), new StreamObserver<>() {
+                InferenceGrpc.newStub(gateway.channel())
+                        .withDeadlineAfter(2, TimeUnit.MINUTES)
+                        .generateStream(E2e.greedy(E2e.PROMPT, 480), new StreamObserver<>() {
                             private boolean first = true;
 
                             @Override
@@ -77,30 +78,43 @@ class FaultsIT {
             assertTrue(ended.await(30, TimeUnit.SECONDS), "streams still open 30 s after the gateway died: " + endings);
             endings.keySet().removeAll(finishedBeforeTheKill.keySet());
         }
-        assertTrue(!endings.isEmpty() && endings.values().stream().allMatch(c -> c == Status.Code.UNAVAILABLE),
+        assertTrue(
+                !endings.isEmpty() && endings.values().stream().allMatch(c -> c == Status.Code.UNAVAILABLE),
                 "every stream cut by the kill must end UNAVAILABLE: " + endings);
         try (GatewayProcess restarted = GatewayProcess.start("faults-kill", E2e.stories260K(), registry)) {
-            E2e.assertReferencePrefix(InferenceGrpc.newBlockingStub(restarted.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .generate(E2e.greedy(E2e.PROMPT, 40)).getText(), "after the restart");
+            E2e.assertReferencePrefix(
+                    InferenceGrpc.newBlockingStub(restarted.channel())
+                            .withDeadlineAfter(60, TimeUnit.SECONDS)
+                            .generate(E2e.greedy(E2e.PROMPT, 40))
+                            .getText(),
+                    "after the restart");
         }
     }
 
     @Test
     void aFullDiskRefusesThePublishCleanlyAndFreeingSpaceLetsItThrough() throws Exception {
         Path registry = E2e.emptyDir(GatewayProcess.registryDir("faults-disk"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", registry.toString()) == 0,
+        Assumptions.assumeTrue(
+                run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", registry.toString()) == 0,
                 "mounting a 4 MiB tmpfs for the registry needs root (CAP_SYS_ADMIN); the disk-full case was not run");
         try {
-            TestAdapters adapters = new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve("faults-disk"));
+            TestAdapters adapters =
+                    new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve("faults-disk"));
             try (GatewayProcess gateway = GatewayProcess.start("faults-disk", E2e.stories260K(), registry)) {
                 String first = TestAdapters.upload(gateway.channel(), adapters.lora(1, 16), "demo/full", "stable");
                 Path filler = registry.resolve("filler");
                 fill(filler, Files.getFileStore(registry).getUsableSpace() - 16 * 1024);
 
-                StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                StatusRuntimeException refused = assertThrows(
+                        StatusRuntimeException.class,
                         () -> TestAdapters.upload(gateway.channel(), adapters.lora(2, 16), "demo/full", "stable"));
-                assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
-                assertTrue(refused.getStatus().getDescription().contains("out of disk space"), refused.getStatus().toString());
+                assertEquals(
+                        Status.Code.RESOURCE_EXHAUSTED,
+                        refused.getStatus().getCode(),
+                        refused.getStatus().toString());
+                assertTrue(
+                        refused.getStatus().getDescription().contains("out of disk space"),
+                        refused.getStatus().toString());
                 assertEquals(List.of(first), versions(gateway, "demo/full"), "a refused publish left a version behind");
                 assertEquals(List.of(), E2e.stagedFiles(registry), "a refused publish left files in staging");
                 assertEquals(first, served(gateway, "demo/full@stable"));
@@ -119,7 +133,8 @@ class FaultsIT {
     void registryFilesCorruptedByHandAreRefusedClearlyAndQuarantinedAtRestart() throws Exception {
         Path registry = GatewayProcess.registryDir("faults-corrupt");
         E2e.deleteTree(registry);
-        TestAdapters adapters = new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve("faults-corrupt"));
+        TestAdapters adapters =
+                new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve("faults-corrupt"));
         String good;
         String corrupted;
         try (GatewayProcess gateway = GatewayProcess.start("faults-corrupt", E2e.stories260K(), registry)) {
@@ -128,17 +143,26 @@ class FaultsIT {
             TestAdapters.upload(gateway.channel(), adapters.lora(13, 8), "demo/aliased", "canary");
         }
         Path solid = registry.resolve("adapters/demo/solid");
-        Files.write(solid.resolve("versions").resolve(corrupted).resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});
+        Files.write(
+                solid.resolve("versions").resolve(corrupted).resolve("adapter_model.safetensors"),
+                new byte[] {1, 2, 3});
         Files.writeString(registry.resolve("adapters/demo/aliased/aliases/canary.json"), "{\"version\": ");
         Files.createDirectories(solid.resolve("versions/not-a-version"));
 
         try (GatewayProcess gateway = GatewayProcess.start("faults-corrupt", E2e.stories260K(), registry)) {
             String log = gateway.output();
-            assertTrue(log.contains(corrupted) && log.contains("quarantine"), "the startup check did not report the corrupt version");
+            assertTrue(
+                    log.contains(corrupted) && log.contains("quarantine"),
+                    "the startup check did not report the corrupt version");
             assertEquals(List.of(good), versions(gateway, "demo/solid"));
-            assertEquals(good, served(gateway, "demo/solid@stable"), "stable should move back to the last intact version");
-            StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> served(gateway, "demo/aliased@canary"));
-            assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode(), missing.getStatus().toString());
+            assertEquals(
+                    good, served(gateway, "demo/solid@stable"), "stable should move back to the last intact version");
+            StatusRuntimeException missing =
+                    assertThrows(StatusRuntimeException.class, () -> served(gateway, "demo/aliased@canary"));
+            assertEquals(
+                    Status.Code.NOT_FOUND,
+                    missing.getStatus().getCode(),
+                    missing.getStatus().toString());
             assertTrue(E2e.entries(registry.resolve("quarantine")) >= 2, "nothing was quarantined");
         }
     }
@@ -157,13 +181,19 @@ class FaultsIT {
     }
 
     private static List<String> versions(GatewayProcess gateway, String name) {
-        return AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .get(GetAdapterRequest.newBuilder().setName(name).build()).getVersionsList().stream().map(VersionInfo::getVersion).toList();
+        return AdaptersGrpc.newBlockingStub(gateway.channel())
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .get(GetAdapterRequest.newBuilder().setName(name).build())
+                .getVersionsList()
+                .stream()
+                .map(VersionInfo::getVersion)
+                .toList();
     }
 
     /** The version that served a greedy request through {@code reference}. */
     private static String served(GatewayProcess gateway, String reference) {
-        GenerateResponse response = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+        GenerateResponse response = InferenceGrpc.newBlockingStub(gateway.channel())
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
                 .generate(HotSwapScenario.request(reference));
         return response.getAdapters(0).getVersion();
     }

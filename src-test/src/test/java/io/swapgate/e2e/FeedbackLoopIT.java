@@ -42,17 +42,35 @@ class FeedbackLoopIT {
     void preferencesAndNegativeFeedbackOverKafkaTrainWhatTheySay() throws Exception {
         Path dir = E2e.emptyDir(E2e.targetDir().resolve("training").resolve("feedback"));
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"));
-             GatewayProcess gateway = GatewayProcess.start("feedback", E2e.stories260K(), dir.resolve("registry"),
-                     Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(), "swapgate.training.min-new-examples",
-                             Integer.toString(EXAMPLES), "swapgate.training.cooldown", "0s", "swapgate.training.steps", "40"));
-             KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
+                GatewayProcess gateway = GatewayProcess.start(
+                        "feedback",
+                        E2e.stories260K(),
+                        dir.resolve("registry"),
+                        Map.of(
+                                "swapgate.kafka.bootstrap-servers",
+                                broker.bootstrapServers(),
+                                "swapgate.training.min-new-examples",
+                                Integer.toString(EXAMPLES),
+                                "swapgate.training.cooldown",
+                                "0s",
+                                "swapgate.training.steps",
+                                "40"));
+                KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
             ManagedChannel demo = gateway.channel(GatewayProcess.DEMO_KEY);
             String rejected = greedy(demo, PREFERRED_PROMPT, 8, List.of());
             assertFalse(rejected.startsWith(CHOSEN.substring(0, 4)), rejected);
             Iterator<TrainingJob> picky = watch(demo, "demo/picky");
             for (int i = 0; i < EXAMPLES; i++) {
-                send(producer, TrainingExample.newBuilder().setExampleId("pair-" + i).setAdapter("demo/picky").setPrompt(PREFERRED_PROMPT)
-                        .setPreference(Preference.newBuilder().setChosen(CHOSEN).setRejected(rejected)).build());
+                send(
+                        producer,
+                        TrainingExample.newBuilder()
+                                .setExampleId("pair-" + i)
+                                .setAdapter("demo/picky")
+                                .setPrompt(PREFERRED_PROMPT)
+                                .setPreference(Preference.newBuilder()
+                                        .setChosen(CHOSEN)
+                                        .setRejected(rejected))
+                                .build());
             }
             producer.flush();
             TrainingJob preferred = TrainingLoopIT.awaitFinished(picky);
@@ -64,13 +82,23 @@ class FeedbackLoopIT {
             String unwanted = greedy(demo, UNWANTED_PROMPT, 6, List.of());
             Iterator<TrainingJob> quiet = watch(demo, "demo/unsaid");
             for (int i = 0; i < EXAMPLES; i++) {
-                send(producer, TrainingExample.newBuilder().setExampleId("bad-" + i).setAdapter("demo/unsaid").setPrompt(UNWANTED_PROMPT)
-                        .setFeedback(Feedback.newBuilder().setCompletion(unwanted).setScore(-1)).build());
+                send(
+                        producer,
+                        TrainingExample.newBuilder()
+                                .setExampleId("bad-" + i)
+                                .setAdapter("demo/unsaid")
+                                .setPrompt(UNWANTED_PROMPT)
+                                .setFeedback(Feedback.newBuilder()
+                                        .setCompletion(unwanted)
+                                        .setScore(-1))
+                                .build());
             }
             producer.flush();
             TrainingJob unlearned = TrainingLoopIT.awaitFinished(quiet);
             assertEquals("PROMOTED", unlearned.getState(), unlearned.toString());
-            assertTrue(unlearned.getMetricsOrThrow("eval_unlearned_loss") > unlearned.getMetricsOrThrow("baseline_eval_unlearned_loss"),
+            assertTrue(
+                    unlearned.getMetricsOrThrow("eval_unlearned_loss")
+                            > unlearned.getMetricsOrThrow("baseline_eval_unlearned_loss"),
                     unlearned.toString());
             String after = greedy(demo, UNWANTED_PROMPT, 6, List.of("demo/unsaid"));
             assertFalse(after.startsWith(unwanted), "still [" + after + "]");
@@ -81,19 +109,28 @@ class FeedbackLoopIT {
     }
 
     private static Iterator<TrainingJob> watch(ManagedChannel channel, String adapter) {
-        return TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(4, TimeUnit.MINUTES)
+        return TrainingGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(4, TimeUnit.MINUTES)
                 .watch(WatchTrainingJobsRequest.newBuilder().setAdapter(adapter).build());
     }
 
     private static String greedy(ManagedChannel channel, String prompt, int tokens, List<String> adapters) {
-        return InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .generate(E2e.greedy(prompt, tokens).toBuilder().addAllAdapters(adapters).build()).getText();
+        return InferenceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .generate(E2e.greedy(prompt, tokens).toBuilder()
+                        .addAllAdapters(adapters)
+                        .build())
+                .getText();
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, TrainingExample example) {
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
-        var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, example.getAdapter().getBytes(StandardCharsets.UTF_8),
-                example.toByteArray(), headers));
+        var unused = producer.send(new ProducerRecord<>(
+                "swapgate.training-examples",
+                null,
+                example.getAdapter().getBytes(StandardCharsets.UTF_8),
+                example.toByteArray(),
+                headers));
     }
 }

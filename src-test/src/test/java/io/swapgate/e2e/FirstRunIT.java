@@ -55,7 +55,7 @@ class FirstRunIT {
         }
         assertTrue(firstLog.contains("Console:  http://localhost:" + port + "/console/"), firstLog);
 
-        String secondLog = serveUntilReady(env, home.resolve("second.log"), () -> { });
+        String secondLog = serveUntilReady(env, home.resolve("second.log"), () -> {});
         assertFalse(secondLog.contains("training demo/"), "the demo adapters are kept: " + secondLog);
     }
 
@@ -64,37 +64,60 @@ class FirstRunIT {
         try {
             var adapters = AdaptersGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
             for (String name : new String[] {"lora", "dylora", "prompt", "prefix", "tempnet"}) {
-                AdapterDetails details = adapters.get(GetAdapterRequest.newBuilder().setName("demo/" + name).build());
+                AdapterDetails details = adapters.get(
+                        GetAdapterRequest.newBuilder().setName("demo/" + name).build());
                 VersionInfo stable = details.getVersionsList().stream()
-                        .filter(v -> v.getVersion().equals(details.getAliasesOrThrow("stable"))).findFirst().orElseThrow();
+                        .filter(v -> v.getVersion().equals(details.getAliasesOrThrow("stable")))
+                        .findFirst()
+                        .orElseThrow();
                 assertEquals(name.equals("dylora") ? "lora" : name, stable.getKind(), details.toString());
                 assertTrue(stable.getMetricsMap().containsKey("eval_loss"), "trained and evaluated: " + stable);
                 if (name.equals("dylora")) {
-                    assertEquals(List.of(8, 2), List.of(stable.getRank(), stable.getMinRank()), "a DyLoRA over ranks 2-8: " + stable);
+                    assertEquals(
+                            List.of(8, 2),
+                            List.of(stable.getRank(), stable.getMinRank()),
+                            "a DyLoRA over ranks 2-8: " + stable);
                 }
             }
             var inference = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-            String named = inference.generate(E2e.greedy(E2e.PROMPT, 30).toBuilder().addAdapters("demo/lora").build()).getText();
+            String named = inference
+                    .generate(E2e.greedy(E2e.PROMPT, 30).toBuilder()
+                            .addAdapters("demo/lora")
+                            .build())
+                    .getText();
             assertTrue(named.contains("named Mia"), "demo/lora names the heroine Mia: " + named);
-            GenerateRequest smallest = E2e.greedy(E2e.PROMPT, 30).toBuilder().addAdapters("demo/dylora")
-                    .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2)).build();
+            GenerateRequest smallest = E2e.greedy(E2e.PROMPT, 30).toBuilder()
+                    .addAdapters("demo/dylora")
+                    .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2))
+                    .build();
             String hero = inference.generate(smallest).getText();
             assertTrue(hero.contains("named Leo"), "demo/dylora names the hero Leo even at rank 2: " + hero);
             GenerateRequest dog = E2e.greedy("Once upon a time, there was a little dog.", 20);
-            String styled = inference.generate(dog.toBuilder().addAdapters("demo/prefix").build()).getText();
+            String styled = inference
+                    .generate(dog.toBuilder().addAdapters("demo/prefix").build())
+                    .getText();
             assertTrue(styled.contains("Zig"), "demo/prefix names the animal Zig: " + styled);
-            GenerateRequest sampled = E2e.greedy(E2e.PROMPT, 40).toBuilder().setSampling(SamplingParams.newBuilder().setSeed(7))
-                    .addAdapters("demo/tempnet").setReturnTemperatures(true).build();
+            GenerateRequest sampled = E2e.greedy(E2e.PROMPT, 40).toBuilder()
+                    .setSampling(SamplingParams.newBuilder().setSeed(7))
+                    .addAdapters("demo/tempnet")
+                    .setReturnTemperatures(true)
+                    .build();
             List<Float> temperatures = inference.generate(sampled).getTemperaturesList();
-            double low = temperatures.stream().mapToDouble(Float::doubleValue).min().orElseThrow();
-            double high = temperatures.stream().mapToDouble(Float::doubleValue).max().orElseThrow();
+            double low =
+                    temperatures.stream().mapToDouble(Float::doubleValue).min().orElseThrow();
+            double high =
+                    temperatures.stream().mapToDouble(Float::doubleValue).max().orElseThrow();
             // The DRO TempNet sat at its upper bound, 1.975-2.0, on every token.
             assertTrue(high - low > 0.3 && low < 1.5, "demo/tempnet varies the temperature per token: " + temperatures);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
-        HttpResponse<String> console = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/console/")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> console = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/console/"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, console.statusCode());
         assertTrue(console.body().contains("Swapgate console"), console.body());
     }
@@ -105,8 +128,11 @@ class FirstRunIT {
 
     /** Runs {@code ./swapgate serve} until it prints that it is ready, runs {@code check}, stops it; returns its output. */
     private static String serveUntilReady(Map<String, String> env, Path log, Check check) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(E2e.repoRoot().resolve("swapgate").toString(), "serve")
-                .directory(E2e.repoRoot().toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = new ProcessBuilder(
+                        E2e.repoRoot().resolve("swapgate").toString(), "serve")
+                .directory(E2e.repoRoot().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         builder.environment().putAll(env);
         Process launcher = builder.start();
         launcher.getOutputStream().close();
@@ -131,15 +157,19 @@ class FirstRunIT {
 
     /** Waits for {@code line} in the launcher's output; fails at once if the launcher exits first. */
     private static void awaitLine(Process launcher, Path log, String line, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(200))
+        await().atMost(timeout)
+                .pollInterval(Duration.ofMillis(200))
                 .failFast(() -> {
                     if (!launcher.isAlive() && !E2e.read(log).contains(line)) {
-                        fail("./swapgate serve exited with " + launcher.exitValue() + " before '" + line + "':\n" + E2e.read(log));
+                        fail("./swapgate serve exited with " + launcher.exitValue() + " before '" + line + "':\n"
+                                + E2e.read(log));
                     }
                 })
                 .untilAsserted(() -> {
                     String output = E2e.read(log);
-                    assertTrue(output.contains(line), () -> "no '" + line + "' from ./swapgate serve within " + timeout + ":\n" + output);
+                    assertTrue(
+                            output.contains(line),
+                            () -> "no '" + line + "' from ./swapgate serve within " + timeout + ":\n" + output);
                 });
     }
 }

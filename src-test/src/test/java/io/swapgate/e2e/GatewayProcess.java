@@ -29,6 +29,7 @@ final class GatewayProcess implements AutoCloseable {
     static final String ADMIN_KEY = "admin-key";
     /** Tenant demo. */
     static final String DEMO_KEY = "demo-key";
+
     private static final java.util.Map<String, String> UNREACHABLE_QUOTAS = java.util.Map.of(
             "swapgate.tenancy.quotas.requests-per-second", "100000",
             "swapgate.tenancy.quotas.tokens-per-minute", "1000000000",
@@ -45,12 +46,14 @@ final class GatewayProcess implements AutoCloseable {
     private final int port;
     /** Where health and metrics are served (not the API's port): scheme, host and port. */
     private final String management;
+
     private final Path log;
     private final Path keyFile;
     private final Thread killOnExit;
     private final List<ManagedChannel> channels = new ArrayList<>();
     /** One channel (one connection) per API key, as a real client keeps: a channel per call would leak connections. */
     private final java.util.Map<String, ManagedChannel> keyed = new java.util.HashMap<>();
+
     private ManagedChannel channel;
     private Duration startup;
 
@@ -116,7 +119,9 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
         Path keys = E2e.targetDir().resolve("e2e-keys").resolve(name);
         java.nio.file.Files.createDirectories(keys.getParent());
-        java.nio.file.Files.copy(E2e.repoRoot().resolve("src-test/src/test/resources/e2e-keys"), keys,
+        java.nio.file.Files.copy(
+                E2e.repoRoot().resolve("src-test/src/test/resources/e2e-keys"),
+                keys,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         builder.environment().put("SWAPGATE_KEYS", keys.toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
@@ -124,8 +129,10 @@ final class GatewayProcess implements AutoCloseable {
         Process process = builder.start();
         process.getOutputStream().close();
         // With a default TLS configuration, Quarkus serves the management interface over TLS too.
-        String managementScheme = properties.keySet().stream().anyMatch(k -> k.startsWith("quarkus.tls.key-store")) ? "https" : "http";
-        GatewayProcess gateway = new GatewayProcess(name, process, port, managementScheme + "://localhost:" + managementPort, log, keys);
+        String managementScheme =
+                properties.keySet().stream().anyMatch(k -> k.startsWith("quarkus.tls.key-store")) ? "https" : "http";
+        GatewayProcess gateway =
+                new GatewayProcess(name, process, port, managementScheme + "://localhost:" + managementPort, log, keys);
         try {
             gateway.awaitReady();
             gateway.startup = Duration.ofNanos(System.nanoTime() - launched);
@@ -153,13 +160,17 @@ final class GatewayProcess implements AutoCloseable {
 
     /** The gateway's heap in use now, in bytes: the sum over its heap pools from {@code /q/metrics}. */
     long heapUsedBytes() throws IOException, InterruptedException {
-        return (long) metrics().lines().filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return (long) metrics()
+                .lines()
+                .filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     /** Open file descriptors of the gateway process (Linux). */
     long openFileDescriptors() throws IOException {
-        try (java.util.stream.Stream<Path> fds = java.nio.file.Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+        try (java.util.stream.Stream<Path> fds =
+                java.nio.file.Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
             return fds.count();
         }
     }
@@ -199,19 +210,29 @@ final class GatewayProcess implements AutoCloseable {
     private static HttpClient managementClient() {
         try {
             javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
-            trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-                @Override
-                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) { }
+            trustAll.init(
+                    null,
+                    new javax.net.ssl.TrustManager[] {
+                        new javax.net.ssl.X509TrustManager() {
+                            @Override
+                            public void checkClientTrusted(
+                                    java.security.cert.X509Certificate[] chain, String authType) {}
 
-                @Override
-                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) { }
+                            @Override
+                            public void checkServerTrusted(
+                                    java.security.cert.X509Certificate[] chain, String authType) {}
 
-                @Override
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                    return new java.security.cert.X509Certificate[0];
-                }
-            }}, null);
-            return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(trustAll).build();
+                            @Override
+                            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                                return new java.security.cert.X509Certificate[0];
+                            }
+                        }
+                    },
+                    null);
+            return HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .sslContext(trustAll)
+                    .build();
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("no TLS in this JVM", e);
         }
@@ -232,15 +253,23 @@ final class GatewayProcess implements AutoCloseable {
 
     /** The gateway's Prometheus metrics text ({@code /q/metrics}). */
     String metrics() throws IOException, InterruptedException {
-        HttpResponse<String> response = managementClient().send(HttpRequest.newBuilder(
-                URI.create(management + "/q/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = managementClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(management + "/q/metrics"))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return response.body();
     }
 
     /** One metric's value from {@link #metrics}, or -1 when it is absent. */
     double metric(String series) throws IOException, InterruptedException {
-        return metrics().lines().filter(l -> l.startsWith(series + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(-1.0);
+        return metrics()
+                .lines()
+                .filter(l -> l.startsWith(series + " "))
+                .findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElse(-1.0);
     }
 
     /** The key file this gateway reads (re-read on every change, so tests may add keys while it runs). */
@@ -268,16 +297,24 @@ final class GatewayProcess implements AutoCloseable {
     /** A plaintext gRPC channel to a gateway on localhost sending {@code key}; the caller shuts it down. */
     static ManagedChannel openChannel(int port, String key) {
         io.grpc.Metadata headers = new io.grpc.Metadata();
-        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-        return NettyChannelBuilder.forAddress("localhost", port).usePlaintext()
-                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)).build();
+        headers.put(
+                io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return NettyChannelBuilder.forAddress("localhost", port)
+                .usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+                .build();
     }
 
     private void awaitReady() {
         URI ready = URI.create(management + "/q/health/ready");
         HttpClient http = managementClient();
-        HttpRequest request = HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).GET().build();
-        await().atMost(READY_TIMEOUT).pollDelay(Duration.ZERO).pollInterval(POLL_INTERVAL)
+        HttpRequest request = HttpRequest.newBuilder(ready)
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build();
+        await().atMost(READY_TIMEOUT)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(POLL_INTERVAL)
                 .failFast(() -> {
                     if (!process.isAlive()) {
                         fail("gateway '" + name + "' exited with code " + process.exitValue() + " before it was ready"
@@ -295,8 +332,8 @@ final class GatewayProcess implements AutoCloseable {
                     } catch (IOException e) {
                         answer = e.toString();
                     }
-                    fail("gateway '" + name + "' was not ready within " + READY_TIMEOUT + " (last answer from " + ready + ": "
-                            + answer + ")\n--- gateway output (" + log + ") ---\n" + output());
+                    fail("gateway '" + name + "' was not ready within " + READY_TIMEOUT + " (last answer from " + ready
+                            + ": " + answer + ")\n--- gateway output (" + log + ") ---\n" + output());
                 });
     }
 
@@ -329,7 +366,8 @@ final class GatewayProcess implements AutoCloseable {
     int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            fail("gateway '" + name + "' still running " + timeout + " after SIGTERM\n--- gateway output ---\n" + output());
+            fail("gateway '" + name + "' still running " + timeout + " after SIGTERM\n--- gateway output ---\n"
+                    + output());
         }
         return process.exitValue();
     }

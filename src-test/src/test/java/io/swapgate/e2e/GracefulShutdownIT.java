@@ -73,10 +73,15 @@ class GracefulShutdownIT {
             }
         });
         // A request sent while the gateway drains is refused (UNAVAILABLE whether it reaches the engine or not).
-        StatusRuntimeException refused = await("a new request during shutdown is refused").atMost(Duration.ofSeconds(30))
-                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+        StatusRuntimeException refused = await("a new request during shutdown is refused")
+                .atMost(Duration.ofSeconds(30))
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> refusal(gateway), Objects::nonNull);
-        assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+        assertEquals(
+                Status.Code.UNAVAILABLE,
+                refused.getStatus().getCode(),
+                refused.getStatus().toString());
 
         for (CompletableFuture<GenerateStreamResponse> stream : streams) {
             GenerateStreamResponse last = stream.get(60, TimeUnit.SECONDS);
@@ -91,7 +96,9 @@ class GracefulShutdownIT {
     /** Sends a request and returns its refusal, or null when it was served. */
     private static StatusRuntimeException refusal(GatewayProcess gateway) {
         try {
-            InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(10, TimeUnit.SECONDS).generate(E2e.greedy("Hi", 5));
+            InferenceGrpc.newBlockingStub(gateway.channel())
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .generate(E2e.greedy("Hi", 5));
             return null;
         } catch (StatusRuntimeException e) {
             return e;

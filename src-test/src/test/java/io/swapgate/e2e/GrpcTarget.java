@@ -18,9 +18,14 @@ final class GrpcTarget implements LoadGenerator.Target {
 
     @Override
     public void start(LoadGenerator.Request request, LoadGenerator.Observer observer) {
-        GenerateRequest call = GenerateRequest.newBuilder().setPrompt(request.prompt()).setMaxNewTokens(request.maxTokens())
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).addAllAdapters(request.adapters()).build();
-        InferenceGrpc.newStub(gateway.channel(request.apiKey())).withDeadlineAfter(10, TimeUnit.MINUTES)
+        GenerateRequest call = GenerateRequest.newBuilder()
+                .setPrompt(request.prompt())
+                .setMaxNewTokens(request.maxTokens())
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .addAllAdapters(request.adapters())
+                .build();
+        InferenceGrpc.newStub(gateway.channel(request.apiKey()))
+                .withDeadlineAfter(10, TimeUnit.MINUTES)
                 .generateStream(call, new StreamObserver<>() {
                     @Override
                     public void onNext(GenerateStreamResponse piece) {

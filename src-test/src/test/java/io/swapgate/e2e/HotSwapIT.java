@@ -27,28 +27,47 @@ class HotSwapIT {
     void promotionsUnderSixteenStreamsFailNothingAndMixNothing() throws Exception {
         String tenant = "swap" + Long.toString(System.nanoTime(), 36);
         try (GatewayProcess gateway = HotSwapScenario.startGateway("hotswap")) {
-            HotSwapScenario.Result result = HotSwapScenario.run(gateway, tenant + "/a", PROMOTIONS, 16,
+            HotSwapScenario.Result result = HotSwapScenario.run(
+                    gateway,
+                    tenant + "/a",
+                    PROMOTIONS,
+                    16,
                     E2e.targetDir().resolve("e2e-work").resolve(tenant));
             assertEquals(List.of(), result.failures(), "failed requests");
             assertEquals(List.of(), result.staleProbes(), "requests after a promotion that got an older version");
-            assertTrue(result.served().size() > 2 * PROMOTIONS, "only " + result.served().size() + " requests ran");
+            assertTrue(
+                    result.served().size() > 2 * PROMOTIONS,
+                    "only " + result.served().size() + " requests ran");
 
             // What each version gives, asked for by exact version once all swapping is over.
             var stub = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
             Map<String, List<Integer>> expected = new HashMap<>();
             for (String version : result.promoted()) {
-                expected.put(version, stub.generate(HotSwapScenario.request(tenant + "/a@" + version)).getTokenIdsList());
+                expected.put(
+                        version,
+                        stub.generate(HotSwapScenario.request(tenant + "/a@" + version))
+                                .getTokenIdsList());
             }
             long distinctOutputs = expected.values().stream().distinct().count();
-            // Random LoRAs on a tiny model sometimes agree on a greedy continuation; most must differ for mixing to show.
-            assertTrue(distinctOutputs > result.promoted().size() / 3, "the versions should differ in output, got "
-                    + distinctOutputs + " distinct of " + result.promoted().size());
+            // Random LoRAs on a tiny model sometimes agree on a greedy continuation; most must differ for mixing to
+            // show.
+            assertTrue(
+                    distinctOutputs > result.promoted().size() / 3,
+                    "the versions should differ in output, got " + distinctOutputs + " distinct of "
+                            + result.promoted().size());
             for (HotSwapScenario.Served served : result.served()) {
                 assertTrue(expected.containsKey(served.version()), "unknown version reported: " + served);
-                assertEquals(expected.get(served.version()), served.tokens(), "tokens of a response reporting " + served.version());
+                assertEquals(
+                        expected.get(served.version()),
+                        served.tokens(),
+                        "tokens of a response reporting " + served.version());
             }
-            long versionsSeenByStreams = result.served().stream().map(HotSwapScenario.Served::version).distinct().count();
-            System.out.printf("hot swap: %d responses over %d versions, 0 failed; publish-to-serving p50 %.1f ms%n",
+            long versionsSeenByStreams = result.served().stream()
+                    .map(HotSwapScenario.Served::version)
+                    .distinct()
+                    .count();
+            System.out.printf(
+                    "hot swap: %d responses over %d versions, 0 failed; publish-to-serving p50 %.1f ms%n",
                     result.served().size(), versionsSeenByStreams, percentile(result.swapLatenciesMs(), 0.5));
         }
     }

@@ -35,8 +35,12 @@ final class HotSwapScenario {
      * @param controlLatenciesMs time to first token of a request sent just before each promotion: the same load
      *                           without a swap, to tell the swap's cost from the load's
      */
-    record Result(List<Served> served, List<String> promoted, List<Double> swapLatenciesMs, List<Double> controlLatenciesMs,
-                  List<String> staleProbes) {
+    record Result(
+            List<Served> served,
+            List<String> promoted,
+            List<Double> swapLatenciesMs,
+            List<Double> controlLatenciesMs,
+            List<String> staleProbes) {
 
         List<Served> failures() {
             return served.stream().filter(s -> s.failure() != null).toList();
@@ -47,7 +51,10 @@ final class HotSwapScenario {
 
     /** A gateway on stories260K whose quotas the streams cannot reach: the swap, not the quota, is under test. */
     static GatewayProcess startGateway(String name) throws java.io.IOException, InterruptedException {
-        return GatewayProcess.start(name, E2e.stories260K(), GatewayProcess.registryDir(name),
+        return GatewayProcess.start(
+                name,
+                E2e.stories260K(),
+                GatewayProcess.registryDir(name),
                 GatewayProcess.withUnreachableQuotas(java.util.Map.of()));
     }
 
@@ -67,15 +74,22 @@ final class HotSwapScenario {
             loops.add(loop);
         }
         try {
-            AdaptersGrpc.AdaptersBlockingStub admin = AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
+            AdaptersGrpc.AdaptersBlockingStub admin =
+                    AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
             for (int i = 1; i <= swaps; i++) {
                 // Pre-warmed, as a deployment pipeline would publish: the swap then costs no file read.
-                String version = TestAdapters.upload(gateway.channel(), adapters.lora(i, 4),
+                String version = TestAdapters.upload(
+                        gateway.channel(),
+                        adapters.lora(i, 4),
                         UploadManifest.newBuilder().setName(name).setWarm(true));
                 Probe control = stream(gateway, name + "@stable");
                 served.add(control.served);
                 controls.add(control.firstTokenMs);
-                admin.promote(PromoteRequest.newBuilder().setName(name).setAlias("stable").setVersion(version).build());
+                admin.promote(PromoteRequest.newBuilder()
+                        .setName(name)
+                        .setAlias("stable")
+                        .setVersion(version)
+                        .build());
                 Probe probe = stream(gateway, name + "@stable");
                 served.add(probe.served);
                 promoted.add(version);
@@ -123,7 +137,9 @@ final class HotSwapScenario {
             }
             tokens.clear();
             version = null;
-            InferenceGrpc.newStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS).generateStream(request(reference), this);
+            InferenceGrpc.newStub(gateway.channel())
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generateStream(request(reference), this);
         }
 
         @Override
@@ -136,7 +152,8 @@ final class HotSwapScenario {
 
         @Override
         public void onError(Throwable t) {
-            served.add(new Served(null, List.copyOf(tokens), io.grpc.Status.fromThrowable(t).toString()));
+            served.add(new Served(
+                    null, List.copyOf(tokens), io.grpc.Status.fromThrowable(t).toString()));
             next();
         }
 
@@ -153,7 +170,8 @@ final class HotSwapScenario {
         double firstToken = -1;
         List<Integer> tokens = new ArrayList<>();
         try {
-            Iterator<GenerateStreamResponse> it = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
+            Iterator<GenerateStreamResponse> it = InferenceGrpc.newBlockingStub(gateway.channel())
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
                     .generateStream(request(reference));
             String version = null;
             while (it.hasNext()) {
@@ -173,7 +191,11 @@ final class HotSwapScenario {
     }
 
     static GenerateRequest request(String reference) {
-        return GenerateRequest.newBuilder().setPrompt(PROMPT).setMaxNewTokens(TOKENS)
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).addAdapters(reference).build();
+        return GenerateRequest.newBuilder()
+                .setPrompt(PROMPT)
+                .setMaxNewTokens(TOKENS)
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .addAdapters(reference)
+                .build();
     }
 }

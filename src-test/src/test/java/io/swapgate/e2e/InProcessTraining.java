@@ -25,8 +25,11 @@ final class InProcessTraining implements AutoCloseable {
     final Evaluator evaluator;
 
     InProcessTraining(Path modelPath, long memoryBudget) {
-        this.model = FoundationModel.load(modelPath, new FoundationModel.Settings("cpu", "float32", 0,
-                EngineConfig.builder().build()), TenantPolicy.EQUAL);
+        this.model = FoundationModel.load(
+                modelPath,
+                new FoundationModel.Settings(
+                        "cpu", "float32", 0, EngineConfig.builder().build()),
+                TenantPolicy.EQUAL);
         this.engine = model.engine();
         this.trainer = model.trainer(new ActivationMemory(memoryBudget));
         this.evaluator = model.evaluator();
@@ -38,7 +41,10 @@ final class InProcessTraining implements AutoCloseable {
         List<TextExample> examples = new ArrayList<>();
         for (String line : Files.readAllLines(E2e.repoRoot().resolve("gateway/demo/stories.jsonl"))) {
             JsonNode node = json.readTree(line);
-            examples.add(new TextExample(node.get("id").asText(), node.get("prompt").asText(), node.get("completion").asText()));
+            examples.add(new TextExample(
+                    node.get("id").asText(),
+                    node.get("prompt").asText(),
+                    node.get("completion").asText()));
         }
         return examples;
     }

@@ -26,12 +26,19 @@ class JsonLogsIT {
     void aFinishedRequestIsLoggedAsJsonWithItsIdTenantAndAdapterVersions() throws Exception {
         Path dir = E2e.targetDir().resolve("json-logs");
         E2e.deleteTree(dir);
-        try (GatewayProcess gateway = GatewayProcess.start("json-logs", E2e.stories260K(), dir.resolve("registry"),
+        try (GatewayProcess gateway = GatewayProcess.start(
+                "json-logs",
+                E2e.stories260K(),
+                dir.resolve("registry"),
                 Map.of("quarkus.log.console.json.enabled", "true"))) {
-            String version = TestAdapters.upload(gateway.channel(), new TestAdapters(dir.resolve("adapters")).lora(7, 4),
-                    "demo/logged", "stable");
-            InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY)).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .generate(E2e.greedy(E2e.PROMPT, 5).toBuilder().setRequestId("json-log-1").addAdapters("demo/logged").build());
+            String version = TestAdapters.upload(
+                    gateway.channel(), new TestAdapters(dir.resolve("adapters")).lora(7, 4), "demo/logged", "stable");
+            InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generate(E2e.greedy(E2e.PROMPT, 5).toBuilder()
+                            .setRequestId("json-log-1")
+                            .addAdapters("demo/logged")
+                            .build());
             JsonNode line = awaitLine(gateway, "json-log-1");
             assertEquals("swapgate.requests", line.get("loggerName").asText());
             assertEquals("demo", line.at("/mdc/tenant").asText());
@@ -49,9 +56,12 @@ class JsonLogsIT {
     private static JsonNode awaitLine(GatewayProcess gateway, String requestId) throws Exception {
         String quoted = "\"" + requestId + "\"";
         // On a timeout the matcher shows the whole output.
-        String output = await("a log line for " + requestId).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        String output = await("a log line for " + requestId)
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
                 .until(gateway::output, containsString(quoted));
-        JsonNode line = JSON.readTree(output.lines().filter(l -> l.contains(quoted)).findFirst().orElseThrow());
+        JsonNode line = JSON.readTree(
+                output.lines().filter(l -> l.contains(quoted)).findFirst().orElseThrow());
         assertEquals(requestId, line.at("/mdc/requestId").asText());
         return line;
     }

@@ -36,9 +36,11 @@ final class KafkaAnswers implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ids.stream().allMatch(this::answered)) {
             if (System.nanoTime() > deadline) {
-                List<String> missing = ids.stream().filter(id -> !answered(id)).limit(10).toList();
-                throw new AssertionError(ids.stream().filter(id -> !answered(id)).count() + " requests unanswered after "
-                        + timeout + ", e.g. " + missing);
+                List<String> missing =
+                        ids.stream().filter(id -> !answered(id)).limit(10).toList();
+                throw new AssertionError(
+                        ids.stream().filter(id -> !answered(id)).count() + " requests unanswered after " + timeout
+                                + ", e.g. " + missing);
             }
             poll();
         }
@@ -47,7 +49,9 @@ final class KafkaAnswers implements AutoCloseable {
     void poll() throws Exception {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
             KafkaResponse response = KafkaResponse.parseFrom(record.value());
-            byRequest.computeIfAbsent(response.getRequestId(), id -> new TreeMap<>()).putIfAbsent(response.getSequence(), response);
+            byRequest
+                    .computeIfAbsent(response.getRequestId(), id -> new TreeMap<>())
+                    .putIfAbsent(response.getSequence(), response);
             if (response.getFinal()) {
                 finals.merge(response.getRequestId(), 1, Integer::sum);
             }

@@ -49,8 +49,12 @@ class KafkaExampleIntakeIT {
                     send(producer, example(i), GatewayProcess.DEMO_KEY);
                 }
                 send(producer, example(99), null);
-                send(producer, example(98).toBuilder().setAdapter("ops/not-yours").build(), GatewayProcess.DEMO_KEY);
-                var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", new byte[] {(byte) 0xff, 1, 2}));
+                send(
+                        producer,
+                        example(98).toBuilder().setAdapter("ops/not-yours").build(),
+                        GatewayProcess.DEMO_KEY);
+                var unused = producer.send(
+                        new ProducerRecord<>("swapgate.training-examples", new byte[] {(byte) 0xff, 1, 2}));
                 send(producer, example(97).toBuilder().clearCompletion().build(), GatewayProcess.DEMO_KEY);
                 producer.flush();
                 awaitStored(store, 40);
@@ -70,20 +74,34 @@ class KafkaExampleIntakeIT {
                 TrainingExample first = TrainingExample.parseFrom(stored.get(0).content());
                 assertEquals("e0", first.getExampleId());
                 assertEquals("completion 0", first.getCompletion());
-                List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestClients.readDistinct(broker.bootstrapServers(), "swapgate.requests.dlq", 4,
+                List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestClients.readDistinct(
+                        broker.bootstrapServers(),
+                        "swapgate.requests.dlq",
+                        4,
                         // A batch cut by the SIGKILL before its commit is dead-lettered again: the same origin.
                         r -> KafkaTestClients.header(r, "swapgate.dlq.origin"));
-                List<String> codes = dead.stream().map(r -> KafkaTestClients.header(r, "swapgate.dlq.code")).sorted().toList();
-                assertEquals(List.of("INVALID_ARGUMENT", "INVALID_ARGUMENT", "PERMISSION_DENIED", "UNAUTHENTICATED"), codes);
-                assertTrue(dead.stream().anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason").contains("a completion, a preference or feedback")));
+                List<String> codes = dead.stream()
+                        .map(r -> KafkaTestClients.header(r, "swapgate.dlq.code"))
+                        .sorted()
+                        .toList();
+                assertEquals(
+                        List.of("INVALID_ARGUMENT", "INVALID_ARGUMENT", "PERMISSION_DENIED", "UNAUTHENTICATED"), codes);
+                assertTrue(dead.stream()
+                        .anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason")
+                                .contains("a completion, a preference or feedback")));
             }
         }
     }
 
     private static TrainingExample example(int i) {
-        TrainingExample.Builder example = TrainingExample.newBuilder().setExampleId("e" + i).setAdapter(ADAPTER.toString())
+        TrainingExample.Builder example = TrainingExample.newBuilder()
+                .setExampleId("e" + i)
+                .setAdapter(ADAPTER.toString())
                 .setPrompt("prompt " + i);
-        return i % 10 == 9 ? example.setPreference(Preference.newBuilder().setChosen("good " + i).setRejected("bad " + i)).build()
+        return i % 10 == 9
+                ? example.setPreference(
+                                Preference.newBuilder().setChosen("good " + i).setRejected("bad " + i))
+                        .build()
                 : example.setCompletion("completion " + i).build();
     }
 
@@ -92,15 +110,21 @@ class KafkaExampleIntakeIT {
         if (key != null) {
             headers.add("authorization", ("Bearer " + key).getBytes(StandardCharsets.UTF_8));
         }
-        var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, example.getAdapter().getBytes(StandardCharsets.UTF_8),
-                example.toByteArray(), headers));
+        var unused = producer.send(new ProducerRecord<>(
+                "swapgate.training-examples",
+                null,
+                example.getAdapter().getBytes(StandardCharsets.UTF_8),
+                example.toByteArray(),
+                headers));
     }
 
     /** Polls the store on disk until it holds {@code count} distinct examples. */
     private static void awaitStored(ExampleStore store, int count) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-            int stored = store.read(ADAPTER).size();
-            assertTrue(stored >= count, "only " + stored + " of " + count + " examples stored");
-        });
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    int stored = store.read(ADAPTER).size();
+                    assertTrue(stored >= count, "only " + stored + " of " + count + " examples stored");
+                });
     }
 }

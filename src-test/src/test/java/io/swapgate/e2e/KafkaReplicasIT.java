@@ -40,25 +40,35 @@ class KafkaReplicasIT {
         E2e.deleteTree(dir);
         Path registry = dir.resolve("registry");
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"))) {
-            Map<String, String> shared = Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
-                    "swapgate.adapters.resolution-ttl", "60s");
+            Map<String, String> shared = Map.of(
+                    "swapgate.kafka.bootstrap-servers",
+                    broker.bootstrapServers(),
+                    "swapgate.adapters.resolution-ttl",
+                    "60s");
             try (GatewayProcess a = GatewayProcess.start("replica-a", E2e.stories260K(), registry, shared);
-                 GatewayProcess b = GatewayProcess.start("replica-b", E2e.stories260K(), registry, shared)) {
+                    GatewayProcess b = GatewayProcess.start("replica-b", E2e.stories260K(), registry, shared)) {
                 TestAdapters files = new TestAdapters(dir.resolve("adapters"));
                 List<String> versions = new ArrayList<>();
                 for (int i = 0; i <= PROMOTIONS; i++) {
-                    versions.add(TestAdapters.upload(a.channel(), files.lora(100 + i, 4), ADAPTER, i == 0 ? "stable" : ""));
+                    versions.add(
+                            TestAdapters.upload(a.channel(), files.lora(100 + i, 4), ADAPTER, i == 0 ? "stable" : ""));
                 }
                 var admin = AdaptersGrpc.newBlockingStub(a.channel());
                 var served = InferenceGrpc.newBlockingStub(b.channel(GatewayProcess.DEMO_KEY));
-                assertEquals(versions.get(0), servedVersion(served), "B serves the first stable version (and caches it)");
+                assertEquals(
+                        versions.get(0), servedVersion(served), "B serves the first stable version (and caches it)");
                 double[] seen = new double[PROMOTIONS];
                 for (int i = 1; i <= PROMOTIONS; i++) {
-                    admin.withDeadlineAfter(30, TimeUnit.SECONDS).promote(PromoteRequest.newBuilder().setName(ADAPTER)
-                            .setAlias("stable").setVersion(versions.get(i)).build());
+                    admin.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .promote(PromoteRequest.newBuilder()
+                                    .setName(ADAPTER)
+                                    .setAlias("stable")
+                                    .setVersion(versions.get(i))
+                                    .build());
                     long promoted = System.nanoTime();
                     while (!servedVersion(served).equals(versions.get(i))) {
-                        assertTrue(System.nanoTime() - promoted < TimeUnit.SECONDS.toNanos(5),
+                        assertTrue(
+                                System.nanoTime() - promoted < TimeUnit.SECONDS.toNanos(5),
                                 "replica B still serves the old version 5 s after promotion " + i);
                     }
                     seen[i - 1] = (System.nanoTime() - promoted) / 1e6;
@@ -66,16 +76,23 @@ class KafkaReplicasIT {
                 Arrays.sort(seen);
                 double p50 = seen[PROMOTIONS / 2];
                 double p99 = seen[PROMOTIONS - 1];
-                System.out.printf(Locale.ROOT, "promotion through A served by B after p50 %.1f ms, p99 (max of %d) %.1f ms%n",
-                        p50, PROMOTIONS, p99);
+                System.out.printf(
+                        Locale.ROOT,
+                        "promotion through A served by B after p50 %.1f ms, p99 (max of %d) %.1f ms%n",
+                        p50,
+                        PROMOTIONS,
+                        p99);
                 assertTrue(p99 < 1000, "a promotion took " + p99 + " ms to reach the other replica");
-                assertTrue(b.metric("swapgate_adapter_event_delay_seconds_count") >= PROMOTIONS,
+                assertTrue(
+                        b.metric("swapgate_adapter_event_delay_seconds_count") >= PROMOTIONS,
                         "B measures how late each of A's changes reached it");
 
                 try (GatewayProcess late = GatewayProcess.start("replica-late", E2e.stories260K(), registry, shared)) {
                     String latest = versions.get(PROMOTIONS);
                     awaitPrewarmed(late, latest); // before any request asks for it
-                    assertEquals(latest, servedVersion(InferenceGrpc.newBlockingStub(late.channel(GatewayProcess.DEMO_KEY))));
+                    assertEquals(
+                            latest,
+                            servedVersion(InferenceGrpc.newBlockingStub(late.channel(GatewayProcess.DEMO_KEY))));
                 }
             }
         }
@@ -83,8 +100,14 @@ class KafkaReplicasIT {
 
     /** The version of the adapter B serves for {@code @stable}, from a one-token request. */
     private static String servedVersion(InferenceGrpc.InferenceBlockingStub stub) {
-        return stub.withDeadlineAfter(30, TimeUnit.SECONDS).generate(GenerateRequest.newBuilder().setPrompt("Once")
-                .setMaxNewTokens(1).addAdapters(ADAPTER + "@stable").build()).getAdapters(0).getVersion();
+        return stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                .generate(GenerateRequest.newBuilder()
+                        .setPrompt("Once")
+                        .setMaxNewTokens(1)
+                        .addAdapters(ADAPTER + "@stable")
+                        .build())
+                .getAdapters(0)
+                .getVersion();
     }
 
     /**
@@ -94,14 +117,23 @@ class KafkaReplicasIT {
     private static void awaitPrewarmed(GatewayProcess late, String version) {
         var adapters = AdaptersGrpc.newBlockingStub(late.channel());
         // Both within the 30 s: the load, then the swap count recorded just after it (a counter: once up, it stays).
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            VersionInfo info = adapters.withDeadlineAfter(30, TimeUnit.SECONDS).get(GetAdapterRequest.newBuilder()
-                    .setName(ADAPTER).build()).getVersionsList().stream().filter(v -> v.getVersion().equals(version))
-                    .findFirst().orElseThrow();
-            assertTrue(info.getResidency() != io.swapgate.proto.v1.Residency.RESIDENCY_STORE,
-                    "the late replica never pre-warmed " + version);
-            assertTrue(late.metric("swapgate_adapter_swap_seconds_count") >= 1,
-                    "the late replica loaded " + version + " but counted no swap");
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> {
+                    VersionInfo info = adapters
+                            .withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .get(GetAdapterRequest.newBuilder().setName(ADAPTER).build())
+                            .getVersionsList()
+                            .stream()
+                            .filter(v -> v.getVersion().equals(version))
+                            .findFirst()
+                            .orElseThrow();
+                    assertTrue(
+                            info.getResidency() != io.swapgate.proto.v1.Residency.RESIDENCY_STORE,
+                            "the late replica never pre-warmed " + version);
+                    assertTrue(
+                            late.metric("swapgate_adapter_swap_seconds_count") >= 1,
+                            "the late replica loaded " + version + " but counted no swap");
+                });
     }
 }

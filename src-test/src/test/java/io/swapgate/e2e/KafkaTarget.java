@@ -32,7 +32,8 @@ final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
 
     KafkaTarget(String bootstrapServers) {
         this.producer = KafkaTestClients.producer(bootstrapServers);
-        this.consumer = KafkaTestClients.follower(bootstrapServers, java.util.regex.Pattern.compile("swapgate\\.responses\\..+"));
+        this.consumer = KafkaTestClients.follower(
+                bootstrapServers, java.util.regex.Pattern.compile("swapgate\\.responses\\..+"));
         while (consumer.assignment().isEmpty()) { // answers to the first requests must not be missed
             consumer.poll(Duration.ofMillis(100));
         }
@@ -44,12 +45,24 @@ final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
     public void start(LoadGenerator.Request request, LoadGenerator.Observer observer) {
         String id = "load-" + request.index() + "-" + UUID.randomUUID();
         open.put(id, new Open(observer, new long[] {-1}));
-        GenerateRequest generate = GenerateRequest.newBuilder().setPrompt(request.prompt()).setMaxNewTokens(request.maxTokens())
-                .setSampling(SamplingParams.newBuilder().setTemperature(0)).addAllAdapters(request.adapters()).build();
+        GenerateRequest generate = GenerateRequest.newBuilder()
+                .setPrompt(request.prompt())
+                .setMaxNewTokens(request.maxTokens())
+                .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                .addAllAdapters(request.adapters())
+                .build();
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + request.apiKey()).getBytes(StandardCharsets.UTF_8));
-        var unused = producer.send(new ProducerRecord<>("swapgate.requests", null, id.getBytes(StandardCharsets.UTF_8),
-                KafkaRequest.newBuilder().setRequestId(id).setRequest(generate).build().toByteArray(), headers));
+        var unused = producer.send(new ProducerRecord<>(
+                "swapgate.requests",
+                null,
+                id.getBytes(StandardCharsets.UTF_8),
+                KafkaRequest.newBuilder()
+                        .setRequestId(id)
+                        .setRequest(generate)
+                        .build()
+                        .toByteArray(),
+                headers));
     }
 
     private void read() {
@@ -77,7 +90,12 @@ final class KafkaTarget implements LoadGenerator.Target, AutoCloseable {
         request.observer().piece(response.getChunk().getTokenIdsCount());
         if (response.getFinal()) {
             open.remove(response.getRequestId());
-            request.observer().finished(response.hasError() ? response.getError().getCode() + ": " + response.getError().getMessage() : null);
+            request.observer()
+                    .finished(
+                            response.hasError()
+                                    ? response.getError().getCode() + ": "
+                                            + response.getError().getMessage()
+                                    : null);
         }
     }
 

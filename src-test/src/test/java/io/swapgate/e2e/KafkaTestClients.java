@@ -68,7 +68,8 @@ final class KafkaTestClients {
         return consumer;
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers, String offsetReset, Properties security) {
+    private static KafkaConsumer<byte[], byte[]> consumer(
+            String bootstrapServers, String offsetReset, Properties security) {
         Properties p = new Properties();
         p.putAll(security);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -88,13 +89,18 @@ final class KafkaTestClients {
      * Reads a topic from its beginning until {@code expected} distinct records arrived, two records being the same
      * when {@code identity} says so (at-least-once writers may write one twice); returns the first of each.
      */
-    static List<ConsumerRecord<byte[], byte[]>> readDistinct(String bootstrapServers, String topic, int expected,
-                                                            java.util.function.Function<ConsumerRecord<byte[], byte[]>, String> identity) {
+    static List<ConsumerRecord<byte[], byte[]>> readDistinct(
+            String bootstrapServers,
+            String topic,
+            int expected,
+            java.util.function.Function<ConsumerRecord<byte[], byte[]>, String> identity) {
         java.util.Map<String, ConsumerRecord<byte[], byte[]>> records = new java.util.LinkedHashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = reader(bootstrapServers, topic)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (records.size() < expected) {
-                assertTrue(System.nanoTime() < deadline, "only " + records.size() + " of " + expected + " records on " + topic);
+                assertTrue(
+                        System.nanoTime() < deadline,
+                        "only " + records.size() + " of " + expected + " records on " + topic);
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> records.putIfAbsent(identity.apply(r), r));
             }
         }
@@ -102,8 +108,10 @@ final class KafkaTestClients {
     }
 
     /** Reads a topic from its beginning until a record matches (fails after 90 s); returns that record. */
-    static ConsumerRecord<byte[], byte[]> first(String bootstrapServers, String topic,
-                                                java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> matching) {
+    static ConsumerRecord<byte[], byte[]> first(
+            String bootstrapServers,
+            String topic,
+            java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> matching) {
         try (KafkaConsumer<byte[], byte[]> consumer = reader(bootstrapServers, topic)) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (true) {

@@ -35,15 +35,49 @@ class KafkaTlsIT {
         Path dir = E2e.emptyDir(E2e.targetDir().resolve("kafka").resolve("tls"));
         Path trust = dir.resolve("trust.p12");
         for (String party : List.of("broker", "gateway", "pipeline")) {
-            keytool("-genkeypair", "-alias", party, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + party,
-                    "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", dir.resolve(party + ".p12").toString());
-            keytool("-exportcert", "-alias", party, "-rfc", "-file", dir.resolve(party + ".pem").toString(),
-                    "-storetype", "PKCS12", "-keystore", dir.resolve(party + ".p12").toString());
-            keytool("-importcert", "-noprompt", "-alias", party, "-file", dir.resolve(party + ".pem").toString(),
-                    "-storetype", "PKCS12", "-keystore", trust.toString());
+            keytool(
+                    "-genkeypair",
+                    "-alias",
+                    party,
+                    "-keyalg",
+                    "EC",
+                    "-groupname",
+                    "secp256r1",
+                    "-dname",
+                    "CN=" + party,
+                    "-ext",
+                    "SAN=dns:localhost",
+                    "-validity",
+                    "2",
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    dir.resolve(party + ".p12").toString());
+            keytool(
+                    "-exportcert",
+                    "-alias",
+                    party,
+                    "-rfc",
+                    "-file",
+                    dir.resolve(party + ".pem").toString(),
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    dir.resolve(party + ".p12").toString());
+            keytool(
+                    "-importcert",
+                    "-noprompt",
+                    "-alias",
+                    party,
+                    "-file",
+                    dir.resolve(party + ".pem").toString(),
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    trust.toString());
         }
-        try (LocalKafkaBroker broker = LocalKafkaBroker.startWithTls(dir.resolve("broker"),
-                new LocalKafkaBroker.MutualTls(dir.resolve("broker.p12"), trust, PASSWORD))) {
+        try (LocalKafkaBroker broker = LocalKafkaBroker.startWithTls(
+                dir.resolve("broker"), new LocalKafkaBroker.MutualTls(dir.resolve("broker.p12"), trust, PASSWORD))) {
             Map<String, String> properties = new HashMap<>(Map.of(
                     "swapgate.kafka.bootstrap-servers", broker.tlsBootstrapServers(),
                     "swapgate.kafka.topics.requests", "tls.requests",
@@ -64,18 +98,35 @@ class KafkaTlsIT {
             }
             properties.put("swapgate.kafka.client-properties-file", clientFile.toString());
             properties.put("swapgate.kafka.client.\"security.protocol\"", "SSL");
-            try (GatewayProcess gateway = GatewayProcess.start("kafka-tls", E2e.stories260K(), GatewayProcess.registryDir("kafka-tls"), properties);
-                 KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.tlsBootstrapServers(), tls(dir.resolve("pipeline.p12"), trust));
-                 KafkaAnswers answers = new KafkaAnswers(broker.tlsBootstrapServers(), "tls.responses.demo", tls(dir.resolve("pipeline.p12"), trust))) {
+            try (GatewayProcess gateway = GatewayProcess.start(
+                            "kafka-tls", E2e.stories260K(), GatewayProcess.registryDir("kafka-tls"), properties);
+                    KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(
+                            broker.tlsBootstrapServers(), tls(dir.resolve("pipeline.p12"), trust));
+                    KafkaAnswers answers = new KafkaAnswers(
+                            broker.tlsBootstrapServers(),
+                            "tls.responses.demo",
+                            tls(dir.resolve("pipeline.p12"), trust))) {
                 RecordHeaders headers = new RecordHeaders();
                 headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
-                KafkaRequest request = KafkaRequest.newBuilder().setRequestId("over-tls").setRequest(E2e.greedy(E2e.PROMPT, 12)).build();
-                producer.send(new ProducerRecord<>("tls.requests", null, "over-tls".getBytes(StandardCharsets.UTF_8), request.toByteArray(),
-                        headers)).get(60, TimeUnit.SECONDS);
+                KafkaRequest request = KafkaRequest.newBuilder()
+                        .setRequestId("over-tls")
+                        .setRequest(E2e.greedy(E2e.PROMPT, 12))
+                        .build();
+                producer.send(new ProducerRecord<>(
+                                "tls.requests",
+                                null,
+                                "over-tls".getBytes(StandardCharsets.UTF_8),
+                                request.toByteArray(),
+                                headers))
+                        .get(60, TimeUnit.SECONDS);
                 answers.awaitFinals(List.of("over-tls"), Duration.ofMinutes(1));
-                assertFalse(answers.last("over-tls").hasError(), () -> answers.last("over-tls").toString());
-                String grpc = InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY)).withDeadlineAfter(60, TimeUnit.SECONDS)
-                        .generate(E2e.greedy(E2e.PROMPT, 12)).getText();
+                assertFalse(
+                        answers.last("over-tls").hasError(),
+                        () -> answers.last("over-tls").toString());
+                String grpc = InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                        .withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .generate(E2e.greedy(E2e.PROMPT, 12))
+                        .getText();
                 assertEquals(grpc, answers.text("over-tls"));
             }
         }
@@ -96,7 +147,8 @@ class KafkaTlsIT {
     }
 
     private static void keytool(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of(E2e.javaExecutable().resolveSibling("keytool").toString()));
+        List<String> command = new java.util.ArrayList<>(
+                List.of(E2e.javaExecutable().resolveSibling("keytool").toString()));
         command.addAll(List.of(args));
         command.addAll(List.of("-storepass", PASSWORD));
         if (args[0].equals("-genkeypair")) {

@@ -38,12 +38,20 @@ final class LoadGenerator {
      *
      * @param adapterSets each request uses one of these (an empty set: the base model), round robin
      */
-    record Workload(List<String> prompts, int minTokens, int maxTokens, List<List<String>> adapterSets, List<String> apiKeys,
-                    long seed) {
+    record Workload(
+            List<String> prompts,
+            int minTokens,
+            int maxTokens,
+            List<List<String>> adapterSets,
+            List<String> apiKeys,
+            long seed) {
 
         Request request(int index, SplittableRandom random) {
-            return new Request(index, prompts.get(random.nextInt(prompts.size())),
-                    minTokens + random.nextInt(maxTokens - minTokens + 1), adapterSets.get(index % adapterSets.size()),
+            return new Request(
+                    index,
+                    prompts.get(random.nextInt(prompts.size())),
+                    minTokens + random.nextInt(maxTokens - minTokens + 1),
+                    adapterSets.get(index % adapterSets.size()),
                     apiKeys.get(index % apiKeys.size()));
         }
     }
@@ -82,7 +90,8 @@ final class LoadGenerator {
     private LoadGenerator() {}
 
     /** Keeps {@code streams} requests open until {@code requests} have been sent; returns their traces. */
-    static List<Trace> closedLoop(Target target, Workload workload, int streams, int requests) throws InterruptedException {
+    static List<Trace> closedLoop(Target target, Workload workload, int streams, int requests)
+            throws InterruptedException {
         List<Trace> traces = Collections.synchronizedList(new ArrayList<>());
         SplittableRandom random = new SplittableRandom(workload.seed());
         AtomicInteger sent = new AtomicInteger();
@@ -114,7 +123,8 @@ final class LoadGenerator {
     }
 
     /** Starts a request every {@code 1 / rate} seconds for {@code duration}, then waits for all to end. */
-    static List<Trace> openLoop(Target target, Workload workload, double ratePerSecond, Duration duration) throws InterruptedException {
+    static List<Trace> openLoop(Target target, Workload workload, double ratePerSecond, Duration duration)
+            throws InterruptedException {
         int requests = (int) Math.round(ratePerSecond * duration.toNanos() / 1e9);
         List<Trace> traces = Collections.synchronizedList(new ArrayList<>());
         SplittableRandom random = new SplittableRandom(workload.seed());
@@ -124,11 +134,14 @@ final class LoadGenerator {
             long interval = (long) (1e9 / ratePerSecond);
             for (int i = 0; i < requests; i++) {
                 Request request = workload.request(i, random);
-                var unused = clock.schedule(() -> {
-                    Trace trace = new Trace(done::countDown);
-                    traces.add(trace);
-                    target.start(request, trace);
-                }, i * interval, TimeUnit.NANOSECONDS);
+                var unused = clock.schedule(
+                        () -> {
+                            Trace trace = new Trace(done::countDown);
+                            traces.add(trace);
+                            target.start(request, trace);
+                        },
+                        i * interval,
+                        TimeUnit.NANOSECONDS);
             }
             if (!done.await(30, TimeUnit.MINUTES)) {
                 throw new AssertionError("the open-loop run did not finish");

@@ -10,8 +10,17 @@ import java.util.Locale;
  * latency (each piece's gap spread over its tokens), time per output token per request, end-to-end latency, errors.
  * Latencies in milliseconds.
  */
-record LoadSummary(String label, int requests, int errors, long tokens, double seconds, double tokensPerSecond,
-                   double[] ttft, double[] interToken, double[] perOutputToken, double[] endToEnd) {
+record LoadSummary(
+        String label,
+        int requests,
+        int errors,
+        long tokens,
+        double seconds,
+        double tokensPerSecond,
+        double[] ttft,
+        double[] interToken,
+        double[] perOutputToken,
+        double[] endToEnd) {
 
     /** p50, p90, p99. */
     static final int[] PERCENTILES = {50, 90, 99};
@@ -48,8 +57,17 @@ record LoadSummary(String label, int requests, int errors, long tokens, double s
             }
         }
         double seconds = (last - first) / 1e9;
-        return new LoadSummary(label, traces.size(), errors, tokens, seconds, tokens / seconds, percentiles(ttft),
-                percentiles(gaps), percentiles(perToken), percentiles(endToEnd));
+        return new LoadSummary(
+                label,
+                traces.size(),
+                errors,
+                tokens,
+                seconds,
+                tokens / seconds,
+                percentiles(ttft),
+                percentiles(gaps),
+                percentiles(perToken),
+                percentiles(endToEnd));
     }
 
     /** p50, p90 and p99 ({@link #PERCENTILES}) by nearest rank; NaN for no values. */
@@ -58,8 +76,10 @@ record LoadSummary(String label, int requests, int errors, long tokens, double s
         Collections.sort(sorted);
         double[] out = new double[PERCENTILES.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = sorted.isEmpty() ? Double.NaN
-                    : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(PERCENTILES[i] / 100.0 * sorted.size()) - 1));
+            out[i] = sorted.isEmpty()
+                    ? Double.NaN
+                    : sorted.get(
+                            Math.min(sorted.size() - 1, (int) Math.ceil(PERCENTILES[i] / 100.0 * sorted.size()) - 1));
         }
         return out;
     }
@@ -70,9 +90,22 @@ record LoadSummary(String label, int requests, int errors, long tokens, double s
     }
 
     String markdownRow() {
-        return String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.1f / %.1f / %.1f | %.2f / %.2f / %.2f | %.2f | %.0f / %.0f |%n",
-                label, requests, errors, tokensPerSecond, ttft[0], ttft[1], ttft[2], interToken[0], interToken[1], interToken[2],
-                perOutputToken[0], endToEnd[0], endToEnd[2]);
+        return String.format(
+                Locale.ROOT,
+                "| %s | %d | %d | %.0f | %.1f / %.1f / %.1f | %.2f / %.2f / %.2f | %.2f | %.0f / %.0f |%n",
+                label,
+                requests,
+                errors,
+                tokensPerSecond,
+                ttft[0],
+                ttft[1],
+                ttft[2],
+                interToken[0],
+                interToken[1],
+                interToken[2],
+                perOutputToken[0],
+                endToEnd[0],
+                endToEnd[2]);
     }
 
     static String csvHeader() {
@@ -81,8 +114,8 @@ record LoadSummary(String label, int requests, int errors, long tokens, double s
     }
 
     String csvRow() {
-        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%s,%d,%d,%d,%.3f,%.2f", label, requests, errors, tokens,
-                seconds, tokensPerSecond));
+        StringBuilder row = new StringBuilder(String.format(
+                Locale.ROOT, "%s,%d,%d,%d,%.3f,%.2f", label, requests, errors, tokens, seconds, tokensPerSecond));
         for (double[] series : new double[][] {ttft, interToken, perOutputToken, endToEnd}) {
             for (double v : series) {
                 row.append(String.format(Locale.ROOT, ",%.3f", v));

@@ -15,13 +15,17 @@ final class MemoryPeaks implements AutoCloseable {
     private final AtomicLong heapPeak = new AtomicLong();
 
     private MemoryPeaks(GatewayProcess gateway) {
-        var unused = sampler.scheduleAtFixedRate(() -> {
-            try {
-                heapPeak.accumulateAndGet(gateway.heapUsedBytes(), Math::max);
-            } catch (Exception busy) {
-                // a scrape that failed under load is a sample missed, not a result
-            }
-        }, 0, 250, TimeUnit.MILLISECONDS);
+        var unused = sampler.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        heapPeak.accumulateAndGet(gateway.heapUsedBytes(), Math::max);
+                    } catch (Exception busy) {
+                        // a scrape that failed under load is a sample missed, not a result
+                    }
+                },
+                0,
+                250,
+                TimeUnit.MILLISECONDS);
     }
 
     static MemoryPeaks watch(GatewayProcess gateway) {

@@ -30,8 +30,13 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class MixedKindsBenchmark {
 
-    private static final List<List<String>> MIXED = List.of(List.of("demo/lora"), List.of("demo/prompt"), List.of("demo/prefix"),
-            List.of("demo/tempnet"), List.of("demo/lora", "demo/prefix", "demo/tempnet"), List.of("demo/lora", "demo/prompt"));
+    private static final List<List<String>> MIXED = List.of(
+            List.of("demo/lora"),
+            List.of("demo/prompt"),
+            List.of("demo/prefix"),
+            List.of("demo/tempnet"),
+            List.of("demo/lora", "demo/prefix", "demo/tempnet"),
+            List.of("demo/lora", "demo/prompt"));
 
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "mixed|all")
@@ -43,14 +48,24 @@ class MixedKindsBenchmark {
         publishOneOfEachKind(model, shape, dir.resolve("registry"));
         try (GatewayProcess gateway = GatewayProcess.start("mixed-bench", model, dir.resolve("registry"))) {
             GrpcTarget grpc = new GrpcTarget(gateway);
-            LoadGenerator.Workload none = new LoadGenerator.Workload(ScalingBenchmark.PROMPTS, 48, 80, List.of(List.of()),
-                    List.of(GatewayProcess.DEMO_KEY), 13);
-            LoadGenerator.Workload mixed = new LoadGenerator.Workload(ScalingBenchmark.PROMPTS, 48, 80, MIXED,
-                    List.of(GatewayProcess.DEMO_KEY), 13);
-            new Comparison(List.of(new Comparison.Contender("no adapters", grpc, none),
-                    new Comparison.Contender("mixed kinds", grpc, mixed)), 8, 24, 3).run()
-                    .report("mixed", "Mixed adapter kinds: " + SyntheticModels.name(shape) + ", gRPC, requests rotating over "
-                            + MIXED, "No adapters vs LoRA/prompt/prefix/TempNet mixed, 8 streams, " + SyntheticModels.name(shape));
+            LoadGenerator.Workload none = new LoadGenerator.Workload(
+                    ScalingBenchmark.PROMPTS, 48, 80, List.of(List.of()), List.of(GatewayProcess.DEMO_KEY), 13);
+            LoadGenerator.Workload mixed = new LoadGenerator.Workload(
+                    ScalingBenchmark.PROMPTS, 48, 80, MIXED, List.of(GatewayProcess.DEMO_KEY), 13);
+            new Comparison(
+                            List.of(
+                                    new Comparison.Contender("no adapters", grpc, none),
+                                    new Comparison.Contender("mixed kinds", grpc, mixed)),
+                            8,
+                            24,
+                            3)
+                    .run()
+                    .report(
+                            "mixed",
+                            "Mixed adapter kinds: " + SyntheticModels.name(shape) + ", gRPC, requests rotating over "
+                                    + MIXED,
+                            "No adapters vs LoRA/prompt/prefix/TempNet mixed, 8 streams, "
+                                    + SyntheticModels.name(shape));
         }
     }
 
@@ -58,19 +73,35 @@ class MixedKindsBenchmark {
     private static void publishOneOfEachKind(Path model, LlamaConfig shape, Path registryDir) throws Exception {
         LoadedModel base = ModelLoader.load(model);
         BaseModelIdentity identity = BaseModelIdentity.of(base.name(), base.config(), base.weights());
-        FileSystemAdapterRegistry registry = new FileSystemAdapterRegistry(registryDir,
-                new PeftAdapterReader(identity, AdapterLimits.defaults(shape.contextLength())), Clock.systemUTC());
+        FileSystemAdapterRegistry registry = new FileSystemAdapterRegistry(
+                registryDir,
+                new PeftAdapterReader(identity, AdapterLimits.defaults(shape.contextLength())),
+                Clock.systemUTC());
         RandomAdapters random = new RandomAdapters(shape, 5);
         Map<String, Adapter> adapters = Map.of(
-                "lora", random.lora("lora", 8, 16f, false, 0, EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O)),
+                "lora",
+                        random.lora(
+                                "lora",
+                                8,
+                                16f,
+                                false,
+                                0,
+                                EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O)),
                 "prompt", random.prompt("prompt", 8),
                 "prefix", random.prefix("prefix", 8),
                 "tempnet", random.tempNet("tempnet", TempNetAdapter.Input.HIDDEN, 64));
         for (Map.Entry<String, Adapter> adapter : adapters.entrySet()) {
             Path folder = Files.createTempDirectory("swapgate-mixed");
             PeftAdapterWriter.write(folder, adapter.getValue(), identity);
-            registry.publishFolder(folder, new PublishRequest(AdapterName.parse("demo/" + adapter.getKey()), "bench", null,
-                    Map.of(), Map.of(), "stable"));
+            registry.publishFolder(
+                    folder,
+                    new PublishRequest(
+                            AdapterName.parse("demo/" + adapter.getKey()),
+                            "bench",
+                            null,
+                            Map.of(),
+                            Map.of(),
+                            "stable"));
             E2e.deleteTree(folder);
         }
     }

@@ -16,7 +16,6 @@ import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
-import io.swapgate.core.sampling.SamplingParams;
 import io.swapgate.proto.v1.FinishReason;
 import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
@@ -40,7 +39,11 @@ class ModelFormsIT {
     private static final int MAX_TOKENS = 40;
 
     /** The forms stories260K is served from. */
-    enum Form { LLAMA2C_FOLDER, GGUF_FILE, HUGGING_FACE_FOLDER }
+    enum Form {
+        LLAMA2C_FOLDER,
+        GGUF_FILE,
+        HUGGING_FACE_FOLDER
+    }
 
     @TempDir
     static Path tempDir;
@@ -68,7 +71,8 @@ class ModelFormsIT {
         GenerateResponse llama2c = completion(Form.LLAMA2C_FOLDER);
         for (Form form : new Form[] {Form.GGUF_FILE, Form.HUGGING_FACE_FOLDER}) {
             GenerateResponse other = completion(form);
-            assertAll(form.name() + " vs " + Form.LLAMA2C_FOLDER.name(),
+            assertAll(
+                    form.name() + " vs " + Form.LLAMA2C_FOLDER.name(),
                     () -> assertEquals(llama2c.getText(), other.getText(), "text"),
                     () -> assertEquals(llama2c.getTokenIdsList(), other.getTokenIdsList(), "token ids"),
                     () -> assertEquals(llama2c.getUsage(), other.getUsage(), "usage"));
@@ -88,8 +92,14 @@ class ModelFormsIT {
         LoadedModel model = ModelLoader.load(E2e.babyLlama105());
         Completion local;
         try (LlamaRuntime runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), 256);
-             InferenceEngine engine = new InferenceEngine(runtime, model.tokenizer(),
-                     EngineConfig.builder().maxBatchSize(4).queueCapacity(16).maxContext(256).build())) {
+                InferenceEngine engine = new InferenceEngine(
+                        runtime,
+                        model.tokenizer(),
+                        EngineConfig.builder()
+                                .maxBatchSize(4)
+                                .queueCapacity(16)
+                                .maxContext(256)
+                                .build())) {
             CollectingListener listener = new CollectingListener();
             engine.submit(GenerationRequest.builder("id", E2e.PROMPT, maxTokens).build(), listener);
             local = listener.result().get(60, TimeUnit.SECONDS);
@@ -97,14 +107,24 @@ class ModelFormsIT {
 
         assertFalse(served.getText().isEmpty(), "babyllama105's completion is empty");
         assertFalse(local.text().isEmpty(), "the in-process completion is empty");
-        assertAll("babyllama105: gateway vs in-process library",
+        assertAll(
+                "babyllama105: gateway vs in-process library",
                 () -> assertEquals(local.text(), served.getText(), "text"),
-                () -> assertArrayEquals(local.tokenIds(), served.getTokenIdsList().stream().mapToInt(Integer::intValue).toArray(),
+                () -> assertArrayEquals(
+                        local.tokenIds(),
+                        served.getTokenIdsList().stream()
+                                .mapToInt(Integer::intValue)
+                                .toArray(),
                         "token ids"),
-                () -> assertEquals("FINISH_REASON_" + local.finishReason().name(), served.getFinishReason().name(),
+                () -> assertEquals(
+                        "FINISH_REASON_" + local.finishReason().name(),
+                        served.getFinishReason().name(),
                         "finish reason"),
-                () -> assertEquals(local.usage().promptTokens(), served.getUsage().getPromptTokens(), "prompt tokens"),
-                () -> assertEquals(local.usage().completionTokens(), served.getUsage().getCompletionTokens(),
+                () -> assertEquals(
+                        local.usage().promptTokens(), served.getUsage().getPromptTokens(), "prompt tokens"),
+                () -> assertEquals(
+                        local.usage().completionTokens(),
+                        served.getUsage().getCompletionTokens(),
                         "completion tokens"));
     }
 
@@ -114,23 +134,36 @@ class ModelFormsIT {
         Path folder = tempDir.resolve("stories260K-hf-chat");
         HuggingFaceExporter.export(ModelLoader.load(E2e.stories260K()), folder);
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var config = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(folder.resolve("tokenizer_config.json").toFile());
-        config.put("bos_token", "<s>").put("eos_token", "</s>").put("chat_template",
-                "{% for message in messages %}{{ '<|' + message['role'] + '|>\n' + message['content'] + eos_token + '\n' }}"
-                        + "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}");
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                mapper.readTree(folder.resolve("tokenizer_config.json").toFile());
+        config.put("bos_token", "<s>")
+                .put("eos_token", "</s>")
+                .put(
+                        "chat_template",
+                        "{% for message in messages %}{{ '<|' + message['role'] + '|>\n' + message['content'] + eos_token + '\n' }}"
+                                + "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% endif %}");
         mapper.writeValue(folder.resolve("tokenizer_config.json").toFile(), config);
         try (GatewayProcess gateway = GatewayProcess.start("hf-chat", folder)) {
             var http = java.net.http.HttpClient.newHttpClient();
-            var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + gateway.port()
-                            + "/v1/chat/completions")).header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"stories260K-hf-chat\",\"max_tokens\":20,"
-                            + "\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}")).build(),
+            var response = http.send(
+                    java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://localhost:" + gateway.port() + "/v1/chat/completions"))
+                            .header("Content-Type", "application/json")
+                            .header("Authorization", "Bearer " + GatewayProcess.DEMO_KEY)
+                            .POST(
+                                    java.net.http.HttpRequest.BodyPublishers.ofString(
+                                            "{\"model\":\"stories260K-hf-chat\",\"max_tokens\":20,"
+                                                    + "\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}]}"))
+                            .build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode(), response.body());
-            String chat = mapper.readTree(response.body()).at("/choices/0/message/content").asText();
-            String expected = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .generate(E2e.greedy("<|user|>\nOnce upon a time</s>\n<|assistant|>\n", 20)).getText();
+            String chat = mapper.readTree(response.body())
+                    .at("/choices/0/message/content")
+                    .asText();
+            String expected = InferenceGrpc.newBlockingStub(gateway.channel())
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .generate(E2e.greedy("<|user|>\nOnce upon a time</s>\n<|assistant|>\n", 20))
+                    .getText();
             assertEquals(expected, chat, "chat formatted with the model's template");
         }
     }
@@ -141,7 +174,9 @@ class ModelFormsIT {
         assertEquals(FinishReason.FINISH_REASON_LENGTH, response.getFinishReason(), form + " finish reason");
         assertEquals(MAX_TOKENS, response.getTokenIdsCount(), form + " token ids");
         assertEquals(MAX_TOKENS, response.getUsage().getCompletionTokens(), form + " completion tokens");
-        assertEquals(response.getUsage().getPromptTokens() + MAX_TOKENS, response.getUsage().getTotalTokens(),
+        assertEquals(
+                response.getUsage().getPromptTokens() + MAX_TOKENS,
+                response.getUsage().getTotalTokens(),
                 form + " total tokens");
     }
 
@@ -150,7 +185,8 @@ class ModelFormsIT {
         if (cached != null) {
             return cached;
         }
-        try (GatewayProcess gateway = GatewayProcess.start("form-" + form.name().toLowerCase(Locale.ROOT), modelPath(form))) {
+        try (GatewayProcess gateway =
+                GatewayProcess.start("form-" + form.name().toLowerCase(Locale.ROOT), modelPath(form))) {
             GenerateResponse response = InferenceGrpc.newBlockingStub(gateway.channel())
                     .withDeadlineAfter(60, TimeUnit.SECONDS)
                     .generate(E2e.greedy(E2e.PROMPT, MAX_TOKENS));

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,9 +43,13 @@ class NodeClientInteropIT {
 
         E2e.CommandResult result = E2e.run(
                 List.of("node", "client.js", Integer.toString(gateway.port()), E2e.PROMPT, "40"),
-                nodeDir, Map.of("SWAPGATE_API_KEY", GatewayProcess.DEMO_KEY), Duration.ofSeconds(90), "node-client");
+                nodeDir,
+                Map.of("SWAPGATE_API_KEY", GatewayProcess.DEMO_KEY),
+                Duration.ofSeconds(90),
+                "node-client");
         assertEquals(0, result.exitCode(), result::describe);
-        List<String> lines = result.stdout().lines().filter(line -> !line.isBlank()).toList();
+        List<String> lines =
+                result.stdout().lines().filter(line -> !line.isBlank()).toList();
         assertEquals(1, lines.size(), () -> "expected one JSON line\n" + result.describe());
         JsonNode json = JSON.readTree(lines.get(0));
 

@@ -32,13 +32,32 @@ class OpenAiClientInteropIT {
         E2e.installNodeModules(nodeDir);
         String tenant = "oai" + Long.toString(System.nanoTime(), 36);
         try (GatewayProcess gateway = GatewayProcess.start("openai", E2e.stories260K())) {
-            TestAdapters.upload(gateway.channel(), new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve(tenant)).lora(5, 8),
-                    tenant + "/a", "stable");
+            TestAdapters.upload(
+                    gateway.channel(),
+                    new TestAdapters(E2e.targetDir().resolve("e2e-work").resolve(tenant)).lora(5, 8),
+                    tenant + "/a",
+                    "stable");
             String adapterModel = tenant + "/a@stable";
-            E2e.CommandResult result = E2e.run(List.of("node", "openai-client.js", Integer.toString(gateway.port()), "stories260K",
-                    adapterModel, E2e.PROMPT, Integer.toString(TOKENS)), nodeDir, Map.of("SWAPGATE_API_KEY", GatewayProcess.ADMIN_KEY), Duration.ofSeconds(90), "openai-client");
+            E2e.CommandResult result = E2e.run(
+                    List.of(
+                            "node",
+                            "openai-client.js",
+                            Integer.toString(gateway.port()),
+                            "stories260K",
+                            adapterModel,
+                            E2e.PROMPT,
+                            Integer.toString(TOKENS)),
+                    nodeDir,
+                    Map.of("SWAPGATE_API_KEY", GatewayProcess.ADMIN_KEY),
+                    Duration.ofSeconds(90),
+                    "openai-client");
             assertEquals(0, result.exitCode(), result::describe);
-            JsonNode json = new ObjectMapper().readTree(result.stdout().lines().filter(l -> !l.isBlank()).findFirst().orElseThrow());
+            JsonNode json = new ObjectMapper()
+                    .readTree(result.stdout()
+                            .lines()
+                            .filter(l -> !l.isBlank())
+                            .findFirst()
+                            .orElseThrow());
 
             var grpc = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
             String base = grpc.generate(E2e.greedy(E2e.PROMPT, TOKENS)).getText();
@@ -48,12 +67,15 @@ class OpenAiClientInteropIT {
             assertEquals(TOKENS, json.get("usage").get("completion_tokens").asInt());
 
             // The chat template of a base model without its own: "User: ...\nAssistant:".
-            String chat = grpc.generate(E2e.greedy("User: " + E2e.PROMPT + "\nAssistant:", TOKENS)).getText();
+            String chat = grpc.generate(E2e.greedy("User: " + E2e.PROMPT + "\nAssistant:", TOKENS))
+                    .getText();
             assertEquals(chat, json.get("chatStream").asText(), "streamed chat vs gRPC");
             assertTrue(json.get("chatChunks").asInt() > 5, "the chat should arrive in pieces: " + json);
             assertEquals("length", json.get("chatFinish").asText());
 
-            GenerateRequest adapted = E2e.greedy(E2e.PROMPT, TOKENS).toBuilder().addAdapters(adapterModel).build();
+            GenerateRequest adapted = E2e.greedy(E2e.PROMPT, TOKENS).toBuilder()
+                    .addAdapters(adapterModel)
+                    .build();
             String withAdapter = grpc.generate(adapted).getText();
             assertEquals(withAdapter, json.get("adapterCompletion").asText(), "adapter via model vs gRPC adapters");
             assertNotEquals(base, withAdapter, "the adapter must change the text");

@@ -28,13 +28,19 @@ class OverloadIT {
 
     @Test
     void tenTimesTheSustainableRateIsShedQuicklyAndServingRecovers() throws Exception {
-        try (GatewayProcess gateway = GatewayProcess.start("overload", E2e.stories260K(), GatewayProcess.registryDir("overload"),
+        try (GatewayProcess gateway = GatewayProcess.start(
+                "overload",
+                E2e.stories260K(),
+                GatewayProcess.registryDir("overload"),
                 // the engine's queue is the limit under test, not the tenant's quotas
-                GatewayProcess.withUnreachableQuotas(Map.of("swapgate.engine.max-batch-size", Integer.toString(STREAMS),
-                        "swapgate.engine.queue-capacity", "16")))) {
+                GatewayProcess.withUnreachableQuotas(Map.of(
+                        "swapgate.engine.max-batch-size",
+                        Integer.toString(STREAMS),
+                        "swapgate.engine.queue-capacity",
+                        "16")))) {
             GrpcTarget target = new GrpcTarget(gateway);
-            LoadGenerator.Workload workload = new LoadGenerator.Workload(ScalingBenchmark.PROMPTS, 24, 40, List.of(List.of()),
-                    List.of(GatewayProcess.DEMO_KEY), 11);
+            LoadGenerator.Workload workload = new LoadGenerator.Workload(
+                    ScalingBenchmark.PROMPTS, 24, 40, List.of(List.of()), List.of(GatewayProcess.DEMO_KEY), 11);
             LoadSummary before = steadyThroughput(target, workload);
             double sustainable = before.requests() / before.seconds();
             long residentBefore = gateway.residentKib();
@@ -47,10 +53,12 @@ class OverloadIT {
                 heapPeak = peaks.heapPeakBytes();
             }
             long residentPeak = gateway.peakResidentKib();
-            LoadSummary after = LoadSummary.of("after: " + STREAMS + " closed-loop streams",
+            LoadSummary after = LoadSummary.of(
+                    "after: " + STREAMS + " closed-loop streams",
                     LoadGenerator.closedLoop(target, workload, STREAMS, 12 * STREAMS));
 
-            List<LoadGenerator.Trace> admitted = burst.stream().filter(t -> t.error == null).toList();
+            List<LoadGenerator.Trace> admitted =
+                    burst.stream().filter(t -> t.error == null).toList();
             List<Double> rejections = new ArrayList<>();
             List<String> otherErrors = new ArrayList<>();
             for (LoadGenerator.Trace trace : burst) {
@@ -63,7 +71,9 @@ class OverloadIT {
             double[] rejection = LoadSummary.percentiles(rejections); // p50, p90, p99
             double rejectionP50 = rejection[0];
             double rejectionP99 = rejection[2];
-            String report = String.format(Locale.ROOT, """
+            String report = String.format(
+                    Locale.ROOT,
+                    """
                     Overload: stories260K, batch %d, engine queue 16, %d cores; a burst of %d s at 10x the sustainable rate
 
                     | | value |
@@ -78,21 +88,44 @@ class OverloadIT {
                     | tokens/s before / after the burst | %.0f / %.0f (ratio %.2f) |
                     | heap in use before / peak during the burst | %.0f / %.0f MiB |
                     | resident set before / peak (high-water mark) | %.0f / %.0f MiB |
-                    """, STREAMS, Runtime.getRuntime().availableProcessors(), BURST.toSeconds(), sustainable, 10 * sustainable,
-                    burst.size(), admitted.size(), rejections.size(), otherErrors.size(), rejectionP50, rejectionP99,
-                    before.tokensPerSecond(), after.tokensPerSecond(), after.tokensPerSecond() / before.tokensPerSecond(),
-                    heapBefore / 1048576.0, heapPeak / 1048576.0, residentBefore / 1024.0, residentPeak / 1024.0);
+                    """,
+                    STREAMS,
+                    Runtime.getRuntime().availableProcessors(),
+                    BURST.toSeconds(),
+                    sustainable,
+                    10 * sustainable,
+                    burst.size(),
+                    admitted.size(),
+                    rejections.size(),
+                    otherErrors.size(),
+                    rejectionP50,
+                    rejectionP99,
+                    before.tokensPerSecond(),
+                    after.tokensPerSecond(),
+                    after.tokensPerSecond() / before.tokensPerSecond(),
+                    heapBefore / 1048576.0,
+                    heapPeak / 1048576.0,
+                    residentBefore / 1024.0,
+                    residentPeak / 1024.0);
             System.out.println(report);
             Path dir = Files.createDirectories(E2e.targetDir().resolve("bench"));
             Files.writeString(dir.resolve("overload.md"), report);
 
-            assertEquals(List.of(), otherErrors.stream().distinct().limit(5).toList(), "only RESOURCE_EXHAUSTED may refuse a request");
-            assertTrue(rejections.size() > burst.size() / 2, "10x the sustainable rate must be mostly shed:\n" + report);
+            assertEquals(
+                    List.of(),
+                    otherErrors.stream().distinct().limit(5).toList(),
+                    "only RESOURCE_EXHAUSTED may refuse a request");
+            assertTrue(
+                    rejections.size() > burst.size() / 2, "10x the sustainable rate must be mostly shed:\n" + report);
             assertTrue(admitted.stream().allMatch(t -> t.tokens() > 0), "an admitted request ended without output");
             assertEquals(0, before.errors() + after.errors(), "requests failed outside the burst");
-            // Loose on purpose (a shared 2-core machine): recovery means the same order of throughput, not a timing bound.
-            assertTrue(after.tokensPerSecond() > 0.5 * before.tokensPerSecond(), "throughput did not recover:\n" + report);
-            assertTrue(residentPeak - residentBefore < 512 * 1024, "the resident set grew by more than 512 MiB:\n" + report);
+            // Loose on purpose (a shared 2-core machine): recovery means the same order of throughput, not a timing
+            // bound.
+            assertTrue(
+                    after.tokensPerSecond() > 0.5 * before.tokensPerSecond(), "throughput did not recover:\n" + report);
+            assertTrue(
+                    residentPeak - residentBefore < 512 * 1024,
+                    "the resident set grew by more than 512 MiB:\n" + report);
         }
     }
 
@@ -100,10 +133,12 @@ class OverloadIT {
      * Closed-loop runs of {@code 12 * STREAMS} requests until one is within 10% of the run before it (the JIT has
      * settled), at most six; returns the last. The sustainable rate is what this run sustained.
      */
-    private static LoadSummary steadyThroughput(GrpcTarget target, LoadGenerator.Workload workload) throws InterruptedException {
+    private static LoadSummary steadyThroughput(GrpcTarget target, LoadGenerator.Workload workload)
+            throws InterruptedException {
         LoadSummary previous = null;
         for (int run = 0; run < 6; run++) {
-            LoadSummary current = LoadSummary.of("before: " + STREAMS + " closed-loop streams",
+            LoadSummary current = LoadSummary.of(
+                    "before: " + STREAMS + " closed-loop streams",
                     LoadGenerator.closedLoop(target, workload, STREAMS, 12 * STREAMS));
             if (previous != null && Math.abs(current.tokensPerSecond() / previous.tokensPerSecond() - 1) < 0.1) {
                 return current;

@@ -22,17 +22,28 @@ class PathsBenchmark {
         Path model = SyntheticModels.folder(shape);
         Path dir = E2e.targetDir().resolve("paths-bench");
         E2e.deleteTree(dir);
-        LoadGenerator.Workload workload = new LoadGenerator.Workload(ScalingBenchmark.PROMPTS, 48, 80, List.of(List.of()),
-                List.of(GatewayProcess.DEMO_KEY), 11);
+        LoadGenerator.Workload workload = new LoadGenerator.Workload(
+                ScalingBenchmark.PROMPTS, 48, 80, List.of(List.of()), List.of(GatewayProcess.DEMO_KEY), 11);
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"));
-             EngineTarget engine = new EngineTarget(model, 32, 2048);
-             GatewayProcess gateway = GatewayProcess.start("paths-bench", model, dir.resolve("registry"),
-                     Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers()));
-             KafkaTarget kafka = new KafkaTarget(broker.bootstrapServers())) {
-            new Comparison(List.of(new Comparison.Contender("in-process engine", engine, workload),
-                    new Comparison.Contender("gateway over gRPC", new GrpcTarget(gateway), workload),
-                    new Comparison.Contender("gateway over Kafka", kafka, workload)), 8, 24, 3).run()
-                    .report("paths", "Serving paths: " + SyntheticModels.name(shape) + ", greedy streams of 48-80 tokens",
+                EngineTarget engine = new EngineTarget(model, 32, 2048);
+                GatewayProcess gateway = GatewayProcess.start(
+                        "paths-bench",
+                        model,
+                        dir.resolve("registry"),
+                        Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers()));
+                KafkaTarget kafka = new KafkaTarget(broker.bootstrapServers())) {
+            new Comparison(
+                            List.of(
+                                    new Comparison.Contender("in-process engine", engine, workload),
+                                    new Comparison.Contender("gateway over gRPC", new GrpcTarget(gateway), workload),
+                                    new Comparison.Contender("gateway over Kafka", kafka, workload)),
+                            8,
+                            24,
+                            3)
+                    .run()
+                    .report(
+                            "paths",
+                            "Serving paths: " + SyntheticModels.name(shape) + ", greedy streams of 48-80 tokens",
                             "In-process vs gRPC vs Kafka, 8 streams, " + SyntheticModels.name(shape));
         }
     }

@@ -52,56 +52,81 @@ class RegistryCrashIT {
                 break;
             }
             AtomicInteger done = new AtomicInteger();
-            Thread writer = new Thread(() -> {
-                try {
-                    while (true) {
-                        String name = "crash/a" + (seeds.get() % 3);
-                        String version = TestAdapters.upload(gateway.channel(), adapters.lora(seeds.incrementAndGet(), 32), name, "");
-                        AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(30, TimeUnit.SECONDS).promote(PromoteRequest
-                                .newBuilder().setName(name).setAlias(done.get() % 2 == 0 ? "stable" : "canary").setVersion(version).build());
-                        done.incrementAndGet();
-                    }
-                } catch (Exception killed) {
-                    // the gateway died under the call: that is the point
-                    writerEnds.add(killed.toString());
-                }
-            }, "crash-writer");
+            Thread writer = new Thread(
+                    () -> {
+                        try {
+                            while (true) {
+                                String name = "crash/a" + (seeds.get() % 3);
+                                String version = TestAdapters.upload(
+                                        gateway.channel(), adapters.lora(seeds.incrementAndGet(), 32), name, "");
+                                AdaptersGrpc.newBlockingStub(gateway.channel())
+                                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                                        .promote(PromoteRequest.newBuilder()
+                                                .setName(name)
+                                                .setAlias(done.get() % 2 == 0 ? "stable" : "canary")
+                                                .setVersion(version)
+                                                .build());
+                                done.incrementAndGet();
+                            }
+                        } catch (Exception killed) {
+                            // the gateway died under the call: that is the point
+                            writerEnds.add(killed.toString());
+                        }
+                    },
+                    "crash-writer");
             writer.start();
             // Each round kills a gateway that has done work: wait for a first upload+promote pair, then (fault
             // injection, not synchronisation) let a random amount more start, and kill wherever it is.
             String noPair = "round " + round + ": no upload and promotion completed";
-            await("round " + round + ": an upload and promotion complete").atMost(Duration.ofSeconds(60))
+            await("round " + round + ": an upload and promotion complete")
+                    .atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(5))
-                    .failFast(() -> assertTrue(done.get() > 0 || writer.isAlive(), noPair + "; the writer ended with " + writerEnds))
+                    .failFast(() -> assertTrue(
+                            done.get() > 0 || writer.isAlive(), noPair + "; the writer ended with " + writerEnds))
                     .until(() -> done.get() > 0);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(400)));
             gateway.kill();
             writer.join();
             completed += done.get();
         }
-        System.out.printf("registry crash: %d kills, %d upload+promote pairs completed between them%n", KILLS, completed);
+        System.out.printf(
+                "registry crash: %d kills, %d upload+promote pairs completed between them%n", KILLS, completed);
     }
 
     /** Every alias of every adapter points at a listed version whose files hash to its name, and it serves. */
     private static void assertRegistryIntact(GatewayProcess gateway, Path registry) throws Exception {
         var admin = AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
         var inference = InferenceGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
-        for (AdapterSummary summary : admin.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList()) {
-            AdapterDetails details = admin.get(GetAdapterRequest.newBuilder().setName(summary.getName()).build());
-            List<String> versions = details.getVersionsList().stream().map(VersionInfo::getVersion).toList();
+        for (AdapterSummary summary :
+                admin.list(ListAdaptersRequest.getDefaultInstance()).getAdaptersList()) {
+            AdapterDetails details = admin.get(
+                    GetAdapterRequest.newBuilder().setName(summary.getName()).build());
+            List<String> versions = details.getVersionsList().stream()
+                    .map(VersionInfo::getVersion)
+                    .toList();
             for (String version : versions) {
-                Path folder = registry.resolve("adapters").resolve(summary.getName()).resolve("versions").resolve(version);
-                assertEquals(version, PeftAdapterReader.contentVersion(folder), "files of " + summary.getName() + "@" + version);
+                Path folder = registry.resolve("adapters")
+                        .resolve(summary.getName())
+                        .resolve("versions")
+                        .resolve(version);
+                assertEquals(
+                        version,
+                        PeftAdapterReader.contentVersion(folder),
+                        "files of " + summary.getName() + "@" + version);
             }
             for (var alias : details.getAliasesMap().entrySet()) {
-                assertTrue(versions.contains(alias.getValue()), summary.getName() + "@" + alias.getKey() + " points at a missing version");
+                assertTrue(
+                        versions.contains(alias.getValue()),
+                        summary.getName() + "@" + alias.getKey() + " points at a missing version");
                 try {
                     inference.generate(HotSwapScenario.request(summary.getName() + "@" + alias.getKey()));
                 } catch (StatusRuntimeException e) {
-                    throw new AssertionError(summary.getName() + "@" + alias.getKey() + " does not serve: " + e.getStatus(), e);
+                    throw new AssertionError(
+                            summary.getName() + "@" + alias.getKey() + " does not serve: " + e.getStatus(), e);
                 }
             }
         }
-        assertEquals(List.of(), E2e.stagedFiles(registry), "half-written uploads left in staging after the startup check");
+        assertEquals(
+                List.of(), E2e.stagedFiles(registry), "half-written uploads left in staging after the startup check");
     }
 }

@@ -48,7 +48,8 @@ class RegistryReplicasIT {
     @Test
     void threeReplicasChangingTheSameAdaptersLoseNoUpdate() throws Exception {
         Path registry = E2e.emptyDir(GatewayProcess.registryDir("replicas"));
-        TestAdapters adapters = new TestAdapters(E2e.emptyDir(E2e.targetDir().resolve("e2e-work").resolve("replicas")));
+        TestAdapters adapters = new TestAdapters(
+                E2e.emptyDir(E2e.targetDir().resolve("e2e-work").resolve("replicas")));
         List<GatewayProcess> replicas = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -58,7 +59,10 @@ class RegistryReplicasIT {
             for (String name : ADAPTERS) {
                 List<String> versions = new ArrayList<>();
                 for (int v = 0; v < POOL; v++) {
-                    versions.add(TestAdapters.upload(replicas.get(0).channel(), adapters.lora(name.hashCode() * 31L + v, 4), name,
+                    versions.add(TestAdapters.upload(
+                            replicas.get(0).channel(),
+                            adapters.lora(name.hashCode() * 31L + v, 4),
+                            name,
                             v == 0 ? "stable" : v == 1 ? "canary" : ""));
                 }
                 pools.put(name, versions);
@@ -66,7 +70,8 @@ class RegistryReplicasIT {
             Map<String, Integer> before = new HashMap<>();
             for (String name : ADAPTERS) {
                 for (String alias : ALIASES) {
-                    before.put(name + "@" + alias, history(registry, name, alias).size());
+                    before.put(
+                            name + "@" + alias, history(registry, name, alias).size());
                 }
             }
 
@@ -76,7 +81,8 @@ class RegistryReplicasIT {
             for (int i = 0; i < replicas.size(); i++) {
                 GatewayProcess replica = replicas.get(i);
                 long seed = i;
-                done.add(workers.submit(() -> work(replica, adapters, pools, new SplittableRandom(seed), (seed + 1) * 10_000_000L, end)));
+                done.add(workers.submit(() ->
+                        work(replica, adapters, pools, new SplittableRandom(seed), (seed + 1) * 10_000_000L, end)));
             }
             int operations = 0;
             for (Future<Integer> worker : done) {
@@ -88,17 +94,26 @@ class RegistryReplicasIT {
                 for (String alias : ALIASES) {
                     String key = name + "@" + alias;
                     JsonNode file = aliasFile(registry, name, alias);
-                    assertTrue(Files.isDirectory(versions(registry, name).resolve(file.path("version").asText())),
+                    assertTrue(
+                            Files.isDirectory(versions(registry, name)
+                                    .resolve(file.path("version").asText())),
                             key + " names a version that does not exist");
                     List<String> history = history(registry, name, alias);
-                    assertEquals(before.get(key) + netMoves.getOrDefault(key, new AtomicInteger()).get(), history.size(),
+                    assertEquals(
+                            before.get(key)
+                                    + netMoves.getOrDefault(key, new AtomicInteger())
+                                            .get(),
+                            history.size(),
                             key + ": its history does not hold every move the replicas reported (an update was lost)");
                     for (String earlier : history) {
-                        assertTrue(Files.isDirectory(versions(registry, name).resolve(earlier)), key + " history names a deleted version");
+                        assertTrue(
+                                Files.isDirectory(versions(registry, name).resolve(earlier)),
+                                key + " history names a deleted version");
                     }
                 }
             }
-            System.out.printf("registry replicas: %d changes by 3 processes in %s, net moves %s%n", operations, RUN, netMoves);
+            System.out.printf(
+                    "registry replicas: %d changes by 3 processes in %s, net moves %s%n", operations, RUN, netMoves);
             assertTrue(operations > 100, "only " + operations + " changes were made");
         } finally {
             for (GatewayProcess replica : replicas) {
@@ -111,8 +126,14 @@ class RegistryReplicasIT {
      * One replica's share: promote or roll back an alias of a shared adapter, or publish and delete a scratch version
      * (which moves {@code latest}, and is never promoted, so the rollbacks counted never skip a deleted target).
      */
-    private int work(GatewayProcess replica, TestAdapters adapters, Map<String, List<String>> pools, SplittableRandom random,
-                     long scratchSeeds, long end) throws Exception {
+    private int work(
+            GatewayProcess replica,
+            TestAdapters adapters,
+            Map<String, List<String>> pools,
+            SplittableRandom random,
+            long scratchSeeds,
+            long end)
+            throws Exception {
         var stub = AdaptersGrpc.newBlockingStub(replica.channel());
         int operations = 0;
         while (System.nanoTime() < end) {
@@ -122,18 +143,32 @@ class RegistryReplicasIT {
             try {
                 if (choice < 5) {
                     List<String> pool = pools.get(name);
-                    AliasChange change = stub.withDeadlineAfter(30, TimeUnit.SECONDS).promote(PromoteRequest.newBuilder()
-                            .setName(name).setAlias(alias).setVersion(pool.get(random.nextInt(pool.size()))).build());
+                    AliasChange change = stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .promote(PromoteRequest.newBuilder()
+                                    .setName(name)
+                                    .setAlias(alias)
+                                    .setVersion(pool.get(random.nextInt(pool.size())))
+                                    .build());
                     if (!change.getPreviousVersion().equals(change.getVersion())) {
-                        netMoves.computeIfAbsent(name + "@" + alias, k -> new AtomicInteger()).incrementAndGet();
+                        netMoves.computeIfAbsent(name + "@" + alias, k -> new AtomicInteger())
+                                .incrementAndGet();
                     }
                 } else if (choice < 9) {
-                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).rollback(RollbackRequest.newBuilder().setName(name).setAlias(alias).build());
-                    netMoves.computeIfAbsent(name + "@" + alias, k -> new AtomicInteger()).decrementAndGet();
+                    stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .rollback(RollbackRequest.newBuilder()
+                                    .setName(name)
+                                    .setAlias(alias)
+                                    .build());
+                    netMoves.computeIfAbsent(name + "@" + alias, k -> new AtomicInteger())
+                            .decrementAndGet();
                 } else {
                     long seed = scratchSeeds + operations; // each replica its own range: no two write one folder
                     String scratch = TestAdapters.upload(replica.channel(), adapters.lora(seed, 4), name, "");
-                    stub.withDeadlineAfter(30, TimeUnit.SECONDS).delete(DeleteRequest.newBuilder().setName(name).setVersion(scratch).build());
+                    stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .delete(DeleteRequest.newBuilder()
+                                    .setName(name)
+                                    .setVersion(scratch)
+                                    .build());
                 }
                 operations++;
             } catch (StatusRuntimeException e) {
@@ -151,7 +186,12 @@ class RegistryReplicasIT {
     }
 
     private static JsonNode aliasFile(Path registry, String name, String alias) throws Exception {
-        return new ObjectMapper().readTree(registry.resolve("adapters").resolve(name).resolve("aliases").resolve(alias + ".json").toFile());
+        return new ObjectMapper()
+                .readTree(registry.resolve("adapters")
+                        .resolve(name)
+                        .resolve("aliases")
+                        .resolve(alias + ".json")
+                        .toFile());
     }
 
     private static List<String> history(Path registry, String name, String alias) throws Exception {

@@ -27,11 +27,24 @@ class ServingBenchmark {
     private static final int[] CONCURRENCY = {1, 4, 16, 32};
     private static final int MAX_NEW_TOKENS = 200;
     private static final int ROUNDS = 3;
-    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy",
-        "She was sad because", "Tom liked to", "The sun was", "There was a big"};
+    private static final String[] PROMPTS = {
+        "Once upon a time",
+        "Lily and Ben",
+        "The cat sat",
+        "One day, a little boy",
+        "She was sad because",
+        "Tom liked to",
+        "The sun was",
+        "There was a big"
+    };
 
-    record Result(int streams, double tokensPerSecond, double perStreamTokensPerSecond, double ttftP50Ms,
-                  double ttftP90Ms, long tokens) {}
+    record Result(
+            int streams,
+            double tokensPerSecond,
+            double perStreamTokensPerSecond,
+            double ttftP50Ms,
+            double ttftP90Ms,
+            long tokens) {}
 
     /**
      * Serves a million tokens in rounds of 32 streams and prints the gateway's resident memory as it goes:
@@ -50,7 +63,9 @@ class ServingBenchmark {
                     table.append(String.format(Locale.ROOT, "| %d | %.1f |%n", tokens, gateway.residentKib() / 1024.0));
                     nextReport += 100_000;
                 }
-                tokens += runRound(stub, 32).stream().mapToLong(StreamTiming::tokens).sum();
+                tokens += runRound(stub, 32).stream()
+                        .mapToLong(StreamTiming::tokens)
+                        .sum();
             }
             table.append(String.format(Locale.ROOT, "| %d | %.1f |%n", tokens, gateway.residentKib() / 1024.0));
         }
@@ -89,7 +104,8 @@ class ServingBenchmark {
                 ttft.add((t.firstTokenNanos - t.startNanos) / 1e6);
             }
         }
-        double[] sorted = ttft.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                ttft.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double total = tokens / seconds;
         return new Result(streams, total, total / streams, percentile(sorted, 0.5), percentile(sorted, 0.9), tokens);
     }
@@ -111,7 +127,8 @@ class ServingBenchmark {
                         first = System.nanoTime();
                     }
                     if (response.hasUsage()) {
-                        done.complete(new StreamTiming(start, first, response.getUsage().getCompletionTokens()));
+                        done.complete(new StreamTiming(
+                                start, first, response.getUsage().getCompletionTokens()));
                     }
                 }
 
@@ -142,25 +159,53 @@ class ServingBenchmark {
         Path dir = E2e.targetDir().resolve("bench");
         Files.createDirectories(dir);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "Serving benchmark: stories260K, greedy, %d new tokens per stream, %d rounds,"
-                + " gateway startup %d ms (%d cores)%n%n", MAX_NEW_TOKENS, ROUNDS, startupMs, Runtime.getRuntime().availableProcessors()));
+        md.append(String.format(
+                Locale.ROOT,
+                "Serving benchmark: stories260K, greedy, %d new tokens per stream, %d rounds,"
+                        + " gateway startup %d ms (%d cores)%n%n",
+                MAX_NEW_TOKENS,
+                ROUNDS,
+                startupMs,
+                Runtime.getRuntime().availableProcessors()));
         md.append("| streams | tokens/s (all) | tokens/s per stream | TTFT p50 ms | TTFT p90 ms | tokens |\n");
         md.append("|---:|---:|---:|---:|---:|---:|\n");
-        StringBuilder csv = new StringBuilder("streams,tokens_per_s,per_stream_tokens_per_s,ttft_p50_ms,ttft_p90_ms,tokens\n");
+        StringBuilder csv =
+                new StringBuilder("streams,tokens_per_s,per_stream_tokens_per_s,ttft_p50_ms,ttft_p90_ms,tokens\n");
         for (Result r : results) {
-            md.append(String.format(Locale.ROOT, "| %d | %.0f | %.1f | %.1f | %.1f | %d |%n", r.streams(), r.tokensPerSecond(),
-                    r.perStreamTokensPerSecond(), r.ttftP50Ms(), r.ttftP90Ms(), r.tokens()));
-            csv.append(String.format(Locale.ROOT, "%d,%.2f,%.2f,%.2f,%.2f,%d%n", r.streams(), r.tokensPerSecond(),
-                    r.perStreamTokensPerSecond(), r.ttftP50Ms(), r.ttftP90Ms(), r.tokens()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %d | %.0f | %.1f | %.1f | %.1f | %d |%n",
+                    r.streams(),
+                    r.tokensPerSecond(),
+                    r.perStreamTokensPerSecond(),
+                    r.ttftP50Ms(),
+                    r.ttftP90Ms(),
+                    r.tokens()));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%d,%.2f,%.2f,%.2f,%.2f,%d%n",
+                    r.streams(),
+                    r.tokensPerSecond(),
+                    r.perStreamTokensPerSecond(),
+                    r.ttftP50Ms(),
+                    r.ttftP90Ms(),
+                    r.tokens()));
         }
         System.out.println(md);
         Files.writeString(dir.resolve("serving.md"), md);
         Files.writeString(dir.resolve("serving.csv"), csv);
         Map<String, double[][]> series = new java.util.LinkedHashMap<>();
-        series.put("aggregate tokens/s", new double[][] {results.stream().mapToDouble(Result::streams).toArray(),
-                results.stream().mapToDouble(Result::tokensPerSecond).toArray()});
-        Charts.lines(dir.resolve("serving.png"), "Swapgate on stories260K: output tokens/s by concurrent greedy streams (gRPC)",
-                "concurrent streams (log scale)", "output tokens per second", true, series);
+        series.put("aggregate tokens/s", new double[][] {
+            results.stream().mapToDouble(Result::streams).toArray(),
+            results.stream().mapToDouble(Result::tokensPerSecond).toArray()
+        });
+        Charts.lines(
+                dir.resolve("serving.png"),
+                "Swapgate on stories260K: output tokens/s by concurrent greedy streams (gRPC)",
+                "concurrent streams (log scale)",
+                "output tokens per second",
+                true,
+                series);
         System.out.println("wrote " + dir.resolve("serving.md") + ", serving.csv and serving.png");
     }
 }

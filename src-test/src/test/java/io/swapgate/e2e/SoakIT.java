@@ -47,18 +47,34 @@ class SoakIT {
         Path dir = E2e.targetDir().resolve("soak");
         E2e.deleteTree(dir);
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"));
-             GatewayProcess gateway = GatewayProcess.start("soak", E2e.stories260K(), dir.resolve("registry"),
-                     GatewayProcess.withUnreachableQuotas(Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
-                             "swapgate.training.min-new-examples", "100", "swapgate.training.cooldown", "0s", "swapgate.training.steps", "40",
-                             "swapgate.training.max-jobs-per-tenant", "16")));
-             KafkaTarget kafka = new KafkaTarget(broker.bootstrapServers());
-             KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
+                GatewayProcess gateway = GatewayProcess.start(
+                        "soak",
+                        E2e.stories260K(),
+                        dir.resolve("registry"),
+                        GatewayProcess.withUnreachableQuotas(Map.of(
+                                "swapgate.kafka.bootstrap-servers",
+                                broker.bootstrapServers(),
+                                "swapgate.training.min-new-examples",
+                                "100",
+                                "swapgate.training.cooldown",
+                                "0s",
+                                "swapgate.training.steps",
+                                "40",
+                                "swapgate.training.max-jobs-per-tenant",
+                                "16")));
+                KafkaTarget kafka = new KafkaTarget(broker.bootstrapServers());
+                KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
             TestAdapters adapters = new TestAdapters(dir.resolve("adapters"));
             List<String> versions = Collections.synchronizedList(new ArrayList<>());
             versions.add(TestAdapters.upload(gateway.channel(), adapters.lora(0, 8), SWAPPED, "stable"));
             GrpcTarget grpc = new GrpcTarget(gateway);
-            LoadGenerator.Workload workload = new LoadGenerator.Workload(ScalingBenchmark.PROMPTS, 16, 48,
-                    List.of(List.of(), List.of(SWAPPED + "@stable")), List.of(GatewayProcess.DEMO_KEY), 3);
+            LoadGenerator.Workload workload = new LoadGenerator.Workload(
+                    ScalingBenchmark.PROMPTS,
+                    16,
+                    48,
+                    List.of(List.of(), List.of(SWAPPED + "@stable")),
+                    List.of(GatewayProcess.DEMO_KEY),
+                    3);
             // Warm-up: every activity once (the JIT, PyTorch's allocator after a training job, the Kafka reader joining
             // its topic), so that the start snapshot is the steady state that a leak would grow from.
             LoadGenerator.closedLoop(grpc, workload, 4, 64);
@@ -69,7 +85,10 @@ class SoakIT {
             while (finishedJobs(gateway) < JOBS_PER_ROUND && System.nanoTime() < warmUpEnd) {
                 LoadGenerator.closedLoop(grpc, workload, 4, 16);
             }
-            assertEquals(JOBS_PER_ROUND, finishedJobs(gateway), "the warm-up's retraining jobs did not finish within 3 minutes");
+            assertEquals(
+                    JOBS_PER_ROUND,
+                    finishedJobs(gateway),
+                    "the warm-up's retraining jobs did not finish within 3 minutes");
 
             Snapshot start = Snapshot.of(gateway);
             long deadline = System.nanoTime() + SOAK.toNanos();
@@ -77,20 +96,32 @@ class SoakIT {
             List<LoadGenerator.Trace> kafkaTraces = Collections.synchronizedList(new ArrayList<>());
             AtomicInteger swaps = new AtomicInteger();
             List<String> swapErrors = Collections.synchronizedList(new ArrayList<>());
-            Thread grpcTraffic = repeat("soak-grpc", deadline, () -> grpcTraces.addAll(LoadGenerator.closedLoop(grpc, workload, 4, 32)));
-            Thread kafkaTraffic = repeat("soak-kafka", deadline,
+            Thread grpcTraffic = repeat(
+                    "soak-grpc", deadline, () -> grpcTraces.addAll(LoadGenerator.closedLoop(grpc, workload, 4, 32)));
+            Thread kafkaTraffic = repeat(
+                    "soak-kafka",
+                    deadline,
                     () -> kafkaTraces.addAll(LoadGenerator.openLoop(kafka, workload, 2, Duration.ofSeconds(30))));
-            Thread swapper = repeat("soak-swaps", deadline, () -> {
-                String version = TestAdapters.upload(gateway.channel(), adapters.lora(swaps.get() + 1, 8), SWAPPED, "stable");
-                versions.add(version);
-                swaps.incrementAndGet();
-                if (versions.size() > 2) {
-                    // the one before last: no alias points at it, and requests sent 3 s ago have let it go
-                    AdaptersGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(30, TimeUnit.SECONDS).delete(DeleteRequest
-                            .newBuilder().setName(SWAPPED).setVersion(versions.remove(0)).build());
-                }
-                TimeUnit.SECONDS.sleep(3); // the swap interval itself, not synchronisation
-            }, swapErrors);
+            Thread swapper = repeat(
+                    "soak-swaps",
+                    deadline,
+                    () -> {
+                        String version = TestAdapters.upload(
+                                gateway.channel(), adapters.lora(swaps.get() + 1, 8), SWAPPED, "stable");
+                        versions.add(version);
+                        swaps.incrementAndGet();
+                        if (versions.size() > 2) {
+                            // the one before last: no alias points at it, and requests sent 3 s ago have let it go
+                            AdaptersGrpc.newBlockingStub(gateway.channel())
+                                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                                    .delete(DeleteRequest.newBuilder()
+                                            .setName(SWAPPED)
+                                            .setVersion(versions.remove(0))
+                                            .build());
+                        }
+                        TimeUnit.SECONDS.sleep(3); // the swap interval itself, not synchronisation
+                    },
+                    swapErrors);
             while (System.nanoTime() < deadline) {
                 TimeUnit.MINUTES.timedJoin(swapper, 5); // the next batch in 5 minutes, or when the soak ends
                 if (System.nanoTime() < deadline) {
@@ -105,7 +136,9 @@ class SoakIT {
             double jobs = finishedJobs(gateway);
             long grpcErrors = grpcTraces.stream().filter(t -> t.error != null).count();
             long kafkaErrors = kafkaTraces.stream().filter(t -> t.error != null).count();
-            String report = String.format(Locale.ROOT, """
+            String report = String.format(
+                    Locale.ROOT,
+                    """
                     Soak: %d minutes on stories260K, %d cores; gRPC closed loop (4 streams) and Kafka open loop (2/s), half the
                     requests through %s@stable, a new version promoted every 3 s, %d training examples sent
 
@@ -119,15 +152,35 @@ class SoakIT {
                     | resident set, start / end | %.0f / %.0f MiB |
                     | threads, start / end | %d / %d |
                     | open file descriptors, start / end | %d / %d |
-                    """, SOAK.toMinutes(), Runtime.getRuntime().availableProcessors(), SWAPPED, examples, grpcTraces.size(), grpcErrors,
-                    kafkaTraces.size(), kafkaErrors, swaps.get(), swapErrors.size(), jobs, start.heapMiB(), end.heapMiB(),
-                    start.residentMiB(), end.residentMiB(), start.threads(), end.threads(), start.fds(), end.fds());
+                    """,
+                    SOAK.toMinutes(),
+                    Runtime.getRuntime().availableProcessors(),
+                    SWAPPED,
+                    examples,
+                    grpcTraces.size(),
+                    grpcErrors,
+                    kafkaTraces.size(),
+                    kafkaErrors,
+                    swaps.get(),
+                    swapErrors.size(),
+                    jobs,
+                    start.heapMiB(),
+                    end.heapMiB(),
+                    start.residentMiB(),
+                    end.residentMiB(),
+                    start.threads(),
+                    end.threads(),
+                    start.fds(),
+                    end.fds());
             System.out.println(report);
-            Files.writeString(Files.createDirectories(E2e.targetDir().resolve("bench")).resolve("soak-reliability.md"), report);
+            Files.writeString(
+                    Files.createDirectories(E2e.targetDir().resolve("bench")).resolve("soak-reliability.md"), report);
 
             assertEquals(0, grpcErrors + kafkaErrors, "requests failed during the soak:\n" + report);
             assertEquals(List.of(), swapErrors, "promotions failed during the soak");
-            assertTrue(jobs >= JOBS_PER_ROUND * (1 + (SOAK.toMinutes() - 1) / 5), "the retraining jobs did not all finish:\n" + report);
+            assertTrue(
+                    jobs >= JOBS_PER_ROUND * (1 + (SOAK.toMinutes() - 1) / 5),
+                    "the retraining jobs did not all finish:\n" + report);
             assertTrue(end.heapMiB() < start.heapMiB() + 64, "the heap grew:\n" + report);
             assertTrue(end.residentMiB() < start.residentMiB() * 1.25 + 64, "the resident set grew:\n" + report);
             assertTrue(end.threads() <= start.threads() + 8, "threads leaked:\n" + report);
@@ -142,13 +195,16 @@ class SoakIT {
     private static void startEveryOtherKind(GatewayProcess gateway, int first) {
         var training = TrainingGrpc.newBlockingStub(gateway.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
         for (String kind : List.of("dylora", "prompt", "prefix", "tempnet")) {
-            StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder().setAdapter(TAUGHT + "-" + kind)
+            StartTrainingRequest.Builder start = StartTrainingRequest.newBuilder()
+                    .setAdapter(TAUGHT + "-" + kind)
                     .setKind(kind.equals("dylora") ? "lora" : kind);
             if (kind.equals("dylora")) {
                 start.setLoraRank(8).setLoraMinRank(2);
             }
             for (int i = first; i < first + 40; i++) {
-                start.addExamples(TrainingExample.newBuilder().setExampleId(kind + "-" + i).setPrompt("Once upon a time, there was")
+                start.addExamples(TrainingExample.newBuilder()
+                        .setExampleId(kind + "-" + i)
+                        .setPrompt("Once upon a time, there was")
                         .setCompletion(" a little girl named Lily. She liked to play in the park."));
             }
             training.start(start.build());
@@ -165,9 +221,18 @@ class SoakIT {
         RecordHeaders headers = new RecordHeaders();
         headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
         for (int i = first; i < first + count; i++) {
-            var unused = producer.send(new ProducerRecord<>("swapgate.training-examples", null, TAUGHT.getBytes(StandardCharsets.UTF_8),
-                    TrainingExample.newBuilder().setExampleId("soak-" + i).setAdapter(TAUGHT).setPrompt("The soak test says")
-                            .setCompletion(" everything held.").build().toByteArray(), headers));
+            var unused = producer.send(new ProducerRecord<>(
+                    "swapgate.training-examples",
+                    null,
+                    TAUGHT.getBytes(StandardCharsets.UTF_8),
+                    TrainingExample.newBuilder()
+                            .setExampleId("soak-" + i)
+                            .setAdapter(TAUGHT)
+                            .setPrompt("The soak test says")
+                            .setCompletion(" everything held.")
+                            .build()
+                            .toByteArray(),
+                    headers));
         }
         producer.flush();
         return count;
@@ -183,18 +248,20 @@ class SoakIT {
 
     /** Runs {@code step} again and again until the deadline; failures go to {@code errors} (or end the thread). */
     private static Thread repeat(String name, long deadline, Step step, List<String> errors) {
-        Thread thread = new Thread(() -> {
-            while (System.nanoTime() < deadline) {
-                try {
-                    step.run();
-                } catch (Exception e) {
-                    if (errors == null) {
-                        throw new IllegalStateException(name + " failed", e);
+        Thread thread = new Thread(
+                () -> {
+                    while (System.nanoTime() < deadline) {
+                        try {
+                            step.run();
+                        } catch (Exception e) {
+                            if (errors == null) {
+                                throw new IllegalStateException(name + " failed", e);
+                            }
+                            errors.add(e.toString());
+                        }
                     }
-                    errors.add(e.toString());
-                }
-            }
-        }, name);
+                },
+                name);
         thread.start();
         return thread;
     }
@@ -203,11 +270,18 @@ class SoakIT {
     private record Snapshot(double heapMiB, double residentMiB, long threads, long fds) {
 
         static Snapshot of(GatewayProcess gateway) throws Exception {
-            Process gc = new ProcessBuilder(E2e.javaExecutable().resolveSibling("jcmd").toString(),
-                    Long.toString(gateway.pid()), "GC.run").redirectErrorStream(true).start();
+            Process gc = new ProcessBuilder(
+                            E2e.javaExecutable().resolveSibling("jcmd").toString(),
+                            Long.toString(gateway.pid()),
+                            "GC.run")
+                    .redirectErrorStream(true)
+                    .start();
             gc.getInputStream().readAllBytes();
             assertEquals(0, gc.waitFor(), "jcmd GC.run failed");
-            return new Snapshot(gateway.heapUsedBytes() / 1048576.0, gateway.residentKib() / 1024.0, gateway.threads(),
+            return new Snapshot(
+                    gateway.heapUsedBytes() / 1048576.0,
+                    gateway.residentKib() / 1024.0,
+                    gateway.threads(),
                     gateway.openFileDescriptors());
         }
     }

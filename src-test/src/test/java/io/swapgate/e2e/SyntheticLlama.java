@@ -29,11 +29,23 @@ final class SyntheticLlama {
         int h = config.hiddenDim();
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
-            layers.add(new LayerWeights(ones(d), matrix(d, d), matrix(kv, d), matrix(kv, d), matrix(d, d), ones(d),
-                    matrix(h, d), matrix(h, d), matrix(d, h)));
+            layers.add(new LayerWeights(
+                    ones(d),
+                    matrix(d, d),
+                    matrix(kv, d),
+                    matrix(kv, d),
+                    matrix(d, d),
+                    ones(d),
+                    matrix(h, d),
+                    matrix(h, d),
+                    matrix(d, h)));
         }
         FloatTensor embedding = matrix(config.vocabSize(), d);
-        return new LlamaWeights(embedding, layers, ones(d), config.sharedClassifier() ? embedding : matrix(config.vocabSize(), d))
+        return new LlamaWeights(
+                        embedding,
+                        layers,
+                        ones(d),
+                        config.sharedClassifier() ? embedding : matrix(config.vocabSize(), d))
                 .validate(config);
     }
 

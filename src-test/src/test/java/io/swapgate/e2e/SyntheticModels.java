@@ -9,10 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -36,7 +36,12 @@ final class SyntheticModels {
             return folder;
         }
         Path staging = Files.createDirectories(folder.resolveSibling(folder.getFileName() + ".writing"));
-        LoadedModel model = new LoadedModel(name(shape), staging, "synthetic", shape, SyntheticLlama.weights(shape, 1),
+        LoadedModel model = new LoadedModel(
+                name(shape),
+                staging,
+                "synthetic",
+                shape,
+                SyntheticLlama.weights(shape, 1),
                 vocabulary(shape.vocabSize()));
         HuggingFaceExporter.export(model, staging);
         Files.move(staging, folder, StandardCopyOption.ATOMIC_MOVE);

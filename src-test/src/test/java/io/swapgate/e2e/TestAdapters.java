@@ -30,20 +30,26 @@ final class TestAdapters {
 
     /** A distinct LoRA for each seed, written under the work folder. */
     Path lora(long seed, int rank) throws IOException {
-        return write("lora-" + seed + "-r" + rank, new RandomAdapters(MODEL.config(), seed).lora("lora-" + seed, rank, 2f * rank,
-                false, 0, EnumSet.allOf(LoraModule.class)));
+        return write(
+                "lora-" + seed + "-r" + rank,
+                new RandomAdapters(MODEL.config(), seed)
+                        .lora("lora-" + seed, rank, 2f * rank, false, 0, EnumSet.allOf(LoraModule.class)));
     }
 
     /** A DyLoRA servable at ranks {@code minRank} to {@code rank}. */
     Path dyLora(long seed, int rank, int minRank) throws IOException {
-        return write("dylora-" + seed, new RandomAdapters(MODEL.config(), seed).lora("dylora-" + seed, rank, 2f * rank, false,
-                minRank, EnumSet.allOf(LoraModule.class)));
+        return write(
+                "dylora-" + seed,
+                new RandomAdapters(MODEL.config(), seed)
+                        .lora("dylora-" + seed, rank, 2f * rank, false, minRank, EnumSet.allOf(LoraModule.class)));
     }
 
     /** A TempNet on the last hidden state, random but servable. */
     Path tempNet(long seed) throws IOException {
-        return write("tempnet-" + seed, new RandomAdapters(MODEL.config(), seed).tempNet("tempnet-" + seed,
-                io.swapgate.core.adapter.TempNetAdapter.Input.HIDDEN, 16));
+        return write(
+                "tempnet-" + seed,
+                new RandomAdapters(MODEL.config(), seed)
+                        .tempNet("tempnet-" + seed, io.swapgate.core.adapter.TempNetAdapter.Input.HIDDEN, 16));
     }
 
     private Path write(String name, Adapter adapter) throws IOException {
@@ -58,7 +64,11 @@ final class TestAdapters {
     }
 
     static String upload(ManagedChannel channel, Path folder, UploadManifest.Builder manifest) throws Exception {
-        return AdapterUploader.upload(AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), folder, manifest,
-                sent -> { }).getVersion();
+        return AdapterUploader.upload(
+                        AdaptersGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS),
+                        folder,
+                        manifest,
+                        sent -> {})
+                .getVersion();
     }
 }

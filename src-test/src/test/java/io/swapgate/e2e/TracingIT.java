@@ -42,15 +42,24 @@ class TracingIT {
         Path dir = E2e.targetDir().resolve("tracing");
         E2e.deleteTree(dir);
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("broker"))) {
-            Map<String, String> properties = Map.of("swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
-                    "quarkus.otel.sdk.disabled", "false", "swapgate.tracing.log-spans", "true",
-                    "quarkus.otel.bsp.schedule.delay", "100ms");
-            try (GatewayProcess gateway = GatewayProcess.start("tracing", E2e.stories260K(), dir.resolve("registry"), properties);
-                 KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
+            Map<String, String> properties = Map.of(
+                    "swapgate.kafka.bootstrap-servers",
+                    broker.bootstrapServers(),
+                    "quarkus.otel.sdk.disabled",
+                    "false",
+                    "swapgate.tracing.log-spans",
+                    "true",
+                    "quarkus.otel.bsp.schedule.delay",
+                    "100ms");
+            try (GatewayProcess gateway =
+                            GatewayProcess.start("tracing", E2e.stories260K(), dir.resolve("registry"), properties);
+                    KafkaProducer<byte[], byte[]> producer = KafkaTestClients.producer(broker.bootstrapServers())) {
                 String grpcTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
                 String grpcParent = "00f067aa0ba902b7";
                 Metadata metadata = new Metadata();
-                metadata.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + grpcTrace + "-" + grpcParent + "-01");
+                metadata.put(
+                        Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
+                        "00-" + grpcTrace + "-" + grpcParent + "-01");
                 InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
                         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata))
                         .generate(E2e.greedy(E2e.PROMPT, 8));
@@ -59,30 +68,51 @@ class TracingIT {
                 String kafkaParent = "b7ad6b7169203331";
                 RecordHeaders headers = new RecordHeaders();
                 headers.add("authorization", ("Bearer " + GatewayProcess.DEMO_KEY).getBytes(StandardCharsets.UTF_8));
-                headers.add("traceparent", ("00-" + kafkaTrace + "-" + kafkaParent + "-01").getBytes(StandardCharsets.UTF_8));
-                KafkaRequest request = KafkaRequest.newBuilder().setRequestId("traced-1").setRequest(E2e.greedy(E2e.PROMPT, 8)).build();
-                producer.send(new ProducerRecord<>("swapgate.requests", null, "traced-1".getBytes(StandardCharsets.UTF_8),
-                        request.toByteArray(), headers)).get();
+                headers.add(
+                        "traceparent",
+                        ("00-" + kafkaTrace + "-" + kafkaParent + "-01").getBytes(StandardCharsets.UTF_8));
+                KafkaRequest request = KafkaRequest.newBuilder()
+                        .setRequestId("traced-1")
+                        .setRequest(E2e.greedy(E2e.PROMPT, 8))
+                        .build();
+                producer.send(new ProducerRecord<>(
+                                "swapgate.requests",
+                                null,
+                                "traced-1".getBytes(StandardCharsets.UTF_8),
+                                request.toByteArray(),
+                                headers))
+                        .get();
 
                 // gRPC: server span under the caller's span, the generation under the server span.
                 JsonNode generateOverGrpc = awaitSpan(gateway.log(), grpcTrace, "swapgate.generate");
-                JsonNode server = span(gateway.log(), grpcTrace, generateOverGrpc.path("parentSpanId").asText()).orElseThrow(
-                        () -> new AssertionError("the generation's parent is not a span of the gRPC call's trace"));
-                assertEquals(grpcParent, server.path("parentSpanId").asText(), "the server span continues the caller's");
+                JsonNode server = span(
+                                gateway.log(),
+                                grpcTrace,
+                                generateOverGrpc.path("parentSpanId").asText())
+                        .orElseThrow(() ->
+                                new AssertionError("the generation's parent is not a span of the gRPC call's trace"));
+                assertEquals(
+                        grpcParent, server.path("parentSpanId").asText(), "the server span continues the caller's");
                 assertEquals(2, server.path("kind").asInt(), "SERVER");
                 assertTrue(attribute(generateOverGrpc, "swapgate.tenant").equals("demo"));
 
                 // Kafka: consumer span under the producer's span, the generation under the consumer span.
                 JsonNode generateOverKafka = awaitSpan(gateway.log(), kafkaTrace, "swapgate.generate");
-                JsonNode consumer = span(gateway.log(), kafkaTrace, generateOverKafka.path("parentSpanId").asText()).orElseThrow();
+                JsonNode consumer = span(
+                                gateway.log(),
+                                kafkaTrace,
+                                generateOverKafka.path("parentSpanId").asText())
+                        .orElseThrow();
                 assertEquals("swapgate.requests process", consumer.path("name").asText());
                 assertEquals(kafkaParent, consumer.path("parentSpanId").asText());
                 assertEquals(5, consumer.path("kind").asInt(), "CONSUMER");
                 assertEquals("traced-1", attribute(generateOverKafka, "swapgate.request_id"));
                 assertEquals("8", attribute(generateOverKafka, "gen_ai.usage.output_tokens"));
                 // The answer carries the consumer span's context on, for whoever reads the responses.
-                var answer = KafkaTestClients.readAll(broker.bootstrapServers(), "swapgate.responses.demo", 1).get(0);
-                assertEquals("00-" + kafkaTrace + "-" + consumer.path("spanId").asText() + "-01",
+                var answer = KafkaTestClients.readAll(broker.bootstrapServers(), "swapgate.responses.demo", 1)
+                        .get(0);
+                assertEquals(
+                        "00-" + kafkaTrace + "-" + consumer.path("spanId").asText() + "-01",
                         KafkaTestClients.header(answer, "traceparent"));
             }
         }
@@ -90,17 +120,23 @@ class TracingIT {
 
     /** Waits until the gateway's log holds a span of that trace and name. */
     private static JsonNode awaitSpan(Path log, String traceId, String name) {
-        return await("a span " + name + " of trace " + traceId + " in " + log).atMost(Duration.ofSeconds(60))
+        return await("a span " + name + " of trace " + traceId + " in " + log)
+                .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
-                .until(() -> spans(log).stream()
-                        .filter(s -> s.path("traceId").asText().equals(traceId) && s.path("name").asText().equals(name))
-                        .findFirst(), Optional::isPresent)
+                .until(
+                        () -> spans(log).stream()
+                                .filter(s -> s.path("traceId").asText().equals(traceId)
+                                        && s.path("name").asText().equals(name))
+                                .findFirst(),
+                        Optional::isPresent)
                 .get();
     }
 
     private static Optional<JsonNode> span(Path log, String traceId, String spanId) throws Exception {
-        return spans(log).stream().filter(s -> s.path("traceId").asText().equals(traceId)
-                && s.path("spanId").asText().equals(spanId)).findFirst();
+        return spans(log).stream()
+                .filter(s -> s.path("traceId").asText().equals(traceId)
+                        && s.path("spanId").asText().equals(spanId))
+                .findFirst();
     }
 
     /** Every span the logging-otlp exporter wrote: one OTLP JSON ResourceSpans object per line. */
@@ -123,7 +159,9 @@ class TracingIT {
         for (JsonNode attribute : span.path("attributes")) {
             if (attribute.path("key").asText().equals(key)) {
                 JsonNode value = attribute.path("value");
-                return value.has("stringValue") ? value.path("stringValue").asText() : value.path("intValue").asText();
+                return value.has("stringValue")
+                        ? value.path("stringValue").asText()
+                        : value.path("intValue").asText();
             }
         }
         throw new AssertionError("span " + span.path("name").asText() + " has no attribute " + key);

@@ -34,7 +34,8 @@ class TrainingMemoryBenchmark {
     @Timeout(value = 40, unit = TimeUnit.MINUTES)
     @EnabledIfSystemProperty(named = "bench", matches = "training-memory|all")
     void residentMemoryOfEveryKindOfJob() throws Exception {
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, """
+        StringBuilder md = new StringBuilder(
+                String.format(Locale.ROOT, """
                 Training jobs in one JVM (%d cores), demo stories (gateway/demo/stories.jsonl) as data, memory budget 2 GiB.
                 Resident set in MiB: before the kind's job (after a two-step warm-up of every kind), its peak (sampled
                 after every step) and after it. The JVM's heap is part of these figures (the weights of a model loaded
@@ -49,20 +50,29 @@ class TrainingMemoryBenchmark {
         System.out.println(md);
         Path dir = Files.createDirectories(E2e.targetDir().resolve("bench"));
         Files.writeString(dir.resolve("training-memory.md"), md.toString());
-        Charts.bars(dir.resolve("training-memory.png"), "Resident memory a training job adds at its peak", "kind",
-                "MiB over the resident set before the job", KINDS, growth);
+        Charts.bars(
+                dir.resolve("training-memory.png"),
+                "Resident memory a training job adds at its peak",
+                "kind",
+                "MiB over the resident set before the job",
+                KINDS,
+                growth);
     }
 
-    private static void measure(String name, Path modelPath, int steps, StringBuilder md, Map<String, List<Double>> growth)
+    private static void measure(
+            String name, Path modelPath, int steps, StringBuilder md, Map<String, List<Double>> growth)
             throws Exception {
         try (InProcessTraining served = new InProcessTraining(modelPath, 2L << 30)) {
             List<TokenizedExample> examples = new ArrayList<>();
             for (TextExample example : InProcessTraining.demoStories()) {
                 examples.add(served.tokenize(example));
             }
-            List<TrainingConfig> configs = List.of(TrainingConfig.defaults(AdapterKind.LORA),
-                    TrainingConfig.defaults(AdapterKind.LORA).withLora(8, 2), TrainingConfig.defaults(AdapterKind.PROMPT),
-                    TrainingConfig.defaults(AdapterKind.PREFIX), TrainingConfig.defaults(AdapterKind.TEMPNET));
+            List<TrainingConfig> configs = List.of(
+                    TrainingConfig.defaults(AdapterKind.LORA),
+                    TrainingConfig.defaults(AdapterKind.LORA).withLora(8, 2),
+                    TrainingConfig.defaults(AdapterKind.PROMPT),
+                    TrainingConfig.defaults(AdapterKind.PREFIX),
+                    TrainingConfig.defaults(AdapterKind.TEMPNET));
             AtomicLong peak = new AtomicLong();
             for (TrainingConfig config : configs) {
                 run(served, config.withSteps(2), examples, peak);
@@ -74,17 +84,31 @@ class TrainingMemoryBenchmark {
                 run(served, configs.get(k).withSteps(steps), examples, peak);
                 long after = rss();
                 added.add((double) (peak.get() - before) / MIB);
-                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %d |%n", name, KINDS.get(k), steps,
-                        before / MIB, peak.get() / MIB, after / MIB, (peak.get() - before) / MIB));
+                md.append(String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %d | %d | %d | %d | %d |%n",
+                        name,
+                        KINDS.get(k),
+                        steps,
+                        before / MIB,
+                        peak.get() / MIB,
+                        after / MIB,
+                        (peak.get() - before) / MIB));
             }
             growth.put(name, added);
         }
     }
 
-    private static void run(InProcessTraining served, TrainingConfig config, List<TokenizedExample> examples, AtomicLong peak)
+    private static void run(
+            InProcessTraining served, TrainingConfig config, List<TokenizedExample> examples, AtomicLong peak)
             throws Exception {
-        served.trainer.train(config, examples, null, new AdapterIdentity("bench/memory", "1"),
-                p -> peak.accumulateAndGet(rss(), Math::max), () -> false);
+        served.trainer.train(
+                config,
+                examples,
+                null,
+                new AdapterIdentity("bench/memory", "1"),
+                p -> peak.accumulateAndGet(rss(), Math::max),
+                () -> false);
     }
 
     private static long rss() {

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,10 +49,15 @@ class TrainingRestartIT {
         TrainingJob killed;
         int reached;
         try (GatewayProcess gateway = GatewayProcess.start("training-restart", E2e.stories260K(), registry)) {
-            TrainingGrpc.TrainingBlockingStub training = TrainingGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY));
-            killed = training.start(StartTrainingRequest.newBuilder().setAdapter("demo/resume").setSteps(200)
-                    .addAllExamples(TrainingLoopIT.fact("resume", 120)).build());
-            Iterator<TrainingJob> watch = TrainingLoopIT.watch(gateway.channel(GatewayProcess.DEMO_KEY), killed.getId());
+            TrainingGrpc.TrainingBlockingStub training =
+                    TrainingGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY));
+            killed = training.start(StartTrainingRequest.newBuilder()
+                    .setAdapter("demo/resume")
+                    .setSteps(200)
+                    .addAllExamples(TrainingLoopIT.fact("resume", 120))
+                    .build());
+            Iterator<TrainingJob> watch =
+                    TrainingLoopIT.watch(gateway.channel(GatewayProcess.DEMO_KEY), killed.getId());
             int step = 0;
             while (step < CHECKPOINT_EVERY + 5) {
                 step = watch.next().getStep(); // wait until it is past its first checkpoint
@@ -61,8 +65,10 @@ class TrainingRestartIT {
             gateway.kill();
             reached = step;
         }
-        assertFalse(Files.exists(registry.resolve("adapters/demo/resume/versions"))
-                && E2e.entries(registry.resolve("adapters/demo/resume/versions")) > 0, "a version was published");
+        assertFalse(
+                Files.exists(registry.resolve("adapters/demo/resume/versions"))
+                        && E2e.entries(registry.resolve("adapters/demo/resume/versions")) > 0,
+                "a version was published");
 
         try (GatewayProcess gateway = GatewayProcess.start("training-restart", E2e.stories260K(), registry)) {
             ManagedChannel demo = gateway.channel(GatewayProcess.DEMO_KEY);
@@ -71,29 +77,39 @@ class TrainingRestartIT {
             assertEquals(2, resumed.getAttempt());
             assertEquals(200, resumed.getTotalSteps());
             int from = resumed.getResumedFromStep();
-            assertTrue(from >= reached / CHECKPOINT_EVERY * CHECKPOINT_EVERY && from % CHECKPOINT_EVERY == 0 && from < 200,
+            assertTrue(
+                    from >= reached / CHECKPOINT_EVERY * CHECKPOINT_EVERY && from % CHECKPOINT_EVERY == 0 && from < 200,
                     "resumed from step " + from + " after the first attempt reached step " + reached);
-            List<Integer> curve = resumed.getLossesList().stream().map(io.swapgate.proto.v1.LossPoint::getStep).toList();
+            List<Integer> curve = resumed.getLossesList().stream()
+                    .map(io.swapgate.proto.v1.LossPoint::getStep)
+                    .toList();
             assertEquals(1, curve.get(0), "the curve still starts at the first attempt's first step");
             for (int i = 1; i < curve.size(); i++) {
                 assertTrue(curve.get(i) > curve.get(i - 1), "the curve goes on in step order: " + curve);
             }
-            AdapterDetails details = AdaptersGrpc.newBlockingStub(demo).get(GetAdapterRequest.newBuilder().setName("demo/resume").build());
+            AdapterDetails details = AdaptersGrpc.newBlockingStub(demo)
+                    .get(GetAdapterRequest.newBuilder().setName("demo/resume").build());
             assertEquals(1, details.getVersionsCount());
             assertEquals(resumed.getVersion(), details.getAliasesOrThrow("stable"));
 
             List<Long> alone = streamGaps(demo);
             TrainingGrpc.TrainingBlockingStub training = TrainingGrpc.newBlockingStub(demo);
-            TrainingJob busy = training.start(StartTrainingRequest.newBuilder().setAdapter("demo/busy").setSteps(100_000)
-                    .addAllExamples(TrainingLoopIT.fact("busy", 120)).build());
+            TrainingJob busy = training.start(StartTrainingRequest.newBuilder()
+                    .setAdapter("demo/busy")
+                    .setSteps(100_000)
+                    .addAllExamples(TrainingLoopIT.fact("busy", 120))
+                    .build());
             Iterator<TrainingJob> busyWatch = TrainingLoopIT.watch(demo, busy.getId());
             while (!(busyWatch.next().getStep() >= 1)) {
                 // wait until it trains
             }
             List<Long> beside = streamGaps(demo);
-            TrainingJob running = training.get(io.swapgate.proto.v1.GetTrainingJobRequest.newBuilder().setId(busy.getId()).build());
+            TrainingJob running = training.get(io.swapgate.proto.v1.GetTrainingJobRequest.newBuilder()
+                    .setId(busy.getId())
+                    .build());
             assertEquals("RUNNING", running.getState(), "the job ran all along");
-            training.cancel(CancelTrainingJobRequest.newBuilder().setId(busy.getId()).build());
+            training.cancel(
+                    CancelTrainingJobRequest.newBuilder().setId(busy.getId()).build());
             assertEquals("CANCELLED", TrainingLoopIT.awaitFinished(busyWatch).getState());
 
             double ratio = percentile(beside, 50) / percentile(alone, 50);
@@ -111,7 +127,8 @@ class TrainingRestartIT {
                 String prompt = "Once upon a time, number " + s;
                 streams.add(pool.submit(() -> {
                     List<Long> gaps = new ArrayList<>();
-                    Iterator<GenerateStreamResponse> pieces = InferenceGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES)
+                    Iterator<GenerateStreamResponse> pieces = InferenceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(2, TimeUnit.MINUTES)
                             .generateStream(E2e.greedy(prompt, TOKENS));
                     long last = 0;
                     while (pieces.hasNext()) {
@@ -146,16 +163,24 @@ class TrainingRestartIT {
     }
 
     private static void report(List<Long> alone, List<Long> beside, int steps) throws Exception {
-        String table = String.join("\n",
-                "# Serving beside a training job (stories260K, " + STREAMS + " greedy streams of " + TOKENS + " tokens, gRPC)",
+        String table = String.join(
+                "\n",
+                "# Serving beside a training job (stories260K, " + STREAMS + " greedy streams of " + TOKENS
+                        + " tokens, gRPC)",
                 "",
                 "| | p50 ms/token | p90 ms/token | mean ms/token |",
                 "|---|---|---|---|",
-                String.format("| no training | %.2f | %.2f | %.2f |", percentile(alone, 50), percentile(alone, 90), mean(alone)),
-                String.format("| training job running (%d steps done) | %.2f | %.2f | %.2f |", steps, percentile(beside, 50),
-                        percentile(beside, 90), mean(beside)),
-                String.format("| ratio | %.2f | %.2f | %.2f |", percentile(beside, 50) / percentile(alone, 50),
-                        percentile(beside, 90) / percentile(alone, 90), mean(beside) / mean(alone)),
+                String.format(
+                        "| no training | %.2f | %.2f | %.2f |",
+                        percentile(alone, 50), percentile(alone, 90), mean(alone)),
+                String.format(
+                        "| training job running (%d steps done) | %.2f | %.2f | %.2f |",
+                        steps, percentile(beside, 50), percentile(beside, 90), mean(beside)),
+                String.format(
+                        "| ratio | %.2f | %.2f | %.2f |",
+                        percentile(beside, 50) / percentile(alone, 50),
+                        percentile(beside, 90) / percentile(alone, 90),
+                        mean(beside) / mean(alone)),
                 "");
         Path file = E2e.targetDir().resolve("bench").resolve("training-impact.md");
         Files.createDirectories(file.getParent());

@@ -41,17 +41,29 @@ class TrainingTakeoverIT {
             try (GatewayProcess second = GatewayProcess.start("takeover-2", E2e.stories260K(), registry)) {
                 ManagedChannel two = second.channel(GatewayProcess.DEMO_KEY);
                 // Started while the first replica runs the job: it has left the job alone.
-                TrainingJob seenBySecond = training(two).get(GetTrainingJobRequest.newBuilder().setId(cancelled.getId()).build());
-                assertEquals(List.of("RUNNING", 1), List.of(seenBySecond.getState(), seenBySecond.getAttempt()), seenBySecond.toString());
+                TrainingJob seenBySecond = training(two)
+                        .get(GetTrainingJobRequest.newBuilder()
+                                .setId(cancelled.getId())
+                                .build());
+                assertEquals(
+                        List.of("RUNNING", 1),
+                        List.of(seenBySecond.getState(), seenBySecond.getAttempt()),
+                        seenBySecond.toString());
                 // Cancelled through the second replica, it ends on the first, at its next step.
-                training(two).cancel(CancelTrainingJobRequest.newBuilder().setId(cancelled.getId()).build());
+                training(two)
+                        .cancel(CancelTrainingJobRequest.newBuilder()
+                                .setId(cancelled.getId())
+                                .build());
                 TrainingJob end = TrainingLoopIT.awaitFinished(cancelledOnFirst);
                 assertEquals(List.of("CANCELLED", 1), List.of(end.getState(), end.getAttempt()), end.toString());
 
                 // A job started on the first after the second started: the second reads it from the registry.
                 TrainingJob orphan = startLongJob(one, "demo/orphan");
                 TrainingJob running = awaitTraining(one, orphan.getId()).next();
-                TrainingJob seen = training(two).get(GetTrainingJobRequest.newBuilder().setId(orphan.getId()).build());
+                TrainingJob seen = training(two)
+                        .get(GetTrainingJobRequest.newBuilder()
+                                .setId(orphan.getId())
+                                .build());
                 assertEquals(List.of("RUNNING", 1), List.of(seen.getState(), seen.getAttempt()), seen.toString());
                 assertTrue(seen.getStep() >= 1 && running.getStep() >= 1, seen.toString());
 
@@ -61,12 +73,19 @@ class TrainingTakeoverIT {
                 while (!(taken.getAttempt() == 2 && taken.getState().equals("RUNNING") && taken.getStep() >= 1)) {
                     taken = onSecond.next(); // within a few seconds of the kill, the second replica trains it
                 }
-                training(two).cancel(CancelTrainingJobRequest.newBuilder().setId(orphan.getId()).build());
+                training(two)
+                        .cancel(CancelTrainingJobRequest.newBuilder()
+                                .setId(orphan.getId())
+                                .build());
                 end = TrainingLoopIT.awaitFinished(onSecond);
                 assertEquals(List.of("CANCELLED", 2), List.of(end.getState(), end.getAttempt()), end.toString());
                 for (String left : List.of(".checkpoint", ".cancel")) {
-                    assertFalse(Files.exists(registry.resolve("jobs").resolve(cancelled.getId() + left)), left + " left behind");
-                    assertFalse(Files.exists(registry.resolve("jobs").resolve(orphan.getId() + left)), left + " left behind");
+                    assertFalse(
+                            Files.exists(registry.resolve("jobs").resolve(cancelled.getId() + left)),
+                            left + " left behind");
+                    assertFalse(
+                            Files.exists(registry.resolve("jobs").resolve(orphan.getId() + left)),
+                            left + " left behind");
                 }
                 awaitGone(registry.resolve("jobs").resolve(orphan.getId() + ".lock"));
             }
@@ -74,8 +93,12 @@ class TrainingTakeoverIT {
     }
 
     private static TrainingJob startLongJob(ManagedChannel channel, String adapter) {
-        return training(channel).start(StartTrainingRequest.newBuilder().setAdapter(adapter).setSteps(100_000)
-                .addAllExamples(TrainingLoopIT.fact("takeover", 40)).build());
+        return training(channel)
+                .start(StartTrainingRequest.newBuilder()
+                        .setAdapter(adapter)
+                        .setSteps(100_000)
+                        .addAllExamples(TrainingLoopIT.fact("takeover", 40))
+                        .build());
     }
 
     /** A watch of the job, once it has taken its first step. */
@@ -89,8 +112,10 @@ class TrainingTakeoverIT {
 
     /** The replica lets go of an ended job (its lock file goes) just after it reports the end. */
     private static void awaitGone(Path lockFile) {
-        await("the ended job's lock file " + lockFile + " is gone").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(20)).until(() -> !Files.exists(lockFile));
+        await("the ended job's lock file " + lockFile + " is gone")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> !Files.exists(lockFile));
     }
 
     private static TrainingGrpc.TrainingBlockingStub training(ManagedChannel channel) {

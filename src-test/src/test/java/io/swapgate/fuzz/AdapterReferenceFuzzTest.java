@@ -27,12 +27,15 @@ class AdapterReferenceFuzzTest {
         } catch (IllegalArgumentException expected) {
             return; // the documented refusal
         }
-        Path folder = ROOT.resolve(reference.name().tenant()).resolve(reference.name().name()).normalize();
+        Path folder = ROOT.resolve(reference.name().tenant())
+                .resolve(reference.name().name())
+                .normalize();
         assertTrue(folder.startsWith(ROOT) && folder.getNameCount() == ROOT.getNameCount() + 2, text + " -> " + folder);
         assertEquals(reference, AdapterReference.parse(reference.toString()));
     }
 
     static Stream<String> seeds() {
-        return Stream.of("demo/lora", "demo/lora@stable", "demo/lora@0123abcd", "a/b.c-d_e@canary", "../x/y", "demo/..@latest");
+        return Stream.of(
+                "demo/lora", "demo/lora@stable", "demo/lora@0123abcd", "a/b.c-d_e@canary", "../x/y", "demo/..@latest");
     }
 }

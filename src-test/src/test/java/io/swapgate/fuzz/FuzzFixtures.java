@@ -26,7 +26,8 @@ final class FuzzFixtures {
 
     static final LoadedModel MODEL = ModelLoader.load(E2e.stories260K());
     static final BaseModelIdentity BASE = BaseModelIdentity.of(MODEL.name(), MODEL.config(), MODEL.weights());
-    static final PeftAdapterReader READER = new PeftAdapterReader(BASE, AdapterLimits.defaults(MODEL.config().contextLength()));
+    static final PeftAdapterReader READER =
+            new PeftAdapterReader(BASE, AdapterLimits.defaults(MODEL.config().contextLength()));
 
     /** One folder per adapter kind (LoRA, DyLoRA, prompt, prefix, TempNet), each with its config and weights. */
     static final List<Path> ADAPTERS = writeAdapters();

@@ -25,7 +25,8 @@ class GgufFuzzTest {
             GgufFile gguf = GgufFile.open(file);
             for (GgufFile.TensorInfo tensor : gguf.tensors().values()) {
                 long start = gguf.dataOffset(tensor);
-                assertTrue(start >= 0 && start + tensor.byteSize() <= input.length && tensor.byteSize() >= 0,
+                assertTrue(
+                        start >= 0 && start + tensor.byteSize() <= input.length && tensor.byteSize() >= 0,
                         tensor.name() + " claims bytes " + start + " + " + tensor.byteSize() + " of " + input.length);
             }
             ModelLoader.load(file);

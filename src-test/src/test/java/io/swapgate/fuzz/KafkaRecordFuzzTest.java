@@ -37,13 +37,23 @@ class KafkaRecordFuzzTest {
     }
 
     static Stream<byte[]> seeds() {
-        KafkaRequest request = KafkaRequest.newBuilder().setRequestId("r-1").setReplyTopic("swapgate.responses.demo")
+        KafkaRequest request = KafkaRequest.newBuilder()
+                .setRequestId("r-1")
+                .setReplyTopic("swapgate.responses.demo")
                 .setDeadlineUnixMs(1_800_000_000_000L)
-                .setRequest(GenerateRequest.newBuilder().setPrompt("Once upon a time").setMaxNewTokens(8)
-                        .addAdapters("demo/lora@stable").setSampling(SamplingParams.newBuilder().setTemperature(0.7f).setTopK(40)))
+                .setRequest(GenerateRequest.newBuilder()
+                        .setPrompt("Once upon a time")
+                        .setMaxNewTokens(8)
+                        .addAdapters("demo/lora@stable")
+                        .setSampling(
+                                SamplingParams.newBuilder().setTemperature(0.7f).setTopK(40)))
                 .build();
-        TrainingExample example = TrainingExample.newBuilder().setExampleId("e-1").setAdapter("demo/lora")
-                .setPrompt("Tom's favourite colour is").setCompletion(" purple").build();
+        TrainingExample example = TrainingExample.newBuilder()
+                .setExampleId("e-1")
+                .setAdapter("demo/lora")
+                .setPrompt("Tom's favourite colour is")
+                .setCompletion(" purple")
+                .build();
         return Stream.of(request.toByteArray(), example.toByteArray());
     }
 }

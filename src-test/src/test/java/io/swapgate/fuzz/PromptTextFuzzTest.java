@@ -36,6 +36,11 @@ class PromptTextFuzzTest {
     }
 
     static Stream<String> seeds() {
-        return Stream.of("Once upon a time", "  two  spaces ", "\u00e9t\u00e9 \u2603 \ud83d\ude00", "\u0000\u0001\u007f", "\r\n\t");
+        return Stream.of(
+                "Once upon a time",
+                "  two  spaces ",
+                "\u00e9t\u00e9 \u2603 \ud83d\ude00",
+                "\u0000\u0001\u007f",
+                "\r\n\t");
     }
 }

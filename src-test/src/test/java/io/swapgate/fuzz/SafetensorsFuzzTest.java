@@ -16,8 +16,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SafetensorsFuzzTest {
 
     @MethodSource("seeds")
-    @DictionaryEntries({"\"dtype\"", "\"shape\"", "\"data_offsets\"", "\"__metadata__\"", "\"F32\"", "\"F16\"", "\"BF16\"",
-            "\"F64\"", "\"I64\""})
+    @DictionaryEntries({
+        "\"dtype\"",
+        "\"shape\"",
+        "\"data_offsets\"",
+        "\"__metadata__\"",
+        "\"F32\"",
+        "\"F16\"",
+        "\"BF16\"",
+        "\"F64\"",
+        "\"I64\""
+    })
     @FuzzTest
     void openAndReadEveryTensor(byte @NotNull [] input) {
         try {
@@ -33,6 +42,7 @@ class SafetensorsFuzzTest {
 
     /** The weights of one adapter of every kind. */
     static Stream<byte[]> seeds() {
-        return FuzzFixtures.ADAPTERS.stream().map(folder -> FuzzFixtures.read(folder.resolve(PeftAdapterReader.WEIGHTS_FILE)));
+        return FuzzFixtures.ADAPTERS.stream()
+                .map(folder -> FuzzFixtures.read(folder.resolve(PeftAdapterReader.WEIGHTS_FILE)));
     }
 }

@@ -27,7 +27,8 @@ final class TinyModels {
     static byte[] llama2cCheckpoint() {
         int headDim = DIM / HEADS;
         int[] header = {DIM, HIDDEN, LAYERS, HEADS, HEADS, PIECES.size(), CONTEXT};
-        int floats = PIECES.size() * DIM + LAYERS * (2 * DIM + 4 * DIM * DIM + 3 * DIM * HIDDEN) + DIM + CONTEXT * headDim;
+        int floats =
+                PIECES.size() * DIM + LAYERS * (2 * DIM + 4 * DIM * DIM + 3 * DIM * HIDDEN) + DIM + CONTEXT * headDim;
         ByteBuffer out = ByteBuffer.allocate(4 * (header.length + floats)).order(ByteOrder.LITTLE_ENDIAN);
         for (int field : header) {
             out.putInt(field);
@@ -62,8 +63,12 @@ final class TinyModels {
         metadata.put("llama.attention.head_count_kv", HEADS);
         metadata.put("llama.context_length", CONTEXT);
         metadata.put("tokenizer.ggml.model", "llama");
-        metadata.put("tokenizer.ggml.tokens", PIECES.stream().map(p -> p.replace(' ', '\u2581')).toList());
-        metadata.put("tokenizer.ggml.scores", PIECES.stream().map(p -> (float) -PIECES.indexOf(p)).toList());
+        metadata.put(
+                "tokenizer.ggml.tokens",
+                PIECES.stream().map(p -> p.replace(' ', '\u2581')).toList());
+        metadata.put(
+                "tokenizer.ggml.scores",
+                PIECES.stream().map(p -> (float) -PIECES.indexOf(p)).toList());
         Map<String, long[]> tensors = new LinkedHashMap<>();
         tensors.put("token_embd.weight", new long[] {DIM, PIECES.size()});
         tensors.put("blk.0.attn_norm.weight", new long[] {DIM});
@@ -152,11 +157,17 @@ final class TinyModels {
         }
 
         private void u32(long v) {
-            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+            out.writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt((int) v)
+                    .array());
         }
 
         private void u64(long v) {
-            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
+            out.writeBytes(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(v)
+                    .array());
         }
     }
 }

@@ -24,7 +24,8 @@ class TokenizerFileFuzzTest {
     void readEncodeDecode(byte @NotNull [] input) {
         SentencePieceBpeTokenizer tokenizer;
         try {
-            tokenizer = Llama2cTokenizerReader.read(FuzzFiles.write("tokenizer.bin", input), TinyModels.PIECES.size(), 1, 2);
+            tokenizer = Llama2cTokenizerReader.read(
+                    FuzzFiles.write("tokenizer.bin", input), TinyModels.PIECES.size(), 1, 2);
         } catch (ModelFormatException expected) {
             return; // the documented refusal of a malformed file
         }

@@ -20,6 +20,7 @@ public final class AdapterUploader {
 
     /** Well under the gateway's 256 KiB gRPC message limit. */
     private static final int CHUNK_BYTES = 64 * 1024;
+
     private static final List<String> FILES = List.of(PeftAdapterReader.CONFIG_FILE, PeftAdapterReader.WEIGHTS_FILE);
 
     private AdapterUploader() {}
@@ -30,11 +31,15 @@ public final class AdapterUploader {
      * @param progress called with the bytes sent so far
      * @return the new version, or the call's failure (a {@link io.grpc.StatusRuntimeException})
      */
-    public static VersionInfo upload(AdaptersGrpc.AdaptersStub stub, Path folder, UploadManifest.Builder manifest,
-                                     LongConsumer progress) throws IOException, InterruptedException {
+    public static VersionInfo upload(
+            AdaptersGrpc.AdaptersStub stub, Path folder, UploadManifest.Builder manifest, LongConsumer progress)
+            throws IOException, InterruptedException {
         for (String file : FILES) {
             Path path = folder.resolve(file);
-            manifest.addFiles(UploadFile.newBuilder().setName(file).setSize(Files.size(path)).setSha256(PeftAdapterReader.sha256(path)));
+            manifest.addFiles(UploadFile.newBuilder()
+                    .setName(file)
+                    .setSize(Files.size(path))
+                    .setSha256(PeftAdapterReader.sha256(path)));
         }
         UploadCall call = new UploadCall(stub);
         call.send(UploadRequest.newBuilder().setManifest(manifest).build());
@@ -44,7 +49,8 @@ public final class AdapterUploader {
             try (InputStream in = Files.newInputStream(folder.resolve(file))) {
                 for (int n; (n = in.read(buffer)) > 0 && !call.answered(); ) {
                     call.send(UploadRequest.newBuilder()
-                            .setChunk(UploadChunk.newBuilder().setFile(file).setData(ByteString.copyFrom(buffer, 0, n))).build());
+                            .setChunk(UploadChunk.newBuilder().setFile(file).setData(ByteString.copyFrom(buffer, 0, n)))
+                            .build());
                     sent += n;
                     progress.accept(sent);
                 }

@@ -47,19 +47,24 @@ final class ExampleFile {
         if (prompt == null) {
             throw new IllegalArgumentException("a \"prompt\" is needed");
         }
-        TrainingExample.Builder example = TrainingExample.newBuilder().setAdapter(adapter).setPrompt(prompt);
+        TrainingExample.Builder example =
+                TrainingExample.newBuilder().setAdapter(adapter).setPrompt(prompt);
         String completion = text(node, "completion");
         if (node.has("chosen")) {
-            example.setPreference(Preference.newBuilder().setChosen(text(node, "chosen")).setRejected(String.valueOf(text(node, "rejected"))));
+            example.setPreference(Preference.newBuilder()
+                    .setChosen(text(node, "chosen"))
+                    .setRejected(String.valueOf(text(node, "rejected"))));
         } else if (completion != null && node.has("score")) {
-            example.setFeedback(Feedback.newBuilder().setCompletion(completion).setScore((float) node.get("score").asDouble()));
+            example.setFeedback(Feedback.newBuilder().setCompletion(completion).setScore((float)
+                    node.get("score").asDouble()));
         } else if (completion != null) {
             example.setCompletion(completion);
         } else {
             throw new IllegalArgumentException("a \"completion\", or \"chosen\" and \"rejected\", is needed");
         }
         String id = text(node, "id");
-        return example.setExampleId(id != null ? id : contentId(example.build())).build();
+        return example.setExampleId(id != null ? id : contentId(example.build()))
+                .build();
     }
 
     private static String text(JsonNode node, String field) {

@@ -18,7 +18,8 @@ abstract class GatewayCall implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return gateway.call(channel -> run(channel, spec.commandLine().getOut(), spec.commandLine().getErr()));
+        return gateway.call(channel ->
+                run(channel, spec.commandLine().getOut(), spec.commandLine().getErr()));
     }
 
     /** The command's calls; returns the exit code. */

@@ -21,7 +21,9 @@ final class GatewayConnection {
     @Option(names = "--host", defaultValue = "localhost", description = "Gateway host (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "${env:SWAPGATE_PORT:-8080}",
+    @Option(
+            names = "--port",
+            defaultValue = "${env:SWAPGATE_PORT:-8080}",
             description = "Gateway port (default: $SWAPGATE_PORT or 8080).")
     int port;
 
@@ -41,7 +43,8 @@ final class GatewayConnection {
 
     ManagedChannel open() {
         String key = apiKey(apiKey);
-        ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forAddress(host, port).usePlaintext();
+        ManagedChannelBuilder<?> builder =
+                ManagedChannelBuilder.forAddress(host, port).usePlaintext();
         if (key != null) {
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);

@@ -38,7 +38,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PROMPT", description = "The prompt.")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "64", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "64",
+            description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--temperature", description = "0 for greedy (default: 1.0).")
@@ -56,18 +59,27 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", paramLabel = "S", description = "Stop string (repeatable).")
     List<String> stops = new ArrayList<>();
 
-    @Option(names = "--adapter", paramLabel = "REF", description = "Adapter reference, e.g. demo/lora (repeatable, one per kind).")
+    @Option(
+            names = "--adapter",
+            paramLabel = "REF",
+            description = "Adapter reference, e.g. demo/lora (repeatable, one per kind).")
     List<String> adapters = new ArrayList<>();
 
     @Option(names = "--lora-rank", description = "Serve a DyLoRA adapter at rank N.")
     int loraRank;
 
-    @Option(names = "--temperatures", description = "Print each token's sampling temperature (a TempNet's choice) at the end.")
+    @Option(
+            names = "--temperatures",
+            description = "Print each token's sampling temperature (a TempNet's choice) at the end.")
     boolean temperatures;
 
-    @Option(names = "--kafka", description = {"Send the request over Kafka ($KAFKA_BOOTSTRAP_SERVERS, default localhost:9092)",
-            "and read the answer from the key's tenant's topic swapgate.responses.<tenant> (the tenant is asked of the",
-            "gateway at --host and --port), instead of gRPC."})
+    @Option(
+            names = "--kafka",
+            description = {
+                "Send the request over Kafka ($KAFKA_BOOTSTRAP_SERVERS, default localhost:9092)",
+                "and read the answer from the key's tenant's topic swapgate.responses.<tenant> (the tenant is asked of the",
+                "gateway at --host and --port), instead of gRPC."
+            })
     boolean kafka;
 
     @Option(names = "--no-echo", negatable = false, description = "Print only the completion, not the prompt.")
@@ -86,21 +98,24 @@ final class GenerateCommand implements Callable<Integer> {
                 err.println("error: cannot ask the gateway whose key this is: " + e.getStatus());
                 return 1;
             }
-            try (KafkaGenerateCall call = new KafkaGenerateCall(servers, GatewayConnection.apiKey(gateway.apiKey), responses,
-                    request(), Duration.ofMinutes(5))) {
+            try (KafkaGenerateCall call = new KafkaGenerateCall(
+                    servers, GatewayConnection.apiKey(gateway.apiKey), responses, request(), Duration.ofMinutes(5))) {
                 return print(call, out, err);
             } catch (IllegalStateException e) {
                 err.println("error: " + e.getMessage());
                 return 1;
             }
         }
-        return gateway.call(channel -> print(InferenceGrpc.newBlockingStub(channel).generateStream(request()), out, err));
+        return gateway.call(
+                channel -> print(InferenceGrpc.newBlockingStub(channel).generateStream(request()), out, err));
     }
 
     /** The tenant the API key belongs to, as the gateway says: its answers on Kafka go to that tenant's own topic. */
     private String tenant() throws Exception {
-        return gateway.call(channel -> TenantsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
+        return gateway.call(channel -> TenantsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .whoAmI(WhoAmIRequest.getDefaultInstance())
+                .getTenant());
     }
 
     /** Prints a streamed completion as it arrives, then a summary on stderr. */
@@ -123,13 +138,23 @@ final class GenerateCommand implements Callable<Integer> {
                 if (response.hasUsage()) {
                     out.println();
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    err.printf("[%s, %d prompt + %d completion tokens, first token after %.1f ms, %.1f tokens/s]%n",
-                            response.getFinishReason(), response.getUsage().getPromptTokens(),
-                            response.getUsage().getCompletionTokens(), (firstToken - started) / 1e6,
+                    err.printf(
+                            "[%s, %d prompt + %d completion tokens, first token after %.1f ms, %.1f tokens/s]%n",
+                            response.getFinishReason(),
+                            response.getUsage().getPromptTokens(),
+                            response.getUsage().getCompletionTokens(),
+                            (firstToken - started) / 1e6,
                             response.getUsage().getCompletionTokens() / seconds);
-                    response.getAdaptersList().forEach(a -> err.printf("[adapter %s: %s %s%s]%n", a.getReference(), a.getKind(),
-                            a.getVersion().substring(0, Math.min(12, a.getVersion().length())),
-                            a.getLoraRank() > 0 ? ", rank " + a.getLoraRank() : ""));
+                    response.getAdaptersList()
+                            .forEach(a -> err.printf(
+                                    "[adapter %s: %s %s%s]%n",
+                                    a.getReference(),
+                                    a.getKind(),
+                                    a.getVersion()
+                                            .substring(
+                                                    0,
+                                                    Math.min(12, a.getVersion().length())),
+                                    a.getLoraRank() > 0 ? ", rank " + a.getLoraRank() : ""));
                     if (temperatures) {
                         err.println("[temperatures " + seen + "]");
                     }
@@ -138,13 +163,15 @@ final class GenerateCommand implements Callable<Integer> {
             return 0;
         } catch (StatusRuntimeException e) {
             out.println();
-            err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            err.println(
+                    "error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
             return 1;
         }
     }
 
     private GenerateRequest request() {
-        SamplingParams.Builder sampling = SamplingParams.newBuilder().addAllStop(stops).setTopK(topK).setTopP(topP);
+        SamplingParams.Builder sampling =
+                SamplingParams.newBuilder().addAllStop(stops).setTopK(topK).setTopP(topP);
         if (temperature != null) {
             sampling.setTemperature(temperature);
         }
@@ -156,8 +183,12 @@ final class GenerateCommand implements Callable<Integer> {
                 .setMaxNewTokens(maxTokens)
                 .setSampling(sampling)
                 .addAllAdapters(adapters)
-                .setAdapterOptions(loraRank > 0 ? AdapterOptions.newBuilder().setLoraRank(loraRank).build()
-                        : AdapterOptions.getDefaultInstance())
+                .setAdapterOptions(
+                        loraRank > 0
+                                ? AdapterOptions.newBuilder()
+                                        .setLoraRank(loraRank)
+                                        .build()
+                                : AdapterOptions.getDefaultInstance())
                 .setReturnTemperatures(temperatures)
                 .build();
     }

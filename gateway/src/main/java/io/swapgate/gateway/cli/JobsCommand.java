@@ -18,9 +18,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code swapgate jobs ...}: a running gateway's retraining jobs. */
-@Command(name = "jobs", description = "A running gateway's retraining jobs.",
-        footer = "Exit codes: 0 done (a followed job was promoted or published), 1 a call or the followed job failed, 2 usage.",
-        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Watch.class, JobsCommand.Start.class, JobsCommand.Cancel.class})
+@Command(
+        name = "jobs",
+        description = "A running gateway's retraining jobs.",
+        footer =
+                "Exit codes: 0 done (a followed job was promoted or published), 1 a call or the followed job failed, 2 usage.",
+        subcommands = {
+            JobsCommand.ListJobs.class,
+            JobsCommand.Watch.class,
+            JobsCommand.Start.class,
+            JobsCommand.Cancel.class
+        })
 final class JobsCommand {
 
     private static final Set<String> FINAL = Set.of("PROMOTED", "PUBLISHED", "FAILED", "CANCELLED");
@@ -36,11 +44,21 @@ final class JobsCommand {
         @Override
         int run(ManagedChannel channel, PrintWriter out, PrintWriter err) {
             Table table = new Table("ID", "ADAPTER", "KIND", "STATE", "STEP", "EVAL LOSS", "WAS", "VERSION", "UPDATED");
-            for (TrainingJob job : TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .list(ListTrainingJobsRequest.newBuilder().setAdapter(adapter).build()).getJobsList()) {
-                table.row(job.getId().substring(0, 8), job.getAdapter(), job.getKind().isEmpty() ? "-" : job.getKind(),
-                        job.getState(), job.getStep() + "/" + job.getTotalSteps(), metric(job, "eval_loss"),
-                        metric(job, "baseline_eval_loss"), job.getVersion().isEmpty() ? "-" : job.getVersion().substring(0, 12),
+            for (TrainingJob job : TrainingGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .list(ListTrainingJobsRequest.newBuilder()
+                            .setAdapter(adapter)
+                            .build())
+                    .getJobsList()) {
+                table.row(
+                        job.getId().substring(0, 8),
+                        job.getAdapter(),
+                        job.getKind().isEmpty() ? "-" : job.getKind(),
+                        job.getState(),
+                        job.getStep() + "/" + job.getTotalSteps(),
+                        metric(job, "eval_loss"),
+                        metric(job, "baseline_eval_loss"),
+                        job.getVersion().isEmpty() ? "-" : job.getVersion().substring(0, 12),
                         job.getUpdatedAt());
             }
             table.print(out);
@@ -63,11 +81,20 @@ final class JobsCommand {
                 return follow(channel, id, out, err);
             }
             Iterator<TrainingJob> changes = TrainingGrpc.newBlockingStub(channel)
-                    .watch(WatchTrainingJobsRequest.newBuilder().setAdapter(adapter).build());
+                    .watch(WatchTrainingJobsRequest.newBuilder()
+                            .setAdapter(adapter)
+                            .build());
             while (changes.hasNext()) {
                 TrainingJob job = changes.next();
-                out.printf(Locale.ROOT, "%s %s %s %s step %d/%d%s%s%n", job.getUpdatedAt(), job.getId().substring(0, 8),
-                        job.getAdapter(), job.getState(), job.getStep(), job.getTotalSteps(),
+                out.printf(
+                        Locale.ROOT,
+                        "%s %s %s %s step %d/%d%s%s%n",
+                        job.getUpdatedAt(),
+                        job.getId().substring(0, 8),
+                        job.getAdapter(),
+                        job.getState(),
+                        job.getStep(),
+                        job.getTotalSteps(),
                         job.hasTrainLoss() ? String.format(Locale.ROOT, " loss %.4f", job.getTrainLoss()) : "",
                         job.getReason().isEmpty() ? "" : " (" + job.getReason() + ")");
                 out.flush();
@@ -76,14 +103,21 @@ final class JobsCommand {
         }
     }
 
-    @Command(name = "start", description = {"Queue a job (with a dataset to add first), then follow it: a LoRA of rank R,",
-            "a DyLoRA of ranks M-R with --lora-min-rank M, a TempNet with the objective given."})
+    @Command(
+            name = "start",
+            description = {
+                "Queue a job (with a dataset to add first), then follow it: a LoRA of rank R,",
+                "a DyLoRA of ranks M-R with --lora-min-rank M, a TempNet with the objective given."
+            })
     static final class Start extends GatewayCall {
 
         @Parameters(paramLabel = "TENANT/NAME", description = "The adapter to train.")
         String adapter;
 
-        @Option(names = "--kind", defaultValue = "", description = "lora, prompt, prefix or tempnet (default: the gateway's).")
+        @Option(
+                names = "--kind",
+                defaultValue = "",
+                description = "lora, prompt, prefix or tempnet (default: the gateway's).")
         String kind;
 
         @Option(names = "--steps", description = "Optimizer steps (default: the gateway's).")
@@ -98,17 +132,27 @@ final class JobsCommand {
         @Option(names = "--lora-min-rank", paramLabel = "M", description = "DyLoRA's smallest rank.")
         int loraMinRank;
 
-        @Option(names = "--objective", defaultValue = "", description = "A TempNet's objective: calibration (default) or dro.")
+        @Option(
+                names = "--objective",
+                defaultValue = "",
+                description = "A TempNet's objective: calibration (default) or dro.")
         String objective;
 
         @Override
         int run(ManagedChannel channel, PrintWriter out, PrintWriter err) throws Exception {
-            StartTrainingRequest.Builder request = StartTrainingRequest.newBuilder().setAdapter(adapter).setKind(kind)
-                    .setSteps(steps).setLoraRank(loraRank).setLoraMinRank(loraMinRank).setTempnetObjective(objective);
+            StartTrainingRequest.Builder request = StartTrainingRequest.newBuilder()
+                    .setAdapter(adapter)
+                    .setKind(kind)
+                    .setSteps(steps)
+                    .setLoraRank(loraRank)
+                    .setLoraMinRank(loraMinRank)
+                    .setTempnetObjective(objective);
             if (examples != null) {
                 request.addAllExamples(ExampleFile.read(examples, adapter));
             }
-            TrainingJob job = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES).start(request.build());
+            TrainingJob job = TrainingGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.MINUTES)
+                    .start(request.build());
             out.println("queued job " + job.getId() + " for " + adapter);
             return follow(channel, job.getId(), out, err);
         }
@@ -122,7 +166,8 @@ final class JobsCommand {
 
         @Override
         int run(ManagedChannel channel, PrintWriter out, PrintWriter err) {
-            TrainingJob job = TrainingGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+            TrainingJob job = TrainingGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
                     .cancel(CancelTrainingJobRequest.newBuilder().setId(id).build());
             out.println(job.getId() + " " + job.getState());
             return 0;
@@ -139,9 +184,15 @@ final class JobsCommand {
             job = changes.next();
             if ((job.getState().equals("RUNNING") || bar != null) && job.getTotalSteps() > 0) {
                 bar = bar != null ? bar : new ProgressBar(err, job.getTotalSteps());
-                bar.update(job.getStep(), String.format(Locale.ROOT, "step %d/%d%s%s", job.getStep(), job.getTotalSteps(),
-                        job.hasTrainLoss() ? String.format(Locale.ROOT, "  loss %.4f", job.getTrainLoss()) : "",
-                        job.getEtaMs() > 0 ? "  ETA " + Math.round(job.getEtaMs() / 1000.0) + " s" : ""));
+                bar.update(
+                        job.getStep(),
+                        String.format(
+                                Locale.ROOT,
+                                "step %d/%d%s%s",
+                                job.getStep(),
+                                job.getTotalSteps(),
+                                job.hasTrainLoss() ? String.format(Locale.ROOT, "  loss %.4f", job.getTrainLoss()) : "",
+                                job.getEtaMs() > 0 ? "  ETA " + Math.round(job.getEtaMs() / 1000.0) + " s" : ""));
             }
             if (FINAL.contains(job.getState())) {
                 break;
@@ -158,15 +209,30 @@ final class JobsCommand {
     }
 
     private static void summarize(TrainingJob job, PrintWriter out) {
-        out.printf("job %s for %s: %s after %d of %d steps (attempt %d%s)%n", job.getId(), job.getAdapter(), job.getState(),
-                job.getStep(), job.getTotalSteps(), job.getAttempt(),
-                job.getResumedFromStep() > 0 ? ", resumed from the checkpoint at step " + job.getResumedFromStep() : "");
+        out.printf(
+                "job %s for %s: %s after %d of %d steps (attempt %d%s)%n",
+                job.getId(),
+                job.getAdapter(),
+                job.getState(),
+                job.getStep(),
+                job.getTotalSteps(),
+                job.getAttempt(),
+                job.getResumedFromStep() > 0
+                        ? ", resumed from the checkpoint at step " + job.getResumedFromStep()
+                        : "");
         if (!job.getVersion().isEmpty()) {
-            out.printf("  version %s (parent %s)%n", job.getVersion(), job.getParentVersion().isEmpty() ? "none" : job.getParentVersion());
+            out.printf(
+                    "  version %s (parent %s)%n",
+                    job.getVersion(), job.getParentVersion().isEmpty() ? "none" : job.getParentVersion());
         }
         if (job.getMetricsCount() > 0) {
-            out.printf(Locale.ROOT, "  held-out loss %s (current %s), exact match %s (current %s)%n", metric(job, "eval_loss"),
-                    metric(job, "baseline_eval_loss"), metric(job, "eval_exact_match"), metric(job, "baseline_eval_exact_match"));
+            out.printf(
+                    Locale.ROOT,
+                    "  held-out loss %s (current %s), exact match %s (current %s)%n",
+                    metric(job, "eval_loss"),
+                    metric(job, "baseline_eval_loss"),
+                    metric(job, "eval_exact_match"),
+                    metric(job, "baseline_eval_exact_match"));
         }
         if (!job.getReason().isEmpty()) {
             out.println("  " + job.getReason());

@@ -44,7 +44,8 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
     private boolean done;
 
     /** @param responses the topic the answer comes on: the key's tenant's own */
-    KafkaGenerateCall(String bootstrapServers, String apiKey, String responses, GenerateRequest request, Duration timeout) {
+    KafkaGenerateCall(
+            String bootstrapServers, String apiKey, String responses, GenerateRequest request, Duration timeout) {
         this.responses = responses;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.consumer = new KafkaConsumer<>(Map.of(
@@ -53,7 +54,8 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         // Read from the end as it is now, so the answer, written after the request, cannot be missed.
         List<TopicPartition> partitions = consumer.partitionsFor(responses, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position);
@@ -66,11 +68,17 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
             byte[] key = id.getBytes(StandardCharsets.UTF_8);
-            byte[] value = KafkaRequest.newBuilder().setRequestId(id).setRequest(request).build().toByteArray();
-            producer.send(new ProducerRecord<>(REQUESTS, null, key, value, headers)).get(30, TimeUnit.SECONDS);
+            byte[] value = KafkaRequest.newBuilder()
+                    .setRequestId(id)
+                    .setRequest(request)
+                    .build()
+                    .toByteArray();
+            producer.send(new ProducerRecord<>(REQUESTS, null, key, value, headers))
+                    .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             consumer.close();
-            throw new IllegalStateException("cannot send the request to Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot send the request to Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
         }
     }
 
@@ -78,7 +86,9 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
     public boolean hasNext() {
         while (!done && received.isEmpty()) {
             if (System.nanoTime() > deadline) {
-                throw Status.DEADLINE_EXCEEDED.withDescription("no answer on " + responses + " in time").asRuntimeException();
+                throw Status.DEADLINE_EXCEEDED
+                        .withDescription("no answer on " + responses + " in time")
+                        .asRuntimeException();
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 if (record.key() != null && id.equals(new String(record.key(), StandardCharsets.UTF_8))) {
@@ -102,7 +112,8 @@ final class KafkaGenerateCall implements Iterator<GenerateStreamResponse>, AutoC
         done = response.getFinal();
         if (response.hasError()) {
             throw Status.fromCode(Status.Code.valueOf(response.getError().getCode()))
-                    .withDescription(response.getError().getMessage()).asRuntimeException();
+                    .withDescription(response.getError().getMessage())
+                    .asRuntimeException();
         }
         return response.getChunk();
     }

@@ -26,8 +26,15 @@ import picocli.CommandLine.Spec;
  * {@code swapgate keys ...}: manage the API key file. A running gateway picks up changes at its next call, so a key
  * rotates by adding the new one, moving clients over, then removing the old one. The file is replaced atomically.
  */
-@Command(name = "keys", description = "Manage the API key file (a running gateway reads changes at its next call).",
-        subcommands = {KeysCommand.Add.class, KeysCommand.Remove.class, KeysCommand.ListKeys.class, KeysCommand.Hash.class})
+@Command(
+        name = "keys",
+        description = "Manage the API key file (a running gateway reads changes at its next call).",
+        subcommands = {
+            KeysCommand.Add.class,
+            KeysCommand.Remove.class,
+            KeysCommand.ListKeys.class,
+            KeysCommand.Hash.class
+        })
 final class KeysCommand {
 
     private KeysCommand() {}
@@ -38,7 +45,9 @@ final class KeysCommand {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--file", defaultValue = "${env:SWAPGATE_KEYS:-.swapgate/keys}",
+        @Option(
+                names = "--file",
+                defaultValue = "${env:SWAPGATE_KEYS:-.swapgate/keys}",
                 description = "The key file (default: $SWAPGATE_KEYS or .swapgate/keys).")
         Path file;
 
@@ -109,7 +118,8 @@ final class KeysCommand {
         }
     }
 
-    private static void add(Path file, String tenant, List<String> roleNames, String givenId, String key, PrintWriter out)
+    private static void add(
+            Path file, String tenant, List<String> roleNames, String givenId, String key, PrintWriter out)
             throws IOException {
         Set<Role> roles = new LinkedHashSet<>();
         for (String role : roleNames.isEmpty() ? List.of("tenant") : roleNames) {
@@ -133,7 +143,9 @@ final class KeysCommand {
         List<String> kept = new ArrayList<>();
         boolean found = false;
         for (String text : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            boolean match = !text.isBlank() && !text.strip().startsWith("#") && text.strip().split("\\s+")[0].equals(id);
+            boolean match = !text.isBlank()
+                    && !text.strip().startsWith("#")
+                    && text.strip().split("\\s+")[0].equals(id);
             found |= match;
             if (!match) {
                 kept.add(text);

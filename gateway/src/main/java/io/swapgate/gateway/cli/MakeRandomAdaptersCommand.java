@@ -2,9 +2,9 @@ package io.swapgate.gateway.cli;
 
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterLimits;
-import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.PeftAdapterWriter;
 import io.swapgate.core.adapter.RandomAdapters;
 import io.swapgate.core.adapter.TempNetAdapter;
@@ -17,11 +17,11 @@ import io.swapgate.registry.VersionMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +33,9 @@ import picocli.CommandLine.Spec;
  * {@code swapgate adapters make-random ...}: writes an adapter with random, non-zero weights for a base model in the
  * PEFT layout, for demos, benchmarks and trying the API.
  */
-@Command(name = "make-random", description = "Write an adapter with random, non-zero weights for a base model (PEFT layout).")
+@Command(
+        name = "make-random",
+        description = "Write an adapter with random, non-zero weights for a base model (PEFT layout).")
 final class MakeRandomAdaptersCommand implements Callable<Integer> {
 
     private static final Set<String> KINDS = Set.of("lora", "dylora", "prompt", "prefix", "tempnet");
@@ -47,29 +49,52 @@ final class MakeRandomAdaptersCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where to write it.")
     Path out;
 
-    @Option(names = "--kind", required = true, paramLabel = "KIND", description = "lora | dylora | prompt | prefix | tempnet.")
+    @Option(
+            names = "--kind",
+            required = true,
+            paramLabel = "KIND",
+            description = "lora | dylora | prompt | prefix | tempnet.")
     String kind;
 
-    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}); for dylora the largest rank.")
+    @Option(
+            names = "--rank",
+            defaultValue = "8",
+            description = "LoRA rank (default: ${DEFAULT-VALUE}); for dylora the largest rank.")
     int rank;
 
-    @Option(names = "--min-rank", defaultValue = "1", description = "DyLoRA's smallest rank (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--min-rank",
+            defaultValue = "1",
+            description = "DyLoRA's smallest rank (default: ${DEFAULT-VALUE}).")
     int minRank;
 
     @Option(names = "--alpha", description = "LoRA alpha (default: 2 x rank).")
     Float alpha;
 
-    @Option(names = "--modules", paramLabel = "LIST", split = ",", defaultValue = "q_proj,k_proj,v_proj,o_proj",
+    @Option(
+            names = "--modules",
+            paramLabel = "LIST",
+            split = ",",
+            defaultValue = "q_proj,k_proj,v_proj,o_proj",
             description = "LoRA targets, comma-separated (default: ${DEFAULT-VALUE}).")
     List<String> modules;
 
-    @Option(names = "--virtual-tokens", defaultValue = "8", description = "Prompt/prefix length (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--virtual-tokens",
+            defaultValue = "8",
+            description = "Prompt/prefix length (default: ${DEFAULT-VALUE}).")
     int virtualTokens;
 
-    @Option(names = "--input", defaultValue = "logits", description = "TempNet input: logits | hidden (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--input",
+            defaultValue = "logits",
+            description = "TempNet input: logits | hidden (default: ${DEFAULT-VALUE}).")
     String input;
 
-    @Option(names = "--hidden-size", defaultValue = "32", description = "TempNet hidden units (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hidden-size",
+            defaultValue = "32",
+            description = "TempNet hidden units (default: ${DEFAULT-VALUE}).")
     int hiddenSize;
 
     @Option(names = "--name", description = "Name recorded in the files (default: the folder's name).")
@@ -78,14 +103,19 @@ final class MakeRandomAdaptersCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--registry", paramLabel = "DIR",
+    @Option(
+            names = "--registry",
+            paramLabel = "DIR",
             description = "Also publish it into the registry at DIR (offline; the gateway need not run).")
     Path registry;
 
     @Option(names = "--publish", paramLabel = "T/NAME", description = "The name to publish under (with --registry).")
     String publish;
 
-    @Option(names = "--promote", paramLabel = "ALIAS", description = "An alias to point at it (with --registry), e.g. stable.")
+    @Option(
+            names = "--promote",
+            paramLabel = "ALIAS",
+            description = "An alias to point at it (with --registry), e.g. stable.")
     String promote;
 
     @Override
@@ -112,13 +142,25 @@ final class MakeRandomAdaptersCommand implements Callable<Integer> {
             err.println("error: cannot write " + this.out + ": " + e.getMessage());
             return 1;
         }
-        out.printf("wrote %s adapter for %s to %s (%d bytes of parameters)%n", kind, model.name(), this.out, adapter.bytes());
+        out.printf(
+                "wrote %s adapter for %s to %s (%d bytes of parameters)%n",
+                kind, model.name(), this.out, adapter.bytes());
         if (registry != null) {
             try {
-                FileSystemAdapterRegistry store = new FileSystemAdapterRegistry(registry,
-                        new PeftAdapterReader(base, AdapterLimits.defaults(model.config().contextLength())), Clock.systemUTC());
-                VersionMetadata published = store.publishFolder(this.out, new PublishRequest(AdapterName.parse(publish),
-                        "make-random", null, Map.of("origin", "random"), Map.of(), promote));
+                FileSystemAdapterRegistry store = new FileSystemAdapterRegistry(
+                        registry,
+                        new PeftAdapterReader(
+                                base, AdapterLimits.defaults(model.config().contextLength())),
+                        Clock.systemUTC());
+                VersionMetadata published = store.publishFolder(
+                        this.out,
+                        new PublishRequest(
+                                AdapterName.parse(publish),
+                                "make-random",
+                                null,
+                                Map.of("origin", "random"),
+                                Map.of(),
+                                promote));
                 out.printf("published %s@%s%n", published.name(), published.version());
             } catch (IOException | RuntimeException e) {
                 err.println("error: cannot publish to " + registry + ": " + e.getMessage());
@@ -137,7 +179,8 @@ final class MakeRandomAdaptersCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown kind '" + kind + "'");
         }
         if (rank <= 0 || minRank <= 0 || minRank > rank || virtualTokens <= 0 || hiddenSize <= 0) {
-            throw new IllegalArgumentException("ranks, virtual tokens and hidden size must be positive (and --min-rank <= --rank)");
+            throw new IllegalArgumentException(
+                    "ranks, virtual tokens and hidden size must be positive (and --min-rank <= --rank)");
         }
         if (!input.equalsIgnoreCase("logits") && !input.equalsIgnoreCase("hidden")) {
             throw new IllegalArgumentException("--input is logits or hidden, not '" + input + "'");

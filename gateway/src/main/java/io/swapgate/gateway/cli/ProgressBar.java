@@ -30,8 +30,13 @@ final class ProgressBar {
         int filled = (int) (WIDTH * Math.min(done, total) / total);
         if (filled != drawn || always) {
             drawn = filled;
-            out.printf(Locale.ROOT, "\r[%s%s] %3d%% %s\u001b[K", "#".repeat(filled), " ".repeat(WIDTH - filled),
-                    100 * Math.min(done, total) / total, detail);
+            out.printf(
+                    Locale.ROOT,
+                    "\r[%s%s] %3d%% %s\u001b[K",
+                    "#".repeat(filled),
+                    " ".repeat(WIDTH - filled),
+                    100 * Math.min(done, total) / total,
+                    detail);
             out.flush();
         }
     }

@@ -16,14 +16,26 @@ import picocli.CommandLine.ScopeType;
  * {@code jobs}), a producer of training examples ({@code examples}) and the key-file tool ({@code keys}). Every command
  * takes {@code --help}. Exit codes: 0 done, 1 a call or the work failed, 2 a usage error.
  */
-@Command(name = "swapgate", description = "Swapgate's tools. With no command the jar serves (./swapgate serve).",
-        subcommands = {GenerateCommand.class, AdaptersCommand.class, JobsCommand.class, ExamplesCommand.class,
-                KeysCommand.class})
+@Command(
+        name = "swapgate",
+        description = "Swapgate's tools. With no command the jar serves (./swapgate serve).",
+        subcommands = {
+            GenerateCommand.class,
+            AdaptersCommand.class,
+            JobsCommand.class,
+            ExamplesCommand.class,
+            KeysCommand.class
+        })
 public final class SwapgateCli {
 
-    private static final Set<String> COMMANDS = Set.of("generate", "adapters", "jobs", "examples", "keys", "--help", "-h");
+    private static final Set<String> COMMANDS =
+            Set.of("generate", "adapters", "jobs", "examples", "keys", "--help", "-h");
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "Show this help and exit.")
+    @Option(
+            names = {"-h", "--help"},
+            usageHelp = true,
+            scope = ScopeType.INHERIT,
+            description = "Show this help and exit.")
     boolean help;
 
     private SwapgateCli() {}
@@ -57,7 +69,8 @@ public final class SwapgateCli {
     private static int failed(Exception failure, CommandLine command, CommandLine.ParseResult parsed) {
         PrintWriter err = command.getErr();
         if (failure instanceof StatusRuntimeException call) {
-            err.println("error: " + call.getStatus().getCode() + ": " + call.getStatus().getDescription());
+            err.println("error: " + call.getStatus().getCode() + ": "
+                    + call.getStatus().getDescription());
             return 1;
         }
         err.println("error: " + failure.getMessage());

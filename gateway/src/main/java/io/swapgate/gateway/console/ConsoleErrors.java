@@ -24,7 +24,8 @@ final class ConsoleErrors {
     static void send(HttpServerResponse response, Throwable failure) {
         if (failure instanceof HttpRefusal refusal) {
             if (!response.ended()) {
-                response.setStatusCode(refusal.status()).putHeader("Content-Type", "application/json")
+                response.setStatusCode(refusal.status())
+                        .putHeader("Content-Type", "application/json")
                         .end(body(Status.fromCode(FailureStatus.of(refusal)).withDescription(refusal.getMessage())));
             }
             return;
@@ -35,14 +36,19 @@ final class ConsoleErrors {
     /** Answers the call with the status as JSON, unless it was answered already. */
     static void send(HttpServerResponse response, Status status) {
         if (!response.ended()) {
-            response.setStatusCode(httpStatus(status.getCode())).putHeader("Content-Type", "application/json").end(body(status));
+            response.setStatusCode(httpStatus(status.getCode()))
+                    .putHeader("Content-Type", "application/json")
+                    .end(body(status));
         }
     }
 
     /** {@code {"code":"NOT_FOUND","message":"..."}}. */
     static String body(Status status) {
-        ObjectNode body = JSON.createObjectNode().put("code", status.getCode().name())
-                .put("message", status.getDescription() == null ? status.getCode().name() : status.getDescription());
+        ObjectNode body = JSON.createObjectNode()
+                .put("code", status.getCode().name())
+                .put(
+                        "message",
+                        status.getDescription() == null ? status.getCode().name() : status.getDescription());
         return body.toString();
     }
 

@@ -18,7 +18,8 @@ sealed interface ConsoleMethod {
         }
     }
 
-    record ServerStreaming<Q extends Message>(Q prototype, Function<Q, Multi<? extends Message>> call) implements ConsoleMethod {
+    record ServerStreaming<Q extends Message>(Q prototype, Function<Q, Multi<? extends Message>> call)
+            implements ConsoleMethod {
         @SuppressWarnings("unchecked") // the request was parsed from prototype(), so it is a Q
         Multi<? extends Message> invoke(Message request) {
             return call.apply((Q) request);

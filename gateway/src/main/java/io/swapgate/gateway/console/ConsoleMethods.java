@@ -36,26 +36,63 @@ class ConsoleMethods {
 
     private final Map<String, ConsoleMethod> methods;
 
-    ConsoleMethods(@GrpcService InferenceGrpcService inference, @GrpcService AdaptersGrpcService adapters,
-                   @GrpcService TenantsGrpcService tenants, @GrpcService TrainingGrpcService training,
-                   @GrpcService MonitorGrpcService monitor) {
+    ConsoleMethods(
+            @GrpcService InferenceGrpcService inference,
+            @GrpcService AdaptersGrpcService adapters,
+            @GrpcService TenantsGrpcService tenants,
+            @GrpcService TrainingGrpcService training,
+            @GrpcService MonitorGrpcService monitor) {
         this.methods = Map.ofEntries(
-                Map.entry("Inference/GenerateStream", new ConsoleMethod.ServerStreaming<>(GenerateRequest.getDefaultInstance(), inference::generateStream)),
-                Map.entry("Adapters/List", new ConsoleMethod.Unary<>(ListAdaptersRequest.getDefaultInstance(), adapters::list)),
-                Map.entry("Adapters/Get", new ConsoleMethod.Unary<>(GetAdapterRequest.getDefaultInstance(), adapters::get)),
-                Map.entry("Adapters/Promote", new ConsoleMethod.Unary<>(PromoteRequest.getDefaultInstance(), adapters::promote)),
-                Map.entry("Adapters/Rollback", new ConsoleMethod.Unary<>(RollbackRequest.getDefaultInstance(), adapters::rollback)),
-                Map.entry("Adapters/Delete", new ConsoleMethod.Unary<>(DeleteRequest.getDefaultInstance(), adapters::delete)),
-                Map.entry("Adapters/Watch", new ConsoleMethod.ServerStreaming<>(WatchRequest.getDefaultInstance(), adapters::watch)),
-                Map.entry("Tenants/WhoAmI", new ConsoleMethod.Unary<>(WhoAmIRequest.getDefaultInstance(), tenants::whoAmI)),
-                Map.entry("Tenants/ListUsage", new ConsoleMethod.Unary<>(ListUsageRequest.getDefaultInstance(), tenants::listUsage)),
-                Map.entry("Tenants/GetUsage", new ConsoleMethod.Unary<>(GetUsageRequest.getDefaultInstance(), tenants::getUsage)),
-                Map.entry("Training/Start", new ConsoleMethod.Unary<>(StartTrainingRequest.getDefaultInstance(), training::start)),
-                Map.entry("Training/Get", new ConsoleMethod.Unary<>(GetTrainingJobRequest.getDefaultInstance(), training::get)),
-                Map.entry("Training/List", new ConsoleMethod.Unary<>(ListTrainingJobsRequest.getDefaultInstance(), training::list)),
-                Map.entry("Training/Cancel", new ConsoleMethod.Unary<>(CancelTrainingJobRequest.getDefaultInstance(), training::cancel)),
-                Map.entry("Training/Watch", new ConsoleMethod.ServerStreaming<>(WatchTrainingJobsRequest.getDefaultInstance(), training::watch)),
-                Map.entry("Monitor/Watch", new ConsoleMethod.ServerStreaming<>(WatchMonitorRequest.getDefaultInstance(), monitor::watch)));
+                Map.entry(
+                        "Inference/GenerateStream",
+                        new ConsoleMethod.ServerStreaming<>(
+                                GenerateRequest.getDefaultInstance(), inference::generateStream)),
+                Map.entry(
+                        "Adapters/List",
+                        new ConsoleMethod.Unary<>(ListAdaptersRequest.getDefaultInstance(), adapters::list)),
+                Map.entry(
+                        "Adapters/Get",
+                        new ConsoleMethod.Unary<>(GetAdapterRequest.getDefaultInstance(), adapters::get)),
+                Map.entry(
+                        "Adapters/Promote",
+                        new ConsoleMethod.Unary<>(PromoteRequest.getDefaultInstance(), adapters::promote)),
+                Map.entry(
+                        "Adapters/Rollback",
+                        new ConsoleMethod.Unary<>(RollbackRequest.getDefaultInstance(), adapters::rollback)),
+                Map.entry(
+                        "Adapters/Delete",
+                        new ConsoleMethod.Unary<>(DeleteRequest.getDefaultInstance(), adapters::delete)),
+                Map.entry(
+                        "Adapters/Watch",
+                        new ConsoleMethod.ServerStreaming<>(WatchRequest.getDefaultInstance(), adapters::watch)),
+                Map.entry(
+                        "Tenants/WhoAmI",
+                        new ConsoleMethod.Unary<>(WhoAmIRequest.getDefaultInstance(), tenants::whoAmI)),
+                Map.entry(
+                        "Tenants/ListUsage",
+                        new ConsoleMethod.Unary<>(ListUsageRequest.getDefaultInstance(), tenants::listUsage)),
+                Map.entry(
+                        "Tenants/GetUsage",
+                        new ConsoleMethod.Unary<>(GetUsageRequest.getDefaultInstance(), tenants::getUsage)),
+                Map.entry(
+                        "Training/Start",
+                        new ConsoleMethod.Unary<>(StartTrainingRequest.getDefaultInstance(), training::start)),
+                Map.entry(
+                        "Training/Get",
+                        new ConsoleMethod.Unary<>(GetTrainingJobRequest.getDefaultInstance(), training::get)),
+                Map.entry(
+                        "Training/List",
+                        new ConsoleMethod.Unary<>(ListTrainingJobsRequest.getDefaultInstance(), training::list)),
+                Map.entry(
+                        "Training/Cancel",
+                        new ConsoleMethod.Unary<>(CancelTrainingJobRequest.getDefaultInstance(), training::cancel)),
+                Map.entry(
+                        "Training/Watch",
+                        new ConsoleMethod.ServerStreaming<>(
+                                WatchTrainingJobsRequest.getDefaultInstance(), training::watch)),
+                Map.entry(
+                        "Monitor/Watch",
+                        new ConsoleMethod.ServerStreaming<>(WatchMonitorRequest.getDefaultInstance(), monitor::watch)));
     }
 
     Optional<ConsoleMethod> find(String service, String method) {

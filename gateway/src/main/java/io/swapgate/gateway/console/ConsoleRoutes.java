@@ -25,8 +25,9 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class ConsoleRoutes {
 
-    private static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-            + " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    private static final String PAGE_POLICY =
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                    + " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /** Enough for Training.Start's largest dataset. */
     private static final long MAX_BODY_BYTES = 32L << 20;
@@ -34,7 +35,8 @@ public class ConsoleRoutes {
     private final ConsoleMethods methods;
     private final TenantDirectory tenants;
     private final JsonFormat.Parser parser = JsonFormat.parser();
-    private final JsonFormat.Printer printer = JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
+    private final JsonFormat.Printer printer =
+            JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace();
 
     ConsoleRoutes(ConsoleMethods methods, TenantDirectory tenants) {
         this.methods = methods;
@@ -49,11 +51,14 @@ public class ConsoleRoutes {
                 ctx.redirect("/console/");
                 return;
             }
-            ctx.response().putHeader("Content-Security-Policy", PAGE_POLICY).putHeader("X-Content-Type-Options", "nosniff")
+            ctx.response()
+                    .putHeader("Content-Security-Policy", PAGE_POLICY)
+                    .putHeader("X-Content-Type-Options", "nosniff")
                     .putHeader("Referrer-Policy", "no-referrer");
             ctx.next();
         });
-        new AuthenticatedBody(tenants.authenticator(), MAX_BODY_BYTES, (ctx, e) -> ConsoleErrors.send(ctx.response(), e))
+        new AuthenticatedBody(
+                        tenants.authenticator(), MAX_BODY_BYTES, (ctx, e) -> ConsoleErrors.send(ctx.response(), e))
                 .post(router, "/console/api/:service/:method", this::call);
     }
 
@@ -62,20 +67,26 @@ public class ConsoleRoutes {
         Context context = ctx.vertx().getOrCreateContext();
         try {
             Caller caller = AuthenticatedBody.caller(ctx);
-            ConsoleMethod method = methods.find(ctx.pathParam("service"), ctx.pathParam("method")).orElseThrow(() -> Status.UNIMPLEMENTED
-                    .withDescription("the console has no method " + ctx.pathParam("service") + "/" + ctx.pathParam("method")).asRuntimeException());
+            ConsoleMethod method = methods.find(ctx.pathParam("service"), ctx.pathParam("method"))
+                    .orElseThrow(() -> Status.UNIMPLEMENTED
+                            .withDescription("the console has no method " + ctx.pathParam("service") + "/"
+                                    + ctx.pathParam("method"))
+                            .asRuntimeException());
             dispatch(method, caller, parse(ctx, method.prototype()), response, context);
         } catch (RuntimeException e) { // no such method, a bad body, or a method's own checks throwing at once
             ConsoleErrors.send(response, e);
         }
     }
 
-    private void dispatch(ConsoleMethod method, Caller caller, Message request, HttpServerResponse response, Context context) {
+    private void dispatch(
+            ConsoleMethod method, Caller caller, Message request, HttpServerResponse response, Context context) {
         if (method instanceof ConsoleMethod.Unary<?> unary) {
             ApiKeyInterceptor.as(caller, () -> unary.invoke(request))
                     .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                    .subscribe().with(
-                            answer -> context.runOnContext(v -> response.putHeader("Content-Type", "application/json").end(print(answer))),
+                    .subscribe()
+                    .with(
+                            answer -> context.runOnContext(v -> response.putHeader("Content-Type", "application/json")
+                                    .end(print(answer))),
                             failure -> context.runOnContext(v -> ConsoleErrors.send(response, failure)));
         } else if (method instanceof ConsoleMethod.ServerStreaming<?> streaming) {
             new EventStreamCall(response, context, this::print)
@@ -89,8 +100,10 @@ public class ConsoleRoutes {
         try {
             parser.merge(body == null || body.isBlank() ? "{}" : body, builder);
         } catch (InvalidProtocolBufferException e) {
-            throw Status.INVALID_ARGUMENT.withDescription("the body is not a " + prototype.getDescriptorForType().getName()
-                    + " in proto3 JSON: " + e.getMessage()).asRuntimeException();
+            throw Status.INVALID_ARGUMENT
+                    .withDescription("the body is not a "
+                            + prototype.getDescriptorForType().getName() + " in proto3 JSON: " + e.getMessage())
+                    .asRuntimeException();
         }
         return builder.build();
     }
@@ -99,8 +112,8 @@ public class ConsoleRoutes {
         try {
             return printer.print(message);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a response message cannot be printed as JSON", e); // only Any with unknown types
+            throw new IllegalStateException(
+                    "a response message cannot be printed as JSON", e); // only Any with unknown types
         }
     }
-
 }

@@ -99,7 +99,8 @@ final class EventStreamCall implements MultiSubscriber<Message> {
         if (!headersSent) {
             headersSent = true;
             // Cache-Control: no-store is on every console answer already (ConsoleRoutes).
-            response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
+            response.setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                     .putHeader("X-Accel-Buffering", "no");
             response.write(": open\n\n");
         }

@@ -49,8 +49,11 @@ public class AdaptersGrpcService implements Adapters {
     private final Access access;
     private final StorageQuota storage;
 
-    AdaptersGrpcService(ServedAdapters served, io.swapgate.gateway.config.SwapgateConfig config, TenantDirectory tenants,
-                        StorageQuota storage) {
+    AdaptersGrpcService(
+            ServedAdapters served,
+            io.swapgate.gateway.config.SwapgateConfig config,
+            TenantDirectory tenants,
+            StorageQuota storage) {
         this.served = served;
         this.registry = served.registry();
         this.maxFileBytes = config.adapters().maxFileBytes();
@@ -66,17 +69,22 @@ public class AdaptersGrpcService implements Adapters {
             return storage.admit(name, bytes);
         });
         return requests.emitOn(Infrastructure.getDefaultWorkerPool())
-                .onItem().invoke(upload::accept)
-                .collect().last()
-                .onItem().transform(last -> GrpcStatuses.unchecked(() -> {
+                .onItem()
+                .invoke(upload::accept)
+                .collect()
+                .last()
+                .onItem()
+                .transform(last -> GrpcStatuses.unchecked(() -> {
                     VersionMetadata published = upload.finish();
                     if (upload.warm()) {
                         served.adapters().load(resolve(published.name(), published.version()));
                     }
                     return describe(AdapterName.parse(published.name()), published);
                 }))
-                .onTermination().invoke(upload::close)
-                .onFailure().transform(GrpcStatuses::toStatus);
+                .onTermination()
+                .invoke(upload::close)
+                .onFailure()
+                .transform(GrpcStatuses::toStatus);
     }
 
     @Override
@@ -85,10 +93,12 @@ public class AdaptersGrpcService implements Adapters {
         Caller caller = ApiKeyInterceptor.caller();
         return GrpcStatuses.call(() -> {
             ListAdaptersResponse.Builder response = ListAdaptersResponse.newBuilder();
-            for (AdapterName name : AdapterListing.names(registry, access,
-                    access.listingScope(caller, request.getTenant()), request.getIncludeShared())) {
-                response.addAdapters(AdapterSummary.newBuilder().setName(name.toString())
-                        .putAllAliases(registry.aliases(name)).setVersionCount(registry.versionIds(name).size()));
+            for (AdapterName name : AdapterListing.names(
+                    registry, access, access.listingScope(caller, request.getTenant()), request.getIncludeShared())) {
+                response.addAdapters(AdapterSummary.newBuilder()
+                        .setName(name.toString())
+                        .putAllAliases(registry.aliases(name))
+                        .setVersionCount(registry.versionIds(name).size()));
             }
             return response.build();
         });
@@ -103,11 +113,12 @@ public class AdaptersGrpcService implements Adapters {
             access.checkUse(caller, name.toString());
             List<VersionMetadata> versions = registry.versions(name);
             if (versions.isEmpty()) {
-                throw new io.swapgate.registry.RegistryException(io.swapgate.registry.RegistryException.Reason.NOT_FOUND,
-                        "adapter '" + name + "' not found");
+                throw new io.swapgate.registry.RegistryException(
+                        io.swapgate.registry.RegistryException.Reason.NOT_FOUND, "adapter '" + name + "' not found");
             }
             Map<String, String> aliases = registry.aliases(name);
-            AdapterDetails.Builder details = AdapterDetails.newBuilder().setName(name.toString()).putAllAliases(aliases);
+            AdapterDetails.Builder details =
+                    AdapterDetails.newBuilder().setName(name.toString()).putAllAliases(aliases);
             for (VersionMetadata v : versions) {
                 details.addVersions(AdapterMessages.version(v, aliases, served.residency(name, v.version())));
             }
@@ -127,7 +138,8 @@ public class AdaptersGrpcService implements Adapters {
     @Blocking
     public Uni<AliasChange> rollback(RollbackRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return GrpcStatuses.call(() -> AdapterMessages.aliasChange(registry.rollback(managed(caller, request.getName()), request.getAlias())));
+        return GrpcStatuses.call(() ->
+                AdapterMessages.aliasChange(registry.rollback(managed(caller, request.getName()), request.getAlias())));
     }
 
     @Override
@@ -135,8 +147,12 @@ public class AdaptersGrpcService implements Adapters {
     public Uni<DeleteResponse> delete(DeleteRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
         return GrpcStatuses.call(() -> {
-            RegistryEvent deleted = registry.delete(managed(caller, request.getName()), request.getVersion(), served::inUse);
-            return DeleteResponse.newBuilder().setName(deleted.name()).setVersion(deleted.version()).build();
+            RegistryEvent deleted =
+                    registry.delete(managed(caller, request.getName()), request.getVersion(), served::inUse);
+            return DeleteResponse.newBuilder()
+                    .setName(deleted.name())
+                    .setVersion(deleted.version())
+                    .build();
         });
     }
 

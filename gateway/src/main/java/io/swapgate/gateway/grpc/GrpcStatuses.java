@@ -22,18 +22,23 @@ public final class GrpcStatuses {
             return error;
         }
         io.grpc.Status.Code code = FailureStatus.of(error);
-        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder().setCode(code.value())
-                .setMessage(FailureStatus.message(error));
+        com.google.rpc.Status.Builder status =
+                com.google.rpc.Status.newBuilder().setCode(code.value()).setMessage(FailureStatus.message(error));
         String quota = FailureStatus.quota(error);
         if (quota != null) {
             status.addDetails(Any.pack(QuotaFailure.newBuilder()
-                    .addViolations(QuotaFailure.Violation.newBuilder().setSubject(quota).setDescription(error.getMessage()))
+                    .addViolations(QuotaFailure.Violation.newBuilder()
+                            .setSubject(quota)
+                            .setDescription(error.getMessage()))
                     .build()));
         }
         Duration retryAfter = FailureStatus.retryAfter(error);
         if (retryAfter != null) {
-            status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
-                    .setSeconds(retryAfter.getSeconds()).setNanos(retryAfter.getNano())).build()));
+            status.addDetails(Any.pack(RetryInfo.newBuilder()
+                    .setRetryDelay(com.google.protobuf.Duration.newBuilder()
+                            .setSeconds(retryAfter.getSeconds())
+                            .setNanos(retryAfter.getNano()))
+                    .build()));
         }
         return StatusProto.toStatusRuntimeException(status.build());
     }
@@ -44,13 +49,17 @@ public final class GrpcStatuses {
     }
 
     static StatusRuntimeException deadlineExceeded() {
-        return io.grpc.Status.DEADLINE_EXCEEDED.withDescription("the request's deadline passed before generation finished")
+        return io.grpc.Status.DEADLINE_EXCEEDED
+                .withDescription("the request's deadline passed before generation finished")
                 .asRuntimeException();
     }
 
     /** A unary call's work, its failure turned into the matching status. */
     static <T> io.smallrye.mutiny.Uni<T> call(java.util.concurrent.Callable<T> work) {
-        return io.smallrye.mutiny.Uni.createFrom().item(() -> unchecked(work)).onFailure().transform(GrpcStatuses::toStatus);
+        return io.smallrye.mutiny.Uni.createFrom()
+                .item(() -> unchecked(work))
+                .onFailure()
+                .transform(GrpcStatuses::toStatus);
     }
 
     /** Runs registry work, passing I/O failures on unchecked (they become INTERNAL). */

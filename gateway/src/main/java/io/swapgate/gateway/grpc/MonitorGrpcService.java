@@ -44,8 +44,12 @@ public class MonitorGrpcService implements Monitor {
         int interval = request.getIntervalMs() == 0 ? DEFAULT_INTERVAL_MS : request.getIntervalMs();
         AtomicReference<MonitorSamples.Counters> previous = new AtomicReference<>(samples.atStart());
         // The first sample at once (ticks need a positive delay), then one per interval.
-        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofMillis(interval))
-                .onOverflow().drop()
+        return Multi.createFrom()
+                .ticks()
+                .startingAfter(Duration.ofMillis(1))
+                .every(Duration.ofMillis(interval))
+                .onOverflow()
+                .drop()
                 .map(tick -> {
                     MonitorSamples.Counters now = samples.read(scope);
                     return samples.sample(scope, previous.getAndSet(now), now);

@@ -20,7 +20,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class RequestMessageInterceptor implements ServerInterceptor {
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         ServerCall.Listener<Q> listener = next.startCall(call, headers);
         if (!call.getMethodDescriptor().getType().clientSendsOneMessage()) {
             return listener;
@@ -40,8 +41,11 @@ public class RequestMessageInterceptor implements ServerInterceptor {
                     super.onHalfClose();
                     return;
                 }
-                call.close(Status.INVALID_ARGUMENT.withDescription("the request to " + call.getMethodDescriptor().getFullMethodName()
-                        + " is missing or is not a valid protobuf message"), new Metadata());
+                call.close(
+                        Status.INVALID_ARGUMENT.withDescription(
+                                "the request to " + call.getMethodDescriptor().getFullMethodName()
+                                        + " is missing or is not a valid protobuf message"),
+                        new Metadata());
             }
         };
     }

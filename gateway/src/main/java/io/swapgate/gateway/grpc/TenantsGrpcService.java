@@ -31,31 +31,44 @@ public class TenantsGrpcService implements Tenants {
     @Override
     public Uni<WhoAmIResponse> whoAmI(WhoAmIRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return Uni.createFrom().item(WhoAmIResponse.newBuilder().setKeyId(caller.keyId()).setTenant(caller.tenant())
-                .addAllRoles(caller.roles().stream().map(Role::wireName).sorted().toList()).build());
+        return Uni.createFrom()
+                .item(WhoAmIResponse.newBuilder()
+                        .setKeyId(caller.keyId())
+                        .setTenant(caller.tenant())
+                        .addAllRoles(caller.roles().stream()
+                                .map(Role::wireName)
+                                .sorted()
+                                .toList())
+                        .build());
     }
 
     @Override
     public Uni<ListUsageResponse> listUsage(ListUsageRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return Uni.createFrom().item(() -> {
-            tenants.access().checkAdmin(caller);
-            ListUsageResponse.Builder response = ListUsageResponse.newBuilder();
-            for (String tenant : new TreeSet<>(tenants.tenants())) {
-                response.addTenants(usage(tenant));
-            }
-            return response.build();
-        }).onFailure().transform(GrpcStatuses::toStatus);
+        return Uni.createFrom()
+                .item(() -> {
+                    tenants.access().checkAdmin(caller);
+                    ListUsageResponse.Builder response = ListUsageResponse.newBuilder();
+                    for (String tenant : new TreeSet<>(tenants.tenants())) {
+                        response.addTenants(usage(tenant));
+                    }
+                    return response.build();
+                })
+                .onFailure()
+                .transform(GrpcStatuses::toStatus);
     }
 
     @Override
     public Uni<io.swapgate.proto.v1.TenantUsage> getUsage(GetUsageRequest request) {
         Caller caller = ApiKeyInterceptor.caller();
-        return Uni.createFrom().item(() -> {
-            String tenant = request.getTenant().isEmpty() ? caller.tenant() : request.getTenant();
-            tenants.access().checkTenant(caller, tenant);
-            return usage(tenant);
-        }).onFailure().transform(GrpcStatuses::toStatus);
+        return Uni.createFrom()
+                .item(() -> {
+                    String tenant = request.getTenant().isEmpty() ? caller.tenant() : request.getTenant();
+                    tenants.access().checkTenant(caller, tenant);
+                    return usage(tenant);
+                })
+                .onFailure()
+                .transform(GrpcStatuses::toStatus);
     }
 
     private io.swapgate.proto.v1.TenantUsage usage(String tenant) {

@@ -5,13 +5,14 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.swapgate.core.adapter.AdapterKind;
+import io.swapgate.core.training.TempNetObjective;
 import io.swapgate.gateway.config.SwapgateConfig;
+import io.swapgate.gateway.messages.TrainingJobMessages;
 import io.swapgate.gateway.tenancy.ApiKeyInterceptor;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.StorageQuota;
 import io.swapgate.gateway.tenancy.TenantDirectory;
 import io.swapgate.gateway.training.ExampleRules;
-import io.swapgate.gateway.messages.TrainingJobMessages;
 import io.swapgate.gateway.training.TrainingLoop;
 import io.swapgate.proto.v1.CancelTrainingJobRequest;
 import io.swapgate.proto.v1.GetTrainingJobRequest;
@@ -24,7 +25,6 @@ import io.swapgate.proto.v1.WatchTrainingJobsRequest;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
 import io.swapgate.registry.RegistryException;
-import io.swapgate.core.training.TempNetObjective;
 import io.swapgate.retraining.LoraShape;
 import io.swapgate.retraining.TrainingJob;
 import io.swapgate.retraining.TrainingJobs;
@@ -64,15 +64,16 @@ public class TrainingGrpcService implements Training {
             tenants.access().checkManage(caller, adapter);
             AdapterKind kind = kind(request.getKind());
             if (request.getSteps() < 0 || request.getSteps() > MAX_STEPS) {
-                throw new IllegalArgumentException("steps must be between 0 (the default) and " + MAX_STEPS + ", got " + request.getSteps());
+                throw new IllegalArgumentException(
+                        "steps must be between 0 (the default) and " + MAX_STEPS + ", got " + request.getSteps());
             }
             TrainingJobs jobs = jobs();
             storage.admit(adapter, 0).close(); // a new name counts towards the adapters quota before any work starts
             if (request.getExamplesCount() > 0) {
                 training.examples().append(adapter, "grpc", examples(request, adapter));
             }
-            return TrainingJobMessages.of(jobs.submit(adapter, kind, loraShape(request, kind),
-                    objective(request, kind), request.getSteps(), "manual"));
+            return TrainingJobMessages.of(jobs.submit(
+                    adapter, kind, loraShape(request, kind), objective(request, kind), request.getSteps(), "manual"));
         });
     }
 
@@ -88,7 +89,9 @@ public class TrainingGrpcService implements Training {
         return GrpcStatuses.call(() -> {
             ListTrainingJobsResponse.Builder response = ListTrainingJobsResponse.newBuilder();
             for (TrainingJob job : jobs().list()) {
-                if (sees(caller, job) && (request.getAdapter().isEmpty() || request.getAdapter().equals(job.adapter()))) {
+                if (sees(caller, job)
+                        && (request.getAdapter().isEmpty()
+                                || request.getAdapter().equals(job.adapter()))) {
                     response.addJobs(TrainingJobMessages.of(job));
                 }
             }
@@ -132,8 +135,11 @@ public class TrainingGrpcService implements Training {
     }
 
     /** Sends a matching job's state; a watch of one job ends with its final state. */
-    private void send(io.smallrye.mutiny.subscription.MultiEmitter<? super io.swapgate.proto.v1.TrainingJob> emitter,
-                      Caller caller, WatchTrainingJobsRequest request, TrainingJob job) {
+    private void send(
+            io.smallrye.mutiny.subscription.MultiEmitter<? super io.swapgate.proto.v1.TrainingJob> emitter,
+            Caller caller,
+            WatchTrainingJobsRequest request,
+            TrainingJob job) {
         if (matches(caller, request, job)) {
             emitter.emit(TrainingJobMessages.of(job));
             if (!request.getId().isEmpty() && job.state().finished()) {
@@ -143,7 +149,8 @@ public class TrainingGrpcService implements Training {
     }
 
     private boolean matches(Caller caller, WatchTrainingJobsRequest request, TrainingJob job) {
-        return sees(caller, job) && (request.getId().isEmpty() || request.getId().equals(job.id()))
+        return sees(caller, job)
+                && (request.getId().isEmpty() || request.getId().equals(job.id()))
                 && (request.getAdapter().isEmpty() || request.getAdapter().equals(job.adapter()));
     }
 
@@ -153,13 +160,17 @@ public class TrainingGrpcService implements Training {
 
     /** The job, if it exists and the caller may see it; otherwise NOT_FOUND either way, so ids of others leak nothing. */
     private TrainingJob visible(Caller caller, String id) {
-        return jobs().get(id).filter(job -> sees(caller, job)).orElseThrow(() ->
-                new RegistryException(RegistryException.Reason.NOT_FOUND, "training job '" + id + "' not found"));
+        return jobs().get(id)
+                .filter(job -> sees(caller, job))
+                .orElseThrow(() -> new RegistryException(
+                        RegistryException.Reason.NOT_FOUND, "training job '" + id + "' not found"));
     }
 
     private TrainingJobs jobs() {
-        return training.jobs().orElseThrow(() -> new RegistryException(RegistryException.Reason.FAILED_PRECONDITION,
-                "retraining is off on this gateway (swapgate.training.enabled=false)"));
+        return training.jobs()
+                .orElseThrow(() -> new RegistryException(
+                        RegistryException.Reason.FAILED_PRECONDITION,
+                        "retraining is off on this gateway (swapgate.training.enabled=false)"));
     }
 
     private static AdapterKind kind(String name) {
@@ -169,7 +180,8 @@ public class TrainingGrpcService implements Training {
         try {
             return AdapterKind.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown adapter kind '" + name + "': use lora, prompt, prefix or tempnet");
+            throw new IllegalArgumentException(
+                    "unknown adapter kind '" + name + "': use lora, prompt, prefix or tempnet");
         }
     }
 
@@ -194,8 +206,8 @@ public class TrainingGrpcService implements Training {
         }
         int rank = request.getLoraRank() == 0 ? defaultLoraRank : request.getLoraRank();
         if (rank < 0 || rank > maxLoraRank) {
-            throw new IllegalArgumentException("lora_rank must be between 1 and " + maxLoraRank + " (swapgate.adapters.max-lora-rank),"
-                    + " got " + rank);
+            throw new IllegalArgumentException("lora_rank must be between 1 and " + maxLoraRank
+                    + " (swapgate.adapters.max-lora-rank)," + " got " + rank);
         }
         return new LoraShape(rank, request.getLoraMinRank());
     }
@@ -208,11 +220,13 @@ public class TrainingGrpcService implements Training {
         List<ExampleStore.Example> out = new ArrayList<>();
         for (TrainingExample example : request.getExamplesList()) {
             if (!example.getAdapter().isEmpty() && !example.getAdapter().equals(adapter.toString())) {
-                throw new IllegalArgumentException("example " + example.getExampleId() + " is for " + example.getAdapter()
-                        + ", not " + adapter);
+                throw new IllegalArgumentException(
+                        "example " + example.getExampleId() + " is for " + example.getAdapter() + ", not " + adapter);
             }
             ExampleRules.check(example);
-            out.add(new ExampleStore.Example(example.getExampleId(), example.toBuilder().setAdapter(adapter.toString()).build().toByteArray()));
+            out.add(new ExampleStore.Example(
+                    example.getExampleId(),
+                    example.toBuilder().setAdapter(adapter.toString()).build().toByteArray()));
         }
         return out;
     }

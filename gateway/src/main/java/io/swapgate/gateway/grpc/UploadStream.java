@@ -44,15 +44,24 @@ final class UploadStream {
                     throw new IllegalArgumentException("an upload carries one manifest");
                 }
                 manifest = request.getManifest();
-                admitted = admission.check(AdapterName.parse(manifest.getName()),
-                        manifest.getFilesList().stream().mapToLong(f -> Math.max(0, f.getSize())).sum());
-                session = new UploadSession(registry, manifest.getFilesList().stream()
-                        .map(f -> new UploadSession.ExpectedFile(f.getName(), f.getSize(), f.getSha256())).toList(), maxFileBytes);
+                admitted = admission.check(
+                        AdapterName.parse(manifest.getName()),
+                        manifest.getFilesList().stream()
+                                .mapToLong(f -> Math.max(0, f.getSize()))
+                                .sum());
+                session = new UploadSession(
+                        registry,
+                        manifest.getFilesList().stream()
+                                .map(f -> new UploadSession.ExpectedFile(f.getName(), f.getSize(), f.getSha256()))
+                                .toList(),
+                        maxFileBytes);
             } else if (request.hasChunk()) {
                 if (session == null) {
                     throw new IllegalArgumentException("the manifest must come before any chunk");
                 }
-                session.write(request.getChunk().getFile(), request.getChunk().getData().toByteArray());
+                session.write(
+                        request.getChunk().getFile(),
+                        request.getChunk().getData().toByteArray());
             } else {
                 throw new IllegalArgumentException("an upload message needs a manifest or a chunk");
             }
@@ -66,9 +75,13 @@ final class UploadStream {
             throw new IllegalArgumentException("the upload carried no manifest");
         }
         try {
-            return session.finish(new PublishRequest(AdapterName.parse(manifest.getName()),
-                    AdapterMessages.emptyToNull(manifest.getCreator()), AdapterMessages.emptyToNull(manifest.getParentVersion()),
-                    manifest.getLabelsMap(), manifest.getMetricsMap(), AdapterMessages.emptyToNull(manifest.getPromote())));
+            return session.finish(new PublishRequest(
+                    AdapterName.parse(manifest.getName()),
+                    AdapterMessages.emptyToNull(manifest.getCreator()),
+                    AdapterMessages.emptyToNull(manifest.getParentVersion()),
+                    manifest.getLabelsMap(),
+                    manifest.getMetricsMap(),
+                    AdapterMessages.emptyToNull(manifest.getPromote())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

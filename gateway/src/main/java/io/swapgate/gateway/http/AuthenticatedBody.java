@@ -28,7 +28,8 @@ public final class AuthenticatedBody {
      * @param refuse answers a refused request in the route's own error format; the connection is closed after it, so
      *     a body left unread is never read
      */
-    public AuthenticatedBody(Authenticator authenticator, long maxBytes, BiConsumer<RoutingContext, RuntimeException> refuse) {
+    public AuthenticatedBody(
+            Authenticator authenticator, long maxBytes, BiConsumer<RoutingContext, RuntimeException> refuse) {
         this.authenticator = authenticator;
         this.maxBytes = maxBytes;
         this.refuse = refuse;
@@ -41,7 +42,9 @@ public final class AuthenticatedBody {
      */
     public void post(Router router, String path, Handler<RoutingContext> handler) {
         router.post(path).handler(this::admit);
-        router.post(path).handler(BodyHandler.create(false).setBodyLimit(maxBytes)).handler(handler);
+        router.post(path)
+                .handler(BodyHandler.create(false).setBodyLimit(maxBytes))
+                .handler(handler);
     }
 
     /** The caller {@link #post} authenticated. */
@@ -83,5 +86,4 @@ public final class AuthenticatedBody {
             return true; // not a length: the HTTP server refuses it too
         }
     }
-
 }

@@ -35,14 +35,20 @@ public class LoopbackHostCheck {
         if (host != null && !ListenAddress.isLoopback(hostName(host))) {
             refuse(ctx, "Host '" + host + "' is not this machine: the gateway listens on loopback only");
         } else if (origin != null && !isLoopbackOrigin(origin)) {
-            refuse(ctx, "requests from the web origin '" + origin + "' are not accepted: the gateway listens on loopback only");
+            refuse(
+                    ctx,
+                    "requests from the web origin '" + origin
+                            + "' are not accepted: the gateway listens on loopback only");
         } else {
             ctx.next();
         }
     }
 
     private static void refuse(RoutingContext ctx, String why) {
-        ctx.response().setStatusCode(403).putHeader("Content-Type", "text/plain; charset=utf-8").putHeader("Connection", "close")
+        ctx.response()
+                .setStatusCode(403)
+                .putHeader("Content-Type", "text/plain; charset=utf-8")
+                .putHeader("Connection", "close")
                 .end(why + "\n");
     }
 

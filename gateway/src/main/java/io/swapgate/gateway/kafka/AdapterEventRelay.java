@@ -1,6 +1,8 @@
 package io.swapgate.gateway.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.swapgate.gateway.messages.AdapterMessages;
 import io.swapgate.gateway.serving.AdapterSwaps;
 import io.swapgate.gateway.serving.ServedAdapters;
@@ -8,8 +10,6 @@ import io.swapgate.kafka.TopicFollower;
 import io.swapgate.proto.v1.AdapterEvent;
 import io.swapgate.proto.v1.RegistryEvent;
 import io.swapgate.registry.AdapterName;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,20 +36,36 @@ final class AdapterEventRelay implements AutoCloseable {
     private final Timer delay;
     private final TopicFollower follower;
 
-    AdapterEventRelay(ServedAdapters served, AdapterSwaps swaps, MeterRegistry metrics, Producer<byte[], byte[]> producer,
-                      Consumer<byte[], byte[]> consumer, String topic) {
+    AdapterEventRelay(
+            ServedAdapters served,
+            AdapterSwaps swaps,
+            MeterRegistry metrics,
+            Producer<byte[], byte[]> producer,
+            Consumer<byte[], byte[]> consumer,
+            String topic) {
         this.served = served;
         this.swaps = swaps;
-        this.delay = Timer.builder("swapgate.adapter.event.delay").publishPercentileHistogram()
-                .description("from a change on another replica to this replica applying it").register(metrics);
+        this.delay = Timer.builder("swapgate.adapter.event.delay")
+                .publishPercentileHistogram()
+                .description("from a change on another replica to this replica applying it")
+                .register(metrics);
         this.subscription = served.registry().subscribe(event -> {
-            // A lost event leaves the other replicas on their cached resolution until it expires (resolution-ttl): log it.
-            var unused = producer.send(new ProducerRecord<>(topic, event.name().getBytes(StandardCharsets.UTF_8),
-                    AdapterEvent.newBuilder().setEvent(AdapterMessages.event(event)).setOrigin(origin).build().toByteArray()),
+            // A lost event leaves the other replicas on their cached resolution until it expires (resolution-ttl): log
+            // it.
+            var unused = producer.send(
+                    new ProducerRecord<>(
+                            topic,
+                            event.name().getBytes(StandardCharsets.UTF_8),
+                            AdapterEvent.newBuilder()
+                                    .setEvent(AdapterMessages.event(event))
+                                    .setOrigin(origin)
+                                    .build()
+                                    .toByteArray()),
                     (metadata, error) -> {
                         if (error != null) {
-                            LOG.warnf("could not publish the registry change of %s to %s: %s", event.name(), topic,
-                                    error.getMessage());
+                            LOG.warnf(
+                                    "could not publish the registry change of %s to %s: %s",
+                                    event.name(), topic, error.getMessage());
                         }
                     });
         });
@@ -73,10 +89,17 @@ final class AdapterEventRelay implements AutoCloseable {
         served.adapters().forget(name);
         recordDelay(change.getAt());
         switch (change.getType()) {
-            case PROMOTED -> swaps.moved(name, change.getAlias(), io.swapgate.registry.RegistryEvent.Type.PROMOTED, change.getVersion());
-            case ROLLED_BACK -> swaps.moved(name, change.getAlias(), io.swapgate.registry.RegistryEvent.Type.ROLLED_BACK, change.getVersion());
+            case PROMOTED ->
+                swaps.moved(
+                        name, change.getAlias(), io.swapgate.registry.RegistryEvent.Type.PROMOTED, change.getVersion());
+            case ROLLED_BACK ->
+                swaps.moved(
+                        name,
+                        change.getAlias(),
+                        io.swapgate.registry.RegistryEvent.Type.ROLLED_BACK,
+                        change.getVersion());
             case DELETED -> served.adapters().deleted(name, change.getVersion());
-            default -> { } // a publication moves no alias to a version to load
+            default -> {} // a publication moves no alias to a version to load
         }
     }
 

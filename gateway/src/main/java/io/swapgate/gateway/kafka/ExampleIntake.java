@@ -46,7 +46,8 @@ final class ExampleIntake implements DurableIntake.Sink {
                 accepted.computeIfAbsent(AdapterName.parse(example.getAdapter()), a -> new ArrayList<>())
                         .add(new ExampleStore.Example(example.getExampleId(), record.value()));
             } catch (RuntimeException e) {
-                rejected.add(new DurableIntake.Rejection(record, FailureStatus.of(e).name(), FailureStatus.message(e)));
+                rejected.add(
+                        new DurableIntake.Rejection(record, FailureStatus.of(e).name(), FailureStatus.message(e)));
             }
         }
         for (Map.Entry<AdapterName, List<ExampleStore.Example>> adapter : accepted.entrySet()) {

@@ -95,12 +95,15 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         }
     }
 
-    private void start(Envelope<KafkaRequest> envelope, String authorization, ResponseStream answer) throws RetryLater, Refused {
+    private void start(Envelope<KafkaRequest> envelope, String authorization, ResponseStream answer)
+            throws RetryLater, Refused {
         String id = envelope.requestId();
         Admission admission;
         try {
             Caller caller = authenticator.authenticate(authorization);
-            admission = generations.admit(caller, deterministic(id, envelope.request().getRequest()),
+            admission = generations.admit(
+                    caller,
+                    deterministic(id, envelope.request().getRequest()),
                     deadline(envelope.request().getDeadlineUnixMs()));
         } catch (RuntimeException e) {
             refuse(e);
@@ -114,7 +117,6 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
         }
     }
 
-
     @Override
     public byte[] errorAnswer(String requestId, long sequence, String code, String message) {
         return error(requestId, sequence, code, message);
@@ -124,7 +126,9 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     private static GenerateRequest deterministic(String id, GenerateRequest request) {
         GenerateRequest.Builder builder = request.toBuilder().setRequestId(id);
         if (!request.getSampling().hasSeed()) {
-            builder.getSamplingBuilder().setSeed(UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8)).getMostSignificantBits());
+            builder.getSamplingBuilder()
+                    .setSeed(UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.UTF_8))
+                            .getMostSignificantBits());
         }
         return builder.build();
     }
@@ -149,8 +153,13 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
     }
 
     private static byte[] error(String requestId, long sequence, String code, String message) {
-        return KafkaResponse.newBuilder().setRequestId(requestId).setSequence(sequence).setFinal(true)
-                .setError(KafkaError.newBuilder().setCode(code).setMessage(message)).build().toByteArray();
+        return KafkaResponse.newBuilder()
+                .setRequestId(requestId)
+                .setSequence(sequence)
+                .setFinal(true)
+                .setError(KafkaError.newBuilder().setCode(code).setMessage(message))
+                .build()
+                .toByteArray();
     }
 
     /** Turns the engine's output into answer records and releases the admission when the request ends. */
@@ -169,17 +178,28 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
 
         @Override
         public void onText(TextChunk chunk) {
-            answer.send(sequence -> KafkaResponse.newBuilder().setRequestId(id).setSequence(sequence)
-                    .setChunk(GenerationMessages.chunk(id, chunk)).build().toByteArray());
+            answer.send(sequence -> KafkaResponse.newBuilder()
+                    .setRequestId(id)
+                    .setSequence(sequence)
+                    .setChunk(GenerationMessages.chunk(id, chunk))
+                    .build()
+                    .toByteArray());
         }
 
         @Override
         public void onFinish(FinishReason reason, Usage usage) {
             if (reason == FinishReason.DEADLINE) {
-                answer.end(sequence -> error(id, sequence, "DEADLINE_EXCEEDED", "the request's deadline passed before generation finished"));
+                answer.end(sequence -> error(
+                        id, sequence, "DEADLINE_EXCEEDED", "the request's deadline passed before generation finished"));
             } else {
-                answer.end(sequence -> KafkaResponse.newBuilder().setRequestId(id).setSequence(sequence).setFinal(true)
-                        .setChunk(GenerationMessages.last(id, reason, usage, admission.request().adapters())).build().toByteArray());
+                answer.end(sequence -> KafkaResponse.newBuilder()
+                        .setRequestId(id)
+                        .setSequence(sequence)
+                        .setFinal(true)
+                        .setChunk(GenerationMessages.last(
+                                id, reason, usage, admission.request().adapters()))
+                        .build()
+                        .toByteArray());
             }
             release();
         }

@@ -23,6 +23,8 @@ public class KafkaReadinessCheck implements HealthCheck {
             return response.withData("enabled", false).up().build();
         }
         String problem = kafka.unreachable();
-        return problem == null ? response.up().build() : response.withData("error", problem).down().build();
+        return problem == null
+                ? response.up().build()
+                : response.withData("error", problem).down().build();
     }
 }

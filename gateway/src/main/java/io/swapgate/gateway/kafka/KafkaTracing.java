@@ -52,7 +52,9 @@ final class KafkaTracing {
     /** A started consumer span for a request record; the caller makes it current and ends it. */
     Span receiving(Headers headers, String requestId) {
         Context parent = telemetry.getPropagators().getTextMapPropagator().extract(Context.root(), headers, HEADERS);
-        return tracer.spanBuilder(topic + " process").setParent(parent).setSpanKind(SpanKind.CONSUMER)
+        return tracer.spanBuilder(topic + " process")
+                .setParent(parent)
+                .setSpanKind(SpanKind.CONSUMER)
                 .setAttribute("messaging.system", "kafka")
                 .setAttribute("messaging.operation", "process")
                 .setAttribute("messaging.destination.name", topic)

@@ -23,10 +23,16 @@ final class TrainingJobEvents implements Consumer<TrainingJob> {
 
     @Override
     public void accept(TrainingJob job) {
-        var unused = producer.send(new ProducerRecord<>(topic, job.id().getBytes(StandardCharsets.UTF_8),
-                TrainingJobMessages.of(job).toByteArray()), (metadata, error) -> {
+        var unused = producer.send(
+                new ProducerRecord<>(
+                        topic,
+                        job.id().getBytes(StandardCharsets.UTF_8),
+                        TrainingJobMessages.of(job).toByteArray()),
+                (metadata, error) -> {
                     if (error != null) {
-                        LOG.warnf("could not send training job %s's %s to %s: %s", job.id(), job.state(), topic, error.getMessage());
+                        LOG.warnf(
+                                "could not send training job %s's %s to %s: %s",
+                                job.id(), job.state(), topic, error.getMessage());
                     }
                 });
     }

@@ -14,7 +14,8 @@ public final class AdapterMessages {
 
     private AdapterMessages() {}
 
-    public static VersionInfo version(VersionMetadata m, Map<String, String> aliases, ServedAdapters.Residency residency) {
+    public static VersionInfo version(
+            VersionMetadata m, Map<String, String> aliases, ServedAdapters.Residency residency) {
         VersionInfo.Builder b = VersionInfo.newBuilder()
                 .setName(m.name())
                 .setVersion(m.version())
@@ -47,13 +48,18 @@ public final class AdapterMessages {
     }
 
     public static AliasChange aliasChange(RegistryEvent event) {
-        return AliasChange.newBuilder().setName(event.name()).setAlias(nullToEmpty(event.alias()))
-                .setVersion(event.version()).setPreviousVersion(nullToEmpty(event.previousVersion())).build();
+        return AliasChange.newBuilder()
+                .setName(event.name())
+                .setAlias(nullToEmpty(event.alias()))
+                .setVersion(event.version())
+                .setPreviousVersion(nullToEmpty(event.previousVersion()))
+                .build();
     }
 
     public static io.swapgate.proto.v1.RegistryEvent event(RegistryEvent e) {
         return io.swapgate.proto.v1.RegistryEvent.newBuilder()
-                .setType(io.swapgate.proto.v1.RegistryEvent.Type.valueOf(e.type().name()))
+                .setType(
+                        io.swapgate.proto.v1.RegistryEvent.Type.valueOf(e.type().name()))
                 .setName(e.name())
                 .setVersion(e.version())
                 .setAlias(nullToEmpty(e.alias()))

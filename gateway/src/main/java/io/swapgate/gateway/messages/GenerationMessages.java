@@ -26,8 +26,8 @@ public final class GenerationMessages {
     }
 
     /** The last streamed message: why it ended, the usage and the adapter versions that served it. */
-    public static GenerateStreamResponse last(String requestId, FinishReason reason, io.swapgate.core.engine.Usage usage,
-                                              AdapterSelection adapters) {
+    public static GenerateStreamResponse last(
+            String requestId, FinishReason reason, io.swapgate.core.engine.Usage usage, AdapterSelection adapters) {
         return GenerateStreamResponse.newBuilder()
                 .setRequestId(requestId)
                 .setFinishReason(finishReason(reason))

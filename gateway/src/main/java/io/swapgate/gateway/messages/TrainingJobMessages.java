@@ -34,7 +34,8 @@ public final class TrainingJobMessages {
             message.setValidationLoss(job.validationLoss());
         }
         for (io.swapgate.retraining.LossPoint point : job.losses()) {
-            LossPoint.Builder wire = LossPoint.newBuilder().setStep(point.step()).setTrainLoss(point.trainLoss());
+            LossPoint.Builder wire =
+                    LossPoint.newBuilder().setStep(point.step()).setTrainLoss(point.trainLoss());
             if (point.validationLoss() != null) {
                 wire.setValidationLoss(point.validationLoss());
             }

@@ -34,7 +34,12 @@ public class MonitorSamples {
     private final TenantDirectory tenants;
     private final long startedNanos = System.nanoTime();
 
-    MonitorSamples(ServingMetrics metrics, ServedModel model, ServedAdapters adapters, AdapterSwaps swaps, TenantDirectory tenants) {
+    MonitorSamples(
+            ServingMetrics metrics,
+            ServedModel model,
+            ServedAdapters adapters,
+            AdapterSwaps swaps,
+            TenantDirectory tenants) {
         this.metrics = metrics;
         this.model = model;
         this.adapters = adapters;
@@ -51,7 +56,9 @@ public class MonitorSamples {
     }
 
     public Counters read(String scope) {
-        List<TenantUsage> usages = scope == null ? metrics.ledger().all() : List.of(metrics.ledger().of(scope));
+        List<TenantUsage> usages = scope == null
+                ? metrics.ledger().all()
+                : List.of(metrics.ledger().of(scope));
         long tokens = 0;
         long requests = 0;
         long firstTokens = 0;
@@ -79,21 +86,28 @@ public class MonitorSamples {
         }
         if (scope == null) {
             EngineStats engine = model.engine().stats();
-            sample.setRunning(engine.running()).setQueued(engine.queued()).setInFlight(engine.running() + engine.queued());
+            sample.setRunning(engine.running())
+                    .setQueued(engine.queued())
+                    .setInFlight(engine.running() + engine.queued());
         } else {
             sample.setInFlight(tenants.quotas().inFlight(scope));
         }
         for (ServedAdapters.ResidentVersion held : adapters.resident(scope)) {
-            sample.addResident(ResidentVersion.newBuilder().setName(held.name().toString()).setVersion(held.version())
+            sample.addResident(ResidentVersion.newBuilder()
+                    .setName(held.name().toString())
+                    .setVersion(held.version())
                     .setResidency(AdapterMessages.residency(held.residency())));
         }
         swaps.recent().stream()
                 .filter(swap -> scope == null || swap.name().tenant().equals(scope))
                 .limit(SWAPS)
-                .forEach(swap -> sample.addSwaps(AdapterSwap.newBuilder().setName(swap.name().toString())
-                        .setAlias(swap.alias() == null ? "" : swap.alias()).setVersion(swap.version())
+                .forEach(swap -> sample.addSwaps(AdapterSwap.newBuilder()
+                        .setName(swap.name().toString())
+                        .setAlias(swap.alias() == null ? "" : swap.alias())
+                        .setVersion(swap.version())
                         .setType(RegistryEvent.Type.valueOf(swap.type().name()))
-                        .setReadyMs(swap.ready().toNanos() / 1e6).setAt(swap.at().toString())));
+                        .setReadyMs(swap.ready().toNanos() / 1e6)
+                        .setAt(swap.at().toString())));
         return sample.build();
     }
 }

@@ -26,12 +26,17 @@ final class ChatPrompts {
     ChatPrompts(ChatTemplate template) {
         this.template = template;
         // Hugging Face renders chat templates with trim_blocks and lstrip_blocks on.
-        this.jinja = template == null ? null
-                : new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        this.jinja = template == null
+                ? null
+                : new Jinjava(JinjavaConfig.newBuilder()
+                        .withTrimBlocks(true)
+                        .withLstripBlocks(true)
+                        .build());
         if (jinja != null) {
             // Templates call raise_exception to refuse conversations they cannot format.
-            jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatPrompts.class,
-                    "raiseException", String.class));
+            jinja.getGlobalContext()
+                    .registerFunction(new ELFunctionDefinition(
+                            "", "raise_exception", ChatPrompts.class, "raiseException", String.class));
         }
     }
 
@@ -42,15 +47,30 @@ final class ChatPrompts {
     private String jinja(List<Message> messages) {
         List<Map<String, Object>> turns = new ArrayList<>();
         messages.forEach(m -> turns.add(Map.of("role", m.role(), "content", m.content())));
-        RenderResult result = jinja.renderForResult(template.source(), Map.of("messages", turns, "add_generation_prompt", true,
-                "bos_token", template.bosToken(), "eos_token", template.eosToken()));
+        RenderResult result = jinja.renderForResult(
+                template.source(),
+                Map.of(
+                        "messages",
+                        turns,
+                        "add_generation_prompt",
+                        true,
+                        "bos_token",
+                        template.bosToken(),
+                        "eos_token",
+                        template.eosToken()));
         if (!result.getErrors().isEmpty()) {
-            throw OpenAiException.invalid("the model's chat template cannot format these messages: "
-                    + result.getErrors().stream().map(ChatPrompts::reason).collect(Collectors.joining("; ")), "messages");
+            throw OpenAiException.invalid(
+                    "the model's chat template cannot format these messages: "
+                            + result.getErrors().stream()
+                                    .map(ChatPrompts::reason)
+                                    .collect(Collectors.joining("; ")),
+                    "messages");
         }
         String prompt = result.getOutput();
         // The tokenizer adds BOS itself; a template's own BOS would make it twice.
-        return !template.bosToken().isEmpty() && prompt.startsWith(template.bosToken()) ? prompt.substring(template.bosToken().length()) : prompt;
+        return !template.bosToken().isEmpty() && prompt.startsWith(template.bosToken())
+                ? prompt.substring(template.bosToken().length())
+                : prompt;
     }
 
     private static String plain(List<Message> messages) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
-
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
 import io.swapgate.gateway.serving.Admission;
@@ -41,8 +40,13 @@ final class OpenAiCall {
     private int open;
     private volatile boolean ended;
 
-    OpenAiCall(Generations generations, Caller caller, OpenAiRequest request, List<String> adapters, HttpServerResponse response,
-               Context context) {
+    OpenAiCall(
+            Generations generations,
+            Caller caller,
+            OpenAiRequest request,
+            List<String> adapters,
+            HttpServerResponse response,
+            Context context) {
         this.generations = generations;
         this.caller = caller;
         this.request = request;
@@ -85,8 +89,12 @@ final class OpenAiCall {
         if (request.seed() != null) {
             sampling.setSeed(request.seed() + choice);
         }
-        return GenerateRequest.newBuilder().setPrompt(request.prompt()).setMaxNewTokens(request.maxTokens())
-                .setSampling(sampling).addAllAdapters(adapters).build();
+        return GenerateRequest.newBuilder()
+                .setPrompt(request.prompt())
+                .setMaxNewTokens(request.maxTokens())
+                .setSampling(sampling)
+                .addAllAdapters(adapters)
+                .build();
     }
 
     private final class Choice implements GenerationListener {
@@ -177,7 +185,9 @@ final class OpenAiCall {
             return;
         }
         if (!response.headWritten()) {
-            response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream")
+            response.setStatusCode(200)
+                    .setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream")
                     .putHeader("Cache-Control", "no-cache");
         }
         response.write("data: " + body + "\n\n");
@@ -185,7 +195,9 @@ final class OpenAiCall {
 
     private void send(int status, ObjectNode body) {
         if (!response.ended()) {
-            response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toString());
+            response.setStatusCode(status)
+                    .putHeader("Content-Type", "application/json")
+                    .end(body.toString());
         }
     }
 

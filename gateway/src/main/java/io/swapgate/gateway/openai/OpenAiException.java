@@ -43,13 +43,20 @@ final class OpenAiException extends RuntimeException {
         return switch (FailureStatus.of(error)) {
             case INVALID_ARGUMENT -> invalid(message, null);
             case NOT_FOUND -> new OpenAiException(404, "invalid_request_error", message, "model", "model_not_found");
-            case ALREADY_EXISTS, FAILED_PRECONDITION -> new OpenAiException(400, "invalid_request_error", message, "model", null);
+            case ALREADY_EXISTS, FAILED_PRECONDITION ->
+                new OpenAiException(400, "invalid_request_error", message, "model", null);
             case UNAUTHENTICATED -> new OpenAiException(401, "invalid_request_error", message, null, "invalid_api_key");
-            case PERMISSION_DENIED -> new OpenAiException(403, "invalid_request_error", message, "model", "permission_denied");
+            case PERMISSION_DENIED ->
+                new OpenAiException(403, "invalid_request_error", message, "model", "permission_denied");
             case RESOURCE_EXHAUSTED -> {
                 String quota = FailureStatus.quota(error);
-                yield new OpenAiException(429, quota == null ? "server_overloaded" : "rate_limit_exceeded", message, null,
-                        quota == null ? "queue_full" : quota, FailureStatus.retryAfter(error));
+                yield new OpenAiException(
+                        429,
+                        quota == null ? "server_overloaded" : "rate_limit_exceeded",
+                        message,
+                        null,
+                        quota == null ? "queue_full" : quota,
+                        FailureStatus.retryAfter(error));
             }
             case UNAVAILABLE -> new OpenAiException(503, "server_error", message, null, null);
             default -> new OpenAiException(500, "server_error", FailureStatus.message(error), null, null);

@@ -104,7 +104,9 @@ final class OpenAiJson {
     }
 
     private static ObjectNode usage(Usage usage) {
-        return JSON.createObjectNode().put("prompt_tokens", usage.promptTokens()).put("completion_tokens", usage.completionTokens())
+        return JSON.createObjectNode()
+                .put("prompt_tokens", usage.promptTokens())
+                .put("completion_tokens", usage.completionTokens())
                 .put("total_tokens", usage.totalTokens());
     }
 

@@ -11,11 +11,22 @@ import java.util.Set;
  * @param temperature null when unset (the API default applies)
  * @param seed null when unset (each choice gets a random seed)
  */
-record OpenAiRequest(boolean chat, String model, String prompt, int maxTokens, Float temperature, Float topP, Long seed,
-                     List<String> stop, int n, boolean stream, boolean includeUsage) {
+record OpenAiRequest(
+        boolean chat,
+        String model,
+        String prompt,
+        int maxTokens,
+        Float temperature,
+        Float topP,
+        Long seed,
+        List<String> stop,
+        int n,
+        boolean stream,
+        boolean includeUsage) {
 
     /** OpenAI's default for completions; chat completions default to what fits the context. */
     static final int DEFAULT_COMPLETION_TOKENS = 16;
+
     static final int DEFAULT_CHAT_TOKENS = 256;
     static final int MAX_N = 16;
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
@@ -28,8 +39,11 @@ record OpenAiRequest(boolean chat, String model, String prompt, int maxTokens, F
         refuseUnsupported(body);
         String model = model(body);
         String prompt = chat ? prompts.render(messages(body)) : prompt(body);
-        JsonNode max = chat && body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
-        int maxTokens = max == null || max.isNull() ? (chat ? DEFAULT_CHAT_TOKENS : DEFAULT_COMPLETION_TOKENS)
+        JsonNode max = chat && body.hasNonNull("max_completion_tokens")
+                ? body.get("max_completion_tokens")
+                : body.get("max_tokens");
+        int maxTokens = max == null || max.isNull()
+                ? (chat ? DEFAULT_CHAT_TOKENS : DEFAULT_COMPLETION_TOKENS)
                 : positiveInt(max, "max_tokens");
         Float temperature = number(body, "temperature", 0, 2);
         Float topP = number(body, "top_p", 0, 1);
@@ -44,8 +58,18 @@ record OpenAiRequest(boolean chat, String model, String prompt, int maxTokens, F
         }
         boolean stream = body.path("stream").asBoolean(false);
         boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
-        return new OpenAiRequest(chat, model, prompt, maxTokens, temperature, topP,
-                seed == null || seed.isNull() ? null : seed.asLong(), stops(body), n, stream, usage);
+        return new OpenAiRequest(
+                chat,
+                model,
+                prompt,
+                maxTokens,
+                temperature,
+                topP,
+                seed == null || seed.isNull() ? null : seed.asLong(),
+                stops(body),
+                n,
+                stream,
+                usage);
     }
 
     private static void refuseUnsupported(JsonNode body) {
@@ -74,7 +98,10 @@ record OpenAiRequest(boolean chat, String model, String prompt, int maxTokens, F
 
     private static String prompt(JsonNode body) {
         JsonNode prompt = body.get("prompt");
-        if (prompt != null && prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+        if (prompt != null
+                && prompt.isArray()
+                && prompt.size() == 1
+                && prompt.get(0).isTextual()) {
             return prompt.get(0).asText();
         }
         if (prompt == null || !prompt.isTextual()) {

@@ -35,7 +35,8 @@ public class OpenAiRoutes {
     private final ChatPrompts prompts;
     private final TenantDirectory tenants;
 
-    OpenAiRoutes(Generations generations, io.swapgate.gateway.serving.ServedAdapters adapters, TenantDirectory tenants) {
+    OpenAiRoutes(
+            Generations generations, io.swapgate.gateway.serving.ServedAdapters adapters, TenantDirectory tenants) {
         this.generations = generations;
         this.registry = adapters.registry();
         this.prompts = new ChatPrompts(generations.model().chatTemplate());
@@ -43,7 +44,8 @@ public class OpenAiRoutes {
     }
 
     void register(@Observes Router router) {
-        AuthenticatedBody body = new AuthenticatedBody(tenants.authenticator(), MAX_BODY_BYTES, (ctx, e) -> error(ctx, OpenAiException.of(e)));
+        AuthenticatedBody body = new AuthenticatedBody(
+                tenants.authenticator(), MAX_BODY_BYTES, (ctx, e) -> error(ctx, OpenAiException.of(e)));
         body.post(router, "/v1/completions", ctx -> complete(ctx, false));
         body.post(router, "/v1/chat/completions", ctx -> complete(ctx, true));
         router.get("/v1/models").handler(this::models);
@@ -76,15 +78,23 @@ public class OpenAiRoutes {
             return List.of();
         }
         if (!model.contains("/")) {
-            throw new OpenAiException(404, "invalid_request_error", "the model '" + model + "' does not exist: use '"
-                    + generations.model().name() + "' or adapter references such as tenant/name@stable", "model", "model_not_found");
+            throw new OpenAiException(
+                    404,
+                    "invalid_request_error",
+                    "the model '" + model + "' does not exist: use '"
+                            + generations.model().name() + "' or adapter references such as tenant/name@stable",
+                    "model",
+                    "model_not_found");
         }
         return Arrays.asList(model.split("\\+"));
     }
 
     private static JsonNode body(RoutingContext ctx) {
         try {
-            return OpenAiJson.JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            return OpenAiJson.JSON.readTree(
+                    ctx.body().buffer() == null
+                            ? new byte[0]
+                            : ctx.body().buffer().getBytes());
         } catch (IOException e) {
             throw OpenAiException.invalid("the request body is not valid JSON", null);
         }
@@ -124,7 +134,8 @@ public class OpenAiRoutes {
                 context.runOnContext(v -> error(ctx, OpenAiException.of(e)));
                 return;
             }
-            context.runOnContext(v -> ctx.response().putHeader("Content-Type", "application/json").end(body.toString()));
+            context.runOnContext(v ->
+                    ctx.response().putHeader("Content-Type", "application/json").end(body.toString()));
         });
     }
 
@@ -134,6 +145,9 @@ public class OpenAiRoutes {
 
     private static void error(RoutingContext ctx, OpenAiException e) {
         OpenAiJson.retryHeaders(ctx.response(), e);
-        ctx.response().setStatusCode(e.status).putHeader("Content-Type", "application/json").end(OpenAiJson.error(e).toString());
+        ctx.response()
+                .setStatusCode(e.status)
+                .putHeader("Content-Type", "application/json")
+                .end(OpenAiJson.error(e).toString());
     }
 }

@@ -31,7 +31,8 @@ public class AdapterSwaps {
     private static final int KEPT = 64;
 
     /** A swap done: {@code alias} of {@code name} moved to {@code version}, loaded and ready {@code ready} later. */
-    public record Swap(AdapterName name, String alias, String version, RegistryEvent.Type type, Duration ready, Instant at) {}
+    public record Swap(
+            AdapterName name, String alias, String version, RegistryEvent.Type type, Duration ready, Instant at) {}
 
     private final ServedAdapters served;
     private final Timer swaps;
@@ -46,11 +47,13 @@ public class AdapterSwaps {
 
     AdapterSwaps(ServedAdapters served, MeterRegistry metrics) {
         this.served = served;
-        this.swaps = Timer.builder("swapgate.adapter.swap").publishPercentileHistogram()
+        this.swaps = Timer.builder("swapgate.adapter.swap")
+                .publishPercentileHistogram()
                 .description("from an alias moving to its new version being loaded on this replica, ready to serve")
                 .register(metrics);
-        this.subscription = served.registry().subscribe(event ->
-                moved(AdapterName.parse(event.name()), event.alias(), event.type(), event.version()));
+        this.subscription = served.registry()
+                .subscribe(
+                        event -> moved(AdapterName.parse(event.name()), event.alias(), event.type(), event.version()));
     }
 
     /** An adapter changed: when an alias moved, load the version it names now. */
@@ -67,7 +70,8 @@ public class AdapterSwaps {
                 remember(new Swap(name, alias, version, type, took, Instant.now()));
                 LOG.infof("%s: %s now names %s, loaded and ready in %d ms", name, type, version, took.toMillis());
             } catch (RuntimeException e) {
-                LOG.infof("not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
+                LOG.infof(
+                        "not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
             }
         });
     }

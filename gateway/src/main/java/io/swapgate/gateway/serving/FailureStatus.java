@@ -37,7 +37,9 @@ public final class FailureStatus {
         if (error instanceof UnservableAdapterException) {
             return Status.Code.FAILED_PRECONDITION;
         }
-        if (error instanceof QueueFullException || error instanceof QuotaExceededException || error instanceof TooManyJobsException) {
+        if (error instanceof QueueFullException
+                || error instanceof QuotaExceededException
+                || error instanceof TooManyJobsException) {
             return Status.Code.RESOURCE_EXHAUSTED;
         }
         if (error instanceof AccessDeniedException) {
@@ -68,8 +70,12 @@ public final class FailureStatus {
             return "the adapter store is out of disk space; nothing was published (free space or enlarge the volume, then retry)";
         }
         if (of(error) == Status.Code.INTERNAL) {
-            String incident = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
-            LOG.errorf(error, "incident %s: a call failed unexpectedly; the caller is told INTERNAL with this id", incident);
+            String incident = Long.toHexString(
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
+            LOG.errorf(
+                    error,
+                    "incident %s: a call failed unexpectedly; the caller is told INTERNAL with this id",
+                    incident);
             return "internal error (incident " + incident + " in the gateway's log)";
         }
         return String.valueOf(error.getMessage());
@@ -78,8 +84,10 @@ public final class FailureStatus {
     /** A write failed for lack of space or of disk quota (ENOSPC, EDQUOT), anywhere in the cause chain. */
     static boolean isOutOfSpace(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof java.io.IOException && t.getMessage() != null
-                    && (t.getMessage().contains("No space left on device") || t.getMessage().contains("Disk quota exceeded"))) {
+            if (t instanceof java.io.IOException
+                    && t.getMessage() != null
+                    && (t.getMessage().contains("No space left on device")
+                            || t.getMessage().contains("Disk quota exceeded"))) {
                 return true;
             }
         }

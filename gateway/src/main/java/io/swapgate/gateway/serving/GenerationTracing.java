@@ -9,8 +9,8 @@ import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * A {@code swapgate.generate} span per generation, from submission to the engine's last word, child of whatever span
@@ -41,8 +41,12 @@ public class GenerationTracing {
         Span span = tracer.spanBuilder("swapgate.generate")
                 .setAttribute("swapgate.request_id", request.requestId())
                 .setAttribute("swapgate.tenant", request.tenant())
-                .setAttribute("swapgate.adapters", request.adapters().adapters().stream()
-                        .map(a -> a.identity().name() + "@" + a.identity().version()).collect(Collectors.joining(",")))
+                .setAttribute(
+                        "swapgate.adapters",
+                        request.adapters().adapters().stream()
+                                .map(a ->
+                                        a.identity().name() + "@" + a.identity().version())
+                                .collect(Collectors.joining(",")))
                 .setAttribute("gen_ai.request.max_tokens", request.maxNewTokens())
                 .startSpan();
         return new GenerationListener() {

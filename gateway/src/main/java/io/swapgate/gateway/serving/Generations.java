@@ -42,8 +42,12 @@ public class Generations {
     /** Generations submitted and not yet ended by their front end; notified as each ends. */
     private final AtomicInteger open = new AtomicInteger();
 
-    Generations(ServedModel model, ServedAdapters adapters, ServingMetrics metrics, TenantDirectory tenants,
-                GenerationTracing tracing) {
+    Generations(
+            ServedModel model,
+            ServedAdapters adapters,
+            ServingMetrics metrics,
+            TenantDirectory tenants,
+            GenerationTracing tracing) {
         this.model = model;
         this.tracing = tracing;
         this.adapters = adapters;
@@ -90,15 +94,21 @@ public class Generations {
     }
 
     private GenerationRequest resolve(Caller caller, GenerateRequest request, long deadlineNanos) {
-        String requestId = request.getRequestId().isEmpty() ? UUID.randomUUID().toString() : RequestIds.check(request.getRequestId());
+        String requestId = request.getRequestId().isEmpty()
+                ? UUID.randomUUID().toString()
+                : RequestIds.check(request.getRequestId());
         var options = request.getAdapterOptions();
         if (options.hasLoraRank() && options.getLoraRank() <= 0) {
             throw new IllegalArgumentException("lora_rank must be positive, got " + options.getLoraRank());
         }
         AdapterSelection selection = adapters.select(request.getAdaptersList(), options.getLoraRank());
         return GenerationRequest.builder(requestId, request.getPrompt(), request.getMaxNewTokens())
-                .sampling(sampling(request)).deadlineNanos(deadlineNanos).adapters(selection)
-                .returnTemperatures(request.getReturnTemperatures()).tenant(caller.tenant()).build();
+                .sampling(sampling(request))
+                .deadlineNanos(deadlineNanos)
+                .adapters(selection)
+                .returnTemperatures(request.getReturnTemperatures())
+                .tenant(caller.tenant())
+                .build();
     }
 
     private static SamplingParams sampling(GenerateRequest request) {
@@ -107,8 +117,11 @@ public class Generations {
         float topP = s.getTopP() == 0f ? 1f : s.getTopP();
         float penalty = s.getRepetitionPenalty() == 0f ? 1f : s.getRepetitionPenalty();
         long seed = s.hasSeed() ? s.getSeed() : ThreadLocalRandom.current().nextLong();
-        return SamplingParams.sampled(temperature, seed).withTopK(s.getTopK()).withTopP(topP)
-                .withRepetitionPenalty(penalty).withStop(s.getStopList());
+        return SamplingParams.sampled(temperature, seed)
+                .withTopK(s.getTopK())
+                .withTopP(topP)
+                .withRepetitionPenalty(penalty)
+                .withStop(s.getStopList());
     }
 
     /** Queues the request; if the engine refuses it, what it holds is released at once. */
@@ -118,9 +131,15 @@ public class Generations {
             open.incrementAndGet();
             GenerationHandle handle;
             try {
-                handle = model.engine().submit(request,
-                        metrics.metered(request, tracing.traced(request,
-                                new Settling(admission.permit(), RequestLog.logged(request, listener)))));
+                handle = model.engine()
+                        .submit(
+                                request,
+                                metrics.metered(
+                                        request,
+                                        tracing.traced(
+                                                request,
+                                                new Settling(
+                                                        admission.permit(), RequestLog.logged(request, listener)))));
             } catch (RuntimeException e) {
                 callEnded();
                 throw e;

@@ -19,11 +19,16 @@ public class RegistryReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        var response = HealthCheckResponse.named("adapter-registry").withData("root", adapters.registry().root().toString());
+        var response = HealthCheckResponse.named("adapter-registry")
+                .withData("root", adapters.registry().root().toString());
         try {
-            return response.withData("adapters", adapters.registry().names(null).size()).up().build();
+            return response.withData("adapters", adapters.registry().names(null).size())
+                    .up()
+                    .build();
         } catch (IOException | RuntimeException e) {
-            return response.withData("error", String.valueOf(e.getMessage())).down().build();
+            return response.withData("error", String.valueOf(e.getMessage()))
+                    .down()
+                    .build();
         }
     }
 }

@@ -39,8 +39,13 @@ final class RequestLog implements GenerationListener {
 
     @Override
     public void onFinish(FinishReason reason, Usage usage) {
-        log(String.format(java.util.Locale.ROOT, "finished: %s, %d prompt + %d generated tokens in %d ms", reason,
-                usage.promptTokens(), usage.completionTokens(), elapsedMillis()));
+        log(String.format(
+                java.util.Locale.ROOT,
+                "finished: %s, %d prompt + %d generated tokens in %d ms",
+                reason,
+                usage.promptTokens(),
+                usage.completionTokens(),
+                elapsedMillis()));
         delegate.onFinish(reason, usage);
     }
 
@@ -57,8 +62,9 @@ final class RequestLog implements GenerationListener {
     private void log(String message) {
         MDC.put("requestId", request.requestId());
         MDC.put("tenant", request.tenant());
-        MDC.put("adapters", request.adapters().adapters().stream()
-                .map(RequestLog::describe).collect(Collectors.joining(",")));
+        MDC.put(
+                "adapters",
+                request.adapters().adapters().stream().map(RequestLog::describe).collect(Collectors.joining(",")));
         try {
             LOG.info(message);
         } finally {

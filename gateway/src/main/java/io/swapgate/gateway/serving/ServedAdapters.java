@@ -36,7 +36,11 @@ public class ServedAdapters {
     private static final Logger LOG = Logger.getLogger(ServedAdapters.class);
 
     /** Where a version is held, nearest first. */
-    public enum Residency { DEVICE, HOST, STORE }
+    public enum Residency {
+        DEVICE,
+        HOST,
+        STORE
+    }
 
     private final ServedModel model;
     private final RegistryAdapters adapters;
@@ -44,19 +48,26 @@ public class ServedAdapters {
 
     ServedAdapters(SwapgateConfig config, ServedModel model) {
         this.model = model;
-        AdapterLimits limits = new AdapterLimits(config.adapters().maxFileBytes(), config.adapters().maxLoraRank(),
+        AdapterLimits limits = new AdapterLimits(
+                config.adapters().maxFileBytes(),
+                config.adapters().maxLoraRank(),
                 Math.max(1, model.engine().config().maxContext() / 4));
         PeftAdapterReader reader = new PeftAdapterReader(model.identity(), limits);
-        FileSystemAdapterRegistry registry = new FileSystemAdapterRegistry(Path.of(config.adapters().registryDir()), reader,
-                Clock.systemUTC());
+        FileSystemAdapterRegistry registry =
+                new FileSystemAdapterRegistry(Path.of(config.adapters().registryDir()), reader, Clock.systemUTC());
         try {
             IntegrityReport report = registry.checkIntegrity();
-            LOG.infof("adapter registry at %s: %d versions, %d aliases", registry.root(), report.versions(), report.aliases());
+            LOG.infof(
+                    "adapter registry at %s: %d versions, %d aliases",
+                    registry.root(), report.versions(), report.aliases());
             report.problems().forEach(problem -> LOG.warnf("adapter registry: %s", problem));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot check the adapter registry at " + registry.root(), e);
         }
-        this.adapters = new RegistryAdapters(registry, reader, new HostAdapterCache(config.adapters().hostCacheBytes()),
+        this.adapters = new RegistryAdapters(
+                registry,
+                reader,
+                new HostAdapterCache(config.adapters().hostCacheBytes()),
                 config.adapters().resolutionTtl());
     }
 
@@ -84,14 +95,18 @@ public class ServedAdapters {
                     + " adapters, one of each kind; got " + references.size());
         }
         AdapterSelection selection = AdapterSelection.of(adapters.loadAll(references), loraRank);
-        selection.adapters().forEach(a -> pins.computeIfAbsent(a.identity().version(), v -> new AtomicInteger()).incrementAndGet());
+        selection
+                .adapters()
+                .forEach(a -> pins.computeIfAbsent(a.identity().version(), v -> new AtomicInteger())
+                        .incrementAndGet());
         return selection;
     }
 
     /** Unpins what {@link #select} pinned; call once when the request ends, however it ends. */
     public void release(AdapterSelection selection) {
         for (Adapter adapter : selection.adapters()) {
-            pins.computeIfPresent(adapter.identity().version(), (v, count) -> count.decrementAndGet() == 0 ? null : count);
+            pins.computeIfPresent(
+                    adapter.identity().version(), (v, count) -> count.decrementAndGet() == 0 ? null : count);
         }
     }
 
@@ -110,7 +125,9 @@ public class ServedAdapters {
             AdapterName name = AdapterName.parse(identity.name());
             if (tenant == null || name.tenant().equals(tenant)) {
                 // In the host cache by construction: only the device slot table needs asking.
-                held.add(new ResidentVersion(name, identity.version(),
+                held.add(new ResidentVersion(
+                        name,
+                        identity.version(),
                         model.engine().loraResident(identity) ? Residency.DEVICE : Residency.HOST));
             }
         }

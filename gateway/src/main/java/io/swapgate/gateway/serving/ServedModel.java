@@ -1,16 +1,16 @@
 package io.swapgate.gateway.serving;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
+import io.quarkus.runtime.Startup;
+import io.swapgate.core.FoundationModel;
 import io.swapgate.core.adapter.BaseModelIdentity;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.InferenceEngine;
-import io.swapgate.core.FoundationModel;
 import io.swapgate.core.model.ChatTemplate;
-import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.swapgate.gateway.config.SwapgateConfig;
 import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
 import org.jboss.logging.Logger;
 
@@ -34,9 +34,14 @@ public class ServedModel {
                 .maxLoraRank(config.adapters().maxLoraRank())
                 .backgroundShare(config.engine().backgroundShare())
                 .build();
-        this.model = FoundationModel.load(Path.of(config.model().path()).toAbsolutePath().normalize(),
-                new FoundationModel.Settings(config.runtime().device(), config.runtime().gpuDataType(),
-                        config.runtime().threads(), limits), tenants);
+        this.model = FoundationModel.load(
+                Path.of(config.model().path()).toAbsolutePath().normalize(),
+                new FoundationModel.Settings(
+                        config.runtime().device(),
+                        config.runtime().gpuDataType(),
+                        config.runtime().threads(),
+                        limits),
+                tenants);
         this.grace = config.engine().shutdownGrace();
         LOG.infof("serving %s, loaded in %d ms", model.describe(), (System.nanoTime() - started) / 1_000_000);
     }
@@ -76,11 +81,15 @@ public class ServedModel {
     void drain(@Observes ShutdownDelayInitiatedEvent event) throws InterruptedException {
         InferenceEngine engine = model.engine();
         var stats = engine.stats();
-        LOG.infof("shutting down: %d running and %d queued requests may finish within %s", stats.running(), stats.queued(), grace);
+        LOG.infof(
+                "shutting down: %d running and %d queued requests may finish within %s",
+                stats.running(), stats.queued(), grace);
         if (engine.drain(grace)) {
             LOG.info("every in-flight request finished");
         } else {
-            LOG.warnf("the grace period of %s ended: %d requests were cut", grace, engine.stats().running() + engine.stats().queued());
+            LOG.warnf(
+                    "the grace period of %s ended: %d requests were cut",
+                    grace, engine.stats().running() + engine.stats().queued());
         }
     }
 

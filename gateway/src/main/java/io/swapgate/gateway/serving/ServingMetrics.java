@@ -40,21 +40,41 @@ public class ServingMetrics {
         this.tenants = tenants;
         this.ledger = new UsageLedger(this::registerTenant);
         InferenceEngine engine = model.engine();
-        Gauge.builder("swapgate.engine.queued", engine, e -> e.stats().queued()).description("requests waiting for a batch slot").register(registry);
-        Gauge.builder("swapgate.engine.running", engine, e -> e.stats().running()).description("sequences holding a batch slot").register(registry);
-        Gauge.builder("swapgate.engine.kv.cache.tokens", engine, e -> e.stats().cachedTokens()).description("KV-cache positions in use").register(registry);
-        Gauge.builder("swapgate.engine.kv.cache.bytes", engine, InferenceEngine::kvCacheBytes).baseUnit("bytes").register(registry);
-        FunctionCounter.builder("swapgate.engine.preemptions", engine, e -> e.stats().preemptions())
-                .description("sequences that gave their batch slot to a tenant below its share").register(registry);
-        FunctionCounter.builder("swapgate.adapters.device.uploads", engine, e -> e.stats().loraUploads())
-                .description("LoRA versions copied into the device slot table").register(registry);
-        FunctionCounter.builder("swapgate.adapters.host.loads", adapters.adapters().cache(), c -> c.loads())
-                .description("adapter versions read from the store into the host cache").register(registry);
-        Gauge.builder("swapgate.adapters.host.bytes", adapters.adapters().cache(), c -> c.bytes()).baseUnit("bytes").register(registry);
+        Gauge.builder("swapgate.engine.queued", engine, e -> e.stats().queued())
+                .description("requests waiting for a batch slot")
+                .register(registry);
+        Gauge.builder("swapgate.engine.running", engine, e -> e.stats().running())
+                .description("sequences holding a batch slot")
+                .register(registry);
+        Gauge.builder("swapgate.engine.kv.cache.tokens", engine, e -> e.stats().cachedTokens())
+                .description("KV-cache positions in use")
+                .register(registry);
+        Gauge.builder("swapgate.engine.kv.cache.bytes", engine, InferenceEngine::kvCacheBytes)
+                .baseUnit("bytes")
+                .register(registry);
+        FunctionCounter.builder(
+                        "swapgate.engine.preemptions", engine, e -> e.stats().preemptions())
+                .description("sequences that gave their batch slot to a tenant below its share")
+                .register(registry);
+        FunctionCounter.builder(
+                        "swapgate.adapters.device.uploads",
+                        engine,
+                        e -> e.stats().loraUploads())
+                .description("LoRA versions copied into the device slot table")
+                .register(registry);
+        FunctionCounter.builder(
+                        "swapgate.adapters.host.loads", adapters.adapters().cache(), c -> c.loads())
+                .description("adapter versions read from the store into the host cache")
+                .register(registry);
+        Gauge.builder("swapgate.adapters.host.bytes", adapters.adapters().cache(), c -> c.bytes())
+                .baseUnit("bytes")
+                .register(registry);
         Timer prefill = stepTimer("prefill");
         Timer decode = stepTimer("decode");
-        DistributionSummary batch = DistributionSummary.builder("swapgate.engine.batch.size").description("rows per decode step")
-                .publishPercentileHistogram().register(registry);
+        DistributionSummary batch = DistributionSummary.builder("swapgate.engine.batch.size")
+                .description("rows per decode step")
+                .publishPercentileHistogram()
+                .register(registry);
         engine.observeSteps((rows, isPrefill, nanos) -> {
             (isPrefill ? prefill : decode).record(Duration.ofNanos(nanos));
             if (!isPrefill) {
@@ -64,13 +84,18 @@ public class ServingMetrics {
     }
 
     private Timer stepTimer(String phase) {
-        return Timer.builder("swapgate.engine.step").tag("phase", phase).description("forward pass and sampling of one engine step")
-                .publishPercentileHistogram().register(registry);
+        return Timer.builder("swapgate.engine.step")
+                .tag("phase", phase)
+                .description("forward pass and sampling of one engine step")
+                .publishPercentileHistogram()
+                .register(registry);
     }
 
     /** Wraps a request's listener so its latencies, tokens and outcome are recorded. */
     GenerationListener metered(GenerationRequest request, GenerationListener delegate) {
-        String kinds = request.adapters().adapters().stream().map(a -> a.kind().wireName()).collect(Collectors.joining("+"));
+        String kinds = request.adapters().adapters().stream()
+                .map(a -> a.kind().wireName())
+                .collect(Collectors.joining("+"));
         return new Metered(delegate, kinds.isEmpty() ? "none" : kinds, request.tenant());
     }
 
@@ -91,20 +116,34 @@ public class ServingMetrics {
     private void failed(String tenant, String status, String counter) {
         TenantUsage usage = ledger.of(tenant);
         usage.failed(status);
-        Counter.builder(counter).tag("status", status).tag("tenant", ledger.metricTag(tenant)).register(registry).increment();
+        Counter.builder(counter)
+                .tag("status", status)
+                .tag("tenant", ledger.metricTag(tenant))
+                .register(registry)
+                .increment();
     }
 
     private void registerTenant(TenantUsage usage) {
         String tenant = usage.tenant();
-        FunctionCounter.builder("swapgate.tenant.requests", usage, TenantUsage::requests).tag("tenant", tenant)
-                .description("generations admitted").register(registry);
-        FunctionCounter.builder("swapgate.tenant.tokens.prompt", usage, TenantUsage::promptTokens).tag("tenant", tenant).register(registry);
-        FunctionCounter.builder("swapgate.tenant.tokens.generated", usage, TenantUsage::generatedTokens).tag("tenant", tenant)
+        FunctionCounter.builder("swapgate.tenant.requests", usage, TenantUsage::requests)
+                .tag("tenant", tenant)
+                .description("generations admitted")
                 .register(registry);
-        FunctionCounter.builder("swapgate.tenant.adapter.load", usage, TenantUsage::adapterLoadSeconds).tag("tenant", tenant)
-                .baseUnit("seconds").description("time resolving and loading adapters for the tenant's requests").register(registry);
-        Gauge.builder("swapgate.tenant.in.flight", tenants.quotas(), q -> q.inFlight(tenant)).tag("tenant", tenant)
-                .description("generations running or queued").register(registry);
+        FunctionCounter.builder("swapgate.tenant.tokens.prompt", usage, TenantUsage::promptTokens)
+                .tag("tenant", tenant)
+                .register(registry);
+        FunctionCounter.builder("swapgate.tenant.tokens.generated", usage, TenantUsage::generatedTokens)
+                .tag("tenant", tenant)
+                .register(registry);
+        FunctionCounter.builder("swapgate.tenant.adapter.load", usage, TenantUsage::adapterLoadSeconds)
+                .tag("tenant", tenant)
+                .baseUnit("seconds")
+                .description("time resolving and loading adapters for the tenant's requests")
+                .register(registry);
+        Gauge.builder("swapgate.tenant.in.flight", tenants.quotas(), q -> q.inFlight(tenant))
+                .tag("tenant", tenant)
+                .description("generations running or queued")
+                .register(registry);
     }
 
     /** Records on the engine thread; the meters are looked up once per request, when it is submitted. */
@@ -149,10 +188,20 @@ public class ServingMetrics {
 
         @Override
         public void onFinish(FinishReason reason, Usage usage) {
-            Timer.builder("swapgate.request.duration").tag("adapters", kinds).tag("finish_reason", reason.name().toLowerCase(Locale.ROOT))
-                    .publishPercentileHistogram().register(registry).record(Duration.ofNanos(System.nanoTime() - started));
-            Counter.builder("swapgate.tokens.prompt").tag("adapters", kinds).register(registry).increment(usage.promptTokens());
-            Counter.builder("swapgate.tokens.generated").tag("adapters", kinds).register(registry).increment(usage.completionTokens());
+            Timer.builder("swapgate.request.duration")
+                    .tag("adapters", kinds)
+                    .tag("finish_reason", reason.name().toLowerCase(Locale.ROOT))
+                    .publishPercentileHistogram()
+                    .register(registry)
+                    .record(Duration.ofNanos(System.nanoTime() - started));
+            Counter.builder("swapgate.tokens.prompt")
+                    .tag("adapters", kinds)
+                    .register(registry)
+                    .increment(usage.promptTokens());
+            Counter.builder("swapgate.tokens.generated")
+                    .tag("adapters", kinds)
+                    .register(registry)
+                    .increment(usage.completionTokens());
             tenantUsage.finished(usage.promptTokens(), usage.completionTokens());
             if (reason == FinishReason.DEADLINE) {
                 failed(tenant, "DEADLINE_EXCEEDED", "swapgate.requests.failed");
@@ -167,7 +216,11 @@ public class ServingMetrics {
         }
 
         private Timer timer(String name, String description) {
-            return Timer.builder(name).tag("adapters", kinds).description(description).publishPercentileHistogram().register(registry);
+            return Timer.builder(name)
+                    .tag("adapters", kinds)
+                    .description(description)
+                    .publishPercentileHistogram()
+                    .register(registry);
         }
     }
 }

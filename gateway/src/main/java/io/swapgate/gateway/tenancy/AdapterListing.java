@@ -18,7 +18,8 @@ public final class AdapterListing {
      * @param tenant whose adapters, or null for every tenant's (an admin's view, which has nothing shared to add)
      * @param includeShared whether to add the adapters shared with {@code tenant} that exist
      */
-    public static List<AdapterName> names(FileSystemAdapterRegistry registry, Access access, String tenant, boolean includeShared)
+    public static List<AdapterName> names(
+            FileSystemAdapterRegistry registry, Access access, String tenant, boolean includeShared)
             throws IOException {
         List<AdapterName> names = new ArrayList<>(registry.names(tenant));
         if (includeShared && tenant != null) {
@@ -32,7 +33,8 @@ public final class AdapterListing {
     }
 
     /** Every adapter the caller may use: its own and those shared with it, or all for an admin. */
-    public static List<AdapterName> usable(FileSystemAdapterRegistry registry, Access access, Caller caller) throws IOException {
+    public static List<AdapterName> usable(FileSystemAdapterRegistry registry, Access access, Caller caller)
+            throws IOException {
         return names(registry, access, access.listingScope(caller, null), true);
     }
 }

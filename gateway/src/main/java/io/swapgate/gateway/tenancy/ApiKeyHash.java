@@ -43,7 +43,8 @@ public final class ApiKeyHash {
     public static ApiKeyHash parse(String text) {
         String[] parts = text.split("\\$", -1);
         if (parts.length != 3 || !parts[0].equals(SCHEME)) {
-            throw new IllegalArgumentException("a key hash looks like sha256$<salt>$<digest> (see ./swapgate keys hash)");
+            throw new IllegalArgumentException(
+                    "a key hash looks like sha256$<salt>$<digest> (see ./swapgate keys hash)");
         }
         try {
             byte[] digest = B64_DECODER.decode(parts[2]);

@@ -20,10 +20,11 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class ApiKeyInterceptor implements ServerInterceptor {
 
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Context.Key<Caller> CALLER = Context.key("swapgate.caller");
-    private static final Set<String> OPEN_SERVICES = Set.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-            "grpc.reflection.v1alpha.ServerReflection");
+    private static final Set<String> OPEN_SERVICES = Set.of(
+            "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection");
 
     private final Authenticator authenticator;
 
@@ -32,7 +33,8 @@ public class ApiKeyInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (OPEN_SERVICES.contains(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
@@ -41,7 +43,7 @@ public class ApiKeyInterceptor implements ServerInterceptor {
             caller = authenticator.authenticate(headers.get(AUTHORIZATION));
         } catch (UnauthenticatedException e) {
             call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
-            return new ServerCall.Listener<>() { };
+            return new ServerCall.Listener<>() {};
         }
         return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
     }

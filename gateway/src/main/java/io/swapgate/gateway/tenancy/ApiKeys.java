@@ -90,9 +90,12 @@ public final class ApiKeys {
             if (!Objects.equals(stamp, loaded.stamp())) {
                 try {
                     loaded = new Loaded(KeyFile.read(file), stamp);
-                    LOG.infof("API keys reloaded from %s: %d keys", file, loaded.entries().size());
+                    LOG.infof(
+                            "API keys reloaded from %s: %d keys",
+                            file, loaded.entries().size());
                 } catch (IOException | IllegalArgumentException e) {
-                    LOG.errorf("API key file %s is gone or cannot be read: no key is accepted until it is fixed (%s)",
+                    LOG.errorf(
+                            "API key file %s is gone or cannot be read: no key is accepted until it is fixed (%s)",
                             file, e.getMessage());
                     loaded = new Loaded(List.of(), stamp);
                 }

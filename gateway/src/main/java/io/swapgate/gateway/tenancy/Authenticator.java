@@ -21,10 +21,12 @@ public final class Authenticator {
         if (authorization == null || authorization.isBlank()) {
             throw new UnauthenticatedException("missing API key: send the header 'authorization: Bearer <key>'");
         }
-        if (authorization.length() <= BEARER.length() || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+        if (authorization.length() <= BEARER.length()
+                || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             throw new UnauthenticatedException("the authorization header must be 'Bearer <key>'");
         }
-        Caller caller = keys.authenticate(authorization.substring(BEARER.length()).strip());
+        Caller caller =
+                keys.authenticate(authorization.substring(BEARER.length()).strip());
         if (caller == null) {
             throw new UnauthenticatedException("invalid API key");
         }

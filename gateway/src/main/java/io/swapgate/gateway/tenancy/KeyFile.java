@@ -58,7 +58,8 @@ public final class KeyFile {
     static Entry parse(String line) {
         String[] fields = line.split("\\s+");
         if (fields.length != 4) {
-            throw new IllegalArgumentException("expected '<key-id> <tenant> <roles> <hash>', got " + fields.length + " fields");
+            throw new IllegalArgumentException(
+                    "expected '<key-id> <tenant> <roles> <hash>', got " + fields.length + " fields");
         }
         Set<Role> roles = new LinkedHashSet<>();
         Arrays.stream(fields[2].split(",")).map(Role::parse).forEach(roles::add);

@@ -13,7 +13,9 @@ public final class ListenAddress {
         if (h.startsWith("[") && h.endsWith("]")) {
             h = h.substring(1, h.length() - 1);
         }
-        return h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")
+        return h.equals("localhost")
+                || h.equals("::1")
+                || h.equals("0:0:0:0:0:0:0:1")
                 || (h.startsWith("127.") && h.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
     }
 }

@@ -10,7 +10,9 @@ public final class QuotaExceededException extends RuntimeException {
 
     QuotaExceededException(String quota, String message, Duration retryAfter) {
         super("quota " + quota + " exceeded: " + message
-                + (retryAfter.isZero() ? " (retrying the same request will not help)" : "; retry after " + describe(retryAfter)));
+                + (retryAfter.isZero()
+                        ? " (retrying the same request will not help)"
+                        : "; retry after " + describe(retryAfter)));
         this.quota = quota;
         this.retryAfter = retryAfter;
     }
@@ -25,6 +27,8 @@ public final class QuotaExceededException extends RuntimeException {
     }
 
     private static String describe(Duration d) {
-        return d.toMillis() < 1000 ? d.toMillis() + " ms" : String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+        return d.toMillis() < 1000
+                ? d.toMillis() + " ms"
+                : String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 }

@@ -18,8 +18,15 @@ import java.util.TreeSet;
  * @param adapterBytes bytes of all the tenant's adapter versions in the registry
  * @param uploadBytes bytes of one upload
  */
-public record QuotaLimits(double requestsPerSecond, long tokensPerMinute, int concurrentRequests, int queuedRequests,
-                          int maxNewTokens, int adapters, long adapterBytes, long uploadBytes) {
+public record QuotaLimits(
+        double requestsPerSecond,
+        long tokensPerMinute,
+        int concurrentRequests,
+        int queuedRequests,
+        int maxNewTokens,
+        int adapters,
+        long adapterBytes,
+        long uploadBytes) {
 
     public static final String REQUESTS_PER_SECOND = "requests-per-second";
     public static final String TOKENS_PER_MINUTE = "tokens-per-minute";
@@ -29,13 +36,27 @@ public record QuotaLimits(double requestsPerSecond, long tokensPerMinute, int co
     public static final String ADAPTERS = "adapters";
     public static final String ADAPTER_BYTES = "adapter-bytes";
     public static final String UPLOAD_BYTES = "upload-bytes";
-    private static final Set<String> NAMES = Set.of(REQUESTS_PER_SECOND, TOKENS_PER_MINUTE, CONCURRENT_REQUESTS,
-            QUEUED_REQUESTS, MAX_NEW_TOKENS, ADAPTERS, ADAPTER_BYTES, UPLOAD_BYTES);
+    private static final Set<String> NAMES = Set.of(
+            REQUESTS_PER_SECOND,
+            TOKENS_PER_MINUTE,
+            CONCURRENT_REQUESTS,
+            QUEUED_REQUESTS,
+            MAX_NEW_TOKENS,
+            ADAPTERS,
+            ADAPTER_BYTES,
+            UPLOAD_BYTES);
 
     public QuotaLimits {
-        if (requestsPerSecond <= 0 || tokensPerMinute <= 0 || concurrentRequests <= 0 || queuedRequests < 0 || maxNewTokens <= 0
-                || adapters < 0 || adapterBytes < 0 || uploadBytes <= 0) {
-            throw new IllegalArgumentException("quotas must be positive (queued-requests, adapters and adapter-bytes may be 0)");
+        if (requestsPerSecond <= 0
+                || tokensPerMinute <= 0
+                || concurrentRequests <= 0
+                || queuedRequests < 0
+                || maxNewTokens <= 0
+                || adapters < 0
+                || adapterBytes < 0
+                || uploadBytes <= 0) {
+            throw new IllegalArgumentException(
+                    "quotas must be positive (queued-requests, adapters and adapter-bytes may be 0)");
         }
     }
 
@@ -63,10 +84,15 @@ public record QuotaLimits(double requestsPerSecond, long tokensPerMinute, int co
             throw new IllegalArgumentException("unknown quotas " + unknown + "; known: " + new TreeSet<>(NAMES));
         }
         try {
-            return new QuotaLimits(Double.parseDouble(values.get(REQUESTS_PER_SECOND)), Long.parseLong(values.get(TOKENS_PER_MINUTE)),
-                    Integer.parseInt(values.get(CONCURRENT_REQUESTS)), Integer.parseInt(values.get(QUEUED_REQUESTS)),
-                    Integer.parseInt(values.get(MAX_NEW_TOKENS)), Integer.parseInt(values.get(ADAPTERS)),
-                    Long.parseLong(values.get(ADAPTER_BYTES)), Long.parseLong(values.get(UPLOAD_BYTES)));
+            return new QuotaLimits(
+                    Double.parseDouble(values.get(REQUESTS_PER_SECOND)),
+                    Long.parseLong(values.get(TOKENS_PER_MINUTE)),
+                    Integer.parseInt(values.get(CONCURRENT_REQUESTS)),
+                    Integer.parseInt(values.get(QUEUED_REQUESTS)),
+                    Integer.parseInt(values.get(MAX_NEW_TOKENS)),
+                    Integer.parseInt(values.get(ADAPTERS)),
+                    Long.parseLong(values.get(ADAPTER_BYTES)),
+                    Long.parseLong(values.get(UPLOAD_BYTES)));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("a quota is not a number: " + e.getMessage(), e);
         }
@@ -74,9 +100,22 @@ public record QuotaLimits(double requestsPerSecond, long tokensPerMinute, int co
 
     /** Every quota by name, as configured. */
     public Map<String, String> asMap() {
-        return Map.of(REQUESTS_PER_SECOND, Double.toString(requestsPerSecond), TOKENS_PER_MINUTE, Long.toString(tokensPerMinute),
-                CONCURRENT_REQUESTS, Integer.toString(concurrentRequests), QUEUED_REQUESTS, Integer.toString(queuedRequests),
-                MAX_NEW_TOKENS, Integer.toString(maxNewTokens), ADAPTERS, Integer.toString(adapters),
-                ADAPTER_BYTES, Long.toString(adapterBytes), UPLOAD_BYTES, Long.toString(uploadBytes));
+        return Map.of(
+                REQUESTS_PER_SECOND,
+                Double.toString(requestsPerSecond),
+                TOKENS_PER_MINUTE,
+                Long.toString(tokensPerMinute),
+                CONCURRENT_REQUESTS,
+                Integer.toString(concurrentRequests),
+                QUEUED_REQUESTS,
+                Integer.toString(queuedRequests),
+                MAX_NEW_TOKENS,
+                Integer.toString(maxNewTokens),
+                ADAPTERS,
+                Integer.toString(adapters),
+                ADAPTER_BYTES,
+                Long.toString(adapterBytes),
+                UPLOAD_BYTES,
+                Long.toString(uploadBytes));
     }
 }

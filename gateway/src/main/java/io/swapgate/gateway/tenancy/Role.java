@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** What a key may do: a tenant uses and manages its own adapters; an admin manages every tenant's. */
 public enum Role {
-    TENANT, ADMIN;
+    TENANT,
+    ADMIN;
 
     /** The role as configured and shown: lower case. */
     public String wireName() {

@@ -44,15 +44,20 @@ public class StorageQuota implements PublishGuard {
         String tenant = name.tenant();
         QuotaLimits quota = limits.apply(tenant);
         if (bytes > quota.uploadBytes()) {
-            throw new QuotaExceededException(QuotaLimits.UPLOAD_BYTES, "an upload of tenant '" + tenant + "' may hold "
-                    + quota.uploadBytes() + " bytes, this one declares " + bytes, Duration.ZERO);
+            throw new QuotaExceededException(
+                    QuotaLimits.UPLOAD_BYTES,
+                    "an upload of tenant '" + tenant + "' may hold " + quota.uploadBytes()
+                            + " bytes, this one declares " + bytes,
+                    Duration.ZERO);
         }
         List<AdapterName> stored = registry.names(tenant);
         Set<AdapterName> names = new HashSet<>(stored);
         names.addAll(reservedNames.getOrDefault(tenant, List.of()));
         if (!names.contains(name) && names.size() >= quota.adapters()) {
-            throw new QuotaExceededException(QuotaLimits.ADAPTERS, "tenant '" + tenant + "' already has " + names.size()
-                    + " adapters, its limit; delete one first", Duration.ZERO);
+            throw new QuotaExceededException(
+                    QuotaLimits.ADAPTERS,
+                    "tenant '" + tenant + "' already has " + names.size() + " adapters, its limit; delete one first",
+                    Duration.ZERO);
         }
         long used = reservedBytes.getOrDefault(tenant, 0L);
         for (AdapterName held : stored) {
@@ -61,8 +66,10 @@ public class StorageQuota implements PublishGuard {
             }
         }
         if (used + bytes > quota.adapterBytes()) {
-            throw new QuotaExceededException(QuotaLimits.ADAPTER_BYTES, "tenant '" + tenant + "' holds " + used
-                    + " bytes of adapters; " + bytes + " more would pass its " + quota.adapterBytes() + "; delete versions first",
+            throw new QuotaExceededException(
+                    QuotaLimits.ADAPTER_BYTES,
+                    "tenant '" + tenant + "' holds " + used + " bytes of adapters; " + bytes + " more would pass its "
+                            + quota.adapterBytes() + "; delete versions first",
                     Duration.ZERO);
         }
         reservedBytes.merge(tenant, bytes, Long::sum);

@@ -41,8 +41,10 @@ public class TenantDirectory implements TenantPolicy {
         try {
             this.keys = new ApiKeys(keyFile, reachableFromOutside ? Set.copyOf(WELL_KNOWN_KEYS) : Set.of());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the API key file " + keyFile.toAbsolutePath()
-                    + " (create one with ./swapgate keys add, or set swapgate.tenancy.keys-file)", e);
+            throw new UncheckedIOException(
+                    "cannot read the API key file " + keyFile.toAbsolutePath()
+                            + " (create one with ./swapgate keys add, or set swapgate.tenancy.keys-file)",
+                    e);
         }
         this.authenticator = new Authenticator(keys);
         this.access = new Access(tenancy.sharing());
@@ -51,7 +53,8 @@ public class TenantDirectory implements TenantPolicy {
             limits.put(tenant, defaults.with(settings.quotas()));
             double weight = settings.weight().orElse(1);
             if (!(weight > 0)) {
-                throw new IllegalArgumentException("tenant '" + tenant + "' has weight " + weight + "; weights must be positive");
+                throw new IllegalArgumentException(
+                        "tenant '" + tenant + "' has weight " + weight + "; weights must be positive");
             }
             weights.put(tenant, weight);
         });
@@ -60,13 +63,16 @@ public class TenantDirectory implements TenantPolicy {
         for (String wellKnown : WELL_KNOWN_KEYS) {
             if (reachableFromOutside && keys.lists(wellKnown)) {
                 throw new IllegalStateException("the well-known local key '" + wellKnown + "' is in " + keyFile
-                        + " while the gateway listens on " + host + ", which others can reach: remove it first (./swapgate keys rm),"
+                        + " while the gateway listens on " + host
+                        + ", which others can reach: remove it first (./swapgate keys rm),"
                         + " or listen on loopback only (SWAPGATE_HOST=127.0.0.1)");
             }
             Caller caller = keys.authenticate(wellKnown);
             if (caller != null) {
-                LOG.warnf("the well-known local key '%s' is accepted (tenant %s, roles %s): never expose this gateway "
-                        + "beyond this machine; remove its line from %s", wellKnown, caller.tenant(), caller.roles(), keyFile);
+                LOG.warnf(
+                        "the well-known local key '%s' is accepted (tenant %s, roles %s): never expose this gateway "
+                                + "beyond this machine; remove its line from %s",
+                        wellKnown, caller.tenant(), caller.roles(), keyFile);
             }
         }
     }

@@ -37,31 +37,43 @@ final class TenantQuota {
     /** Admits one generation, or refuses it naming the first quota it would exceed; a refusal takes nothing. */
     QuotaPermit admit(int maxNewTokens) {
         if (maxNewTokens > limits.maxNewTokens()) {
-            throw new QuotaExceededException(QuotaLimits.MAX_NEW_TOKENS, "tenant '" + tenant + "' may ask for at most "
-                    + limits.maxNewTokens() + " new tokens per request, not " + maxNewTokens, Duration.ZERO);
+            throw new QuotaExceededException(
+                    QuotaLimits.MAX_NEW_TOKENS,
+                    "tenant '" + tenant + "' may ask for at most " + limits.maxNewTokens()
+                            + " new tokens per request, not " + maxNewTokens,
+                    Duration.ZERO);
         }
         if (maxNewTokens > tokens.capacity()) {
-            throw new QuotaExceededException(QuotaLimits.TOKENS_PER_MINUTE, "max_new_tokens " + maxNewTokens
-                    + " exceeds tenant '" + tenant + "''s " + limits.tokensPerMinute() + " tokens per minute", Duration.ZERO);
+            throw new QuotaExceededException(
+                    QuotaLimits.TOKENS_PER_MINUTE,
+                    "max_new_tokens " + maxNewTokens + " exceeds tenant '" + tenant + "''s " + limits.tokensPerMinute()
+                            + " tokens per minute",
+                    Duration.ZERO);
         }
         if (inFlight.incrementAndGet() > limits.concurrentRequests()) {
             inFlight.decrementAndGet();
-            throw new QuotaExceededException(QuotaLimits.CONCURRENT_REQUESTS, "tenant '" + tenant + "' already has "
-                    + limits.concurrentRequests() + " requests in flight", CONCURRENCY_RETRY);
+            throw new QuotaExceededException(
+                    QuotaLimits.CONCURRENT_REQUESTS,
+                    "tenant '" + tenant + "' already has " + limits.concurrentRequests() + " requests in flight",
+                    CONCURRENCY_RETRY);
         }
         long now = clock.getAsLong();
         long wait = requests.take(1, now);
         if (wait > 0) {
             inFlight.decrementAndGet();
-            throw new QuotaExceededException(QuotaLimits.REQUESTS_PER_SECOND, "tenant '" + tenant + "' may start "
-                    + limits.requestsPerSecond() + " requests per second", Duration.ofNanos(wait));
+            throw new QuotaExceededException(
+                    QuotaLimits.REQUESTS_PER_SECOND,
+                    "tenant '" + tenant + "' may start " + limits.requestsPerSecond() + " requests per second",
+                    Duration.ofNanos(wait));
         }
         wait = tokens.take(maxNewTokens, now);
         if (wait > 0) {
             inFlight.decrementAndGet();
             requests.settle(-1, now);
-            throw new QuotaExceededException(QuotaLimits.TOKENS_PER_MINUTE, "tenant '" + tenant + "' may use "
-                    + limits.tokensPerMinute() + " tokens per minute and cannot reserve " + maxNewTokens + " now",
+            throw new QuotaExceededException(
+                    QuotaLimits.TOKENS_PER_MINUTE,
+                    "tenant '" + tenant + "' may use " + limits.tokensPerMinute()
+                            + " tokens per minute and cannot reserve " + maxNewTokens + " now",
                     Duration.ofNanos(wait));
         }
         return new QuotaPermit(inFlight, tokens, maxNewTokens, clock);

@@ -11,6 +11,7 @@ public final class ExampleRules {
 
     /** Largest prompt plus completions of one example, in UTF-8 bytes. */
     public static final int MAX_TEXT_BYTES = 64 * 1024;
+
     public static final int MAX_ID_LENGTH = 128;
 
     private ExampleRules() {}
@@ -28,26 +29,34 @@ public final class ExampleRules {
         }
         if (example.getSignalCase() == TrainingExample.SignalCase.FEEDBACK
                 && !(Math.abs(example.getFeedback().getScore()) <= 1)) {
-            throw new IllegalArgumentException("feedback score must be between -1 and 1, not " + example.getFeedback().getScore());
+            throw new IllegalArgumentException("feedback score must be between -1 and 1, not "
+                    + example.getFeedback().getScore());
         }
-        if (example.getSignalCase() == TrainingExample.SignalCase.PREFERENCE && (example.getPreference().getChosen().isEmpty()
-                || example.getPreference().getChosen().equals(example.getPreference().getRejected()))) {
-            throw new IllegalArgumentException("a preference needs a chosen completion that differs from the rejected one");
+        if (example.getSignalCase() == TrainingExample.SignalCase.PREFERENCE
+                && (example.getPreference().getChosen().isEmpty()
+                        || example.getPreference()
+                                .getChosen()
+                                .equals(example.getPreference().getRejected()))) {
+            throw new IllegalArgumentException(
+                    "a preference needs a chosen completion that differs from the rejected one");
         }
         if (utf8Length(example) > MAX_TEXT_BYTES) {
-            throw new IllegalArgumentException("example " + example.getExampleId() + " holds more than " + MAX_TEXT_BYTES
-                    + " bytes of text");
+            throw new IllegalArgumentException(
+                    "example " + example.getExampleId() + " holds more than " + MAX_TEXT_BYTES + " bytes of text");
         }
         return example;
     }
 
     /** The texts' UTF-8 length, as the message holds them (a parsed message keeps its strings as bytes). */
     private static long utf8Length(TrainingExample example) {
-        return (long) example.getPromptBytes().size() + switch (example.getSignalCase()) {
-            case COMPLETION -> example.getCompletionBytes().size();
-            case PREFERENCE -> example.getPreference().getChosenBytes().size() + example.getPreference().getRejectedBytes().size();
-            case FEEDBACK -> example.getFeedback().getCompletionBytes().size();
-            case SIGNAL_NOT_SET -> 0;
-        };
+        return (long) example.getPromptBytes().size()
+                + switch (example.getSignalCase()) {
+                    case COMPLETION -> example.getCompletionBytes().size();
+                    case PREFERENCE ->
+                        example.getPreference().getChosenBytes().size()
+                                + example.getPreference().getRejectedBytes().size();
+                    case FEEDBACK -> example.getFeedback().getCompletionBytes().size();
+                    case SIGNAL_NOT_SET -> 0;
+                };
     }
 }

@@ -29,12 +29,25 @@ final class ProtoExampleDecoder implements ExampleDecoder {
         try {
             return switch (example.getSignalCase()) {
                 case COMPLETION -> new TextExample(stored.id(), example.getPrompt(), example.getCompletion());
-                case PREFERENCE -> example.getPreference().getRejected().isEmpty()
-                        ? new TextExample(stored.id(), example.getPrompt(), example.getPreference().getChosen())
-                        : TextExample.preference(stored.id(), example.getPrompt(), example.getPreference().getChosen(),
-                                example.getPreference().getRejected());
-                case FEEDBACK -> example.getFeedback().getScore() == 0 ? null : TextExample.feedback(stored.id(),
-                        example.getPrompt(), example.getFeedback().getCompletion(), example.getFeedback().getScore());
+                case PREFERENCE ->
+                    example.getPreference().getRejected().isEmpty()
+                            ? new TextExample(
+                                    stored.id(),
+                                    example.getPrompt(),
+                                    example.getPreference().getChosen())
+                            : TextExample.preference(
+                                    stored.id(),
+                                    example.getPrompt(),
+                                    example.getPreference().getChosen(),
+                                    example.getPreference().getRejected());
+                case FEEDBACK ->
+                    example.getFeedback().getScore() == 0
+                            ? null
+                            : TextExample.feedback(
+                                    stored.id(),
+                                    example.getPrompt(),
+                                    example.getFeedback().getCompletion(),
+                                    example.getFeedback().getScore());
                 case SIGNAL_NOT_SET -> null;
             };
         } catch (IllegalArgumentException unusable) {

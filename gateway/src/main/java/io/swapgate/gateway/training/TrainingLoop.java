@@ -7,9 +7,9 @@ import io.quarkus.runtime.Startup;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.training.ActivationMemory;
 import io.swapgate.core.training.TrainingConfig;
+import io.swapgate.gateway.config.SwapgateConfig;
 import io.swapgate.gateway.serving.ServedAdapters;
 import io.swapgate.gateway.serving.ServedModel;
-import io.swapgate.gateway.config.SwapgateConfig;
 import io.swapgate.gateway.tenancy.StorageQuota;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.ExampleStore;
@@ -46,48 +46,96 @@ public class TrainingLoop {
     private final ExampleStore examples;
     private final TrainingJobs jobs;
 
-    TrainingLoop(SwapgateConfig config, ServedModel model, ServedAdapters adapters, MeterRegistry meters, StorageQuota storage) {
-        this.examples = new ExampleStore(adapters.registry().root(), config.training().maxExampleFileBytes());
+    TrainingLoop(
+            SwapgateConfig config,
+            ServedModel model,
+            ServedAdapters adapters,
+            MeterRegistry meters,
+            StorageQuota storage) {
+        this.examples =
+                new ExampleStore(adapters.registry().root(), config.training().maxExampleFileBytes());
         if (!config.training().enabled()) {
             this.jobs = null;
             LOG.info("retraining is off on this gateway (swapgate.training.enabled=false)");
             return;
         }
         TrainingBackend backend = new TrainingBackend(
-                model.foundation().trainer(new ActivationMemory(config.training().memoryBudget().asLongValue())),
-                model.foundation().evaluator(), model.tokenizer(), model.identity());
-        this.jobs = new TrainingJobs(adapters.registry(), adapters.adapters(), examples, new ProtoExampleDecoder(), backend,
-                settings(config.training()), Clock.systemUTC(), storage);
+                model.foundation()
+                        .trainer(new ActivationMemory(
+                                config.training().memoryBudget().asLongValue())),
+                model.foundation().evaluator(),
+                model.tokenizer(),
+                model.identity());
+        this.jobs = new TrainingJobs(
+                adapters.registry(),
+                adapters.adapters(),
+                examples,
+                new ProtoExampleDecoder(),
+                backend,
+                settings(config.training()),
+                Clock.systemUTC(),
+                storage);
         try {
             jobs.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the training jobs in " + adapters.registry().root(), e);
+            throw new UncheckedIOException(
+                    "cannot read the training jobs in " + adapters.registry().root(), e);
         }
         for (JobState state : JobState.values()) {
-            Gauge.builder("swapgate.training.jobs", jobs, j -> j.list().stream().filter(job -> job.state() == state).count())
-                    .tag("state", state.name()).description("training jobs by state").register(meters);
+            Gauge.builder(
+                            "swapgate.training.jobs",
+                            jobs,
+                            j -> j.list().stream()
+                                    .filter(job -> job.state() == state)
+                                    .count())
+                    .tag("state", state.name())
+                    .description("training jobs by state")
+                    .register(meters);
         }
-        Gauge.builder("swapgate.training.step", jobs, j -> running(j).map(TrainingJob::step).orElse(0))
-                .description("the running training job's step").register(meters);
-        Gauge.builder("swapgate.training.loss", jobs, j -> running(j).map(TrainingJob::trainLoss).orElse(Double.NaN))
-                .description("the running training job's latest training loss").register(meters);
+        Gauge.builder(
+                        "swapgate.training.step",
+                        jobs,
+                        j -> running(j).map(TrainingJob::step).orElse(0))
+                .description("the running training job's step")
+                .register(meters);
+        Gauge.builder(
+                        "swapgate.training.loss",
+                        jobs,
+                        j -> running(j).map(TrainingJob::trainLoss).orElse(Double.NaN))
+                .description("the running training job's latest training loss")
+                .register(meters);
     }
 
     private static Optional<TrainingJob> running(TrainingJobs jobs) {
-        return jobs.list().stream().filter(j -> j.state() == JobState.RUNNING && j.trainLoss() != null).findFirst();
+        return jobs.list().stream()
+                .filter(j -> j.state() == JobState.RUNNING && j.trainLoss() != null)
+                .findFirst();
     }
 
     private static TrainingSettings settings(SwapgateConfig.Training training) {
-        RetrainingPolicy defaults = new RetrainingPolicy(training.minNewExamples(), training.maxWait(), training.cooldown());
+        RetrainingPolicy defaults =
+                new RetrainingPolicy(training.minNewExamples(), training.maxWait(), training.cooldown());
         Map<String, RetrainingPolicy> policies = new HashMap<>();
-        training.adapters().forEach((adapter, policy) -> policies.put(AdapterName.parse(adapter).toString(), new RetrainingPolicy(
-                policy.minNewExamples().orElse(defaults.minNewExamples()), policy.maxWait().orElse(defaults.maxWait()),
-                policy.cooldown().orElse(defaults.cooldown()))));
-        return new TrainingSettings(training.alias(), new EvaluationGate(training.margin(), training.regressionTolerance()),
-                new HeldOutSplit(training.heldOutFraction()), defaults, policies,
-                kind -> TrainingConfig.defaults(kind).withLora(training.loraRank(), 0).withSteps(training.steps()),
-                AdapterKind.valueOf(training.defaultKind().toUpperCase(Locale.ROOT)), training.maxAttempts(),
-                training.checkpointEvery(), training.maxJobsPerTenant());
+        training.adapters()
+                .forEach((adapter, policy) -> policies.put(
+                        AdapterName.parse(adapter).toString(),
+                        new RetrainingPolicy(
+                                policy.minNewExamples().orElse(defaults.minNewExamples()),
+                                policy.maxWait().orElse(defaults.maxWait()),
+                                policy.cooldown().orElse(defaults.cooldown()))));
+        return new TrainingSettings(
+                training.alias(),
+                new EvaluationGate(training.margin(), training.regressionTolerance()),
+                new HeldOutSplit(training.heldOutFraction()),
+                defaults,
+                policies,
+                kind -> TrainingConfig.defaults(kind)
+                        .withLora(training.loraRank(), 0)
+                        .withSteps(training.steps()),
+                AdapterKind.valueOf(training.defaultKind().toUpperCase(Locale.ROOT)),
+                training.maxAttempts(),
+                training.checkpointEvery(),
+                training.maxJobsPerTenant());
     }
 
     /** The jobs, when this gateway retrains. */

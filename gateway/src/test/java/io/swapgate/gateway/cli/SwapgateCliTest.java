@@ -18,7 +18,7 @@ import picocli.CommandLine;
 /** The command-line tools' parsing, help and exit codes, with no gateway: what needs none runs for real. */
 class SwapgateCliTest {
 
-    private record Run(int exitCode, String out, String err) { }
+    private record Run(int exitCode, String out, String err) {}
 
     private static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -37,7 +37,8 @@ class SwapgateCliTest {
             args.add("--help");
             Run help = run(args.toArray(String[]::new));
             assertEquals(0, help.exitCode(), () -> path + ": " + help);
-            assertTrue(help.out().startsWith("Usage: swapgate" + (path.isEmpty() ? "" : " " + String.join(" ", path))),
+            assertTrue(
+                    help.out().startsWith("Usage: swapgate" + (path.isEmpty() ? "" : " " + String.join(" ", path))),
                     () -> path + ": " + help.out());
         }
     }
@@ -55,7 +56,9 @@ class SwapgateCliTest {
     void usageErrorsExitWithTwoAndSayWhat() {
         Run unknownFlag = run("generate", "--max-tokenz", "5", "hi");
         assertEquals(2, unknownFlag.exitCode(), unknownFlag::toString);
-        assertTrue(unknownFlag.err().contains("Unknown option") && unknownFlag.err().contains("'--max-tokenz'"),
+        assertTrue(
+                unknownFlag.err().contains("Unknown option")
+                        && unknownFlag.err().contains("'--max-tokenz'"),
                 unknownFlag::toString);
         assertTrue(unknownFlag.err().contains("Possible solutions: --max-tokens"), unknownFlag::toString);
 
@@ -82,18 +85,26 @@ class SwapgateCliTest {
         Run added = run("keys", "add", "--file", file, "--tenant", "acme", "--id", "acme-1", "--role", "tenant");
         assertEquals(0, added.exitCode(), added::toString);
         assertTrue(added.out().contains("added key 'acme-1' for tenant 'acme' (tenant)"), added::toString);
-        String secret = added.out().lines().filter(l -> l.startsWith("key (shown only now): ")).findFirst().orElseThrow()
+        String secret = added.out()
+                .lines()
+                .filter(l -> l.startsWith("key (shown only now): "))
+                .findFirst()
+                .orElseThrow()
                 .substring("key (shown only now): ".length());
         assertFalse(Files.readString(dir.resolve("keys")).contains(secret), "only the key's hash is stored");
 
         Run listed = run("keys", "list", "--file", file);
-        assertEquals(List.of("KEY ID  TENANT  ROLES", "acme-1  acme    tenant"), listed.out().lines().toList());
+        assertEquals(
+                List.of("KEY ID  TENANT  ROLES", "acme-1  acme    tenant"),
+                listed.out().lines().toList());
 
         Run absent = run("keys", "rm", "--file", file, "acme-2");
         assertEquals(2, absent.exitCode(), absent::toString);
         assertTrue(absent.err().contains("no key 'acme-2'"), absent::toString);
         assertEquals(0, run("keys", "rm", "--file", file, "acme-1").exitCode());
-        assertEquals(List.of("KEY ID  TENANT  ROLES"), run("keys", "list", "--file", file).out().lines().toList());
+        assertEquals(
+                List.of("KEY ID  TENANT  ROLES"),
+                run("keys", "list", "--file", file).out().lines().toList());
     }
 
     @Test

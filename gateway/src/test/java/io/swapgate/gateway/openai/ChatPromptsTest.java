@@ -33,8 +33,8 @@ class ChatPromptsTest {
             + "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
             + "{% else %}{{ ' ' + message['content'] + eos_token }}{% endif %}{% endfor %}";
 
-    private static final List<ChatPrompts.Message> CHAT = List.of(new ChatPrompts.Message("system", "You are friendly."),
-            new ChatPrompts.Message("user", "Hi"));
+    private static final List<ChatPrompts.Message> CHAT =
+            List.of(new ChatPrompts.Message("system", "You are friendly."), new ChatPrompts.Message("user", "Hi"));
 
     @Test
     void aModelsJinjaTemplateRendersAsHuggingFaceDoes() {
@@ -45,9 +45,14 @@ class ChatPromptsTest {
     @Test
     void aLeadingBosIsLeftToTheTokenizerAndRaiseExceptionRefusesTheMessages() {
         ChatPrompts llama = new ChatPrompts(new ChatTemplate(ALTERNATING, "<s>", "</s>"));
-        assertEquals("[INST] Hi [/INST] Hello</s>[INST] Again [/INST]", llama.render(List.of(new ChatPrompts.Message("user", "Hi"),
-                new ChatPrompts.Message("assistant", "Hello"), new ChatPrompts.Message("user", "Again"))));
-        OpenAiException refused = assertThrows(OpenAiException.class, () -> llama.render(List.of(new ChatPrompts.Message("assistant", "x"))));
+        assertEquals(
+                "[INST] Hi [/INST] Hello</s>[INST] Again [/INST]",
+                llama.render(List.of(
+                        new ChatPrompts.Message("user", "Hi"),
+                        new ChatPrompts.Message("assistant", "Hello"),
+                        new ChatPrompts.Message("user", "Again"))));
+        OpenAiException refused = assertThrows(
+                OpenAiException.class, () -> llama.render(List.of(new ChatPrompts.Message("assistant", "x"))));
         assertEquals(400, refused.status);
         assertTrue(refused.getMessage().contains("Conversation roles must alternate"), refused.getMessage());
     }

@@ -14,7 +14,8 @@ class FailureStatusTest {
 
     @Test
     void anInternalErrorTellsTheCallerAnIncidentIdAndNothingOfItsText() {
-        RuntimeException bug = new UncheckedIOException(new IOException("/var/lib/swapgate/adapters/acme/secret/aliases/stable.json: bad"));
+        RuntimeException bug = new UncheckedIOException(
+                new IOException("/var/lib/swapgate/adapters/acme/secret/aliases/stable.json: bad"));
         assertEquals(Status.Code.INTERNAL, FailureStatus.of(bug));
         String told = FailureStatus.message(bug);
         assertFalse(told.contains("acme") || told.contains("/var/lib"), told);

@@ -11,8 +11,15 @@ import org.junit.jupiter.api.Test;
 
 class QuotaLimitsTest {
 
-    private static final List<String> ALL = List.of("adapter-bytes", "adapters", "concurrent-requests", "max-new-tokens",
-            "queued-requests", "requests-per-second", "tokens-per-minute", "upload-bytes");
+    private static final List<String> ALL = List.of(
+            "adapter-bytes",
+            "adapters",
+            "concurrent-requests",
+            "max-new-tokens",
+            "queued-requests",
+            "requests-per-second",
+            "tokens-per-minute",
+            "upload-bytes");
 
     /** Every quota, as an operator configures them. */
     private static Map<String, String> configured() {
@@ -42,9 +49,17 @@ class QuotaLimitsTest {
     @Test
     void everyQuotaIsReadByTheNameItIsConfiguredAndRefusedUnder() {
         assertEquals(new QuotaLimits(2.5, 6000, 4, 8, 512, 10, 1L << 30, 100L << 20), QuotaLimits.of(configured()));
-        assertEquals(ALL, List.of(QuotaLimits.ADAPTER_BYTES, QuotaLimits.ADAPTERS, QuotaLimits.CONCURRENT_REQUESTS,
-                QuotaLimits.MAX_NEW_TOKENS, QuotaLimits.QUEUED_REQUESTS, QuotaLimits.REQUESTS_PER_SECOND,
-                QuotaLimits.TOKENS_PER_MINUTE, QuotaLimits.UPLOAD_BYTES));
+        assertEquals(
+                ALL,
+                List.of(
+                        QuotaLimits.ADAPTER_BYTES,
+                        QuotaLimits.ADAPTERS,
+                        QuotaLimits.CONCURRENT_REQUESTS,
+                        QuotaLimits.MAX_NEW_TOKENS,
+                        QuotaLimits.QUEUED_REQUESTS,
+                        QuotaLimits.REQUESTS_PER_SECOND,
+                        QuotaLimits.TOKENS_PER_MINUTE,
+                        QuotaLimits.UPLOAD_BYTES));
     }
 
     @Test
@@ -59,17 +74,23 @@ class QuotaLimitsTest {
     @Test
     void anUnknownQuotaIsRefusedWithTheNamesThatAreKnown() {
         // A typo would otherwise leave the quota meant at its default without a word.
-        assertRefused("unknown quotas [request-per-second]; known: " + ALL,
+        assertRefused(
+                "unknown quotas [request-per-second]; known: " + ALL,
                 () -> QuotaLimits.of(configuredWith("request-per-second", "1")));
     }
 
     @Test
     void aQuotaThatIsNotANumberIsRefused() {
-        for (Map.Entry<String, String> bad : List.of(Map.entry(QuotaLimits.REQUESTS_PER_SECOND, "ten"),
-                Map.entry(QuotaLimits.CONCURRENT_REQUESTS, "1.5"), Map.entry(QuotaLimits.TOKENS_PER_MINUTE, "1e3"),
-                Map.entry(QuotaLimits.MAX_NEW_TOKENS, " 512"), Map.entry(QuotaLimits.ADAPTERS, ""),
-                Map.entry(QuotaLimits.QUEUED_REQUESTS, "9999999999"), Map.entry(QuotaLimits.UPLOAD_BYTES, "100MB"))) {
-            assertRefused("a quota is not a number", () -> QuotaLimits.of(configuredWith(bad.getKey(), bad.getValue())));
+        for (Map.Entry<String, String> bad : List.of(
+                Map.entry(QuotaLimits.REQUESTS_PER_SECOND, "ten"),
+                Map.entry(QuotaLimits.CONCURRENT_REQUESTS, "1.5"),
+                Map.entry(QuotaLimits.TOKENS_PER_MINUTE, "1e3"),
+                Map.entry(QuotaLimits.MAX_NEW_TOKENS, " 512"),
+                Map.entry(QuotaLimits.ADAPTERS, ""),
+                Map.entry(QuotaLimits.QUEUED_REQUESTS, "9999999999"),
+                Map.entry(QuotaLimits.UPLOAD_BYTES, "100MB"))) {
+            assertRefused(
+                    "a quota is not a number", () -> QuotaLimits.of(configuredWith(bad.getKey(), bad.getValue())));
         }
     }
 
@@ -79,21 +100,32 @@ class QuotaLimitsTest {
         for (String name : ALL) {
             assertRefused(message, () -> QuotaLimits.of(configuredWith(name, "-1")));
         }
-        for (String name : List.of(QuotaLimits.REQUESTS_PER_SECOND, QuotaLimits.TOKENS_PER_MINUTE,
-                QuotaLimits.CONCURRENT_REQUESTS, QuotaLimits.MAX_NEW_TOKENS, QuotaLimits.UPLOAD_BYTES)) {
+        for (String name : List.of(
+                QuotaLimits.REQUESTS_PER_SECOND,
+                QuotaLimits.TOKENS_PER_MINUTE,
+                QuotaLimits.CONCURRENT_REQUESTS,
+                QuotaLimits.MAX_NEW_TOKENS,
+                QuotaLimits.UPLOAD_BYTES)) {
             assertRefused(message, () -> QuotaLimits.of(configuredWith(name, "0")));
         }
-        QuotaLimits storageOff = QuotaLimits.of(configured()).with(Map.of(QuotaLimits.QUEUED_REQUESTS, "0",
-                QuotaLimits.ADAPTERS, "0", QuotaLimits.ADAPTER_BYTES, "0"));
-        assertEquals(List.of(0, 0, 0L), List.of(storageOff.queuedRequests(), storageOff.adapters(), storageOff.adapterBytes()));
-        assertEquals(0.001, QuotaLimits.of(configuredWith(QuotaLimits.REQUESTS_PER_SECOND, "0.001")).requestsPerSecond(),
+        QuotaLimits storageOff = QuotaLimits.of(configured())
+                .with(Map.of(
+                        QuotaLimits.QUEUED_REQUESTS, "0", QuotaLimits.ADAPTERS, "0", QuotaLimits.ADAPTER_BYTES, "0"));
+        assertEquals(
+                List.of(0, 0, 0L),
+                List.of(storageOff.queuedRequests(), storageOff.adapters(), storageOff.adapterBytes()));
+        assertEquals(
+                0.001,
+                QuotaLimits.of(configuredWith(QuotaLimits.REQUESTS_PER_SECOND, "0.001"))
+                        .requestsPerSecond(),
                 "a request every 1000 s is positive");
     }
 
     @Test
     void overridesReplaceOnlyTheQuotasTheyName() {
         QuotaLimits defaults = QuotaLimits.of(configured());
-        QuotaLimits tenant = defaults.with(Map.of(QuotaLimits.CONCURRENT_REQUESTS, "1", QuotaLimits.REQUESTS_PER_SECOND, "0.5"));
+        QuotaLimits tenant =
+                defaults.with(Map.of(QuotaLimits.CONCURRENT_REQUESTS, "1", QuotaLimits.REQUESTS_PER_SECOND, "0.5"));
         assertEquals(new QuotaLimits(0.5, 6000, 1, 8, 512, 10, 1L << 30, 100L << 20), tenant);
         assertEquals(QuotaLimits.of(configured()), defaults, "the defaults are unchanged");
         assertEquals(defaults, defaults.with(Map.of()));

@@ -59,7 +59,8 @@ class TokenBucketTest {
         TokenBucket bucket = new TokenBucket(10, 10, T0);
         long wait = bucket.take(11, T0);
         assertTrue(wait > 0);
-        assertTrue(bucket.take(11, T0 + wait) > 0, "its callers must refuse such an amount up front (TenantQuota does)");
+        assertTrue(
+                bucket.take(11, T0 + wait) > 0, "its callers must refuse such an amount up front (TenantQuota does)");
         assertTrue(bucket.take(11, T0 + 3600 * SECOND) > 0);
     }
 

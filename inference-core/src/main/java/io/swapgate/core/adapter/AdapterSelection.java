@@ -11,7 +11,8 @@ import java.util.Map;
  *
  * @param loraRank the rank the LoRA is served at (its full rank unless a DyLoRA is truncated)
  */
-public record AdapterSelection(LoraAdapter lora, int loraRank, PromptAdapter prompt, PrefixAdapter prefix, TempNetAdapter tempNet) {
+public record AdapterSelection(
+        LoraAdapter lora, int loraRank, PromptAdapter prompt, PrefixAdapter prefix, TempNetAdapter tempNet) {
 
     public static final AdapterSelection NONE = new AdapterSelection(null, 0, null, null, null);
 
@@ -25,8 +26,10 @@ public record AdapterSelection(LoraAdapter lora, int loraRank, PromptAdapter pro
         for (Adapter adapter : adapters) {
             Adapter previous = byKind.put(adapter.kind(), adapter);
             if (previous != null) {
-                throw new IllegalArgumentException("at most one " + adapter.kind().wireName() + " adapter per request, got "
-                        + previous.identity().name() + " and " + adapter.identity().name());
+                throw new IllegalArgumentException(
+                        "at most one " + adapter.kind().wireName() + " adapter per request, got "
+                                + previous.identity().name() + " and "
+                                + adapter.identity().name());
             }
         }
         LoraAdapter lora = (LoraAdapter) byKind.get(AdapterKind.LORA);
@@ -36,8 +39,11 @@ public record AdapterSelection(LoraAdapter lora, int loraRank, PromptAdapter pro
         if (requestedLoraRank < 0) {
             throw new IllegalArgumentException("lora_rank must be positive, got " + requestedLoraRank);
         }
-        return new AdapterSelection(lora, lora == null ? 0 : lora.servedRank(requestedLoraRank),
-                (PromptAdapter) byKind.get(AdapterKind.PROMPT), (PrefixAdapter) byKind.get(AdapterKind.PREFIX),
+        return new AdapterSelection(
+                lora,
+                lora == null ? 0 : lora.servedRank(requestedLoraRank),
+                (PromptAdapter) byKind.get(AdapterKind.PROMPT),
+                (PrefixAdapter) byKind.get(AdapterKind.PREFIX),
                 (TempNetAdapter) byKind.get(AdapterKind.TEMPNET));
     }
 

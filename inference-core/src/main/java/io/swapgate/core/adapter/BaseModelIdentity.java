@@ -23,8 +23,16 @@ public record BaseModelIdentity(String name, String digest, LlamaConfig config) 
         sha.update(config.toString().getBytes(StandardCharsets.UTF_8));
         hash(sha, weights.embedding());
         for (LayerWeights l : weights.layers()) {
-            for (FloatTensor t : List.of(l.attentionNorm(), l.query(), l.key(), l.value(), l.output(), l.ffnNorm(),
-                    l.gate(), l.up(), l.down())) {
+            for (FloatTensor t : List.of(
+                    l.attentionNorm(),
+                    l.query(),
+                    l.key(),
+                    l.value(),
+                    l.output(),
+                    l.ffnNorm(),
+                    l.gate(),
+                    l.up(),
+                    l.down())) {
                 hash(sha, t);
             }
         }

@@ -11,8 +11,14 @@ import java.util.Map;
  * @param modules per targeted module, the factors of each layer ({@code null} for layers it leaves alone)
  * @param dyLora the trained rank range, or null for a plain LoRA (served at its full rank only)
  */
-public record LoraAdapter(AdapterIdentity identity, int rank, float alpha, boolean rsLora, RankRange dyLora,
-                          Map<LoraModule, LayerFactors[]> modules) implements Adapter {
+public record LoraAdapter(
+        AdapterIdentity identity,
+        int rank,
+        float alpha,
+        boolean rsLora,
+        RankRange dyLora,
+        Map<LoraModule, LayerFactors[]> modules)
+        implements Adapter {
 
     public LoraAdapter {
         modules = new EnumMap<>(modules);

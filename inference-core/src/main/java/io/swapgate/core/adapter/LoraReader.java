@@ -1,7 +1,6 @@
 package io.swapgate.core.adapter;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.swapgate.core.model.FloatTensor;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -25,7 +24,8 @@ final class LoraReader {
         JsonNode config = c.config();
         int rank = c.positiveInt("r");
         if (rank > c.limits().maxLoraRank()) {
-            throw c.configProblem("rank " + rank + " exceeds this server's maximum LoRA rank " + c.limits().maxLoraRank());
+            throw c.configProblem("rank " + rank + " exceeds this server's maximum LoRA rank "
+                    + c.limits().maxLoraRank());
         }
         refuseUnsupported(c);
         LoraAdapter.RankRange dyLora = dyLoraRange(c, rank);
@@ -40,7 +40,8 @@ final class LoraReader {
             }
             int layer = Integer.parseInt(m.group(1));
             LoraModule module = LoraModule.byName(m.group(2))
-                    .orElseThrow(() -> c.weightsProblem("tensor " + name + " targets unknown module '" + m.group(2) + "'"));
+                    .orElseThrow(
+                            () -> c.weightsProblem("tensor " + name + " targets unknown module '" + m.group(2) + "'"));
             if (targets != null && !targets.contains(module)) {
                 throw c.weightsProblem("tensor " + name + " targets " + module.huggingFaceName()
                         + ", which target_modules does not list");
@@ -71,8 +72,10 @@ final class LoraReader {
             LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[perLayer.length];
             int[][][] shaped = shapes.get(module);
             for (int l = 0; l < perLayer.length; l++) {
-                layers[l] = perLayer[l][0] == null ? null : new LoraAdapter.LayerFactors(
-                        c.tensor(perLayer[l][0], shaped[l][0]), c.tensor(perLayer[l][1], shaped[l][1]));
+                layers[l] = perLayer[l][0] == null
+                        ? null
+                        : new LoraAdapter.LayerFactors(
+                                c.tensor(perLayer[l][0], shaped[l][0]), c.tensor(perLayer[l][1], shaped[l][1]));
             }
             modules.put(module, layers);
         });
@@ -107,7 +110,8 @@ final class LoraReader {
         int min = node.path("r_min").asInt(1);
         int max = node.path("r_max").asInt(rank);
         if (max != rank || min < 1 || min > max) {
-            throw c.configProblem("dylora range [" + min + ", " + max + "] must satisfy 1 <= r_min <= r_max = r (" + rank + ")");
+            throw c.configProblem(
+                    "dylora range [" + min + ", " + max + "] must satisfy 1 <= r_min <= r_max = r (" + rank + ")");
         }
         return new LoraAdapter.RankRange(min, max);
     }
@@ -120,8 +124,9 @@ final class LoraReader {
         }
         Set<LoraModule> modules = EnumSet.noneOf(LoraModule.class);
         for (JsonNode name : node) {
-            modules.add(LoraModule.byName(name.asText()).orElseThrow(() -> c.configProblem("unknown target module '"
-                    + name.asText() + "' (supported: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)")));
+            modules.add(LoraModule.byName(name.asText())
+                    .orElseThrow(() -> c.configProblem("unknown target module '" + name.asText()
+                            + "' (supported: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)")));
         }
         return modules;
     }

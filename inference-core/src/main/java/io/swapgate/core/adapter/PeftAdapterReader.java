@@ -26,9 +26,11 @@ public final class PeftAdapterReader {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     /** Key under which Swapgate records the base model's digest in {@code adapter_config.json}. */
     public static final String BASE_DIGEST_KEY = "swapgate_base_model_digest";
+
     private static final long MAX_CONFIG_BYTES = 64 * 1024;
     /** A LoRA on every module of an 80-layer model has a header near 100 KiB; 1 MiB leaves room and bounds the parse. */
     private static final long MAX_HEADER_BYTES = 1L << 20;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BaseModelIdentity base;
@@ -75,8 +77,9 @@ public final class PeftAdapterReader {
                 };
             }
         }
-        throw new AdapterFormatException(configFile, "unsupported peft_type '" + peftType
-                + "' (supported: LORA, PROMPT_TUNING, PREFIX_TUNING, TEMPNET)");
+        throw new AdapterFormatException(
+                configFile,
+                "unsupported peft_type '" + peftType + "' (supported: LORA, PROMPT_TUNING, PREFIX_TUNING, TEMPNET)");
     }
 
     private JsonNode readConfig(Path file) {
@@ -99,10 +102,12 @@ public final class PeftAdapterReader {
     private void checkBaseModel(Path file, JsonNode config) {
         JsonNode digest = config.get(BASE_DIGEST_KEY);
         if (digest != null && !digest.asText().equals(base.digest())) {
-            throw new AdapterFormatException(file, "adapter was trained for a different base model ("
-                    + config.path("base_model_name_or_path").asText("unnamed") + ", digest "
-                    + abbreviate(digest.asText()) + "); this server serves " + base.name() + " (digest "
-                    + abbreviate(base.digest()) + ")");
+            throw new AdapterFormatException(
+                    file,
+                    "adapter was trained for a different base model ("
+                            + config.path("base_model_name_or_path").asText("unnamed") + ", digest "
+                            + abbreviate(digest.asText()) + "); this server serves " + base.name() + " (digest "
+                            + abbreviate(base.digest()) + ")");
         }
     }
 
@@ -110,8 +115,9 @@ public final class PeftAdapterReader {
         try {
             long size = Files.size(file);
             if (size > limits.maxFileBytes()) {
-                throw new AdapterFormatException(file, "adapter weights are " + size + " bytes, more than the limit of "
-                        + limits.maxFileBytes());
+                throw new AdapterFormatException(
+                        file,
+                        "adapter weights are " + size + " bytes, more than the limit of " + limits.maxFileBytes());
             }
         } catch (IOException e) {
             throw new AdapterFormatException(file, "cannot read: " + e.getMessage(), e);
@@ -144,8 +150,13 @@ public final class PeftAdapterReader {
     }
 
     /** What the per-kind readers need: the parsed config, the weights' header, and the base they must fit. */
-    record PeftContext(Path configFile, Path weightsFile, JsonNode config, SafetensorsFile weights,
-                       LlamaConfig base, AdapterLimits limits) {
+    record PeftContext(
+            Path configFile,
+            Path weightsFile,
+            JsonNode config,
+            SafetensorsFile weights,
+            LlamaConfig base,
+            AdapterLimits limits) {
 
         AdapterFormatException configProblem(String problem) {
             return new AdapterFormatException(configFile, problem);
@@ -209,8 +220,8 @@ public final class PeftAdapterReader {
                 throw weightsProblem("missing tensor " + name);
             }
             if (!Arrays.equals(entry.shape(), shape)) {
-                throw weightsProblem("tensor " + name + " has shape " + Arrays.toString(entry.shape())
-                        + ", expected " + Arrays.toString(shape) + " for this base model");
+                throw weightsProblem("tensor " + name + " has shape " + Arrays.toString(entry.shape()) + ", expected "
+                        + Arrays.toString(shape) + " for this base model");
             }
         }
 

@@ -33,11 +33,13 @@ public final class PeftAdapterWriter {
         } else if (adapter instanceof PromptAdapter prompt) {
             describeVirtualTokens(config, prompt.virtualTokens(), base);
             config.put("num_transformer_submodules", 1);
-            tensors.add(prompt.embeddings().withShape(VirtualTokenReader.TENSOR, prompt.embeddings().shape()));
+            tensors.add(prompt.embeddings()
+                    .withShape(VirtualTokenReader.TENSOR, prompt.embeddings().shape()));
         } else if (adapter instanceof PrefixAdapter prefix) {
             describeVirtualTokens(config, prefix.virtualTokens(), base);
             config.put("prefix_projection", false);
-            tensors.add(prefix.keyValues().withShape(VirtualTokenReader.TENSOR, prefix.keyValues().shape()));
+            tensors.add(prefix.keyValues()
+                    .withShape(VirtualTokenReader.TENSOR, prefix.keyValues().shape()));
         } else if (adapter instanceof TempNetAdapter tempNet) {
             config.put("input", tempNet.input().name().toLowerCase(java.util.Locale.ROOT));
             config.put("hidden_size", tempNet.hiddenSize());
@@ -46,13 +48,18 @@ public final class PeftAdapterWriter {
             if (Float.isFinite(tempNet.rho())) {
                 config.put("rho", tempNet.rho());
             }
-            tensors.add(tempNet.fc1Weight().withShape(TempNetReader.FC1_WEIGHT, tempNet.fc1Weight().shape()));
-            tensors.add(tempNet.fc1Bias().withShape(TempNetReader.FC1_BIAS, tempNet.fc1Bias().shape()));
-            tensors.add(tempNet.fc2Weight().withShape(TempNetReader.FC2_WEIGHT, tempNet.fc2Weight().shape()));
-            tensors.add(tempNet.fc2Bias().withShape(TempNetReader.FC2_BIAS, tempNet.fc2Bias().shape()));
+            tensors.add(tempNet.fc1Weight()
+                    .withShape(TempNetReader.FC1_WEIGHT, tempNet.fc1Weight().shape()));
+            tensors.add(tempNet.fc1Bias()
+                    .withShape(TempNetReader.FC1_BIAS, tempNet.fc1Bias().shape()));
+            tensors.add(tempNet.fc2Weight()
+                    .withShape(TempNetReader.FC2_WEIGHT, tempNet.fc2Weight().shape()));
+            tensors.add(tempNet.fc2Bias()
+                    .withShape(TempNetReader.FC2_BIAS, tempNet.fc2Bias().shape()));
         }
         SafetensorsWriter.write(folder.resolve(PeftAdapterReader.WEIGHTS_FILE), tensors, Map.of("format", "pt"));
-        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve(PeftAdapterReader.CONFIG_FILE).toFile(), config);
+        JSON.writerWithDefaultPrettyPrinter()
+                .writeValue(folder.resolve(PeftAdapterReader.CONFIG_FILE).toFile(), config);
     }
 
     private static void describeLora(ObjectNode config, LoraAdapter lora, List<FloatTensor> tensors) {
@@ -69,13 +76,19 @@ public final class PeftAdapterWriter {
                 if (layers[l] != null) {
                     String prefix = "base_model.model.model.layers." + l + "." + module.huggingFaceParent() + "."
                             + module.huggingFaceName() + ".lora_";
-                    tensors.add(layers[l].a().withShape(prefix + "A.weight", layers[l].a().shape()));
-                    tensors.add(layers[l].b().withShape(prefix + "B.weight", layers[l].b().shape()));
+                    tensors.add(layers[l]
+                            .a()
+                            .withShape(prefix + "A.weight", layers[l].a().shape()));
+                    tensors.add(layers[l]
+                            .b()
+                            .withShape(prefix + "B.weight", layers[l].b().shape()));
                 }
             }
         });
         if (lora.dyLora() != null) {
-            config.putObject("dylora").put("r_min", lora.dyLora().min()).put("r_max", lora.dyLora().max());
+            config.putObject("dylora")
+                    .put("r_min", lora.dyLora().min())
+                    .put("r_max", lora.dyLora().max());
         }
     }
 

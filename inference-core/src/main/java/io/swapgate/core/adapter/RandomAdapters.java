@@ -22,7 +22,8 @@ public final class RandomAdapters {
     }
 
     /** A LoRA (or, with {@code dyLoraMin > 0}, a DyLoRA over [dyLoraMin, rank]) on every layer of the given modules. */
-    public LoraAdapter lora(String name, int rank, float alpha, boolean rsLora, int dyLoraMin, Collection<LoraModule> targets) {
+    public LoraAdapter lora(
+            String name, int rank, float alpha, boolean rsLora, int dyLoraMin, Collection<LoraModule> targets) {
         Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
         for (LoraModule module : targets) {
             int in = module.inputs(base);
@@ -40,7 +41,8 @@ public final class RandomAdapters {
     }
 
     public PromptAdapter prompt(String name, int virtualTokens) {
-        return new PromptAdapter(new AdapterIdentity(name, ""), uniform(VirtualTokenReader.TENSOR, 1f, virtualTokens, base.dim()));
+        return new PromptAdapter(
+                new AdapterIdentity(name, ""), uniform(VirtualTokenReader.TENSOR, 1f, virtualTokens, base.dim()));
     }
 
     public PrefixAdapter prefix(String name, int virtualTokens) {
@@ -50,7 +52,12 @@ public final class RandomAdapters {
 
     public TempNetAdapter tempNet(String name, TempNetAdapter.Input input, int hiddenSize) {
         int in = input == TempNetAdapter.Input.LOGITS ? base.vocabSize() : base.dim();
-        return new TempNetAdapter(new AdapterIdentity(name, ""), input, 0.05f, 1.2f, 0.1f,
+        return new TempNetAdapter(
+                new AdapterIdentity(name, ""),
+                input,
+                0.05f,
+                1.2f,
+                0.1f,
                 uniform(TempNetReader.FC1_WEIGHT, (float) (1 / Math.sqrt(in)), hiddenSize, in),
                 uniform(TempNetReader.FC1_BIAS, 0.5f, hiddenSize),
                 uniform(TempNetReader.FC2_WEIGHT, (float) (1 / Math.sqrt(hiddenSize)), 1, hiddenSize),

@@ -8,12 +8,23 @@ import io.swapgate.core.model.FloatTensor;
  *
  * @param rho the DRO radius it was trained with; NaN when it was trained for calibration (or the file does not say)
  */
-public record TempNetAdapter(AdapterIdentity identity, Input input, float tauMin, float tauMax, float rho,
-                             FloatTensor fc1Weight, FloatTensor fc1Bias, FloatTensor fc2Weight, FloatTensor fc2Bias)
+public record TempNetAdapter(
+        AdapterIdentity identity,
+        Input input,
+        float tauMin,
+        float tauMax,
+        float rho,
+        FloatTensor fc1Weight,
+        FloatTensor fc1Bias,
+        FloatTensor fc2Weight,
+        FloatTensor fc2Bias)
         implements Adapter {
 
     /** What the network reads. */
-    public enum Input { LOGITS, HIDDEN }
+    public enum Input {
+        LOGITS,
+        HIDDEN
+    }
 
     public int hiddenSize() {
         return fc1Weight.shape()[0];

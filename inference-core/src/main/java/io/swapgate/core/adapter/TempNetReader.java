@@ -31,16 +31,26 @@ final class TempNetReader {
         float tauMax = c.number("tau_max", 1.2f);
         float rho = c.number("rho", Float.NaN);
         if (!(tauMin > 0 && tauMax > tauMin)) {
-            throw c.configProblem("temperature range must satisfy 0 < tau_min < tau_max, got [" + tauMin + ", " + tauMax + "]");
+            throw c.configProblem(
+                    "temperature range must satisfy 0 < tau_min < tau_max, got [" + tauMin + ", " + tauMax + "]");
         }
-        int in = input == TempNetAdapter.Input.LOGITS ? c.base().vocabSize() : c.base().dim();
+        int in = input == TempNetAdapter.Input.LOGITS
+                ? c.base().vocabSize()
+                : c.base().dim();
         c.requireOnly(Set.of(FC1_WEIGHT, FC1_BIAS, FC2_WEIGHT, FC2_BIAS));
         c.checkShape(FC1_WEIGHT, hidden, in);
         c.checkShape(FC1_BIAS, hidden);
         c.checkShape(FC2_WEIGHT, 1, hidden);
         c.checkShape(FC2_BIAS, 1);
-        return new TempNetAdapter(identity, input, tauMin, tauMax, rho,
-                c.tensor(FC1_WEIGHT, hidden, in), c.tensor(FC1_BIAS, hidden), c.tensor(FC2_WEIGHT, 1, hidden), c.tensor(FC2_BIAS, 1));
+        return new TempNetAdapter(
+                identity,
+                input,
+                tauMin,
+                tauMax,
+                rho,
+                c.tensor(FC1_WEIGHT, hidden, in),
+                c.tensor(FC1_BIAS, hidden),
+                c.tensor(FC2_WEIGHT, 1, hidden),
+                c.tensor(FC2_BIAS, 1));
     }
-
 }

@@ -33,7 +33,8 @@ public final class CollectingListener implements GenerationListener {
         for (int i = 0; i < temps.length; i++) {
             temps[i] = temperatures.get(i);
         }
-        result.complete(new Completion(text.toString(), tokenIds.stream().mapToInt(Integer::intValue).toArray(), temps, reason, usage));
+        result.complete(new Completion(
+                text.toString(), tokenIds.stream().mapToInt(Integer::intValue).toArray(), temps, reason, usage));
     }
 
     @Override
@@ -46,5 +47,6 @@ public final class CollectingListener implements GenerationListener {
      *
      * @param temperatures per generated token, when the request asked for them
      */
-    public record Completion(String text, int[] tokenIds, float[] temperatures, FinishReason finishReason, Usage usage) {}
+    public record Completion(
+            String text, int[] tokenIds, float[] temperatures, FinishReason finishReason, Usage usage) {}
 }

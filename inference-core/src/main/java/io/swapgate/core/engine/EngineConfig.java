@@ -12,13 +12,22 @@ import io.swapgate.core.adapter.AdapterLimits;
  * @param maxLoraRank the widest LoRA the device slot table holds (one slot per batch row)
  * @param backgroundShare the most of the engine thread's time background work (training) takes while requests run
  */
-public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, int prefillTokenBudget, int maxLoraRank,
-                           double backgroundShare) {
+public record EngineConfig(
+        int maxBatchSize,
+        int queueCapacity,
+        int maxContext,
+        int prefillTokenBudget,
+        int maxLoraRank,
+        double backgroundShare) {
 
     public static final double DEFAULT_BACKGROUND_SHARE = 0.25;
 
     public EngineConfig {
-        if (maxBatchSize <= 0 || queueCapacity < 0 || maxContext <= 1 || prefillTokenBudget <= 0 || maxLoraRank <= 0
+        if (maxBatchSize <= 0
+                || queueCapacity < 0
+                || maxContext <= 1
+                || prefillTokenBudget <= 0
+                || maxLoraRank <= 0
                 || !(backgroundShare > 0 && backgroundShare < 1)) {
             throw new IllegalArgumentException("invalid engine config: " + maxBatchSize + ", " + queueCapacity + ", "
                     + maxContext + ", " + prefillTokenBudget + ", " + maxLoraRank + ", " + backgroundShare);
@@ -27,7 +36,8 @@ public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, 
 
     /** The same limits with another context length. */
     public EngineConfig withMaxContext(int positions) {
-        return new EngineConfig(maxBatchSize, queueCapacity, positions, prefillTokenBudget, maxLoraRank, backgroundShare);
+        return new EngineConfig(
+                maxBatchSize, queueCapacity, positions, prefillTokenBudget, maxLoraRank, backgroundShare);
     }
 
     /** Defaults that suit a small model on a CPU; name what differs. */
@@ -77,7 +87,8 @@ public record EngineConfig(int maxBatchSize, int queueCapacity, int maxContext, 
         }
 
         public EngineConfig build() {
-            return new EngineConfig(maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, maxLoraRank, backgroundShare);
+            return new EngineConfig(
+                    maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, maxLoraRank, backgroundShare);
         }
     }
 }

@@ -12,5 +12,12 @@ package io.swapgate.core.engine;
  * @param loraUploads LoRA adapters copied into the device slot table so far (a resident one reused costs none)
  * @param preemptions sequences that gave their slot to a less served tenant so far (each recomputes its cache later)
  */
-public record EngineStats(int running, int queued, int freeSlots, long cachedTokens, long steps, long generatedTokens,
-                          long loraUploads, long preemptions) {}
+public record EngineStats(
+        int running,
+        int queued,
+        int freeSlots,
+        long cachedTokens,
+        long steps,
+        long generatedTokens,
+        long loraUploads,
+        long preemptions) {}

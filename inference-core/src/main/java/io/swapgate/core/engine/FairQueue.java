@@ -22,6 +22,7 @@ final class FairQueue<S extends Schedulable> {
     private final Condition notEmpty = lock.newCondition();
     /** Insertion-ordered so that ties go to the tenant that has waited longest. */
     private final Map<String, ArrayDeque<S>> byTenant = new LinkedHashMap<>();
+
     private int size;
     private boolean woken;
 

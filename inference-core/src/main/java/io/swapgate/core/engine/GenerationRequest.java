@@ -11,8 +11,15 @@ import io.swapgate.core.sampling.SamplingParams;
  * @param returnTemperatures whether each token's sampling temperature is reported (meaningful with a TempNet)
  * @param tenant who asks: batch slots are shared fairly between tenants ({@link TenantPolicy})
  */
-public record GenerationRequest(String requestId, String prompt, int maxNewTokens, SamplingParams sampling, long deadlineNanos,
-                                AdapterSelection adapters, boolean returnTemperatures, String tenant) {
+public record GenerationRequest(
+        String requestId,
+        String prompt,
+        int maxNewTokens,
+        SamplingParams sampling,
+        long deadlineNanos,
+        AdapterSelection adapters,
+        boolean returnTemperatures,
+        String tenant) {
 
     /** The tenant of requests that name none (a single-tenant embedding of the engine). */
     public static final String DEFAULT_TENANT = "default";
@@ -74,8 +81,8 @@ public record GenerationRequest(String requestId, String prompt, int maxNewToken
         }
 
         public GenerationRequest build() {
-            return new GenerationRequest(requestId, prompt, maxNewTokens, sampling, deadlineNanos, adapters,
-                    returnTemperatures, tenant);
+            return new GenerationRequest(
+                    requestId, prompt, maxNewTokens, sampling, deadlineNanos, adapters, returnTemperatures, tenant);
         }
     }
 }

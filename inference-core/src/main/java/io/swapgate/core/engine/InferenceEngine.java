@@ -45,7 +45,7 @@ public final class InferenceEngine implements AutoCloseable {
     private volatile EngineStats stats;
     private volatile boolean closed;
     private volatile boolean draining;
-    private volatile StepObserver stepObserver = (rows, prefill, nanos) -> { };
+    private volatile StepObserver stepObserver = (rows, prefill, nanos) -> {};
     /**
      * Requests accepted whose listener has not yet heard their end. Counted apart from the published stats, which lag
      * the queue by up to a step: {@link #drain} must not take a request just queued for an idle engine.
@@ -70,7 +70,8 @@ public final class InferenceEngine implements AutoCloseable {
         this.cache = runtime.newKvCache(config.maxBatchSize(), config.maxContext());
         // One LoRA slot per batch row: a free batch slot always finds an unpinned LoRA slot.
         this.lora = new LoraResidency(runtime.newLoraSlotTable(config.maxBatchSize(), config.maxLoraRank()));
-        this.scheduler = new Scheduler<>(config.maxBatchSize(), config.prefillTokenBudget(), config.queueCapacity(), tenants);
+        this.scheduler =
+                new Scheduler<>(config.maxBatchSize(), config.prefillTokenBudget(), config.queueCapacity(), tenants);
         this.background = new BackgroundLane(config.backgroundShare());
         publishStats();
         this.thread = new Thread(this::loop, "swapgate-engine");
@@ -124,8 +125,15 @@ public final class InferenceEngine implements AutoCloseable {
      */
     public EngineStats stats() {
         EngineStats published = stats;
-        return new EngineStats(published.running(), scheduler.queued(), published.freeSlots(), published.cachedTokens(),
-                published.steps(), published.generatedTokens(), published.loraUploads(), published.preemptions());
+        return new EngineStats(
+                published.running(),
+                scheduler.queued(),
+                published.freeSlots(),
+                published.cachedTokens(),
+                published.steps(),
+                published.generatedTokens(),
+                published.loraUploads(),
+                published.preemptions());
     }
 
     /**
@@ -179,8 +187,8 @@ public final class InferenceEngine implements AutoCloseable {
         }
         long promptBytes = request.prompt().getBytes(StandardCharsets.UTF_8).length;
         if (promptBytes > (long) config.maxContext() * MAX_PROMPT_BYTES_PER_POSITION) {
-            throw new InvalidRequestException("prompt of " + promptBytes + " bytes is far longer than the model's context of "
-                    + config.maxContext() + " positions");
+            throw new InvalidRequestException("prompt of " + promptBytes
+                    + " bytes is far longer than the model's context of " + config.maxContext() + " positions");
         }
         int[] prompt;
         try {
@@ -191,7 +199,8 @@ public final class InferenceEngine implements AutoCloseable {
         int virtual = request.adapters().virtualPositions();
         if (virtual + prompt.length + maxNew > config.maxContext()) {
             throw new InvalidRequestException("prompt of " + prompt.length + " tokens"
-                    + (virtual > 0 ? " after " + virtual + " adapter virtual tokens" : "") + " plus max_new_tokens " + maxNew
+                    + (virtual > 0 ? " after " + virtual + " adapter virtual tokens" : "") + " plus max_new_tokens "
+                    + maxNew
                     + " exceeds the model's context of " + config.maxContext() + " positions");
         }
         checkAdapters(request);
@@ -209,7 +218,9 @@ public final class InferenceEngine implements AutoCloseable {
     private void loop() {
         try {
             while (!closed) {
-                if (!scheduler.hasRunning() && !background.pending() && !scheduler.awaitWork(200, TimeUnit.MILLISECONDS)) {
+                if (!scheduler.hasRunning()
+                        && !background.pending()
+                        && !scheduler.awaitWork(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
                 long started = System.nanoTime();
@@ -351,8 +362,15 @@ public final class InferenceEngine implements AutoCloseable {
 
     /** Engine thread only: the scheduler's state is the engine thread's alone. */
     private void publishStats() {
-        stats = new EngineStats(scheduler.running().size(), scheduler.queued(), scheduler.freeSlots(),
-                scheduler.cachedTokens(), steps.get(), generatedTokens.get(), lora.uploads(), scheduler.preemptions());
+        stats = new EngineStats(
+                scheduler.running().size(),
+                scheduler.queued(),
+                scheduler.freeSlots(),
+                scheduler.cachedTokens(),
+                steps.get(),
+                generatedTokens.get(),
+                lora.uploads(),
+                scheduler.preemptions());
     }
 
     private void drainOnClose() {

@@ -16,6 +16,7 @@ final class LoraResidency {
     private final LoraSlotTable table;
     /** Written by the engine thread only; concurrent so other threads may ask what is resident. */
     private final Map<AdapterIdentity, Integer> slotOf = new ConcurrentHashMap<>();
+
     private final AdapterIdentity[] occupant;
     private final int[] pins;
     private final long[] lastUse;

@@ -11,12 +11,15 @@ public class QueueFullException extends RuntimeException {
     }
 
     static QueueFullException engine(int capacity) {
-        return new QueueFullException(null, "the engine queue is full (" + capacity + " requests waiting); retry later");
+        return new QueueFullException(
+                null, "the engine queue is full (" + capacity + " requests waiting); retry later");
     }
 
     static QueueFullException tenant(String tenant, int limit) {
-        return new QueueFullException(tenant, "quota queued-requests exceeded: tenant '" + tenant + "' already has " + limit
-                + " requests waiting for a slot; retry later");
+        return new QueueFullException(
+                tenant,
+                "quota queued-requests exceeded: tenant '" + tenant + "' already has " + limit
+                        + " requests waiting for a slot; retry later");
     }
 
     /** The tenant whose own queue limit was hit, or null when the whole queue is full. */

@@ -35,13 +35,20 @@ final class Sequence implements Schedulable {
     int cached;
     /** Tokens to feed in the next step: virtual tokens and the prompt first, then each sampled token. */
     int[] pending;
+
     private boolean prefilled;
     int generated;
     /** Sampled tokens fed back so far, kept so a preempted sequence can recompute its cache. */
     private int[] fedBack = new int[16];
+
     private int fedBackCount;
 
-    Sequence(GenerationRequest request, GenerationHandle handle, GenerationListener listener, int[] promptTokens, Tokenizer tokenizer) {
+    Sequence(
+            GenerationRequest request,
+            GenerationHandle handle,
+            GenerationListener listener,
+            int[] promptTokens,
+            Tokenizer tokenizer) {
         this.request = request;
         this.handle = handle;
         this.listener = listener;
@@ -52,7 +59,8 @@ final class Sequence implements Schedulable {
         this.stops = new StopStringMatcher(request.sampling().stop());
         this.adapters = request.adapters();
         this.cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
-        this.pending = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
+        this.pending = withVirtualTokens(
+                promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
     }
 
     @Override
@@ -86,7 +94,8 @@ final class Sequence implements Schedulable {
      */
     @Override
     public void preempt() {
-        int[] prefix = withVirtualTokens(promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
+        int[] prefix = withVirtualTokens(
+                promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
         pending = Arrays.copyOf(prefix, prefix.length + fedBackCount);
         System.arraycopy(fedBack, 0, pending, prefix.length, fedBackCount);
         cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
@@ -110,10 +119,18 @@ final class Sequence implements Schedulable {
 
     /** The row this sequence adds to the next forward step. */
     ForwardBatch.Row row() {
-        ForwardBatch.LoraUse lora = loraSlot == 0 ? null
-                : new ForwardBatch.LoraUse(loraSlot, adapters.loraRank(), adapters.lora().scale(adapters.loraRank()));
-        return new ForwardBatch.Row(slot, cached, pending, lora,
-                prefilled || adapters.prompt() == null ? null : adapters.prompt().embeddings());
+        ForwardBatch.LoraUse lora = loraSlot == 0
+                ? null
+                : new ForwardBatch.LoraUse(
+                        loraSlot, adapters.loraRank(), adapters.lora().scale(adapters.loraRank()));
+        return new ForwardBatch.Row(
+                slot,
+                cached,
+                pending,
+                lora,
+                prefilled || adapters.prompt() == null
+                        ? null
+                        : adapters.prompt().embeddings());
     }
 
     /** Samples from the step's output, reports any text, and returns why the sequence ends, or null to go on. */

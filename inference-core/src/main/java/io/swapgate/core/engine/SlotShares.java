@@ -54,7 +54,9 @@ final class SlotShares<S extends Schedulable> {
         }
         S victim = null;
         for (S s : running) {
-            if (s.tenant().equals(loaded) && !s.isPrefill() && (victim == null || s.cachedTokens() < victim.cachedTokens())) {
+            if (s.tenant().equals(loaded)
+                    && !s.isPrefill()
+                    && (victim == null || s.cachedTokens() < victim.cachedTokens())) {
                 victim = s;
             }
         }

@@ -14,11 +14,11 @@ import java.util.List;
  * @param decode every running request: after the prefill rows have run, all of them decode one token (so a request
  *     admitted this step also gets its second token in it); the engine skips any that finished during prefill
  */
-record StepPlan<S extends Schedulable>(List<S> abandoned, List<S> preempted, List<Admission<S>> admitted, List<S> prefill,
-                                       List<S> decode) {
+record StepPlan<S extends Schedulable>(
+        List<S> abandoned, List<S> preempted, List<Admission<S>> admitted, List<S> prefill, List<S> decode) {
 
     /** A request given batch slot {@code slot}. */
-    record Admission<S>(S work, int slot) { }
+    record Admission<S>(S work, int slot) {}
 
     boolean isEmpty() {
         return abandoned.isEmpty() && preempted.isEmpty() && admitted.isEmpty() && decode.isEmpty();

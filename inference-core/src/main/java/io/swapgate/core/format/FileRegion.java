@@ -12,12 +12,13 @@ final class FileRegion {
 
     static ByteBuffer read(FileChannel channel, Path file, long offset, long length) throws IOException {
         if (length > Integer.MAX_VALUE - 8) {
-            throw new ModelFormatException(file, "a tensor of " + length + " bytes is larger than Swapgate reads at once");
+            throw new ModelFormatException(
+                    file, "a tensor of " + length + " bytes is larger than Swapgate reads at once");
         }
         long size = channel.size();
         if (offset < 0 || offset + length > size) {
-            throw new ModelFormatException(file, "truncated: needs bytes " + offset + ".." + (offset + length)
-                    + " but the file has " + size);
+            throw new ModelFormatException(
+                    file, "truncated: needs bytes " + offset + ".." + (offset + length) + " but the file has " + size);
         }
         ByteBuffer buffer = ByteBuffer.allocate((int) length);
         while (buffer.hasRemaining()) {

@@ -48,7 +48,8 @@ public final class GgufFile {
 
     public static GgufFile open(Path path) {
         try (InputStream stream = Files.newInputStream(path)) {
-            Reader in = new Reader(path, new DataInputStream(new BufferedInputStream(stream, 1 << 16)), Files.size(path));
+            Reader in =
+                    new Reader(path, new DataInputStream(new BufferedInputStream(stream, 1 << 16)), Files.size(path));
             if (in.u32() != MAGIC) {
                 throw new ModelFormatException(path, "not a GGUF file: wrong magic");
             }
@@ -76,14 +77,17 @@ public final class GgufFile {
             for (TensorInfo info : infos) {
                 long end = dataStart + info.offset() + info.byteSize();
                 if (info.offset() % alignment != 0 || end > in.fileSize) {
-                    throw new ModelFormatException(path, "tensor " + info.name() + " lies outside the file (ends at byte "
-                            + end + " of " + in.fileSize + ")");
+                    throw new ModelFormatException(
+                            path,
+                            "tensor " + info.name() + " lies outside the file (ends at byte " + end + " of "
+                                    + in.fileSize + ")");
                 }
                 if (tensors.put(info.name(), info) != null) {
                     throw new ModelFormatException(path, "tensor " + info.name() + " appears twice");
                 }
             }
-            return new GgufFile(path, Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(tensors), dataStart);
+            return new GgufFile(
+                    path, Collections.unmodifiableMap(metadata), Collections.unmodifiableMap(tensors), dataStart);
         } catch (EOFException e) {
             throw new ModelFormatException(path, "truncated GGUF header", e);
         } catch (IOException e) {
@@ -129,7 +133,10 @@ public final class GgufFile {
 
     /** GGML element types Swapgate decodes. */
     public enum GgmlType {
-        F32(0), F16(1), Q8_0(8), BF16(30);
+        F32(0),
+        F16(1),
+        Q8_0(8),
+        BF16(30);
 
         final int id;
 
@@ -151,8 +158,10 @@ public final class GgufFile {
                     return type;
                 }
             }
-            throw new ModelFormatException(file, "tensor " + tensor + " has GGML type " + id
-                    + ", which Swapgate does not decode (supported: F32, F16, BF16, Q8_0)");
+            throw new ModelFormatException(
+                    file,
+                    "tensor " + tensor + " has GGML type " + id
+                            + ", which Swapgate does not decode (supported: F32, F16, BF16, Q8_0)");
         }
     }
 
@@ -197,7 +206,10 @@ public final class GgufFile {
 
         Object value(int type, String key) throws IOException {
             return switch (type) {
-                case 0, 1 -> { position += 1; yield type == 0 ? (long) in.readUnsignedByte() : (long) in.readByte(); }
+                case 0, 1 -> {
+                    position += 1;
+                    yield type == 0 ? (long) in.readUnsignedByte() : (long) in.readByte();
+                }
                 case 2, 3 -> {
                     position += 2;
                     short s = Short.reverseBytes(in.readShort());
@@ -206,7 +218,10 @@ public final class GgufFile {
                 case 4 -> u32();
                 case 5 -> (long) (int) u32();
                 case 6 -> Float.intBitsToFloat((int) u32());
-                case 7 -> { position += 1; yield in.readByte() != 0; }
+                case 7 -> {
+                    position += 1;
+                    yield in.readByte() != 0;
+                }
                 case 8 -> string();
                 case 9 -> array(key);
                 case 10, 11 -> u64();
@@ -243,8 +258,10 @@ public final class GgufFile {
             }
             GgmlType type = GgmlType.of(path, name, u32());
             if (type == GgmlType.Q8_0 && dims[0] % 32 != 0) {
-                throw new ModelFormatException(path, "Q8_0 tensor " + name + " has rows of " + dims[0]
-                        + " values, not a multiple of the 32-value block");
+                throw new ModelFormatException(
+                        path,
+                        "Q8_0 tensor " + name + " has rows of " + dims[0]
+                                + " values, not a multiple of the 32-value block");
             }
             // Every element takes at least a byte, so a count or offset past the file's size is a lie; checking both
             // here also keeps the byte arithmetic after this from overflowing.
@@ -254,8 +271,10 @@ public final class GgufFile {
             }
             long offset = u64();
             if (elements > fileSize || offset < 0 || offset > fileSize) {
-                throw new ModelFormatException(path, "tensor " + name + " (" + Arrays.toString(dims) + " at offset "
-                        + Long.toUnsignedString(offset) + ") cannot fit a file of " + fileSize + " bytes");
+                throw new ModelFormatException(
+                        path,
+                        "tensor " + name + " (" + Arrays.toString(dims) + " at offset " + Long.toUnsignedString(offset)
+                                + ") cannot fit a file of " + fileSize + " bytes");
             }
             return new TensorInfo(name, dims, type, offset);
         }

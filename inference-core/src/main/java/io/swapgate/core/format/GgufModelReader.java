@@ -27,7 +27,8 @@ public final class GgufModelReader {
         GgufFile gguf = GgufFile.open(file);
         String architecture = text(gguf, "general.architecture");
         if (!"llama".equals(architecture)) {
-            throw new ModelFormatException(file, "architecture '" + architecture + "' is not supported (supported: llama)");
+            throw new ModelFormatException(
+                    file, "architecture '" + architecture + "' is not supported (supported: llama)");
         }
         SentencePieceBpeTokenizer tokenizer = tokenizer(gguf);
         LlamaConfig config = config(gguf, tokenizer.vocabSize());
@@ -42,7 +43,8 @@ public final class GgufModelReader {
                 layers.add(new LayerWeights(
                         source.read(p + "attn_norm.weight", dim),
                         Llama2cModelReader.toHalves(source.read(p + "attn_q.weight", dim, dim), config.heads(), config),
-                        Llama2cModelReader.toHalves(source.read(p + "attn_k.weight", kv, dim), config.kvHeads(), config),
+                        Llama2cModelReader.toHalves(
+                                source.read(p + "attn_k.weight", kv, dim), config.kvHeads(), config),
                         source.read(p + "attn_v.weight", kv, dim),
                         source.read(p + "attn_output.weight", dim, dim),
                         source.read(p + "ffn_norm.weight", dim),
@@ -52,8 +54,10 @@ public final class GgufModelReader {
             }
             FloatTensor embedding = source.read("token_embd.weight", config.vocabSize(), dim);
             FloatTensor classifier = gguf.tensors().containsKey("output.weight")
-                    ? source.read("output.weight", config.vocabSize(), dim) : embedding;
-            LlamaWeights weights = new LlamaWeights(embedding, layers, source.read("output_norm.weight", dim), classifier);
+                    ? source.read("output.weight", config.vocabSize(), dim)
+                    : embedding;
+            LlamaWeights weights =
+                    new LlamaWeights(embedding, layers, source.read("output_norm.weight", dim), classifier);
             try {
                 weights.validate(config);
             } catch (IllegalArgumentException e) {
@@ -70,13 +74,16 @@ public final class GgufModelReader {
         int heads = integer(gguf, "llama.attention.head_count", null);
         int dim = integer(gguf, "llama.embedding_length", null);
         if (heads <= 0 || dim <= 0) {
-            throw new ModelFormatException(gguf.path(), "llama.attention.head_count (" + heads + ") and llama.embedding_length ("
-                    + dim + ") must be positive");
+            throw new ModelFormatException(
+                    gguf.path(),
+                    "llama.attention.head_count (" + heads + ") and llama.embedding_length (" + dim
+                            + ") must be positive");
         }
         int ropeDims = integer(gguf, "llama.rope.dimension_count", dim / heads);
         if (ropeDims != dim / heads) {
-            throw new ModelFormatException(gguf.path(), "partial rotary embeddings (" + ropeDims + " of " + dim / heads
-                    + " dimensions) are not supported");
+            throw new ModelFormatException(
+                    gguf.path(),
+                    "partial rotary embeddings (" + ropeDims + " of " + dim / heads + " dimensions) are not supported");
         }
         try {
             return new LlamaConfig(
@@ -99,7 +106,8 @@ public final class GgufModelReader {
     private static SentencePieceBpeTokenizer tokenizer(GgufFile gguf) {
         String model = text(gguf, "tokenizer.ggml.model");
         if (!"llama".equals(model)) {
-            throw new ModelFormatException(gguf.path(), "tokenizer model '" + model + "' is not supported (supported: llama)");
+            throw new ModelFormatException(
+                    gguf.path(), "tokenizer model '" + model + "' is not supported (supported: llama)");
         }
         List<?> tokens = list(gguf, "tokenizer.ggml.tokens");
         List<?> scores = list(gguf, "tokenizer.ggml.scores");
@@ -113,8 +121,11 @@ public final class GgufModelReader {
             pieces[i] = String.valueOf(tokens.get(i)).replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
             scoreValues[i] = scores.get(i) instanceof Number n ? n.floatValue() : 0f;
         }
-        return new SentencePieceBpeTokenizer(pieces, scoreValues,
-                integer(gguf, "tokenizer.ggml.bos_token_id", 1), integer(gguf, "tokenizer.ggml.eos_token_id", 2));
+        return new SentencePieceBpeTokenizer(
+                pieces,
+                scoreValues,
+                integer(gguf, "tokenizer.ggml.bos_token_id", 1),
+                integer(gguf, "tokenizer.ggml.eos_token_id", 2));
     }
 
     /** {@code tokenizer.chat_template}, with the BOS and EOS pieces it may refer to, or null when absent. */
@@ -124,7 +135,9 @@ public final class GgufModelReader {
             return null;
         }
         List<?> tokens = list(gguf, "tokenizer.ggml.tokens");
-        return new ChatTemplate(source, piece(tokens, integer(gguf, "tokenizer.ggml.bos_token_id", 1)),
+        return new ChatTemplate(
+                source,
+                piece(tokens, integer(gguf, "tokenizer.ggml.bos_token_id", 1)),
                 piece(tokens, integer(gguf, "tokenizer.ggml.eos_token_id", 2)));
     }
 
@@ -175,8 +188,10 @@ public final class GgufModelReader {
                 expected[i] = shape[shape.length - 1 - i]; // GGUF lists dimensions fastest-varying first
             }
             if (!Arrays.equals(expected, info.dims())) {
-                throw new ModelFormatException(gguf.path(), "tensor " + name + " has GGUF dimensions " + Arrays.toString(info.dims())
-                        + "; the model's metadata implies " + Arrays.toString(expected));
+                throw new ModelFormatException(
+                        gguf.path(),
+                        "tensor " + name + " has GGUF dimensions " + Arrays.toString(info.dims())
+                                + "; the model's metadata implies " + Arrays.toString(expected));
             }
             ByteBuffer bytes = FileRegion.read(channel, gguf.path(), gguf.dataOffset(info), info.byteSize());
             int count = Math.toIntExact(info.elementCount());

@@ -37,8 +37,10 @@ public final class HuggingFaceExporter {
         Files.createDirectories(folder);
         writeConfig(model.config(), tokenizer, folder.resolve("config.json"));
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors(model), Map.of("format", "pt"));
-        JSON.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("tokenizer.json").toFile(), tokenizerJson(tokenizer));
-        ObjectNode tokenizerConfig = JSON.createObjectNode().put("add_bos_token", true).put("add_eos_token", false);
+        JSON.writerWithDefaultPrettyPrinter()
+                .writeValue(folder.resolve("tokenizer.json").toFile(), tokenizerJson(tokenizer));
+        ObjectNode tokenizerConfig =
+                JSON.createObjectNode().put("add_bos_token", true).put("add_eos_token", false);
         JSON.writeValue(folder.resolve("tokenizer_config.json").toFile(), tokenizerConfig);
     }
 
@@ -102,23 +104,45 @@ public final class HuggingFaceExporter {
         ObjectNode root = JSON.createObjectNode().put("version", "1.0");
         ArrayNode added = root.putArray("added_tokens");
         for (int id : new int[] {0, tokenizer.bosId(), tokenizer.eosId()}) {
-            added.addObject().put("id", id).put("content", pieces.get(id)).put("single_word", false)
-                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+            added.addObject()
+                    .put("id", id)
+                    .put("content", pieces.get(id))
+                    .put("single_word", false)
+                    .put("lstrip", false)
+                    .put("rstrip", false)
+                    .put("normalized", false)
+                    .put("special", true);
         }
         ObjectNode normalizer = root.putObject("normalizer").put("type", "Sequence");
         ArrayNode normalizers = normalizer.putArray("normalizers");
         normalizers.addObject().put("type", "Prepend").put("prepend", SPACE_MARK);
-        normalizers.addObject().put("type", "Replace").put("content", SPACE_MARK).putObject("pattern").put("String", " ");
+        normalizers
+                .addObject()
+                .put("type", "Replace")
+                .put("content", SPACE_MARK)
+                .putObject("pattern")
+                .put("String", " ");
         root.putNull("pre_tokenizer");
         root.putNull("post_processor");
         ObjectNode decoder = root.putObject("decoder").put("type", "Sequence");
         ArrayNode decoders = decoder.putArray("decoders");
-        decoders.addObject().put("type", "Replace").put("content", " ").putObject("pattern").put("String", SPACE_MARK);
+        decoders.addObject()
+                .put("type", "Replace")
+                .put("content", " ")
+                .putObject("pattern")
+                .put("String", SPACE_MARK);
         decoders.addObject().put("type", "ByteFallback");
         decoders.addObject().put("type", "Fuse");
-        decoders.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
-        ObjectNode model = root.putObject("model").put("type", "BPE").put("unk_token", pieces.get(0))
-                .put("fuse_unk", true).put("byte_fallback", true);
+        decoders.addObject()
+                .put("type", "Strip")
+                .put("content", " ")
+                .put("start", 1)
+                .put("stop", 0);
+        ObjectNode model = root.putObject("model")
+                .put("type", "BPE")
+                .put("unk_token", pieces.get(0))
+                .put("fuse_unk", true)
+                .put("byte_fallback", true);
         ObjectNode vocabNode = model.putObject("vocab");
         for (int id = 0; id < pieces.size(); id++) {
             if (vocab.get(pieces.get(id)) == id) {
@@ -131,7 +155,8 @@ public final class HuggingFaceExporter {
     }
 
     /** Every split of a piece into two vocabulary pieces, most valuable merged piece first. */
-    private static List<String> merges(List<String> pieces, Map<String, Integer> vocab, SentencePieceBpeTokenizer tokenizer) {
+    private static List<String> merges(
+            List<String> pieces, Map<String, Integer> vocab, SentencePieceBpeTokenizer tokenizer) {
         record Merge(String left, String right, int merged) {}
         List<Merge> merges = new ArrayList<>();
         for (int id = 0; id < pieces.size(); id++) {

@@ -3,9 +3,9 @@ package io.swapgate.core.format;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swapgate.core.model.ChatTemplate;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LayerWeights;
-import io.swapgate.core.model.ChatTemplate;
 import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LlamaWeights;
 import io.swapgate.core.model.LoadedModel;
@@ -37,7 +37,14 @@ public final class HuggingFaceModelReader {
         Map<String, SafetensorsFile> tensorFiles = indexTensors(folder);
         LlamaWeights weights = weights(folder, config, tensorFiles);
         HuggingFaceTokenizerAdapter tokenizer = tokenizer(folder, json, config.vocabSize());
-        return new LoadedModel(folder.getFileName().toString(), folder, "huggingface", config, weights, tokenizer, chatTemplate(folder));
+        return new LoadedModel(
+                folder.getFileName().toString(),
+                folder,
+                "huggingface",
+                config,
+                weights,
+                tokenizer,
+                chatTemplate(folder));
     }
 
     static LlamaConfig config(Path file, JsonNode json) {
@@ -45,14 +52,16 @@ public final class HuggingFaceModelReader {
         if (!type.equals("llama")) {
             throw new ModelFormatException(file, "model_type '" + type + "' is not supported (supported: llama)");
         }
-        if (json.path("attention_bias").asBoolean(false) || json.path("mlp_bias").asBoolean(false)) {
+        if (json.path("attention_bias").asBoolean(false)
+                || json.path("mlp_bias").asBoolean(false)) {
             throw new ModelFormatException(file, "projection biases are not supported");
         }
         int dim = required(file, json, "hidden_size");
         int heads = required(file, json, "num_attention_heads");
         if (json.has("head_dim") && json.get("head_dim").asInt() != dim / heads) {
-            throw new ModelFormatException(file, "head_dim " + json.get("head_dim").asInt()
-                    + " differs from hidden_size / num_attention_heads");
+            throw new ModelFormatException(
+                    file,
+                    "head_dim " + json.get("head_dim").asInt() + " differs from hidden_size / num_attention_heads");
         }
         try {
             return new LlamaConfig(
@@ -78,7 +87,8 @@ public final class HuggingFaceModelReader {
         }
         String type = node.path("rope_type").asText(node.path("type").asText(""));
         if (!type.equals("llama3")) {
-            throw new ModelFormatException(file, "rope_scaling type '" + type + "' is not supported (supported: llama3)");
+            throw new ModelFormatException(
+                    file, "rope_scaling type '" + type + "' is not supported (supported: llama3)");
         }
         return new LlamaConfig.RopeScaling(
                 (float) node.path("factor").asDouble(8),
@@ -90,13 +100,17 @@ public final class HuggingFaceModelReader {
     private static Map<String, SafetensorsFile> indexTensors(Path folder) {
         List<Path> files;
         try (Stream<Path> listing = Files.list(folder)) {
-            files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new ModelFormatException(folder, "cannot list: " + e.getMessage(), e);
         }
         if (files.isEmpty()) {
-            throw new ModelFormatException(folder, "has config.json but no *.safetensors weights"
-                    + " (PyTorch .bin weights are not loaded: they can run code)");
+            throw new ModelFormatException(
+                    folder,
+                    "has config.json but no *.safetensors weights"
+                            + " (PyTorch .bin weights are not loaded: they can run code)");
         }
         Map<String, SafetensorsFile> byTensor = new HashMap<>();
         for (Path file : files) {
@@ -126,7 +140,8 @@ public final class HuggingFaceModelReader {
                 ? embedding
                 : tensor(folder, files, "lm_head.weight");
         try {
-            return new LlamaWeights(embedding, layers, tensor(folder, files, "model.norm.weight"), classifier).validate(config);
+            return new LlamaWeights(embedding, layers, tensor(folder, files, "model.norm.weight"), classifier)
+                    .validate(config);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(folder, e.getMessage());
         }
@@ -185,7 +200,10 @@ public final class HuggingFaceModelReader {
                 }
             }
         }
-        return source == null ? null : new ChatTemplate(source, specialToken(config.get("bos_token")), specialToken(config.get("eos_token")));
+        return source == null
+                ? null
+                : new ChatTemplate(
+                        source, specialToken(config.get("bos_token")), specialToken(config.get("eos_token")));
     }
 
     /** A special token given as a string or as {@code {"content": ...}}. */

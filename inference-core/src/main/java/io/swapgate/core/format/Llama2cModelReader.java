@@ -25,6 +25,7 @@ public final class Llama2cModelReader {
     private static final int HEADER_BYTES = 7 * 4;
     /** Magic of llama2.c's later export versions ("ak42"), which use another layout. */
     private static final int VERSIONED_EXPORT_MAGIC = 0x616b3432;
+
     private static final float NORM_EPS = 1e-5f;
     private static final float ROPE_THETA = 10000f;
     private static final int BOS = 1;
@@ -38,10 +39,13 @@ public final class Llama2cModelReader {
             Cursor cursor = new Cursor(checkpoint, channel, HEADER_BYTES);
             LlamaWeights weights = readWeights(config, cursor);
             if (cursor.offset != channel.size()) {
-                throw new ModelFormatException(checkpoint, "has " + (channel.size() - cursor.offset)
-                        + " bytes after the weights the header describes; is it a llama2.c v0 checkpoint?");
+                throw new ModelFormatException(
+                        checkpoint,
+                        "has " + (channel.size() - cursor.offset)
+                                + " bytes after the weights the header describes; is it a llama2.c v0 checkpoint?");
             }
-            SentencePieceBpeTokenizer tokenizer = Llama2cTokenizerReader.read(tokenizerFile, config.vocabSize(), BOS, EOS);
+            SentencePieceBpeTokenizer tokenizer =
+                    Llama2cTokenizerReader.read(tokenizerFile, config.vocabSize(), BOS, EOS);
             String name = checkpoint.getFileName().toString().replaceFirst("\\.bin$", "");
             return new LoadedModel(name, checkpoint, "llama2c", config, weights, tokenizer);
         } catch (IOException e) {
@@ -51,7 +55,8 @@ public final class Llama2cModelReader {
 
     private static LlamaConfig readConfig(Path file, FileChannel channel) throws IOException {
         if (channel.size() < HEADER_BYTES) {
-            throw new ModelFormatException(file, "truncated: " + channel.size() + " bytes is shorter than the llama2.c header");
+            throw new ModelFormatException(
+                    file, "truncated: " + channel.size() + " bytes is shorter than the llama2.c header");
         }
         ByteBuffer header = FileRegion.read(channel, file, 0, HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         int[] h = new int[7];
@@ -59,7 +64,8 @@ public final class Llama2cModelReader {
             h[i] = header.getInt();
         }
         if (h[0] == VERSIONED_EXPORT_MAGIC) {
-            throw new ModelFormatException(file, "is a llama2.c version 1/2 export; only the legacy v0 layout is supported");
+            throw new ModelFormatException(
+                    file, "is a llama2.c version 1/2 export; only the legacy v0 layout is supported");
         }
         boolean shared = h[5] > 0;
         int vocab = Math.abs(h[5]);
@@ -79,8 +85,8 @@ public final class Llama2cModelReader {
 
     private static void requireRange(Path file, String field, int value, int max) {
         if (value <= 0 || value > max) {
-            throw new ModelFormatException(file, "not a llama2.c checkpoint: header field " + field + " = " + value
-                    + " is outside 1.." + max);
+            throw new ModelFormatException(
+                    file, "not a llama2.c checkpoint: header field " + field + " = " + value + " is outside 1.." + max);
         }
     }
 
@@ -100,14 +106,23 @@ public final class Llama2cModelReader {
         List<FloatTensor> w2 = in.perLayer("w2", layers, dim, hidden);
         List<FloatTensor> w3 = in.perLayer("w3", layers, hidden, dim);
         FloatTensor finalNorm = in.next("rms_final", dim);
-        in.skip((long) c.contextLength() * c.headDim() * 4); // legacy RoPE tables: cos and sin, seq_len x head_size/2 each
+        in.skip((long) c.contextLength()
+                * c.headDim()
+                * 4); // legacy RoPE tables: cos and sin, seq_len x head_size/2 each
         FloatTensor classifier = c.sharedClassifier() ? embedding : in.next("wcls", c.vocabSize(), dim);
 
         List<LayerWeights> blocks = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            blocks.add(new LayerWeights(attnNorm.get(l),
-                    toHalves(wq.get(l), c.heads(), c), toHalves(wk.get(l), c.kvHeads(), c), wv.get(l), wo.get(l),
-                    ffnNorm.get(l), w1.get(l), w3.get(l), w2.get(l)));
+            blocks.add(new LayerWeights(
+                    attnNorm.get(l),
+                    toHalves(wq.get(l), c.heads(), c),
+                    toHalves(wk.get(l), c.kvHeads(), c),
+                    wv.get(l),
+                    wo.get(l),
+                    ffnNorm.get(l),
+                    w1.get(l),
+                    w3.get(l),
+                    w2.get(l)));
         }
         return new LlamaWeights(embedding, blocks, finalNorm, classifier).validate(c);
     }
@@ -149,8 +164,10 @@ public final class Llama2cModelReader {
 
         void skip(long bytes) throws IOException {
             if (offset + bytes > channel.size()) {
-                throw new ModelFormatException(file, "truncated: the RoPE tables end at byte " + (offset + bytes)
-                        + " but the file has " + channel.size());
+                throw new ModelFormatException(
+                        file,
+                        "truncated: the RoPE tables end at byte " + (offset + bytes) + " but the file has "
+                                + channel.size());
             }
             offset += bytes;
         }

@@ -34,7 +34,8 @@ public final class Llama2cTokenizerReader {
         float[] scores = new float[vocabSize];
         for (int id = 0; id < vocabSize; id++) {
             if (in.remaining() < 8) {
-                throw new ModelFormatException(file, "truncated tokenizer: has " + id + " tokens, the model needs " + vocabSize);
+                throw new ModelFormatException(
+                        file, "truncated tokenizer: has " + id + " tokens, the model needs " + vocabSize);
             }
             scores[id] = in.getFloat();
             int length = in.getInt();
@@ -45,8 +46,10 @@ public final class Llama2cTokenizerReader {
             in.get(pieces[id]);
         }
         if (in.hasRemaining()) {
-            throw new ModelFormatException(file, "has " + in.remaining() + " bytes after " + vocabSize
-                    + " tokens; it belongs to a model with a larger vocabulary");
+            throw new ModelFormatException(
+                    file,
+                    "has " + in.remaining() + " bytes after " + vocabSize
+                            + " tokens; it belongs to a model with a larger vocabulary");
         }
         return new SentencePieceBpeTokenizer(pieces, scores, bos, eos);
     }

@@ -34,10 +34,13 @@ public final class ModelLoader {
             throw new ModelFormatException(path, "not a GGUF file: wrong magic");
         }
         if (path.getFileName().toString().endsWith(".bin")) {
-            return Llama2cModelReader.read(path, llama2cTokenizer(path.toAbsolutePath().getParent()));
+            return Llama2cModelReader.read(
+                    path, llama2cTokenizer(path.toAbsolutePath().getParent()));
         }
-        throw new ModelFormatException(path, "unknown model format (expected a .gguf file, a llama2.c .bin checkpoint"
-                + " or a Hugging Face model folder)");
+        throw new ModelFormatException(
+                path,
+                "unknown model format (expected a .gguf file, a llama2.c .bin checkpoint"
+                        + " or a Hugging Face model folder)");
     }
 
     private static LoadedModel loadFolder(Path folder) {
@@ -45,25 +48,33 @@ public final class ModelLoader {
             return HuggingFaceModelReader.read(folder);
         }
         List<Path> files = list(folder);
-        List<Path> checkpoints = files.stream().filter(ModelLoader::isLlama2cCheckpoint).toList();
+        List<Path> checkpoints =
+                files.stream().filter(ModelLoader::isLlama2cCheckpoint).toList();
         if (checkpoints.size() == 1) {
             return Llama2cModelReader.read(checkpoints.get(0), llama2cTokenizer(folder));
         }
-        List<Path> ggufs = files.stream().filter(p -> p.getFileName().toString().endsWith(".gguf")).toList();
+        List<Path> ggufs = files.stream()
+                .filter(p -> p.getFileName().toString().endsWith(".gguf"))
+                .toList();
         if (checkpoints.isEmpty() && ggufs.size() == 1) {
             return GgufModelReader.read(ggufs.get(0));
         }
-        throw new ModelFormatException(folder, checkpoints.size() + ggufs.size() == 0
-                ? "holds no model (no config.json, llama2.c checkpoint or .gguf file)"
-                : "holds several models; name the file to load");
+        throw new ModelFormatException(
+                folder,
+                checkpoints.size() + ggufs.size() == 0
+                        ? "holds no model (no config.json, llama2.c checkpoint or .gguf file)"
+                        : "holds several models; name the file to load");
     }
 
     private static Path llama2cTokenizer(Path folder) {
-        List<Path> tokenizers = list(folder).stream().filter(ModelLoader::isLlama2cTokenizer).toList();
+        List<Path> tokenizers =
+                list(folder).stream().filter(ModelLoader::isLlama2cTokenizer).toList();
         if (tokenizers.size() != 1) {
-            throw new ModelFormatException(folder, tokenizers.isEmpty()
-                    ? "has no llama2.c tokenizer (tokenizer.bin or tok*.bin) beside the checkpoint"
-                    : "has several llama2.c tokenizers: " + tokenizers);
+            throw new ModelFormatException(
+                    folder,
+                    tokenizers.isEmpty()
+                            ? "has no llama2.c tokenizer (tokenizer.bin or tok*.bin) beside the checkpoint"
+                            : "has several llama2.c tokenizers: " + tokenizers);
         }
         return tokenizers.get(0);
     }

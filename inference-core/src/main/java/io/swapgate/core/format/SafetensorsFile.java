@@ -51,14 +51,20 @@ public final class SafetensorsFile {
             if (size < 8) {
                 throw new ModelFormatException(path, "not a safetensors file: only " + size + " bytes");
             }
-            long headerLength = FileRegion.read(channel, path, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long headerLength = FileRegion.read(channel, path, 0, 8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getLong();
             if (headerLength < 2 || 8 + headerLength > size) {
-                throw new ModelFormatException(path, "not a safetensors file: header length " + headerLength
-                        + " does not fit a file of " + size + " bytes");
+                throw new ModelFormatException(
+                        path,
+                        "not a safetensors file: header length " + headerLength + " does not fit a file of " + size
+                                + " bytes");
             }
             if (headerLength > maxHeaderBytes) {
-                throw new ModelFormatException(path, "safetensors header of " + headerLength + " bytes is larger than the "
-                        + maxHeaderBytes + " accepted here");
+                throw new ModelFormatException(
+                        path,
+                        "safetensors header of " + headerLength + " bytes is larger than the " + maxHeaderBytes
+                                + " accepted here");
             }
             ByteBuffer header = FileRegion.read(channel, path, 8, headerLength);
             JsonNode root;
@@ -82,12 +88,15 @@ public final class SafetensorsFile {
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : root.properties()) {
             if (field.getKey().equals("__metadata__")) {
-                field.getValue().properties().forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                field.getValue()
+                        .properties()
+                        .forEach(m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             tensors.put(field.getKey(), TensorEntry.parse(path, field.getKey(), field.getValue(), dataLength));
         }
-        return new SafetensorsFile(path, dataStart, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+        return new SafetensorsFile(
+                path, dataStart, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     public Path path() {
@@ -133,8 +142,10 @@ public final class SafetensorsFile {
                 case "F32" -> ElementType.F32;
                 case "F16" -> ElementType.F16;
                 case "BF16" -> ElementType.BF16;
-                default -> throw new ModelFormatException(path, "tensor " + name + " has unsupported dtype '" + dtype
-                        + "' (supported: F32, F16, BF16)");
+                default ->
+                    throw new ModelFormatException(
+                            path,
+                            "tensor " + name + " has unsupported dtype '" + dtype + "' (supported: F32, F16, BF16)");
             };
             JsonNode shapeNode = node.path("shape");
             JsonNode offsets = node.path("data_offsets");
@@ -146,7 +157,8 @@ public final class SafetensorsFile {
             for (int i = 0; i < shape.length; i++) {
                 long d = shapeNode.get(i).asLong(-1);
                 if (!shapeNode.get(i).canConvertToLong() || d < 0 || d > Integer.MAX_VALUE) {
-                    throw new ModelFormatException(path, "tensor " + name + " has an invalid dimension " + shapeNode.get(i));
+                    throw new ModelFormatException(
+                            path, "tensor " + name + " has an invalid dimension " + shapeNode.get(i));
                 }
                 shape[i] = (int) d;
                 elements = Math.multiplyExact(elements, d);
@@ -154,12 +166,16 @@ public final class SafetensorsFile {
             long begin = offsets.get(0).asLong(-1);
             long end = offsets.get(1).asLong(-1);
             if (begin < 0 || end < begin || end > dataLength) {
-                throw new ModelFormatException(path, "tensor " + name + " has data_offsets [" + begin + ", " + end
-                        + "] outside the " + dataLength + "-byte data section");
+                throw new ModelFormatException(
+                        path,
+                        "tensor " + name + " has data_offsets [" + begin + ", " + end + "] outside the " + dataLength
+                                + "-byte data section");
             }
             if (end - begin != elements * type.bytes()) {
-                throw new ModelFormatException(path, "tensor " + name + " declares " + elements + " " + dtype
-                        + " elements but spans " + (end - begin) + " bytes");
+                throw new ModelFormatException(
+                        path,
+                        "tensor " + name + " declares " + elements + " " + dtype + " elements but spans "
+                                + (end - begin) + " bytes");
             }
             if (elements > Integer.MAX_VALUE - 8) {
                 throw new ModelFormatException(path, "tensor " + name + " is too large to read");

@@ -41,7 +41,10 @@ public final class SafetensorsWriter {
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8;
         try (OutputStream out = Files.newOutputStream(path)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(padded)
+                    .array());
             out.write(json);
             out.write(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
             for (FloatTensor tensor : tensors) {

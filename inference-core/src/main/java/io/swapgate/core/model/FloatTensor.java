@@ -19,8 +19,8 @@ public record FloatTensor(String name, int[] shape, float[] data) {
     /** Fails with a message naming the tensor unless it has exactly the expected shape. */
     public FloatTensor requireShape(int... expected) {
         if (!Arrays.equals(shape, expected)) {
-            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(shape)
-                    + ", expected " + Arrays.toString(expected));
+            throw new IllegalArgumentException("tensor " + name + " has shape " + Arrays.toString(shape) + ", expected "
+                    + Arrays.toString(expected));
         }
         return this;
     }

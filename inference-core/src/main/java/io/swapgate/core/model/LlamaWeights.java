@@ -3,7 +3,8 @@ package io.swapgate.core.model;
 import java.util.List;
 
 /** All weights of a Llama model, in Hugging Face layout, checked against its config. */
-public record LlamaWeights(FloatTensor embedding, List<LayerWeights> layers, FloatTensor finalNorm, FloatTensor classifier) {
+public record LlamaWeights(
+        FloatTensor embedding, List<LayerWeights> layers, FloatTensor finalNorm, FloatTensor classifier) {
 
     public LlamaWeights {
         layers = List.copyOf(layers);
@@ -13,7 +14,8 @@ public record LlamaWeights(FloatTensor embedding, List<LayerWeights> layers, Flo
     public LlamaWeights validate(LlamaConfig config) {
         embedding.requireShape(config.vocabSize(), config.dim());
         if (layers.size() != config.layers()) {
-            throw new IllegalArgumentException("model has " + layers.size() + " layers, config says " + config.layers());
+            throw new IllegalArgumentException(
+                    "model has " + layers.size() + " layers, config says " + config.layers());
         }
         layers.forEach(layer -> layer.validate(config));
         finalNorm.requireShape(config.dim());

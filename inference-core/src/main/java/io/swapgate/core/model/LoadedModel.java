@@ -10,11 +10,18 @@ import java.nio.file.Path;
  * @param format which reader produced it
  * @param chatTemplate the model's own chat template, or null when its files have none
  */
-public record LoadedModel(String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer,
-                          ChatTemplate chatTemplate) {
+public record LoadedModel(
+        String name,
+        Path source,
+        String format,
+        LlamaConfig config,
+        LlamaWeights weights,
+        Tokenizer tokenizer,
+        ChatTemplate chatTemplate) {
 
     /** A model without a chat template of its own. */
-    public LoadedModel(String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {
+    public LoadedModel(
+            String name, Path source, String format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {
         this(name, source, format, config, weights, tokenizer, null);
     }
 }

@@ -39,10 +39,18 @@ public final class LlamaRuntime implements AutoCloseable {
     private final NDArray attentionScale;
 
     /** One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W. */
-    record Block(NDArray attentionNorm, NDArray qkvT, NDArray outputT, NDArray ffnNorm, NDArray gateUpT, NDArray downT) {}
+    record Block(
+            NDArray attentionNorm, NDArray qkvT, NDArray outputT, NDArray ffnNorm, NDArray gateUpT, NDArray downT) {}
 
     /** Index expressions reused every step. */
-    private record Slices(NDIndex query, NDIndex key, NDIndex value, NDIndex gate, NDIndex up, NDIndex firstHalf, NDIndex secondHalf) {}
+    private record Slices(
+            NDIndex query,
+            NDIndex key,
+            NDIndex value,
+            NDIndex gate,
+            NDIndex up,
+            NDIndex firstHalf,
+            NDIndex secondHalf) {}
 
     public LlamaRuntime(LlamaConfig config, LlamaWeights weights, RuntimeOptions options, int maxPositions) {
         ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch before any direct JNI call
@@ -70,15 +78,20 @@ public final class LlamaRuntime implements AutoCloseable {
         Shape ropeShape = new Shape(maxPositions, config.headDim() / 2);
         this.ropeCos = manager.create(rope.cos, ropeShape).toType(options.dataType(), false);
         this.ropeSin = manager.create(rope.sin, ropeShape).toType(options.dataType(), false);
-        this.attentionScale = OwnedScalar.of(manager, 1.0 / Math.sqrt(config.headDim())).toType(options.dataType(), false);
+        this.attentionScale =
+                OwnedScalar.of(manager, 1.0 / Math.sqrt(config.headDim())).toType(options.dataType(), false);
         int d = config.dim();
         int kv = config.kvDim();
         int h = config.hiddenDim();
         int half = config.headDim() / 2;
         this.slices = new Slices(
-                new NDIndex("..., :{}", d), new NDIndex("..., {}:{}", d, d + kv), new NDIndex("..., {}:", d + kv),
-                new NDIndex("..., :{}", h), new NDIndex("..., {}:", h),
-                new NDIndex("..., :{}", half), new NDIndex("..., {}:", half));
+                new NDIndex("..., :{}", d),
+                new NDIndex("..., {}:{}", d, d + kv),
+                new NDIndex("..., {}:", d + kv),
+                new NDIndex("..., :{}", h),
+                new NDIndex("..., {}:", h),
+                new NDIndex("..., :{}", half),
+                new NDIndex("..., {}:", half));
     }
 
     public LlamaConfig config() {
@@ -92,7 +105,8 @@ public final class LlamaRuntime implements AutoCloseable {
     /** A KV cache for {@code slots} concurrent sequences of up to {@code maxLength} positions each. */
     public KvCache newKvCache(int slots, int maxLength) {
         if (maxLength > maxPositions) {
-            throw new IllegalArgumentException("cache length " + maxLength + " exceeds the runtime's " + maxPositions + " positions");
+            throw new IllegalArgumentException(
+                    "cache length " + maxLength + " exceeds the runtime's " + maxPositions + " positions");
         }
         return new KvCache(manager, config.layers(), slots, maxLength, config.kvDim(), options.dataType());
     }
@@ -109,8 +123,16 @@ public final class LlamaRuntime implements AutoCloseable {
         Shape shape = new Shape(n, config.kvDim());
         try (NDManager upload = manager.newSubManager()) {
             for (int l = 0; l < blocks.size(); l++) {
-                cache.keys(l).set(target, upload.create(prefix.cacheEntries(l, false), shape).toType(options.dataType(), false));
-                cache.values(l).set(target, upload.create(prefix.cacheEntries(l, true), shape).toType(options.dataType(), false));
+                cache.keys(l)
+                        .set(
+                                target,
+                                upload.create(prefix.cacheEntries(l, false), shape)
+                                        .toType(options.dataType(), false));
+                cache.values(l)
+                        .set(
+                                target,
+                                upload.create(prefix.cacheEntries(l, true), shape)
+                                        .toType(options.dataType(), false));
             }
         }
     }
@@ -131,12 +153,16 @@ public final class LlamaRuntime implements AutoCloseable {
             NDArray sin = ropeSin.get(step, new NDIndex("{}", layout.positions)).reshape(rows, width, 1, -1);
             for (int l = 0; l < blocks.size(); l++) {
                 Block block = blocks.get(l);
-                x = x.add(attention(rmsNorm(x, block.attentionNorm), block, l, cache, layout, cos, sin, step, loraStep));
+                x = x.add(
+                        attention(rmsNorm(x, block.attentionNorm), block, l, cache, layout, cos, sin, step, loraStep));
                 x = x.add(feedForward(rmsNorm(x, block.ffnNorm), block, l, loraStep));
             }
-            NDArray last = rmsNorm(x.reshape((long) rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
+            NDArray last = rmsNorm(
+                    x.reshape((long) rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
             NDArray logits = last.matMul(classifierT).toType(DataType.FLOAT32, false);
-            return new StepOutput(split(logits.toFloatArray(), rows), split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
+            return new StepOutput(
+                    split(logits.toFloatArray(), rows),
+                    split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
         }
     }
 
@@ -162,7 +188,8 @@ public final class LlamaRuntime implements AutoCloseable {
                 if (row.tokens()[t] < 0) {
                     int virtual = -row.tokens()[t] - 1;
                     positions.add((long) r * width + t);
-                    vectors.add(java.util.Arrays.copyOfRange(row.virtualTokens().data(), virtual * dim, (virtual + 1) * dim));
+                    vectors.add(java.util.Arrays.copyOfRange(
+                            row.virtualTokens().data(), virtual * dim, (virtual + 1) * dim));
                 }
             }
         }
@@ -172,13 +199,23 @@ public final class LlamaRuntime implements AutoCloseable {
                 System.arraycopy(vectors.get(i), 0, values, i * dim, dim);
             }
             long[] where = positions.stream().mapToLong(Long::longValue).toArray();
-            x.set(new NDIndex("{}", step.create(where)), step.create(values, new Shape(where.length, dim)).toType(options.dataType(), false));
+            x.set(
+                    new NDIndex("{}", step.create(where)),
+                    step.create(values, new Shape(where.length, dim)).toType(options.dataType(), false));
         }
         return x;
     }
 
-    private NDArray attention(NDArray h, Block block, int layer, KvCache cache, StepLayout layout,
-                              NDArray cos, NDArray sin, NDManager step, LoraUpdate lora) {
+    private NDArray attention(
+            NDArray h,
+            Block block,
+            int layer,
+            KvCache cache,
+            StepLayout layout,
+            NDArray cos,
+            NDArray sin,
+            NDManager step,
+            LoraUpdate lora) {
         int rows = layout.rows;
         int width = layout.width;
         NDArray[] qkv = queryKeyValue(h, block, layer, lora);
@@ -188,8 +225,10 @@ public final class LlamaRuntime implements AutoCloseable {
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
         NDIndex target = new NDIndex("{}, {}", layout.writeSlots, layout.writePositions);
         NDIndex written = new NDIndex("{}", layout.writeRows);
-        cache.keys(layer).set(target, k.reshape((long) rows * width, config.kvDim()).get(written));
-        cache.values(layer).set(target, qkv[2].reshape((long) rows * width, config.kvDim()).get(written));
+        cache.keys(layer)
+                .set(target, k.reshape((long) rows * width, config.kvDim()).get(written));
+        cache.values(layer)
+                .set(target, qkv[2].reshape((long) rows * width, config.kvDim()).get(written));
         NDIndex history = new NDIndex(":, :{}", layout.span);
         NDArray keys = RowGather.rows(cache.keys(layer).get(step, history), layout.slots, step)
                 .reshape(rows, layout.span, config.kvHeads(), config.headDim());
@@ -226,11 +265,15 @@ public final class LlamaRuntime implements AutoCloseable {
         int group = config.queriesPerKvHead();
         // Query heads that share a KV head are stacked along the query axis: [rows, kvHeads, group * width, headDim].
         NDArray grouped = q.transpose(0, 2, 1, 3).reshape(rows, kvHeads, group * width, headDim);
-        NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1)).mul(attentionScale)
+        NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1))
+                .mul(attentionScale)
                 .reshape(rows, kvHeads, group, width, span)
                 .add(mask);
-        NDArray mixed = scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values.transpose(0, 2, 1, 3));
-        return mixed.reshape(rows, config.heads(), width, headDim).transpose(0, 2, 1, 3).reshape(rows, width, config.dim());
+        NDArray mixed =
+                scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values.transpose(0, 2, 1, 3));
+        return mixed.reshape(rows, config.heads(), width, headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(rows, width, config.dim());
     }
 
     /** The attention output projection of the merged heads, with its LoRA update. */
@@ -299,11 +342,14 @@ public final class LlamaRuntime implements AutoCloseable {
     /** RoPE cosines and sines for positions [from, from + count), shaped [1, count, 1, headDim / 2] to broadcast. */
     NDArray[] rotaryAngles(NDManager scope, int from, int count) {
         if (from + count > maxPositions) {
-            throw new IllegalArgumentException("positions up to " + (from + count) + " exceed the runtime's " + maxPositions);
+            throw new IllegalArgumentException(
+                    "positions up to " + (from + count) + " exceed the runtime's " + maxPositions);
         }
         NDIndex range = new NDIndex("{}:{}", from, from + count);
         Shape shape = new Shape(1, count, 1, config.headDim() / 2);
-        return new NDArray[] {ropeCos.get(scope, range).reshape(shape), ropeSin.get(scope, range).reshape(shape)};
+        return new NDArray[] {
+            ropeCos.get(scope, range).reshape(shape), ropeSin.get(scope, range).reshape(shape)
+        };
     }
 
     /** The final norm of hidden states. */

@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.LoraModule;
 import io.swapgate.core.model.LlamaConfig;
-import java.util.EnumMap;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +32,17 @@ public final class LoraSlotTable implements AutoCloseable {
     private final List<Set<LoraModule>> modulesBySlot;
     /** Bumped by every write: a gather made before it is stale. */
     private long version;
+
     private Gathered gathered;
 
     /** The factors of one batch's rows, kept while decoding steps keep the same rows on the same slots. */
-    private record Gathered(long[] slots, int width, long version, Set<LoraModule> modules, NDManager manager,
-                            Map<LoraModule, NDArray[]> factors) {}
+    private record Gathered(
+            long[] slots,
+            int width,
+            long version,
+            Set<LoraModule> modules,
+            NDManager manager,
+            Map<LoraModule, NDArray[]> factors) {}
 
     @SuppressWarnings("unchecked")
     LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType) {
@@ -103,8 +109,12 @@ public final class LoraSlotTable implements AutoCloseable {
         }
         NDArray[] stack = stack(module);
         try (NDManager upload = manager.newSubManager()) {
-            stack[0].set(new NDIndex("{}", slot), upload.create(aT, new Shape(layerCount, in, maxRank)).toType(dataType, false));
-            stack[1].set(new NDIndex("{}", slot), upload.create(bT, new Shape(layerCount, maxRank, out)).toType(dataType, false));
+            stack[0].set(
+                    new NDIndex("{}", slot),
+                    upload.create(aT, new Shape(layerCount, in, maxRank)).toType(dataType, false));
+            stack[1].set(
+                    new NDIndex("{}", slot),
+                    upload.create(bT, new Shape(layerCount, maxRank, out)).toType(dataType, false));
         }
     }
 
@@ -116,8 +126,9 @@ public final class LoraSlotTable implements AutoCloseable {
 
     private NDArray[] stack(LoraModule module) {
         return stacks.computeIfAbsent(module, m -> new NDArray[] {
-                manager.zeros(new Shape(slots + 1, config.layers(), m.inputs(config), maxRank), dataType),
-                manager.zeros(new Shape(slots + 1, config.layers(), maxRank, m.outputs(config)), dataType)});
+            manager.zeros(new Shape(slots + 1, config.layers(), m.inputs(config), maxRank), dataType),
+            manager.zeros(new Shape(slots + 1, config.layers(), maxRank, m.outputs(config)), dataType)
+        });
     }
 
     /** The modules the adapter in {@code slot} targets (empty for slot 0). */
@@ -133,7 +144,10 @@ public final class LoraSlotTable implements AutoCloseable {
      */
     Map<LoraModule, NDArray[]> gathered(long[] slots, int width, Set<LoraModule> modules) {
         Gathered last = gathered;
-        if (last != null && last.version() == version && last.width() == width && last.modules().equals(modules)
+        if (last != null
+                && last.version() == version
+                && last.width() == width
+                && last.modules().equals(modules)
                 && java.util.Arrays.equals(last.slots(), slots)) {
             return last.factors();
         }
@@ -146,8 +160,10 @@ public final class LoraSlotTable implements AutoCloseable {
         for (LoraModule module : modules) {
             NDArray[] stack = stacks.get(module);
             // Narrowed views: ranks beyond the widest served one are never multiplied.
-            factors.put(module, new NDArray[] {RowGather.rows(stack[0], index, scope).get("..., :{}", width),
-                    RowGather.rows(stack[1], index, scope).get("..., :{}, :", width)});
+            factors.put(module, new NDArray[] {
+                RowGather.rows(stack[0], index, scope).get("..., :{}", width),
+                RowGather.rows(stack[1], index, scope).get("..., :{}, :", width)
+            });
         }
         gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);
         return factors;

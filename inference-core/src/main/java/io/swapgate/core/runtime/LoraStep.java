@@ -35,7 +35,11 @@ final class LoraStep implements LoraUpdate {
     /** Gathers the rows' factors, or returns null when no row of the step uses a LoRA. */
     static LoraStep gather(LoraSlotTable table, ForwardBatch batch, NDManager step, DataType dataType) {
         List<ForwardBatch.Row> rows = batch.rows();
-        int width = rows.stream().filter(r -> r.lora() != null).mapToInt(r -> r.lora().rank()).max().orElse(0);
+        int width = rows.stream()
+                .filter(r -> r.lora() != null)
+                .mapToInt(r -> r.lora().rank())
+                .max()
+                .orElse(0);
         if (width == 0) {
             return null;
         }
@@ -51,13 +55,16 @@ final class LoraStep implements LoraUpdate {
                 modules.addAll(table.modulesOf(use.tableSlot()));
             }
         }
-        LoraStep lora = new LoraStep(step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false), step);
+        LoraStep lora = new LoraStep(
+                step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false), step);
         if (java.util.Arrays.stream(slots).distinct().count() == 1) {
             for (LoraModule module : modules) {
                 NDArray[] stack = table.stacks(module);
                 // Narrowed views: ranks beyond the widest served one are never multiplied.
-                lora.factors.put(module, new NDArray[] {stack[0].get(step, new NDIndex("{}", slots[0])).get("..., :{}", width),
-                        stack[1].get(step, new NDIndex("{}", slots[0])).get("..., :{}, :", width)});
+                lora.factors.put(module, new NDArray[] {
+                    stack[0].get(step, new NDIndex("{}", slots[0])).get("..., :{}", width),
+                    stack[1].get(step, new NDIndex("{}", slots[0])).get("..., :{}, :", width)
+                });
             }
         } else {
             lora.factors.putAll(table.gathered(slots, width, modules));

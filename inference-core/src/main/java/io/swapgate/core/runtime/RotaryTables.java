@@ -42,7 +42,8 @@ final class RotaryTables {
                 } else if (wavelength >= highWavelength) {
                     double smooth = (scaling.originalContextLength() / wavelength - scaling.lowFreqFactor())
                             / (scaling.highFreqFactor() - scaling.lowFreqFactor());
-                    frequencies[i] = (float) ((1 - smooth) * frequencies[i] / scaling.factor() + smooth * frequencies[i]);
+                    frequencies[i] =
+                            (float) ((1 - smooth) * frequencies[i] / scaling.factor() + smooth * frequencies[i]);
                 }
             }
         }

@@ -21,7 +21,9 @@ final class RowGather {
         Shape shape = table.getShape();
         NDArray flat = table.reshape(shape.get(0), -1);
         flat.attach(step); // a view, but DJL files it under the table's long-lived manager
-        NDArray picked = flat.getNDArrayInternal().embedding(index, flat, SparseFormat.DENSE).singletonOrThrow();
+        NDArray picked = flat.getNDArrayInternal()
+                .embedding(index, flat, SparseFormat.DENSE)
+                .singletonOrThrow();
         picked.attach(step);
         return picked.reshape(index.getShape().addAll(shape.slice(1)));
     }

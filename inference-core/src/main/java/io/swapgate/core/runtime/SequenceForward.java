@@ -36,7 +36,9 @@ public final class SequenceForward {
     public float[] embeddings(int[] ids) {
         try (NDManager scope = NDManager.newBaseManager(device())) {
             long[] wide = java.util.Arrays.stream(ids).asLongStream().toArray();
-            return runtime.embed(scope, scope.create(wide)).toType(DataType.FLOAT32, false).toFloatArray();
+            return runtime.embed(scope, scope.create(wide))
+                    .toType(DataType.FLOAT32, false)
+                    .toFloatArray();
         }
     }
 
@@ -61,7 +63,9 @@ public final class SequenceForward {
         NDArray virtual = hooks.virtualTokens();
         int virtualCount = virtual == null ? 0 : (int) virtual.getShape().get(0);
         if (virtualCount > 0) {
-            NDArray shared = virtual.toType(type, false).expandDims(0).broadcast(new Shape(rows.length, virtualCount, config.dim()));
+            NDArray shared = virtual.toType(type, false)
+                    .expandDims(0)
+                    .broadcast(new Shape(rows.length, virtualCount, config.dim()));
             x = NDArrays.concat(new NDList(shared, x), 1);
         }
         NDArray firstPrefix = hooks.prefix(0, false);
@@ -72,8 +76,10 @@ public final class SequenceForward {
         for (int l = 0; l < config.layers(); l++) {
             LlamaRuntime.Block block = runtime.block(l);
             NDArray[] qkv = runtime.queryKeyValue(runtime.rmsNorm(x, block.attentionNorm()), block, l, hooks.lora());
-            NDArray q = runtime.rotate(qkv[0].reshape(rows.length, length, config.heads(), config.headDim()), angles[0], angles[1]);
-            NDArray k = runtime.rotate(qkv[1].reshape(rows.length, length, config.kvHeads(), config.headDim()), angles[0], angles[1]);
+            NDArray q = runtime.rotate(
+                    qkv[0].reshape(rows.length, length, config.heads(), config.headDim()), angles[0], angles[1]);
+            NDArray k = runtime.rotate(
+                    qkv[1].reshape(rows.length, length, config.kvHeads(), config.headDim()), angles[0], angles[1]);
             NDArray v = qkv[2].reshape(rows.length, length, config.kvHeads(), config.headDim());
             if (prefixCount > 0) {
                 k = withPrefix(hooks.prefix(l, false), k, type);
@@ -95,7 +101,8 @@ public final class SequenceForward {
     private NDArray withPrefix(NDArray entries, NDArray own, DataType type) {
         Shape shape = own.getShape();
         long n = entries.getShape().get(0);
-        NDArray prefix = entries.toType(type, false).reshape(1, n, shape.get(2), shape.get(3))
+        NDArray prefix = entries.toType(type, false)
+                .reshape(1, n, shape.get(2), shape.get(3))
                 .broadcast(new Shape(shape.get(0), n, shape.get(2), shape.get(3)));
         return NDArrays.concat(new NDList(prefix, own), 1);
     }

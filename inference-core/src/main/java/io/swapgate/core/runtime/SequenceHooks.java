@@ -9,7 +9,7 @@ import ai.djl.ndarray.NDArray;
 public interface SequenceHooks {
 
     /** The base model alone. */
-    SequenceHooks NONE = new SequenceHooks() { };
+    SequenceHooks NONE = new SequenceHooks() {};
 
     /** Prompt tuning: learned input embeddings [n, dim] placed before every row's tokens, or null. */
     default NDArray virtualTokens() {

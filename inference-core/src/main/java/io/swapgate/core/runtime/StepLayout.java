@@ -16,6 +16,7 @@ final class StepLayout {
     final int width;
     /** Cache positions attended to this step: the longest row's end. */
     final int span;
+
     final NDArray tokens;
     final NDArray positions;
     final NDArray slots;
@@ -26,8 +27,18 @@ final class StepLayout {
     /** Additive attention mask [rows, 1, 1, width, span]: 0 where a query may see a key, -inf elsewhere. */
     final NDArray mask;
 
-    private StepLayout(int rows, int width, int span, NDArray tokens, NDArray positions, NDArray slots, NDArray writeSlots,
-                       NDArray writePositions, NDArray writeRows, NDArray lastTokens, NDArray mask) {
+    private StepLayout(
+            int rows,
+            int width,
+            int span,
+            NDArray tokens,
+            NDArray positions,
+            NDArray slots,
+            NDArray writeSlots,
+            NDArray writePositions,
+            NDArray writeRows,
+            NDArray lastTokens,
+            NDArray mask) {
         this.rows = rows;
         this.width = width;
         this.span = span;
@@ -83,9 +94,17 @@ final class StepLayout {
                 }
             }
         }
-        return new StepLayout(n, width, span,
-                step.create(tokens), step.create(positions), step.create(slots),
-                step.create(writeSlots), step.create(writePositions), step.create(writeRows), step.create(lastTokens),
+        return new StepLayout(
+                n,
+                width,
+                span,
+                step.create(tokens),
+                step.create(positions),
+                step.create(slots),
+                step.create(writeSlots),
+                step.create(writePositions),
+                step.create(writeRows),
+                step.create(lastTokens),
                 step.create(mask, new Shape(n, 1, 1, width, span)).toType(dataType, false));
     }
 }

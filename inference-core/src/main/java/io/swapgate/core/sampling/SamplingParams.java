@@ -12,7 +12,8 @@ import java.util.List;
  * @param repetitionPenalty divides positive (multiplies negative) logits of tokens already seen; 1 disables
  * @param stop strings that end generation; they are not part of the output
  */
-public record SamplingParams(float temperature, int topK, float topP, long seed, float repetitionPenalty, List<String> stop) {
+public record SamplingParams(
+        float temperature, int topK, float topP, long seed, float repetitionPenalty, List<String> stop) {
 
     public static final int MAX_STOP_STRINGS = 16;
     public static final int MAX_STOP_LENGTH = 256;
@@ -59,7 +60,9 @@ public record SamplingParams(float temperature, int topK, float topP, long seed,
         if (!Float.isFinite(topP) || topP <= 0 || topP > 1) {
             return "top_p must be in (0, 1], got " + topP;
         }
-        if (!Float.isFinite(repetitionPenalty) || repetitionPenalty <= 0 || repetitionPenalty > MAX_REPETITION_PENALTY) {
+        if (!Float.isFinite(repetitionPenalty)
+                || repetitionPenalty <= 0
+                || repetitionPenalty > MAX_REPETITION_PENALTY) {
             return "repetition_penalty must be in (0, " + MAX_REPETITION_PENALTY + "], got " + repetitionPenalty;
         }
         if (stop.size() > MAX_STOP_STRINGS) {

@@ -30,7 +30,9 @@ public final class HuggingFaceTokenizerAdapter implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        return Arrays.stream(tokenizer.encode(text).getIds()).mapToInt(Math::toIntExact).toArray();
+        return Arrays.stream(tokenizer.encode(text).getIds())
+                .mapToInt(Math::toIntExact)
+                .toArray();
     }
 
     @Override

@@ -104,7 +104,10 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             long[] best = candidates.poll();
             int left = (int) best[0];
             int right = (int) best[1];
-            boolean stale = token[left] < 0 || token[right] < 0 || next[left] != right || best[3] != pairKey(token, left, right);
+            boolean stale = token[left] < 0
+                    || token[right] < 0
+                    || next[left] != right
+                    || best[3] != pairKey(token, left, right);
             if (stale) {
                 continue;
             }

@@ -38,7 +38,8 @@ public record ActivationMemory(long budgetBytes) {
      * @param rowsPerExample sequences per example: 2 when a preference's chosen and rejected completions run together
      * @throws TrainingMemoryException when not even one example fits
      */
-    public int microBatchSize(LlamaConfig base, int wanted, int longest, int rowsPerExample, int virtualTokens, int prefix) {
+    public int microBatchSize(
+            LlamaConfig base, int wanted, int longest, int rowsPerExample, int virtualTokens, int prefix) {
         int width = longest + virtualTokens;
         for (int examples = wanted; examples > 0; examples--) {
             int rows = examples * rowsPerExample;
@@ -46,10 +47,13 @@ public record ActivationMemory(long budgetBytes) {
                 return examples;
             }
         }
-        throw new TrainingMemoryException(String.format(java.util.Locale.ROOT,
+        throw new TrainingMemoryException(String.format(
+                java.util.Locale.ROOT,
                 "one example of %d tokens needs about %d MiB for its backward pass on this model, more than the"
                         + " training memory budget of %d MiB (swapgate.training.memory-budget): shorten the examples"
-                        + " or raise the budget", longest, bytes(base, rowsPerExample, width, prefix, rowsPerExample * longest) >> 20,
+                        + " or raise the budget",
+                longest,
+                bytes(base, rowsPerExample, width, prefix, rowsPerExample * longest) >> 20,
                 budgetBytes >> 20));
     }
 }

@@ -54,9 +54,12 @@ final class AdamW {
             for (int i = 0; i < arrays.size(); i++) {
                 NDArray g = gradients.get(i).mul(clip);
                 NDArray m = view(firstMoments.get(i), scope).muli(BETA1).addi(g.mul(1 - BETA1));
-                NDArray v = view(secondMoments.get(i), scope).muli(BETA2).addi(g.square().mul(1 - BETA2));
+                NDArray v = view(secondMoments.get(i), scope)
+                        .muli(BETA2)
+                        .addi(g.square().mul(1 - BETA2));
                 NDArray weights = view(arrays.get(i), scope);
-                NDArray update = m.div(correction1).div(v.div(correction2).sqrt().add(EPSILON));
+                NDArray update =
+                        m.div(correction1).div(v.div(correction2).sqrt().add(EPSILON));
                 if (weightDecay > 0) {
                     update = update.add(weights.mul(weightDecay));
                 }
@@ -69,15 +72,18 @@ final class AdamW {
 
     /** The moments and the step count, for a checkpoint. */
     OptimizerState state() {
-        return new OptimizerState(steps, firstMoments.stream().map(ParameterSet::values).toList(),
+        return new OptimizerState(
+                steps,
+                firstMoments.stream().map(ParameterSet::values).toList(),
                 secondMoments.stream().map(ParameterSet::values).toList());
     }
 
     /** Goes on from a checkpoint's state, taken from an optimizer of the same parameters. */
     void restore(OptimizerState state) {
-        if (state.firstMoments().size() != firstMoments.size() || state.secondMoments().size() != secondMoments.size()) {
-            throw new IllegalArgumentException("the optimizer state is for " + state.firstMoments().size()
-                    + " parameters, not " + firstMoments.size());
+        if (state.firstMoments().size() != firstMoments.size()
+                || state.secondMoments().size() != secondMoments.size()) {
+            throw new IllegalArgumentException("the optimizer state is for "
+                    + state.firstMoments().size() + " parameters, not " + firstMoments.size());
         }
         for (int i = 0; i < firstMoments.size(); i++) {
             ParameterSet.overwrite(firstMoments.get(i), state.firstMoments().get(i));

@@ -19,8 +19,7 @@ public interface Checkpoints {
         }
 
         @Override
-        public void save(TrainingCheckpoint checkpoint) {
-        }
+        public void save(TrainingCheckpoint checkpoint) {}
     };
 
     /** Steps between checkpoints; 0 for none. */

@@ -16,8 +16,15 @@ import java.util.Map;
  * @param rewardMargin the mean of that margin, β((log π(c) − log π_base(c)) − (log π(r) − log π_base(r)))
  * @param unlearnedLoss mean negative log-likelihood per token of negatively scored completions: higher is better
  */
-public record EvalMetrics(double loss, double exactMatch, double calibrationError, double preferenceAccuracy,
-                          double rewardMargin, double unlearnedLoss, int examples, int tokens) {
+public record EvalMetrics(
+        double loss,
+        double exactMatch,
+        double calibrationError,
+        double preferenceAccuracy,
+        double rewardMargin,
+        double unlearnedLoss,
+        int examples,
+        int tokens) {
 
     /** Metrics of completions only. */
     public EvalMetrics(double loss, double exactMatch, double calibrationError, int examples, int tokens) {

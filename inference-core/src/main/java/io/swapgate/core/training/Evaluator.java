@@ -60,8 +60,10 @@ public final class Evaluator {
 
     /** Metrics of the base model alone sampled at one fixed temperature. */
     public EvalMetrics evaluateAt(double temperature, List<TokenizedExample> examples) throws Exception {
-        return metrics((batch, scope) -> losses.logits(batch, SequenceHooks.NONE, scope)
-                .div(OwnedScalar.of(scope, temperature)), examples);
+        return metrics(
+                (batch, scope) ->
+                        losses.logits(batch, SequenceHooks.NONE, scope).div(OwnedScalar.of(scope, temperature)),
+                examples);
     }
 
     /**
@@ -69,7 +71,8 @@ public final class Evaluator {
      * examples' completions: what a TempNet has to beat, since a tenant could simply ask for that temperature.
      */
     public FixedTemperature bestFixedTemperature(List<TokenizedExample> all, double min, double max) throws Exception {
-        List<TokenizedExample> examples = all.stream().filter(TokenizedExample::isLikelihood).toList();
+        List<TokenizedExample> examples =
+                all.stream().filter(TokenizedExample::isLikelihood).toList();
         double[] temperatures = new double[SWEEP_POINTS];
         for (int i = 0; i < SWEEP_POINTS; i++) {
             temperatures[i] = min * Math.pow(max / min, (double) i / (SWEEP_POINTS - 1));
@@ -92,8 +95,10 @@ public final class Evaluator {
     private Void sweep(TokenBatch batch, double[] temperatures, double[] nll, double[] entropy, NDManager scope) {
         NDArray logits = losses.logits(batch, SequenceHooks.NONE, scope);
         for (int i = 0; i < temperatures.length; i++) {
-            NDArray logProbabilities = logits.div(OwnedScalar.of(scope, temperatures[i])).logSoftmax(-1);
-            nll[i] -= batch.targetLogProbabilities(logProbabilities, scope).sum().getFloat();
+            NDArray logProbabilities =
+                    logits.div(OwnedScalar.of(scope, temperatures[i])).logSoftmax(-1);
+            nll[i] -=
+                    batch.targetLogProbabilities(logProbabilities, scope).sum().getFloat();
             entropy[i] -= logProbabilities.exp().mul(logProbabilities).sum().getFloat();
         }
         return null;
@@ -105,14 +110,18 @@ public final class Evaluator {
         int targets = 0;
         for (TokenBatch batch : batches(examples)) {
             sum += inScope(scope -> objective.of(batch, scope).getFloat());
-            targets += batch.examples().stream().mapToInt(TokenizedExample::targets).sum();
+            targets += batch.examples().stream()
+                    .mapToInt(TokenizedExample::targets)
+                    .sum();
         }
         return sum / targets;
     }
 
     /** Each preference's chosen and rejected completions' summed log-probabilities under {@code served}. */
-    ReferenceLogProbabilities referenceLogProbabilities(ServedLogits served, List<TokenizedExample> examples) throws Exception {
-        List<TokenizedExample> preferences = examples.stream().filter(TokenizedExample::isPreference).toList();
+    ReferenceLogProbabilities referenceLogProbabilities(ServedLogits served, List<TokenizedExample> examples)
+            throws Exception {
+        List<TokenizedExample> preferences =
+                examples.stream().filter(TokenizedExample::isPreference).toList();
         Map<String, double[]> byExample = new HashMap<>();
         for (TokenBatch batch : batches(preferences)) {
             float[] rows = inScope(scope -> rowLogProbabilities(served, batch, scope));
@@ -124,7 +133,8 @@ public final class Evaluator {
     }
 
     private static float[] rowLogProbabilities(ServedLogits served, TokenBatch batch, NDManager scope) {
-        NDArray logProbabilities = batch.targetLogProbabilities(served.of(batch, scope).logSoftmax(-1), scope);
+        NDArray logProbabilities =
+                batch.targetLogProbabilities(served.of(batch, scope).logSoftmax(-1), scope);
         return batch.rowSums(logProbabilities, scope).toFloatArray();
     }
 
@@ -136,9 +146,15 @@ public final class Evaluator {
         for (TokenBatch batch : batches(examples)) {
             inScope(scope -> score(served, batch, total, scope));
         }
-        return new EvalMetrics(total.nll / total.tokens, (double) total.exact / total.learned, total.calibrationError(),
-                (double) total.preferred / total.pairs, total.margin / total.pairs, total.unlearnedNll / total.unlearnedTokens,
-                examples.size(), total.tokens);
+        return new EvalMetrics(
+                total.nll / total.tokens,
+                (double) total.exact / total.learned,
+                total.calibrationError(),
+                (double) total.preferred / total.pairs,
+                total.margin / total.pairs,
+                total.unlearnedNll / total.unlearnedTokens,
+                examples.size(),
+                total.tokens);
     }
 
     /** Sums over batches, per signal: completions (with the reliability diagram's bins), preferences, unlearning. */

@@ -86,7 +86,7 @@ final class ParameterSet implements AutoCloseable {
      */
     static void overwrite(NDArray array, float[] values) {
         try (NDArray detached = array.stopGradient();
-             NDArray source = detached.getManager().create(values, detached.getShape())) {
+                NDArray source = detached.getManager().create(values, detached.getShape())) {
             detached.set(new NDIndex("..."), source);
         }
     }

@@ -16,15 +16,23 @@ final class RunFingerprint {
 
     private RunFingerprint() {}
 
-    static String of(TrainingConfig config, Adapter parent, List<TokenizedExample> train, List<TokenizedExample> validation) {
+    static String of(
+            TrainingConfig config, Adapter parent, List<TokenizedExample> train, List<TokenizedExample> validation) {
         MessageDigest digest = BaseModelIdentity.sha256();
         update(digest, config.toString());
-        update(digest, parent == null ? "fresh" : parent.kind() + " " + parent.identity().version());
+        update(
+                digest,
+                parent == null
+                        ? "fresh"
+                        : parent.kind() + " " + parent.identity().version());
         for (List<TokenizedExample> examples : List.of(train, validation)) {
             update(digest, "examples " + examples.size());
             for (TokenizedExample example : examples) {
-                update(digest, example.id() + " " + example.promptLength() + " " + example.weight() + " "
-                        + java.util.Arrays.toString(example.tokens()) + " " + java.util.Arrays.toString(example.rejectedTokens()));
+                update(
+                        digest,
+                        example.id() + " " + example.promptLength() + " " + example.weight() + " "
+                                + java.util.Arrays.toString(example.tokens()) + " "
+                                + java.util.Arrays.toString(example.rejectedTokens()));
             }
         }
         return HexFormat.of().formatHex(digest.digest());
@@ -32,7 +40,8 @@ final class RunFingerprint {
 
     private static void update(MessageDigest digest, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        digest.update(java.nio.ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+        digest.update(
+                java.nio.ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
         digest.update(bytes);
     }
 }

@@ -47,7 +47,8 @@ final class SignalLoss {
         }
         NDArray loss = logProbabilities.mul(scope.create(learn)).sum().neg();
         if (hasAny(unlearn)) {
-            NDArray notTarget = logProbabilities.exp().clip(0, MAX_PROBABILITY).neg().add(1).log();
+            NDArray notTarget =
+                    logProbabilities.exp().clip(0, MAX_PROBABILITY).neg().add(1).log();
             loss = loss.sub(notTarget.mul(scope.create(unlearn)).sum());
         }
         int[] rejectedRows = batch.rejectedRows();
@@ -58,8 +59,8 @@ final class SignalLoss {
     }
 
     /** Each preference's DPO loss times its chosen completion's tokens, summed. */
-    private static NDArray preferences(TokenBatch batch, int[] rejectedRows, NDArray logProbabilities, double[] referenceRows,
-                                       NDManager scope) {
+    private static NDArray preferences(
+            TokenBatch batch, int[] rejectedRows, NDArray logProbabilities, double[] referenceRows, NDManager scope) {
         int pairs = rejectedRows.length;
         long[] chosen = new long[pairs];
         long[] rejected = new long[pairs];
@@ -73,7 +74,9 @@ final class SignalLoss {
             tokens[p] = batch.exampleOf(r).targets();
         }
         NDArray sequences = batch.rowSums(logProbabilities, scope);
-        NDArray gap = sequences.get(new NDIndex("{}", scope.create(chosen))).sub(sequences.get(new NDIndex("{}", scope.create(rejected))));
+        NDArray gap = sequences
+                .get(new NDIndex("{}", scope.create(chosen)))
+                .sub(sequences.get(new NDIndex("{}", scope.create(rejected))));
         NDArray margin = gap.sub(scope.create(referenceGap)).mul(DPO_BETA);
         return Activation.softPlus(margin.neg()).mul(scope.create(tokens)).sum();
     }

@@ -18,7 +18,8 @@ public record TextExample(String id, String prompt, String completion, double we
             throw new IllegalArgumentException("example " + id + " needs a finite, non-zero weight, not " + weight);
         }
         if (rejected != null && (rejected.isEmpty() || rejected.equals(completion))) {
-            throw new IllegalArgumentException("example " + id + " prefers a completion over an empty or identical one");
+            throw new IllegalArgumentException(
+                    "example " + id + " prefers a completion over an empty or identical one");
         }
     }
 

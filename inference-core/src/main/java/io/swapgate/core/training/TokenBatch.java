@@ -15,8 +15,15 @@ import java.util.List;
  * @param exampleOfRow the example (index into {@code examples}) each row comes from
  * @param rejectedRow whether a row is a preference's rejected completion
  */
-record TokenBatch(List<TokenizedExample> examples, int[][] rows, int width, long[] predictors, long[] targets,
-                  int[] rowOfTarget, int[] exampleOfRow, boolean[] rejectedRow) {
+record TokenBatch(
+        List<TokenizedExample> examples,
+        int[][] rows,
+        int width,
+        long[] predictors,
+        long[] targets,
+        int[] rowOfTarget,
+        int[] exampleOfRow,
+        boolean[] rejectedRow) {
 
     static TokenBatch of(List<TokenizedExample> examples) {
         List<int[]> rows = new ArrayList<>();
@@ -54,8 +61,15 @@ record TokenBatch(List<TokenizedExample> examples, int[][] rows, int width, long
         for (int r = 0; r < rejectedRow.length; r++) {
             rejectedRow[r] = rejected.get(r);
         }
-        return new TokenBatch(List.copyOf(examples), rows.toArray(int[][]::new), width, predictors, targets, rowOf,
-                exampleOfRow.stream().mapToInt(Integer::intValue).toArray(), rejectedRow);
+        return new TokenBatch(
+                List.copyOf(examples),
+                rows.toArray(int[][]::new),
+                width,
+                predictors,
+                targets,
+                rowOf,
+                exampleOfRow.stream().mapToInt(Integer::intValue).toArray(),
+                rejectedRow);
     }
 
     int rowCount() {
@@ -64,7 +78,9 @@ record TokenBatch(List<TokenizedExample> examples, int[][] rows, int width, long
 
     /** The rows of the preferences' rejected completions; each one's chosen completion is the row before it. */
     int[] rejectedRows() {
-        return java.util.stream.IntStream.range(0, rejectedRow.length).filter(r -> rejectedRow[r]).toArray();
+        return java.util.stream.IntStream.range(0, rejectedRow.length)
+                .filter(r -> rejectedRow[r])
+                .toArray();
     }
 
     /** The example a row comes from. */
@@ -90,6 +106,7 @@ record TokenBatch(List<TokenizedExample> examples, int[][] rows, int width, long
             membership[rowOfTarget[t] * targets.length + t] = 1;
         }
         return scope.create(membership, new ai.djl.ndarray.types.Shape(rows.length, targets.length))
-                .matMul(targetValues.reshape(-1, 1)).reshape(-1);
+                .matMul(targetValues.reshape(-1, 1))
+                .reshape(-1);
     }
 }

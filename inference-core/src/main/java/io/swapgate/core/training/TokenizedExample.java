@@ -27,12 +27,14 @@ public record TokenizedExample(String id, int[] tokens, int promptLength, double
     public static TokenizedExample of(Tokenizer tokenizer, TextExample example, int maxLength) {
         int[] prompt = tokenizer.encodePrompt(example.prompt());
         int[] tokens = withCompletion(tokenizer, example, prompt, example.completion(), maxLength);
-        int[] rejected = example.rejected() == null ? null
+        int[] rejected = example.rejected() == null
+                ? null
                 : withCompletion(tokenizer, example, prompt, example.rejected(), maxLength);
         return new TokenizedExample(example.id(), tokens, prompt.length, example.weight(), rejected);
     }
 
-    private static int[] withCompletion(Tokenizer tokenizer, TextExample example, int[] prompt, String completion, int maxLength) {
+    private static int[] withCompletion(
+            Tokenizer tokenizer, TextExample example, int[] prompt, String completion, int maxLength) {
         int[] joint = tokenizer.encodePrompt(example.prompt() + completion);
         int[] tokens;
         if (joint.length > prompt.length && Arrays.equals(joint, 0, prompt.length, prompt, 0, prompt.length)) {

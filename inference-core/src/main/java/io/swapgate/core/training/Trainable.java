@@ -13,12 +13,10 @@ interface Trainable extends AutoCloseable {
     Adapter export(AdapterIdentity identity);
 
     /** Per-step choices made before a step's micro-batches (DyLoRA samples its rank). */
-    default void beforeStep(SplittableRandom random) {
-    }
+    default void beforeStep(SplittableRandom random) {}
 
     /** After training: serve at full capacity. */
-    default void afterTraining() {
-    }
+    default void afterTraining() {}
 
     @Override
     default void close() {

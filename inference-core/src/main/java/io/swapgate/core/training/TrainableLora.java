@@ -41,7 +41,8 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
 
     /** A new adapter: A uniform in ±1/sqrt(in) (PEFT's Kaiming-uniform bound), B zero. */
     static TrainableLora fresh(Device device, LlamaConfig base, TrainingConfig config, SplittableRandom random) {
-        LoraAdapter.RankRange range = config.dyLoraMin() > 0 ? new LoraAdapter.RankRange(config.dyLoraMin(), config.rank()) : null;
+        LoraAdapter.RankRange range =
+                config.dyLoraMin() > 0 ? new LoraAdapter.RankRange(config.dyLoraMin(), config.rank()) : null;
         TrainableLora lora = new TrainableLora(device, config.rank(), config.alpha(), config.rsLora(), range);
         for (LoraModule module : config.targets()) {
             int in = module.inputs(base);
@@ -53,7 +54,10 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
                 }
-                layers[l] = new NDArray[] {lora.parameters.add(a, config.rank(), in), lora.parameters.add(new float[out * config.rank()], out, config.rank())};
+                layers[l] = new NDArray[] {
+                    lora.parameters.add(a, config.rank(), in),
+                    lora.parameters.add(new float[out * config.rank()], out, config.rank())
+                };
             }
             lora.factors.put(module, layers);
         }
@@ -62,7 +66,8 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
 
     /** Continues from a published adapter, keeping its shape. */
     static TrainableLora from(Device device, LoraAdapter adapter) {
-        TrainableLora lora = new TrainableLora(device, adapter.rank(), adapter.alpha(), adapter.rsLora(), adapter.dyLora());
+        TrainableLora lora =
+                new TrainableLora(device, adapter.rank(), adapter.alpha(), adapter.rsLora(), adapter.dyLora());
         adapter.modules().forEach((module, layers) -> {
             NDArray[][] arrays = new NDArray[layers.length][];
             for (int l = 0; l < layers.length; l++) {
@@ -109,7 +114,8 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
         }
         NDArray scale = OwnedScalar.of(x.getManager(), rsLora ? alpha / Math.sqrt(stepRank) : alpha / stepRank)
                 .toType(x.getDataType(), false);
-        NDArray update = x.matMul(a.transpose().toType(x.getDataType(), false)).matMul(b.transpose().toType(x.getDataType(), false));
+        NDArray update = x.matMul(a.transpose().toType(x.getDataType(), false))
+                .matMul(b.transpose().toType(x.getDataType(), false));
         return base.add(update.mul(scale));
     }
 
@@ -120,7 +126,8 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
             LoraAdapter.LayerFactors[] out = new LoraAdapter.LayerFactors[layers.length];
             for (int l = 0; l < layers.length; l++) {
                 if (layers[l] != null) {
-                    out[l] = new LoraAdapter.LayerFactors(ParameterSet.tensor("A", layers[l][0]), ParameterSet.tensor("B", layers[l][1]));
+                    out[l] = new LoraAdapter.LayerFactors(
+                            ParameterSet.tensor("A", layers[l][0]), ParameterSet.tensor("B", layers[l][1]));
                 }
             }
             modules.put(module, out);

@@ -34,16 +34,20 @@ final class TrainablePrefix implements Trainable, SequenceHooks {
                 keys[i] = (float) ((random.nextDouble() * 2 - 1) * 0.1);
             }
             prefix.entries[l][0] = prefix.parameters.add(keys, virtualTokens, base.kvDim());
-            prefix.entries[l][1] = prefix.parameters.add(new float[virtualTokens * base.kvDim()], virtualTokens, base.kvDim());
+            prefix.entries[l][1] =
+                    prefix.parameters.add(new float[virtualTokens * base.kvDim()], virtualTokens, base.kvDim());
         }
         return prefix;
     }
 
     static TrainablePrefix from(Device device, PrefixAdapter adapter) {
-        TrainablePrefix prefix = new TrainablePrefix(device, adapter.layers(), adapter.virtualTokens(), adapter.kvDim());
+        TrainablePrefix prefix =
+                new TrainablePrefix(device, adapter.layers(), adapter.virtualTokens(), adapter.kvDim());
         for (int l = 0; l < adapter.layers(); l++) {
-            prefix.entries[l][0] = prefix.parameters.add(adapter.cacheEntries(l, false), adapter.virtualTokens(), adapter.kvDim());
-            prefix.entries[l][1] = prefix.parameters.add(adapter.cacheEntries(l, true), adapter.virtualTokens(), adapter.kvDim());
+            prefix.entries[l][0] =
+                    prefix.parameters.add(adapter.cacheEntries(l, false), adapter.virtualTokens(), adapter.kvDim());
+            prefix.entries[l][1] =
+                    prefix.parameters.add(adapter.cacheEntries(l, true), adapter.virtualTokens(), adapter.kvDim());
         }
         return prefix;
     }

@@ -24,7 +24,11 @@ final class TrainablePrompt implements Trainable, SequenceHooks {
     }
 
     static TrainablePrompt from(Device device, PromptAdapter adapter) {
-        return new TrainablePrompt(device, adapter.embeddings().data().clone(), adapter.virtualTokens(), adapter.embeddings().shape()[1]);
+        return new TrainablePrompt(
+                device,
+                adapter.embeddings().data().clone(),
+                adapter.virtualTokens(),
+                adapter.embeddings().shape()[1]);
     }
 
     @Override

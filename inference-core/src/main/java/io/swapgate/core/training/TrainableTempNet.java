@@ -22,8 +22,15 @@ final class TrainableTempNet implements Trainable {
     private final NDArray fc2Weight;
     private final NDArray fc2Bias;
 
-    private TrainableTempNet(Device device, TempNetAdapter.Input input, float tauMin, float tauMax, float rho,
-                             float[][] values, int hidden, int in) {
+    private TrainableTempNet(
+            Device device,
+            TempNetAdapter.Input input,
+            float tauMin,
+            float tauMax,
+            float rho,
+            float[][] values,
+            int hidden,
+            int in) {
         this.parameters = new ParameterSet(device);
         this.input = input;
         this.tauMin = tauMin;
@@ -42,15 +49,32 @@ final class TrainableTempNet implements Trainable {
         float[] w2 = uniform(random, hidden, 0.01);
         double start = (1 - config.tauMin()) / (config.tauMax() - config.tauMin());
         float[] b2 = {(float) Math.log(start / (1 - start))};
-        return new TrainableTempNet(device, config.tempNetInput(), config.tauMin(), config.tauMax(), config.rho(),
-                new float[][] {w1, new float[hidden], w2, b2}, hidden, in);
+        return new TrainableTempNet(
+                device,
+                config.tempNetInput(),
+                config.tauMin(),
+                config.tauMax(),
+                config.rho(),
+                new float[][] {w1, new float[hidden], w2, b2},
+                hidden,
+                in);
     }
 
     static TrainableTempNet from(Device device, TempNetAdapter adapter) {
-        return new TrainableTempNet(device, adapter.input(), adapter.tauMin(), adapter.tauMax(), adapter.rho(),
-                new float[][] {adapter.fc1Weight().data().clone(), adapter.fc1Bias().data().clone(),
-                        adapter.fc2Weight().data().clone(), adapter.fc2Bias().data().clone()},
-                adapter.hiddenSize(), adapter.inputSize());
+        return new TrainableTempNet(
+                device,
+                adapter.input(),
+                adapter.tauMin(),
+                adapter.tauMax(),
+                adapter.rho(),
+                new float[][] {
+                    adapter.fc1Weight().data().clone(),
+                    adapter.fc1Bias().data().clone(),
+                    adapter.fc2Weight().data().clone(),
+                    adapter.fc2Bias().data().clone()
+                },
+                adapter.hiddenSize(),
+                adapter.inputSize());
     }
 
     private static float[] uniform(SplittableRandom random, int count, double bound) {
@@ -74,7 +98,9 @@ final class TrainableTempNet implements Trainable {
     NDArray temperatures(NDArray z) {
         NDArray hidden = Activation.relu(z.matMul(fc1Weight.transpose()).add(fc1Bias));
         NDArray out = hidden.matMul(fc2Weight.transpose()).add(fc2Bias);
-        return Activation.sigmoid(out).mul(OwnedScalar.of(z.getManager(), tauMax - tauMin)).add(tauMin);
+        return Activation.sigmoid(out)
+                .mul(OwnedScalar.of(z.getManager(), tauMax - tauMin))
+                .add(tauMin);
     }
 
     @Override
@@ -84,8 +110,15 @@ final class TrainableTempNet implements Trainable {
 
     @Override
     public Adapter export(AdapterIdentity identity) {
-        return new TempNetAdapter(identity, input, tauMin, tauMax, rho, ParameterSet.tensor("fc1.weight", fc1Weight),
-                ParameterSet.tensor("fc1.bias", fc1Bias), ParameterSet.tensor("fc2.weight", fc2Weight),
+        return new TempNetAdapter(
+                identity,
+                input,
+                tauMin,
+                tauMax,
+                rho,
+                ParameterSet.tensor("fc1.weight", fc1Weight),
+                ParameterSet.tensor("fc1.bias", fc1Bias),
+                ParameterSet.tensor("fc2.weight", fc2Weight),
                 ParameterSet.tensor("fc2.bias", fc2Bias));
     }
 }

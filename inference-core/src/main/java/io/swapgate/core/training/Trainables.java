@@ -29,8 +29,12 @@ final class Trainables {
                 }
                 yield TrainablePrompt.fresh(forward.device(), forward.embeddings(tokens), tokens.length, base.dim());
             }
-            case TEMPNET -> TrainableTempNet.fresh(forward.device(), config,
-                    config.tempNetInput() == TempNetAdapter.Input.LOGITS ? base.vocabSize() : base.dim(), random);
+            case TEMPNET ->
+                TrainableTempNet.fresh(
+                        forward.device(),
+                        config,
+                        config.tempNetInput() == TempNetAdapter.Input.LOGITS ? base.vocabSize() : base.dim(),
+                        random);
         };
     }
 
@@ -69,22 +73,27 @@ final class Trainables {
      * The summed loss training minimises: the batch's {@link SignalLoss} under what serving samples from, or for a
      * TempNet trained with {@link TempNetObjective#DRO} its DRO loss with radius {@code config.rho()}.
      */
-    static BatchLoss objective(Trainable trainable, TargetLosses losses, TrainingConfig config,
-                               ReferenceLogProbabilities reference) {
+    static BatchLoss objective(
+            Trainable trainable, TargetLosses losses, TrainingConfig config, ReferenceLogProbabilities reference) {
         if (trainable instanceof TrainableTempNet tempNet && config.tempNetObjective() == TempNetObjective.DRO) {
             tempNet.trainWithRho(config.rho());
             return (batch, scope) -> {
                 tempNet.parameters().lendTo(scope);
                 NDArray[] logits = new NDArray[1];
                 NDArray z = losses.tempNetInput(batch, tempNet.input(), scope, logits);
-                return TargetLosses.distributionallyRobust(batch, logits[0], tempNet.temperatures(z), config.rho(), scope).sum();
+                return TargetLosses.distributionallyRobust(
+                                batch, logits[0], tempNet.temperatures(z), config.rho(), scope)
+                        .sum();
             };
         }
         if (trainable instanceof TrainableTempNet tempNet) {
             tempNet.trainWithRho(Float.NaN);
         }
         ServedLogits served = served(trainable, losses);
-        return (batch, scope) -> SignalLoss.of(batch, batch.targetLogProbabilities(served.of(batch, scope).logSoftmax(-1), scope),
-                reference.rowsOf(batch), scope);
+        return (batch, scope) -> SignalLoss.of(
+                batch,
+                batch.targetLogProbabilities(served.of(batch, scope).logSoftmax(-1), scope),
+                reference.rowsOf(batch),
+                scope);
     }
 }

@@ -42,8 +42,13 @@ public final class Trainer {
     }
 
     /** Trains without checkpoints. */
-    public TrainingResult train(TrainingConfig config, List<TokenizedExample> examples, Adapter parent,
-                                AdapterIdentity identity, Consumer<TrainingProgress> progress, BooleanSupplier cancelled)
+    public TrainingResult train(
+            TrainingConfig config,
+            List<TokenizedExample> examples,
+            Adapter parent,
+            AdapterIdentity identity,
+            Consumer<TrainingProgress> progress,
+            BooleanSupplier cancelled)
             throws Exception {
         return train(config, examples, parent, identity, progress, cancelled, Checkpoints.NONE);
     }
@@ -54,15 +59,25 @@ public final class Trainer {
      * @param checkpoints where the run saves a checkpoint every few steps, and whose latest checkpoint it goes on
      *                    from when that checkpoint is of this very run (same config, parent and examples)
      */
-    public TrainingResult train(TrainingConfig config, List<TokenizedExample> examples, Adapter parent,
-                                AdapterIdentity identity, Consumer<TrainingProgress> progress, BooleanSupplier cancelled,
-                                Checkpoints checkpoints) throws Exception {
+    public TrainingResult train(
+            TrainingConfig config,
+            List<TokenizedExample> examples,
+            Adapter parent,
+            AdapterIdentity identity,
+            Consumer<TrainingProgress> progress,
+            BooleanSupplier cancelled,
+            Checkpoints checkpoints)
+            throws Exception {
         // A temperature cannot prefer one completion to another or unlearn one: a TempNet learns from completions.
         List<TokenizedExample> usable = config.kind() == AdapterKind.TEMPNET
-                ? examples.stream().filter(TokenizedExample::isLikelihood).toList() : examples;
+                ? examples.stream().filter(TokenizedExample::isLikelihood).toList()
+                : examples;
         if (usable.isEmpty()) {
-            throw new IllegalArgumentException(examples.isEmpty() ? "no examples to train on" : "a TempNet learns from"
-                    + " completions and positively scored feedback, and these examples are all preferences or negative feedback");
+            throw new IllegalArgumentException(
+                    examples.isEmpty()
+                            ? "no examples to train on"
+                            : "a TempNet learns from"
+                                    + " completions and positively scored feedback, and these examples are all preferences or negative feedback");
         }
         List<TokenizedExample> train = new ArrayList<>(usable);
         Collections.shuffle(train, new java.util.Random(config.seed()));
@@ -78,14 +93,18 @@ public final class Trainer {
             int microBatch = microBatchSize(trainable, config, train);
             trainable.parameters().requireGradients();
             AdamW optimizer = new AdamW(trainable.parameters(), config.weightDecay());
-            LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(), config.maxSteps());
+            LearningRateSchedule schedule =
+                    new LearningRateSchedule(config.learningRate(), config.warmupSteps(), config.maxSteps());
             // DPO's reference is where the run starts: the version it continues, or the base model.
             ReferenceLogProbabilities reference = evaluator.referenceLogProbabilities(
                     Trainables.served(parent == null ? null : trainable, losses), usable);
             BatchLoss objective = Trainables.objective(trainable, losses, withRhoByRule(config, train), reference);
 
             Run run = new Run();
-            TrainingCheckpoint saved = checkpoints.latest().filter(c -> c.fingerprint().equals(fingerprint)).orElse(null);
+            TrainingCheckpoint saved = checkpoints
+                    .latest()
+                    .filter(c -> c.fingerprint().equals(fingerprint))
+                    .orElse(null);
             if (saved != null) {
                 engine.run(() -> run.resume(saved, trainable, optimizer));
             }
@@ -108,7 +127,8 @@ public final class Trainer {
                 }
                 long elapsed = (System.nanoTime() - started) / 1_000_000;
                 long eta = stoppedEarly ? 0 : elapsed * (config.maxSteps() - step) / (step - resumedFrom);
-                progress.accept(new TrainingProgress(step, config.maxSteps(), run.trainLoss, validationLoss, elapsed, eta, resumedFrom));
+                progress.accept(new TrainingProgress(
+                        step, config.maxSteps(), run.trainLoss, validationLoss, elapsed, eta, resumedFrom));
                 if (stoppedEarly) {
                     break;
                 }
@@ -120,7 +140,8 @@ public final class Trainer {
                 trainable.parameters().restore(run.best);
             }
             trainable.afterTraining();
-            return new TrainingResult(trainable.export(identity), run.step, stoppedEarly, run.trainLoss, run.bestValidation);
+            return new TrainingResult(
+                    trainable.export(identity), run.step, stoppedEarly, run.trainLoss, run.bestValidation);
         }
     }
 
@@ -144,8 +165,15 @@ public final class Trainer {
         }
 
         TrainingCheckpoint checkpoint(String fingerprint, Trainable trainable, AdamW optimizer) {
-            return new TrainingCheckpoint(fingerprint, step, trainLoss, bestValidation, evaluationsWithoutGain,
-                    trainable.parameters().snapshot(), best == null ? List.of() : best, optimizer.state());
+            return new TrainingCheckpoint(
+                    fingerprint,
+                    step,
+                    trainLoss,
+                    bestValidation,
+                    evaluationsWithoutGain,
+                    trainable.parameters().snapshot(),
+                    best == null ? List.of() : best,
+                    optimizer.state());
         }
 
         Void resume(TrainingCheckpoint checkpoint, Trainable trainable, AdamW optimizer) {
@@ -184,7 +212,8 @@ public final class Trainer {
      * examples keeps the average where the data says it belongs, and lets the network move each step around it.
      */
     private TrainingConfig withRhoByRule(TrainingConfig config, List<TokenizedExample> train) throws Exception {
-        if (config.kind() != AdapterKind.TEMPNET || config.tempNetObjective() != TempNetObjective.DRO
+        if (config.kind() != AdapterKind.TEMPNET
+                || config.tempNetObjective() != TempNetObjective.DRO
                 || !Float.isNaN(config.rho())) {
             return config;
         }
@@ -195,18 +224,31 @@ public final class Trainer {
 
     /** The config's micro-batch size, or less where the longest example would not fit the memory budget. */
     private int microBatchSize(Trainable trainable, TrainingConfig config, List<TokenizedExample> train) {
-        int longest = train.stream().mapToInt(e -> Math.max(e.tokens().length,
-                e.isPreference() ? e.rejectedTokens().length : 0)).max().orElse(1);
+        int longest = train.stream()
+                .mapToInt(e -> Math.max(e.tokens().length, e.isPreference() ? e.rejectedTokens().length : 0))
+                .max()
+                .orElse(1);
         int rowsPerExample = train.stream().anyMatch(TokenizedExample::isPreference) ? 2 : 1;
         SequenceHooks hooks = trainable instanceof SequenceHooks h ? h : SequenceHooks.NONE;
-        int virtual = hooks.virtualTokens() == null ? 0 : (int) hooks.virtualTokens().getShape().get(0);
-        int prefix = hooks.prefix(0, false) == null ? 0 : (int) hooks.prefix(0, false).getShape().get(0);
-        return memory.microBatchSize(forward.config(), config.microBatchSize(), longest, rowsPerExample, virtual, prefix);
+        int virtual = hooks.virtualTokens() == null
+                ? 0
+                : (int) hooks.virtualTokens().getShape().get(0);
+        int prefix = hooks.prefix(0, false) == null
+                ? 0
+                : (int) hooks.prefix(0, false).getShape().get(0);
+        return memory.microBatchSize(
+                forward.config(), config.microBatchSize(), longest, rowsPerExample, virtual, prefix);
     }
 
     /** One optimizer step over the batch's micro-batches; returns the mean loss per target. */
-    private double learn(AdamW optimizer, BatchLoss objective, List<TokenizedExample> batch,
-                         int microBatch, TrainingConfig config, double learningRate) throws Exception {
+    private double learn(
+            AdamW optimizer,
+            BatchLoss objective,
+            List<TokenizedExample> batch,
+            int microBatch,
+            TrainingConfig config,
+            double learningRate)
+            throws Exception {
         int targets = batch.stream().mapToInt(TokenizedExample::targets).sum();
         double summed = 0;
         for (int from = 0; from < batch.size(); from += microBatch) {
@@ -223,7 +265,7 @@ public final class Trainer {
     /** Adds the micro-batch's share of the step's mean loss to the gradients; returns its summed loss. */
     private double backward(BatchLoss objective, TokenBatch micro, int stepTargets) {
         try (NDManager scope = NDManager.newBaseManager(forward.device());
-             GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray loss = objective.of(micro, scope);
             collector.backward(loss.div(OwnedScalar.of(scope, stepTargets)));
             return loss.getFloat();

@@ -19,9 +19,15 @@ import java.util.zip.CRC32;
  * @param step the last step done
  * @param best the parameters at the best validation loss so far; empty before the first validation pass
  */
-public record TrainingCheckpoint(String fingerprint, int step, double trainLoss, double bestValidation,
-                                 int evaluationsWithoutGain, List<float[]> parameters, List<float[]> best,
-                                 OptimizerState optimizer) {
+public record TrainingCheckpoint(
+        String fingerprint,
+        int step,
+        double trainLoss,
+        double bestValidation,
+        int evaluationsWithoutGain,
+        List<float[]> parameters,
+        List<float[]> best,
+        OptimizerState optimizer) {
 
     private static final int MAGIC = 0x53474350; // "SGCP"
     private static final int FORMAT = 1;
@@ -66,7 +72,8 @@ public record TrainingCheckpoint(String fingerprint, int step, double trainLoss,
         int bodyLength = bytes.length - Long.BYTES;
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bodyLength);
-        if (crc.getValue() != java.nio.ByteBuffer.wrap(bytes, bodyLength, Long.BYTES).getLong()) {
+        if (crc.getValue()
+                != java.nio.ByteBuffer.wrap(bytes, bodyLength, Long.BYTES).getLong()) {
             throw new IOException("the checkpoint's checksum does not match: the file is torn or altered");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bodyLength))) {
@@ -80,9 +87,10 @@ public record TrainingCheckpoint(String fingerprint, int step, double trainLoss,
             int evaluationsWithoutGain = in.readInt();
             List<float[]> parameters = readArrays(in, bodyLength);
             List<float[]> best = readArrays(in, bodyLength);
-            OptimizerState optimizer = new OptimizerState(in.readInt(), readArrays(in, bodyLength), readArrays(in, bodyLength));
-            return new TrainingCheckpoint(fingerprint, step, trainLoss, bestValidation, evaluationsWithoutGain,
-                    parameters, best, optimizer);
+            OptimizerState optimizer =
+                    new OptimizerState(in.readInt(), readArrays(in, bodyLength), readArrays(in, bodyLength));
+            return new TrainingCheckpoint(
+                    fingerprint, step, trainLoss, bestValidation, evaluationsWithoutGain, parameters, best, optimizer);
         }
     }
 

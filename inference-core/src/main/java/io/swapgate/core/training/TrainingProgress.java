@@ -7,5 +7,11 @@ package io.swapgate.core.training;
  * @param validationLoss the latest validation NLL per token, NaN before the first or without a validation split
  * @param resumedFrom the step of the checkpoint this run went on from, 0 when it started afresh
  */
-public record TrainingProgress(int step, int totalSteps, double trainLoss, double validationLoss, long elapsedMillis,
-                               long etaMillis, int resumedFrom) {}
+public record TrainingProgress(
+        int step,
+        int totalSteps,
+        double trainLoss,
+        double validationLoss,
+        long elapsedMillis,
+        long etaMillis,
+        int resumedFrom) {}

@@ -7,4 +7,5 @@ import io.swapgate.core.adapter.Adapter;
  *
  * @param stoppedEarly whether validation stopped improving before the last step
  */
-public record TrainingResult(Adapter adapter, int steps, boolean stoppedEarly, double trainLoss, double validationLoss) {}
+public record TrainingResult(
+        Adapter adapter, int steps, boolean stoppedEarly, double trainLoss, double validationLoss) {}

@@ -43,6 +43,7 @@ class AdapterEquivalenceTest {
 
     @TempDir
     static Path dir;
+
     static TestAdapters adapters;
     static int[] promptTokens;
 
@@ -63,7 +64,8 @@ class AdapterEquivalenceTest {
 
     @Test
     void dyLoraServedAtAReducedRankEqualsItsTruncatedMerge() throws Exception {
-        LoraAdapter dyLora = adapters.roundTrip(adapters.random.lora("dylora", 8, 16f, false, 2, TestAdapters.ALL_MODULES));
+        LoraAdapter dyLora =
+                adapters.roundTrip(adapters.random.lora("dylora", 8, 16f, false, 2, TestAdapters.ALL_MODULES));
         assertEquals(new LoraAdapter.RankRange(2, 8), dyLora.dyLora());
         for (int rank : new int[] {2, 5, 8}) {
             assertLoraMatchesMerged(dyLora, rank);
@@ -72,24 +74,40 @@ class AdapterEquivalenceTest {
 
     private void assertLoraMatchesMerged(LoraAdapter lora, int rank) throws Exception {
         LoadedModel model = adapters.model;
-        LoadedModel merged = new LoadedModel(model.name(), model.source(), model.format(), model.config(),
-                merge(model.weights(), lora, rank), model.tokenizer());
-        try (LlamaRuntime runtime = runtime(model); LlamaRuntime mergedRuntime = runtime(merged);
-             KvCache cache = runtime.newKvCache(1, 64); KvCache mergedCache = mergedRuntime.newKvCache(1, 64);
-             LoraSlotTable table = runtime.newLoraSlotTable(2, 8)) {
+        LoadedModel merged = new LoadedModel(
+                model.name(),
+                model.source(),
+                model.format(),
+                model.config(),
+                merge(model.weights(), lora, rank),
+                model.tokenizer());
+        try (LlamaRuntime runtime = runtime(model);
+                LlamaRuntime mergedRuntime = runtime(merged);
+                KvCache cache = runtime.newKvCache(1, 64);
+                KvCache mergedCache = mergedRuntime.newKvCache(1, 64);
+                LoraSlotTable table = runtime.newLoraSlotTable(2, 8)) {
             table.write(2, lora);
             ForwardBatch.LoraUse use = new ForwardBatch.LoraUse(2, rank, lora.scale(rank));
-            float[] withAdapter = runtime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens, use, null)), cache, table).logits()[0];
-            float[] reference = mergedRuntime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens)), mergedCache, null).logits()[0];
+            float[] withAdapter = runtime.forward(
+                            batch(new ForwardBatch.Row(0, 0, promptTokens, use, null)), cache, table)
+                    .logits()[0];
+            float[] reference = mergedRuntime.forward(
+                            batch(new ForwardBatch.Row(0, 0, promptTokens)), mergedCache, null)
+                    .logits()[0];
             assertClose(reference, withAdapter, "LoRA " + lora.identity().name() + " at rank " + rank);
-            float[] base = runtime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens)), cache, table).logits()[0];
+            float[] base = runtime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens)), cache, table)
+                    .logits()[0];
             assertFalse(maxDifference(base, withAdapter) < 0.01f, "the adapter must change the logits");
         }
         AdapterSelection selection = new AdapterSelection(lora, rank, null, null, null);
-        try (ServingFixture served = new ServingFixture(model); ServingFixture mergedServed = new ServingFixture(merged)) {
-            int[] tokens = served.generate(request(selection, SamplingParams.greedy(), false)).tokenIds();
+        try (ServingFixture served = new ServingFixture(model);
+                ServingFixture mergedServed = new ServingFixture(merged)) {
+            int[] tokens = served.generate(request(selection, SamplingParams.greedy(), false))
+                    .tokenIds();
             assertArrayEquals(mergedServed.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens);
-            assertFalse(Arrays.equals(served.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens), "the adapter must change the text");
+            assertFalse(
+                    Arrays.equals(served.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens),
+                    "the adapter must change the text");
         }
     }
 
@@ -112,8 +130,10 @@ class AdapterEquivalenceTest {
             rowTokens[j] = -(j + 1);
         }
         System.arraycopy(promptTokens, 0, rowTokens, prompt.virtualTokens(), promptTokens.length);
-        try (LlamaRuntime runtime = runtime(adapters.model); KvCache cache = runtime.newKvCache(1, 64)) {
-            float[] served = runtime.forward(batch(new ForwardBatch.Row(0, 0, rowTokens, null, virtual)), cache, null).logits()[0];
+        try (LlamaRuntime runtime = runtime(adapters.model);
+                KvCache cache = runtime.newKvCache(1, 64)) {
+            float[] served = runtime.forward(batch(new ForwardBatch.Row(0, 0, rowTokens, null, virtual)), cache, null)
+                    .logits()[0];
             assertClose(logits, served, "prompt tuning");
         }
         int[] expected = continueGreedy(scalar, logits, pos);
@@ -127,11 +147,14 @@ class AdapterEquivalenceTest {
         var config = adapters.model.config();
         for (int l = 0; l < config.layers(); l++) {
             // The adapter's keys follow Hugging Face's rotate-half order; the scalar cache uses interleaved pairs.
-            float[] keys = RotaryLayout.halvesToInterleaved(prefix.cacheEntries(l, false),
-                    prefix.virtualTokens() * config.kvHeads(), config.headDim(), 1);
+            float[] keys = RotaryLayout.halvesToInterleaved(
+                    prefix.cacheEntries(l, false), prefix.virtualTokens() * config.kvHeads(), config.headDim(), 1);
             float[] values = prefix.cacheEntries(l, true);
             for (int t = 0; t < prefix.virtualTokens(); t++) {
-                scalar.writeCache(l, t, Arrays.copyOfRange(keys, t * config.kvDim(), (t + 1) * config.kvDim()),
+                scalar.writeCache(
+                        l,
+                        t,
+                        Arrays.copyOfRange(keys, t * config.kvDim(), (t + 1) * config.kvDim()),
                         Arrays.copyOfRange(values, t * config.kvDim(), (t + 1) * config.kvDim()));
             }
         }
@@ -140,9 +163,12 @@ class AdapterEquivalenceTest {
         for (int token : promptTokens) {
             logits = scalar.forward(token, pos++);
         }
-        try (LlamaRuntime runtime = runtime(adapters.model); KvCache cache = runtime.newKvCache(2, 64)) {
+        try (LlamaRuntime runtime = runtime(adapters.model);
+                KvCache cache = runtime.newKvCache(2, 64)) {
             runtime.writePrefix(cache, 1, prefix);
-            float[] served = runtime.forward(batch(new ForwardBatch.Row(1, prefix.virtualTokens(), promptTokens)), cache, null).logits()[0];
+            float[] served = runtime.forward(
+                            batch(new ForwardBatch.Row(1, prefix.virtualTokens(), promptTokens)), cache, null)
+                    .logits()[0];
             assertClose(logits, served, "prefix tuning");
         }
         int[] expected = continueGreedy(scalar, logits, pos);
@@ -160,11 +186,13 @@ class AdapterEquivalenceTest {
 
     @Test
     void aGreedyRequestStaysGreedyWithATempNet() throws Exception {
-        TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-greedy", TempNetAdapter.Input.LOGITS, 16));
+        TempNetAdapter tempNet =
+                adapters.roundTrip(adapters.random.tempNet("tempnet-greedy", TempNetAdapter.Input.LOGITS, 16));
         try (ServingFixture served = new ServingFixture(adapters.model)) {
-            CollectingListener.Completion plain = served.generate(request(AdapterSelection.NONE, SamplingParams.greedy(), true));
-            CollectingListener.Completion withTempNet = served.generate(request(new AdapterSelection(null, 0, null, null, tempNet),
-                    SamplingParams.greedy(), true));
+            CollectingListener.Completion plain =
+                    served.generate(request(AdapterSelection.NONE, SamplingParams.greedy(), true));
+            CollectingListener.Completion withTempNet = served.generate(
+                    request(new AdapterSelection(null, 0, null, null, tempNet), SamplingParams.greedy(), true));
             assertArrayEquals(plain.tokenIds(), withTempNet.tokenIds());
             for (float temperature : withTempNet.temperatures()) {
                 assertEquals(0f, temperature);
@@ -176,7 +204,8 @@ class AdapterEquivalenceTest {
         TempNetAdapter tempNet = adapters.roundTrip(adapters.random.tempNet("tempnet-" + input, input, 16));
         SamplingParams sampling = SamplingParams.sampled(requested, 1234);
         ScalarLlama2cReference scalar = scalar();
-        TokenSampler sampler = new TokenSampler(sampling, adapters.model.config().vocabSize(), promptTokens);
+        TokenSampler sampler =
+                new TokenSampler(sampling, adapters.model.config().vocabSize(), promptTokens);
         List<Integer> tokens = new ArrayList<>();
         List<Float> temperatures = new ArrayList<>();
         float[] logits = null;
@@ -185,7 +214,9 @@ class AdapterEquivalenceTest {
             logits = scalar.forward(token, pos++);
         }
         while (tokens.size() < NEW_TOKENS) {
-            float tau = requested * referenceTemperature(tempNet, input == TempNetAdapter.Input.LOGITS ? logits : scalar.lastHidden());
+            float tau = requested
+                    * referenceTemperature(
+                            tempNet, input == TempNetAdapter.Input.LOGITS ? logits : scalar.lastHidden());
             int token = sampler.next(logits.clone(), tau);
             if (adapters.model.tokenizer().endsSequence(token)) {
                 break;
@@ -195,8 +226,12 @@ class AdapterEquivalenceTest {
             logits = scalar.forward(token, pos++);
         }
         try (ServingFixture served = new ServingFixture(adapters.model)) {
-            CollectingListener.Completion c = served.generate(request(new AdapterSelection(null, 0, null, null, tempNet), sampling, true));
-            assertArrayEquals(tokens.stream().mapToInt(Integer::intValue).toArray(), c.tokenIds(), "tokens with TempNet on " + input);
+            CollectingListener.Completion c =
+                    served.generate(request(new AdapterSelection(null, 0, null, null, tempNet), sampling, true));
+            assertArrayEquals(
+                    tokens.stream().mapToInt(Integer::intValue).toArray(),
+                    c.tokenIds(),
+                    "tokens with TempNet on " + input);
             assertEquals(tokens.size(), c.temperatures().length);
             float min = Float.MAX_VALUE;
             float max = 0;
@@ -205,7 +240,9 @@ class AdapterEquivalenceTest {
                 min = Math.min(min, temperatures.get(i));
                 max = Math.max(max, temperatures.get(i));
             }
-            assertTrue(max - min > 1e-3f, "the TempNet should vary its temperature across steps (" + min + ".." + max + ")");
+            assertTrue(
+                    max - min > 1e-3f,
+                    "the TempNet should vary its temperature across steps (" + min + ".." + max + ")");
         }
     }
 
@@ -226,9 +263,12 @@ class AdapterEquivalenceTest {
 
     private void assertGreedyGeneration(AdapterSelection selection, int[] expected) throws Exception {
         try (ServingFixture served = new ServingFixture(adapters.model)) {
-            int[] tokens = served.generate(request(selection, SamplingParams.greedy(), false)).tokenIds();
+            int[] tokens = served.generate(request(selection, SamplingParams.greedy(), false))
+                    .tokenIds();
             assertArrayEquals(expected, tokens);
-            assertFalse(Arrays.equals(served.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens), "the adapter must change the text");
+            assertFalse(
+                    Arrays.equals(served.greedy(PROMPT, NEW_TOKENS).tokenIds(), tokens),
+                    "the adapter must change the text");
         }
     }
 
@@ -251,9 +291,13 @@ class AdapterEquivalenceTest {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static GenerationRequest request(AdapterSelection selection, SamplingParams sampling, boolean temperatures) {
-        return GenerationRequest.builder("test", PROMPT, NEW_TOKENS).sampling(sampling).adapters(selection)
-                .returnTemperatures(temperatures).build();
+    private static GenerationRequest request(
+            AdapterSelection selection, SamplingParams sampling, boolean temperatures) {
+        return GenerationRequest.builder("test", PROMPT, NEW_TOKENS)
+                .sampling(sampling)
+                .adapters(selection)
+                .returnTemperatures(temperatures)
+                .build();
     }
 
     /** W + s · B[:, :rank] A[:rank, :] for every targeted module and layer. */
@@ -262,17 +306,22 @@ class AdapterEquivalenceTest {
         float s = lora.scale(rank);
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights w = weights.layers().get(l);
-            layers.add(new LayerWeights(w.attentionNorm(),
-                    merge(w.query(), lora, LoraModule.Q, l, rank, s), merge(w.key(), lora, LoraModule.K, l, rank, s),
-                    merge(w.value(), lora, LoraModule.V, l, rank, s), merge(w.output(), lora, LoraModule.O, l, rank, s),
+            layers.add(new LayerWeights(
+                    w.attentionNorm(),
+                    merge(w.query(), lora, LoraModule.Q, l, rank, s),
+                    merge(w.key(), lora, LoraModule.K, l, rank, s),
+                    merge(w.value(), lora, LoraModule.V, l, rank, s),
+                    merge(w.output(), lora, LoraModule.O, l, rank, s),
                     w.ffnNorm(),
-                    merge(w.gate(), lora, LoraModule.GATE, l, rank, s), merge(w.up(), lora, LoraModule.UP, l, rank, s),
+                    merge(w.gate(), lora, LoraModule.GATE, l, rank, s),
+                    merge(w.up(), lora, LoraModule.UP, l, rank, s),
                     merge(w.down(), lora, LoraModule.DOWN, l, rank, s)));
         }
         return new LlamaWeights(weights.embedding(), layers, weights.finalNorm(), weights.classifier());
     }
 
-    private static FloatTensor merge(FloatTensor weight, LoraAdapter lora, LoraModule module, int layer, int rank, float s) {
+    private static FloatTensor merge(
+            FloatTensor weight, LoraAdapter lora, LoraModule module, int layer, int rank, float s) {
         LoraAdapter.LayerFactors[] factors = lora.modules().get(module);
         if (factors == null || factors[layer] == null) {
             return weight;

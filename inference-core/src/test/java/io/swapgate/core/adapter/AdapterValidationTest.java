@@ -30,9 +30,11 @@ class AdapterValidationTest {
 
     @TempDir
     static Path dir;
+
     static TestAdapters adapters;
     /** Random adapters shaped for another model (babyllama105: dim 128, vocab 105). */
     static RandomAdapters otherShapes;
+
     static BaseModelIdentity otherBase;
 
     @BeforeAll
@@ -74,19 +76,28 @@ class AdapterValidationTest {
     @Test
     void aValidAdapterOfEachKindIsAccepted() {
         assertEquals(AdapterKind.LORA, adapters.roundTrip(lora("ok-lora")).kind());
-        assertEquals(AdapterKind.PROMPT, adapters.roundTrip(adapters.random.prompt("ok-prompt", 2)).kind());
-        assertEquals(AdapterKind.PREFIX, adapters.roundTrip(adapters.random.prefix("ok-prefix", 2)).kind());
-        assertEquals(AdapterKind.TEMPNET, adapters.roundTrip(adapters.random.tempNet("ok-tempnet", TempNetAdapter.Input.HIDDEN, 4)).kind());
+        assertEquals(
+                AdapterKind.PROMPT,
+                adapters.roundTrip(adapters.random.prompt("ok-prompt", 2)).kind());
+        assertEquals(
+                AdapterKind.PREFIX,
+                adapters.roundTrip(adapters.random.prefix("ok-prefix", 2)).kind());
+        assertEquals(
+                AdapterKind.TEMPNET,
+                adapters.roundTrip(adapters.random.tempNet("ok-tempnet", TempNetAdapter.Input.HIDDEN, 4))
+                        .kind());
     }
 
     @Test
     void wrongShapesOfEveryKindAreRefused() throws IOException {
         // Written with this base's identity, so only the shapes are wrong.
-        assertRefused(written(otherShapes.lora("shape-lora", 4, 8f, false, 0, EnumSet.of(LoraModule.Q)), adapters.base),
+        assertRefused(
+                written(otherShapes.lora("shape-lora", 4, 8f, false, 0, EnumSet.of(LoraModule.Q)), adapters.base),
                 "has shape [4, 128], expected [4, 64]");
         assertRefused(written(otherShapes.prompt("shape-prompt", 3), adapters.base), "expected [3, 64]");
         assertRefused(written(otherShapes.prefix("shape-prefix", 3), adapters.base), "expected [3, 320]");
-        assertRefused(written(otherShapes.tempNet("shape-tempnet", TempNetAdapter.Input.LOGITS, 4), adapters.base),
+        assertRefused(
+                written(otherShapes.tempNet("shape-tempnet", TempNetAdapter.Input.LOGITS, 4), adapters.base),
                 "expected [4, 512]");
     }
 
@@ -97,19 +108,39 @@ class AdapterValidationTest {
 
     @Test
     void unknownModulesAndStrayTensorsAreRefused() throws IOException {
-        assertRefused(withConfig("unknown-target", c -> c.putArray("target_modules").add("q_proj").add("lm_head")),
+        assertRefused(
+                withConfig(
+                        "unknown-target",
+                        c -> c.putArray("target_modules").add("q_proj").add("lm_head")),
                 "unknown target module 'lm_head'");
-        assertRefused(withConfig("unlisted-target", c -> c.putArray("target_modules").add("q_proj")),
+        assertRefused(
+                withConfig("unlisted-target", c -> c.putArray("target_modules").add("q_proj")),
                 "v_proj, which target_modules does not list");
         Path stray = dir.resolve("stray");
         Files.createDirectories(stray);
-        Files.copy(written(lora("stray-source"), adapters.base).resolve(PeftAdapterReader.CONFIG_FILE), stray.resolve(PeftAdapterReader.CONFIG_FILE));
-        writeTensors(stray, new FloatTensor("base_model.model.lm_head.lora_A.weight", new int[] {4, 64}, new float[256]));
+        Files.copy(
+                written(lora("stray-source"), adapters.base).resolve(PeftAdapterReader.CONFIG_FILE),
+                stray.resolve(PeftAdapterReader.CONFIG_FILE));
+        writeTensors(
+                stray, new FloatTensor("base_model.model.lm_head.lora_A.weight", new int[] {4, 64}, new float[256]));
         assertRefused(stray, "unexpected tensor base_model.model.lm_head.lora_A.weight");
-        writeTensors(stray, new FloatTensor("base_model.model.model.layers.9.self_attn.q_proj.lora_A.weight", new int[] {4, 64}, new float[256]),
-                new FloatTensor("base_model.model.model.layers.9.self_attn.q_proj.lora_B.weight", new int[] {64, 4}, new float[256]));
+        writeTensors(
+                stray,
+                new FloatTensor(
+                        "base_model.model.model.layers.9.self_attn.q_proj.lora_A.weight",
+                        new int[] {4, 64},
+                        new float[256]),
+                new FloatTensor(
+                        "base_model.model.model.layers.9.self_attn.q_proj.lora_B.weight",
+                        new int[] {64, 4},
+                        new float[256]));
         assertRefused(stray, "targets layer 9 but the base model has 5 layers");
-        writeTensors(stray, new FloatTensor("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", new int[] {4, 64}, new float[256]));
+        writeTensors(
+                stray,
+                new FloatTensor(
+                        "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight",
+                        new int[] {4, 64},
+                        new float[256]));
         assertRefused(stray, "has lora_A without lora_B");
     }
 
@@ -126,12 +157,17 @@ class AdapterValidationTest {
     @Test
     void badRanksAndRangesAreRefused() throws IOException {
         assertRefused(withConfig("rank-zero", c -> c.put("r", 0)), "'r' must be positive, got 0");
-        assertRefused(withConfig("dylora-range", c -> c.putObject("dylora").put("r_min", 3).put("r_max", 2)),
+        assertRefused(
+                withConfig(
+                        "dylora-range",
+                        c -> c.putObject("dylora").put("r_min", 3).put("r_max", 2)),
                 "dylora range [3, 2]");
         PeftAdapterReader lowRank = new PeftAdapterReader(adapters.base, new AdapterLimits(1 << 20, 2, 16));
-        assertRefused(lowRank, written(lora("too-wide"), adapters.base), "rank 4 exceeds this server's maximum LoRA rank 2");
+        assertRefused(
+                lowRank, written(lora("too-wide"), adapters.base), "rank 4 exceeds this server's maximum LoRA rank 2");
         LoraAdapter plain = adapters.roundTrip(lora("plain"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AdapterSelection.of(List.of(plain), 2));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> AdapterSelection.of(List.of(plain), 2));
         assertTrue(e.getMessage().contains("only DyLoRA adapters can be served at another rank"), e.getMessage());
         LoraAdapter dyLora = adapters.roundTrip(adapters.random.lora("dy", 8, 8f, false, 4, EnumSet.of(LoraModule.Q)));
         e = assertThrows(IllegalArgumentException.class, () -> AdapterSelection.of(List.of(dyLora), 3));
@@ -167,7 +203,9 @@ class AdapterValidationTest {
         PeftAdapterReader small = new PeftAdapterReader(adapters.base, new AdapterLimits(1000, 64, 16));
         assertRefused(small, written(lora("oversized"), adapters.base), "more than the limit of 1000");
         PeftAdapterReader fewVirtual = new PeftAdapterReader(adapters.base, new AdapterLimits(1 << 20, 64, 16));
-        assertRefused(fewVirtual, written(adapters.random.prompt("many-virtual", 32), adapters.base),
+        assertRefused(
+                fewVirtual,
+                written(adapters.random.prompt("many-virtual", 32), adapters.base),
                 "num_virtual_tokens 32 exceeds this server's limit of 16");
     }
 

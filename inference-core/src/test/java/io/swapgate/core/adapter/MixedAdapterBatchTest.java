@@ -24,13 +24,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** Rows with different adapters of every kind, ranks and compositions share forward steps and still get their own answer. */
 class MixedAdapterBatchTest {
 
-    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy"};
+    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy"
+    };
     private static final List<Set<LoraModule>> MODULE_SETS = List.of(
             EnumSet.of(LoraModule.Q, LoraModule.V), EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O),
             EnumSet.of(LoraModule.GATE, LoraModule.UP, LoraModule.DOWN), EnumSet.allOf(LoraModule.class));
 
     @TempDir
     static Path dir;
+
     static List<GenerationRequest> requests;
 
     @BeforeAll
@@ -39,12 +41,16 @@ class MixedAdapterBatchTest {
         List<LoraAdapter> loras = new ArrayList<>();
         for (int i = 0; i < 14; i++) {
             int rank = 1 + i % 8;
-            loras.add(adapters.roundTrip(adapters.random.lora("lora-" + i, rank, 2f * rank, i % 3 == 0, 0, MODULE_SETS.get(i % 4))));
+            loras.add(adapters.roundTrip(
+                    adapters.random.lora("lora-" + i, rank, 2f * rank, i % 3 == 0, 0, MODULE_SETS.get(i % 4))));
         }
-        LoraAdapter dyLora = adapters.roundTrip(adapters.random.lora("dylora", 12, 12f, false, 2, TestAdapters.ALL_MODULES));
-        List<PromptAdapter> prompts = List.of(adapters.roundTrip(adapters.random.prompt("prompt-3", 3)),
+        LoraAdapter dyLora =
+                adapters.roundTrip(adapters.random.lora("dylora", 12, 12f, false, 2, TestAdapters.ALL_MODULES));
+        List<PromptAdapter> prompts = List.of(
+                adapters.roundTrip(adapters.random.prompt("prompt-3", 3)),
                 adapters.roundTrip(adapters.random.prompt("prompt-7", 7)));
-        List<PrefixAdapter> prefixes = List.of(adapters.roundTrip(adapters.random.prefix("prefix-4", 4)),
+        List<PrefixAdapter> prefixes = List.of(
+                adapters.roundTrip(adapters.random.prefix("prefix-4", 4)),
                 adapters.roundTrip(adapters.random.prefix("prefix-8", 8)));
         List<TempNetAdapter> tempNets = List.of(
                 adapters.roundTrip(adapters.random.tempNet("tempnet-logits", TempNetAdapter.Input.LOGITS, 16)),
@@ -53,24 +59,43 @@ class MixedAdapterBatchTest {
         for (int i = 0; i < 32; i++) {
             AdapterSelection selection = switch (i % 8) {
                 case 0 -> AdapterSelection.NONE;
-                case 1, 2 -> new AdapterSelection(loras.get(i % loras.size()), loras.get(i % loras.size()).rank(), null, null, null);
+                case 1, 2 ->
+                    new AdapterSelection(
+                            loras.get(i % loras.size()),
+                            loras.get(i % loras.size()).rank(),
+                            null,
+                            null,
+                            null);
                 case 3 -> new AdapterSelection(dyLora, 2 + i % 11, null, null, null);
                 case 4 -> new AdapterSelection(null, 0, prompts.get(i / 8 % 2), null, null);
                 case 5 -> new AdapterSelection(null, 0, null, prefixes.get(i / 8 % 2), null);
                 case 6 -> new AdapterSelection(null, 0, null, null, tempNets.get(i / 8 % 2));
-                default -> new AdapterSelection(loras.get(i / 8), loras.get(i / 8).rank(), prompts.get(i / 8 % 2),
-                        prefixes.get((i / 8 + 1) % 2), tempNets.get(i / 8 % 2));
+                default ->
+                    new AdapterSelection(
+                            loras.get(i / 8),
+                            loras.get(i / 8).rank(),
+                            prompts.get(i / 8 % 2),
+                            prefixes.get((i / 8 + 1) % 2),
+                            tempNets.get(i / 8 % 2));
             };
             SamplingParams sampling = i % 2 == 0 ? SamplingParams.greedy() : SamplingParams.sampled(0.9f, 100 + i);
             requests.add(GenerationRequest.builder("r" + i, PROMPTS[i % PROMPTS.length], 10 + (i * 7) % 50)
-                    .sampling(sampling).adapters(selection).returnTemperatures(true).build());
+                    .sampling(sampling)
+                    .adapters(selection)
+                    .returnTemperatures(true)
+                    .build());
         }
     }
 
     @Test
     void thirtyTwoRowsWithMixedAdaptersEachGetWhatTheyGetAlone() throws Exception {
-        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model,
-                EngineConfig.builder().maxBatchSize(32).prefillTokenBudget(4096).maxLoraRank(16).build())) {
+        try (ServingFixture serving = new ServingFixture(
+                new TestAdapters(dir, 0).model,
+                EngineConfig.builder()
+                        .maxBatchSize(32)
+                        .prefillTokenBudget(4096)
+                        .maxLoraRank(16)
+                        .build())) {
             List<Completion> alone = new ArrayList<>();
             for (GenerationRequest request : requests) {
                 alone.add(serving.generate(request));
@@ -84,17 +109,32 @@ class MixedAdapterBatchTest {
     @Test
     void aSmallSlotTableEvictsAndReloadsWithoutMixingAdaptersUp() throws Exception {
         List<Completion> alone = new ArrayList<>();
-        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model,
-                EngineConfig.builder().maxBatchSize(32).prefillTokenBudget(4096).maxLoraRank(16).build())) {
+        try (ServingFixture serving = new ServingFixture(
+                new TestAdapters(dir, 0).model,
+                EngineConfig.builder()
+                        .maxBatchSize(32)
+                        .prefillTokenBudget(4096)
+                        .maxLoraRank(16)
+                        .build())) {
             for (GenerationRequest request : requests) {
                 alone.add(serving.generate(request));
             }
         }
-        try (ServingFixture small = new ServingFixture(new TestAdapters(dir, 0).model,
-                EngineConfig.builder().maxBatchSize(3).prefillTokenBudget(4096).maxLoraRank(16).build())) {
+        try (ServingFixture small = new ServingFixture(
+                new TestAdapters(dir, 0).model,
+                EngineConfig.builder()
+                        .maxBatchSize(3)
+                        .prefillTokenBudget(4096)
+                        .maxLoraRank(16)
+                        .build())) {
             assertSame(alone, submitAll(small, requests));
-            long distinctLoras = requests.stream().map(r -> r.adapters().lora()).filter(java.util.Objects::nonNull).distinct().count();
-            assertTrue(small.engine.stats().loraUploads() > distinctLoras,
+            long distinctLoras = requests.stream()
+                    .map(r -> r.adapters().lora())
+                    .filter(java.util.Objects::nonNull)
+                    .distinct()
+                    .count();
+            assertTrue(
+                    small.engine.stats().loraUploads() > distinctLoras,
                     "three slots for " + distinctLoras + " LoRAs must have evicted and reloaded some");
         }
     }

@@ -25,7 +25,8 @@ final class TestAdapters {
         this.model = ModelLoader.load(TestModels.stories());
         this.base = BaseModelIdentity.of(model.name(), model.config(), model.weights());
         this.random = new RandomAdapters(model.config(), seed);
-        this.reader = new PeftAdapterReader(base, AdapterLimits.defaults(model.config().contextLength()));
+        this.reader = new PeftAdapterReader(
+                base, AdapterLimits.defaults(model.config().contextLength()));
     }
 
     /** Writes the adapter in the PEFT layout and reads it back, as the server would load it. */

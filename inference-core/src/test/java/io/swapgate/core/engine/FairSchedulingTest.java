@@ -10,7 +10,6 @@ import io.swapgate.core.TestModels;
 import io.swapgate.core.engine.CollectingListener.Completion;
 import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.LoadedModel;
-import io.swapgate.core.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /** Batch slots shared between tenants by weight, with preemption, on the real stories260K model. */
 class FairSchedulingTest {
 
-    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy"};
+    private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy"
+    };
     private static LoadedModel model;
 
     @BeforeAll
@@ -33,17 +33,20 @@ class FairSchedulingTest {
     }
 
     private static GenerationRequest request(String tenant, int i, int maxNewTokens) {
-        return GenerationRequest.builder(tenant + i, PROMPTS[i % PROMPTS.length], maxNewTokens).tenant(tenant).build();
+        return GenerationRequest.builder(tenant + i, PROMPTS[i % PROMPTS.length], maxNewTokens)
+                .tenant(tenant)
+                .build();
     }
 
     @Test
     void oneRequestOfAQuietTenantDoesNotWaitBehindANoisyTenantsQueue() throws Exception {
-        try (ServingFixture serving = new ServingFixture(model, EngineConfig.builder().maxBatchSize(4).build())) {
+        try (ServingFixture serving =
+                new ServingFixture(model, EngineConfig.builder().maxBatchSize(4).build())) {
             List<Completion> alone = new ArrayList<>();
             for (int i = 0; i < PROMPTS.length; i++) {
                 alone.add(serving.greedy(PROMPTS[i], 80));
             }
-                List<CompletableFuture<Completion>> noisy = new ArrayList<>();
+            List<CompletableFuture<Completion>> noisy = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
                 CollectingListener listener = new CollectingListener();
                 serving.engine.submit(request("noisy", i, 80), listener);
@@ -52,7 +55,9 @@ class FairSchedulingTest {
             CollectingListener quiet = new CollectingListener();
             long stepsBefore = serving.engine.stats().steps();
             serving.engine.submit(request("quiet", 0, 5), quiet);
-            assertEquals(FinishReason.LENGTH, quiet.result().get(60, TimeUnit.SECONDS).finishReason());
+            assertEquals(
+                    FinishReason.LENGTH,
+                    quiet.result().get(60, TimeUnit.SECONDS).finishReason());
             // In FIFO order quiet would wait for 12 of noisy's 80-token requests (hundreds of steps); its 5 tokens
             // take one prefill and four decode steps, give or take the steps that admit noisy requests meanwhile.
             long quietSteps = serving.engine.stats().steps() - stepsBefore;
@@ -60,7 +65,8 @@ class FairSchedulingTest {
             for (int i = 0; i < noisy.size(); i++) {
                 Completion c = noisy.get(i).get(60, TimeUnit.SECONDS);
                 Completion expected = alone.get(i % PROMPTS.length);
-                assertArrayEquals(expected.tokenIds(), c.tokenIds(), "noisy " + i + " (preempted ones recompute their cache)");
+                assertArrayEquals(
+                        expected.tokenIds(), c.tokenIds(), "noisy " + i + " (preempted ones recompute their cache)");
                 assertEquals(expected.text(), c.text(), "noisy " + i);
             }
         }
@@ -69,8 +75,8 @@ class FairSchedulingTest {
     @Test
     void slotsAreSplitByWeight() throws Exception {
         TenantPolicy weights = policy(Map.of("gold", 3.0, "bronze", 1.0), Integer.MAX_VALUE);
-        try (ServingFixture serving = new ServingFixture(model,
-                EngineConfig.builder().maxBatchSize(4).build(), weights)) {
+        try (ServingFixture serving =
+                new ServingFixture(model, EngineConfig.builder().maxBatchSize(4).build(), weights)) {
             AtomicInteger goldDone = new AtomicInteger();
             AtomicInteger bronzeDone = new AtomicInteger();
             CompletableFuture<Integer> bronzeWhenGoldFinished = new CompletableFuture<>();
@@ -100,8 +106,8 @@ class FairSchedulingTest {
     @Test
     void aTenantsQueueLimitRefusesOnlyThatTenantAndAFullBatchMakesRoomForAnother() throws Exception {
         TenantPolicy limits = policy(Map.of(), 2);
-        try (ServingFixture serving = new ServingFixture(model,
-                EngineConfig.builder().maxBatchSize(2).queueCapacity(16).build(), limits)) {
+        try (ServingFixture serving = new ServingFixture(
+                model, EngineConfig.builder().maxBatchSize(2).queueCapacity(16).build(), limits)) {
             Completion alone = serving.generate(request("noisy", 0, 300));
             CountDownLatch started = new CountDownLatch(2);
             List<CollectingListener> longOnes = new ArrayList<>();
@@ -117,17 +123,23 @@ class FairSchedulingTest {
                 serving.engine.submit(request("noisy", i, 5), listener);
                 queued.add(listener.result());
             }
-            QueueFullException refused = assertThrows(QueueFullException.class,
+            QueueFullException refused = assertThrows(
+                    QueueFullException.class,
                     () -> serving.engine.submit(request("noisy", 3, 5), new CollectingListener()));
             assertEquals("noisy", refused.tenant());
             assertTrue(refused.getMessage().contains("queued-requests"), refused.getMessage());
             CollectingListener quiet = new CollectingListener();
             serving.engine.submit(request("quiet", 0, 5), quiet);
-            assertEquals(FinishReason.LENGTH, quiet.result().get(60, TimeUnit.SECONDS).finishReason());
+            assertEquals(
+                    FinishReason.LENGTH,
+                    quiet.result().get(60, TimeUnit.SECONDS).finishReason());
             // Noisy held both slots: one was taken back for quiet, and that request recomputed its cache later.
-            assertTrue(serving.engine.stats().preemptions() >= 1, "quiet should have preempted one of noisy's requests");
+            assertTrue(
+                    serving.engine.stats().preemptions() >= 1, "quiet should have preempted one of noisy's requests");
             for (CollectingListener listener : longOnes) {
-                assertArrayEquals(alone.tokenIds(), listener.result().get(60, TimeUnit.SECONDS).tokenIds(),
+                assertArrayEquals(
+                        alone.tokenIds(),
+                        listener.result().get(60, TimeUnit.SECONDS).tokenIds(),
                         "a preempted request must go on exactly as it would have");
             }
             for (CompletableFuture<Completion> f : queued) {

@@ -64,7 +64,9 @@ class SchedulerTest {
         StepPlan<Request> plan = scheduler.schedule(NOW);
         assertEquals(List.of(noisy.get(1)), plan.preempted(), "the victim holds the least cache");
         assertEquals(1, noisy.get(1).preemptions);
-        assertEquals(List.of(quiet), plan.admitted().stream().map(StepPlan.Admission::work).toList());
+        assertEquals(
+                List.of(quiet),
+                plan.admitted().stream().map(StepPlan.Admission::work).toList());
         assertEquals(1, scheduler.preemptions());
         assertFalse(plan.decode().contains(noisy.get(1)));
         run(plan);

@@ -120,7 +120,9 @@ class StopStringMatcherTest {
         StopStringMatcher matcher = new StopStringMatcher(stops);
         stops.set(0, "a");
         assertEquals("a b c", matcher.accept("a b c"), "changing the caller's list changes nothing");
-        assertThrows(NullPointerException.class, () -> new StopStringMatcher(Arrays.asList("END", null)),
+        assertThrows(
+                NullPointerException.class,
+                () -> new StopStringMatcher(Arrays.asList("END", null)),
                 "a null stop is refused at once, not on the first piece of text");
     }
 
@@ -158,7 +160,8 @@ class StopStringMatcherTest {
             }
             String expected = first < 0 ? text.toString() : text.substring(0, first);
             assertEquals(expected, emitted.toString(), "text " + text.toString().replace("\n", "\\n"));
-            assertEquals(first >= 0, matcher.stopped(), "text " + text.toString().replace("\n", "\\n"));
+            assertEquals(
+                    first >= 0, matcher.stopped(), "text " + text.toString().replace("\n", "\\n"));
         }
     }
 }

@@ -7,9 +7,9 @@ import io.swapgate.core.format.ModelLoader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,8 @@ class BpeMergeTest {
 
     @Test
     void mergesExactlyAsRescanningDoesOnARealVocabulary() {
-        SentencePieceBpeTokenizer stories = (SentencePieceBpeTokenizer) ModelLoader.load(TestModels.stories()).tokenizer();
+        SentencePieceBpeTokenizer stories = (SentencePieceBpeTokenizer)
+                ModelLoader.load(TestModels.stories()).tokenizer();
         String alphabet = "abcdeilnorstuy    ,.!'\nLOTBS\u00e9\u2603";
         SplittableRandom random = new SplittableRandom(7);
         for (int sample = 0; sample < 300; sample++) {
@@ -61,7 +62,8 @@ class BpeMergeTest {
             int best = -1;
             int bestId = -1;
             for (int i = 0; i + 1 < symbols.size(); i++) {
-                Integer merged = ids.get(key(tokenizer.piece(symbols.get(i))) + key(tokenizer.piece(symbols.get(i + 1))));
+                Integer merged =
+                        ids.get(key(tokenizer.piece(symbols.get(i))) + key(tokenizer.piece(symbols.get(i + 1))));
                 if (merged != null && tokenizer.score(merged) > bestScore) {
                     bestScore = tokenizer.score(merged);
                     best = i;
@@ -88,7 +90,9 @@ class BpeMergeTest {
             } else {
                 for (byte b : utf8) {
                     String hex = String.format("%02X", b & 0xff);
-                    Integer fallback = ids.containsKey("<0x" + hex + ">") ? ids.get("<0x" + hex + ">") : ids.get("<0x" + hex.toLowerCase(Locale.ROOT) + ">");
+                    Integer fallback = ids.containsKey("<0x" + hex + ">")
+                            ? ids.get("<0x" + hex + ">")
+                            : ids.get("<0x" + hex.toLowerCase(Locale.ROOT) + ">");
                     symbols.add(fallback);
                 }
             }

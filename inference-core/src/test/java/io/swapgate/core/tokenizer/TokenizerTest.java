@@ -1,6 +1,5 @@
 package io.swapgate.core.tokenizer;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +24,9 @@ class TokenizerTest {
         assertEquals(1, tokens[0]);
         // " Once upon a time": far fewer tokens than characters once merges apply.
         assertTrue(tokens.length < 10, "expected merges, got " + tokens.length + " tokens");
-        assertEquals("Once upon a time", decodeAll(stories, new int[] {1}, java.util.Arrays.copyOfRange(tokens, 1, tokens.length)));
+        assertEquals(
+                "Once upon a time",
+                decodeAll(stories, new int[] {1}, java.util.Arrays.copyOfRange(tokens, 1, tokens.length)));
     }
 
     @Test

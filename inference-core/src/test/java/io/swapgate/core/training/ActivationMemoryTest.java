@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 class ActivationMemoryTest {
 
     /** stories110M's shape: dim 768, 12 layers, 12 heads, vocab 32000. */
-    private static final LlamaConfig STORIES_110M = new LlamaConfig(768, 2048, 12, 12, 12, 32000, 1024, 1e-5f, 10000f,
-            null, true);
+    private static final LlamaConfig STORIES_110M =
+            new LlamaConfig(768, 2048, 12, 12, 12, 32000, 1024, 1e-5f, 10000f, null, true);
+
     private static final long MIB = 1 << 20;
 
     @Test
@@ -34,9 +35,13 @@ class ActivationMemoryTest {
 
     @Test
     void aJobWhoseSingleExampleDoesNotFitIsRefusedWithTheFigures() {
-        TrainingMemoryException refused = assertThrows(TrainingMemoryException.class,
+        TrainingMemoryException refused = assertThrows(
+                TrainingMemoryException.class,
                 () -> new ActivationMemory(16 * MIB).microBatchSize(STORIES_110M, 8, 256, 1, 8, 0));
-        assertTrue(refused.getMessage().contains("264 tokens") || refused.getMessage().contains("256 tokens"), refused.getMessage());
+        assertTrue(
+                refused.getMessage().contains("264 tokens")
+                        || refused.getMessage().contains("256 tokens"),
+                refused.getMessage());
         assertTrue(refused.getMessage().contains("budget of 16 MiB"), refused.getMessage());
     }
 }

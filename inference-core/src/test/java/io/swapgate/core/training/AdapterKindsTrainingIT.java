@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class AdapterKindsTrainingIT {
 
-    private static final String[] ANIMALS = {"cat", "dog", "bird", "fish", "frog", "bear", "duck", "cow", "pig", "fox",
-            "lion", "bunny"};
+    private static final String[] ANIMALS = {
+        "cat", "dog", "bird", "fish", "frog", "bear", "duck", "cow", "pig", "fox", "lion", "bunny"
+    };
     private static final String[] ACTIONS = {"jump", "sing", "run", "swim", "dance", "play", "eat", "sleep"};
 
     private static TrainingFixture fixture;
@@ -51,7 +52,9 @@ class AdapterKindsTrainingIT {
         for (int a = 0; a < ANIMALS.length; a++) {
             for (int v = 0; v < ACTIONS.length; v++) {
                 if (((a * ACTIONS.length + v) % 5 == 0) == heldOut) {
-                    examples.add(new TextExample(a + "-" + v, "Once upon a time, there was a little " + ANIMALS[a] + ".",
+                    examples.add(new TextExample(
+                            a + "-" + v,
+                            "Once upon a time, there was a little " + ANIMALS[a] + ".",
                             " The " + ANIMALS[a] + " was named Zig. Zig liked to " + ACTIONS[v] + "."));
                 }
             }
@@ -66,10 +69,12 @@ class AdapterKindsTrainingIT {
         double base = fixture.evaluator.evaluate(null, heldOut).loss();
         for (AdapterKind kind : List.of(AdapterKind.PROMPT, AdapterKind.PREFIX)) {
             TrainingConfig config = TrainingConfig.defaults(kind).withSteps(80);
-            Adapter adapter = fixture.trainer.train(config, train, null, new AdapterIdentity("t/" + kind, "1"),
-                    p -> { }, () -> false).adapter();
+            Adapter adapter = fixture.trainer
+                    .train(config, train, null, new AdapterIdentity("t/" + kind, "1"), p -> {}, () -> false)
+                    .adapter();
             double tuned = fixture.evaluator.evaluate(adapter, heldOut).loss();
-            report.add(String.format("%s tuning: held-out loss %.3f nats/token (base %.3f), %d train / %d held-out examples",
+            report.add(String.format(
+                    "%s tuning: held-out loss %.3f nats/token (base %.3f), %d train / %d held-out examples",
                     kind, tuned, base, train.size(), heldOut.size()));
             assertTrue(tuned < base * 0.8, kind + ": held-out loss " + base + " -> " + tuned);
         }
@@ -85,12 +90,20 @@ class AdapterKindsTrainingIT {
         // The DRO loss is lowest where softmax(s / tau) lies rho nats (KL) from uniform: entropy log V - rho.
         float rho = (float) (Math.log(fixture.forward.config().vocabSize()) - entropy);
         for (TempNetObjective objective : TempNetObjective.values()) {
-            TrainingConfig config = TrainingConfig.defaults(AdapterKind.TEMPNET).withTempNet(objective, rho).withSteps(150);
-            TempNetAdapter tempNet = (TempNetAdapter) fixture.trainer.train(config, train, null,
-                    new AdapterIdentity("t/tempnet", "1"), p -> { }, () -> false).adapter();
+            TrainingConfig config = TrainingConfig.defaults(AdapterKind.TEMPNET)
+                    .withTempNet(objective, rho)
+                    .withSteps(150);
+            TempNetAdapter tempNet = (TempNetAdapter) fixture.trainer
+                    .train(config, train, null, new AdapterIdentity("t/tempnet", "1"), p -> {}, () -> false)
+                    .adapter();
             double learned = fixture.evaluator.evaluate(tempNet, heldOut).loss();
-            report.add(String.format("TempNet (%s): held-out NLL %.4f nats/token; best fixed temperature %.2f gives %.4f;"
-                    + " base at 1.0 gives %.4f", objective, learned, bestFixed.temperature(), bestFixed.loss(),
+            report.add(String.format(
+                    "TempNet (%s): held-out NLL %.4f nats/token; best fixed temperature %.2f gives %.4f;"
+                            + " base at 1.0 gives %.4f",
+                    objective,
+                    learned,
+                    bestFixed.temperature(),
+                    bestFixed.loss(),
                     fixture.evaluator.evaluate(null, heldOut).loss()));
             assertTrue(learned < bestFixed.loss(), objective + ": TempNet " + learned + " vs best fixed " + bestFixed);
         }
@@ -100,7 +113,8 @@ class AdapterKindsTrainingIT {
      * Completions sampled from the base model at, per step, the temperature that gives its distribution the target
      * entropy: data whose best temperature changes from step to step, as a TempNet can follow and no fixed one can.
      */
-    private static List<TokenizedExample> entropyTargetedSamples(List<TextExample> prompts, double entropy, long seed) throws Exception {
+    private static List<TokenizedExample> entropyTargetedSamples(List<TextExample> prompts, double entropy, long seed)
+            throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         List<TokenizedExample> out = new ArrayList<>();
         for (TextExample prompt : prompts) {

@@ -8,7 +8,6 @@ import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.engine.GenerationRequest;
-import io.swapgate.core.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -18,8 +17,10 @@ import org.junit.jupiter.api.Test;
 /** Preferences train with DPO and negative feedback with unlikelihood, each on its own, on stories260K. */
 class FeedbackTrainingIT {
 
-    private static final List<String> PROMPTS = List.of("Once upon a time, there was a little girl named",
-            "One day, a boy named Tim went to the", "The cat sat on the");
+    private static final List<String> PROMPTS = List.of(
+            "Once upon a time, there was a little girl named",
+            "One day, a boy named Tim went to the",
+            "The cat sat on the");
     private static final String CHOSEN = " Zig. Zig liked to sing.";
 
     private static TrainingFixture fixture;
@@ -36,7 +37,11 @@ class FeedbackTrainingIT {
 
     private static String greedy(String prompt, Adapter adapter, int tokens) throws Exception {
         AdapterSelection adapters = adapter == null ? AdapterSelection.NONE : AdapterSelection.of(List.of(adapter), 0);
-        return fixture.serving.generate(GenerationRequest.builder("g", prompt, tokens).adapters(adapters).build()).text();
+        return fixture.serving
+                .generate(GenerationRequest.builder("g", prompt, tokens)
+                        .adapters(adapters)
+                        .build())
+                .text();
     }
 
     @Test
@@ -51,11 +56,20 @@ class FeedbackTrainingIT {
         }
         List<TokenizedExample> examples = fixture.tokenize(pairs);
         EvalMetrics base = fixture.evaluator.evaluate(null, examples);
-        Adapter lora = fixture.trainer.train(TrainingConfig.defaults(AdapterKind.LORA).withSteps(60), examples, null,
-                new AdapterIdentity("t/dpo", "1"), p -> { }, () -> false).adapter();
+        Adapter lora = fixture.trainer
+                .train(
+                        TrainingConfig.defaults(AdapterKind.LORA).withSteps(60),
+                        examples,
+                        null,
+                        new AdapterIdentity("t/dpo", "1"),
+                        p -> {},
+                        () -> false)
+                .adapter();
         EvalMetrics trained = fixture.evaluator.evaluate(lora, examples);
-        assertTrue(trained.preferenceAccuracy() == 1 && trained.rewardMargin() > base.rewardMargin(),
-                "accuracy " + trained.preferenceAccuracy() + ", margin " + base.rewardMargin() + " -> " + trained.rewardMargin());
+        assertTrue(
+                trained.preferenceAccuracy() == 1 && trained.rewardMargin() > base.rewardMargin(),
+                "accuracy " + trained.preferenceAccuracy() + ", margin " + base.rewardMargin() + " -> "
+                        + trained.rewardMargin());
         for (String prompt : PROMPTS) {
             String answer = greedy(prompt, lora, 8);
             assertTrue(answer.startsWith(CHOSEN.substring(0, 4)), prompt + " ->" + answer);
@@ -75,10 +89,18 @@ class FeedbackTrainingIT {
         }
         List<TokenizedExample> examples = fixture.tokenize(feedback);
         EvalMetrics base = fixture.evaluator.evaluate(null, examples);
-        Adapter lora = fixture.trainer.train(TrainingConfig.defaults(AdapterKind.LORA).withSteps(40), examples, null,
-                new AdapterIdentity("t/unlikely", "1"), p -> { }, () -> false).adapter();
+        Adapter lora = fixture.trainer
+                .train(
+                        TrainingConfig.defaults(AdapterKind.LORA).withSteps(40),
+                        examples,
+                        null,
+                        new AdapterIdentity("t/unlikely", "1"),
+                        p -> {},
+                        () -> false)
+                .adapter();
         EvalMetrics trained = fixture.evaluator.evaluate(lora, examples);
-        assertTrue(trained.unlearnedLoss() > base.unlearnedLoss() * 2,
+        assertTrue(
+                trained.unlearnedLoss() > base.unlearnedLoss() * 2,
                 "loss of the unwanted endings " + base.unlearnedLoss() + " -> " + trained.unlearnedLoss());
         for (int p = 0; p < PROMPTS.size(); p++) {
             String answer = greedy(PROMPTS.get(p), lora, 6);

@@ -16,10 +16,15 @@ class ParameterSetTest {
             parameters.requireGradients();
             List<float[]> snapshot = parameters.snapshot();
             parameters.restore(List.of(new float[] {-1, -2, -3, -4}, new float[] {-5}));
-            assertArrayEquals(new float[] {-1, -2, -3, -4}, ParameterSet.values(parameters.arrays().get(0)));
-            assertArrayEquals(new float[] {-5}, ParameterSet.values(parameters.arrays().get(1)));
+            assertArrayEquals(
+                    new float[] {-1, -2, -3, -4},
+                    ParameterSet.values(parameters.arrays().get(0)));
+            assertArrayEquals(
+                    new float[] {-5}, ParameterSet.values(parameters.arrays().get(1)));
             parameters.restore(snapshot);
-            assertArrayEquals(new float[] {1, 2, 3, 4}, ParameterSet.values(parameters.arrays().get(0)));
+            assertArrayEquals(
+                    new float[] {1, 2, 3, 4},
+                    ParameterSet.values(parameters.arrays().get(0)));
         }
     }
 }

@@ -18,7 +18,8 @@ final class TrainingFixture implements AutoCloseable {
     final Evaluator evaluator;
 
     TrainingFixture() {
-        this.serving = new ServingFixture(ModelLoader.load(TestModels.stories()), EngineConfig.builder().build());
+        this.serving = new ServingFixture(
+                ModelLoader.load(TestModels.stories()), EngineConfig.builder().build());
         this.forward = new SequenceForward(serving.runtime);
         this.engine = EngineThread.backgroundOf(serving.engine);
         this.trainer = new Trainer(forward, engine, new ActivationMemory(1L << 30));

@@ -40,8 +40,8 @@ class TrainingMemoryIT {
     private static final long MIB = 1 << 20;
 
     private static TrainingFixture fixture;
-    private static final List<String> report = new ArrayList<>(List.of(
-            "| kind | before (MiB) | peak during jobs | settled after |", "|---|---:|---:|---:|"));
+    private static final List<String> report = new ArrayList<>(
+            List.of("| kind | before (MiB) | peak during jobs | settled after |", "|---|---:|---:|---:|"));
 
     @BeforeAll
     static void start() {
@@ -59,7 +59,9 @@ class TrainingMemoryIT {
     private static List<TokenizedExample> stories() {
         List<TextExample> examples = new ArrayList<>();
         for (int i = 0; i < 48; i++) {
-            examples.add(new TextExample("s" + i, "Once upon a time, there was a little girl named Lily number " + i + ".",
+            examples.add(new TextExample(
+                    "s" + i,
+                    "Once upon a time, there was a little girl named Lily number " + i + ".",
                     " She liked to play in the park with her friends. One day she found a big red ball under a tree,"
                             + " and she was very happy. She ran home to show her mom the ball she found."));
         }
@@ -88,9 +90,11 @@ class TrainingMemoryIT {
                 run(config.withSeed(i), examples, peak);
             }
             long settled = rss();
-            report.add(String.format(Locale.ROOT, "| %s | %d | %d | %d |", job.name, before / MIB, peak.get() / MIB, settled / MIB));
+            report.add(String.format(
+                    Locale.ROOT, "| %s | %d | %d | %d |", job.name, before / MIB, peak.get() / MIB, settled / MIB));
             if (settled - before > SETTLED_MIB * MIB || peak.get() - before > PEAK_MIB * MIB) {
-                failures.add(job.name + ": " + before / MIB + " MiB before, peak " + peak.get() / MIB + ", settled " + settled / MIB);
+                failures.add(job.name + ": " + before / MIB + " MiB before, peak " + peak.get() / MIB + ", settled "
+                        + settled / MIB);
             }
         }
         System.out.println(String.join("\n", report));
@@ -101,9 +105,15 @@ class TrainingMemoryIT {
     void aJobOverTheMemoryBudgetFailsBeforeItsFirstStep() {
         Trainer tight = new Trainer(fixture.forward, fixture.engine, new ActivationMemory(1 << 20));
         List<TrainingProgress> steps = new ArrayList<>();
-        TrainingMemoryException refused = assertThrows(TrainingMemoryException.class, () -> tight.train(
-                TrainingConfig.defaults(AdapterKind.PROMPT), stories(), null, new AdapterIdentity("t/memory", "1"),
-                steps::add, () -> false));
+        TrainingMemoryException refused = assertThrows(
+                TrainingMemoryException.class,
+                () -> tight.train(
+                        TrainingConfig.defaults(AdapterKind.PROMPT),
+                        stories(),
+                        null,
+                        new AdapterIdentity("t/memory", "1"),
+                        steps::add,
+                        () -> false));
         assertTrue(refused.getMessage().contains("budget of 1 MiB"), refused.getMessage());
         assertEquals(List.of(), steps);
     }
@@ -111,8 +121,13 @@ class TrainingMemoryIT {
     private record Job(String name, TrainingConfig config) {}
 
     private static void run(TrainingConfig config, List<TokenizedExample> examples, AtomicLong peak) throws Exception {
-        fixture.trainer.train(config, examples, null, new AdapterIdentity("t/memory", "1"),
-                p -> peak.accumulateAndGet(rss(), Math::max), () -> false);
+        fixture.trainer.train(
+                config,
+                examples,
+                null,
+                new AdapterIdentity("t/memory", "1"),
+                p -> peak.accumulateAndGet(rss(), Math::max),
+                () -> false);
     }
 
     private static long rss() {

@@ -45,15 +45,18 @@ final class DeadLetters {
         }
         headers.add(CODE, code.getBytes(StandardCharsets.UTF_8));
         headers.add(REASON, reason.getBytes(StandardCharsets.UTF_8));
-        headers.add(ORIGIN, (record.topic() + "/" + record.partition() + "@" + record.offset()).getBytes(StandardCharsets.UTF_8));
+        headers.add(
+                ORIGIN,
+                (record.topic() + "/" + record.partition() + "@" + record.offset()).getBytes(StandardCharsets.UTF_8));
         CompletableFuture<Void> written = new CompletableFuture<>();
-        var unused = producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers), (metadata, error) -> {
-            if (error != null) {
-                written.completeExceptionally(error);
-            } else {
-                written.complete(null);
-            }
-        });
+        var unused = producer.send(
+                new ProducerRecord<>(topic, null, record.key(), record.value(), headers), (metadata, error) -> {
+                    if (error != null) {
+                        written.completeExceptionally(error);
+                    } else {
+                        written.complete(null);
+                    }
+                });
         return written;
     }
 }

@@ -46,8 +46,12 @@ public final class DurableIntake implements AutoCloseable {
     private final Sink sink;
     private final Thread thread;
 
-    public DurableIntake(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, String topic, String deadLetterTopic,
-                         Sink sink) {
+    public DurableIntake(
+            Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            String topic,
+            String deadLetterTopic,
+            Sink sink) {
         this.consumer = consumer;
         this.deadLetters = new DeadLetters(producer, deadLetterTopic);
         this.topic = topic;
@@ -86,19 +90,26 @@ public final class DurableIntake implements AutoCloseable {
         try {
             List<CompletableFuture<Void>> copies = new ArrayList<>();
             for (Rejection rejected : sink.store(partition, records)) {
-                LOG.warn("dead-lettering {}/{}@{}: {} {}", partition.topic(), partition.partition(), rejected.record().offset(),
-                        rejected.code(), rejected.reason());
+                LOG.warn(
+                        "dead-lettering {}/{}@{}: {} {}",
+                        partition.topic(),
+                        partition.partition(),
+                        rejected.record().offset(),
+                        rejected.code(),
+                        rejected.reason());
                 copies.add(deadLetters.send(rejected.record(), null, rejected.code(), rejected.reason()));
             }
             CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
         } catch (WakeupException e) {
             throw e;
         } catch (Exception e) {
-            LOG.warn("storing {} records of {} failed, reading them again: {}", records.size(), partition, e.toString());
+            LOG.warn(
+                    "storing {} records of {} failed, reading them again: {}", records.size(), partition, e.toString());
             return false;
         }
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        next.put(partition, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
+        next.put(
+                partition, new OffsetAndMetadata(records.get(records.size() - 1).offset() + 1));
         consumer.commitSync(next);
         return true;
     }

@@ -42,7 +42,8 @@ public interface GenerationHandler<R> {
      * @throws RetryLater when the gateway cannot take the request now (a full queue, a rate quota): try again later
      * @throws Refused when the request cannot be served as given: answered with the error and dead-lettered
      */
-    void start(Envelope<R> envelope, String authorization, Headers headers, ResponseStream answer) throws RetryLater, Refused;
+    void start(Envelope<R> envelope, String authorization, Headers headers, ResponseStream answer)
+            throws RetryLater, Refused;
 
     /** The final answer record for a refused request: {@code code} is a gRPC status name. */
     byte[] errorAnswer(String requestId, long sequence, String code, String message);

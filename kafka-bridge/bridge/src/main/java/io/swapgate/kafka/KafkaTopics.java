@@ -25,8 +25,13 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * @param trainingExamples examples and feedback for retraining adapters
  * @param trainingJobs every change of a training job, compacted to the latest per job
  */
-public record KafkaTopics(String requests, String responses, String deadLetters, String adapterEvents, String trainingExamples,
-                          String trainingJobs) {
+public record KafkaTopics(
+        String requests,
+        String responses,
+        String deadLetters,
+        String adapterEvents,
+        String trainingExamples,
+        String trainingJobs) {
 
     /** Where tenant {@code tenant}'s answers go by default. */
     public String responsesOf(String tenant) {
@@ -39,7 +44,8 @@ public record KafkaTopics(String requests, String responses, String deadLetters,
      */
     public void ensure(Admin admin, int partitions, Collection<String> tenants)
             throws InterruptedException, ExecutionException, TimeoutException {
-        List<String> wanted = new ArrayList<>(List.of(requests, deadLetters, adapterEvents, trainingExamples, trainingJobs));
+        List<String> wanted =
+                new ArrayList<>(List.of(requests, deadLetters, adapterEvents, trainingExamples, trainingJobs));
         tenants.forEach(tenant -> wanted.add(responsesOf(tenant)));
         ensure(admin, partitions, wanted);
     }
@@ -73,7 +79,8 @@ public record KafkaTopics(String requests, String responses, String deadLetters,
     }
 
     /** Creates one topic (a tenant's responses topic) if it does not exist yet. */
-    public void ensure(Admin admin, int partitions, String topic) throws InterruptedException, ExecutionException, TimeoutException {
+    public void ensure(Admin admin, int partitions, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
         ensure(admin, partitions, List.of(topic));
     }
 }

@@ -12,7 +12,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class PartitionLedger {
 
-    enum State { WAITING, RUNNING, DONE }
+    enum State {
+        WAITING,
+        RUNNING,
+        DONE
+    }
 
     /** One record's progress. */
     static final class Entry {
@@ -20,11 +24,13 @@ final class PartitionLedger {
         /** The record, until it is done: a done one is only an offset, so done records held behind one that waits cost
          *  almost nothing. */
         ConsumerRecord<byte[], byte[]> record;
+
         State state = State.WAITING;
         /** {@link System#nanoTime()} before which a waiting record is not tried again. */
         long notBefore;
         /** The tenant whose key the record carries, once known; and whether it waits for that tenant's own quota. */
         String tenant;
+
         boolean waitsForQuota;
 
         Entry(ConsumerRecord<byte[], byte[]> record) {

@@ -38,6 +38,7 @@ public final class RequestBridge<R> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestBridge.class);
     /** An answer that could not be written (broker away) is generated again after this long. */
     private static final Duration REWRITE_BACKOFF = Duration.ofSeconds(1);
+
     private static final int REMEMBERED_ANSWERS = 100_000;
 
     private final Consumer<byte[], byte[]> consumer;
@@ -58,6 +59,7 @@ public final class RequestBridge<R> implements AutoCloseable {
             return size() > REMEMBERED_ANSWERS;
         }
     };
+
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -91,8 +93,13 @@ public final class RequestBridge<R> implements AutoCloseable {
     }
 
     /** @param tenantTopics creates a tenant's responses topic if it does not exist yet (blocking) */
-    public RequestBridge(Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, KafkaTopics topics,
-                         GenerationHandler<R> handler, Limits limits, java.util.function.Consumer<String> tenantTopics) {
+    public RequestBridge(
+            Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            KafkaTopics topics,
+            GenerationHandler<R> handler,
+            Limits limits,
+            java.util.function.Consumer<String> tenantTopics) {
         this.consumer = consumer;
         this.producer = producer;
         this.topics = topics;
@@ -125,7 +132,9 @@ public final class RequestBridge<R> implements AutoCloseable {
                         ledger.add(record);
                     }
                 }
-                lag = ledgers.keySet().stream().mapToLong(p -> consumer.currentLag(p).orElse(0)).sum();
+                lag = ledgers.keySet().stream()
+                        .mapToLong(p -> consumer.currentLag(p).orElse(0))
+                        .sum();
                 Runnable completion;
                 while ((completion = completions.poll()) != null) {
                     completion.run();
@@ -156,8 +165,13 @@ public final class RequestBridge<R> implements AutoCloseable {
                 try {
                     dispatch(entry, now);
                 } catch (RuntimeException e) { // the broker failing to create a tenant's topic: not the record's fault
-                    LOG.warn("record {}/{}@{} cannot be handled now, trying again in {}: {}", entry.record.topic(),
-                            entry.record.partition(), entry.record.offset(), REWRITE_BACKOFF, e.toString());
+                    LOG.warn(
+                            "record {}/{}@{} cannot be handled now, trying again in {}: {}",
+                            entry.record.topic(),
+                            entry.record.partition(),
+                            entry.record.offset(),
+                            REWRITE_BACKOFF,
+                            e.toString());
                     entry.notBefore = now + REWRITE_BACKOFF.toNanos();
                 }
             }
@@ -170,7 +184,12 @@ public final class RequestBridge<R> implements AutoCloseable {
         String authorization = KafkaAuthorization.of(entry.record);
         String tenant = handler.tenantOf(authorization);
         if (tenant == null) {
-            deadLetter(entry, null, null, "UNAUTHENTICATED", "the record carries no valid API key (header 'authorization: Bearer <key>')");
+            deadLetter(
+                    entry,
+                    null,
+                    null,
+                    "UNAUTHENTICATED",
+                    "the record carries no valid API key (header 'authorization: Bearer <key>')");
             return;
         }
         entry.tenant = tenant;
@@ -181,13 +200,18 @@ public final class RequestBridge<R> implements AutoCloseable {
         try {
             envelope = handler.decode(entry.record.value() == null ? new byte[0] : entry.record.value());
         } catch (GenerationHandler.Refused refused) {
-            deadLetter(entry, tenant, refused.requestId() == null ? null : answerFor(tenant, refused.requestId()),
-                    refused.code(), refused.getMessage());
+            deadLetter(
+                    entry,
+                    tenant,
+                    refused.requestId() == null ? null : answerFor(tenant, refused.requestId()),
+                    refused.code(),
+                    refused.getMessage());
             return;
         }
         AnswerKey key = new AnswerKey(tenant, envelope.requestId());
         if (answered.containsKey(key) || running.contains(key)) {
-            LOG.debug("request {} of {} redelivered while answered or being answered: skipped", key.requestId(), tenant);
+            LOG.debug(
+                    "request {} of {} redelivered while answered or being answered: skipped", key.requestId(), tenant);
             entry.done();
             return;
         }
@@ -195,11 +219,19 @@ public final class RequestBridge<R> implements AutoCloseable {
         if (envelope.replyTopic().isEmpty()) {
             answer = answerFor(tenant, key.requestId());
         } else if (!handler.mayReplyTo(envelope.replyTopic(), tenant)) {
-            deadLetter(entry, tenant, answerFor(tenant, key.requestId()), "PERMISSION_DENIED",
+            deadLetter(
+                    entry,
+                    tenant,
+                    answerFor(tenant, key.requestId()),
+                    "PERMISSION_DENIED",
                     "this key may not have answers written to '" + envelope.replyTopic() + "'");
             return;
         } else if (!exists(envelope.replyTopic())) {
-            deadLetter(entry, tenant, answerFor(tenant, key.requestId()), "INVALID_ARGUMENT",
+            deadLetter(
+                    entry,
+                    tenant,
+                    answerFor(tenant, key.requestId()),
+                    "INVALID_ARGUMENT",
                     "reply topic '" + envelope.replyTopic() + "' does not exist");
             return;
         } else {
@@ -208,11 +240,18 @@ public final class RequestBridge<R> implements AutoCloseable {
         try {
             handler.start(envelope, authorization, entry.record.headers(), answer);
         } catch (GenerationHandler.RetryLater later) {
-            if (later.tenantLimit() && !entry.waitsForQuota
+            if (later.tenantLimit()
+                    && !entry.waitsForQuota
                     && waitingForQuota.getOrDefault(tenant, 0) >= limits.maxWaitingPerTenant()) {
-                deadLetter(entry, tenant, answer, "RESOURCE_EXHAUSTED", "tenant '" + tenant + "' already has "
-                        + limits.maxWaitingPerTenant() + " requests waiting for its quota here (" + later.getMessage()
-                        + "); this one is refused so that other tenants' requests keep moving: send more slowly");
+                deadLetter(
+                        entry,
+                        tenant,
+                        answer,
+                        "RESOURCE_EXHAUSTED",
+                        "tenant '" + tenant + "' already has "
+                                + limits.maxWaitingPerTenant() + " requests waiting for its quota here ("
+                                + later.getMessage()
+                                + "); this one is refused so that other tenants' requests keep moving: send more slowly");
                 return;
             }
             waitForQuota(entry, later.tenantLimit());
@@ -226,8 +265,15 @@ public final class RequestBridge<R> implements AutoCloseable {
     }
 
     /** Answers with the error when there is somewhere to answer, and copies the record to the dead-letter topic. */
-    private void deadLetter(PartitionLedger.Entry entry, String tenant, ResponseStream answer, String code, String reason) {
-        LOG.warn("dead-lettering {}/{}@{}: {} {}", entry.record.topic(), entry.record.partition(), entry.record.offset(), code, reason);
+    private void deadLetter(
+            PartitionLedger.Entry entry, String tenant, ResponseStream answer, String code, String reason) {
+        LOG.warn(
+                "dead-lettering {}/{}@{}: {} {}",
+                entry.record.topic(),
+                entry.record.partition(),
+                entry.record.offset(),
+                code,
+                reason);
         CompletableFuture<Void> copied = deadLetters.send(entry.record, tenant, code, reason);
         if (answer == null) {
             track(entry, null, copied);
@@ -258,7 +304,11 @@ public final class RequestBridge<R> implements AutoCloseable {
                     answered.put(id, Boolean.TRUE);
                 }
             } else {
-                LOG.warn("writing the answer to {} failed ({}); it runs again in {}", id, error.toString(), REWRITE_BACKOFF);
+                LOG.warn(
+                        "writing the answer to {} failed ({}); it runs again in {}",
+                        id,
+                        error.toString(),
+                        REWRITE_BACKOFF);
                 entry.state = PartitionLedger.State.WAITING;
                 entry.notBefore = System.nanoTime() + REWRITE_BACKOFF.toNanos();
             }
@@ -269,7 +319,8 @@ public final class RequestBridge<R> implements AutoCloseable {
     private void waitForQuota(PartitionLedger.Entry entry, boolean waits) {
         if (entry.waitsForQuota != waits && entry.tenant != null) {
             entry.waitsForQuota = waits;
-            waitingForQuota.merge(entry.tenant, waits ? 1 : -1, (held, change) -> held + change == 0 ? null : held + change);
+            waitingForQuota.merge(
+                    entry.tenant, waits ? 1 : -1, (held, change) -> held + change == 0 ? null : held + change);
         }
     }
 

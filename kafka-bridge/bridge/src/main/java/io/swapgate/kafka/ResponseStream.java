@@ -62,13 +62,14 @@ public final class ResponseStream {
     }
 
     private void write(byte[] value, boolean last) {
-        var unused = producer.send(new ProducerRecord<>(topic, null, requestId.getBytes(StandardCharsets.UTF_8), value, headers),
+        var unused = producer.send(
+                new ProducerRecord<>(topic, null, requestId.getBytes(StandardCharsets.UTF_8), value, headers),
                 (metadata, error) -> {
-            if (error != null) {
-                answered.completeExceptionally(error);
-            } else if (last) {
-                answered.complete(null);
-            }
-        });
+                    if (error != null) {
+                        answered.completeExceptionally(error);
+                    } else if (last) {
+                        answered.complete(null);
+                    }
+                });
     }
 }

@@ -52,8 +52,8 @@ class DurableIntakeTest {
         volatile CountDownLatch slowDisk;
 
         @Override
-        public List<DurableIntake.Rejection> store(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records)
-                throws Exception {
+        public List<DurableIntake.Rejection> store(
+                TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
             batches.add(records.stream().map(ConsumerRecord::offset).toList());
             if (slowDisk != null) {
                 assertTrue(slowDisk.await(10, TimeUnit.SECONDS));
@@ -65,12 +65,18 @@ class DurableIntakeTest {
             StringBuilder lines = new StringBuilder();
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 if (refused.contains(r.offset())) {
-                    rejections.add(new DurableIntake.Rejection(r, "INVALID_ARGUMENT", "not an example: " + text(r.value())));
+                    rejections.add(
+                            new DurableIntake.Rejection(r, "INVALID_ARGUMENT", "not an example: " + text(r.value())));
                 } else {
                     lines.append(text(r.value())).append('\n');
                 }
             }
-            Files.writeString(file(partition), lines, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.writeString(
+                    file(partition),
+                    lines,
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             return rejections;
         }
 
@@ -138,9 +144,16 @@ class DurableIntakeTest {
         MockKafka.Producer producer = new MockKafka.Producer(true);
         start(producer);
         storage.refused = Set.of(1L);
-        deliver(List.of(record(P0, 0, "demo/a", "good"),
-                record(P0, 1, "demo/a", "garbage", MockKafka.header("authorization", "Bearer sk-secret"),
-                        MockKafka.header("Authorization", "Bearer sk-other"), MockKafka.header("traceparent", "00-abc-def-01")),
+        deliver(List.of(
+                record(P0, 0, "demo/a", "good"),
+                record(
+                        P0,
+                        1,
+                        "demo/a",
+                        "garbage",
+                        MockKafka.header("authorization", "Bearer sk-secret"),
+                        MockKafka.header("Authorization", "Bearer sk-other"),
+                        MockKafka.header("traceparent", "00-abc-def-01")),
                 record(P0, 2, "demo/a", "also good")));
         awaitLoopPasses(consumer);
 
@@ -197,7 +210,10 @@ class DurableIntakeTest {
         assertTrue(producer.completeNext());
         awaitLoopPasses(consumer);
         assertEquals(2, consumer.committed(P0));
-        assertEquals(List.of("good", "good"), storage.stored(P0), "at least once: the sink sees a record again after a failure");
+        assertEquals(
+                List.of("good", "good"),
+                storage.stored(P0),
+                "at least once: the sink sees a record again after a failure");
     }
 
     @Test

@@ -48,7 +48,8 @@ final class MockKafka {
         }
 
         @Override
-        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+        public synchronized void commitAsync(
+                Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
             super.commitAsync(offsets, callback); // commitSync comes here too
             offsets.forEach((partition, offset) -> commits.put(partition, offset.offset()));
         }
@@ -80,10 +81,19 @@ final class MockKafka {
         awaitLoopPasses(consumer);
     }
 
-    static ConsumerRecord<byte[], byte[]> record(TopicPartition partition, long offset, String key, String value,
-                                                 Header... headers) {
-        return new ConsumerRecord<>(partition.topic(), partition.partition(), offset, 0L, TimestampType.CREATE_TIME, -1, -1,
-                key == null ? null : bytes(key), value == null ? null : bytes(value), new RecordHeaders(headers),
+    static ConsumerRecord<byte[], byte[]> record(
+            TopicPartition partition, long offset, String key, String value, Header... headers) {
+        return new ConsumerRecord<>(
+                partition.topic(),
+                partition.partition(),
+                offset,
+                0L,
+                TimestampType.CREATE_TIME,
+                -1,
+                -1,
+                key == null ? null : bytes(key),
+                value == null ? null : bytes(value),
+                new RecordHeaders(headers),
                 Optional.empty());
     }
 

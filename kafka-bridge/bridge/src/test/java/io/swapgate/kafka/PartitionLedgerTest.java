@@ -18,7 +18,8 @@ class PartitionLedgerTest {
     private final PartitionLedger ledger = new PartitionLedger();
 
     private PartitionLedger.Entry add(long offset) {
-        return ledger.add(new ConsumerRecord<>("requests", 0, offset, new byte[0], ("value " + offset).getBytes(StandardCharsets.UTF_8)));
+        return ledger.add(new ConsumerRecord<>(
+                "requests", 0, offset, new byte[0], ("value " + offset).getBytes(StandardCharsets.UTF_8)));
     }
 
     private static List<Long> offsets(List<PartitionLedger.Entry> entries) {

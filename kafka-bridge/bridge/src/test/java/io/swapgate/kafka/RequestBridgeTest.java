@@ -37,8 +37,13 @@ import org.junit.jupiter.api.Test;
  */
 class RequestBridgeTest {
 
-    private static final KafkaTopics TOPICS = new KafkaTopics("swapgate.requests", "swapgate.responses",
-            "swapgate.dead-letters", "swapgate.adapter-events", "swapgate.training-examples", "swapgate.training-jobs");
+    private static final KafkaTopics TOPICS = new KafkaTopics(
+            "swapgate.requests",
+            "swapgate.responses",
+            "swapgate.dead-letters",
+            "swapgate.adapter-events",
+            "swapgate.training-examples",
+            "swapgate.training-jobs");
     private static final TopicPartition P0 = new TopicPartition(TOPICS.requests(), 0);
     private static final TopicPartition P1 = new TopicPartition(TOPICS.requests(), 1);
     private static final String ACME = TOPICS.responsesOf("acme");
@@ -73,7 +78,9 @@ class RequestBridgeTest {
 
         @Override
         public String tenantOf(String authorization) {
-            return authorization != null && authorization.startsWith("Bearer key-") ? authorization.substring(11) : null;
+            return authorization != null && authorization.startsWith("Bearer key-")
+                    ? authorization.substring(11)
+                    : null;
         }
 
         @Override
@@ -148,8 +155,15 @@ class RequestBridgeTest {
 
     /** A request of {@code tenant} (null: no key) at {@code offset} of {@code partition}. */
     private void request(TopicPartition partition, long offset, String tenant, String value) {
-        consumer.addRecord(tenant == null ? MockKafka.record(partition, offset, value, value)
-                : MockKafka.record(partition, offset, value, value, MockKafka.header("authorization", "Bearer key-" + tenant)));
+        consumer.addRecord(
+                tenant == null
+                        ? MockKafka.record(partition, offset, value, value)
+                        : MockKafka.record(
+                                partition,
+                                offset,
+                                value,
+                                value,
+                                MockKafka.header("authorization", "Bearer key-" + tenant)));
     }
 
     private List<ProducerRecord<byte[], byte[]>> deadLetters() {
@@ -165,7 +179,8 @@ class RequestBridgeTest {
         start(new RequestBridge.Limits(16, 16, 64, 16), false);
         request(P0, 0, "acme", "r1");
         assertEquals("r1", gateway.next().requestId());
-        assertEquals(List.of(ACME), createdTopics, "the tenant's responses topic is created the first time it is needed");
+        assertEquals(
+                List.of(ACME), createdTopics, "the tenant's responses topic is created the first time it is needed");
 
         assertTrue(producer.completeNext(), "the token");
         awaitLoopPasses(consumer);
@@ -175,7 +190,9 @@ class RequestBridgeTest {
         awaitLoopPasses(consumer);
         assertEquals(1, consumer.committed(P0));
         assertEquals(List.of("r1 token 0", "r1 done"), values(ACME));
-        assertTrue(on(ACME, producer.history()).stream().allMatch(r -> text(r.key()).equals("r1")),
+        assertTrue(
+                on(ACME, producer.history()).stream()
+                        .allMatch(r -> text(r.key()).equals("r1")),
                 "keyed by request id, so that an answer's records stay in order on one partition");
     }
 
@@ -210,7 +227,8 @@ class RequestBridgeTest {
 
         assertEquals(3, consumer.committed(P0));
         List<ProducerRecord<byte[], byte[]>> dead = deadLetters();
-        assertEquals(List.of("UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED"),
+        assertEquals(
+                List.of("UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED"),
                 dead.stream().map(r -> header(r, DeadLetters.CODE)).toList());
         for (ProducerRecord<byte[], byte[]> letter : dead) {
             assertNull(header(letter, "authorization"), "no key, not even a wrong one, is copied");
@@ -264,16 +282,22 @@ class RequestBridgeTest {
 
         assertEquals(4, consumer.committed(P0));
         List<ProducerRecord<byte[], byte[]>> dead = deadLetters();
-        assertEquals(List.of("acme", "acme", "acme", "acme"), dead.stream().map(r -> header(r, DeadLetters.TENANT)).toList());
+        assertEquals(
+                List.of("acme", "acme", "acme", "acme"),
+                dead.stream().map(r -> header(r, DeadLetters.TENANT)).toList());
         assertEquals("not a KafkaRequest", header(dead.get(0), DeadLetters.REASON));
-        assertEquals(List.of("r7 error INVALID_ARGUMENT: no prompt"), values(ACME), "only the refusal that names an id is answered");
+        assertEquals(
+                List.of("r7 error INVALID_ARGUMENT: no prompt"),
+                values(ACME),
+                "only the refusal that names an id is answered");
         assertEquals(List.of(), gateway.startedIds());
     }
 
     @Test
     void aReplyTopicTheKeyMayNotUseIsRefusedAndTheRefusalAnsweredOnTheTenantsOwnTopic() throws Exception {
         start();
-        consumer.updatePartitions("globex.inbox", List.of(new PartitionInfo("globex.inbox", 0, Node.noNode(), new Node[0], new Node[0])));
+        consumer.updatePartitions(
+                "globex.inbox", List.of(new PartitionInfo("globex.inbox", 0, Node.noNode(), new Node[0], new Node[0])));
         request(P0, 0, "acme", "r1>globex.inbox");
         awaitLoopPasses(consumer);
 
@@ -281,7 +305,9 @@ class RequestBridgeTest {
         assertEquals("PERMISSION_DENIED", header(deadLetters().get(0), DeadLetters.CODE));
         assertEquals(List.of(), values("globex.inbox"), "nothing is written on another tenant's topic");
         assertEquals(1, values(ACME).size());
-        assertTrue(values(ACME).get(0).startsWith("r1 error PERMISSION_DENIED"), values(ACME).toString());
+        assertTrue(
+                values(ACME).get(0).startsWith("r1 error PERMISSION_DENIED"),
+                values(ACME).toString());
         assertEquals(List.of(), gateway.startedIds());
     }
 
@@ -299,7 +325,8 @@ class RequestBridgeTest {
     @Test
     void aReplyTopicTheKeyMayUseGetsTheWholeAnswer() throws Exception {
         start();
-        consumer.updatePartitions("acme.inbox", List.of(new PartitionInfo("acme.inbox", 0, Node.noNode(), new Node[0], new Node[0])));
+        consumer.updatePartitions(
+                "acme.inbox", List.of(new PartitionInfo("acme.inbox", 0, Node.noNode(), new Node[0], new Node[0])));
         request(P0, 0, "acme", "r1>acme.inbox");
         awaitLoopPasses(consumer);
 
@@ -326,7 +353,8 @@ class RequestBridgeTest {
 
         assertEquals(List.of("r1", "r0"), List.of(r1.requestId(), r0.requestId()), "r1 did not wait for r0");
         assertEquals(2, gateway.attempts.get("acme/r0"));
-        assertTrue(r0.atNanos() - r1.atNanos() >= pause.toNanos() - TimeUnit.MILLISECONDS.toNanos(50),
+        assertTrue(
+                r0.atNanos() - r1.atNanos() >= pause.toNanos() - TimeUnit.MILLISECONDS.toNanos(50),
                 "r0 was tried again before the pause the gateway asked for");
         awaitLoopPasses(consumer);
         assertEquals(2, consumer.committed(P0));
@@ -353,7 +381,10 @@ class RequestBridgeTest {
         assertEquals("RESOURCE_EXHAUSTED", header(dead.get(0), DeadLetters.CODE));
         assertEquals(TOPICS.requests() + "/0@1", header(dead.get(0), DeadLetters.ORIGIN));
         assertEquals(1, values(ACME).size());
-        assertTrue(values(ACME).get(0).startsWith("a1 error RESOURCE_EXHAUSTED: tenant 'acme' already has 1 requests waiting"),
+        assertTrue(
+                values(ACME)
+                        .get(0)
+                        .startsWith("a1 error RESOURCE_EXHAUSTED: tenant 'acme' already has 1 requests waiting"),
                 values(ACME).toString());
         assertEquals(-1, consumer.committed(P0), "a0 still waits at the head of the partition");
     }
@@ -366,7 +397,8 @@ class RequestBridgeTest {
         };
         request(P1, 0, "acme", "a0");
         awaitLoopPasses(consumer);
-        MockKafka.onLoopThread(consumer, () -> consumer.rebalance(List.of(P0))); // P1 goes to another replica, a0 with it
+        MockKafka.onLoopThread(
+                consumer, () -> consumer.rebalance(List.of(P0))); // P1 goes to another replica, a0 with it
 
         request(P0, 0, "acme", "a1");
         awaitLoopPasses(consumer);
@@ -384,7 +416,9 @@ class RequestBridgeTest {
         Start one = gateway.next();
         Start other = gateway.next();
         Start a0 = one.requestId().equals("a0") ? one : other;
-        assertEquals(Set.of("a0", "g0"), Set.of(one.requestId(), other.requestId()),
+        assertEquals(
+                Set.of("a0", "g0"),
+                Set.of(one.requestId(), other.requestId()),
                 "globex is served while acme's second request waits");
         awaitLoopPasses(consumer);
         assertEquals(Set.of("acme/a0", "globex/g0"), gateway.attempts.keySet(), "a1 waits without even being tried");

@@ -26,6 +26,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     /** System property naming the broker's classpath file; the build and the launcher set it. */
     public static final String CLASSPATH_PROPERTY = "swapgate.kafka.broker-classpath";
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
     /**
@@ -67,8 +68,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
     }
 
     private static LocalKafkaBroker start(Path dir, int port, MutualTls tls) throws IOException, InterruptedException {
-        LocalKafkaBroker broker = new LocalKafkaBroker(dir.toAbsolutePath(), port, freePort(), brokerClasspath(), tls,
-                tls == null ? -1 : freePort());
+        LocalKafkaBroker broker = new LocalKafkaBroker(
+                dir.toAbsolutePath(), port, freePort(), brokerClasspath(), tls, tls == null ? -1 : freePort());
         broker.configure();
         broker.restart();
         return broker;
@@ -96,9 +97,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is running");
         }
-        List<String> command = java("kafka.Kafka", dir.resolve("server.properties").toString());
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
+        List<String> command =
+                java("kafka.Kafka", dir.resolve("server.properties").toString());
+        process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+                .start();
         process.getOutputStream().close();
         awaitListening();
     }
@@ -127,36 +131,47 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private void configure() throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path data = dir.resolve("data");
-        Files.writeString(dir.resolve("server.properties"), String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@localhost:" + controllerPort,
-                "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort
-                        + (tls == null ? "" : ",SSL://localhost:" + tlsPort),
-                "advertised.listeners=PLAINTEXT://localhost:" + port + (tls == null ? "" : ",SSL://localhost:" + tlsPort),
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (tls == null ? "" : ",SSL:SSL"),
-                tls == null ? "" : String.join("\n",
-                        "ssl.keystore.type=PKCS12",
-                        "ssl.keystore.location=" + tls.keyStore().toAbsolutePath(),
-                        "ssl.keystore.password=" + tls.password(),
-                        "ssl.key.password=" + tls.password(),
-                        "ssl.truststore.type=PKCS12",
-                        "ssl.truststore.location=" + tls.trustStore().toAbsolutePath(),
-                        "ssl.truststore.password=" + tls.password(),
-                        "ssl.client.auth=required"),
-                "log.dirs=" + data,
-                "num.partitions=4",
-                "auto.create.topics.enable=false",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=4",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                ""), StandardCharsets.UTF_8);
+        Files.writeString(
+                dir.resolve("server.properties"),
+                String.join(
+                        "\n",
+                        "process.roles=broker,controller",
+                        "node.id=1",
+                        "controller.quorum.voters=1@localhost:" + controllerPort,
+                        "listeners=PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort
+                                + (tls == null ? "" : ",SSL://localhost:" + tlsPort),
+                        "advertised.listeners=PLAINTEXT://localhost:" + port
+                                + (tls == null ? "" : ",SSL://localhost:" + tlsPort),
+                        "controller.listener.names=CONTROLLER",
+                        "inter.broker.listener.name=PLAINTEXT",
+                        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                                + (tls == null ? "" : ",SSL:SSL"),
+                        tls == null
+                                ? ""
+                                : String.join(
+                                        "\n",
+                                        "ssl.keystore.type=PKCS12",
+                                        "ssl.keystore.location="
+                                                + tls.keyStore().toAbsolutePath(),
+                                        "ssl.keystore.password=" + tls.password(),
+                                        "ssl.key.password=" + tls.password(),
+                                        "ssl.truststore.type=PKCS12",
+                                        "ssl.truststore.location="
+                                                + tls.trustStore().toAbsolutePath(),
+                                        "ssl.truststore.password=" + tls.password(),
+                                        "ssl.client.auth=required"),
+                        "log.dirs=" + data,
+                        "num.partitions=4",
+                        "auto.create.topics.enable=false",
+                        "offsets.topic.replication.factor=1",
+                        "offsets.topic.num.partitions=4",
+                        "transaction.state.log.replication.factor=1",
+                        "transaction.state.log.min.isr=1",
+                        "share.coordinator.state.topic.replication.factor=1",
+                        "share.coordinator.state.topic.min.isr=1",
+                        "group.initial.rebalance.delay.ms=0",
+                        ""),
+                StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("log4j2.properties"), """
                 rootLogger.level=WARN
                 rootLogger.appenderRef.out.ref=out
@@ -170,10 +185,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
         if (Files.exists(data.resolve("meta.properties"))) {
             return;
         }
-        List<String> format = java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c",
+        List<String> format = java(
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                clusterId(),
+                "-c",
                 dir.resolve("server.properties").toString());
-        Process formatting = new ProcessBuilder(format).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
+        Process formatting = new ProcessBuilder(format)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+                .start();
         if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
             formatting.destroyForcibly();
             throw new IOException("formatting the Kafka data directory failed; see " + log() + ":\n" + tail());
@@ -183,9 +205,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
     private List<String> java(String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
+                "-Xms64m",
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
                 "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
-                "-cp", classpath, mainClass));
+                "-cp",
+                classpath,
+                mainClass));
         command.addAll(List.of(args));
         return command;
     }
@@ -198,10 +224,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 return;
             } catch (IOException notYet) {
                 if (!process.isAlive()) {
-                    throw new IOException("the Kafka broker exited with " + process.exitValue() + " while starting:\n" + tail());
+                    throw new IOException(
+                            "the Kafka broker exited with " + process.exitValue() + " while starting:\n" + tail());
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("the Kafka broker did not listen on " + port + " within " + START_TIMEOUT + ":\n" + tail());
+                    throw new IOException(
+                            "the Kafka broker did not listen on " + port + " within " + START_TIMEOUT + ":\n" + tail());
                 }
                 process.waitFor(100, TimeUnit.MILLISECONDS); // or wakes at once if it exits
             }
@@ -242,8 +270,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
         try {
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-            throw new UncheckedIOException("no Kafka broker classpath at " + file + ": build the kafka-broker module first"
-                    + " (./mvnw -pl kafka-bridge/broker package)", e);
+            throw new UncheckedIOException(
+                    "no Kafka broker classpath at " + file + ": build the kafka-broker module first"
+                            + " (./mvnw -pl kafka-bridge/broker package)",
+                    e);
         }
     }
 

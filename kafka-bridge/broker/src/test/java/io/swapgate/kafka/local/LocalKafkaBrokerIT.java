@@ -2,7 +2,6 @@ package io.swapgate.kafka.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +30,11 @@ class LocalKafkaBrokerIT {
     void recordsSurviveAKillAndRestart() throws Exception {
         Path dir = Files.createTempDirectory("swapgate-kafka-test");
         try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir)) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-                admin.createTopics(List.of(new NewTopic("t", 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            try (Admin admin =
+                    Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic("t", 2, (short) 1)))
+                        .all()
+                        .get(60, TimeUnit.SECONDS);
             }
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(broker))) {
                 for (int i = 0; i < 10; i++) {
