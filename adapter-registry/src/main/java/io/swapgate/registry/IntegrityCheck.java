@@ -15,6 +15,7 @@ final class IntegrityCheck {
     private final Path root;
     private final FileSystemAdapterRegistry registry;
     private final List<String> problems = new ArrayList<>();
+    private int quarantined;
     private int versions;
     private int aliases;
 
@@ -107,7 +108,10 @@ final class IntegrityCheck {
     }
 
     private void quarantine(Path path, String why) throws IOException {
-        Path target = root.resolve("quarantine").resolve(System.currentTimeMillis() + "-" + path.getFileName());
+        // The check's own sequence number keeps two same-named items moved in one millisecond apart.
+        quarantined++;
+        Path target = root.resolve("quarantine")
+                .resolve(System.currentTimeMillis() + "-" + quarantined + "-" + path.getFileName());
         Files.createDirectories(target.getParent());
         Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
         problems.add(why + " (moved to " + root.relativize(target) + ")");

@@ -364,7 +364,12 @@ public final class TrainingJobs implements AutoCloseable {
             }
             cancelRequested.remove(id);
             lastEnded.put(AdapterName.parse(job.adapter()), clock.instant());
-            record(end);
+            TrainingJob meanwhile = jobs.get(id);
+            if (meanwhile != null && meanwhile.state() == JobState.CANCELLED) {
+                end = meanwhile; // cancelled while the worker prepared it, before it started: the cancel stands
+            } else {
+                record(end);
+            }
             LOG.info("training job {} for {} ended {}: {}", id, job.adapter(), end.state(), end.reason());
         } finally {
             runningJob = null;
@@ -408,6 +413,10 @@ public final class TrainingJobs implements AutoCloseable {
 
     /** A running job's report: kept in memory at once, stored and passed on when it changes state or now and then. */
     private void progress(TrainingJob job) {
+        TrainingJob known = jobs.get(job.id());
+        if (known != null && known.state() == JobState.CANCELLED) {
+            return; // cancelled before it started: the run only goes on to notice the cancel
+        }
         TrainingJob before = jobs.put(job.id(), job);
         long now = System.nanoTime();
         if (before == null || before.state() != job.state() || now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {

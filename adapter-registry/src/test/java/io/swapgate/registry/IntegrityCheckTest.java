@@ -44,7 +44,7 @@ class IntegrityCheckTest {
             return List.of();
         }
         try (Stream<Path> entries = Files.list(quarantine)) {
-            return entries.map(p -> p.getFileName().toString().replaceFirst("^\\d+-", ""))
+            return entries.map(p -> p.getFileName().toString().replaceFirst("^\\d+-\\d+-", ""))
                     .sorted()
                     .toList();
         }
@@ -115,6 +115,21 @@ class IntegrityCheckTest {
         assertEquals(new IntegrityReport(1, 1, report.problems()), report, "the version and latest are sound");
         assertEquals(List.of("latest"), List.copyOf(registry.aliases(A).keySet()));
         assertEquals(List.of("stable.json"), quarantined());
+    }
+
+    @Test
+    void sameNamedItemsSetAsideInOneCheckAreAllKept() throws Exception {
+        AdapterName b = AdapterName.parse("acme/b");
+        fx.publish("acme/a", "stable");
+        fx.publish("acme/b", "stable");
+        Files.writeString(registry.aliasFile(A, "stable"), "not json at all");
+        Files.writeString(registry.aliasFile(b, "stable"), "nor this");
+
+        IntegrityReport report = registry.checkIntegrity();
+        assertProblem(report, "alias 'stable' of acme/a is unreadable");
+        assertProblem(report, "alias 'stable' of acme/b is unreadable");
+        // Both in the same millisecond, most likely: the name alone would have let the second replace the first.
+        assertEquals(List.of("stable.json", "stable.json"), quarantined());
     }
 
     @Test

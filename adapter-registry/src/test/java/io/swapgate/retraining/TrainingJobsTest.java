@@ -309,6 +309,20 @@ class TrainingJobsTest {
     }
 
     @Test
+    void aJobCancelledWhileTheWorkerPreparesItStaysCancelled() throws Exception {
+        started();
+        busy = new CountDownLatch(1);
+        TrainingJob job = submit(ACME);
+        awaitWorkerTakesAJob(); // the worker holds it, not yet started
+        assertEquals(JobState.CANCELLED, jobs.cancel(job.id()).orElseThrow().state());
+        TrainingJob next = submit(ACME);
+        busy.countDown();
+        assertEquals(JobState.FAILED, endOf(next.id()), "the one worker went on to the next job");
+        assertEquals(JobState.CANCELLED, jobs.get(job.id()).orElseThrow().state());
+        assertEquals(JobState.CANCELLED, store.get(job.id()).orElseThrow().state(), "the worker's own end did not win");
+    }
+
+    @Test
     void cancellingAFinishedOrUnknownJobChangesNothing() throws Exception {
         started();
         TrainingJob job = submit(ACME);

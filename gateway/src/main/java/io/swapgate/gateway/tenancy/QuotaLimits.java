@@ -47,7 +47,8 @@ public record QuotaLimits(
             UPLOAD_BYTES);
 
     public QuotaLimits {
-        if (requestsPerSecond <= 0
+        if (!(requestsPerSecond > 0)
+                || Double.isInfinite(requestsPerSecond)
                 || tokensPerMinute <= 0
                 || concurrentRequests <= 0
                 || queuedRequests < 0
@@ -56,7 +57,7 @@ public record QuotaLimits(
                 || adapterBytes < 0
                 || uploadBytes <= 0) {
             throw new IllegalArgumentException(
-                    "quotas must be positive (queued-requests, adapters and adapter-bytes may be 0)");
+                    "quotas must be positive and finite (queued-requests, adapters and adapter-bytes may be 0)");
         }
     }
 

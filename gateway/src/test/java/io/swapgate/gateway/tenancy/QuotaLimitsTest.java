@@ -96,7 +96,7 @@ class QuotaLimitsTest {
 
     @Test
     void quotasMustBePositiveButQueuedRequestsAdaptersAndAdapterBytesMayBeZero() {
-        String message = "quotas must be positive (queued-requests, adapters and adapter-bytes may be 0)";
+        String message = "quotas must be positive and finite (queued-requests, adapters and adapter-bytes may be 0)";
         for (String name : ALL) {
             assertRefused(message, () -> QuotaLimits.of(configuredWith(name, "-1")));
         }
@@ -119,6 +119,16 @@ class QuotaLimitsTest {
                 QuotaLimits.of(configuredWith(QuotaLimits.REQUESTS_PER_SECOND, "0.001"))
                         .requestsPerSecond(),
                 "a request every 1000 s is positive");
+    }
+
+    @Test
+    void aRateThatIsNotANumberOrInfiniteCannotTurnTheRateLimitOff() {
+        // NaN <= 0 is false, so a plain sign check let NaN through; the token bucket then never made anyone wait.
+        for (String rate : List.of("NaN", "Infinity", "-Infinity")) {
+            assertRefused(
+                    "quotas must be positive and finite",
+                    () -> QuotaLimits.of(configuredWith(QuotaLimits.REQUESTS_PER_SECOND, rate)));
+        }
     }
 
     @Test
