@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * The packaged gateway ({@code quarkus-run.jar}) running as a child process on a free port, serving one model.
@@ -312,6 +314,15 @@ final class GatewayProcess implements AutoCloseable {
                 .timeout(Duration.ofSeconds(5))
                 .GET()
                 .build();
+        // Callers (and tests of refused starts) get the failure as an AssertionError with the gateway's output.
+        try {
+            awaitReady(http, request, ready);
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
+    }
+
+    private void awaitReady(HttpClient http, HttpRequest request, URI ready) {
         await().atMost(READY_TIMEOUT)
                 .pollDelay(Duration.ZERO)
                 .pollInterval(POLL_INTERVAL)
