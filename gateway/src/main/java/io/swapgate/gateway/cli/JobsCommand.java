@@ -97,7 +97,6 @@ final class JobsCommand {
                         job.getTotalSteps(),
                         job.hasTrainLoss() ? String.format(Locale.ROOT, " loss %.4f", job.getTrainLoss()) : "",
                         job.getReason().isEmpty() ? "" : " (" + job.getReason() + ")");
-                out.flush();
             }
             return 0;
         }

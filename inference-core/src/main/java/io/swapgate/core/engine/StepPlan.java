@@ -19,8 +19,4 @@ record StepPlan<S extends Schedulable>(
 
     /** A request given batch slot {@code slot}. */
     record Admission<S>(S work, int slot) {}
-
-    boolean isEmpty() {
-        return abandoned.isEmpty() && preempted.isEmpty() && admitted.isEmpty() && decode.isEmpty();
-    }
 }
