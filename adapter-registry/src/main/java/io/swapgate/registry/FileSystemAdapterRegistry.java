@@ -32,6 +32,7 @@ import java.util.stream.Stream;
  * staging/OWNER/...      uploads being written by one process ({@link StagingArea})
  * quarantine/...         what the startup check set aside
  * locks/TENANT/NAME.lock one lock per adapter, held by every change to it
+ * reservations/TENANT/   quota held by uploads and publishes under way, in every process ({@link Reservations})
  * </pre>
  *
  * Changes from this process are serialised, and each holds its adapter's lock ({@link AdapterLocks}), so processes
@@ -53,6 +54,7 @@ public final class FileSystemAdapterRegistry {
     private final List<Consumer<RegistryEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AdapterLocks locks;
     private final StagingArea staging;
+    private final Reservations reservations;
 
     public FileSystemAdapterRegistry(Path root, PeftAdapterReader reader, Clock clock) {
         this.root = root.toAbsolutePath().normalize();
@@ -62,6 +64,7 @@ public final class FileSystemAdapterRegistry {
         try {
             Files.createDirectories(this.root.resolve("adapters"));
             this.staging = new StagingArea(Files.createDirectories(this.root.resolve("staging")));
+            this.reservations = new Reservations(this.root.resolve("reservations"), staging, this::stored);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the registry at " + this.root, e);
         }
@@ -286,6 +289,26 @@ public final class FileSystemAdapterRegistry {
             throw new IllegalArgumentException("version prefix " + prefix + " of " + name + " is ambiguous");
         }
         return matches.get(0);
+    }
+
+    /**
+     * Holds {@code bytes} under {@code name} against its tenant's quotas until the returned handle is closed, if
+     * {@code check} admits them beside what the tenant has stored and what every process sharing this registry holds
+     * for uploads and publishes under way. Checks and reservations of one tenant are serialised across processes.
+     */
+    public Reservations.Reservation reserve(AdapterName name, long bytes, Reservations.Check check) throws IOException {
+        return reservations.reserve(name, bytes, check);
+    }
+
+    private Reservations.Holdings stored(String tenant) throws IOException {
+        List<AdapterName> stored = names(tenant);
+        long bytes = 0;
+        for (AdapterName name : stored) {
+            for (VersionMetadata version : versions(name)) {
+                bytes += version.sizeBytes();
+            }
+        }
+        return new Reservations.Holdings(Set.copyOf(stored), bytes);
     }
 
     /** Adapter names, of one tenant or (null) of all, sorted. */

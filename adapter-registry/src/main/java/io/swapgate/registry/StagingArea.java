@@ -21,16 +21,34 @@ final class StagingArea {
     private static final String LOCK_SUFFIX = ".lock";
 
     private final Path root;
+    private final String owner;
     private final Path own;
+    /**
+     * The lock that says this process is alive, held for the life of the process. Kept reachable on purpose: an
+     * unreferenced channel is closed when the garbage collector finds it, which dropped the lock and let other
+     * replicas take this process's uploads under way for a dead one's leftovers.
+     */
+    @SuppressWarnings("UnusedVariable")
+    private final FileLock ownership;
 
     /** Claims a new area under {@code root} (the registry's {@code staging}) for this registry instance. */
     StagingArea(Path root) throws IOException {
         this.root = root;
-        String owner = UUID.randomUUID().toString();
+        this.owner = UUID.randomUUID().toString();
         this.own = Files.createDirectories(root.resolve(owner));
-        FileChannel channel = FileChannel.open(
-                root.resolve(owner + LOCK_SUFFIX), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        channel.lock(); // held for the life of the process: the channel is never closed on purpose
+        this.ownership = FileChannel.open(
+                        root.resolve(owner + LOCK_SUFFIX), StandardOpenOption.CREATE, StandardOpenOption.WRITE)
+                .lock();
+    }
+
+    /** This process's name for itself among the processes sharing the registry. */
+    String owner() {
+        return owner;
+    }
+
+    /** Whether the process that named itself {@code other} still runs (and holds its area). */
+    boolean isLive(String other) throws IOException {
+        return other.equals(owner) || !ownerIsGone(root.resolve(other + LOCK_SUFFIX));
     }
 
     /** A fresh folder inside this process's area. */

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.swapgate.gateway.tenancy.ApiKeyHash;
 import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.CancelTrainingJobRequest;
@@ -68,7 +67,7 @@ class AttacksIT {
                 E2e.emptyDir(E2e.targetDir().resolve("kafka").resolve("attacks")));
         adapters = new TestAdapters(E2e.emptyDir(E2e.targetDir().resolve("attacks-adapters")));
         // Tenant "tight" may store one adapter, and one and a half rank-4 LoRAs' bytes.
-        long loraBytes = folderBytes(adapters.lora(11, 4));
+        long loraBytes = TestAdapters.bytesOf(adapters.lora(11, 4));
         Map<String, String> properties = new java.util.HashMap<>(Map.of(
                 "swapgate.kafka.bootstrap-servers", broker.bootstrapServers(),
                 "swapgate.kafka.partitions", "1",
@@ -145,8 +144,8 @@ class AttacksIT {
 
     @Test
     void aTenantCannotWriteIntoTheTopicsOfATenantWhoseNameExtendsItsOwn() throws Exception {
-        addKey("acme", "acme-key");
-        addKey("acme.beta", "acme-beta-key");
+        gateway.addKey("acme", "acme-key");
+        gateway.addKey("acme.beta", "acme-beta-key");
         String victims = "attacks.responses.acme.beta";
         send("acme-beta-key", request("beta-own")); // its first answer creates acme.beta's own topic
         try (KafkaAnswers beta = new KafkaAnswers(broker.bootstrapServers(), victims)) {
@@ -193,7 +192,7 @@ class AttacksIT {
     void aTenantOverItsQuotaCannotPauseAPartitionOtherTenantsShare() throws Exception {
         // 1,500 requests from a tenant allowed one a second, then one from another tenant on the same partition. Held,
         // they would fill the partition's 512 places and pause it with the other tenant's request still unread.
-        addKey("slow", "slow-key");
+        gateway.addKey("slow", "slow-key");
         for (int i = 0; i < 1500; i++) {
             var unused = producer.send(new ProducerRecord<byte[], byte[]>(
                     "attacks.requests",
@@ -381,7 +380,7 @@ class AttacksIT {
 
     @Test
     void parallelUploadsCannotTogetherPassTheStorageQuota() throws Exception {
-        addKey("tight", "tight-key");
+        gateway.addKey("tight", "tight-key");
         List<java.util.concurrent.Callable<String>> uploads = new java.util.ArrayList<>();
         for (long seed = 11; seed < 15; seed++) {
             Path folder = adapters.lora(seed, 4);
@@ -431,7 +430,7 @@ class AttacksIT {
 
     @Test
     void aTenantCannotQueueUnlimitedTrainingJobs() throws Exception {
-        addKey("busy", "busy-key");
+        gateway.addKey("busy", "busy-key");
         var training =
                 TrainingGrpc.newBlockingStub(gateway.channel("busy-key")).withDeadlineAfter(60, TimeUnit.SECONDS);
         List<String> started = new java.util.ArrayList<>();
@@ -534,16 +533,6 @@ class AttacksIT {
         return start.build();
     }
 
-    private static long folderBytes(Path folder) throws Exception {
-        try (var files = Files.list(folder)) {
-            long total = 0;
-            for (Path file : files.toList()) {
-                total += Files.size(file);
-            }
-            return total;
-        }
-    }
-
     private static KafkaRequest request(String id) {
         return KafkaRequest.newBuilder()
                 .setRequestId(id)
@@ -606,15 +595,6 @@ class AttacksIT {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return "";
         }
-    }
-
-    private static void addKey(String tenant, String key) throws Exception {
-        Files.writeString(
-                gateway.keyFile(),
-                tenant + "-attack " + tenant + " tenant " + ApiKeyHash.of(key) + "\n",
-                java.nio.file.StandardOpenOption.APPEND);
-        var whoAmI = TenantsGrpc.newBlockingStub(gateway.channel(key)).withDeadlineAfter(30, TimeUnit.SECONDS);
-        assertEquals(tenant, whoAmI.whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
     }
 
     private static URI url(String path) {

@@ -1,17 +1,23 @@
 package io.swapgate.e2e;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.swapgate.gateway.tenancy.ApiKeyHash;
+import io.swapgate.proto.v1.TenantsGrpc;
+import io.swapgate.proto.v1.WhoAmIRequest;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,8 +126,8 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().putIfAbsent("SWAPGATE_HOST", "127.0.0.1"); // the test keys are the well-known ones
         builder.environment().put("SWAPGATE_REGISTRY", registry.toAbsolutePath().toString());
         Path keys = E2e.targetDir().resolve("e2e-keys").resolve(name);
-        java.nio.file.Files.createDirectories(keys.getParent());
-        java.nio.file.Files.copy(
+        Files.createDirectories(keys.getParent());
+        Files.copy(
                 E2e.repoRoot().resolve("src-test/src/test/resources/e2e-keys"),
                 keys,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -171,8 +177,7 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Open file descriptors of the gateway process (Linux). */
     long openFileDescriptors() throws IOException {
-        try (java.util.stream.Stream<Path> fds =
-                java.nio.file.Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
             return fds.count();
         }
     }
@@ -187,7 +192,7 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     private String procStatusField(String field) throws IOException {
-        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
             if (line.startsWith(field + ":")) {
                 return line.substring(field.length() + 1).trim();
             }
@@ -277,6 +282,16 @@ final class GatewayProcess implements AutoCloseable {
     /** The key file this gateway reads (re-read on every change, so tests may add keys while it runs). */
     Path keyFile() {
         return keyFile;
+    }
+
+    /** Gives {@code tenant} the API key {@code key} in this gateway's key file, and waits until the gateway takes it. */
+    void addKey(String tenant, String key) throws IOException {
+        Files.writeString(
+                keyFile,
+                tenant + "-test " + tenant + " tenant " + ApiKeyHash.of(key) + "\n",
+                StandardOpenOption.APPEND);
+        var whoAmI = TenantsGrpc.newBlockingStub(channel(key)).withDeadlineAfter(30, TimeUnit.SECONDS);
+        assertEquals(tenant, whoAmI.whoAmI(WhoAmIRequest.getDefaultInstance()).getTenant());
     }
 
     /** A plaintext gRPC channel to the gateway sending the admin key, created on first use, shut down by {@link #close}. */

@@ -20,19 +20,23 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Replicas on one registry volume, as docs/security.md tells operators to run them: three gateway processes promote,
- * roll back and delete the same adapters at once for a minute. Every change that a replica reported done must be in the
- * aliases' histories (none lost to another process's write), and every alias must name a version that exists.
+ * Replicas on one registry volume, as docs/security.md tells operators to run them. Three gateway processes promote,
+ * roll back and delete the same adapters at once for a minute: every change that a replica reported done must be in the
+ * aliases' histories (none lost to another process's write), and every alias must name a version that exists. And a
+ * tenant uploading through every replica at once holds no more than its storage quota.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RegistryReplicasIT {
@@ -45,81 +49,129 @@ class RegistryReplicasIT {
     /** Per adapter and alias: promotions that moved it, minus rollbacks; what its history must have grown by. */
     private final Map<String, AtomicInteger> netMoves = new ConcurrentHashMap<>();
 
+    private static Path registry;
+    private static TestAdapters adapters;
+    private static final List<GatewayProcess> replicas = new ArrayList<>();
+
+    @BeforeAll
+    static void startReplicas() throws Exception {
+        registry = E2e.emptyDir(GatewayProcess.registryDir("replicas"));
+        adapters = new TestAdapters(
+                E2e.emptyDir(E2e.targetDir().resolve("e2e-work").resolve("replicas")));
+        // Tenant "tight" may store one and a half rank-4 LoRAs' bytes.
+        Map<String, String> tight = Map.of(
+                "swapgate.tenancy.tenants.\"tight\".quotas.adapter-bytes",
+                Long.toString(TestAdapters.bytesOf(adapters.lora(100, 4)) * 3 / 2));
+        for (int i = 0; i < 3; i++) {
+            replicas.add(GatewayProcess.start(
+                    "replica-" + i, E2e.stories260K(), registry, GatewayProcess.withUnreachableQuotas(tight)));
+        }
+    }
+
+    @AfterAll
+    static void stopReplicas() throws Exception {
+        for (GatewayProcess replica : replicas) {
+            replica.close();
+        }
+    }
+
+    @Test
+    void uploadsThroughEveryReplicaAtOnceCannotTogetherPassTheStorageQuota() throws Exception {
+        List<Callable<String>> uploads = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            GatewayProcess replica = replicas.get(i % replicas.size());
+            if (i < replicas.size()) {
+                replica.addKey("tight", "tight-key");
+            }
+            Path folder = adapters.lora(100 + i, 4);
+            uploads.add(() -> {
+                try {
+                    return TestAdapters.upload(replica.channel("tight-key"), folder, "tight/a", "");
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode().name();
+                }
+            });
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(uploads.size());
+        List<String> outcomes = new ArrayList<>();
+        try {
+            for (Future<String> outcome : pool.invokeAll(uploads)) {
+                outcomes.add(outcome.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(
+                1,
+                outcomes.stream().filter(o -> o.matches("[0-9a-f]{64}")).count(),
+                "one upload fits the quota, the rest are refused: " + outcomes);
+        assertEquals(5, outcomes.stream().filter("RESOURCE_EXHAUSTED"::equals).count(), outcomes.toString());
+        try (var stored = Files.list(versions(registry, "tight/a"))) {
+            assertEquals(1, stored.count(), "the registry holds one version");
+        }
+    }
+
     @Test
     void threeReplicasChangingTheSameAdaptersLoseNoUpdate() throws Exception {
-        Path registry = E2e.emptyDir(GatewayProcess.registryDir("replicas"));
-        TestAdapters adapters = new TestAdapters(
-                E2e.emptyDir(E2e.targetDir().resolve("e2e-work").resolve("replicas")));
-        List<GatewayProcess> replicas = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                replicas.add(GatewayProcess.start("replica-" + i, E2e.stories260K(), registry));
+        Map<String, List<String>> pools = new ConcurrentHashMap<>();
+        for (String name : ADAPTERS) {
+            List<String> versions = new ArrayList<>();
+            for (int v = 0; v < POOL; v++) {
+                versions.add(TestAdapters.upload(
+                        replicas.get(0).channel(),
+                        adapters.lora(name.hashCode() * 31L + v, 4),
+                        name,
+                        v == 0 ? "stable" : v == 1 ? "canary" : ""));
             }
-            Map<String, List<String>> pools = new ConcurrentHashMap<>();
-            for (String name : ADAPTERS) {
-                List<String> versions = new ArrayList<>();
-                for (int v = 0; v < POOL; v++) {
-                    versions.add(TestAdapters.upload(
-                            replicas.get(0).channel(),
-                            adapters.lora(name.hashCode() * 31L + v, 4),
-                            name,
-                            v == 0 ? "stable" : v == 1 ? "canary" : ""));
-                }
-                pools.put(name, versions);
-            }
-            Map<String, Integer> before = new HashMap<>();
-            for (String name : ADAPTERS) {
-                for (String alias : ALIASES) {
-                    before.put(
-                            name + "@" + alias, history(registry, name, alias).size());
-                }
-            }
-
-            ExecutorService workers = Executors.newFixedThreadPool(replicas.size());
-            List<Future<Integer>> done = new ArrayList<>();
-            long end = System.nanoTime() + RUN.toNanos();
-            for (int i = 0; i < replicas.size(); i++) {
-                GatewayProcess replica = replicas.get(i);
-                long seed = i;
-                done.add(workers.submit(() ->
-                        work(replica, adapters, pools, new SplittableRandom(seed), (seed + 1) * 10_000_000L, end)));
-            }
-            int operations = 0;
-            for (Future<Integer> worker : done) {
-                operations += worker.get();
-            }
-            workers.shutdown();
-
-            for (String name : ADAPTERS) {
-                for (String alias : ALIASES) {
-                    String key = name + "@" + alias;
-                    JsonNode file = aliasFile(registry, name, alias);
-                    assertTrue(
-                            Files.isDirectory(versions(registry, name)
-                                    .resolve(file.path("version").asText())),
-                            key + " names a version that does not exist");
-                    List<String> history = history(registry, name, alias);
-                    assertEquals(
-                            before.get(key)
-                                    + netMoves.getOrDefault(key, new AtomicInteger())
-                                            .get(),
-                            history.size(),
-                            key + ": its history does not hold every move the replicas reported (an update was lost)");
-                    for (String earlier : history) {
-                        assertTrue(
-                                Files.isDirectory(versions(registry, name).resolve(earlier)),
-                                key + " history names a deleted version");
-                    }
-                }
-            }
-            System.out.printf(
-                    "registry replicas: %d changes by 3 processes in %s, net moves %s%n", operations, RUN, netMoves);
-            assertTrue(operations > 100, "only " + operations + " changes were made");
-        } finally {
-            for (GatewayProcess replica : replicas) {
-                replica.close();
+            pools.put(name, versions);
+        }
+        Map<String, Integer> before = new HashMap<>();
+        for (String name : ADAPTERS) {
+            for (String alias : ALIASES) {
+                before.put(name + "@" + alias, history(registry, name, alias).size());
             }
         }
+
+        ExecutorService workers = Executors.newFixedThreadPool(replicas.size());
+        List<Future<Integer>> done = new ArrayList<>();
+        long end = System.nanoTime() + RUN.toNanos();
+        for (int i = 0; i < replicas.size(); i++) {
+            GatewayProcess replica = replicas.get(i);
+            long seed = i;
+            done.add(workers.submit(
+                    () -> work(replica, adapters, pools, new SplittableRandom(seed), (seed + 1) * 10_000_000L, end)));
+        }
+        int operations = 0;
+        for (Future<Integer> worker : done) {
+            operations += worker.get();
+        }
+        workers.shutdown();
+
+        for (String name : ADAPTERS) {
+            for (String alias : ALIASES) {
+                String key = name + "@" + alias;
+                JsonNode file = aliasFile(registry, name, alias);
+                assertTrue(
+                        Files.isDirectory(versions(registry, name)
+                                .resolve(file.path("version").asText())),
+                        key + " names a version that does not exist");
+                List<String> history = history(registry, name, alias);
+                assertEquals(
+                        before.get(key)
+                                + netMoves.getOrDefault(key, new AtomicInteger())
+                                        .get(),
+                        history.size(),
+                        key + ": its history does not hold every move the replicas reported (an update was lost)");
+                for (String earlier : history) {
+                    assertTrue(
+                            Files.isDirectory(versions(registry, name).resolve(earlier)),
+                            key + " history names a deleted version");
+                }
+            }
+        }
+        System.out.printf(
+                "registry replicas: %d changes by 3 processes in %s, net moves %s%n", operations, RUN, netMoves);
+        assertTrue(operations > 100, "only " + operations + " changes were made");
     }
 
     /**

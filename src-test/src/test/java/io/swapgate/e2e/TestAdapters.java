@@ -12,6 +12,7 @@ import io.swapgate.gateway.cli.AdapterUploader;
 import io.swapgate.proto.v1.AdaptersGrpc;
 import io.swapgate.proto.v1.UploadManifest;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,17 @@ final class TestAdapters {
     }
 
     /** Uploads a folder as a new version of {@code name}; returns the version. */
+    /** The bytes of an adapter folder's files: what the registry's storage quota counts for a version of it. */
+    static long bytesOf(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            long total = 0;
+            for (Path file : files.toList()) {
+                total += Files.size(file);
+            }
+            return total;
+        }
+    }
+
     static String upload(ManagedChannel channel, Path folder, String name, String promote) throws Exception {
         return upload(channel, folder, UploadManifest.newBuilder().setName(name).setPromote(promote));
     }
