@@ -103,6 +103,20 @@ public final class FoundationModel implements AutoCloseable {
         return new Evaluator(forward, engineThread);
     }
 
+    /** The native library a model would run on: PyTorch's version, where libtorch lies, and the GPUs it sees. */
+    public record NativeLibrary(String version, String path, int gpus) {}
+
+    /**
+     * Loads libtorch as serving would: from DJL's cache ({@code DJL_CACHE_DIR}), unpacking or (unless
+     * {@code ai.djl.offline}) downloading the flavour {@code PYTORCH_FLAVOR} names first. An image build runs this
+     * once, so pods start with everything in the image and never download.
+     */
+    public static NativeLibrary loadNativeLibrary() {
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+        return new NativeLibrary(
+                engine.getVersion(), ai.djl.pytorch.jni.LibUtils.getLibtorchPath(), engine.getGpuCount());
+    }
+
     /** One line for the startup log: the model, where it runs and the engine's size. */
     public String describe() {
         EngineConfig limits = engine.config();

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The image recipe, checked without a Docker engine (there is none here): every line is a known instruction with
  * arguments, it starts FROM an image, each COPY source exists in the build context after the build (so the recipe
- * matches the Quarkus fast-jar layout), it exposes the gateway's port, and its ENTRYPOINT is a valid exec form.
+ * matches the Quarkus fast-jar layout), it exposes the gateway's port, its ENTRYPOINT is a valid exec form, and it
+ * puts libtorch into the image at build time (the command it runs is tested by {@code SwapgateCliTest}).
  */
 class DockerfileIT {
 
@@ -72,6 +73,21 @@ class DockerfileIT {
             }
         }
         assertTrue(copied, "the recipe copies the application in");
+        // libtorch goes into the image at build time (the CUDA flavour too), so a pod starts offline and read-only.
+        assertTrue(instructions.stream().anyMatch(i -> i[0].equals("ARG") && i[1].startsWith("PYTORCH_FLAVOR=")));
+        int loaded = indexOf(instructions, "RUN", "-Dai.djl.offline=false -jar /deployments/quarkus-run.jar runtime");
+        int offline = indexOf(instructions, "ENV", "-Dai.djl.offline=true");
+        assertTrue(loaded > 0 && offline > loaded, "libtorch is loaded at build time, then DJL runs offline");
+    }
+
+    /** The position of the first {@code instruction} whose arguments contain {@code text}, or -1. */
+    private static int indexOf(List<String[]> instructions, String instruction, String text) {
+        for (int i = 0; i < instructions.size(); i++) {
+            if (instructions.get(i)[0].equals(instruction) && instructions.get(i)[1].contains(text)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Lines with their backslash continuations joined, without comments and blank lines. */

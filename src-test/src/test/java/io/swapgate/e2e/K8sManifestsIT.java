@@ -161,8 +161,11 @@ class K8sManifestsIT {
                 gateway.getResources().getLimits().containsKey("nvidia.com/gpu"),
                 "only the GPU overlay asks for a GPU");
         assertEquals(gpu ? "gpu" : "cpu", config.getData().get("SWAPGATE_RUNTIME_DEVICE"));
+        // libtorch is in the image (DockerfileIT): a pod downloads nothing and writes no native library anywhere.
+        assertTrue(config.getData().get("JAVA_OPTS_APPEND").contains("-Dai.djl.offline=true"), "DJL runs offline");
+        assertFalse(config.getData().toString().contains("ai.djl.offline=false"), "nothing turns the download on");
+        assertFalse(config.getData().containsKey("DJL_CACHE_DIR"), "the image's libtorch folder is used");
         if (gpu) {
-            assertEquals("cu128", config.getData().get("PYTORCH_FLAVOR"));
             assertFalse(deployment
                     .getSpec()
                     .getTemplate()

@@ -13,7 +13,8 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The jar's command-line tools, parsed by picocli: a client of a running gateway ({@code generate}, {@code adapters},
- * {@code jobs}), a producer of training examples ({@code examples}) and the key-file tool ({@code keys}). Every command
+ * {@code jobs}), a producer of training examples ({@code examples}), the key-file tool ({@code keys}) and a look at the native
+ * library ({@code runtime}). Every command
  * takes {@code --help}. Exit codes: 0 done, 1 a call or the work failed, 2 a usage error.
  */
 @Command(
@@ -24,12 +25,13 @@ import picocli.CommandLine.ScopeType;
             AdaptersCommand.class,
             JobsCommand.class,
             ExamplesCommand.class,
-            KeysCommand.class
+            KeysCommand.class,
+            RuntimeCommand.class
         })
 public final class SwapgateCli {
 
     private static final Set<String> COMMANDS =
-            Set.of("generate", "adapters", "jobs", "examples", "keys", "--help", "-h");
+            Set.of("generate", "adapters", "jobs", "examples", "keys", "runtime", "--help", "-h");
 
     @Option(
             names = {"-h", "--help"},

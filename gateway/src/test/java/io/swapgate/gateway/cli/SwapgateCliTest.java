@@ -115,6 +115,17 @@ class SwapgateCliTest {
     }
 
     @Test
+    void runtimeLoadsLibtorchAndSaysWhereItLies() {
+        Run loaded = run("runtime");
+        assertEquals(0, loaded.exitCode(), loaded::toString);
+        List<String> lines = loaded.out().lines().toList();
+        assertTrue(lines.get(0).matches("PyTorch \\d+\\.\\d+\\.\\d+"), loaded::toString);
+        Path library = Path.of(lines.get(1).substring("library: ".length()));
+        assertTrue(Files.isDirectory(library), "the library folder exists: " + library);
+        assertTrue(lines.get(2).matches("gpus: +\\d+"), loaded::toString);
+    }
+
+    @Test
     void onlyTheToolsNamesLeaveTheServerAlone() {
         assertTrue(SwapgateCli.handles("keys", "list"));
         assertTrue(SwapgateCli.handles("--help"));
