@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.swapgate.kafka.local.LocalKafkaBroker;
@@ -28,6 +30,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -514,6 +519,66 @@ class AttacksIT {
         // A failure before the stream opens is a JSON error, one after it an error event: either names the adapter.
         assertTrue(console.statusCode() == 404 || console.body().contains("event: error"), console.body());
         assertTrue(console.body().contains("demo/missing") && !console.body().contains("%2F"), console.body());
+    }
+
+    // --- Adapter files and sizes -----------------------------------------------------------------------------------
+
+    @Test
+    void aTempNetDeclaringAHugeHiddenSizeIsRefusedBeforeAnythingIsAllocated() throws Exception {
+        Path folder = adapters.tempNet(31);
+        Path config = folder.resolve("adapter_config.json");
+        var json = (ObjectNode) new ObjectMapper().readTree(config.toFile());
+        Files.writeString(config, json.put("hidden_size", 2_000_000_000).toString());
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> TestAdapters.upload(gateway.channel(GatewayProcess.DEMO_KEY), folder, "demo/huge-tempnet", ""));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(
+                e.getStatus().getDescription().contains("hidden_size"),
+                e.getStatus().getDescription());
+    }
+
+    @Test
+    void anAdapterFileDeclaringAHugeSafetensorsHeaderIsRefusedUnread() throws Exception {
+        Path folder = adapters.lora(32, 4);
+        byte[] file = new byte[4096];
+        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40);
+        Files.write(folder.resolve("adapter_model.safetensors"), file);
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> TestAdapters.upload(gateway.channel(GatewayProcess.DEMO_KEY), folder, "demo/huge-header", ""));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(
+                e.getStatus().getDescription().contains("header"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void twoLorasInOneRequestAreRefusedBeforeEitherIsLoaded() throws Exception {
+        for (String name : List.of("demo/first", "demo/second")) {
+            TestAdapters.upload(gateway.channel(), adapters.lora(name.length() * 7L, 4), name, "stable");
+        }
+        double cached = gateway.metric("swapgate_adapters_host_bytes");
+        StatusRuntimeException e = assertThrows(
+                StatusRuntimeException.class,
+                () -> InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
+                                .addAdapters("demo/first")
+                                .addAdapters("demo/second")
+                                .build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertEquals(cached, gateway.metric("swapgate_adapters_host_bytes"), "no adapter was read to refuse it");
+    }
+
+    @Test
+    void aTenantFindsNoOtherTenantsAnswersOnASharedTopic() throws Exception {
+        send(GatewayProcess.DEMO_KEY, request("own-topic-1"));
+        KafkaTestClients.first(broker.bootstrapServers(), "attacks.responses.demo", r -> isFinal(r, "own-topic-1"));
+        try (var admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+            var topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            assertFalse(topics.contains("attacks.responses"), "answers went to a topic every tenant reads: " + topics);
+            assertTrue(topics.contains("attacks.responses.demo"), topics.toString());
+        }
     }
 
     // --- helpers ----------------------------------------------------------------------------------------------------

@@ -59,7 +59,6 @@ final class TestAdapters {
         return folder;
     }
 
-    /** Uploads a folder as a new version of {@code name}; returns the version. */
     /** The bytes of an adapter folder's files: what the registry's storage quota counts for a version of it. */
     static long bytesOf(Path folder) throws IOException {
         try (var files = Files.list(folder)) {
@@ -71,6 +70,7 @@ final class TestAdapters {
         }
     }
 
+    /** Uploads a folder as a new version of {@code name}; returns the version. */
     static String upload(ManagedChannel channel, Path folder, String name, String promote) throws Exception {
         return upload(channel, folder, UploadManifest.newBuilder().setName(name).setPromote(promote));
     }
