@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.swapgate.gateway.training.ExampleRules;
 import io.swapgate.kafka.local.LocalKafkaBroker;
 import io.swapgate.proto.v1.Preference;
 import io.swapgate.proto.v1.TrainingExample;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Training examples from Kafka land in the per-adapter example store on disk, once each even when delivered twice or
  * when the gateway is SIGKILLed between batches; examples that are malformed, unauthenticated or for another tenant's
- * adapter are dead-lettered with the reason.
+ * adapter, or too large, are dead-lettered with the reason.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class KafkaExampleIntakeIT {
@@ -56,6 +57,11 @@ class KafkaExampleIntakeIT {
                 var unused = producer.send(
                         new ProducerRecord<>("swapgate.training-examples", new byte[] {(byte) 0xff, 1, 2}));
                 send(producer, example(97).toBuilder().clearCompletion().build(), GatewayProcess.DEMO_KEY);
+                // Bigger than an example may be: refused before it is stored or tokenized on the training thread.
+                send(
+                        producer,
+                        example(96).toBuilder().setPrompt("x".repeat(100_000)).build(),
+                        GatewayProcess.DEMO_KEY);
                 producer.flush();
                 awaitStored(store, 40);
 
@@ -77,7 +83,7 @@ class KafkaExampleIntakeIT {
                 List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestClients.readDistinct(
                         broker.bootstrapServers(),
                         "swapgate.requests.dlq",
-                        4,
+                        5,
                         // A batch cut by the SIGKILL before its commit is dead-lettered again: the same origin.
                         r -> KafkaTestClients.header(r, "swapgate.dlq.origin"));
                 List<String> codes = dead.stream()
@@ -85,10 +91,19 @@ class KafkaExampleIntakeIT {
                         .sorted()
                         .toList();
                 assertEquals(
-                        List.of("INVALID_ARGUMENT", "INVALID_ARGUMENT", "PERMISSION_DENIED", "UNAUTHENTICATED"), codes);
+                        List.of(
+                                "INVALID_ARGUMENT",
+                                "INVALID_ARGUMENT",
+                                "INVALID_ARGUMENT",
+                                "PERMISSION_DENIED",
+                                "UNAUTHENTICATED"),
+                        codes);
                 assertTrue(dead.stream()
                         .anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason")
                                 .contains("a completion, a preference or feedback")));
+                assertTrue(dead.stream()
+                        .anyMatch(r -> KafkaTestClients.header(r, "swapgate.dlq.reason")
+                                .contains(Integer.toString(ExampleRules.MAX_TEXT_BYTES))));
             }
         }
     }
