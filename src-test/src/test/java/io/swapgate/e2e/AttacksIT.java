@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.swapgate.kafka.local.LocalKafkaBroker;
@@ -284,6 +287,43 @@ class AttacksIT {
             String status = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
             assertTrue(status.startsWith("HTTP/1.1 4"), "refused before the body: " + status);
         }
+    }
+
+    @Test
+    void aStrangerCannotHoldAGrpcConnectionWithCallsWithoutAKey() throws Exception {
+        ManagedChannel stranger = GatewayProcess.openChannel(gateway.port(), "not-a-key");
+        try {
+            StatusRuntimeException e = assertThrows(
+                    StatusRuntimeException.class,
+                    () -> TenantsGrpc.newBlockingStub(stranger)
+                            .withDeadlineAfter(30, TimeUnit.SECONDS)
+                            .whoAmI(WhoAmIRequest.getDefaultInstance()));
+            assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            // The gateway shuts the connection down once the call is answered (the channel then goes idle).
+            await().atMost(Duration.ofSeconds(20)).until(() -> stranger.getState(false) != ConnectivityState.READY);
+            var tenant = TenantsGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .whoAmI(WhoAmIRequest.getDefaultInstance());
+            assertEquals("demo", tenant.getTenant());
+            assertEquals(
+                    ConnectivityState.READY,
+                    gateway.channel(GatewayProcess.DEMO_KEY).getState(false),
+                    "a tenant's connection stays open");
+        } finally {
+            stranger.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStrangerCannotHoldAnHttpConnectionWithRequestsWithoutAKey() throws Exception {
+        try (Socket socket = new Socket("localhost", gateway.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream()
+                    .write("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+        } // readAllBytes returned: the server closed the connection after its answer
     }
 
     @Test
