@@ -1,6 +1,6 @@
 package io.swapgate.fuzz;
 
-import java.io.ByteArrayOutputStream;
+import io.swapgate.e2e.GgufWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -54,21 +54,23 @@ final class TinyModels {
 
     /** GGUF version 3 with llama metadata, a llama tokenizer and F32 tensors aligned to 32 bytes. */
     static byte[] gguf() {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("general.architecture", "llama");
-        metadata.put("llama.embedding_length", DIM);
-        metadata.put("llama.feed_forward_length", HIDDEN);
-        metadata.put("llama.block_count", LAYERS);
-        metadata.put("llama.attention.head_count", HEADS);
-        metadata.put("llama.attention.head_count_kv", HEADS);
-        metadata.put("llama.context_length", CONTEXT);
-        metadata.put("tokenizer.ggml.model", "llama");
-        metadata.put(
-                "tokenizer.ggml.tokens",
-                PIECES.stream().map(p -> p.replace(' ', '\u2581')).toList());
-        metadata.put(
-                "tokenizer.ggml.scores",
-                PIECES.stream().map(p -> (float) -PIECES.indexOf(p)).toList());
+        float[] scores = new float[PIECES.size()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = -i;
+        }
+        GgufWriter gguf = new GgufWriter()
+                .put("general.architecture", "llama")
+                .put("llama.embedding_length", DIM)
+                .put("llama.feed_forward_length", HIDDEN)
+                .put("llama.block_count", LAYERS)
+                .put("llama.attention.head_count", HEADS)
+                .put("llama.attention.head_count_kv", HEADS)
+                .put("llama.context_length", CONTEXT)
+                .put("tokenizer.ggml.model", "llama")
+                .put(
+                        "tokenizer.ggml.tokens",
+                        PIECES.stream().map(p -> p.replace(' ', '\u2581')).toList())
+                .put("tokenizer.ggml.scores", scores);
         Map<String, long[]> tensors = new LinkedHashMap<>();
         tensors.put("token_embd.weight", new long[] {DIM, PIECES.size()});
         tensors.put("blk.0.attn_norm.weight", new long[] {DIM});
@@ -80,94 +82,22 @@ final class TinyModels {
         tensors.put("blk.0.ffn_up.weight", new long[] {DIM, HIDDEN});
         tensors.put("blk.0.ffn_down.weight", new long[] {HIDDEN, DIM});
         tensors.put("output_norm.weight", new long[] {DIM});
-        return new GgufBytes().write(metadata, tensors);
+        int next = 0; // one running sequence of weights through all tensors (each a multiple of 32 bytes)
+        for (Map.Entry<String, long[]> tensor : tensors.entrySet()) {
+            long elements = 1;
+            for (long dim : tensor.getValue()) {
+                elements *= dim;
+            }
+            float[] data = new float[(int) elements];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = weight(next++);
+            }
+            gguf.tensor(tensor.getKey(), data, tensor.getValue());
+        }
+        return gguf.toBytes();
     }
 
     private static float weight(int i) {
         return (float) Math.sin(i * 0.7) * 0.3f;
-    }
-
-    /** A little-endian GGUF writer for the value types the tiny model uses. */
-    private static final class GgufBytes {
-        private static final int ALIGNMENT = 32;
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        byte[] write(Map<String, Object> metadata, Map<String, long[]> tensors) {
-            u32(0x46554747); // "GGUF"
-            u32(3);
-            u64(tensors.size());
-            u64(metadata.size());
-            for (Map.Entry<String, Object> entry : metadata.entrySet()) {
-                string(entry.getKey());
-                value(entry.getValue());
-            }
-            long offset = 0;
-            for (Map.Entry<String, long[]> tensor : tensors.entrySet()) {
-                string(tensor.getKey());
-                u32(tensor.getValue().length);
-                long elements = 1;
-                for (long dim : tensor.getValue()) {
-                    u64(dim);
-                    elements *= dim;
-                }
-                u32(0); // F32
-                u64(offset);
-                offset += align(elements * 4);
-            }
-            while (out.size() % ALIGNMENT != 0) {
-                out.write(0);
-            }
-            for (int i = 0; i < offset / 4; i++) {
-                u32(Float.floatToIntBits(weight(i)));
-            }
-            return out.toByteArray();
-        }
-
-        private void value(Object value) {
-            if (value instanceof String s) {
-                u32(8);
-                string(s);
-            } else if (value instanceof Integer n) {
-                u32(4);
-                u32(n);
-            } else if (value instanceof List<?> list) {
-                u32(9);
-                u32(list.get(0) instanceof String ? 8 : 6);
-                u64(list.size());
-                for (Object element : list) {
-                    if (element instanceof String s) {
-                        string(s);
-                    } else {
-                        u32(Float.floatToIntBits((Float) element));
-                    }
-                }
-            } else {
-                throw new IllegalArgumentException("no GGUF type for " + value);
-            }
-        }
-
-        private static long align(long bytes) {
-            return (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-        }
-
-        private void string(String s) {
-            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-            u64(bytes.length);
-            out.writeBytes(bytes);
-        }
-
-        private void u32(long v) {
-            out.writeBytes(ByteBuffer.allocate(4)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .putInt((int) v)
-                    .array());
-        }
-
-        private void u64(long v) {
-            out.writeBytes(ByteBuffer.allocate(8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(v)
-                    .array());
-        }
     }
 }

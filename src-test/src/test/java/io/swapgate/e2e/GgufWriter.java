@@ -1,0 +1,307 @@
+package io.swapgate.e2e;
+
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.model.LlamaWeights;
+import io.swapgate.core.model.RotaryLayout;
+import io.swapgate.core.tokenizer.SentencePieceBpeTokenizer;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes GGUF version 3 files (little-endian) for tests: metadata of the value types below and float32 tensors, each
+ * tensor's data aligned to {@value #ALIGNMENT} bytes. {@link #llama} lays out a Llama the way llama.cpp's converter
+ * does, so that llama.cpp and Swapgate's own GGUF reader load the same file.
+ *
+ * <p>Metadata values: {@link String} (STRING), {@link Integer} (UINT32), {@link Float} (FLOAT32), {@link Boolean}
+ * (BOOL), a {@link List} of strings (ARRAY of STRING), {@code float[]} (ARRAY of FLOAT32) and {@code int[]} (ARRAY of
+ * INT32, what llama.cpp reads token types as).
+ */
+public final class GgufWriter {
+
+    /** The GGUF default, which {@link #llama} also states as {@code general.alignment}. */
+    public static final int ALIGNMENT = 32;
+
+    private static final int MAGIC = 0x46554747; // "GGUF" little-endian
+    private static final int VERSION = 3;
+    private static final int TYPE_UINT32 = 4;
+    private static final int TYPE_INT32 = 5;
+    private static final int TYPE_FLOAT32 = 6;
+    private static final int TYPE_BOOL = 7;
+    private static final int TYPE_STRING = 8;
+    private static final int TYPE_ARRAY = 9;
+    private static final int GGML_F32 = 0;
+
+    /** llama.cpp's token types (llama_token_type): what each vocabulary entry is. */
+    private static final int TOKEN_NORMAL = 1;
+
+    private static final int TOKEN_UNKNOWN = 2;
+    private static final int TOKEN_CONTROL = 3;
+    private static final int TOKEN_BYTE = 6;
+
+    private record Tensor(long[] dims, float[] data) {}
+
+    private final Map<String, Object> metadata = new LinkedHashMap<>();
+    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+
+    /** Adds a metadata key (in the order of the calls); see the class comment for the value types. */
+    public GgufWriter put(String key, Object value) {
+        boolean known = value instanceof String
+                || value instanceof Integer
+                || value instanceof Float
+                || value instanceof Boolean
+                || value instanceof float[]
+                || value instanceof int[]
+                || (value instanceof List<?> list && list.stream().allMatch(String.class::isInstance));
+        if (!known) {
+            throw new IllegalArgumentException("no GGUF type for " + key + " = " + value);
+        }
+        metadata.put(key, value);
+        return this;
+    }
+
+    /** Adds a float32 tensor; {@code dims} in GGUF order (fastest-varying first), so [cols, rows] for a matrix. */
+    public GgufWriter tensor(String name, float[] data, long... dims) {
+        long elements = 1;
+        for (long dim : dims) {
+            elements *= dim;
+        }
+        if (elements != data.length) {
+            throw new IllegalArgumentException(name + ": " + data.length + " values for " + elements + " elements");
+        }
+        tensors.put(name, new Tensor(dims.clone(), data));
+        return this;
+    }
+
+    /** Adds a row-major tensor ([rows, cols] becomes GGUF dims [cols, rows]; a vector stays [n]). */
+    public GgufWriter tensor(String name, FloatTensor tensor) {
+        int[] shape = tensor.shape();
+        long[] dims = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            dims[i] = shape[shape.length - 1 - i];
+        }
+        return tensor(name, tensor.data(), dims);
+    }
+
+    /**
+     * A Llama as llama.cpp's converter writes it: {@code llama.*} hyper-parameters, a "llama" (SentencePiece) vocabulary
+     * with scores and token types, and the tensors under llama.cpp's names, with {@code output.weight} left out when the
+     * classifier is the embedding. Swapgate keeps query and key rows in Hugging Face's rotate-half order; GGUF (like
+     * llama.cpp's rope for this architecture) rotates adjacent pairs, so those rows are permuted back to interleaved
+     * order here, which Swapgate's reader undoes.
+     */
+    public static GgufWriter llama(
+            String name, LlamaConfig config, LlamaWeights weights, SentencePieceBpeTokenizer tokenizer) {
+        if (config.ropeScaling() != null) {
+            throw new IllegalArgumentException("RoPE scaling is not written");
+        }
+        weights.validate(config);
+        int vocab = tokenizer.vocabSize();
+        if (vocab != config.vocabSize()) {
+            throw new IllegalArgumentException(
+                    "the tokenizer has " + vocab + " pieces, the model " + config.vocabSize());
+        }
+        List<String> pieces = new java.util.ArrayList<>(vocab);
+        float[] scores = new float[vocab];
+        int[] types = new int[vocab];
+        for (int id = 0; id < vocab; id++) {
+            String piece = new String(tokenizer.piece(id), StandardCharsets.UTF_8);
+            pieces.add(piece.replace(' ', '\u2581')); // SentencePiece's visible space
+            scores[id] = tokenizer.score(id);
+            types[id] = id == 0
+                    ? TOKEN_UNKNOWN
+                    : id == tokenizer.bosId() || id == tokenizer.eosId()
+                            ? TOKEN_CONTROL
+                            : piece.matches("<0x[0-9A-F]{2}>") ? TOKEN_BYTE : TOKEN_NORMAL;
+        }
+        GgufWriter gguf = new GgufWriter()
+                .put("general.architecture", "llama")
+                .put("general.name", name)
+                .put("general.alignment", ALIGNMENT)
+                .put("general.file_type", 0) // all F32
+                .put("llama.context_length", config.contextLength())
+                .put("llama.embedding_length", config.dim())
+                .put("llama.block_count", config.layers())
+                .put("llama.feed_forward_length", config.hiddenDim())
+                .put("llama.attention.head_count", config.heads())
+                .put("llama.attention.head_count_kv", config.kvHeads())
+                .put("llama.rope.dimension_count", config.headDim())
+                .put("llama.attention.layer_norm_rms_epsilon", config.normEps())
+                .put("llama.rope.freq_base", config.ropeTheta())
+                .put("llama.vocab_size", vocab)
+                .put("tokenizer.ggml.model", "llama")
+                .put("tokenizer.ggml.tokens", pieces)
+                .put("tokenizer.ggml.scores", scores)
+                .put("tokenizer.ggml.token_type", types)
+                .put("tokenizer.ggml.unknown_token_id", 0)
+                .put("tokenizer.ggml.bos_token_id", tokenizer.bosId())
+                .put("tokenizer.ggml.eos_token_id", tokenizer.eosId())
+                .put("tokenizer.ggml.add_bos_token", true)
+                .put("tokenizer.ggml.add_eos_token", false);
+        gguf.tensor("token_embd.weight", weights.embedding());
+        for (int l = 0; l < config.layers(); l++) {
+            LayerWeights layer = weights.layers().get(l);
+            String p = "blk." + l + ".";
+            gguf.tensor(p + "attn_norm.weight", layer.attentionNorm());
+            gguf.tensor(p + "attn_q.weight", interleaved(layer.query(), config.heads(), config));
+            gguf.tensor(p + "attn_k.weight", interleaved(layer.key(), config.kvHeads(), config));
+            gguf.tensor(p + "attn_v.weight", layer.value());
+            gguf.tensor(p + "attn_output.weight", layer.output());
+            gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
+            gguf.tensor(p + "ffn_gate.weight", layer.gate());
+            gguf.tensor(p + "ffn_up.weight", layer.up());
+            gguf.tensor(p + "ffn_down.weight", layer.down());
+        }
+        gguf.tensor("output_norm.weight", weights.finalNorm());
+        if (!config.sharedClassifier()) {
+            gguf.tensor("output.weight", weights.classifier());
+        }
+        return gguf;
+    }
+
+    private static FloatTensor interleaved(FloatTensor halves, int heads, LlamaConfig config) {
+        return new FloatTensor(
+                halves.name(),
+                halves.shape(),
+                RotaryLayout.halvesToInterleaved(halves.data(), heads, config.headDim(), config.dim()));
+    }
+
+    /** The whole file in memory (small models: fuzz seeds). */
+    public byte[] toBytes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Writes the file (to a temporary sibling first, then moved into place, so a reader never sees half of it). */
+    public void write(Path file) throws IOException {
+        Path partial = file.resolveSibling(file.getFileName() + ".writing");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
+            writeTo(out);
+        }
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void writeTo(OutputStream sink) throws IOException {
+        Header out = new Header();
+        out.u32(MAGIC);
+        out.u32(VERSION);
+        out.u64(tensors.size());
+        out.u64(metadata.size());
+        for (Map.Entry<String, Object> entry : metadata.entrySet()) {
+            out.string(entry.getKey());
+            out.value(entry.getValue());
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> tensor : tensors.entrySet()) {
+            out.string(tensor.getKey());
+            out.u32(tensor.getValue().dims().length);
+            for (long dim : tensor.getValue().dims()) {
+                out.u64(dim);
+            }
+            out.u32(GGML_F32);
+            out.u64(offset);
+            offset += align(4L * tensor.getValue().data().length);
+        }
+        while (out.size() % ALIGNMENT != 0) {
+            out.write(0);
+        }
+        out.writeTo(sink);
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (Tensor tensor : tensors.values()) {
+            float[] data = tensor.data();
+            for (int from = 0; from < data.length; from += chunk.capacity() / 4) {
+                int count = Math.min(chunk.capacity() / 4, data.length - from);
+                chunk.clear();
+                chunk.asFloatBuffer().put(data, from, count);
+                sink.write(chunk.array(), 0, count * 4);
+            }
+            long bytes = 4L * data.length;
+            sink.write(new byte[(int) (align(bytes) - bytes)]);
+        }
+    }
+
+    private static long align(long bytes) {
+        return (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    }
+
+    /** The header, built in memory. */
+    private static final class Header extends ByteArrayOutputStream {
+
+        void value(Object value) {
+            if (value instanceof String s) {
+                u32(TYPE_STRING);
+                string(s);
+            } else if (value instanceof Integer n) {
+                u32(TYPE_UINT32);
+                u32(n);
+            } else if (value instanceof Float f) {
+                u32(TYPE_FLOAT32);
+                u32(Float.floatToIntBits(f));
+            } else if (value instanceof Boolean b) {
+                u32(TYPE_BOOL);
+                write(b ? 1 : 0);
+            } else if (value instanceof float[] floats) {
+                u32(TYPE_ARRAY);
+                u32(TYPE_FLOAT32);
+                u64(floats.length);
+                for (float f : floats) {
+                    u32(Float.floatToIntBits(f));
+                }
+            } else if (value instanceof int[] ints) {
+                u32(TYPE_ARRAY);
+                u32(TYPE_INT32);
+                u64(ints.length);
+                for (int i : ints) {
+                    u32(i);
+                }
+            } else if (value instanceof List<?> strings) {
+                u32(TYPE_ARRAY);
+                u32(TYPE_STRING);
+                u64(strings.size());
+                for (Object s : strings) {
+                    string((String) s);
+                }
+            } else {
+                throw new IllegalArgumentException("no GGUF type for " + value);
+            }
+        }
+
+        void string(String s) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            u64(bytes.length);
+            writeBytes(bytes);
+        }
+
+        void u32(long v) {
+            writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt((int) v)
+                    .array());
+        }
+
+        void u64(long v) {
+            writeBytes(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(v)
+                    .array());
+        }
+    }
+}
