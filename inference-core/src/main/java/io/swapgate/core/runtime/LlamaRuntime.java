@@ -33,24 +33,20 @@ public final class LlamaRuntime implements AutoCloseable {
     private final NDArray classifierT;
     private final NDArray ropeCos;
     private final NDArray ropeSin;
+    private final NDArray halfTurn;
     private final int maxPositions;
     private final Slices slices;
     /** 1 / sqrt(headDim) as a tensor (see {@link OwnedScalar}: attention is differentiated when training). */
     private final NDArray attentionScale;
+
+    private Thread threadsSetOn;
 
     /** One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W. */
     record Block(
             NDArray attentionNorm, NDArray qkvT, NDArray outputT, NDArray ffnNorm, NDArray gateUpT, NDArray downT) {}
 
     /** Index expressions reused every step. */
-    private record Slices(
-            NDIndex query,
-            NDIndex key,
-            NDIndex value,
-            NDIndex gate,
-            NDIndex up,
-            NDIndex firstHalf,
-            NDIndex secondHalf) {}
+    private record Slices(NDIndex query, NDIndex key, NDIndex value, NDIndex gate, NDIndex up) {}
 
     public LlamaRuntime(LlamaConfig config, LlamaWeights weights, RuntimeOptions options, int maxPositions) {
         ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch before any direct JNI call
@@ -75,23 +71,23 @@ public final class LlamaRuntime implements AutoCloseable {
         this.finalNorm = upload(weights.finalNorm());
         this.classifierT = upload(weights.classifier()).transpose();
         RotaryTables rope = new RotaryTables(config, maxPositions);
-        Shape ropeShape = new Shape(maxPositions, config.headDim() / 2);
+        Shape ropeShape = new Shape(maxPositions, config.headDim());
         this.ropeCos = manager.create(rope.cos, ropeShape).toType(options.dataType(), false);
         this.ropeSin = manager.create(rope.sin, ropeShape).toType(options.dataType(), false);
+        this.halfTurn = manager.create(
+                        RotaryTables.halfTurn(config.headDim()), new Shape(config.headDim(), config.headDim()))
+                .toType(options.dataType(), false);
         this.attentionScale =
                 OwnedScalar.of(manager, 1.0 / Math.sqrt(config.headDim())).toType(options.dataType(), false);
         int d = config.dim();
         int kv = config.kvDim();
         int h = config.hiddenDim();
-        int half = config.headDim() / 2;
         this.slices = new Slices(
                 new NDIndex("..., :{}", d),
                 new NDIndex("..., {}:{}", d, d + kv),
                 new NDIndex("..., {}:", d + kv),
                 new NDIndex("..., :{}", h),
-                new NDIndex("..., {}:", h),
-                new NDIndex("..., :{}", half),
-                new NDIndex("..., {}:", half));
+                new NDIndex("..., {}:", h));
     }
 
     public LlamaConfig config() {
@@ -143,6 +139,7 @@ public final class LlamaRuntime implements AutoCloseable {
      * @param lora the slot table the rows' {@link ForwardBatch.LoraUse} refer to; may be null when no row uses one
      */
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
+        useThreadsOnThisThread();
         try (NDManager step = manager.newSubManager()) {
             StepLayout layout = StepLayout.of(batch, cache.maxLength(), step, options.dataType());
             LoraStep loraStep = LoraStep.gather(lora, batch, step, options.dataType());
@@ -163,6 +160,18 @@ public final class LlamaRuntime implements AutoCloseable {
             return new StepOutput(
                     split(logits.toFloatArray(), rows),
                     split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
+        }
+    }
+
+    /**
+     * OpenMP's thread count is a per-thread setting: set where the runtime was built, it does not reach the engine
+     * thread that runs the steps, whose parallel regions then used every core whatever the setting said.
+     */
+    private void useThreadsOnThisThread() {
+        Thread current = Thread.currentThread();
+        if (options.threads() > 0 && current != threadsSetOn) {
+            JniUtils.setNumThreads(options.threads());
+            threadsSetOn = current;
         }
     }
 
@@ -223,18 +232,31 @@ public final class LlamaRuntime implements AutoCloseable {
         NDArray k = rotate(qkv[1].reshape(rows, width, config.kvHeads(), config.headDim()), cos, sin);
 
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
-        NDIndex target = new NDIndex("{}, {}", layout.writeSlots, layout.writePositions);
-        NDIndex written = new NDIndex("{}", layout.writeRows);
-        cache.keys(layer)
-                .set(target, k.reshape((long) rows * width, config.kvDim()).get(written));
+        cache.keys(layer).set(layout.cacheTarget, layout.realTokens(k.reshape((long) rows * width, config.kvDim())));
         cache.values(layer)
-                .set(target, qkv[2].reshape((long) rows * width, config.kvDim()).get(written));
-        NDIndex history = new NDIndex(":, :{}", layout.span);
-        NDArray keys = RowGather.rows(cache.keys(layer).get(step, history), layout.slots, step)
-                .reshape(rows, layout.span, config.kvHeads(), config.headDim());
-        NDArray values = RowGather.rows(cache.values(layer).get(step, history), layout.slots, step)
+                .set(layout.cacheTarget, layout.realTokens(qkv[2].reshape((long) rows * width, config.kvDim())));
+        NDArray keys =
+                history(cache.keys(layer), layout, step).reshape(rows, layout.span, config.kvHeads(), config.headDim());
+        NDArray values = history(cache.values(layer), layout, step)
                 .reshape(rows, layout.span, config.kvHeads(), config.headDim());
         return output(attend(q, keys, values, layout.mask), block, layer, lora);
+    }
+
+    /**
+     * The rows' cached keys or values up to the step's span, [rows, span, kvDim]. Rows in consecutive slots (one
+     * stream always) get a view of the cache, nothing copied; others a copy of exactly their rows' span. Copying
+     * every slot's history, as an index over the whole cache would, read more bytes per step than the weights.
+     */
+    private static NDArray history(NDArray cached, StepLayout layout, NDManager step) {
+        if (layout.firstSlot >= 0) {
+            return cached.get(
+                    step, new NDIndex("{}:{}, :{}", layout.firstSlot, layout.firstSlot + layout.rows, layout.span));
+        }
+        NDList rows = new NDList(layout.rows);
+        for (int slot : layout.slotOfRow) {
+            rows.add(cached.get(step, new NDIndex("{}, :{}", slot, layout.span)));
+        }
+        return NDArrays.stack(rows);
     }
 
     /** The attention input's query, key and value projections [rows, width, dim or kvDim], with LoRA updates. */
@@ -253,7 +275,8 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /**
      * Grouped-query attention of rotated queries [rows, width, heads, headDim] over keys and values
-     * [rows, span, kvHeads, headDim] under an additive mask that broadcasts to [rows, kvHeads, group, width, span];
+     * [rows, span, kvHeads, headDim] under an additive mask that broadcasts to [rows, kvHeads, group, width, span]
+     * (null: no key is hidden);
      * returns the heads merged, [rows, width, dim].
      */
     NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray mask) {
@@ -267,8 +290,10 @@ public final class LlamaRuntime implements AutoCloseable {
         NDArray grouped = q.transpose(0, 2, 1, 3).reshape(rows, kvHeads, group * width, headDim);
         NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1))
                 .mul(attentionScale)
-                .reshape(rows, kvHeads, group, width, span)
-                .add(mask);
+                .reshape(rows, kvHeads, group, width, span);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
         NDArray mixed =
                 scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values.transpose(0, 2, 1, 3));
         return mixed.reshape(rows, config.heads(), width, headDim)
@@ -295,11 +320,12 @@ public final class LlamaRuntime implements AutoCloseable {
         return lora == null ? out : lora.apply(LoraModule.DOWN, layer, product, out);
     }
 
-    /** RoPE in the "rotate half" form: (a, b) -> (a cos - b sin, b cos + a sin) over the two halves of each head. */
+    /**
+     * RoPE in the "rotate half" form: (a, b) -> (a cos - b sin, b cos + a sin) over the two halves of each head,
+     * computed as x * cos + (x H) * sin with {@link RotaryTables#halfTurn} H and both halves' angles in each row.
+     */
     NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        NDArray a = x.get(slices.firstHalf);
-        NDArray b = x.get(slices.secondHalf);
-        return NDArrays.concat(new NDList(a.mul(cos).sub(b.mul(sin)), b.mul(cos).add(a.mul(sin))), -1);
+        return x.mul(cos).add(x.matMul(halfTurn).mul(sin));
     }
 
     NDArray rmsNorm(NDArray x, NDArray weight) {
@@ -339,14 +365,14 @@ public final class LlamaRuntime implements AutoCloseable {
         return embedding.get(scope, new NDIndex("{}", ids));
     }
 
-    /** RoPE cosines and sines for positions [from, from + count), shaped [1, count, 1, headDim / 2] to broadcast. */
+    /** RoPE cosines and sines for positions [from, from + count), shaped [1, count, 1, headDim] to broadcast. */
     NDArray[] rotaryAngles(NDManager scope, int from, int count) {
         if (from + count > maxPositions) {
             throw new IllegalArgumentException(
                     "positions up to " + (from + count) + " exceed the runtime's " + maxPositions);
         }
         NDIndex range = new NDIndex("{}:{}", from, from + count);
-        Shape shape = new Shape(1, count, 1, config.headDim() / 2);
+        Shape shape = new Shape(1, count, 1, config.headDim());
         return new NDArray[] {
             ropeCos.get(scope, range).reshape(shape), ropeSin.get(scope, range).reshape(shape)
         };

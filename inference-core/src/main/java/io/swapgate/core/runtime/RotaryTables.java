@@ -4,7 +4,9 @@ import io.swapgate.core.model.LlamaConfig;
 
 /**
  * cos and sin of RoPE angles for every position and frequency, in float32 as the reference implementations
- * compute them: angle = position * theta^(-2i/headDim), with Llama 3 frequency scaling when configured.
+ * compute them: angle = position * theta^(-2i/headDim), with Llama 3 frequency scaling when configured. Each
+ * position's row holds them twice, once per half of a head, so that rotate-half RoPE is two products and a sum:
+ * x * cos + halfTurn(x) * sin.
  */
 final class RotaryTables {
 
@@ -12,17 +14,33 @@ final class RotaryTables {
     final float[] sin;
 
     RotaryTables(LlamaConfig config, int positions) {
-        int half = config.headDim() / 2;
+        int headDim = config.headDim();
+        int half = headDim / 2;
         float[] frequencies = frequencies(config);
-        cos = new float[positions * half];
-        sin = new float[positions * half];
+        cos = new float[positions * headDim];
+        sin = new float[positions * headDim];
         for (int p = 0; p < positions; p++) {
             for (int i = 0; i < half; i++) {
                 float angle = p * frequencies[i];
-                cos[p * half + i] = (float) Math.cos(angle);
-                sin[p * half + i] = (float) Math.sin(angle);
+                cos[p * headDim + i] = cos[p * headDim + half + i] = (float) Math.cos(angle);
+                sin[p * headDim + i] = sin[p * headDim + half + i] = (float) Math.sin(angle);
             }
         }
+    }
+
+    /**
+     * The [headDim, headDim] matrix H with x H = (-b, a) for a head x = (a, b): one matrix product in place of two
+     * slices, a negation and a concatenation per rotation (each one more call into libtorch per layer and step).
+     * Exact: every output is one input times 1 or -1 plus zeros.
+     */
+    static float[] halfTurn(int headDim) {
+        int half = headDim / 2;
+        float[] turn = new float[headDim * headDim];
+        for (int i = 0; i < half; i++) {
+            turn[(half + i) * headDim + i] = -1; // output i takes -b[i]
+            turn[i * headDim + half + i] = 1; // output half + i takes a[i]
+        }
+        return turn;
     }
 
     static float[] frequencies(LlamaConfig config) {

@@ -2,6 +2,7 @@ package io.swapgate.core.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
@@ -17,39 +18,63 @@ final class StepLayout {
     /** Cache positions attended to this step: the longest row's end. */
     final int span;
 
+    /** Each row's cache slot. */
+    final int[] slotOfRow;
+    /** The first row's slot when the rows' slots are consecutive (row r in slot first + r), else -1. */
+    final int firstSlot;
+
     final NDArray tokens;
     final NDArray positions;
-    final NDArray slots;
-    final NDArray writeSlots;
-    final NDArray writePositions;
-    final NDArray writeRows;
+    /** Where the step's real (not padding) tokens go in the cache: their slots and positions. */
+    final NDIndex cacheTarget;
+    /** The real tokens among the step's [rows * width] outputs, or null when there is no padding. */
+    private final NDIndex realRows;
+
     final NDArray lastTokens;
-    /** Additive attention mask [rows, 1, 1, width, span]: 0 where a query may see a key, -inf elsewhere. */
+    /**
+     * Additive attention mask [rows, 1, 1, width, span]: 0 where a query may see a key, -inf elsewhere; null when
+     * every query sees every key (one decoding row, or rows at the same position).
+     */
     final NDArray mask;
 
     private StepLayout(
             int rows,
             int width,
             int span,
+            int[] slotOfRow,
             NDArray tokens,
             NDArray positions,
-            NDArray slots,
             NDArray writeSlots,
             NDArray writePositions,
             NDArray writeRows,
+            boolean padded,
             NDArray lastTokens,
             NDArray mask) {
         this.rows = rows;
         this.width = width;
         this.span = span;
+        this.slotOfRow = slotOfRow;
+        this.firstSlot = consecutiveFrom(slotOfRow);
         this.tokens = tokens;
         this.positions = positions;
-        this.slots = slots;
-        this.writeSlots = writeSlots;
-        this.writePositions = writePositions;
-        this.writeRows = writeRows;
+        this.cacheTarget = new NDIndex("{}, {}", writeSlots, writePositions);
+        this.realRows = padded ? new NDIndex("{}", writeRows) : null;
         this.lastTokens = lastTokens;
         this.mask = mask;
+    }
+
+    /** The real tokens' rows of a step's [rows * width, ...] output: all of it when no row is padded. */
+    NDArray realTokens(NDArray perToken) {
+        return realRows == null ? perToken : perToken.get(realRows);
+    }
+
+    private static int consecutiveFrom(int[] slots) {
+        for (int r = 1; r < slots.length; r++) {
+            if (slots[r] != slots[0] + r) {
+                return -1;
+            }
+        }
+        return slots[0];
     }
 
     static StepLayout of(ForwardBatch batch, int cacheLength, NDManager step, DataType dataType) {
@@ -63,12 +88,13 @@ final class StepLayout {
         int valid = batch.tokenCount();
         long[] tokens = new long[n * width];
         long[] positions = new long[n * width];
-        long[] slots = new long[n];
+        int[] slots = new int[n];
         long[] writeSlots = new long[valid];
         long[] writePositions = new long[valid];
         long[] writeRows = new long[valid];
         long[] lastTokens = new long[n];
         float[] mask = new float[n * width * span];
+        boolean masked = false;
         int w = 0;
         for (int r = 0; r < n; r++) {
             ForwardBatch.Row row = rows.get(r);
@@ -91,6 +117,7 @@ final class StepLayout {
                 int maskBase = flat * span;
                 for (int key = position + 1; key < span; key++) {
                     mask[maskBase + key] = Float.NEGATIVE_INFINITY;
+                    masked = true;
                 }
             }
         }
@@ -98,13 +125,14 @@ final class StepLayout {
                 n,
                 width,
                 span,
+                slots,
                 step.create(tokens),
                 step.create(positions),
-                step.create(slots),
                 step.create(writeSlots),
                 step.create(writePositions),
                 step.create(writeRows),
+                valid < n * width,
                 step.create(lastTokens),
-                step.create(mask, new Shape(n, 1, 1, width, span)).toType(dataType, false));
+                masked ? step.create(mask, new Shape(n, 1, 1, width, span)).toType(dataType, false) : null);
     }
 }
