@@ -230,14 +230,16 @@ public final class E2e {
     /** Runs {@code npm ci} in the Node clients' folder when their dependencies are not installed (a fresh checkout). */
     static void installNodeModules(Path nodeDir) throws IOException, InterruptedException {
         Path modules = nodeDir.resolve("node_modules");
-        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai", "playwright-core")
+        if (Stream.of("@grpc/grpc-js", "@grpc/proto-loader", "openai", "playwright-core", "node-llama-cpp")
                 .allMatch(m -> Files.isDirectory(modules.resolve(m)))) {
             return;
         }
+        // node-llama-cpp's prebuilt binaries come as packages; its postinstall would build llama.cpp from source
+        // (minutes) where none fits, and the tests use prebuilt binaries only.
         CommandResult ci = run(
                 List.of("npm", "ci", "--no-audit", "--no-fund"),
                 nodeDir,
-                java.util.Map.of(),
+                java.util.Map.of("NODE_LLAMA_CPP_SKIP_DOWNLOAD", "true"),
                 Duration.ofMinutes(4),
                 "npm-ci");
         org.junit.jupiter.api.Assertions.assertEquals(0, ci.exitCode(), ci::describe);

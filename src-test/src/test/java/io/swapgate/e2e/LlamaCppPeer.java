@@ -92,7 +92,7 @@ final class LlamaCppPeer {
     static Run run(Path model, int[] prompt, int tokens, int threads, int streams, boolean f32Attention)
             throws IOException, InterruptedException {
         Path nodeDir = E2e.repoRoot().resolve("src-test/node");
-        installNodeLlamaCpp(nodeDir);
+        E2e.installNodeModules(nodeDir);
         E2e.CommandResult result = E2e.run(
                 List.of(
                         "node",
@@ -148,20 +148,5 @@ final class LlamaCppPeer {
             out[i] = array.get(i).isNumber() ? array.get(i).asDouble() : Double.NaN;
         }
         return out;
-    }
-
-    /** {@code npm ci} when node-llama-cpp (or the other clients' dependencies) are not installed. */
-    private static void installNodeLlamaCpp(Path nodeDir) throws IOException, InterruptedException {
-        E2e.installNodeModules(nodeDir);
-        if (Files.isDirectory(nodeDir.resolve("node_modules/node-llama-cpp"))) {
-            return;
-        }
-        E2e.CommandResult ci = E2e.run(
-                List.of("npm", "ci", "--no-audit", "--no-fund"),
-                nodeDir,
-                Map.of("NODE_LLAMA_CPP_SKIP_DOWNLOAD", "true"),
-                Duration.ofMinutes(4),
-                "npm-ci");
-        assertEquals(0, ci.exitCode(), ci::describe);
     }
 }
