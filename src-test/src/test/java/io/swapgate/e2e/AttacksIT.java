@@ -528,13 +528,7 @@ class AttacksIT {
 
     @Test
     void errorMessagesNameAdaptersAsTheCallerWroteThem() throws Exception {
-        StatusRuntimeException e = assertThrows(
-                StatusRuntimeException.class,
-                () -> InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
-                        .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
-                                .addAdapters("demo/missing")
-                                .build()));
+        StatusRuntimeException e = refusedGeneration("demo/missing");
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         assertTrue(
                 e.getStatus().getDescription().contains("demo/missing"),
@@ -598,14 +592,7 @@ class AttacksIT {
             TestAdapters.upload(gateway.channel(), adapters.lora(name.length() * 7L, 4), name, "stable");
         }
         double cached = gateway.metric("swapgate_adapters_host_bytes");
-        StatusRuntimeException e = assertThrows(
-                StatusRuntimeException.class,
-                () -> InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
-                        .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
-                                .addAdapters("demo/first")
-                                .addAdapters("demo/second")
-                                .build()));
+        StatusRuntimeException e = refusedGeneration("demo/first", "demo/second");
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertEquals(cached, gateway.metric("swapgate_adapters_host_bytes"), "no adapter was read to refuse it");
     }
@@ -622,6 +609,17 @@ class AttacksIT {
     }
 
     // --- helpers ----------------------------------------------------------------------------------------------------
+
+    /** The refusal of a short demo generation with {@code adapters}, over gRPC. */
+    private static StatusRuntimeException refusedGeneration(String... adapters) {
+        return assertThrows(
+                StatusRuntimeException.class,
+                () -> InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
+                                .addAllAdapters(List.of(adapters))
+                                .build()));
+    }
 
     /** A Training.Start of {@code steps} steps on a small dataset. */
     private static StartTrainingRequest start(String adapter, int steps) {

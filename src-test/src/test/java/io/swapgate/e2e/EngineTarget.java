@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import io.swapgate.core.engine.CollectingListener;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationListener;
@@ -12,25 +13,36 @@ import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The engine in this JVM, configured as the gateway configures it (threads, batch, context): the same workload
- * without gRPC, protobuf, the network, authentication or quotas. For base-model requests only.
+ * The engine in this JVM, configured as the gateway configures it (threads, batch, context) or with a chosen number of
+ * intra-op threads: the same workload without gRPC, protobuf, the network, authentication or quotas, and greedy
+ * completions with their token ids. For base-model requests only.
  */
 final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
 
     private final LlamaRuntime runtime;
     private final InferenceEngine engine;
+    private final AtomicInteger requests = new AtomicInteger();
 
+    /** The model at {@code model}, on the threads the gateway would choose for it. */
     EngineTarget(Path model, int maxBatchSize, int maxContext) {
-        LoadedModel loaded = ModelLoader.load(model);
-        int threads = RuntimeOptions.autoThreads(
-                loaded.config().parameterCount(), Runtime.getRuntime().availableProcessors());
-        int context = Math.min(maxContext, loaded.config().contextLength());
-        this.runtime = new LlamaRuntime(loaded.config(), loaded.weights(), RuntimeOptions.cpu(threads), context);
+        this(ModelLoader.load(model), 0, maxBatchSize, maxContext);
+    }
+
+    /** @param threads intra-op threads, or 0 for the gateway's automatic choice */
+    EngineTarget(LoadedModel model, int threads, int maxBatchSize, int maxContext) {
+        int chosen = threads > 0
+                ? threads
+                : RuntimeOptions.autoThreads(
+                        model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
+        int context = Math.min(maxContext, model.config().contextLength());
+        this.runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(chosen), context);
         this.engine = new InferenceEngine(
                 runtime,
-                loaded.tokenizer(),
+                model.tokenizer(),
                 EngineConfig.builder()
                         .maxBatchSize(maxBatchSize)
                         .queueCapacity(1024)
@@ -38,10 +50,20 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
                         .build());
     }
 
+    /** The greedy completion of {@code prompt}, {@code tokens} tokens long unless the model ends it. */
+    CollectingListener.Completion greedy(String prompt, int tokens) throws Exception {
+        CollectingListener listener = new CollectingListener();
+        engine.submit(
+                GenerationRequest.builder("greedy-" + requests.incrementAndGet(), prompt, tokens)
+                        .build(),
+                listener);
+        return listener.result().get(5, TimeUnit.MINUTES);
+    }
+
     @Override
     public void start(LoadGenerator.Request request, LoadGenerator.Observer observer) {
         engine.submit(
-                GenerationRequest.builder("load-" + request.index(), request.prompt(), request.maxTokens())
+                GenerationRequest.builder("load-" + requests.incrementAndGet(), request.prompt(), request.maxTokens())
                         .build(),
                 new GenerationListener() {
                     @Override

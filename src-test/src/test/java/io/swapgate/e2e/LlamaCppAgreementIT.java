@@ -80,7 +80,7 @@ class LlamaCppAgreementIT {
                 () -> name + ": only " + different + " distinct tokens in " + Arrays.toString(reference));
 
         CollectingListener.Completion swapgate;
-        try (InProcessEngine engine = new InProcessEngine(model, 1, 4, 256)) {
+        try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
             swapgate = engine.greedy(PROMPT, STEPS);
         }
         assertEquals(prompt.length, swapgate.usage().promptTokens(), "prompt tokens the engine processed");

@@ -147,7 +147,7 @@ class PeerBenchmark {
                 }
                 for (int threads : THREADS) {
                     Series engine = series.get("in-process " + threads);
-                    try (InProcessEngine target = new InProcessEngine(model, threads, 32, CONTEXT)) {
+                    try (EngineTarget target = new EngineTarget(model, threads, 32, CONTEXT)) {
                         warmUp(target);
                         if (round == 1) {
                             engine.greedy.add(
