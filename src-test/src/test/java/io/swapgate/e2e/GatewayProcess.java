@@ -236,7 +236,10 @@ final class GatewayProcess implements AutoCloseable {
                         }
                     },
                     null);
+            // HTTP/1.1: JDK 17's client upgrading a plaintext connection to HTTP/2 once read a large metrics answer
+            // as HTTP/2 frames ("Frame type(110) ... exceeds MAX_FRAME_SIZE") and failed the poll.
             return HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(2))
                     .sslContext(trustAll)
                     .build();
