@@ -46,6 +46,9 @@ class PeerBenchmark {
     private static final int[] STREAMS = {1, 8, 32};
     private static final int[] THREADS = {1, 2};
     private static final int CONTEXT = 256;
+    /** Batch slots, in the gateway and in-process: as many as the most streams measured. */
+    private static final int SLOTS = 32;
+
     private static final String KEY = GatewayProcess.DEMO_KEY;
 
     /** One contender's measurements, a list of rounds per column. */
@@ -110,15 +113,17 @@ class PeerBenchmark {
                 servedThreads == 1 ? "" : "s"));
         series.put("grpc", grpc);
         String llamaCppVersion = "?";
+        String memory;
         try (GatewayProcess gateway = GatewayProcess.start(
                 "peer-bench",
                 gguf,
                 GatewayProcess.registryDir("peer-bench"),
                 GatewayProcess.withUnreachableQuotas(Map.of(
                         "swapgate.engine.max-batch-size",
-                        "32",
+                        Integer.toString(SLOTS),
                         "swapgate.engine.max-context",
                         Integer.toString(CONTEXT))))) {
+            long startedKib = gateway.residentKib();
             GrpcTarget grpcTarget = new GrpcTarget(gateway);
             warmUp(grpcTarget);
             grpc.greedy.add(InferenceGrpc.newBlockingStub(gateway.channel(KEY))
@@ -147,7 +152,7 @@ class PeerBenchmark {
                 }
                 for (int threads : THREADS) {
                     Series engine = series.get("in-process " + threads);
-                    try (EngineTarget target = new EngineTarget(model, threads, 32, CONTEXT)) {
+                    try (EngineTarget target = new EngineTarget(model, threads, SLOTS, CONTEXT)) {
                         warmUp(target);
                         if (round == 1) {
                             engine.greedy.add(
@@ -159,6 +164,7 @@ class PeerBenchmark {
                 measure(grpcTarget, grpc);
                 System.out.printf(Locale.ROOT, "peer benchmark: round %d of %d done%n", round, rounds);
             }
+            memory = residentMemory(shape, startedKib, gateway.peakResidentKib());
         }
         int[] swapgate = series.get("in-process 1").greedy.get(0);
         // llama.cpp without its F16 rounding (F32 KV cache, no flash attention): the arithmetic alone.
@@ -172,7 +178,26 @@ class PeerBenchmark {
             }
         }
         equality.add(agreement(exact, swapgate, model, prompt));
-        report(dir, shape, rounds, bandwidth, series, equality, llamaCppVersion, swapgate);
+        report(dir, shape, rounds, bandwidth, series, equality, llamaCppVersion, swapgate, memory);
+    }
+
+    /** The gateway's resident memory as started and at its peak over the runs, and the difference per stream. */
+    private static String residentMemory(LlamaConfig shape, long startedKib, long peakKib) {
+        double kvCacheMib = 2.0 * shape.layers() * SLOTS * CONTEXT * shape.kvDim() * 4 / 1048576;
+        return String.format(
+                Locale.ROOT,
+                "%nGateway resident memory (RSS): %.0f MiB once started (the weights are %.0f MiB), at most %.0f MiB"
+                        + " over the runs; the difference spread over %d streams is %.1f MiB per stream. The KV cache"
+                        + " for %d slots of %d positions (%.0f MiB) is allocated at start and becomes resident as"
+                        + " streams write it.%n",
+                startedKib / 1024.0,
+                4.0 * shape.parameterCount() / 1048576,
+                peakKib / 1024.0,
+                SLOTS,
+                (peakKib - startedKib) / 1024.0 / SLOTS,
+                SLOTS,
+                CONTEXT,
+                kvCacheMib);
     }
 
     /** Read bytes per second on one thread and on all {@code cores}. */
@@ -265,7 +290,8 @@ class PeerBenchmark {
             Map<String, Series> series,
             List<String> equality,
             String llamaCppVersion,
-            int[] swapgate)
+            int[] swapgate,
+            String memory)
             throws Exception {
         double bytesPerToken = 4.0 * shape.parameterCount();
         double[] limit = {bandwidth[0] / bytesPerToken, bandwidth[1] / bytesPerToken};
@@ -362,6 +388,7 @@ class PeerBenchmark {
                 + " logits of this model by about 1e-3: a greedy step whose top-2 margin is that small may go either"
                 + " way. With an F32 KV cache and no flash attention llama.cpp's logits match Swapgate's to about"
                 + " 1e-6 (LlamaCppAgreementIT).\n");
+        md.append(memory);
         StringBuilder csv = new StringBuilder("contender,round,streams,tokens_per_second,ttft_ms\n");
         for (Series s : series.values()) {
             s.tokensPerSecond.forEach((streams, values) -> {
