@@ -35,7 +35,7 @@ public class ApiKeyInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        if (isOpen(call.getMethodDescriptor().getServiceName())) {
+        if (OPEN_SERVICES.contains(call.getMethodDescriptor().getServiceName())) {
             return next.startCall(call, headers);
         }
         Caller caller;
@@ -46,11 +46,6 @@ public class ApiKeyInterceptor implements ServerInterceptor {
             return new ServerCall.Listener<>() {};
         }
         return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
-    }
-
-    /** Whether {@code service} (health, reflection) answers without a key. */
-    public static boolean isOpen(String service) {
-        return OPEN_SERVICES.contains(service);
     }
 
     /** Runs {@code call} (a service method invoked in-process, as the console does) as {@code caller}. */
