@@ -2,7 +2,8 @@
 // llama.cpp (through node-llama-cpp, its prebuilt CPU binary) as the peer of Swapgate's benchmark and agreement test.
 //
 //   node llama-cpp-peer.mjs --model FILE.gguf --prompt 1,416,22,5 --tokens 32 [--threads 1] [--streams 1] [--warmup 4]
-//                           [--kv-cache default|F32|F16] [--flash-attention auto|on|off]
+//                           [--kv-cache default|F32|F16] [--flash-attention auto|on|off] [--log-probabilities]
+//                           [--lora ADAPTER.gguf]
 //
 // Feeds the prompt's token ids as they are (no tokenizer round trip) to --streams sequences of one context at once and
 // decodes each greedily (temperature 0: the argmax) for --tokens tokens, end-of-generation tokens included, so the
@@ -14,13 +15,17 @@
 //    token], "aggregateTokensPerSecond": all streams' tokens over the wall time from the first start to the last end,
 //    "wallMs", "threads", "streams", "contextSize" (per sequence), "batchSize", "flashAttention", "kvCacheType",
 //    "buildType", "gpu", "llamaCpp"}.
+// --lora applies a LoRA adapter in llama.cpp's GGUF form at scale 1 (llama.cpp multiplies by alpha / rank itself).
+// --log-probabilities (one stream only) then feeds the prompt and the greedy tokens again and adds "logProbabilities":
+// per greedy step, the natural log of every vocabulary entry's probability (index = token id; null where it is 0),
+// the softmax of llama.cpp's raw logits, so log-probability differences are its logit differences.
 // Never builds or downloads anything: only the installed prebuilt CPU binaries are used, else it fails (exit code 1).
 import {getLlama, LlamaLogLevel} from 'node-llama-cpp';
 
 function usage(message) {
   process.stderr.write(`${message}\nusage: node llama-cpp-peer.mjs --model FILE.gguf --prompt ID,ID,... --tokens N `
       + '[--threads N] [--streams N] [--warmup N] [--kv-cache default|F32|F16] '
-      + '[--flash-attention auto|on|off]\n');
+      + '[--flash-attention auto|on|off] [--log-probabilities] [--lora ADAPTER.gguf]\n');
   process.exit(2);
 }
 
@@ -36,11 +41,17 @@ function parseArgs(argv) {
   const options = {threads: 1, streams: 1, warmup: 4, kvCache: 'default', flashAttention: 'auto'};
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === '--log-probabilities') {
+      options.logProbabilities = true;
+      i -= 1;
+      continue;
+    }
     if (value === undefined) {
       usage(`${flag} needs a value`);
     }
     switch (flag) {
       case '--model': options.model = value; break;
+      case '--lora': options.lora = value; break;
       case '--prompt': options.prompt = value.split(',').map((id) => positive('a prompt token id', id, 0)); break;
       case '--tokens': options.tokens = positive('--tokens', value); break;
       case '--threads': options.threads = positive('--threads', value); break;
@@ -64,7 +75,36 @@ function parseArgs(argv) {
   if (!options.model || !options.prompt || !options.tokens) {
     usage('--model, --prompt and --tokens are required');
   }
+  if (options.logProbabilities && options.streams !== 1) {
+    usage('--log-probabilities needs --streams 1');
+  }
   return options;
+}
+
+/**
+ * The log-probabilities llama.cpp gives every vocabulary entry after the prompt and after each of `tokens` but the
+ * last: the prompt and tokens are fed in one controlled evaluation that asks for the full distribution at those
+ * positions (temperature 0: no sampler truncates or reshapes the logits before the softmax).
+ */
+async function logProbabilities(sequence, prompt, tokens) {
+  const fed = [...prompt, ...tokens.slice(0, -1)];
+  const input = fed.map((token, index) => (index < prompt.length - 1
+    ? token
+    : [token, {generateNext: {probabilities: true, options: {temperature: 0}}}]));
+  const results = await sequence.controlledEvaluate(input);
+  const steps = [];
+  for (let index = prompt.length - 1; index < fed.length; index++) {
+    const probabilities = results[index]?.next?.probabilities;
+    if (probabilities == null) {
+      throw new Error(`position ${index}: no probabilities`);
+    }
+    const row = new Array(probabilities.size).fill(null); // one entry per vocabulary entry: no sampler truncated it
+    for (const [token, probability] of probabilities) {
+      row[token] = probability > 0 ? Math.log(probability) : null;
+    }
+    steps.push(row);
+  }
+  return steps;
 }
 
 /** Greedy decoding of `count` tokens after `prompt` on one sequence, timed. */
@@ -103,6 +143,7 @@ async function main() {
     sequences: options.streams,
     contextSize,
     threads: {ideal: options.threads, min: options.threads},
+    ...(options.lora ? {lora: {adapters: [{filePath: options.lora}]}} : {}),
     flashAttention: options.flashAttention === 'auto' ? 'auto' : options.flashAttention === 'on',
     // llama.cpp's default KV cache is F16; F32 takes its rounding out of a comparison of the arithmetic.
     ...(options.kvCache === 'default'
@@ -119,6 +160,12 @@ async function main() {
       await sequences[0].clearHistory();
     }
     const runs = await Promise.all(sequences.map((sequence) => decode(sequence, options.prompt, options.tokens)));
+    const logProbs = options.logProbabilities
+      ? await (async () => {
+        await sequences[0].clearHistory();
+        return logProbabilities(sequences[0], options.prompt, runs[0].tokens);
+      })()
+      : undefined;
     const first = Math.min(...runs.map((r) => r.started));
     const last = Math.max(...runs.map((r) => r.ended));
     const total = runs.reduce((sum, r) => sum + r.tokens.length, 0);
@@ -140,6 +187,7 @@ async function main() {
       buildType: llama.buildType,
       gpu: llama.gpu,
       llamaCpp: llama.llamaCppRelease,
+      ...(logProbs ? {logProbabilities: logProbs} : {}),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {

@@ -1,5 +1,6 @@
 package io.swapgate.e2e;
 
+import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.engine.CollectingListener;
 import io.swapgate.core.engine.EngineConfig;
 import io.swapgate.core.engine.FinishReason;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The engine in this JVM, configured as the gateway configures it (threads, batch, context) or with a chosen number of
  * intra-op threads: the same workload without gRPC, protobuf, the network, authentication or quotas, and greedy
- * completions with their token ids. For base-model requests only.
+ * completions with their token ids. Load runs are base-model requests; a greedy completion may take adapters.
  */
 final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
 
@@ -52,9 +53,15 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
 
     /** The greedy completion of {@code prompt}, {@code tokens} tokens long unless the model ends it. */
     CollectingListener.Completion greedy(String prompt, int tokens) throws Exception {
+        return greedy(prompt, tokens, AdapterSelection.NONE);
+    }
+
+    /** The greedy completion of {@code prompt} through {@code adapters}. */
+    CollectingListener.Completion greedy(String prompt, int tokens, AdapterSelection adapters) throws Exception {
         CollectingListener listener = new CollectingListener();
         engine.submit(
                 GenerationRequest.builder("greedy-" + requests.incrementAndGet(), prompt, tokens)
+                        .adapters(adapters)
                         .build(),
                 listener);
         return listener.result().get(5, TimeUnit.MINUTES);

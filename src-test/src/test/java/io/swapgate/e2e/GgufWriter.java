@@ -1,5 +1,8 @@
 package io.swapgate.e2e;
 
+import io.swapgate.core.adapter.LoraAdapter;
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.format.GgmlType;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LayerWeights;
 import io.swapgate.core.model.LlamaConfig;
@@ -22,8 +25,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes GGUF version 3 files (little-endian) for tests: metadata of the value types below and float32 tensors, each
- * tensor's data aligned to {@value #ALIGNMENT} bytes. {@link #llama} lays out a Llama the way llama.cpp's converter
+ * Writes GGUF version 3 files (little-endian) for tests: metadata of the value types below and float32 or quantized
+ * tensors ({@link GgmlQuantizer}), each tensor's data aligned to {@value #ALIGNMENT} bytes. {@link #llama} lays out a Llama the way llama.cpp's converter
  * does, so that llama.cpp and Swapgate's own GGUF reader load the same file.
  *
  * <p>Metadata values: {@link String} (STRING), {@link Integer} (UINT32), {@link Float} (FLOAT32), {@link Boolean}
@@ -43,7 +46,6 @@ public final class GgufWriter {
     private static final int TYPE_BOOL = 7;
     private static final int TYPE_STRING = 8;
     private static final int TYPE_ARRAY = 9;
-    private static final int GGML_F32 = 0;
 
     /** llama.cpp's token types (llama_token_type): what each vocabulary entry is. */
     private static final int TOKEN_NORMAL = 1;
@@ -52,7 +54,50 @@ public final class GgufWriter {
     private static final int TOKEN_CONTROL = 3;
     private static final int TOKEN_BYTE = 6;
 
-    private record Tensor(long[] dims, float[] data) {}
+    private record Tensor(long[] dims, float[] data, GgmlType type) {}
+
+    /**
+     * How a Llama's matrices are stored (vectors such as norms are always F32, as llama.cpp stores them). The mixes
+     * follow llama.cpp's own for the file types people download: {@code Q4_K_M} and {@code Q5_K_M} keep the value
+     * projection, the down projection and the classifier at Q6_K.
+     */
+    public enum Quantization {
+        F32(0, GgmlType.F32, GgmlType.F32),
+        F16(1, GgmlType.F16, GgmlType.F16),
+        BF16(32, GgmlType.BF16, GgmlType.BF16),
+        Q4_K_M(15, GgmlType.Q4_K, GgmlType.Q6_K),
+        Q5_K_M(17, GgmlType.Q5_K, GgmlType.Q6_K),
+        /** Every legacy block type in one file: Q4_0 mostly, Q4_1, Q5_0, Q5_1 and Q8_0 on the sensitive matrices. */
+        LEGACY(2, GgmlType.Q4_0, GgmlType.Q8_0);
+
+        private final int fileType;
+        private final GgmlType bulk;
+        private final GgmlType sensitive;
+
+        Quantization(int fileType, GgmlType bulk, GgmlType sensitive) {
+            this.fileType = fileType;
+            this.bulk = bulk;
+            this.sensitive = sensitive;
+        }
+
+        GgmlType typeOf(String tensor) {
+            if (this == LEGACY) {
+                if (tensor.endsWith("attn_k.weight")) {
+                    return GgmlType.Q4_1;
+                }
+                if (tensor.endsWith("ffn_up.weight")) {
+                    return GgmlType.Q5_0;
+                }
+                if (tensor.endsWith("ffn_gate.weight")) {
+                    return GgmlType.Q5_1;
+                }
+            }
+            boolean sensitiveTensor = tensor.equals("output.weight")
+                    || tensor.endsWith("attn_v.weight")
+                    || tensor.endsWith("ffn_down.weight");
+            return sensitiveTensor ? sensitive : bulk;
+        }
+    }
 
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -75,6 +120,11 @@ public final class GgufWriter {
 
     /** Adds a float32 tensor; {@code dims} in GGUF order (fastest-varying first), so [cols, rows] for a matrix. */
     public GgufWriter tensor(String name, float[] data, long... dims) {
+        return tensor(name, GgmlType.F32, data, dims);
+    }
+
+    /** Adds a tensor stored as {@code type} (rows must be whole blocks of it); dims as for the float32 form. */
+    public GgufWriter tensor(String name, GgmlType type, float[] data, long... dims) {
         long elements = 1;
         for (long dim : dims) {
             elements *= dim;
@@ -82,18 +132,25 @@ public final class GgufWriter {
         if (elements != data.length) {
             throw new IllegalArgumentException(name + ": " + data.length + " values for " + elements + " elements");
         }
-        tensors.put(name, new Tensor(dims.clone(), data));
+        if (dims[0] % type.blockValues() != 0) {
+            throw new IllegalArgumentException(name + ": rows of " + dims[0] + " are not whole " + type + " blocks");
+        }
+        tensors.put(name, new Tensor(dims.clone(), data, type));
         return this;
     }
 
     /** Adds a row-major tensor ([rows, cols] becomes GGUF dims [cols, rows]; a vector stays [n]). */
     public GgufWriter tensor(String name, FloatTensor tensor) {
+        return tensor(name, GgmlType.F32, tensor);
+    }
+
+    private GgufWriter tensor(String name, GgmlType type, FloatTensor tensor) {
         int[] shape = tensor.shape();
         long[] dims = new long[shape.length];
         for (int i = 0; i < shape.length; i++) {
             dims[i] = shape[shape.length - 1 - i];
         }
-        return tensor(name, tensor.data(), dims);
+        return tensor(name, shape.length == 1 ? GgmlType.F32 : type, tensor.data(), dims);
     }
 
     /**
@@ -105,6 +162,16 @@ public final class GgufWriter {
      */
     public static GgufWriter llama(
             String name, LlamaConfig config, LlamaWeights weights, SentencePieceBpeTokenizer tokenizer) {
+        return llama(name, config, weights, tokenizer, Quantization.F32);
+    }
+
+    /** {@link #llama} with the matrices stored as {@code quantization} says. */
+    public static GgufWriter llama(
+            String name,
+            LlamaConfig config,
+            LlamaWeights weights,
+            SentencePieceBpeTokenizer tokenizer,
+            Quantization quantization) {
         if (config.ropeScaling() != null) {
             throw new IllegalArgumentException("RoPE scaling is not written");
         }
@@ -131,7 +198,7 @@ public final class GgufWriter {
                 .put("general.architecture", "llama")
                 .put("general.name", name)
                 .put("general.alignment", ALIGNMENT)
-                .put("general.file_type", 0) // all F32
+                .put("general.file_type", quantization.fileType)
                 .put("llama.context_length", config.contextLength())
                 .put("llama.embedding_length", config.dim())
                 .put("llama.block_count", config.layers())
@@ -151,32 +218,83 @@ public final class GgufWriter {
                 .put("tokenizer.ggml.eos_token_id", tokenizer.eosId())
                 .put("tokenizer.ggml.add_bos_token", true)
                 .put("tokenizer.ggml.add_eos_token", false);
-        gguf.tensor("token_embd.weight", weights.embedding());
+        gguf.tensor("token_embd.weight", quantization, weights.embedding());
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights layer = weights.layers().get(l);
             String p = "blk." + l + ".";
-            gguf.tensor(p + "attn_norm.weight", layer.attentionNorm());
-            gguf.tensor(p + "attn_q.weight", interleaved(layer.query(), config.heads(), config));
-            gguf.tensor(p + "attn_k.weight", interleaved(layer.key(), config.kvHeads(), config));
-            gguf.tensor(p + "attn_v.weight", layer.value());
-            gguf.tensor(p + "attn_output.weight", layer.output());
-            gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
-            gguf.tensor(p + "ffn_gate.weight", layer.gate());
-            gguf.tensor(p + "ffn_up.weight", layer.up());
-            gguf.tensor(p + "ffn_down.weight", layer.down());
+            gguf.tensor(p + "attn_norm.weight", quantization, layer.attentionNorm());
+            gguf.tensor(p + "attn_q.weight", quantization, interleaved(layer.query(), config.heads(), config));
+            gguf.tensor(p + "attn_k.weight", quantization, interleaved(layer.key(), config.kvHeads(), config));
+            gguf.tensor(p + "attn_v.weight", quantization, layer.value());
+            gguf.tensor(p + "attn_output.weight", quantization, layer.output());
+            gguf.tensor(p + "ffn_norm.weight", quantization, layer.ffnNorm());
+            gguf.tensor(p + "ffn_gate.weight", quantization, layer.gate());
+            gguf.tensor(p + "ffn_up.weight", quantization, layer.up());
+            gguf.tensor(p + "ffn_down.weight", quantization, layer.down());
         }
         gguf.tensor("output_norm.weight", weights.finalNorm());
         if (!config.sharedClassifier()) {
-            gguf.tensor("output.weight", weights.classifier());
+            gguf.tensor("output.weight", quantization, weights.classifier());
         }
         return gguf;
     }
 
+    /**
+     * A LoRA adapter as llama.cpp's {@code convert_lora_to_gguf.py} writes it: {@code general.type} "adapter",
+     * {@code adapter.lora.alpha}, and per adapted matrix {@code NAME.lora_a} ([rank, in] row-major, as PEFT's A) and
+     * {@code NAME.lora_b} ([out, rank]), float32. llama.cpp scales B A by alpha / rank, as Swapgate does for a plain
+     * LoRA; B's query and key rows are permuted for llama.cpp's rope like the base's.
+     */
+    public static GgufWriter lora(LlamaConfig config, LoraAdapter adapter) {
+        if (adapter.rsLora() || adapter.dyLora() != null) {
+            throw new IllegalArgumentException("llama.cpp's LoRA format has no rsLoRA or DyLoRA scale");
+        }
+        GgufWriter gguf = new GgufWriter()
+                .put("general.architecture", "llama")
+                .put("general.type", "adapter")
+                .put("general.name", adapter.identity().name())
+                .put("general.alignment", ALIGNMENT)
+                .put("adapter.type", "lora")
+                .put("adapter.lora.alpha", adapter.alpha());
+        for (Map.Entry<LoraModule, LoraAdapter.LayerFactors[]> module :
+                adapter.modules().entrySet()) {
+            LoraAdapter.LayerFactors[] layers = module.getValue();
+            for (int l = 0; l < layers.length; l++) {
+                if (layers[l] == null) {
+                    continue;
+                }
+                String name = "blk." + l + "." + module.getKey().ggufName() + ".weight";
+                FloatTensor b = layers[l].b();
+                FloatTensor ropeOrderB = switch (module.getKey()) {
+                    case Q ->
+                        rows(
+                                b,
+                                RotaryLayout.halvesToInterleaved(
+                                        b.data(), config.heads(), config.headDim(), adapter.rank()));
+                    case K ->
+                        rows(
+                                b,
+                                RotaryLayout.halvesToInterleaved(
+                                        b.data(), config.kvHeads(), config.headDim(), adapter.rank()));
+                    default -> b;
+                };
+                gguf.tensor(name + ".lora_a", layers[l].a());
+                gguf.tensor(name + ".lora_b", ropeOrderB);
+            }
+        }
+        return gguf;
+    }
+
+    private static FloatTensor rows(FloatTensor like, float[] data) {
+        return new FloatTensor(like.name(), like.shape(), data);
+    }
+
+    private GgufWriter tensor(String name, Quantization quantization, FloatTensor tensor) {
+        return tensor(name, quantization.typeOf(name), tensor);
+    }
+
     private static FloatTensor interleaved(FloatTensor halves, int heads, LlamaConfig config) {
-        return new FloatTensor(
-                halves.name(),
-                halves.shape(),
-                RotaryLayout.halvesToInterleaved(halves.data(), heads, config.headDim(), config.dim()));
+        return rows(halves, RotaryLayout.halvesToInterleaved(halves.data(), heads, config.headDim(), config.dim()));
     }
 
     /** The whole file in memory (small models: fuzz seeds). */
@@ -216,9 +334,9 @@ public final class GgufWriter {
             for (long dim : tensor.getValue().dims()) {
                 out.u64(dim);
             }
-            out.u32(GGML_F32);
+            out.u32(tensor.getValue().type().id());
             out.u64(offset);
-            offset += align(4L * tensor.getValue().data().length);
+            offset += align(tensor.getValue().type().byteSize(tensor.getValue().data().length));
         }
         while (out.size() % ALIGNMENT != 0) {
             out.write(0);
@@ -227,6 +345,12 @@ public final class GgufWriter {
         ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor tensor : tensors.values()) {
             float[] data = tensor.data();
+            if (tensor.type() != GgmlType.F32) {
+                byte[] encoded = GgmlQuantizer.encode(tensor.type(), data);
+                sink.write(encoded);
+                sink.write(new byte[(int) (align(encoded.length) - encoded.length)]);
+                continue;
+            }
             for (int from = 0; from < data.length; from += chunk.capacity() / 4) {
                 int count = Math.min(chunk.capacity() / 4, data.length - from);
                 chunk.clear();

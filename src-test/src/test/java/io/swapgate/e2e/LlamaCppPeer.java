@@ -36,6 +36,7 @@ final class LlamaCppPeer {
             double aggregateTokensPerSecond,
             int threads,
             String llamaCpp,
+            List<double[]> logProbabilities,
             String json) {}
 
     private LlamaCppPeer() {}
@@ -47,13 +48,20 @@ final class LlamaCppPeer {
      * never ends early: every engine decodes the full length.
      */
     static Path syntheticGguf(Path file, LlamaConfig shape, long seed) throws IOException {
+        return syntheticGguf(file, shape, seed, GgufWriter.Quantization.F32);
+    }
+
+    /** {@link #syntheticGguf} with the matrices stored as {@code quantization} says. */
+    static Path syntheticGguf(Path file, LlamaConfig shape, long seed, GgufWriter.Quantization quantization)
+            throws IOException {
         if (Files.isRegularFile(file)) {
             return file;
         }
         Files.createDirectories(file.getParent());
         SentencePieceBpeTokenizer vocabulary = SyntheticModels.vocabulary(shape.vocabSize());
         String name = file.getFileName().toString().replaceFirst("\\.gguf$", "");
-        GgufWriter.llama(name, shape, syntheticWeights(shape, seed), vocabulary).write(file);
+        GgufWriter.llama(name, shape, syntheticWeights(shape, seed), vocabulary, quantization)
+                .write(file);
         return file;
     }
 
@@ -91,26 +99,60 @@ final class LlamaCppPeer {
      */
     static Run run(Path model, int[] prompt, int tokens, int threads, int streams, boolean f32Attention)
             throws IOException, InterruptedException {
+        return run(model, prompt, tokens, threads, streams, f32Attention, false, null);
+    }
+
+    /**
+     * One greedy stream with an F32 KV cache and no flash attention, and then llama.cpp's log-probabilities of every
+     * vocabulary entry at each of its greedy steps ({@link Run#logProbabilities}; NaN where a probability is 0).
+     */
+    static Run runWithLogProbabilities(Path model, int[] prompt, int tokens) throws IOException, InterruptedException {
+        return run(model, prompt, tokens, 1, 1, true, true, null);
+    }
+
+    /** {@link #runWithLogProbabilities} with a LoRA adapter in llama.cpp's GGUF form ({@link GgufWriter#lora}). */
+    static Run runWithLogProbabilities(Path model, Path lora, int[] prompt, int tokens)
+            throws IOException, InterruptedException {
+        return run(model, prompt, tokens, 1, 1, true, true, lora);
+    }
+
+    private static Run run(
+            Path model,
+            int[] prompt,
+            int tokens,
+            int threads,
+            int streams,
+            boolean f32Attention,
+            boolean logProbabilities,
+            Path lora)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                "node",
+                "llama-cpp-peer.mjs",
+                "--model",
+                model.toAbsolutePath().toString(),
+                "--prompt",
+                Arrays.stream(prompt).mapToObj(Integer::toString).collect(Collectors.joining(",")),
+                "--tokens",
+                Integer.toString(tokens),
+                "--threads",
+                Integer.toString(threads),
+                "--streams",
+                Integer.toString(streams),
+                "--kv-cache",
+                f32Attention ? "F32" : "default",
+                "--flash-attention",
+                f32Attention ? "off" : "auto"));
+        if (logProbabilities) {
+            command.add("--log-probabilities");
+        }
+        if (lora != null) {
+            command.addAll(List.of("--lora", lora.toAbsolutePath().toString()));
+        }
         Path nodeDir = E2e.repoRoot().resolve("src-test/node");
         E2e.installNodeModules(nodeDir);
         E2e.CommandResult result = E2e.run(
-                List.of(
-                        "node",
-                        "llama-cpp-peer.mjs",
-                        "--model",
-                        model.toAbsolutePath().toString(),
-                        "--prompt",
-                        Arrays.stream(prompt).mapToObj(Integer::toString).collect(Collectors.joining(",")),
-                        "--tokens",
-                        Integer.toString(tokens),
-                        "--threads",
-                        Integer.toString(threads),
-                        "--streams",
-                        Integer.toString(streams),
-                        "--kv-cache",
-                        f32Attention ? "F32" : "default",
-                        "--flash-attention",
-                        f32Attention ? "off" : "auto"),
+                command,
                 nodeDir,
                 Map.of("NODE_LLAMA_CPP_SKIP_DOWNLOAD", "true"),
                 Duration.ofMinutes(5),
@@ -139,7 +181,16 @@ final class LlamaCppPeer {
                         ? "?"
                         : release.path("repo").asText() + " "
                                 + release.path("release").asText(),
+                rows(json.path("logProbabilities")),
                 lines.get(0));
+    }
+
+    private static List<double[]> rows(JsonNode rows) {
+        List<double[]> out = new ArrayList<>();
+        for (JsonNode row : rows) {
+            out.add(doubles(row));
+        }
+        return out;
     }
 
     private static double[] doubles(JsonNode array) {

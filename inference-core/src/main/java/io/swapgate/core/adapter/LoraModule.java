@@ -28,6 +28,11 @@ public enum LoraModule {
         return huggingFace;
     }
 
+    /** The name llama.cpp gives the module's weight in GGUF files ({@code blk.N.NAME.weight}). */
+    public String ggufName() {
+        return gguf;
+    }
+
     /** Resolves a module name in any of the three naming schemes. */
     public static Optional<LoraModule> byName(String name) {
         String n = name.toLowerCase(Locale.ROOT);

@@ -131,40 +131,6 @@ public final class GgufFile {
         }
     }
 
-    /** GGML element types Swapgate decodes. */
-    public enum GgmlType {
-        F32(0),
-        F16(1),
-        Q8_0(8),
-        BF16(30);
-
-        final int id;
-
-        GgmlType(int id) {
-            this.id = id;
-        }
-
-        long byteSize(long elements) {
-            return switch (this) {
-                case F32 -> elements * 4;
-                case F16, BF16 -> elements * 2;
-                case Q8_0 -> elements / 32 * 34;
-            };
-        }
-
-        static GgmlType of(Path file, String tensor, long id) {
-            for (GgmlType type : values()) {
-                if (type.id == id) {
-                    return type;
-                }
-            }
-            throw new ModelFormatException(
-                    file,
-                    "tensor " + tensor + " has GGML type " + id
-                            + ", which Swapgate does not decode (supported: F32, F16, BF16, Q8_0)");
-        }
-    }
-
     /** Little-endian primitive reader that refuses lengths the rest of the file cannot hold. */
     private static final class Reader {
         private final Path path;
@@ -257,11 +223,11 @@ public final class GgufFile {
                 }
             }
             GgmlType type = GgmlType.of(path, name, u32());
-            if (type == GgmlType.Q8_0 && dims[0] % 32 != 0) {
+            if (dims[0] % type.blockValues() != 0) {
                 throw new ModelFormatException(
                         path,
-                        "Q8_0 tensor " + name + " has rows of " + dims[0]
-                                + " values, not a multiple of the 32-value block");
+                        type + " tensor " + name + " has rows of " + dims[0] + " values, not a multiple of its "
+                                + type.blockValues() + "-value block");
             }
             // Every element takes at least a byte, so a count or offset past the file's size is a lie; checking both
             // here also keeps the byte arithmetic after this from overflowing.

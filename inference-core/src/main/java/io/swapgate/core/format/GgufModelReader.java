@@ -9,7 +9,6 @@ import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.tokenizer.SentencePieceBpeTokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,8 +16,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
-/** Llama models in one GGUF file, tokenizer included ("llama" SentencePiece vocabulary). */
+/**
+ * Llama models in one GGUF file, tokenizer included ("llama" SentencePiece vocabulary), with float or quantized tensors
+ * ({@link GgmlType}), all decoded to float32.
+ */
 public final class GgufModelReader {
 
     private GgufModelReader() {}
@@ -64,10 +67,25 @@ public final class GgufModelReader {
                 throw new ModelFormatException(file, e.getMessage());
             }
             String name = file.getFileName().toString().replaceFirst("\\.gguf$", "");
-            return new LoadedModel(name, file, "gguf", config, weights, tokenizer, chatTemplate(gguf));
+            return new LoadedModel(name, file, format(gguf), config, weights, tokenizer, chatTemplate(gguf));
         } catch (IOException e) {
             throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * "gguf", and for a quantized file the block types it holds: they are decoded to float32 at load, so the model
+     * takes 4 bytes a parameter in memory whatever the file's size, and the startup log should say so.
+     */
+    private static String format(GgufFile gguf) {
+        String quantized = gguf.tensors().values().stream()
+                .map(GgufFile.TensorInfo::type)
+                .filter(type -> type.blockValues() > 1)
+                .distinct()
+                .sorted()
+                .map(Enum::name)
+                .collect(Collectors.joining(", "));
+        return quantized.isEmpty() ? "gguf" : "gguf, " + quantized + " decoded to float32";
     }
 
     private static LlamaConfig config(GgufFile gguf, int vocabSize) {
@@ -194,28 +212,7 @@ public final class GgufModelReader {
                                 + "; the model's metadata implies " + Arrays.toString(expected));
             }
             ByteBuffer bytes = FileRegion.read(channel, gguf.path(), gguf.dataOffset(info), info.byteSize());
-            int count = Math.toIntExact(info.elementCount());
-            float[] data = switch (info.type()) {
-                case F32 -> ElementType.F32.decode(bytes, count);
-                case F16 -> ElementType.F16.decode(bytes, count);
-                case BF16 -> ElementType.BF16.decode(bytes, count);
-                case Q8_0 -> dequantizeQ8(bytes, count);
-            };
-            return new FloatTensor(name, shape, data);
-        }
-
-        /** Q8_0: blocks of 32 values, each an f16 scale followed by 32 signed bytes. */
-        private static float[] dequantizeQ8(ByteBuffer bytes, int count) {
-            ByteBuffer le = bytes.order(ByteOrder.LITTLE_ENDIAN);
-            float[] out = new float[count];
-            for (int block = 0; block < count / 32; block++) {
-                int base = block * 34;
-                float scale = ElementType.halfToFloat(le.getShort(base));
-                for (int i = 0; i < 32; i++) {
-                    out[block * 32 + i] = scale * le.get(base + 2 + i);
-                }
-            }
-            return out;
+            return new FloatTensor(name, shape, info.type().decode(bytes, Math.toIntExact(info.elementCount())));
         }
     }
 }
