@@ -5,7 +5,10 @@
 //
 // Prints one JSON line: {"completion": greedy completion text, "chatStream": concatenated streamed chat deltas,
 // "chatFinish": the stream's finish reason, "chatChunks": number of content chunks, "adapterCompletion": greedy
-// completion text with ADAPTER_MODEL, "error": {"status", "code", "type"} of a request for an unknown model}.
+// completion text with ADAPTER_MODEL, "error": {"status", "code", "type"} of a request for an unknown model,
+// "completionLogprobs": choices[0].logprobs of the completion asked with logprobs: 5, "chatLogprobs" and
+// "chatStreamLogprobs": the logprobs.content entries of a chat completion asked with logprobs: true, top_logprobs: 3,
+// whole and streamed, and "logprobsError": {"status", "param"} of a chat request asking for top_logprobs: 21}.
 // The API key comes from $SWAPGATE_API_KEY.
 'use strict';
 
@@ -41,6 +44,28 @@ async function main(argv) {
 
   const adapted = await client.completions.create({ model: adapterModel, prompt, max_tokens: maxTokens, temperature: 0 });
 
+  const completionWithLogprobs = await client.completions.create({
+    model: baseModel, prompt, max_tokens: maxTokens, temperature: 0, logprobs: 5,
+  });
+  const chatRequest = {
+    model: baseModel, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, temperature: 0,
+    logprobs: true, top_logprobs: 3,
+  };
+  const chatWithLogprobs = await client.chat.completions.create(chatRequest);
+  const chatStreamLogprobs = [];
+  for await (const chunk of await client.chat.completions.create({ ...chatRequest, stream: true })) {
+    const choice = chunk.choices[0];
+    if (choice && choice.logprobs && choice.logprobs.content) {
+      chatStreamLogprobs.push(...choice.logprobs.content);
+    }
+  }
+  let logprobsError = null;
+  try {
+    await client.chat.completions.create({ ...chatRequest, top_logprobs: 21 });
+  } catch (e) {
+    logprobsError = { status: e.status, param: e.param };
+  }
+
   let error = null;
   try {
     await client.completions.create({ model: 'nobody/none@stable', prompt, max_tokens: 5 });
@@ -57,6 +82,10 @@ async function main(argv) {
     chatChunks,
     adapterCompletion: adapted.choices[0].text,
     error,
+    completionLogprobs: completionWithLogprobs.choices[0].logprobs,
+    chatLogprobs: chatWithLogprobs.choices[0].logprobs.content,
+    chatStreamLogprobs,
+    logprobsError,
   }) + '\n');
 }
 

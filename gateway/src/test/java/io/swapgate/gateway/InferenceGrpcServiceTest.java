@@ -20,6 +20,7 @@ import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
+import io.swapgate.proto.v1.TokenLogprobs;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
@@ -100,6 +101,48 @@ class InferenceGrpcServiceTest {
         assertTrue(messages.subList(0, messages.size() - 1).stream().noneMatch(GenerateStreamResponse::hasUsage));
     }
 
+    /**
+     * Each generated token's log-probability arrives with it, in the unary answer and in the stream message that
+     * carries the token; at temperature 0 the chosen token is the most likely one, its log-probability the first
+     * alternative's, and the alternatives are the most likely first.
+     */
+    @Test
+    void logprobsComeWithEveryTokenInUnaryAndStreamingAnswers() {
+        GenerateRequest request = greedy("Once upon a time", 20).toBuilder()
+                .setLogprobs(true)
+                .setTopLogprobs(5)
+                .build();
+        GenerateResponse unary = stub.generate(request);
+        assertEquals(20, unary.getLogprobsCount());
+        StringBuilder tokens = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            TokenLogprobs step = unary.getLogprobs(i);
+            assertEquals(unary.getTokenIds(i), step.getChosen().getTokenId());
+            assertEquals(5, step.getTopCount());
+            assertEquals(step.getChosen().getTokenId(), step.getTop(0).getTokenId(), "greedy picks the most likely");
+            assertEquals(step.getChosen().getLogprob(), step.getTop(0).getLogprob());
+            assertTrue(step.getChosen().getLogprob() <= 0, step.toString());
+            for (int k = 1; k < 5; k++) {
+                assertTrue(step.getTop(k - 1).getLogprob() >= step.getTop(k).getLogprob(), step.toString());
+            }
+            assertEquals(
+                    step.getChosen().getToken(), step.getChosen().getBytes().toStringUtf8());
+            tokens.append(step.getChosen().getToken());
+        }
+        assertEquals(unary.getText(), tokens.toString(), "the tokens' texts make up the completion");
+
+        List<TokenLogprobs> streamed = new ArrayList<>();
+        stub.generateStream(request).forEachRemaining(m -> {
+            assertEquals(m.getTokenIdsCount(), m.getLogprobsCount(), "one entry per token of the message");
+            streamed.addAll(m.getLogprobsList());
+        });
+        assertEquals(unary.getLogprobsList(), streamed);
+
+        GenerateResponse without = stub.generate(greedy("Once upon a time", 20));
+        assertEquals(0, without.getLogprobsCount(), "nothing unless asked for");
+        assertEquals(unary.getText(), without.getText());
+    }
+
     @Test
     void stopStringsEndTheStreamWithStop() {
         GenerateRequest request = greedy("Once upon a time", 60).toBuilder()
@@ -120,6 +163,14 @@ class InferenceGrpcServiceTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "top_p", sampling(s -> s.setTopP(2)));
         assertStatus(Status.Code.INVALID_ARGUMENT, "top_k", sampling(s -> s.setTopK(-3)));
         assertStatus(Status.Code.INVALID_ARGUMENT, "repetition_penalty", sampling(s -> s.setRepetitionPenalty(-1)));
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "top_logprobs must be between 0 and 20",
+                greedy("hi", 5).toBuilder().setLogprobs(true).setTopLogprobs(21).build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "top_logprobs needs logprobs set",
+                greedy("hi", 5).toBuilder().setTopLogprobs(3).build());
         assertStatus(
                 Status.Code.NOT_FOUND,
                 "adapter 'acme/support' not found",

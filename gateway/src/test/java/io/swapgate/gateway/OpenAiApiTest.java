@@ -13,6 +13,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.swapgate.gateway.serving.ServedModel;
 import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
 import io.swapgate.proto.v1.SamplingParams;
@@ -134,6 +135,73 @@ class OpenAiApiTest {
                         .asInt());
     }
 
+    /**
+     * The completions API's parallel lists and chat's content entries carry the log-probabilities gRPC reports for the
+     * same request, streamed chat included.
+     */
+    @Test
+    void logprobsComeInOpenAisShapesWithGrpcsValues() throws Exception {
+        GenerateResponse grpc = InferenceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(60, TimeUnit.SECONDS)
+                .generate(GenerateRequest.newBuilder()
+                        .setPrompt("Once upon a time")
+                        .setMaxNewTokens(12)
+                        .setSampling(SamplingParams.newBuilder().setTemperature(0))
+                        .setLogprobs(true)
+                        .setTopLogprobs(3)
+                        .build());
+        JsonNode completion = JSON.readTree(post(
+                        "/v1/completions",
+                        "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":12,"
+                                + "\"temperature\":0,\"logprobs\":3}")
+                .body());
+        JsonNode lists = completion.at("/choices/0/logprobs");
+        int offset = 0;
+        for (int i = 0; i < 12; i++) {
+            io.swapgate.proto.v1.TokenLogprobs step = grpc.getLogprobs(i);
+            assertEquals(step.getChosen().getToken(), lists.at("/tokens/" + i).asText());
+            assertEquals(
+                    step.getChosen().getLogprob(),
+                    lists.at("/token_logprobs/" + i).floatValue());
+            assertEquals(3, lists.at("/top_logprobs/" + i).size());
+            assertEquals(
+                    step.getTop(1).getLogprob(),
+                    lists.at("/top_logprobs/" + i)
+                            .get(step.getTop(1).getToken())
+                            .floatValue());
+            assertEquals(offset, lists.at("/text_offset/" + i).asInt());
+            offset += step.getChosen().getToken().length();
+        }
+
+        String chat = "{\"model\":\"stories260K\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],"
+                + "\"max_tokens\":12,\"temperature\":0,\"logprobs\":true,\"top_logprobs\":2";
+        JsonNode content =
+                JSON.readTree(post("/v1/chat/completions", chat + "}").body()).at("/choices/0/logprobs/content");
+        assertEquals(12, content.size());
+        for (JsonNode token : content) {
+            assertEquals(2, token.get("top_logprobs").size());
+            assertEquals(token.get("logprob"), token.at("/top_logprobs/0/logprob"), "greedy: the most likely");
+            StringBuilder bytes = new StringBuilder();
+            token.get("bytes").forEach(b -> bytes.append((char) b.asInt()));
+            assertEquals(token.get("token").asText(), bytes.toString(), "ASCII tokens: bytes spell the token");
+        }
+        List<JsonNode> streamed = new ArrayList<>();
+        post("/v1/chat/completions", chat + ",\"stream\":true}")
+                .body()
+                .lines()
+                .filter(l -> l.startsWith("data: {"))
+                .forEach(l -> {
+                    try {
+                        JSON.readTree(l.substring(6))
+                                .at("/choices/0/logprobs/content")
+                                .forEach(streamed::add);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        assertEquals(content, JSON.createArrayNode().addAll(streamed), "streamed chat logprobs");
+    }
+
     @Test
     void nChoicesUseConsecutiveSeeds() throws Exception {
         JsonNode body = JSON.readTree(post(
@@ -176,9 +244,17 @@ class OpenAiApiTest {
                 post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"temperature\":3}"));
         assertError(
                 400,
-                "logprobs are not supported",
+                "logprobs must be an integer from 0 to 20",
                 "logprobs",
-                post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"logprobs\":2}"));
+                post("/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"logprobs\":21}"));
+        assertError(
+                400,
+                "top_logprobs requires logprobs to be true",
+                "top_logprobs",
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"stories260K\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                                + "\"top_logprobs\":2}"));
         assertError(
                 400,
                 "messages must be a non-empty array",

@@ -13,6 +13,7 @@ import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
+import io.swapgate.core.sampling.TokenLogprobs;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,14 +57,18 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
         return greedy(prompt, tokens, AdapterSelection.NONE);
     }
 
-    /** The greedy completion of {@code prompt} through {@code adapters}. */
+    /** The greedy completion of {@code prompt} through {@code adapters}, with each token's top-20 log-probabilities. */
     CollectingListener.Completion greedy(String prompt, int tokens, AdapterSelection adapters) throws Exception {
+        return complete(GenerationRequest.builder("greedy-" + requests.incrementAndGet(), prompt, tokens)
+                .adapters(adapters)
+                .logprobs(TokenLogprobs.MAX_TOP)
+                .build());
+    }
+
+    /** The completion of {@code request}, whole. */
+    CollectingListener.Completion complete(GenerationRequest request) throws Exception {
         CollectingListener listener = new CollectingListener();
-        engine.submit(
-                GenerationRequest.builder("greedy-" + requests.incrementAndGet(), prompt, tokens)
-                        .adapters(adapters)
-                        .build(),
-                listener);
+        engine.submit(request, listener);
         return listener.result().get(5, TimeUnit.MINUTES);
     }
 

@@ -3,6 +3,7 @@ package io.swapgate.e2e;
 import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LlamaWeights;
 import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,6 +55,34 @@ record GreedyReference(int[] tokens, List<double[]> logProbabilities, double sma
             for (int token = 0; token < ours.length; token++) {
                 double difference = Math.abs(ours[token] - theirs[token]);
                 largest = Double.isNaN(difference) ? Double.POSITIVE_INFINITY : Math.max(largest, difference);
+            }
+        }
+        return largest;
+    }
+
+    /**
+     * The largest difference between log-probabilities an engine reported (per token: the chosen token's and its
+     * top alternatives') and the full rows of {@code rows} (llama.cpp's, or a reference's), after checking that the
+     * alternatives are the most likely tokens of each row (up to ties within {@code tolerance}).
+     */
+    static double largestReportedDifference(List<TokenLogprobs> reported, List<double[]> rows, double tolerance) {
+        if (reported.size() != rows.size()) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double largest = 0;
+        for (int step = 0; step < rows.size(); step++) {
+            TokenLogprobs ours = reported.get(step);
+            double[] row = rows.get(step);
+            largest = Math.max(largest, Math.abs(ours.logprob() - row[ours.token()]));
+            for (int i = 0; i < ours.topTokens().length; i++) {
+                largest = Math.max(largest, Math.abs(ours.topLogprobs()[i] - row[ours.topTokens()[i]]));
+            }
+            double[] sorted = row.clone();
+            java.util.Arrays.sort(sorted);
+            int listed = ours.topTokens().length;
+            double firstUnlisted = sorted[sorted.length - 1 - listed];
+            if (listed > 0 && ours.topLogprobs()[listed - 1] < firstUnlisted - tolerance) {
+                return Double.POSITIVE_INFINITY; // a more likely token is missing from the alternatives
             }
         }
         return largest;

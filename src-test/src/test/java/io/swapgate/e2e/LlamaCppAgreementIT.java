@@ -85,6 +85,13 @@ class LlamaCppAgreementIT {
         assertTrue(
                 largest <= LOG_PROBABILITY_TOLERANCE,
                 () -> name + ": llama.cpp's log-probabilities differ from the plain pass's by up to " + largest);
+        double reported = GreedyReference.largestReportedDifference(
+                swapgate.logprobs(), exact.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
+        assertTrue(
+                reported <= LOG_PROBABILITY_TOLERANCE,
+                () -> name
+                        + ": the log-probabilities Swapgate reported (chosen and top 20) differ from llama.cpp's by up"
+                        + " to " + reported);
         LlamaCppPeer.Run defaults = LlamaCppPeer.run(file, prompt, STEPS, 2, 2);
         for (int stream = 0; stream < 2; stream++) {
             assertArrayEquals(

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swapgate.proto.v1.GenerateRequest;
+import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.TokenLogprob;
+import io.swapgate.proto.v1.TokenLogprobs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The official OpenAI Node.js SDK from the npm registry, unchanged, against the packaged gateway's HTTP API: a
- * completion, a streamed chat completion, an adapter chosen through {@code model}, and an unknown model. Greedy texts
- * equal what gRPC gives for the same request.
+ * completion, a streamed chat completion, an adapter chosen through {@code model}, an unknown model, and
+ * log-probabilities through the SDK's own parameters. Greedy texts and log-probabilities equal what gRPC gives for the
+ * same request.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class OpenAiClientInteropIT {
@@ -82,6 +86,58 @@ class OpenAiClientInteropIT {
 
             assertEquals(404, json.get("error").get("status").asInt(), json.toString());
             assertEquals("model_not_found", json.get("error").get("code").asText(), json.toString());
+
+            assertLogprobsAsGrpcReportsThem(grpc, json);
         }
+    }
+
+    /**
+     * The SDK's own parameters ({@code logprobs: 5} on completions; {@code logprobs: true, top_logprobs: 3} on chat,
+     * whole and streamed) bring the values gRPC reports for the same requests, and an out-of-range request is refused
+     * with the parameter named.
+     */
+    private static void assertLogprobsAsGrpcReportsThem(InferenceGrpc.InferenceBlockingStub grpc, JsonNode json) {
+        GenerateResponse completion = grpc.generate(E2e.greedy(E2e.PROMPT, TOKENS).toBuilder()
+                .setLogprobs(true)
+                .setTopLogprobs(5)
+                .build());
+        JsonNode lists = json.get("completionLogprobs");
+        assertEquals(TOKENS, lists.get("tokens").size(), json.toString());
+        for (int i = 0; i < TOKENS; i++) {
+            TokenLogprobs step = completion.getLogprobs(i);
+            assertEquals(step.getChosen().getToken(), lists.at("/tokens/" + i).asText());
+            assertEquals(
+                    step.getChosen().getLogprob(),
+                    lists.at("/token_logprobs/" + i).floatValue());
+            JsonNode top = lists.at("/top_logprobs/" + i);
+            for (TokenLogprob alternative : step.getTopList()) {
+                assertEquals(
+                        alternative.getLogprob(),
+                        top.get(alternative.getToken()).floatValue(),
+                        top.toString());
+            }
+        }
+
+        GenerateResponse chat = grpc.generate(E2e.greedy("User: " + E2e.PROMPT + "\nAssistant:", TOKENS).toBuilder()
+                .setLogprobs(true)
+                .setTopLogprobs(3)
+                .build());
+        JsonNode content = json.get("chatLogprobs");
+        assertEquals(TOKENS, content.size());
+        for (int i = 0; i < TOKENS; i++) {
+            TokenLogprobs step = chat.getLogprobs(i);
+            JsonNode entry = content.get(i);
+            assertEquals(step.getChosen().getToken(), entry.get("token").asText());
+            assertEquals(step.getChosen().getLogprob(), entry.get("logprob").floatValue());
+            assertEquals(3, entry.get("top_logprobs").size());
+            for (int k = 0; k < 3; k++) {
+                assertEquals(
+                        step.getTop(k).getLogprob(),
+                        entry.at("/top_logprobs/" + k + "/logprob").floatValue());
+            }
+        }
+        assertEquals(content, json.get("chatStreamLogprobs"), "streamed chat logprobs vs whole");
+        assertEquals(400, json.at("/logprobsError/status").asInt(), json.toString());
+        assertEquals("top_logprobs", json.at("/logprobsError/param").asText(), json.toString());
     }
 }

@@ -97,6 +97,12 @@ class QuantizedGgufAgreementIT {
                 largest <= LOG_PROBABILITY_TOLERANCE,
                 () -> quantization + ": llama.cpp's log-probabilities differ from the plain pass's by up to "
                         + largest);
+        double reported = GreedyReference.largestReportedDifference(
+                swapgate.logprobs(), llamaCpp.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
+        assertTrue(
+                reported <= LOG_PROBABILITY_TOLERANCE,
+                () -> quantization + ": Swapgate's reported log-probabilities differ from llama.cpp's by up to "
+                        + reported);
     }
 
     /**
@@ -135,6 +141,11 @@ class QuantizedGgufAgreementIT {
         assertTrue(
                 largest <= LOG_PROBABILITY_TOLERANCE,
                 () -> "llama.cpp's log-probabilities with the LoRA differ from the merged pass's by up to " + largest);
+        double reported = GreedyReference.largestReportedDifference(
+                swapgate.logprobs(), llamaCpp.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
+        assertTrue(
+                reported <= LOG_PROBABILITY_TOLERANCE,
+                () -> "Swapgate's log-probabilities through the LoRA differ from llama.cpp's by up to " + reported);
     }
 
     /** A rank-8 LoRA on every module of every layer, A uniform in ±1/sqrt(in) and B in ±0.5/sqrt(rank), alpha 16. */

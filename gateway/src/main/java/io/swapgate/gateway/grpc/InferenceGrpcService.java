@@ -59,6 +59,8 @@ public class InferenceGrpcService implements Inference {
                             .setText(completion.text())
                             .addAllTokenIds(GenerationMessages.ids(completion.tokenIds()))
                             .addAllTemperatures(GenerationMessages.floats(completion.temperatures()))
+                            .addAllLogprobs(GenerationMessages.logprobs(
+                                    completion.logprobs(), generations.model().tokenizer()))
                             .setFinishReason(GenerationMessages.finishReason(completion.finishReason()))
                             .setUsage(GenerationMessages.usage(completion.usage()))
                             .addAllAdapters(GenerationMessages.servedAdapters(engineRequest.adapters()))
@@ -83,7 +85,8 @@ public class InferenceGrpcService implements Inference {
             GenerationHandle handle = generations.submit(admission, new GenerationListener() {
                 @Override
                 public void onText(TextChunk chunk) {
-                    emitter.emit(GenerationMessages.chunk(id, chunk));
+                    emitter.emit(GenerationMessages.chunk(
+                            id, chunk, generations.model().tokenizer()));
                 }
 
                 @Override

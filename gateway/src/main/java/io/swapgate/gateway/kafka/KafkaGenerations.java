@@ -181,7 +181,8 @@ final class KafkaGenerations implements GenerationHandler<KafkaRequest> {
             answer.send(sequence -> KafkaResponse.newBuilder()
                     .setRequestId(id)
                     .setSequence(sequence)
-                    .setChunk(GenerationMessages.chunk(id, chunk))
+                    .setChunk(GenerationMessages.chunk(
+                            id, chunk, generations.model().tokenizer()))
                     .build()
                     .toByteArray());
         }

@@ -1,11 +1,16 @@
 package io.swapgate.gateway.messages;
 
+import com.google.protobuf.ByteString;
 import io.swapgate.core.adapter.Adapter;
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.TextChunk;
+import io.swapgate.core.sampling.TokenLogprobs;
+import io.swapgate.core.tokenizer.Tokenizer;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.ServedAdapter;
+import io.swapgate.proto.v1.TokenLogprob;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,13 +20,38 @@ public final class GenerationMessages {
 
     private GenerationMessages() {}
 
-    /** A streamed piece of the completion. */
-    public static GenerateStreamResponse chunk(String requestId, TextChunk chunk) {
+    /** A streamed piece of the completion; {@code tokenizer} names the tokens of its log-probabilities. */
+    public static GenerateStreamResponse chunk(String requestId, TextChunk chunk, Tokenizer tokenizer) {
         return GenerateStreamResponse.newBuilder()
                 .setRequestId(requestId)
                 .setText(chunk.text())
                 .addAllTokenIds(ids(chunk.tokenIds()))
                 .addAllTemperatures(floats(chunk.temperatures()))
+                .addAllLogprobs(logprobs(Arrays.asList(chunk.logprobs()), tokenizer))
+                .build();
+    }
+
+    /** Per generated token, its log-probability and the alternatives', each with the token's text and bytes. */
+    public static List<io.swapgate.proto.v1.TokenLogprobs> logprobs(List<TokenLogprobs> steps, Tokenizer tokenizer) {
+        List<io.swapgate.proto.v1.TokenLogprobs> out = new ArrayList<>(steps.size());
+        for (TokenLogprobs step : steps) {
+            io.swapgate.proto.v1.TokenLogprobs.Builder b = io.swapgate.proto.v1.TokenLogprobs.newBuilder()
+                    .setChosen(tokenLogprob(step.token(), step.logprob(), tokenizer));
+            for (int i = 0; i < step.topTokens().length; i++) {
+                b.addTop(tokenLogprob(step.topTokens()[i], step.topLogprobs()[i], tokenizer));
+            }
+            out.add(b.build());
+        }
+        return out;
+    }
+
+    private static TokenLogprob tokenLogprob(int tokenId, float logprob, Tokenizer tokenizer) {
+        byte[] bytes = tokenizer.tokenBytes(tokenId);
+        return TokenLogprob.newBuilder()
+                .setTokenId(tokenId)
+                .setToken(new String(bytes, StandardCharsets.UTF_8))
+                .setBytes(ByteString.copyFrom(bytes))
+                .setLogprob(logprob)
                 .build();
     }
 

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swapgate.core.engine.FinishReason;
 import io.swapgate.core.engine.GenerationHandle;
 import io.swapgate.core.engine.GenerationListener;
+import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
+import io.swapgate.core.sampling.TokenLogprobs;
 import io.swapgate.gateway.serving.Admission;
 import io.swapgate.gateway.serving.Generations;
 import io.swapgate.gateway.tenancy.Caller;
@@ -34,6 +36,7 @@ final class OpenAiCall {
     private final List<GenerationHandle> handles = new ArrayList<>();
     private final List<Admission> submitted = new ArrayList<>();
     private final StringBuilder[] texts;
+    private final List<List<TokenLogprobs>> logprobs = new ArrayList<>();
     private final FinishReason[] reasons;
     private int promptTokens;
     private int completionTokens;
@@ -54,12 +57,17 @@ final class OpenAiCall {
         this.response = response;
         this.context = context;
         String prefix = request.chat() ? "chatcmpl-" : "cmpl-";
-        this.json = new OpenAiJson(request, prefix + UUID.randomUUID(), System.currentTimeMillis() / 1000);
+        this.json = new OpenAiJson(
+                request,
+                prefix + UUID.randomUUID(),
+                System.currentTimeMillis() / 1000,
+                generations.model().tokenizer());
         this.texts = new StringBuilder[request.n()];
         this.reasons = new FinishReason[request.n()];
         this.open = request.n();
         for (int i = 0; i < texts.length; i++) {
             texts[i] = new StringBuilder();
+            logprobs.add(new ArrayList<>());
         }
     }
 
@@ -94,6 +102,8 @@ final class OpenAiCall {
                 .setMaxNewTokens(request.maxTokens())
                 .setSampling(sampling)
                 .addAllAdapters(adapters)
+                .setLogprobs(request.logprobs() != GenerationRequest.NO_LOGPROBS)
+                .setTopLogprobs(Math.max(0, request.logprobs()))
                 .build();
     }
 
@@ -108,15 +118,17 @@ final class OpenAiCall {
         @Override
         public void onText(TextChunk chunk) {
             String text = chunk.text();
+            List<TokenLogprobs> steps = List.of(chunk.logprobs());
             boolean isFirst = first;
             first = false;
             context.runOnContext(v -> {
                 if (request.stream()) {
-                    if (!text.isEmpty() || isFirst) {
-                        event(json.chunk(index, text, isFirst));
+                    if (!text.isEmpty() || isFirst || !steps.isEmpty()) {
+                        event(json.chunk(index, text, isFirst, steps));
                     }
                 } else {
                     texts[index].append(text);
+                    logprobs.get(index).addAll(steps);
                 }
             });
         }
@@ -160,7 +172,7 @@ final class OpenAiCall {
             for (int i = 0; i < all.length; i++) {
                 all[i] = texts[i].toString();
             }
-            send(200, json.completion(all, reasons, total));
+            send(200, json.completion(all, logprobs, reasons, total));
         }
         endAll();
     }

@@ -1,10 +1,17 @@
 package io.swapgate.gateway.openai;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swapgate.core.engine.FinishReason;
+import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.Usage;
+import io.swapgate.core.sampling.TokenLogprobs;
+import io.swapgate.core.tokenizer.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** The JSON bodies and stream chunks of OpenAI's completions and chat completions. */
 final class OpenAiJson {
@@ -14,11 +21,16 @@ final class OpenAiJson {
     private final OpenAiRequest request;
     private final String id;
     private final long created;
+    private final Tokenizer tokenizer;
+    /** Per choice, where its next token's text starts in its completion (the completions API's text_offset). */
+    private final int[] textOffsets;
 
-    OpenAiJson(OpenAiRequest request, String id, long created) {
+    OpenAiJson(OpenAiRequest request, String id, long created, Tokenizer tokenizer) {
         this.request = request;
         this.id = id;
         this.created = created;
+        this.tokenizer = tokenizer;
+        this.textOffsets = new int[request.n()];
     }
 
     private ObjectNode envelope(boolean chunk) {
@@ -31,7 +43,7 @@ final class OpenAiJson {
     }
 
     /** The whole answer of a non-streaming call. */
-    ObjectNode completion(String[] texts, FinishReason[] reasons, Usage usage) {
+    ObjectNode completion(String[] texts, List<List<TokenLogprobs>> logprobs, FinishReason[] reasons, Usage usage) {
         ObjectNode body = envelope(false);
         ArrayNode choices = body.putArray("choices");
         for (int i = 0; i < texts.length; i++) {
@@ -39,16 +51,20 @@ final class OpenAiJson {
             if (request.chat()) {
                 choice.putObject("message").put("role", "assistant").put("content", texts[i]);
             } else {
-                choice.put("text", texts[i]).putNull("logprobs");
+                choice.put("text", texts[i]);
             }
+            choice.set("logprobs", logprobs(i, logprobs.get(i)));
             choice.put("finish_reason", finishReason(reasons[i]));
         }
         body.set("usage", usage(usage));
         return body;
     }
 
-    /** A streamed piece of choice {@code index}; {@code first} adds the assistant role to a chat delta. */
-    ObjectNode chunk(int index, String text, boolean first) {
+    /**
+     * A streamed piece of choice {@code index} with its tokens' log-probabilities (when asked for); {@code first} adds
+     * the assistant role to a chat delta.
+     */
+    ObjectNode chunk(int index, String text, boolean first, List<TokenLogprobs> steps) {
         ObjectNode body = envelope(true);
         ObjectNode choice = body.putArray("choices").addObject().put("index", index);
         if (request.chat()) {
@@ -58,10 +74,67 @@ final class OpenAiJson {
             }
             delta.put("content", text);
         } else {
-            choice.put("text", text).putNull("logprobs");
+            choice.put("text", text);
         }
+        choice.set("logprobs", logprobs(index, steps));
         choice.putNull("finish_reason");
         return body;
+    }
+
+    /**
+     * The {@code logprobs} of a choice, or null when the request did not ask: chat's {@code content} list (token,
+     * logprob, bytes, top_logprobs), or the completions API's parallel lists (tokens, token_logprobs, top_logprobs as
+     * token-to-logprob maps, text_offset).
+     */
+    private JsonNode logprobs(int index, List<TokenLogprobs> steps) {
+        if (request.logprobs() == GenerationRequest.NO_LOGPROBS) {
+            return NullNode.getInstance();
+        }
+        ObjectNode node = JSON.createObjectNode();
+        if (request.chat()) {
+            ArrayNode content = node.putArray("content");
+            for (TokenLogprobs step : steps) {
+                ObjectNode token = tokenEntry(step.token(), step.logprob());
+                ArrayNode top = token.putArray("top_logprobs");
+                for (int i = 0; i < step.topTokens().length; i++) {
+                    top.add(tokenEntry(step.topTokens()[i], step.topLogprobs()[i]));
+                }
+                content.add(token);
+            }
+            node.putNull("refusal");
+            return node;
+        }
+        ArrayNode tokens = node.putArray("tokens");
+        ArrayNode tokenLogprobs = node.putArray("token_logprobs");
+        ArrayNode topLogprobs = node.putArray("top_logprobs");
+        ArrayNode offsets = node.putArray("text_offset");
+        for (TokenLogprobs step : steps) {
+            String text = text(step.token());
+            tokens.add(text);
+            tokenLogprobs.add(step.logprob());
+            ObjectNode top = topLogprobs.addObject();
+            for (int i = 0; i < step.topTokens().length; i++) {
+                top.put(text(step.topTokens()[i]), step.topLogprobs()[i]);
+            }
+            offsets.add(textOffsets[index]);
+            textOffsets[index] += text.length();
+        }
+        return node;
+    }
+
+    private ObjectNode tokenEntry(int tokenId, float logprob) {
+        byte[] bytes = tokenizer.tokenBytes(tokenId);
+        ObjectNode entry = JSON.createObjectNode().put("token", new String(bytes, StandardCharsets.UTF_8));
+        entry.put("logprob", logprob);
+        ArrayNode byteList = entry.putArray("bytes");
+        for (byte b : bytes) {
+            byteList.add(b & 0xff);
+        }
+        return entry;
+    }
+
+    private String text(int tokenId) {
+        return new String(tokenizer.tokenBytes(tokenId), StandardCharsets.UTF_8);
     }
 
     /** The last chunk of choice {@code index}, carrying its finish reason. */
@@ -71,8 +144,9 @@ final class OpenAiJson {
         if (request.chat()) {
             choice.putObject("delta");
         } else {
-            choice.put("text", "").putNull("logprobs");
+            choice.put("text", "");
         }
+        choice.putNull("logprobs");
         choice.put("finish_reason", finishReason(reason));
         return body;
     }

@@ -1,6 +1,8 @@
 package io.swapgate.gateway.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.swapgate.core.engine.GenerationRequest;
+import io.swapgate.core.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -10,6 +12,8 @@ import java.util.Set;
  *
  * @param temperature null when unset (the API default applies)
  * @param seed null when unset (each choice gets a random seed)
+ * @param logprobs {@link GenerationRequest#NO_LOGPROBS}, or log-probabilities with this many alternatives per token
+ *     (chat: {@code logprobs: true} and {@code top_logprobs}; completions: {@code logprobs: N})
  */
 record OpenAiRequest(
         boolean chat,
@@ -22,7 +26,8 @@ record OpenAiRequest(
         List<String> stop,
         int n,
         boolean stream,
-        boolean includeUsage) {
+        boolean includeUsage,
+        int logprobs) {
 
     /** OpenAI's default for completions; chat completions default to what fits the context. */
     static final int DEFAULT_COMPLETION_TOKENS = 16;
@@ -69,13 +74,47 @@ record OpenAiRequest(
                 stops(body),
                 n,
                 stream,
-                usage);
+                usage,
+                chat ? chatLogprobs(body) : completionLogprobs(body));
+    }
+
+    /** Chat: {@code logprobs} true, with {@code top_logprobs} alternatives (0 to 20), which need it. */
+    private static int chatLogprobs(JsonNode body) {
+        JsonNode logprobs = body.get("logprobs");
+        if (logprobs != null && !logprobs.isNull() && !logprobs.isBoolean()) {
+            throw OpenAiException.invalid("logprobs must be a boolean", "logprobs");
+        }
+        JsonNode top = body.get("top_logprobs");
+        boolean wanted = logprobs != null && logprobs.asBoolean(false);
+        if (top == null || top.isNull()) {
+            return wanted ? 0 : GenerationRequest.NO_LOGPROBS;
+        }
+        int alternatives = alternatives(top, "top_logprobs");
+        if (!wanted) {
+            throw OpenAiException.invalid("top_logprobs requires logprobs to be true", "top_logprobs");
+        }
+        return alternatives;
+    }
+
+    /** Completions: {@code logprobs} is the number of alternatives (0 to 20); null for none. */
+    private static int completionLogprobs(JsonNode body) {
+        JsonNode logprobs = body.get("logprobs");
+        return logprobs == null || logprobs.isNull()
+                ? GenerationRequest.NO_LOGPROBS
+                : alternatives(logprobs, "logprobs");
+    }
+
+    private static int alternatives(JsonNode node, String field) {
+        if (!node.isIntegralNumber()
+                || !node.canConvertToInt()
+                || node.asInt() < 0
+                || node.asInt() > TokenLogprobs.MAX_TOP) {
+            throw OpenAiException.invalid(field + " must be an integer from 0 to " + TokenLogprobs.MAX_TOP, field);
+        }
+        return node.asInt();
     }
 
     private static void refuseUnsupported(JsonNode body) {
-        if (body.path("logprobs").asBoolean(false) || body.path("logprobs").isInt()) {
-            throw OpenAiException.invalid("logprobs are not supported", "logprobs");
-        }
         if (body.path("echo").asBoolean(false)) {
             throw OpenAiException.invalid("echo is not supported", "echo");
         }

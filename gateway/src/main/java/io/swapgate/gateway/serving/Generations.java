@@ -9,6 +9,7 @@ import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.engine.TextChunk;
 import io.swapgate.core.engine.Usage;
 import io.swapgate.core.sampling.SamplingParams;
+import io.swapgate.core.sampling.TokenLogprobs;
 import io.swapgate.gateway.tenancy.Caller;
 import io.swapgate.gateway.tenancy.QuotaPermit;
 import io.swapgate.gateway.tenancy.TenantDirectory;
@@ -107,8 +108,25 @@ public class Generations {
                 .deadlineNanos(deadlineNanos)
                 .adapters(selection)
                 .returnTemperatures(request.getReturnTemperatures())
+                .logprobs(logprobs(request))
                 .tenant(caller.tenant())
                 .build();
+    }
+
+    /** The engine's logprobs setting: none, or the chosen token's with up to 20 alternatives. */
+    private static int logprobs(GenerateRequest request) {
+        int top = request.getTopLogprobs();
+        if (top < 0 || top > TokenLogprobs.MAX_TOP) {
+            throw new IllegalArgumentException(
+                    "top_logprobs must be between 0 and " + TokenLogprobs.MAX_TOP + ", got " + top);
+        }
+        if (!request.getLogprobs()) {
+            if (top > 0) {
+                throw new IllegalArgumentException("top_logprobs needs logprobs set");
+            }
+            return GenerationRequest.NO_LOGPROBS;
+        }
+        return top;
     }
 
     private static SamplingParams sampling(GenerateRequest request) {

@@ -1,5 +1,6 @@
 package io.swapgate.core.engine;
 
+import io.swapgate.core.sampling.TokenLogprobs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +11,7 @@ public final class CollectingListener implements GenerationListener {
     private final StringBuilder text = new StringBuilder();
     private final List<Integer> tokenIds = new ArrayList<>();
     private final List<Float> temperatures = new ArrayList<>();
+    private final List<TokenLogprobs> logprobs = new ArrayList<>();
     private final CompletableFuture<Completion> result = new CompletableFuture<>();
 
     public CompletableFuture<Completion> result() {
@@ -25,6 +27,7 @@ public final class CollectingListener implements GenerationListener {
         for (float t : chunk.temperatures()) {
             temperatures.add(t);
         }
+        logprobs.addAll(List.of(chunk.logprobs()));
     }
 
     @Override
@@ -34,7 +37,12 @@ public final class CollectingListener implements GenerationListener {
             temps[i] = temperatures.get(i);
         }
         result.complete(new Completion(
-                text.toString(), tokenIds.stream().mapToInt(Integer::intValue).toArray(), temps, reason, usage));
+                text.toString(),
+                tokenIds.stream().mapToInt(Integer::intValue).toArray(),
+                temps,
+                List.copyOf(logprobs),
+                reason,
+                usage));
     }
 
     @Override
@@ -46,7 +54,13 @@ public final class CollectingListener implements GenerationListener {
      * A finished request's output.
      *
      * @param temperatures per generated token, when the request asked for them
+     * @param logprobs per generated token, when the request asked for them
      */
     public record Completion(
-            String text, int[] tokenIds, float[] temperatures, FinishReason finishReason, Usage usage) {}
+            String text,
+            int[] tokenIds,
+            float[] temperatures,
+            List<TokenLogprobs> logprobs,
+            FinishReason finishReason,
+            Usage usage) {}
 }

@@ -2,6 +2,7 @@ package io.swapgate.core.engine;
 
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.sampling.SamplingParams;
+import io.swapgate.core.sampling.TokenLogprobs;
 
 /**
  * One completion to generate.
@@ -9,6 +10,8 @@ import io.swapgate.core.sampling.SamplingParams;
  * @param deadlineNanos {@link System#nanoTime()} after which the request is abandoned, or 0 for none
  * @param adapters the tenant adapters to apply ({@link AdapterSelection#NONE} for the base model alone)
  * @param returnTemperatures whether each token's sampling temperature is reported (meaningful with a TempNet)
+ * @param logprobs {@link #NO_LOGPROBS}, or report each token's log-probability and those of this many most likely
+ *     alternatives (0 to {@link TokenLogprobs#MAX_TOP}), as sampled ({@link TokenLogprobs})
  * @param tenant who asks: batch slots are shared fairly between tenants ({@link TenantPolicy})
  */
 public record GenerationRequest(
@@ -19,14 +22,21 @@ public record GenerationRequest(
         long deadlineNanos,
         AdapterSelection adapters,
         boolean returnTemperatures,
+        int logprobs,
         String tenant) {
 
     /** The tenant of requests that name none (a single-tenant embedding of the engine). */
     public static final String DEFAULT_TENANT = "default";
 
+    public static final int NO_LOGPROBS = -1;
+
     public GenerationRequest {
         if (adapters == null) {
             throw new IllegalArgumentException("adapters must not be null; use AdapterSelection.NONE");
+        }
+        if (logprobs < NO_LOGPROBS || logprobs > TokenLogprobs.MAX_TOP) {
+            throw new IllegalArgumentException(
+                    "logprobs must be between 0 and " + TokenLogprobs.MAX_TOP + " alternatives, got " + logprobs);
         }
         if (tenant == null || tenant.isEmpty()) {
             throw new IllegalArgumentException("tenant must not be empty; use DEFAULT_TENANT");
@@ -47,6 +57,7 @@ public record GenerationRequest(
         private long deadlineNanos;
         private AdapterSelection adapters = AdapterSelection.NONE;
         private boolean returnTemperatures;
+        private int logprobs = NO_LOGPROBS;
         private String tenant = DEFAULT_TENANT;
 
         private Builder(String requestId, String prompt, int maxNewTokens) {
@@ -75,6 +86,12 @@ public record GenerationRequest(
             return this;
         }
 
+        /** Report log-probabilities with {@code alternatives} most likely tokens each (0 for the chosen token alone). */
+        public Builder logprobs(int alternatives) {
+            logprobs = alternatives;
+            return this;
+        }
+
         public Builder tenant(String value) {
             tenant = value;
             return this;
@@ -82,7 +99,15 @@ public record GenerationRequest(
 
         public GenerationRequest build() {
             return new GenerationRequest(
-                    requestId, prompt, maxNewTokens, sampling, deadlineNanos, adapters, returnTemperatures, tenant);
+                    requestId,
+                    prompt,
+                    maxNewTokens,
+                    sampling,
+                    deadlineNanos,
+                    adapters,
+                    returnTemperatures,
+                    logprobs,
+                    tenant);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.TempNetAdapter;
 import io.swapgate.core.runtime.ForwardBatch;
 import io.swapgate.core.sampling.StopStringMatcher;
+import io.swapgate.core.sampling.TokenLogprobs;
 import io.swapgate.core.sampling.TokenSampler;
 import io.swapgate.core.tokenizer.TokenDecoder;
 import io.swapgate.core.tokenizer.Tokenizer;
@@ -27,6 +28,7 @@ final class Sequence implements Schedulable {
     private final StopStringMatcher stops;
     private final List<Integer> unreportedTokens = new ArrayList<>();
     private final List<Float> unreportedTemperatures = new ArrayList<>();
+    private final List<TokenLogprobs> unreportedLogprobs = new ArrayList<>();
     final AdapterSelection adapters;
     int slot = -1;
     /** The LoRA's slot in the device table, or 0 for none. */
@@ -138,7 +140,8 @@ final class Sequence implements Schedulable {
         cached += pending.length;
         prefilled = true;
         float temperature = temperature(logits, hidden);
-        int token = sampler.next(logits, temperature);
+        TokenSampler.Choice choice = sampler.next(logits, temperature, request.logprobs());
+        int token = choice.token();
         generated++;
         if (tokenizer.endsSequence(token)) {
             return FinishReason.EOS;
@@ -146,6 +149,9 @@ final class Sequence implements Schedulable {
         unreportedTokens.add(token);
         if (request.returnTemperatures()) {
             unreportedTemperatures.add(temperature);
+        }
+        if (choice.logprobs() != null) {
+            unreportedLogprobs.add(choice.logprobs());
         }
         String text = stops.accept(decoder.next(token));
         report(text);
@@ -199,9 +205,11 @@ final class Sequence implements Schedulable {
         for (int i = 0; i < temperatures.length; i++) {
             temperatures[i] = unreportedTemperatures.get(i);
         }
+        TokenLogprobs[] logprobs = unreportedLogprobs.toArray(TokenLogprobs[]::new);
         unreportedTokens.clear();
         unreportedTemperatures.clear();
-        return new TextChunk(text, ids, temperatures);
+        unreportedLogprobs.clear();
+        return new TextChunk(text, ids, temperatures, logprobs);
     }
 
     private boolean expired(long now) {

@@ -33,11 +33,22 @@ public final class TokenSampler {
      * {@code logits} is modified in place.
      */
     public int next(float[] logits, float temperature) {
-        applyRepetitionPenalty(logits);
-        int token = temperature == 0f ? argmax(logits) : sample(logits, temperature);
-        seen[token] = true;
-        return token;
+        return next(logits, temperature, -1).token();
     }
+
+    /**
+     * Chooses the next token at the given temperature, and with {@code top} of 0 or more also its log-probability and
+     * those of the {@code top} most likely tokens, from the distribution it was drawn from ({@link TokenLogprobs}).
+     */
+    public Choice next(float[] logits, float temperature, int top) {
+        applyRepetitionPenalty(logits);
+        Choice choice = temperature == 0f ? greedy(logits, top) : sample(logits, temperature, top);
+        seen[choice.token()] = true;
+        return choice;
+    }
+
+    /** A chosen token, with its log-probabilities when they were asked for (else null). */
+    public record Choice(int token, TokenLogprobs logprobs) {}
 
     private void applyRepetitionPenalty(float[] logits) {
         float penalty = params.repetitionPenalty();
@@ -62,14 +73,41 @@ public final class TokenSampler {
         return best;
     }
 
-    private int sample(float[] logits, float temperature) {
-        int vocab = logits.length;
-        Integer[] order = new Integer[vocab];
-        for (int i = 0; i < vocab; i++) {
+    private static Choice greedy(float[] logits, int top) {
+        int token = argmax(logits);
+        if (top < 0) {
+            return new Choice(token, null);
+        }
+        double max = logits[token];
+        double total = 0;
+        for (float logit : logits) {
+            total += Math.exp(logit - max);
+        }
+        double logTotal = max + Math.log(total);
+        int count = Math.min(top, logits.length);
+        Integer[] order = count == 0 ? new Integer[0] : descending(logits);
+        int[] tokens = new int[count];
+        float[] logprobs = new float[count];
+        for (int i = 0; i < count; i++) {
+            tokens[i] = order[i];
+            logprobs[i] = (float) (logits[order[i]] - logTotal);
+        }
+        return new Choice(token, new TokenLogprobs(token, (float) (logits[token] - logTotal), tokens, logprobs));
+    }
+
+    /** Token ids by descending logit; the sort is stable, so equal logits keep id order. */
+    private static Integer[] descending(float[] logits) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        // Stable sort by descending logit: equal logits keep id order, so results do not depend on the sort.
         Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        return order;
+    }
+
+    private Choice sample(float[] logits, float temperature, int top) {
+        int vocab = logits.length;
+        Integer[] order = descending(logits);
         int keep = params.topK() > 0 ? Math.min(params.topK(), vocab) : vocab;
 
         double max = logits[order[0]];
@@ -97,12 +135,27 @@ public final class TokenSampler {
         }
         double target = random.nextDouble() * total;
         double cumulative = 0;
+        int chosen = keep - 1;
         for (int i = 0; i < keep; i++) {
             cumulative += weights[i];
             if (target < cumulative) {
-                return order[i];
+                chosen = i;
+                break;
             }
         }
-        return order[keep - 1];
+        if (top < 0) {
+            return new Choice(order[chosen], null);
+        }
+        double logTotal = Math.log(total);
+        int count = Math.min(top, keep);
+        int[] tokens = new int[count];
+        float[] logprobs = new float[count];
+        for (int i = 0; i < count; i++) {
+            tokens[i] = order[i];
+            logprobs[i] = (float) ((logits[order[i]] - max) / temperature - logTotal);
+        }
+        // From the logits rather than log(weight), which a far-down token's underflow would make infinite.
+        float logprob = (float) ((logits[order[chosen]] - max) / temperature - logTotal);
+        return new Choice(order[chosen], new TokenLogprobs(order[chosen], logprob, tokens, logprobs));
     }
 }

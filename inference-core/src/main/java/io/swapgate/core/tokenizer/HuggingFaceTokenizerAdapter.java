@@ -1,6 +1,7 @@
 package io.swapgate.core.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -48,6 +49,14 @@ public final class HuggingFaceTokenizerAdapter implements Tokenizer {
     @Override
     public int vocabSize() {
         return vocabSize;
+    }
+
+    @Override
+    public byte[] tokenBytes(int tokenId) {
+        if (tokenId < 0 || tokenId >= vocabSize) {
+            throw new IllegalArgumentException("token id " + tokenId + " outside vocabulary of " + vocabSize);
+        }
+        return tokenizer.decode(new long[] {tokenId}, false).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -171,6 +171,11 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         return pieces.length;
     }
 
+    @Override
+    public byte[] tokenBytes(int tokenId) {
+        return tokenBytes(-1, tokenId);
+    }
+
     /** The raw bytes a token stands for when it follows {@code previous} (BOS strips one leading space). */
     public byte[] tokenBytes(int previous, int tokenId) {
         if (tokenId < 0 || tokenId >= pieces.length) {

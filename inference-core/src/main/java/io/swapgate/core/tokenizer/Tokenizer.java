@@ -14,6 +14,12 @@ public interface Tokenizer {
 
     int vocabSize();
 
+    /**
+     * The bytes a token stands for on its own, without context (for log-probability listings). Where a tokenizer cannot
+     * say without context, as for part of a multi-byte character in a byte-level vocabulary, it gives its best text.
+     */
+    byte[] tokenBytes(int tokenId);
+
     /** A decoder for the tokens generated after {@code promptTokens} (which it uses as context, not output). */
     TokenDecoder newDecoder(int[] promptTokens);
 
