@@ -1,6 +1,7 @@
 package io.swapgate.registry;
 
 import io.swapgate.core.adapter.Adapter;
+import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.core.adapter.UnservableAdapterException;
 import io.swapgate.core.format.ModelFormatException;
@@ -86,19 +87,42 @@ public final class RegistryAdapters {
      * @throws RegistryException NOT_FOUND when nothing is published under one of them
      */
     public List<Adapter> loadAll(List<String> references) {
+        return loadAll(references, java.util.Collections.nCopies(references.size(), false));
+    }
+
+    /**
+     * {@link #loadAll(List)} where the references {@code blended} marks are LoRAs to blend: they must be LoRAs, may be
+     * several, and exclude an unblended LoRA. Checked from metadata before any weights are read.
+     */
+    public List<Adapter> loadAll(List<String> references, List<Boolean> blended) {
         try {
             List<ResolvedVersion> resolved = new ArrayList<>(references.size());
             Map<String, String> byKind = new HashMap<>();
-            for (String reference : references) {
+            String blendedLora = null;
+            for (int i = 0; i < references.size(); i++) {
+                String reference = references.get(i);
                 ResolvedVersion version = resolve(AdapterReference.parse(reference));
                 String kind =
                         registry.metadata(version.name(), version.version()).kind();
-                String previous = byKind.put(kind, reference);
-                if (previous != null) {
-                    throw new IllegalArgumentException(
-                            "at most one " + kind + " adapter per request, got " + previous + " and " + reference);
+                if (blended.get(i)) {
+                    if (!kind.equals(AdapterKind.LORA.wireName())) {
+                        throw new IllegalArgumentException(
+                                "only LoRA adapters take a weight; " + reference + " is a " + kind + " adapter");
+                    }
+                    blendedLora = reference;
+                } else {
+                    String previous = byKind.put(kind, reference);
+                    if (previous != null) {
+                        throw new IllegalArgumentException("at most one " + kind + " adapter per request, got "
+                                + previous + " and " + reference + " (to blend LoRAs give each a weight, as in"
+                                + " a:0.7+b:0.3)");
+                    }
                 }
                 resolved.add(version);
+            }
+            if (blendedLora != null && byKind.containsKey(AdapterKind.LORA.wireName())) {
+                throw new IllegalArgumentException("to blend LoRAs give each a weight, as in a:0.7+b:0.3; "
+                        + byKind.get(AdapterKind.LORA.wireName()) + " has none");
             }
             List<Adapter> loaded = new ArrayList<>(resolved.size());
             for (ResolvedVersion version : resolved) {

@@ -163,6 +163,57 @@ class AdapterServingGrpcTest {
                         .build());
     }
 
+    /**
+     * LoRAs written with weights are blended in the batched path: one LoRA at weight 1 is that LoRA, a blend differs
+     * from its parts, and the answer lists each part with its weight and version. (AdapterEquivalenceTest checks a
+     * blend against the weighted factors merged into the base offline.)
+     */
+    @Test
+    void weightedLorasAreBlendedAndReportedWithTheirWeights() {
+        GenerateResponse alone = stub.generate(request("lora").build());
+        assertEquals(
+                alone.getTokenIdsList(),
+                stub.generate(request("lora:1").build()).getTokenIdsList());
+
+        GenerateResponse blend =
+                stub.generate(request("lora:0.7", "dylora:0.3", "prompt").build());
+        assertNotEquals(alone.getText(), blend.getText(), "the blend must differ from one of its parts");
+        assertNotEquals(
+                stub.generate(request("dylora", "prompt").build()).getText(), blend.getText(), "and from the other");
+        assertEquals(
+                List.of("lora", "lora", "prompt"),
+                blend.getAdaptersList().stream().map(ServedAdapter::getKind).toList());
+        assertEquals(0.7f, blend.getAdapters(0).getWeight());
+        assertEquals(4, blend.getAdapters(0).getLoraRank());
+        assertEquals(VERSIONS.get("dylora"), blend.getAdapters(1).getVersion());
+        assertEquals(0.3f, blend.getAdapters(1).getWeight());
+        assertEquals(8, blend.getAdapters(1).getLoraRank());
+        assertEquals(0f, blend.getAdapters(2).getWeight());
+
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "only LoRA adapters take a weight",
+                request("prompt:0.5").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "to blend LoRAs give each a weight",
+                request("lora:0.5", "dylora").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "a weight follows the reference",
+                request("lora:much").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "must be non-zero",
+                request("lora:0").build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "lora_rank cannot be given for a blend",
+                request("lora:0.5", "dylora:0.5")
+                        .setAdapterOptions(AdapterOptions.newBuilder().setLoraRank(2))
+                        .build());
+    }
+
     @Test
     void badReferencesAreRefusedWhileOtherRequestsKeepStreaming() {
         Iterator<GenerateStreamResponse> running =

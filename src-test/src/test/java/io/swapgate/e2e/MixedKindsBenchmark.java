@@ -25,8 +25,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * What mixing adapter kinds in one batch costs: 8 closed-loop streams through the gateway over gRPC on the synthetic
- * ~30M Llama, once with no adapters and once with every request using LoRA, prompt tuning, prefix tuning, a TempNet or
- * a composition of them, alternated. Run with {@code ./swapgate bench mixed}; writes mixed.md/.csv/.png.
+ * ~30M Llama, once with no adapters and once with every request using LoRA, prompt tuning, prefix tuning, a TempNet, a
+ * composition of them or a weighted blend of two LoRAs, alternated. Run with {@code ./swapgate bench mixed}; writes mixed.md/.csv/.png.
  */
 class MixedKindsBenchmark {
 
@@ -36,7 +36,9 @@ class MixedKindsBenchmark {
             List.of("demo/prefix"),
             List.of("demo/tempnet"),
             List.of("demo/lora", "demo/prefix", "demo/tempnet"),
-            List.of("demo/lora", "demo/prompt"));
+            List.of("demo/lora", "demo/prompt"),
+            List.of("demo/lora:0.7", "demo/mlp-lora:0.3"),
+            List.of("demo/lora:0.5", "demo/mlp-lora:0.5", "demo/prefix"));
 
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "mixed|all")
@@ -64,12 +66,15 @@ class MixedKindsBenchmark {
                             "mixed",
                             "Mixed adapter kinds: " + SyntheticModels.name(shape) + ", gRPC, requests rotating over "
                                     + MIXED,
-                            "No adapters vs LoRA/prompt/prefix/TempNet mixed, 8 streams, "
+                            "No adapters vs LoRA/prompt/prefix/TempNet/LoRA blends mixed, 8 streams, "
                                     + SyntheticModels.name(shape));
         }
     }
 
-    /** A random LoRA (rank 8 on q/k/v/o), prompt and prefix (8 virtual tokens) and TempNet, bound to the model. */
+    /**
+     * Random LoRAs (rank 8 on q/k/v/o, and rank 8 on gate/up/down to blend with it), prompt and prefix (8 virtual
+     * tokens) and TempNet, bound to the model.
+     */
     private static void publishOneOfEachKind(Path model, LlamaConfig shape, Path registryDir) throws Exception {
         LoadedModel base = ModelLoader.load(model);
         BaseModelIdentity identity = BaseModelIdentity.of(base.name(), base.config(), base.weights());
@@ -87,6 +92,14 @@ class MixedKindsBenchmark {
                                 false,
                                 0,
                                 EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O)),
+                "mlp-lora",
+                        random.lora(
+                                "mlp-lora",
+                                8,
+                                16f,
+                                false,
+                                0,
+                                EnumSet.of(LoraModule.GATE, LoraModule.UP, LoraModule.DOWN)),
                 "prompt", random.prompt("prompt", 8),
                 "prefix", random.prefix("prefix", 8),
                 "tempnet", random.tempNet("tempnet", TempNetAdapter.Input.HIDDEN, 64));

@@ -94,6 +94,11 @@ public final class GenerationMessages {
             if (adapter == selection.lora()) {
                 b.setLoraRank(selection.loraRank());
             }
+            float weight = selection.weightOf(adapter);
+            if (weight != 0) {
+                b.setLoraRank(((io.swapgate.core.adapter.LoraAdapter) adapter).rank())
+                        .setWeight(weight);
+            }
             served.add(b.build());
         }
         return served;

@@ -78,7 +78,9 @@ public class Generations {
     public Admission admit(Caller caller, GenerateRequest request, long deadlineNanos) {
         try {
             model.engine().checkMaxNewTokens(request.getMaxNewTokens());
-            request.getAdaptersList().forEach(reference -> tenants.access().checkUse(caller, reference));
+            request.getAdaptersList()
+                    .forEach(reference -> tenants.access()
+                            .checkUse(caller, WeightedReference.parse(reference).reference()));
             QuotaPermit permit = tenants.quotas().admit(caller.tenant(), request.getMaxNewTokens());
             try {
                 long started = System.nanoTime();

@@ -6,6 +6,8 @@ import io.swapgate.core.adapter.AdapterIdentity;
 import io.swapgate.core.adapter.AdapterKind;
 import io.swapgate.core.adapter.AdapterLimits;
 import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.adapter.LoraBlendCache;
+import io.swapgate.core.adapter.LoraMixture;
 import io.swapgate.core.adapter.PeftAdapterReader;
 import io.swapgate.gateway.config.SwapgateConfig;
 import io.swapgate.registry.AdapterName;
@@ -35,6 +37,9 @@ public class ServedAdapters {
 
     private static final Logger LOG = Logger.getLogger(ServedAdapters.class);
 
+    /** Recent LoRA blends kept built: enough for the blends a few tenants use at once. */
+    private static final int BLENDS_KEPT = 32;
+
     /** Where a version is held, nearest first. */
     public enum Residency {
         DEVICE,
@@ -45,6 +50,7 @@ public class ServedAdapters {
     private final ServedModel model;
     private final RegistryAdapters adapters;
     private final Map<String, AtomicInteger> pins = new ConcurrentHashMap<>();
+    private final LoraBlendCache blends = new LoraBlendCache(BLENDS_KEPT);
 
     ServedAdapters(SwapgateConfig config, ServedModel model) {
         this.model = model;
@@ -89,12 +95,26 @@ public class ServedAdapters {
         if (references.isEmpty() && loraRank == 0) {
             return AdapterSelection.NONE;
         }
-        // At most one adapter of each kind: a request naming more is refused before any of them is read.
-        if (references.size() > AdapterKind.values().length) {
-            throw new IllegalArgumentException("a request names at most " + AdapterKind.values().length
-                    + " adapters, one of each kind; got " + references.size());
+        // At most one adapter of each kind, or a blend of a few LoRAs: a request naming more is refused before any of
+        // them is read.
+        int most = AdapterKind.values().length - 1 + LoraMixture.MAX_PARTS;
+        if (references.size() > most) {
+            throw new IllegalArgumentException("a request names at most " + most
+                    + " adapters (one of each kind, or up to " + LoraMixture.MAX_PARTS + " weighted LoRAs); got "
+                    + references.size());
         }
-        AdapterSelection selection = AdapterSelection.of(adapters.loadAll(references), loraRank);
+        List<WeightedReference> parsed =
+                references.stream().map(WeightedReference::parse).toList();
+        long weighted = parsed.stream().filter(r -> r.weight() != null).count();
+        if (weighted > LoraMixture.MAX_PARTS) {
+            throw new IllegalArgumentException(
+                    "a request blends at most " + LoraMixture.MAX_PARTS + " LoRAs; got " + weighted);
+        }
+        List<Adapter> loaded = adapters.loadAll(
+                parsed.stream().map(WeightedReference::reference).toList(),
+                parsed.stream().map(r -> r.weight() != null).toList());
+        AdapterSelection selection = AdapterSelection.of(
+                loaded, parsed.stream().map(WeightedReference::weight).toList(), loraRank, blends::blend);
         selection
                 .adapters()
                 .forEach(a -> pins.computeIfAbsent(a.identity().version(), v -> new AtomicInteger())

@@ -72,15 +72,42 @@ class AdapterEquivalenceTest {
         }
     }
 
+    /**
+     * A weighted blend of LoRAs (different ranks and modules, an rsLoRA, a DyLoRA at its full rank, a negative weight)
+     * served in the batched path equals the base with each part's weighted update merged in, computed part by part.
+     */
+    @Test
+    void aWeightedLoraBlendEqualsItsPartsMergedWithTheirWeights() throws Exception {
+        LoraAdapter first =
+                adapters.roundTrip(adapters.random.lora("blend-a", 3, 6f, false, 0, TestAdapters.ALL_MODULES));
+        LoraAdapter second = adapters.roundTrip(adapters.random.lora(
+                "blend-b", 2, 4f, true, 0, java.util.EnumSet.of(LoraModule.Q, LoraModule.V, LoraModule.DOWN)));
+        LoraAdapter third = adapters.roundTrip(
+                adapters.random.lora("blend-c", 3, 3f, false, 1, java.util.EnumSet.of(LoraModule.UP)));
+        List<LoraMixture.Part> parts = List.of(
+                new LoraMixture.Part(first, 0.7f),
+                new LoraMixture.Part(second, -0.4f),
+                new LoraMixture.Part(third, 1.5f));
+        LoraAdapter blend = LoraMixture.of(parts);
+        assertEquals(8, blend.rank());
+        LlamaWeights merged = adapters.model.weights();
+        for (LoraMixture.Part part : parts) {
+            merged = merge(merged, part.lora(), part.lora().rank(), part.weight());
+        }
+        AdapterSelection selection =
+                AdapterSelection.of(List.of(first, second, third), java.util.Arrays.asList(0.7f, -0.4f, 1.5f), 0);
+        assertEquals(parts, selection.mixture());
+        assertServedEqualsMerged(selection.lora(), selection.loraRank(), merged);
+    }
+
     private void assertLoraMatchesMerged(LoraAdapter lora, int rank) throws Exception {
+        assertServedEqualsMerged(lora, rank, merge(adapters.model.weights(), lora, rank, 1f));
+    }
+
+    private void assertServedEqualsMerged(LoraAdapter lora, int rank, LlamaWeights mergedWeights) throws Exception {
         LoadedModel model = adapters.model;
         LoadedModel merged = new LoadedModel(
-                model.name(),
-                model.source(),
-                model.format(),
-                model.config(),
-                merge(model.weights(), lora, rank),
-                model.tokenizer());
+                model.name(), model.source(), model.format(), model.config(), mergedWeights, model.tokenizer());
         try (LlamaRuntime runtime = runtime(model);
                 LlamaRuntime mergedRuntime = runtime(merged);
                 KvCache cache = runtime.newKvCache(1, 64);
@@ -301,9 +328,9 @@ class AdapterEquivalenceTest {
     }
 
     /** W + s · B[:, :rank] A[:rank, :] for every targeted module and layer. */
-    static LlamaWeights merge(LlamaWeights weights, LoraAdapter lora, int rank) {
+    static LlamaWeights merge(LlamaWeights weights, LoraAdapter lora, int rank, float weight) {
         List<LayerWeights> layers = new ArrayList<>();
-        float s = lora.scale(rank);
+        float s = weight * lora.scale(rank);
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights w = weights.layers().get(l);
             layers.add(new LayerWeights(
