@@ -68,6 +68,14 @@ class AdapterServingGrpcTest {
             publish("prompt", files.random.prompt("prompt", 4));
             publish("prefix", files.random.prefix("prefix", 4));
             publish("tempnet", files.random.tempNet("tempnet", TempNetAdapter.Input.LOGITS, 8));
+            publish(
+                    "dora",
+                    files.random.dora(
+                            "dora",
+                            4,
+                            8f,
+                            EnumSet.allOf(LoraModule.class),
+                            TestAdapterFiles.MODEL.weights().layers()));
         }
     }
 
@@ -138,6 +146,15 @@ class AdapterServingGrpcTest {
         assertEquals(response.getTemperaturesList(), temperatures);
         assertEquals(
                 response.getAdaptersList(), messages.get(messages.size() - 1).getAdaptersList());
+    }
+
+    /** A DoRA adapter uploaded as PEFT files is served: it changes the text, unlike a LoRA with the same factors. */
+    @Test
+    void aDoraAdapterIsServedWithItsMagnitudes() {
+        GenerateResponse dora = stub.generate(request("dora").build());
+        assertEquals("lora", dora.getAdapters(0).getKind());
+        assertEquals(VERSIONS.get("dora"), dora.getAdapters(0).getVersion());
+        assertNotEquals(stub.generate(request().build()).getText(), dora.getText());
     }
 
     @Test

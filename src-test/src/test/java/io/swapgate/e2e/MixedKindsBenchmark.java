@@ -26,7 +26,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * What mixing adapter kinds in one batch costs: 8 closed-loop streams through the gateway over gRPC on the synthetic
  * ~30M Llama, once with no adapters and once with every request using LoRA, prompt tuning, prefix tuning, a TempNet, a
- * composition of them or a weighted blend of two LoRAs, alternated. Run with {@code ./swapgate bench mixed}; writes mixed.md/.csv/.png.
+ * composition of them, a weighted blend of two LoRAs or a DoRA, alternated. Run with {@code ./swapgate bench mixed}; writes mixed.md/.csv/.png.
  */
 class MixedKindsBenchmark {
 
@@ -38,6 +38,7 @@ class MixedKindsBenchmark {
             List.of("demo/lora", "demo/prefix", "demo/tempnet"),
             List.of("demo/lora", "demo/prompt"),
             List.of("demo/lora:0.7", "demo/mlp-lora:0.3"),
+            List.of("demo/dora"),
             List.of("demo/lora:0.5", "demo/mlp-lora:0.5", "demo/prefix"));
 
     @Test
@@ -66,14 +67,14 @@ class MixedKindsBenchmark {
                             "mixed",
                             "Mixed adapter kinds: " + SyntheticModels.name(shape) + ", gRPC, requests rotating over "
                                     + MIXED,
-                            "No adapters vs LoRA/prompt/prefix/TempNet/LoRA blends mixed, 8 streams, "
+                            "No adapters vs LoRA/prompt/prefix/TempNet/blends/DoRA mixed, 8 streams, "
                                     + SyntheticModels.name(shape));
         }
     }
 
     /**
-     * Random LoRAs (rank 8 on q/k/v/o, and rank 8 on gate/up/down to blend with it), prompt and prefix (8 virtual
-     * tokens) and TempNet, bound to the model.
+     * Random LoRAs (rank 8 on q/k/v/o, and rank 8 on gate/up/down to blend with it), a DoRA (rank 8 on q/k/v/o),
+     * prompt and prefix (8 virtual tokens) and TempNet, bound to the model.
      */
     private static void publishOneOfEachKind(Path model, LlamaConfig shape, Path registryDir) throws Exception {
         LoadedModel base = ModelLoader.load(model);
@@ -100,6 +101,13 @@ class MixedKindsBenchmark {
                                 false,
                                 0,
                                 EnumSet.of(LoraModule.GATE, LoraModule.UP, LoraModule.DOWN)),
+                "dora",
+                        random.dora(
+                                "dora",
+                                8,
+                                16f,
+                                EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O),
+                                base.weights().layers()),
                 "prompt", random.prompt("prompt", 8),
                 "prefix", random.prefix("prefix", 8),
                 "tempnet", random.tempNet("tempnet", TempNetAdapter.Input.HIDDEN, 64));

@@ -7,6 +7,8 @@ import java.util.Map;
 /**
  * Low-rank updates y = W x + s · B (A x) for some linear layers of the base. A DyLoRA adapter (nested ranks)
  * may be served at any rank in its range: only the first b rows of A and columns of B are used, with s = alpha / b.
+ * A DoRA adapter (PEFT's {@code use_dora}) also has a magnitude m per output of each adapted layer: y = m / ||W + s B
+ * A||_row ⊙ (W x + s B A x), the row norms taken of the merged weight.
  *
  * @param modules per targeted module, the factors of each layer ({@code null} for layers it leaves alone)
  * @param dyLora the trained rank range, or null for a plain LoRA (served at its full rank only)
@@ -24,8 +26,25 @@ public record LoraAdapter(
         modules = new EnumMap<>(modules);
     }
 
-    /** A and B of one layer: A [rank, in], B [out, rank]. */
-    public record LayerFactors(FloatTensor a, FloatTensor b) {}
+    /** A and B of one layer: A [rank, in], B [out, rank]; and DoRA's magnitude [out], or null for plain LoRA. */
+    public record LayerFactors(FloatTensor a, FloatTensor b, FloatTensor magnitude) {
+
+        public LayerFactors(FloatTensor a, FloatTensor b) {
+            this(a, b, null);
+        }
+    }
+
+    /** Whether it is a DoRA adapter: its layers carry magnitudes. */
+    public boolean dora() {
+        for (LayerFactors[] layers : modules.values()) {
+            for (LayerFactors f : layers) {
+                if (f != null && f.magnitude() != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 
     /** DyLoRA's trained rank range. */
     public record RankRange(int min, int max) {}
@@ -42,6 +61,7 @@ public record LoraAdapter(
             for (LayerFactors f : layers) {
                 if (f != null) {
                     values += f.a().data().length + f.b().data().length;
+                    values += f.magnitude() == null ? 0 : f.magnitude().data().length;
                 }
             }
         }

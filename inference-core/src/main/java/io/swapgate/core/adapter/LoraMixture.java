@@ -24,6 +24,11 @@ public final class LoraMixture {
     public record Part(LoraAdapter lora, float weight) {
 
         public Part {
+            if (lora.dora()) {
+                throw new IllegalArgumentException(
+                        "DoRA adapter " + lora.identity().name()
+                                + " cannot be blended: its magnitudes renormalise its own merged weight only");
+            }
             if (!Float.isFinite(weight) || weight == 0 || Math.abs(weight) > MAX_WEIGHT) {
                 throw new IllegalArgumentException(
                         "the weight of " + lora.identity().name() + " must be non-zero and at most " + MAX_WEIGHT

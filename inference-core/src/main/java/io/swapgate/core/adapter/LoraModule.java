@@ -1,5 +1,7 @@
 package io.swapgate.core.adapter;
 
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
 import io.swapgate.core.model.LlamaConfig;
 import java.util.Locale;
 import java.util.Optional;
@@ -53,6 +55,19 @@ public enum LoraModule {
             case Q, O, DOWN -> c.dim();
             case K, V -> c.kvDim();
             case GATE, UP -> c.hiddenDim();
+        };
+    }
+
+    /** The base weight this module adapts in {@code layer}: [outputs, inputs]. */
+    public FloatTensor weightIn(LayerWeights layer) {
+        return switch (this) {
+            case Q -> layer.query();
+            case K -> layer.key();
+            case V -> layer.value();
+            case O -> layer.output();
+            case GATE -> layer.gate();
+            case UP -> layer.up();
+            case DOWN -> layer.down();
         };
     }
 

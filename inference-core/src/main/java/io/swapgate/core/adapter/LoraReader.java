@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Builds a {@link LoraAdapter} (plain or DyLoRA) from a PEFT LoRA folder. */
+/** Builds a {@link LoraAdapter} (plain, DyLoRA or DoRA) from a PEFT LoRA folder. */
 final class LoraReader {
 
     /**
@@ -17,6 +17,10 @@ final class LoraReader {
      */
     private static final Pattern KEY = Pattern.compile(
             "base_model\\.model\\.(?:model\\.)?(?:layers|blk)\\.(\\d+)\\.(?:[a-z_]+\\.)?([a-z0-9_]+)\\.lora_([AB])(?:\\.default)?\\.weight");
+
+    /** DoRA's magnitude, as PEFT saves it ({@code ...q_proj.lora_magnitude_vector}, older files with a suffix). */
+    private static final Pattern MAGNITUDE = Pattern.compile(
+            "base_model\\.model\\.(?:model\\.)?(?:layers|blk)\\.(\\d+)\\.(?:[a-z_]+\\.)?([a-z0-9_]+)\\.lora_magnitude_vector(?:\\.default)?(?:\\.weight)?");
 
     private LoraReader() {}
 
@@ -29,27 +33,31 @@ final class LoraReader {
         }
         refuseUnsupported(c);
         LoraAdapter.RankRange dyLora = dyLoraRange(c, rank);
+        boolean dora = config.path("use_dora").asBoolean(false);
+        if (dora && dyLora != null) {
+            throw c.configProblem("DoRA with DyLoRA ranks is not supported: the magnitudes fit one rank only");
+        }
         Set<LoraModule> targets = targetModules(c);
         // Every name and shape is checked against the header first; values are decoded only once all of them pass.
         Map<LoraModule, int[][][]> shapes = new EnumMap<>(LoraModule.class);
         Map<LoraModule, String[][]> names = new EnumMap<>(LoraModule.class);
+        Map<LoraModule, String[]> magnitudes = new EnumMap<>(LoraModule.class);
         for (String name : c.names()) {
+            Matcher magnitude = MAGNITUDE.matcher(name);
+            if (dora && magnitude.matches()) {
+                LoraModule module = module(c, name, magnitude.group(2), targets);
+                int layer = layer(c, name, magnitude.group(1));
+                c.checkShape(name, new int[] {module.outputs(c.base())});
+                magnitudes.computeIfAbsent(module, k -> new String[c.base().layers()])[layer] = name;
+                continue;
+            }
             Matcher m = KEY.matcher(name);
             if (!m.matches()) {
-                throw c.weightsProblem("unexpected tensor " + name + " (only lora_A/lora_B of q/k/v/o/gate/up/down)");
+                throw c.weightsProblem("unexpected tensor " + name + " (only lora_A/lora_B"
+                        + (dora ? "/lora_magnitude_vector" : "") + " of q/k/v/o/gate/up/down)");
             }
-            int layer = Integer.parseInt(m.group(1));
-            LoraModule module = LoraModule.byName(m.group(2))
-                    .orElseThrow(
-                            () -> c.weightsProblem("tensor " + name + " targets unknown module '" + m.group(2) + "'"));
-            if (targets != null && !targets.contains(module)) {
-                throw c.weightsProblem("tensor " + name + " targets " + module.huggingFaceName()
-                        + ", which target_modules does not list");
-            }
-            if (layer >= c.base().layers()) {
-                throw c.weightsProblem("tensor " + name + " targets layer " + layer + " but the base model has "
-                        + c.base().layers() + " layers");
-            }
+            int layer = layer(c, name, m.group(1));
+            LoraModule module = module(c, name, m.group(2), targets);
             boolean isA = m.group(3).equals("A");
             int[] shape = isA ? new int[] {rank, module.inputs(c.base())} : new int[] {module.outputs(c.base()), rank};
             c.checkShape(name, shape);
@@ -60,13 +68,24 @@ final class LoraReader {
             throw c.weightsProblem("no LoRA tensors");
         }
         names.forEach((module, perLayer) -> {
+            String[] magnitude = magnitudes.getOrDefault(module, new String[perLayer.length]);
             for (int l = 0; l < perLayer.length; l++) {
                 if ((perLayer[l][0] == null) != (perLayer[l][1] == null)) {
                     throw c.weightsProblem("layer " + l + " " + module.huggingFaceName() + " has lora_"
                             + (perLayer[l][0] == null ? "B without lora_A" : "A without lora_B"));
                 }
+                if (dora && (perLayer[l][0] == null) != (magnitude[l] == null)) {
+                    throw c.weightsProblem("layer " + l + " " + module.huggingFaceName() + " of a DoRA adapter has "
+                            + (magnitude[l] == null ? "no lora_magnitude_vector" : "a magnitude but no lora_A/B"));
+                }
             }
         });
+        magnitudes.keySet().stream()
+                .filter(module -> !names.containsKey(module))
+                .findFirst()
+                .ifPresent(module -> {
+                    throw c.weightsProblem(module.huggingFaceName() + " has a lora_magnitude_vector but no lora_A/B");
+                });
         Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
         names.forEach((module, perLayer) -> {
             LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[perLayer.length];
@@ -75,7 +94,11 @@ final class LoraReader {
                 layers[l] = perLayer[l][0] == null
                         ? null
                         : new LoraAdapter.LayerFactors(
-                                c.tensor(perLayer[l][0], shaped[l][0]), c.tensor(perLayer[l][1], shaped[l][1]));
+                                c.tensor(perLayer[l][0], shaped[l][0]),
+                                c.tensor(perLayer[l][1], shaped[l][1]),
+                                dora
+                                        ? c.tensor(magnitudes.get(module)[l], new int[] {module.outputs(c.base())})
+                                        : null);
             }
             modules.put(module, layers);
         });
@@ -83,11 +106,28 @@ final class LoraReader {
         return new LoraAdapter(identity, rank, alpha, config.path("use_rslora").asBoolean(false), dyLora, modules);
     }
 
+    private static int layer(PeftAdapterReader.PeftContext c, String name, String digits) {
+        int layer = Integer.parseInt(digits);
+        if (layer >= c.base().layers()) {
+            throw c.weightsProblem("tensor " + name + " targets layer " + layer + " but the base model has "
+                    + c.base().layers() + " layers");
+        }
+        return layer;
+    }
+
+    private static LoraModule module(
+            PeftAdapterReader.PeftContext c, String name, String moduleName, Set<LoraModule> targets) {
+        LoraModule module = LoraModule.byName(moduleName)
+                .orElseThrow(() -> c.weightsProblem("tensor " + name + " targets unknown module '" + moduleName + "'"));
+        if (targets != null && !targets.contains(module)) {
+            throw c.weightsProblem(
+                    "tensor " + name + " targets " + module.huggingFaceName() + ", which target_modules does not list");
+        }
+        return module;
+    }
+
     private static void refuseUnsupported(PeftAdapterReader.PeftContext c) {
         JsonNode config = c.config();
-        if (config.path("use_dora").asBoolean(false)) {
-            throw c.configProblem("DoRA (use_dora) is not supported");
-        }
         if (config.path("fan_in_fan_out").asBoolean(false)) {
             throw c.configProblem("fan_in_fan_out is not used by Llama layers");
         }

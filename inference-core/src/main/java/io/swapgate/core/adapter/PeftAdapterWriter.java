@@ -66,6 +66,7 @@ public final class PeftAdapterWriter {
         config.put("r", lora.rank());
         config.put("lora_alpha", lora.alpha());
         config.put("use_rslora", lora.rsLora());
+        config.put("use_dora", lora.dora());
         config.put("lora_dropout", 0.0);
         config.put("fan_in_fan_out", false);
         config.put("bias", "none");
@@ -82,6 +83,13 @@ public final class PeftAdapterWriter {
                     tensors.add(layers[l]
                             .b()
                             .withShape(prefix + "B.weight", layers[l].b().shape()));
+                    if (layers[l].magnitude() != null) {
+                        tensors.add(layers[l]
+                                .magnitude()
+                                .withShape(
+                                        prefix + "magnitude_vector",
+                                        layers[l].magnitude().shape()));
+                    }
                 }
             }
         });

@@ -1,9 +1,11 @@
 package io.swapgate.core.adapter;
 
 import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
 import io.swapgate.core.model.LlamaConfig;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -38,6 +40,36 @@ public final class RandomAdapters {
         }
         LoraAdapter.RankRange range = dyLoraMin > 0 ? new LoraAdapter.RankRange(dyLoraMin, rank) : null;
         return new LoraAdapter(new AdapterIdentity(name, ""), rank, alpha, rsLora, range, modules);
+    }
+
+    /**
+     * A DoRA adapter on every layer of the given modules: a LoRA whose magnitudes are the base weight's row norms, each
+     * scaled by a random factor in [0.7, 1.3], so the magnitudes visibly reshape the outputs.
+     */
+    public LoraAdapter dora(
+            String name, int rank, float alpha, Collection<LoraModule> targets, List<LayerWeights> baseLayers) {
+        LoraAdapter lora = lora(name, rank, alpha, false, 0, targets);
+        Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
+        lora.modules().forEach((module, layers) -> {
+            LoraAdapter.LayerFactors[] withMagnitudes = new LoraAdapter.LayerFactors[layers.length];
+            for (int l = 0; l < layers.length; l++) {
+                FloatTensor weight = module.weightIn(baseLayers.get(l));
+                int out = weight.shape()[0];
+                int in = weight.shape()[1];
+                float[] magnitude = new float[out];
+                for (int o = 0; o < out; o++) {
+                    double squares = 0;
+                    for (int i = 0; i < in; i++) {
+                        squares += weight.data()[o * in + i] * (double) weight.data()[o * in + i];
+                    }
+                    magnitude[o] = (float) (Math.sqrt(squares) * (0.7 + 0.6 * random.nextDouble()));
+                }
+                withMagnitudes[l] = new LoraAdapter.LayerFactors(
+                        layers[l].a(), layers[l].b(), new FloatTensor("magnitude", new int[] {out}, magnitude));
+            }
+            modules.put(module, withMagnitudes);
+        });
+        return new LoraAdapter(lora.identity(), rank, alpha, false, null, modules);
     }
 
     public PromptAdapter prompt(String name, int virtualTokens) {

@@ -113,7 +113,21 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** A LoRA slot table with {@code slots} adapter slots of up to {@code maxRank}. */
     public LoraSlotTable newLoraSlotTable(int slots, int maxRank) {
-        return new LoraSlotTable(manager, config, slots, maxRank, options.dataType());
+        return new LoraSlotTable(manager, config, slots, maxRank, options.dataType(), this::transposedWeight);
+    }
+
+    /** The base weight of {@code module} in {@code layer} as multiplied: [in, out], a view owned by {@code into}. */
+    private NDArray transposedWeight(LoraModule module, int layer, NDManager into) {
+        Block block = blocks.get(layer);
+        return switch (module) {
+            case Q -> block.qkvT.get(into, slices.query);
+            case K -> block.qkvT.get(into, slices.key);
+            case V -> block.qkvT.get(into, slices.value);
+            case O -> block.outputT.get(into, new NDIndex(":"));
+            case GATE -> block.gateUpT.get(into, slices.gate);
+            case UP -> block.gateUpT.get(into, slices.up);
+            case DOWN -> block.downT.get(into, new NDIndex(":"));
+        };
     }
 
     /** Writes a prefix-tuning adapter's keys and values into the first positions of a cache slot. */

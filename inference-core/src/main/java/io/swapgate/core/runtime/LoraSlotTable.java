@@ -20,6 +20,10 @@ import java.util.Set;
  * (the BGMV layout of Punica and S-LoRA). Per targeted module: A^T as [slots + 1, layers, in, maxRank] and B^T as
  * [slots + 1, layers, maxRank, out]. Slot 0 stays all zeros for rows without a LoRA; ranks below maxRank are
  * zero-padded. A module's stacks are allocated when the first adapter targeting it is written.
+ *
+ * <p>DoRA adapters also get, per module, a scale per output [slots + 1, layers, out]: m / ||W + s B A||_row, computed
+ * from the base weight when the adapter is written, and 1 for every slot without DoRA. It is allocated when the first
+ * DoRA adapter targeting the module is written, so plain LoRA serving never multiplies by it.
  */
 public final class LoraSlotTable implements AutoCloseable {
 
@@ -29,11 +33,20 @@ public final class LoraSlotTable implements AutoCloseable {
     private final int maxRank;
     private final DataType dataType;
     private final Map<LoraModule, NDArray[]> stacks = new EnumMap<>(LoraModule.class);
+    private final Map<LoraModule, NDArray> doraScales = new EnumMap<>(LoraModule.class);
     private final List<Set<LoraModule>> modulesBySlot;
+    private final List<Set<LoraModule>> doraModulesBySlot;
+    private final BaseWeights base;
     /** Bumped by every write: a gather made before it is stale. */
     private long version;
 
     private Gathered gathered;
+
+    /** The base's weights, transposed as the runtime multiplies by them: [in, out] of a module in a layer. */
+    interface BaseWeights {
+        /** A view owned by {@code into}. */
+        NDArray transposed(LoraModule module, int layer, NDManager into);
+    }
 
     /** The factors of one batch's rows, kept while decoding steps keep the same rows on the same slots. */
     private record Gathered(
@@ -45,7 +58,7 @@ public final class LoraSlotTable implements AutoCloseable {
             Map<LoraModule, NDArray[]> factors) {}
 
     @SuppressWarnings("unchecked")
-    LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType) {
+    LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType, BaseWeights base) {
         if (slots <= 0 || maxRank <= 0) {
             throw new IllegalArgumentException("a LoRA slot table needs positive slots and rank");
         }
@@ -54,9 +67,12 @@ public final class LoraSlotTable implements AutoCloseable {
         this.slots = slots;
         this.maxRank = maxRank;
         this.dataType = dataType;
+        this.base = base;
         this.modulesBySlot = new ArrayList<>(slots + 1);
+        this.doraModulesBySlot = new ArrayList<>(slots + 1);
         for (int s = 0; s <= slots; s++) {
             modulesBySlot.add(EnumSet.noneOf(LoraModule.class));
+            doraModulesBySlot.add(EnumSet.noneOf(LoraModule.class));
         }
     }
 
@@ -74,16 +90,59 @@ public final class LoraSlotTable implements AutoCloseable {
             throw new IllegalArgumentException("rank " + adapter.rank() + " exceeds the slot table's " + maxRank);
         }
         Set<LoraModule> previous = modulesBySlot.get(slot);
+        Set<LoraModule> dora = EnumSet.noneOf(LoraModule.class);
         for (LoraModule module : LoraModule.values()) {
             LoraAdapter.LayerFactors[] layers = adapter.modules().get(module);
             if (layers != null) {
                 upload(slot, module, layers, adapter.rank());
+                if (hasMagnitudes(layers)) {
+                    writeDoraScales(slot, module, layers, adapter.rank(), adapter.scale(adapter.rank()));
+                    dora.add(module);
+                }
             } else if (previous.contains(module)) {
                 clear(slot, module);
             }
+            if (!dora.contains(module) && doraModulesBySlot.get(slot).contains(module)) {
+                doraScales.get(module).set(new NDIndex("{}", slot), 1);
+            }
         }
         modulesBySlot.set(slot, EnumSet.copyOf(adapter.modules().keySet()));
+        doraModulesBySlot.set(slot, dora);
         version++;
+    }
+
+    private static boolean hasMagnitudes(LoraAdapter.LayerFactors[] layers) {
+        for (LoraAdapter.LayerFactors f : layers) {
+            if (f != null && f.magnitude() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** m / ||W + s B A||_row per layer (1 where a layer has no factors), from the base weight, in float32. */
+    private void writeDoraScales(int slot, LoraModule module, LoraAdapter.LayerFactors[] layers, int rank, float s) {
+        int in = module.inputs(config);
+        int out = module.outputs(config);
+        NDArray scales = doraScales.computeIfAbsent(
+                module, m -> manager.ones(new Shape(slots + 1, config.layers(), out), dataType));
+        try (NDManager work = manager.newSubManager()) {
+            NDArray perLayer = work.ones(new Shape(config.layers(), out), DataType.FLOAT32);
+            for (int l = 0; l < config.layers(); l++) {
+                LoraAdapter.LayerFactors f = layers[l];
+                if (f == null || f.magnitude() == null) {
+                    continue;
+                }
+                NDArray a = work.create(f.a().data(), new Shape(rank, in));
+                NDArray b = work.create(f.b().data(), new Shape(out, rank));
+                NDArray weightT = base.transposed(module, l, work).toType(DataType.FLOAT32, false);
+                NDArray merged = weightT.add(a.transpose().matMul(b.transpose()).mul(s));
+                NDArray norms = merged.square().sum(new int[] {0}).sqrt();
+                perLayer.set(
+                        new NDIndex("{}", l), work.create(f.magnitude().data()).div(norms));
+            }
+            scales.set(new NDIndex("{}", slot), perLayer.toType(dataType, false));
+        }
     }
 
     private void upload(int slot, LoraModule module, LoraAdapter.LayerFactors[] layers, int rank) {
@@ -118,6 +177,16 @@ public final class LoraSlotTable implements AutoCloseable {
         }
     }
 
+    /** The DoRA scales of a module, or null when no DoRA adapter ever targeted it. */
+    NDArray doraScales(LoraModule module) {
+        return doraScales.get(module);
+    }
+
+    /** Whether the adapter in {@code slot} is a DoRA adapter on {@code module}. */
+    boolean dora(long slot, LoraModule module) {
+        return doraModulesBySlot.get((int) slot).contains(module);
+    }
+
     private void clear(int slot, LoraModule module) {
         NDArray[] stack = stacks.get(module);
         stack[0].set(new NDIndex("{}", slot), 0);
@@ -138,7 +207,8 @@ public final class LoraSlotTable implements AutoCloseable {
 
     /**
      * Per module, the A^T [rows, layers, in, width] and B^T [rows, layers, width, out] of the slots the rows use,
-     * narrowed to {@code width} ranks. Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
+     * narrowed to {@code width} ranks, and their DoRA scales [rows, layers, out] when a row's adapter is DoRA (else
+     * null). Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
      * about 270 MB), so the result is kept and handed out again while the rows, their slots and the table stay the
      * same: in steady decoding, step after step. It stays valid until the next call with other rows or a write.
      */
@@ -160,9 +230,11 @@ public final class LoraSlotTable implements AutoCloseable {
         for (LoraModule module : modules) {
             NDArray[] stack = stacks.get(module);
             // Narrowed views: ranks beyond the widest served one are never multiplied.
+            boolean anyDora = java.util.Arrays.stream(slots).anyMatch(slot -> dora(slot, module));
             factors.put(module, new NDArray[] {
                 RowGather.rows(stack[0], index, scope).get("..., :{}", width),
-                RowGather.rows(stack[1], index, scope).get("..., :{}, :", width)
+                RowGather.rows(stack[1], index, scope).get("..., :{}, :", width),
+                anyDora ? RowGather.rows(doraScales.get(module), index, scope) : null
             });
         }
         gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);

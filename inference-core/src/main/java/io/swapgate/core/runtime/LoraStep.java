@@ -63,7 +63,10 @@ final class LoraStep implements LoraUpdate {
                 // Narrowed views: ranks beyond the widest served one are never multiplied.
                 lora.factors.put(module, new NDArray[] {
                     stack[0].get(step, new NDIndex("{}", slots[0])).get("..., :{}", width),
-                    stack[1].get(step, new NDIndex("{}", slots[0])).get("..., :{}, :", width)
+                    stack[1].get(step, new NDIndex("{}", slots[0])).get("..., :{}, :", width),
+                    table.dora(slots[0], module)
+                            ? table.doraScales(module).get(step, new NDIndex("{}", slots[0]))
+                            : null
                 });
             }
         } else {
@@ -72,7 +75,10 @@ final class LoraStep implements LoraUpdate {
         return lora;
     }
 
-    /** Adds the module's low-rank update for {@code layer} to {@code base} = x W^T in place; x is [rows, width, in]. */
+    /**
+     * Adds the module's low-rank update for {@code layer} to {@code base} = x W^T in place, then scales DoRA rows' outputs
+     * by their magnitude over the merged weight's row norm; x is [rows, width, in].
+     */
     @Override
     public NDArray apply(LoraModule module, int layer, NDArray x, NDArray base) {
         NDArray[] f = factors.get(module);
@@ -80,7 +86,15 @@ final class LoraStep implements LoraUpdate {
             return base;
         }
         // A shared adapter's factors are [layers, ...] and broadcast over rows; gathered ones are [rows, layers, ...].
-        NDIndex ofLayer = f[0].getShape().dimension() == 3 ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
-        return base.addi(x.matMul(f[0].get(step, ofLayer)).mul(coefficients).matMul(f[1].get(step, ofLayer)));
+        boolean shared = f[0].getShape().dimension() == 3;
+        NDIndex ofLayer = shared ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
+        NDArray updated =
+                base.addi(x.matMul(f[0].get(step, ofLayer)).mul(coefficients).matMul(f[1].get(step, ofLayer)));
+        if (f[2] == null) {
+            return updated;
+        }
+        // Shared: [out], broadcast over rows and positions; gathered: [rows, out], one row's scales per position.
+        NDArray scales = f[2].get(step, ofLayer);
+        return updated.muli(shared ? scales : scales.expandDims(1));
     }
 }

@@ -66,6 +66,11 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
 
     /** Continues from a published adapter, keeping its shape. */
     static TrainableLora from(Device device, LoraAdapter adapter) {
+        if (adapter.dora()) {
+            // Training only A and B would drop the magnitudes and publish a plain LoRA under the DoRA's name.
+            throw new IllegalArgumentException("retraining DoRA adapter "
+                    + adapter.identity().name() + " is not supported: the trainer does not learn DoRA magnitudes");
+        }
         TrainableLora lora =
                 new TrainableLora(device, adapter.rank(), adapter.alpha(), adapter.rsLora(), adapter.dyLora());
         adapter.modules().forEach((module, layers) -> {

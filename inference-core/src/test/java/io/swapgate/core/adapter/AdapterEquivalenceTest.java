@@ -100,6 +100,73 @@ class AdapterEquivalenceTest {
         assertServedEqualsMerged(selection.lora(), selection.loraRank(), merged);
     }
 
+    /**
+     * DoRA (its PEFT files written and read back) served in the batched path equals the base with every adapted weight
+     * replaced by m * (W + s B A) / ||W + s B A||, the norm taken per output row, computed here independently.
+     */
+    @Test
+    void doraEqualsItsMagnitudeNormalisedMergedWeight() throws Exception {
+        LoraAdapter dora = adapters.roundTrip(adapters.random.dora(
+                "dora",
+                4,
+                8f,
+                TestAdapters.ALL_MODULES,
+                adapters.model.weights().layers()));
+        assertTrue(dora.dora(), "the magnitudes survive the PEFT files");
+        LlamaWeights base = adapters.model.weights();
+        float s = dora.scale(dora.rank());
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < base.layers().size(); l++) {
+            LayerWeights w = base.layers().get(l);
+            java.util.Map<LoraModule, FloatTensor> merged = new java.util.EnumMap<>(LoraModule.class);
+            for (LoraModule module : LoraModule.values()) {
+                merged.put(module, doraMerge(module.weightIn(w), dora.modules().get(module)[l], dora.rank(), s));
+            }
+            layers.add(new LayerWeights(
+                    w.attentionNorm(),
+                    merged.get(LoraModule.Q),
+                    merged.get(LoraModule.K),
+                    merged.get(LoraModule.V),
+                    merged.get(LoraModule.O),
+                    w.ffnNorm(),
+                    merged.get(LoraModule.GATE),
+                    merged.get(LoraModule.UP),
+                    merged.get(LoraModule.DOWN)));
+        }
+        LlamaWeights mergedWeights = new LlamaWeights(base.embedding(), layers, base.finalNorm(), base.classifier());
+        assertServedEqualsMerged(dora, dora.rank(), mergedWeights);
+        LlamaWeights plainLora = merge(base, dora, dora.rank(), 1f);
+        assertFalse(
+                Arrays.equals(
+                        plainLora.layers().get(0).query().data(),
+                        mergedWeights.layers().get(0).query().data()),
+                "the magnitudes must matter");
+    }
+
+    /** m * (W + s B A) / ||W + s B A||_row, in double. */
+    private static FloatTensor doraMerge(FloatTensor weight, LoraAdapter.LayerFactors f, int rank, float s) {
+        int out = weight.shape()[0];
+        int in = weight.shape()[1];
+        float[] merged = new float[out * in];
+        double[] row = new double[in];
+        for (int o = 0; o < out; o++) {
+            double squares = 0;
+            for (int i = 0; i < in; i++) {
+                double delta = 0;
+                for (int j = 0; j < rank; j++) {
+                    delta += (double) f.b().data()[o * rank + j] * f.a().data()[j * in + i];
+                }
+                row[i] = weight.data()[o * in + i] + s * delta;
+                squares += row[i] * row[i];
+            }
+            double scale = f.magnitude().data()[o] / Math.sqrt(squares);
+            for (int i = 0; i < in; i++) {
+                merged[o * in + i] = (float) (row[i] * scale);
+            }
+        }
+        return new FloatTensor(weight.name(), weight.shape(), merged);
+    }
+
     private void assertLoraMatchesMerged(LoraAdapter lora, int rank) throws Exception {
         assertServedEqualsMerged(lora, rank, merge(adapters.model.weights(), lora, rank, 1f));
     }

@@ -178,7 +178,8 @@ class AdapterValidationTest {
 
     @Test
     void unsupportedVariantsAreRefused() throws IOException {
-        assertRefused(withConfig("dora", c -> c.put("use_dora", true)), "DoRA (use_dora) is not supported");
+        assertRefused(
+                withConfig("dora", c -> c.put("use_dora", true)), "of a DoRA adapter has no lora_magnitude_vector");
         assertRefused(withConfig("ia3", c -> c.put("peft_type", "IA3")), "unsupported peft_type 'IA3'");
         assertRefused(withConfig("pattern", c -> c.putObject("rank_pattern").put("q_proj", 8)), "rank_pattern");
     }

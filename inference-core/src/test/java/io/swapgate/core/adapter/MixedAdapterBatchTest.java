@@ -21,7 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Rows with different adapters of every kind, ranks and compositions share forward steps and still get their own answer. */
+/**
+ * Rows with different adapters of every kind (DoRA included), ranks and compositions share forward steps and still get
+ * their own answer.
+ */
 class MixedAdapterBatchTest {
 
     private static final String[] PROMPTS = {"Once upon a time", "Lily and Ben", "The cat sat", "One day, a little boy"
@@ -39,7 +42,10 @@ class MixedAdapterBatchTest {
     static void makeRequests() {
         TestAdapters adapters = new TestAdapters(dir, 7);
         List<LoraAdapter> loras = new ArrayList<>();
-        for (int i = 0; i < 14; i++) {
+        // A DoRA adapter first: its per-row magnitudes must apply to its own row in a gathered step.
+        loras.add(adapters.roundTrip(adapters.random.dora(
+                "dora", 6, 12f, MODULE_SETS.get(3), adapters.model.weights().layers())));
+        for (int i = 1; i < 14; i++) {
             int rank = 1 + i % 8;
             loras.add(adapters.roundTrip(
                     adapters.random.lora("lora-" + i, rank, 2f * rank, i % 3 == 0, 0, MODULE_SETS.get(i % 4))));
