@@ -172,6 +172,92 @@ public final class GgufWriter {
             LlamaWeights weights,
             SentencePieceBpeTokenizer tokenizer,
             Quantization quantization) {
+        GgufWriter gguf = decoder("llama", name, config, weights, tokenizer, quantization.fileType, List.of());
+        gguf.tensor("token_embd.weight", quantization, weights.embedding());
+        for (int l = 0; l < config.layers(); l++) {
+            LayerWeights layer = weights.layers().get(l);
+            String p = "blk." + l + ".";
+            gguf.tensor(p + "attn_norm.weight", quantization, layer.attentionNorm());
+            gguf.tensor(p + "attn_q.weight", quantization, interleaved(layer.query(), config.heads(), config));
+            gguf.tensor(p + "attn_k.weight", quantization, interleaved(layer.key(), config.kvHeads(), config));
+            gguf.tensor(p + "attn_v.weight", quantization, layer.value());
+            gguf.tensor(p + "attn_output.weight", quantization, layer.output());
+            gguf.tensor(p + "ffn_norm.weight", quantization, layer.ffnNorm());
+            gguf.tensor(p + "ffn_gate.weight", quantization, layer.gate());
+            gguf.tensor(p + "ffn_up.weight", quantization, layer.up());
+            gguf.tensor(p + "ffn_down.weight", quantization, layer.down());
+        }
+        return gguf.classifier(config, weights, quantization);
+    }
+
+    /**
+     * A Phi-3 as llama.cpp's converter writes it ({@code phi3.*} keys): per layer one fused {@code attn_qkv} (query,
+     * key then value rows) and one fused {@code ffn_up} (gate rows, then up rows), an {@code output.weight} always
+     * (llama.cpp requires it for this architecture), the end-of-turn pieces its vocabulary loader looks up, and, when
+     * given, {@code phi3.attention.sliding_window}. Its rope
+     * rotates halves of each head (NEOX), Swapgate's own order, so no rows are permuted.
+     */
+    public static GgufWriter phi3(
+            String name,
+            LlamaConfig config,
+            LlamaWeights weights,
+            SentencePieceBpeTokenizer tokenizer,
+            int slidingWindow) {
+        if (config.sharedClassifier()) {
+            throw new IllegalArgumentException("llama.cpp's Phi-3 has its own output.weight: use an untied config");
+        }
+        GgufWriter gguf = decoder("phi3", name, config, weights, tokenizer, 0, PHI3_CONTROL_PIECES);
+        if (slidingWindow > 0) {
+            gguf.put("phi3.attention.sliding_window", slidingWindow);
+        }
+        gguf.tensor("token_embd.weight", weights.embedding());
+        for (int l = 0; l < config.layers(); l++) {
+            LayerWeights layer = weights.layers().get(l);
+            String p = "blk." + l + ".";
+            gguf.tensor(p + "attn_norm.weight", layer.attentionNorm());
+            gguf.tensor(p + "attn_qkv.weight", stacked(layer.query(), layer.key(), layer.value()));
+            gguf.tensor(p + "attn_output.weight", layer.output());
+            gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
+            gguf.tensor(p + "ffn_up.weight", stacked(layer.gate(), layer.up()));
+            gguf.tensor(p + "ffn_down.weight", layer.down());
+        }
+        return gguf.classifier(config, weights, Quantization.F32);
+    }
+
+    /**
+     * Pieces llama.cpp's vocabulary loader looks up by text for Phi-3 (its end-of-turn markers); they replace the last
+     * pieces of the vocabulary, which the tests' prompts never use.
+     */
+    private static final List<String> PHI3_CONTROL_PIECES = List.of("<|endoftext|>", "<|end|>");
+
+    /** Row-major matrices of equal width, one under the other. */
+    private static FloatTensor stacked(FloatTensor... parts) {
+        int cols = parts[0].shape()[1];
+        int rows = 0;
+        for (FloatTensor part : parts) {
+            rows += part.shape()[0];
+        }
+        float[] data = new float[rows * cols];
+        int at = 0;
+        for (FloatTensor part : parts) {
+            System.arraycopy(part.data(), 0, data, at, part.data().length);
+            at += part.data().length;
+        }
+        return new FloatTensor(parts[0].name(), new int[] {rows, cols}, data);
+    }
+
+    /**
+     * The file's general keys, the architecture's hyper-parameters under {@code arch.*}, and a "llama" (SentencePiece)
+     * vocabulary with scores and token types.
+     */
+    private static GgufWriter decoder(
+            String arch,
+            String name,
+            LlamaConfig config,
+            LlamaWeights weights,
+            SentencePieceBpeTokenizer tokenizer,
+            int fileType,
+            List<String> controlPieces) {
         if (config.ropeScaling() != null) {
             throw new IllegalArgumentException("RoPE scaling is not written");
         }
@@ -194,21 +280,26 @@ public final class GgufWriter {
                             ? TOKEN_CONTROL
                             : piece.matches("<0x[0-9A-F]{2}>") ? TOKEN_BYTE : TOKEN_NORMAL;
         }
-        GgufWriter gguf = new GgufWriter()
-                .put("general.architecture", "llama")
+        for (int i = 0; i < controlPieces.size(); i++) {
+            int id = vocab - controlPieces.size() + i;
+            pieces.set(id, controlPieces.get(i));
+            types[id] = TOKEN_CONTROL;
+        }
+        return new GgufWriter()
+                .put("general.architecture", arch)
                 .put("general.name", name)
                 .put("general.alignment", ALIGNMENT)
-                .put("general.file_type", quantization.fileType)
-                .put("llama.context_length", config.contextLength())
-                .put("llama.embedding_length", config.dim())
-                .put("llama.block_count", config.layers())
-                .put("llama.feed_forward_length", config.hiddenDim())
-                .put("llama.attention.head_count", config.heads())
-                .put("llama.attention.head_count_kv", config.kvHeads())
-                .put("llama.rope.dimension_count", config.headDim())
-                .put("llama.attention.layer_norm_rms_epsilon", config.normEps())
-                .put("llama.rope.freq_base", config.ropeTheta())
-                .put("llama.vocab_size", vocab)
+                .put("general.file_type", fileType)
+                .put(arch + ".context_length", config.contextLength())
+                .put(arch + ".embedding_length", config.dim())
+                .put(arch + ".block_count", config.layers())
+                .put(arch + ".feed_forward_length", config.hiddenDim())
+                .put(arch + ".attention.head_count", config.heads())
+                .put(arch + ".attention.head_count_kv", config.kvHeads())
+                .put(arch + ".rope.dimension_count", config.headDim())
+                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
+                .put(arch + ".rope.freq_base", config.ropeTheta())
+                .put(arch + ".vocab_size", vocab)
                 .put("tokenizer.ggml.model", "llama")
                 .put("tokenizer.ggml.tokens", pieces)
                 .put("tokenizer.ggml.scores", scores)
@@ -218,25 +309,15 @@ public final class GgufWriter {
                 .put("tokenizer.ggml.eos_token_id", tokenizer.eosId())
                 .put("tokenizer.ggml.add_bos_token", true)
                 .put("tokenizer.ggml.add_eos_token", false);
-        gguf.tensor("token_embd.weight", quantization, weights.embedding());
-        for (int l = 0; l < config.layers(); l++) {
-            LayerWeights layer = weights.layers().get(l);
-            String p = "blk." + l + ".";
-            gguf.tensor(p + "attn_norm.weight", quantization, layer.attentionNorm());
-            gguf.tensor(p + "attn_q.weight", quantization, interleaved(layer.query(), config.heads(), config));
-            gguf.tensor(p + "attn_k.weight", quantization, interleaved(layer.key(), config.kvHeads(), config));
-            gguf.tensor(p + "attn_v.weight", quantization, layer.value());
-            gguf.tensor(p + "attn_output.weight", quantization, layer.output());
-            gguf.tensor(p + "ffn_norm.weight", quantization, layer.ffnNorm());
-            gguf.tensor(p + "ffn_gate.weight", quantization, layer.gate());
-            gguf.tensor(p + "ffn_up.weight", quantization, layer.up());
-            gguf.tensor(p + "ffn_down.weight", quantization, layer.down());
-        }
-        gguf.tensor("output_norm.weight", weights.finalNorm());
+    }
+
+    /** The final norm, and {@code output.weight} unless the classifier is the embedding. */
+    private GgufWriter classifier(LlamaConfig config, LlamaWeights weights, Quantization quantization) {
+        tensor("output_norm.weight", weights.finalNorm());
         if (!config.sharedClassifier()) {
-            gguf.tensor("output.weight", quantization, weights.classifier());
+            tensor("output.weight", quantization, weights.classifier());
         }
-        return gguf;
+        return this;
     }
 
     /**

@@ -32,8 +32,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * flash attention move these logits by about 1e-3, its F32 path by about 1e-6. Both are compared, and on the F32 path
  * every vocabulary entry's log-probability at every step is within {@value #LOG_PROBABILITY_TOLERANCE} of the plain
  * pass's (measured: 1.8e-6). The cases cover an
- * untied classifier ({@code output.weight}) with grouped-query attention, and a tied one without; RMSNorm epsilon and
- * rope base differ from the readers' defaults so that both must read them from the file.
+ * untied classifier ({@code output.weight}) with grouped-query attention, a tied one without, and the same weights as
+ * the first written as llama.cpp's Phi-3 (fused query/key/value and gate/up matrices, rope over head halves, a sliding
+ * window shorter than the context); RMSNorm epsilon and rope base differ from the readers' defaults so that both must
+ * read them from the file.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class LlamaCppAgreementIT {
@@ -41,19 +43,32 @@ class LlamaCppAgreementIT {
     private static final String PROMPT = "ab ac ad ae";
     private static final int STEPS = 32;
     private static final double MIN_MARGIN = 0.01;
+    private static final int PHI3_WINDOW = 64;
     private static final double LOG_PROBABILITY_TOLERANCE = 1e-4;
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"untied-gqa, 4, 2, false, 183, 16", "tied, 4, 4, true, 19, 4"})
+    @CsvSource({
+        "untied-gqa, llama, 4, 2, false, 183, 16",
+        "tied, llama, 4, 4, true, 19, 4",
+        "phi3-gqa, phi3, 4, 2, false, 183, 16"
+    })
     void llamaCppAndSwapgateDecodeTheSameGreedyTokens(
-            String name, int heads, int kvHeads, boolean tied, long seed, int distinct) throws Exception {
+            String name, String architecture, int heads, int kvHeads, boolean tied, long seed, int distinct)
+            throws Exception {
         LlamaConfig shape = new LlamaConfig(64, 160, 2, heads, kvHeads, 512, 1024, 1e-6f, 50000f, null, tied);
         Path file = E2e.targetDir().resolve("peer").resolve("agreement-" + name + ".gguf");
         Files.deleteIfExists(file);
-        LlamaCppPeer.syntheticGguf(file, shape, seed);
+        LlamaConfig expected = shape;
+        if (architecture.equals("phi3")) {
+            // A sliding window shorter than the context: Swapgate serves the window as its context.
+            LlamaCppPeer.syntheticPhi3Gguf(file, shape, seed, PHI3_WINDOW);
+            expected = new LlamaConfig(64, 160, 2, heads, kvHeads, 512, PHI3_WINDOW, 1e-6f, 50000f, null, tied);
+        } else {
+            LlamaCppPeer.syntheticGguf(file, shape, seed);
+        }
 
         LoadedModel model = ModelLoader.load(file);
-        assertEquals(shape, model.config(), "the config Swapgate's GGUF reader read back");
+        assertEquals(expected, model.config(), "the config Swapgate's GGUF reader read back");
         assertSameWeights(LlamaCppPeer.syntheticWeights(shape, seed), model.weights());
         int[] prompt = model.tokenizer().encodePrompt(PROMPT);
         assertEquals(5, prompt.length, () -> "prompt tokens " + Arrays.toString(prompt));

@@ -65,6 +65,20 @@ final class LlamaCppPeer {
         return file;
     }
 
+    /** The weights of {@link #syntheticGguf} written as llama.cpp's Phi-3, with a sliding window (0: none). */
+    static Path syntheticPhi3Gguf(Path file, LlamaConfig shape, long seed, int slidingWindow) throws IOException {
+        Files.createDirectories(file.getParent());
+        String name = file.getFileName().toString().replaceFirst("\\.gguf$", "");
+        GgufWriter.phi3(
+                        name,
+                        shape,
+                        syntheticWeights(shape, seed),
+                        SyntheticModels.vocabulary(shape.vocabSize()),
+                        slidingWindow)
+                .write(file);
+        return file;
+    }
+
     /** The weights {@link #syntheticGguf} writes, in Swapgate's (Hugging Face) layout. */
     static LlamaWeights syntheticWeights(LlamaConfig shape, long seed) {
         int eos = SyntheticModels.vocabulary(shape.vocabSize()).eosId();

@@ -19,22 +19,27 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Llama models in one GGUF file, tokenizer included ("llama" SentencePiece vocabulary), with float or quantized tensors
- * ({@link GgmlType}), all decoded to float32.
+ * Llama-shaped models in one GGUF file (architectures {@code llama} and {@code phi3}), tokenizer included ("llama"
+ * SentencePiece vocabulary), with float or quantized tensors ({@link GgmlType}), all decoded to float32.
  */
 public final class GgufModelReader {
+
+    /** {@code general.architecture} values read: Llama (Mistral's files use it too) and Phi-3. */
+    private static final List<String> SUPPORTED = List.of("llama", "phi3");
 
     private GgufModelReader() {}
 
     public static LoadedModel read(Path file) {
         GgufFile gguf = GgufFile.open(file);
         String architecture = text(gguf, "general.architecture");
-        if (!"llama".equals(architecture)) {
+        if (!SUPPORTED.contains(architecture)) {
             throw new ModelFormatException(
-                    file, "architecture '" + architecture + "' is not supported (supported: llama)");
+                    file,
+                    "architecture '" + architecture + "' is not supported (supported: " + String.join(", ", SUPPORTED)
+                            + ")");
         }
         SentencePieceBpeTokenizer tokenizer = tokenizer(gguf);
-        LlamaConfig config = config(gguf, tokenizer.vocabSize());
+        LlamaConfig config = config(gguf, architecture, tokenizer.vocabSize());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             TensorSource source = new TensorSource(gguf, channel);
             List<LayerWeights> layers = new ArrayList<>();
@@ -43,6 +48,10 @@ public final class GgufModelReader {
             int hidden = config.hiddenDim();
             for (int l = 0; l < config.layers(); l++) {
                 String p = "blk." + l + ".";
+                if (architecture.equals("phi3")) {
+                    layers.add(phi3Layer(source, p, config));
+                    continue;
+                }
                 layers.add(new LayerWeights(
                         source.read(p + "attn_norm.weight", dim),
                         Llama2cModelReader.toHalves(source.read(p + "attn_q.weight", dim, dim), config.heads(), config),
@@ -88,32 +97,72 @@ public final class GgufModelReader {
         return quantized.isEmpty() ? "gguf" : "gguf, " + quantized + " decoded to float32";
     }
 
-    private static LlamaConfig config(GgufFile gguf, int vocabSize) {
-        int heads = integer(gguf, "llama.attention.head_count", null);
-        int dim = integer(gguf, "llama.embedding_length", null);
+    /**
+     * Phi-3's layer: one fused query/key/value matrix and one fused gate/up matrix (gate rows first), split here. Its
+     * rope rotates the two halves of each head (llama.cpp's NEOX mode), Swapgate's own order, so no rows are permuted.
+     */
+    private static LayerWeights phi3Layer(TensorSource source, String p, LlamaConfig config) throws IOException {
+        int dim = config.dim();
+        int kv = config.kvDim();
+        int hidden = config.hiddenDim();
+        FloatTensor qkv = source.read(p + "attn_qkv.weight", dim + 2 * kv, dim);
+        FloatTensor gateUp = source.read(p + "ffn_up.weight", 2 * hidden, dim);
+        return new LayerWeights(
+                source.read(p + "attn_norm.weight", dim),
+                rows(qkv, p + "attn_q", 0, dim),
+                rows(qkv, p + "attn_k", dim, kv),
+                rows(qkv, p + "attn_v", dim + kv, kv),
+                source.read(p + "attn_output.weight", dim, dim),
+                source.read(p + "ffn_norm.weight", dim),
+                rows(gateUp, p + "ffn_gate", 0, hidden),
+                rows(gateUp, p + "ffn_up", hidden, hidden),
+                source.read(p + "ffn_down.weight", dim, hidden));
+    }
+
+    /** Rows {@code from} .. {@code from + count} of a row-major matrix. */
+    private static FloatTensor rows(FloatTensor matrix, String name, int from, int count) {
+        int cols = matrix.shape()[1];
+        float[] data = Arrays.copyOfRange(matrix.data(), from * cols, (from + count) * cols);
+        return new FloatTensor(name, new int[] {count, cols}, data);
+    }
+
+    /**
+     * The config under the architecture's own keys ({@code llama.*}, {@code phi3.*}). A sliding attention window
+     * shorter than the context ({@code *.attention.sliding_window}, Phi-3's and Mistral's) becomes the context served:
+     * within it, full attention is the window's attention, so answers stay exact rather than silently diverge.
+     */
+    private static LlamaConfig config(GgufFile gguf, String arch, int vocabSize) {
+        int heads = integer(gguf, arch + ".attention.head_count", null);
+        int dim = integer(gguf, arch + ".embedding_length", null);
         if (heads <= 0 || dim <= 0) {
             throw new ModelFormatException(
                     gguf.path(),
-                    "llama.attention.head_count (" + heads + ") and llama.embedding_length (" + dim
+                    arch + ".attention.head_count (" + heads + ") and " + arch + ".embedding_length (" + dim
                             + ") must be positive");
         }
-        int ropeDims = integer(gguf, "llama.rope.dimension_count", dim / heads);
+        int ropeDims = integer(gguf, arch + ".rope.dimension_count", dim / heads);
         if (ropeDims != dim / heads) {
             throw new ModelFormatException(
                     gguf.path(),
                     "partial rotary embeddings (" + ropeDims + " of " + dim / heads + " dimensions) are not supported");
         }
+        if (gguf.tensors().containsKey("rope_factors_long.weight")) {
+            throw new ModelFormatException(
+                    gguf.path(), "LongRoPE scaling (rope_factors_long, Phi-3's 128k models) is not supported");
+        }
+        int context = integer(gguf, arch + ".context_length", null);
+        int window = integer(gguf, arch + ".attention.sliding_window", 0);
         try {
             return new LlamaConfig(
                     dim,
-                    integer(gguf, "llama.feed_forward_length", null),
-                    integer(gguf, "llama.block_count", null),
+                    integer(gguf, arch + ".feed_forward_length", null),
+                    integer(gguf, arch + ".block_count", null),
                     heads,
-                    integer(gguf, "llama.attention.head_count_kv", heads),
+                    integer(gguf, arch + ".attention.head_count_kv", heads),
                     vocabSize,
-                    integer(gguf, "llama.context_length", null),
-                    real(gguf, "llama.attention.layer_norm_rms_epsilon", 1e-5f),
-                    real(gguf, "llama.rope.freq_base", 10000f),
+                    window > 0 ? Math.min(context, window) : context,
+                    real(gguf, arch + ".attention.layer_norm_rms_epsilon", 1e-5f),
+                    real(gguf, arch + ".rope.freq_base", 10000f),
                     null,
                     !gguf.tensors().containsKey("output.weight"));
         } catch (IllegalArgumentException e) {
