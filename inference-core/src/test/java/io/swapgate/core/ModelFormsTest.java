@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.swapgate.core.engine.CollectingListener.Completion;
 import io.swapgate.core.format.HuggingFaceExporter;
+import io.swapgate.core.format.ModelFormatException;
 import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.LoadedModel;
 import java.nio.file.Path;
@@ -58,6 +59,32 @@ class ModelFormsTest {
             assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
             assertEquals(llama2c.text(), completion.text());
         }
+    }
+
+    /**
+     * A Mistral folder is a Llama one with {@code model_type} "mistral" and, for 7B v0.1, a sliding window: served as the
+     * context, within which it generates exactly what the Llama form does.
+     */
+    @Test
+    void aMistralFolderIsServedWithItsSlidingWindowAsTheContext(@TempDir Path dir) throws Exception {
+        Path folder = dir.resolve("mistral-hf");
+        HuggingFaceExporter.export(llama2cModel, folder);
+        Path config = folder.resolve("config.json");
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(config.toFile());
+        json.put("model_type", "mistral").put("sliding_window", 100);
+        mapper.writeValue(config.toFile(), json);
+        LoadedModel mistral = ModelLoader.load(folder);
+        assertEquals(100, mistral.config().contextLength(), "the window, not max_position_embeddings");
+        try (ServingFixture serving = new ServingFixture(mistral)) {
+            Completion completion = serving.greedy(PROMPT, 60);
+            assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
+        }
+        json.put("model_type", "qwen2");
+        mapper.writeValue(config.toFile(), json);
+        ModelFormatException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                ModelFormatException.class, () -> ModelLoader.load(folder));
+        assertTrue(refused.getMessage().contains("supported: llama, mistral, phi3"), refused.getMessage());
     }
 
     @Test

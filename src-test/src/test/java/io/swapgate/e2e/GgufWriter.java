@@ -215,10 +215,10 @@ public final class GgufWriter {
             LayerWeights layer = weights.layers().get(l);
             String p = "blk." + l + ".";
             gguf.tensor(p + "attn_norm.weight", layer.attentionNorm());
-            gguf.tensor(p + "attn_qkv.weight", stacked(layer.query(), layer.key(), layer.value()));
+            gguf.tensor(p + "attn_qkv.weight", stacked("attn_qkv", layer.query(), layer.key(), layer.value()));
             gguf.tensor(p + "attn_output.weight", layer.output());
             gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
-            gguf.tensor(p + "ffn_up.weight", stacked(layer.gate(), layer.up()));
+            gguf.tensor(p + "ffn_up.weight", stacked("ffn_up", layer.gate(), layer.up()));
             gguf.tensor(p + "ffn_down.weight", layer.down());
         }
         return gguf.classifier(config, weights, Quantization.F32);
@@ -230,8 +230,8 @@ public final class GgufWriter {
      */
     private static final List<String> PHI3_CONTROL_PIECES = List.of("<|endoftext|>", "<|end|>");
 
-    /** Row-major matrices of equal width, one under the other. */
-    private static FloatTensor stacked(FloatTensor... parts) {
+    /** Row-major matrices of equal width, one under the other (a fused matrix), named {@code name}. */
+    static FloatTensor stacked(String name, FloatTensor... parts) {
         int cols = parts[0].shape()[1];
         int rows = 0;
         for (FloatTensor part : parts) {
@@ -243,7 +243,7 @@ public final class GgufWriter {
             System.arraycopy(part.data(), 0, data, at, part.data().length);
             at += part.data().length;
         }
-        return new FloatTensor(parts[0].name(), new int[] {rows, cols}, data);
+        return new FloatTensor(name, new int[] {rows, cols}, data);
     }
 
     /**

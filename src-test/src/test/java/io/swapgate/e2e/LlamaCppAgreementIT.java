@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * pass's (measured: 1.8e-6). The cases cover an
  * untied classifier ({@code output.weight}) with grouped-query attention, a tied one without, and the same weights as
  * the first written as llama.cpp's Phi-3 (fused query/key/value and gate/up matrices, rope over head halves, a sliding
- * window shorter than the context); RMSNorm epsilon and rope base differ from the readers' defaults so that both must
+ * window shorter than the context), also written as a Hugging Face Phi-3 folder; RMSNorm epsilon and rope base differ from the readers' defaults so that both must
  * read them from the file.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -86,6 +86,18 @@ class LlamaCppAgreementIT {
         CollectingListener.Completion swapgate;
         try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
             swapgate = engine.greedy(PROMPT, STEPS);
+        }
+        if (architecture.equals("phi3")) {
+            // The same model as a Hugging Face Phi-3 folder (fused qkv_proj and gate_up_proj) reads back identically.
+            Path folder = E2e.targetDir().resolve("peer").resolve("agreement-" + name + "-hf");
+            E2e.deleteTree(folder);
+            LoadedModel hf = ModelLoader.load(Phi3Folder.write(model, folder, 1024, PHI3_WINDOW));
+            assertEquals(expected, hf.config(), "the config Swapgate's Hugging Face reader read back");
+            assertSameWeights(model.weights(), hf.weights());
+            try (EngineTarget engine = new EngineTarget(hf, 1, 4, 256)) {
+                assertArrayEquals(
+                        swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the Phi-3 folder");
+            }
         }
         assertEquals(prompt.length, swapgate.usage().promptTokens(), "prompt tokens the engine processed");
         assertArrayEquals(

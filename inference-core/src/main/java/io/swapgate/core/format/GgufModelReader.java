@@ -109,21 +109,14 @@ public final class GgufModelReader {
         FloatTensor gateUp = source.read(p + "ffn_up.weight", 2 * hidden, dim);
         return new LayerWeights(
                 source.read(p + "attn_norm.weight", dim),
-                rows(qkv, p + "attn_q", 0, dim),
-                rows(qkv, p + "attn_k", dim, kv),
-                rows(qkv, p + "attn_v", dim + kv, kv),
+                qkv.rows(p + "attn_q", 0, dim),
+                qkv.rows(p + "attn_k", dim, kv),
+                qkv.rows(p + "attn_v", dim + kv, kv),
                 source.read(p + "attn_output.weight", dim, dim),
                 source.read(p + "ffn_norm.weight", dim),
-                rows(gateUp, p + "ffn_gate", 0, hidden),
-                rows(gateUp, p + "ffn_up", hidden, hidden),
+                gateUp.rows(p + "ffn_gate", 0, hidden),
+                gateUp.rows(p + "ffn_up", hidden, hidden),
                 source.read(p + "ffn_down.weight", dim, hidden));
-    }
-
-    /** Rows {@code from} .. {@code from + count} of a row-major matrix. */
-    private static FloatTensor rows(FloatTensor matrix, String name, int from, int count) {
-        int cols = matrix.shape()[1];
-        float[] data = Arrays.copyOfRange(matrix.data(), from * cols, (from + count) * cols);
-        return new FloatTensor(name, new int[] {count, cols}, data);
     }
 
     /**

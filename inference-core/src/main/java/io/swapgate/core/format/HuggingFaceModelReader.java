@@ -23,11 +23,14 @@ import java.util.stream.Stream;
 
 /**
  * Hugging Face model folders: {@code config.json}, one or more {@code *.safetensors} files and
- * {@code tokenizer.json} (TinyLlama, SmolLM, Llama 3.x and other LlamaForCausalLM checkpoints).
+ * {@code tokenizer.json} (TinyLlama, SmolLM, Llama 3.x and other LlamaForCausalLM checkpoints, Mistral, Phi-3).
  */
 public final class HuggingFaceModelReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** {@code model_type} values read: Llama-shaped decoders without biases or extra norms. */
+    private static final List<String> SUPPORTED = List.of("llama", "mistral", "phi3");
 
     private HuggingFaceModelReader() {}
 
@@ -35,7 +38,8 @@ public final class HuggingFaceModelReader {
         JsonNode json = readJson(folder.resolve("config.json"));
         LlamaConfig config = config(folder.resolve("config.json"), json);
         Map<String, SafetensorsFile> tensorFiles = indexTensors(folder);
-        LlamaWeights weights = weights(folder, config, tensorFiles);
+        LlamaWeights weights = weights(
+                folder, config, tensorFiles, json.path("model_type").asText().equals("phi3"));
         HuggingFaceTokenizerAdapter tokenizer = tokenizer(folder, json, config.vocabSize());
         return new LoadedModel(
                 folder.getFileName().toString(),
@@ -47,10 +51,22 @@ public final class HuggingFaceModelReader {
                 chatTemplate(folder));
     }
 
+    /**
+     * The config of a {@code llama}, {@code mistral} or {@code phi3} folder. A sliding attention window shorter than the
+     * context (Mistral 7B v0.1's, Phi-3's) becomes the context served: within it, full attention is the window's.
+     */
     static LlamaConfig config(Path file, JsonNode json) {
         String type = json.path("model_type").asText("");
-        if (!type.equals("llama")) {
-            throw new ModelFormatException(file, "model_type '" + type + "' is not supported (supported: llama)");
+        if (!SUPPORTED.contains(type)) {
+            throw new ModelFormatException(
+                    file,
+                    "model_type '" + type + "' is not supported (supported: " + String.join(", ", SUPPORTED) + ")");
+        }
+        if (json.path("partial_rotary_factor").asDouble(1) != 1) {
+            throw new ModelFormatException(
+                    file,
+                    "partial rotary embeddings (partial_rotary_factor " + json.get("partial_rotary_factor")
+                            + ") are not supported");
         }
         if (json.path("attention_bias").asBoolean(false)
                 || json.path("mlp_bias").asBoolean(false)) {
@@ -63,6 +79,8 @@ public final class HuggingFaceModelReader {
                     file,
                     "head_dim " + json.get("head_dim").asInt() + " differs from hidden_size / num_attention_heads");
         }
+        int context = required(file, json, "max_position_embeddings");
+        int window = json.path("sliding_window").asInt(0);
         try {
             return new LlamaConfig(
                     dim,
@@ -71,7 +89,7 @@ public final class HuggingFaceModelReader {
                     heads,
                     json.path("num_key_value_heads").asInt(heads),
                     required(file, json, "vocab_size"),
-                    required(file, json, "max_position_embeddings"),
+                    window > 0 ? Math.min(context, window) : context,
                     (float) json.path("rms_norm_eps").asDouble(1e-6),
                     (float) json.path("rope_theta").asDouble(10000),
                     ropeScaling(file, json.path("rope_scaling")),
@@ -120,10 +138,37 @@ public final class HuggingFaceModelReader {
         return byTensor;
     }
 
-    private static LlamaWeights weights(Path folder, LlamaConfig config, Map<String, SafetensorsFile> files) {
+    /**
+     * The weights, from Llama's separate projections or Phi-3's fused {@code qkv_proj} (query, key, value rows) and
+     * {@code gate_up_proj} (gate rows, then up rows).
+     */
+    private static LlamaWeights weights(
+            Path folder, LlamaConfig config, Map<String, SafetensorsFile> files, boolean fused) {
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             String p = "model.layers." + l + ".";
+            if (fused) {
+                FloatTensor qkv = tensor(folder, files, p + "self_attn.qkv_proj.weight");
+                FloatTensor gateUp = tensor(folder, files, p + "mlp.gate_up_proj.weight");
+                int dim = config.dim();
+                int kv = config.kvDim();
+                int hidden = config.hiddenDim();
+                try {
+                    layers.add(new LayerWeights(
+                            tensor(folder, files, p + "input_layernorm.weight"),
+                            qkv.rows(p + "q", 0, dim),
+                            qkv.rows(p + "k", dim, kv),
+                            qkv.rows(p + "v", dim + kv, kv),
+                            tensor(folder, files, p + "self_attn.o_proj.weight"),
+                            tensor(folder, files, p + "post_attention_layernorm.weight"),
+                            gateUp.rows(p + "gate", 0, hidden),
+                            gateUp.rows(p + "up", hidden, hidden),
+                            tensor(folder, files, p + "mlp.down_proj.weight")));
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException(folder, e.getMessage());
+                }
+                continue;
+            }
             layers.add(new LayerWeights(
                     tensor(folder, files, p + "input_layernorm.weight"),
                     tensor(folder, files, p + "self_attn.q_proj.weight"),

@@ -25,6 +25,17 @@ public record FloatTensor(String name, int[] shape, float[] data) {
         return this;
     }
 
+    /** Rows {@code from} .. {@code from + count} of a matrix, under {@code newName}: one part of a fused matrix. */
+    public FloatTensor rows(String newName, int from, int count) {
+        if (shape.length != 2 || from < 0 || count < 0 || from + count > shape[0]) {
+            throw new IllegalArgumentException("tensor " + name + " of shape " + Arrays.toString(shape)
+                    + " has no rows " + from + ".." + (from + count));
+        }
+        int cols = shape[1];
+        return new FloatTensor(
+                newName, new int[] {count, cols}, Arrays.copyOfRange(data, from * cols, (from + count) * cols));
+    }
+
     /** The same values under another name and shape (same element count). */
     public FloatTensor withShape(String newName, int... newShape) {
         return new FloatTensor(newName, newShape, data);
