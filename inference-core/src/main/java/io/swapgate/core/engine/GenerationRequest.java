@@ -1,6 +1,7 @@
 package io.swapgate.core.engine;
 
 import io.swapgate.core.adapter.AdapterSelection;
+import io.swapgate.core.constrain.Grammar;
 import io.swapgate.core.sampling.SamplingParams;
 import io.swapgate.core.sampling.TokenLogprobs;
 
@@ -12,6 +13,8 @@ import io.swapgate.core.sampling.TokenLogprobs;
  * @param returnTemperatures whether each token's sampling temperature is reported (meaningful with a TempNet)
  * @param logprobs {@link #NO_LOGPROBS}, or report each token's log-probability and those of this many most likely
  *     alternatives (0 to {@link TokenLogprobs#MAX_TOP}), as sampled ({@link TokenLogprobs})
+ * @param grammar what the output must be (a JSON schema's documents, a regular expression's texts), enforced token by
+ *     token; null for free text
  * @param tenant who asks: batch slots are shared fairly between tenants ({@link TenantPolicy})
  */
 public record GenerationRequest(
@@ -23,6 +26,7 @@ public record GenerationRequest(
         AdapterSelection adapters,
         boolean returnTemperatures,
         int logprobs,
+        Grammar grammar,
         String tenant) {
 
     /** The tenant of requests that name none (a single-tenant embedding of the engine). */
@@ -58,6 +62,7 @@ public record GenerationRequest(
         private AdapterSelection adapters = AdapterSelection.NONE;
         private boolean returnTemperatures;
         private int logprobs = NO_LOGPROBS;
+        private Grammar grammar;
         private String tenant = DEFAULT_TENANT;
 
         private Builder(String requestId, String prompt, int maxNewTokens) {
@@ -92,6 +97,11 @@ public record GenerationRequest(
             return this;
         }
 
+        public Builder grammar(Grammar value) {
+            grammar = value;
+            return this;
+        }
+
         public Builder tenant(String value) {
             tenant = value;
             return this;
@@ -107,6 +117,7 @@ public record GenerationRequest(
                     adapters,
                     returnTemperatures,
                     logprobs,
+                    grammar,
                     tenant);
         }
     }

@@ -1,5 +1,7 @@
 package io.swapgate.core.engine;
 
+import io.swapgate.core.constrain.ConstrainedSampling;
+import io.swapgate.core.constrain.TokenTrie;
 import io.swapgate.core.runtime.ForwardBatch;
 import io.swapgate.core.runtime.KvCache;
 import io.swapgate.core.runtime.LlamaRuntime;
@@ -34,6 +36,9 @@ public final class InferenceEngine implements AutoCloseable {
 
     private final LlamaRuntime runtime;
     private final Tokenizer tokenizer;
+    /** The vocabulary as a byte trie for constrained requests, built by the first of them. */
+    private volatile TokenTrie vocabulary;
+
     private final EngineConfig config;
     private final KvCache cache;
     private final LoraResidency lora;
@@ -149,7 +154,13 @@ public final class InferenceEngine implements AutoCloseable {
         }
         int[] prompt = tokenize(request);
         GenerationHandle handle = new GenerationHandle(request.requestId());
-        Sequence sequence = new Sequence(request, handle, listener, prompt, tokenizer);
+        Sequence sequence = new Sequence(
+                request,
+                handle,
+                listener,
+                prompt,
+                tokenizer,
+                request.grammar() == null ? null : new ConstrainedSampling(request.grammar(), vocabulary(), tokenizer));
         unfinished.incrementAndGet();
         try {
             scheduler.submit(sequence); // wakes the engine thread; only it reads and publishes the engine's own state
@@ -205,6 +216,20 @@ public final class InferenceEngine implements AutoCloseable {
         }
         checkAdapters(request);
         return prompt;
+    }
+
+    private TokenTrie vocabulary() {
+        TokenTrie trie = vocabulary;
+        if (trie == null) {
+            synchronized (this) {
+                trie = vocabulary;
+                if (trie == null) {
+                    trie = TokenTrie.of(tokenizer);
+                    vocabulary = trie;
+                }
+            }
+        }
+        return trie;
     }
 
     private void checkAdapters(GenerationRequest request) {

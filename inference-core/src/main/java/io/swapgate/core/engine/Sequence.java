@@ -2,6 +2,7 @@ package io.swapgate.core.engine;
 
 import io.swapgate.core.adapter.AdapterSelection;
 import io.swapgate.core.adapter.TempNetAdapter;
+import io.swapgate.core.constrain.ConstrainedSampling;
 import io.swapgate.core.runtime.ForwardBatch;
 import io.swapgate.core.sampling.StopStringMatcher;
 import io.swapgate.core.sampling.TokenLogprobs;
@@ -26,6 +27,9 @@ final class Sequence implements Schedulable {
     private final TokenSampler sampler;
     private final TokenDecoder decoder;
     private final StopStringMatcher stops;
+    /** The request's grammar and its progress through it, or null for free text. */
+    private final ConstrainedSampling constraint;
+
     private final List<Integer> unreportedTokens = new ArrayList<>();
     private final List<Float> unreportedTemperatures = new ArrayList<>();
     private final List<TokenLogprobs> unreportedLogprobs = new ArrayList<>();
@@ -50,7 +54,8 @@ final class Sequence implements Schedulable {
             GenerationHandle handle,
             GenerationListener listener,
             int[] promptTokens,
-            Tokenizer tokenizer) {
+            Tokenizer tokenizer,
+            ConstrainedSampling constraint) {
         this.request = request;
         this.handle = handle;
         this.listener = listener;
@@ -59,6 +64,7 @@ final class Sequence implements Schedulable {
         this.sampler = new TokenSampler(request.sampling(), tokenizer.vocabSize(), promptTokens);
         this.decoder = tokenizer.newDecoder(promptTokens);
         this.stops = new StopStringMatcher(request.sampling().stop());
+        this.constraint = constraint;
         this.adapters = request.adapters();
         this.cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
         this.pending = withVirtualTokens(
@@ -140,11 +146,18 @@ final class Sequence implements Schedulable {
         cached += pending.length;
         prefilled = true;
         float temperature = temperature(logits, hidden);
+        // After the TempNet has seen the model's logits: it predicts from them, the grammar only narrows the choice.
+        if (constraint != null && constraint.mask(logits) == 0) {
+            return FinishReason.STOP; // no token of this vocabulary continues the text
+        }
         TokenSampler.Choice choice = sampler.next(logits, temperature, request.logprobs());
         int token = choice.token();
         generated++;
         if (tokenizer.endsSequence(token)) {
             return FinishReason.EOS;
+        }
+        if (constraint != null) {
+            constraint.accept(token);
         }
         unreportedTokens.add(token);
         if (request.returnTemperatures()) {
@@ -155,7 +168,7 @@ final class Sequence implements Schedulable {
         }
         String text = stops.accept(decoder.next(token));
         report(text);
-        if (stops.stopped()) {
+        if (stops.stopped() || (constraint != null && constraint.finished())) {
             return FinishReason.STOP;
         }
         if (generated >= request.maxNewTokens()) {

@@ -84,7 +84,12 @@ public final class TokenSampler {
             total += Math.exp(logit - max);
         }
         double logTotal = max + Math.log(total);
-        int count = Math.min(top, logits.length);
+        int possible = 0;
+        for (float logit : logits) {
+            possible += logit == Float.NEGATIVE_INFINITY ? 0 : 1;
+        }
+        // Tokens a grammar ruled out (logit minus infinity) are never listed.
+        int count = Math.min(top, possible);
         Integer[] order = count == 0 ? new Integer[0] : descending(logits);
         int[] tokens = new int[count];
         float[] logprobs = new float[count];
@@ -148,6 +153,9 @@ public final class TokenSampler {
         }
         double logTotal = Math.log(total);
         int count = Math.min(top, keep);
+        while (count > 0 && logits[order[count - 1]] == Float.NEGATIVE_INFINITY) {
+            count--; // ruled out by a grammar: never listed
+        }
         int[] tokens = new int[count];
         float[] logprobs = new float[count];
         for (int i = 0; i < count; i++) {
