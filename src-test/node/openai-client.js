@@ -8,7 +8,8 @@
 // completion text with ADAPTER_MODEL, "error": {"status", "code", "type"} of a request for an unknown model,
 // "completionLogprobs": choices[0].logprobs of the completion asked with logprobs: 5, "chatLogprobs" and
 // "chatStreamLogprobs": the logprobs.content entries of a chat completion asked with logprobs: true, top_logprobs: 3,
-// whole and streamed, and "logprobsError": {"status", "param"} of a chat request asking for top_logprobs: 21}.
+// whole and streamed, "logprobsError": {"status", "param"} of a chat request asking for top_logprobs: 21, and "pets":
+// JSON.parse of five sampled chat completions asked with response_format json_schema (strict) and their finish reasons}.
 // The API key comes from $SWAPGATE_API_KEY.
 'use strict';
 
@@ -66,6 +67,25 @@ async function main(argv) {
     logprobsError = { status: e.status, param: e.param };
   }
 
+  const pets = [];
+  for (let seed = 1; seed <= 5; seed++) {
+    const structured = await client.chat.completions.create({
+      model: baseModel, messages: [{ role: 'user', content: prompt }], max_tokens: 100, temperature: 1, seed,
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'pet', strict: true,
+          schema: {
+            type: 'object',
+            properties: { kind: { enum: ['cat', 'dog'] }, name: { type: 'string', maxLength: 8 }, legs: { type: 'integer', minimum: 0 } },
+            required: ['kind', 'name', 'legs'], additionalProperties: false,
+          },
+        },
+      },
+    });
+    pets.push({ pet: JSON.parse(structured.choices[0].message.content), finish: structured.choices[0].finish_reason });
+  }
+
   let error = null;
   try {
     await client.completions.create({ model: 'nobody/none@stable', prompt, max_tokens: 5 });
@@ -86,6 +106,7 @@ async function main(argv) {
     chatLogprobs: chatWithLogprobs.choices[0].logprobs.content,
     chatStreamLogprobs,
     logprobsError,
+    pets,
   }) + '\n');
 }
 

@@ -19,6 +19,7 @@ import io.swapgate.proto.v1.GenerateRequest;
 import io.swapgate.proto.v1.GenerateResponse;
 import io.swapgate.proto.v1.GenerateStreamResponse;
 import io.swapgate.proto.v1.InferenceGrpc;
+import io.swapgate.proto.v1.ResponseFormat;
 import io.swapgate.proto.v1.SamplingParams;
 import io.swapgate.proto.v1.TokenLogprobs;
 import jakarta.inject.Inject;
@@ -143,6 +144,31 @@ class InferenceGrpcServiceTest {
         assertEquals(unary.getText(), without.getText());
     }
 
+    /** A JSON schema or a pattern in response_format holds for sampled completions, unary and streamed. */
+    @Test
+    void responseFormatsAreEnforcedWhileSampling() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"hero\":{\"type\":\"string\",\"maxLength\":12},"
+                + "\"brave\":{\"type\":\"boolean\"}},\"required\":[\"hero\",\"brave\"]}";
+        for (long seed = 1; seed <= 5; seed++) {
+            GenerateRequest request = greedy("Once upon a time", 80).toBuilder()
+                    .setSampling(SamplingParams.newBuilder().setTemperature(1).setSeed(seed))
+                    .setResponseFormat(ResponseFormat.newBuilder().setJsonSchema(schema))
+                    .build();
+            GenerateResponse response = stub.generate(request);
+            assertEquals(FinishReason.FINISH_REASON_STOP, response.getFinishReason(), response.getText());
+            var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.getText());
+            assertTrue(doc.get("hero").isTextual() && doc.get("brave").isBoolean(), response.getText());
+            StringBuilder streamed = new StringBuilder();
+            stub.generateStream(request).forEachRemaining(m -> streamed.append(m.getText()));
+            assertEquals(response.getText(), streamed.toString(), "the stream samples the same document");
+        }
+        GenerateResponse sentence = stub.generate(greedy("Once upon a time", 40).toBuilder()
+                .setSampling(SamplingParams.newBuilder().setTemperature(1).setSeed(9))
+                .setResponseFormat(ResponseFormat.newBuilder().setRegex("(Lily|Ben) (ran|sang)( fast)?\\."))
+                .build());
+        assertTrue(sentence.getText().matches("(Lily|Ben) (ran|sang)( fast)?\\."), sentence.getText());
+    }
+
     @Test
     void stopStringsEndTheStreamWithStop() {
         GenerateRequest request = greedy("Once upon a time", 60).toBuilder()
@@ -167,6 +193,25 @@ class InferenceGrpcServiceTest {
                 Status.Code.INVALID_ARGUMENT,
                 "top_logprobs must be between 0 and 20",
                 greedy("hi", 5).toBuilder().setLogprobs(true).setTopLogprobs(21).build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "the keyword 'format' cannot be enforced",
+                greedy("hi", 5).toBuilder()
+                        .setResponseFormat(
+                                ResponseFormat.newBuilder().setJsonSchema("{\"type\":\"string\",\"format\":\"email\"}"))
+                        .build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "json_schema is not valid JSON",
+                greedy("hi", 5).toBuilder()
+                        .setResponseFormat(ResponseFormat.newBuilder().setJsonSchema("{nope"))
+                        .build());
+        assertStatus(
+                Status.Code.INVALID_ARGUMENT,
+                "backreferences",
+                greedy("hi", 5).toBuilder()
+                        .setResponseFormat(ResponseFormat.newBuilder().setRegex("(a)\\1"))
+                        .build());
         assertStatus(
                 Status.Code.INVALID_ARGUMENT,
                 "top_logprobs needs logprobs set",

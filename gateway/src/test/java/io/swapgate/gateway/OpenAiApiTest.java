@@ -202,6 +202,61 @@ class OpenAiApiTest {
         assertEquals(content, JSON.createArrayNode().addAll(streamed), "streamed chat logprobs");
     }
 
+    /** OpenAI's response_format: json_object and json_schema give parseable JSON of the asked shape. */
+    @Test
+    void responseFormatsGiveJson() throws Exception {
+        String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],\"max_tokens\":300,"
+                + "\"temperature\":1,\"seed\":3";
+        // Any object: string lengths are the model's to choose, and this small story model rarely closes a string it
+        // opened, so answers run to max_tokens (finish "length"). Each is then a cut JSON object: the parser meets the
+        // end of input, never a character JSON does not allow there.
+        for (int seed = 1; seed <= 3; seed++) {
+            JsonNode choice = JSON.readTree(post(
+                                    "/v1/chat/completions",
+                                    "{\"model\":\"stories260K\"," + messages.replace("\"seed\":3", "\"seed\":" + seed)
+                                            + ",\"response_format\":{\"type\":\"json_object\"}}")
+                            .body())
+                    .at("/choices/0");
+            String content = choice.at("/message/content").asText();
+            if (choice.get("finish_reason").asText().equals("stop")) {
+                assertTrue(JSON.readTree(content).isObject(), content);
+            } else {
+                assertCutJsonObject(content);
+            }
+        }
+        JsonNode typed = JSON.readTree(post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"stories260K\"," + messages + ",\"response_format\":{\"type\":\"json_schema\","
+                                + "\"json_schema\":{\"name\":\"pet\",\"strict\":true,\"schema\":{\"type\":\"object\","
+                                + "\"properties\":{\"kind\":{\"enum\":[\"cat\",\"dog\"]},\"legs\":{\"type\":\"integer\","
+                                + "\"minimum\":0}},\"required\":[\"kind\",\"legs\"],\"additionalProperties\":false}}}}")
+                .body());
+        JsonNode pet = JSON.readTree(typed.at("/choices/0/message/content").asText());
+        assertTrue(List.of("cat", "dog").contains(pet.get("kind").asText()), pet.toString());
+        assertTrue(pet.get("legs").isIntegralNumber() && pet.get("legs").asInt() >= 0, pet.toString());
+        assertEquals("stop", typed.at("/choices/0/finish_reason").asText());
+        assertError(
+                400,
+                "response_format type must be text, json_object or json_schema",
+                "response_format",
+                post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"stories260K\"," + messages + ",\"response_format\":{\"type\":\"yaml\"}}"));
+    }
+
+    /** {@code text} is the start of a JSON object: parsing it meets the end of input and nothing invalid before. */
+    private static void assertCutJsonObject(String text) throws Exception {
+        assertTrue(text.startsWith("{"), text);
+        try (com.fasterxml.jackson.core.JsonParser parser = JSON.getFactory().createParser(text)) {
+            while (parser.nextToken() != null) {
+                // every token so far is valid JSON
+            }
+            throw new AssertionError("a whole document although cut at max_tokens: " + text);
+        } catch (com.fasterxml.jackson.core.io.JsonEOFException expected) {
+            // cut inside the object, as a length-limited answer is
+        }
+    }
+
     @Test
     void nChoicesUseConsecutiveSeeds() throws Exception {
         JsonNode body = JSON.readTree(post(

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The official OpenAI Node.js SDK from the npm registry, unchanged, against the packaged gateway's HTTP API: a
  * completion, a streamed chat completion, an adapter chosen through {@code model}, an unknown model, and
- * log-probabilities through the SDK's own parameters. Greedy texts and log-probabilities equal what gRPC gives for the
+ * log-probabilities and JSON Schema response formats through the SDK's own parameters. Greedy texts and log-probabilities equal what gRPC gives for the
  * same request.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
@@ -88,6 +88,18 @@ class OpenAiClientInteropIT {
             assertEquals("model_not_found", json.get("error").get("code").asText(), json.toString());
 
             assertLogprobsAsGrpcReportsThem(grpc, json);
+
+            // response_format json_schema through the SDK: every sampled answer is a document of the schema.
+            assertEquals(5, json.get("pets").size(), json.toString());
+            for (JsonNode answer : json.get("pets")) {
+                JsonNode pet = answer.get("pet");
+                assertEquals("stop", answer.get("finish").asText(), answer.toString());
+                assertTrue(List.of("cat", "dog").contains(pet.get("kind").asText()), pet.toString());
+                assertTrue(
+                        pet.get("name").isTextual() && pet.get("name").asText().length() <= 8, pet.toString());
+                assertTrue(pet.get("legs").isIntegralNumber() && pet.get("legs").asLong() >= 0, pet.toString());
+                assertEquals(3, pet.size(), pet.toString());
+            }
         }
     }
 

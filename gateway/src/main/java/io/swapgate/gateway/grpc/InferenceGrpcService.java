@@ -68,7 +68,7 @@ public class InferenceGrpcService implements Inference {
                 }
             });
         });
-        if (!Generations.runsInline(request.getAdaptersCount(), request.getPrompt())) {
+        if (!Generations.runsInline(request.getAdaptersCount(), request.getPrompt(), request.hasResponseFormat())) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return call.onFailure().transform(GrpcStatuses::toStatus);
@@ -106,7 +106,7 @@ public class InferenceGrpcService implements Inference {
             });
             emitter.onTermination(() -> generations.end(handle, admission));
         });
-        if (!Generations.runsInline(request.getAdaptersCount(), request.getPrompt())) {
+        if (!Generations.runsInline(request.getAdaptersCount(), request.getPrompt(), request.hasResponseFormat())) {
             call = call.runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
         }
         return call.onFailure().transform(GrpcStatuses::toStatus);

@@ -97,8 +97,11 @@ final class OpenAiCall {
         if (request.seed() != null) {
             sampling.setSeed(request.seed() + choice);
         }
-        return GenerateRequest.newBuilder()
-                .setPrompt(request.prompt())
+        GenerateRequest.Builder wire = GenerateRequest.newBuilder();
+        if (request.responseFormat() != null) {
+            wire.setResponseFormat(request.responseFormat());
+        }
+        return wire.setPrompt(request.prompt())
                 .setMaxNewTokens(request.maxTokens())
                 .setSampling(sampling)
                 .addAllAdapters(adapters)

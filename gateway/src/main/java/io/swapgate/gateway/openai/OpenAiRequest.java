@@ -3,6 +3,7 @@ package io.swapgate.gateway.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.swapgate.core.engine.GenerationRequest;
 import io.swapgate.core.sampling.TokenLogprobs;
+import io.swapgate.proto.v1.ResponseFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +13,7 @@ import java.util.Set;
  *
  * @param temperature null when unset (the API default applies)
  * @param seed null when unset (each choice gets a random seed)
+ * @param responseFormat the constraint on the completion, or null for free text
  * @param logprobs {@link GenerationRequest#NO_LOGPROBS}, or log-probabilities with this many alternatives per token
  *     (chat: {@code logprobs: true} and {@code top_logprobs}; completions: {@code logprobs: N})
  */
@@ -27,7 +29,8 @@ record OpenAiRequest(
         int n,
         boolean stream,
         boolean includeUsage,
-        int logprobs) {
+        int logprobs,
+        ResponseFormat responseFormat) {
 
     /** OpenAI's default for completions; chat completions default to what fits the context. */
     static final int DEFAULT_COMPLETION_TOKENS = 16;
@@ -75,7 +78,38 @@ record OpenAiRequest(
                 n,
                 stream,
                 usage,
-                chat ? chatLogprobs(body) : completionLogprobs(body));
+                chat ? chatLogprobs(body) : completionLogprobs(body),
+                responseFormat(body.get("response_format")));
+    }
+
+    /**
+     * OpenAI's {@code response_format}: {@code text} (or none), {@code json_object}, or {@code json_schema} with its
+     * {@code schema} (enforced whether or not {@code strict} is set); null for free text.
+     */
+    private static ResponseFormat responseFormat(JsonNode format) {
+        if (format == null || format.isNull()) {
+            return null;
+        }
+        String type = format.path("type").asText("");
+        return switch (type) {
+            case "text" -> null;
+            case "json_object" ->
+                ResponseFormat.newBuilder().setJsonObject(true).build();
+            case "json_schema" -> {
+                JsonNode schema = format.path("json_schema").get("schema");
+                if (schema == null || !schema.isObject()) {
+                    throw OpenAiException.invalid(
+                            "response_format.json_schema.schema must be a JSON Schema object", "response_format");
+                }
+                yield ResponseFormat.newBuilder()
+                        .setJsonSchema(schema.toString())
+                        .build();
+            }
+            default ->
+                throw OpenAiException.invalid(
+                        "response_format type must be text, json_object or json_schema, not '" + type + "'",
+                        "response_format");
+        };
     }
 
     /** Chat: {@code logprobs} true, with {@code top_logprobs} alternatives (0 to 20), which need it. */
@@ -128,10 +162,6 @@ record OpenAiRequest(
             if (body.hasNonNull(field) && body.get(field).size() > 0) {
                 throw OpenAiException.invalid(field + " are not supported", field);
             }
-        }
-        String format = body.path("response_format").path("type").asText("text");
-        if (!format.equals("text")) {
-            throw OpenAiException.invalid("response_format " + format + " is not supported", "response_format");
         }
     }
 

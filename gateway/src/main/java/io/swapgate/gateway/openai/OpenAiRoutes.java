@@ -65,7 +65,7 @@ public class OpenAiRoutes {
             return;
         }
         OpenAiCall call = new OpenAiCall(generations, caller, request, adapters, ctx.response(), context);
-        if (Generations.runsInline(adapters.size(), request.prompt())) {
+        if (Generations.runsInline(adapters.size(), request.prompt(), request.responseFormat() != null)) {
             call.start();
         } else {
             Infrastructure.getDefaultWorkerPool().execute(call::start);

@@ -40,6 +40,7 @@ public class Generations {
     private final ServingMetrics metrics;
     private final TenantDirectory tenants;
     private final GenerationTracing tracing;
+    private final Grammars grammars;
     /** Generations submitted and not yet ended by their front end; notified as each ends. */
     private final AtomicInteger open = new AtomicInteger();
 
@@ -48,8 +49,10 @@ public class Generations {
             ServedAdapters adapters,
             ServingMetrics metrics,
             TenantDirectory tenants,
-            GenerationTracing tracing) {
+            GenerationTracing tracing,
+            Grammars grammars) {
         this.model = model;
+        this.grammars = grammars;
         this.tracing = tracing;
         this.adapters = adapters;
         this.metrics = metrics;
@@ -61,11 +64,11 @@ public class Generations {
     }
 
     /**
-     * Whether admitting and submitting a request is cheap enough for the event loop: no adapter to load from files, and
-     * a short prompt to tokenize. Otherwise front ends run them on a worker thread.
+     * Whether admitting and submitting a request is cheap enough for the event loop: no adapter to load from files, a
+     * short prompt to tokenize, and no response format to compile. Otherwise front ends run them on a worker thread.
      */
-    public static boolean runsInline(int adapterCount, String prompt) {
-        return adapterCount == 0 && prompt.length() <= INLINE_PROMPT_CHARS;
+    public static boolean runsInline(int adapterCount, String prompt, boolean constrained) {
+        return adapterCount == 0 && prompt.length() <= INLINE_PROMPT_CHARS && !constrained;
     }
 
     /**
@@ -111,6 +114,7 @@ public class Generations {
                 .adapters(selection)
                 .returnTemperatures(request.getReturnTemperatures())
                 .logprobs(logprobs(request))
+                .grammar(grammars.of(request.getResponseFormat()))
                 .tenant(caller.tenant())
                 .build();
     }
