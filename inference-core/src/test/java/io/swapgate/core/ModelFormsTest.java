@@ -54,6 +54,10 @@ class ModelFormsTest {
             assertArrayEquals(
                     llama2cModel.tokenizer().encodePrompt(text), hf.tokenizer().encodePrompt(text), text);
         }
+        for (int id = 3; id < hf.tokenizer().vocabSize(); id++) {
+            assertArrayEquals(
+                    llama2cModel.tokenizer().tokenBytes(id), hf.tokenizer().tokenBytes(id), "bytes of token " + id);
+        }
         try (ServingFixture serving = new ServingFixture(hf)) {
             Completion completion = serving.greedy(PROMPT, 60);
             assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());

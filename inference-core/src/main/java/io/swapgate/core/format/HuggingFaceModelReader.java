@@ -10,6 +10,7 @@ import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LlamaWeights;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.tokenizer.HuggingFaceTokenizerAdapter;
+import io.swapgate.core.tokenizer.TokenBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -221,7 +222,8 @@ public final class HuggingFaceModelReader {
                     .optTokenizerPath(file)
                     .optAddSpecialTokens(false)
                     .build();
-            return new HuggingFaceTokenizerAdapter(hf, addBos ? bos : -1, stops, vocabSize);
+            return new HuggingFaceTokenizerAdapter(
+                    hf, addBos ? bos : -1, stops, vocabSize, TokenBytes.of(readJson(file), vocabSize));
         } catch (IOException | RuntimeException e) {
             throw new ModelFormatException(file, "cannot load tokenizer: " + e.getMessage(), e);
         }

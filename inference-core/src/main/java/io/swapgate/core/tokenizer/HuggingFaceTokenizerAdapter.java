@@ -1,7 +1,6 @@
 package io.swapgate.core.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -21,12 +20,16 @@ public final class HuggingFaceTokenizerAdapter implements Tokenizer {
     private final int bosId;
     private final Set<Integer> stopIds;
     private final int vocabSize;
+    private final byte[][] tokenBytes;
 
-    public HuggingFaceTokenizerAdapter(HuggingFaceTokenizer tokenizer, int bosId, Set<Integer> stopIds, int vocabSize) {
+    /** @param tokenBytes per token id, the bytes it stands for ({@link TokenBytes}) */
+    public HuggingFaceTokenizerAdapter(
+            HuggingFaceTokenizer tokenizer, int bosId, Set<Integer> stopIds, int vocabSize, byte[][] tokenBytes) {
         this.tokenizer = tokenizer;
         this.bosId = bosId;
         this.stopIds = Set.copyOf(stopIds);
         this.vocabSize = vocabSize;
+        this.tokenBytes = tokenBytes;
     }
 
     @Override
@@ -56,7 +59,7 @@ public final class HuggingFaceTokenizerAdapter implements Tokenizer {
         if (tokenId < 0 || tokenId >= vocabSize) {
             throw new IllegalArgumentException("token id " + tokenId + " outside vocabulary of " + vocabSize);
         }
-        return tokenizer.decode(new long[] {tokenId}, false).getBytes(StandardCharsets.UTF_8);
+        return tokenBytes[tokenId].clone();
     }
 
     @Override
