@@ -67,9 +67,14 @@ final class EngineTarget implements LoadGenerator.Target, AutoCloseable {
 
     /** The completion of {@code request}, whole. */
     CollectingListener.Completion complete(GenerationRequest request) throws Exception {
+        return submit(request).get(5, TimeUnit.MINUTES);
+    }
+
+    /** Queues {@code request}; its completion arrives whole. */
+    java.util.concurrent.CompletableFuture<CollectingListener.Completion> submit(GenerationRequest request) {
         CollectingListener listener = new CollectingListener();
         engine.submit(request, listener);
-        return listener.result().get(5, TimeUnit.MINUTES);
+        return listener.result();
     }
 
     @Override
