@@ -185,7 +185,7 @@ class QuantizedGgufAgreementIT {
             for (Map.Entry<LoraModule, LoraAdapter.LayerFactors[]> module :
                     lora.modules().entrySet()) {
                 LoraAdapter.LayerFactors factors = module.getValue()[l];
-                FloatTensor weight = weightOf(w, module.getKey());
+                FloatTensor weight = module.getKey().weightIn(w);
                 int out = weight.shape()[0];
                 int in = weight.shape()[1];
                 float[] data = weight.data().clone();
@@ -213,18 +213,6 @@ class QuantizedGgufAgreementIT {
                     merged.get(LoraModule.DOWN)));
         }
         return new LlamaWeights(base.embedding(), layers, base.finalNorm(), base.classifier());
-    }
-
-    private static FloatTensor weightOf(LayerWeights layer, LoraModule module) {
-        return switch (module) {
-            case Q -> layer.query();
-            case K -> layer.key();
-            case V -> layer.value();
-            case O -> layer.output();
-            case GATE -> layer.gate();
-            case UP -> layer.up();
-            case DOWN -> layer.down();
-        };
     }
 
     /** Every matrix Swapgate decoded is the written one up to quantization error, relative to its RMS; vectors are exact. */

@@ -93,21 +93,11 @@ public final class TokenTrie {
                 count++;
             }
         }
-        // Depth-first over (trie node, grammar state) pairs, children of the root first.
+        // Depth-first over (trie node, grammar state) pairs from the root (which ends no token).
         int[] nodeStack = new int[64];
         int[] stateStack = new int[64];
-        int top = 0;
-        for (int child = firstChild[0]; child >= 0; child = nextSibling[child]) {
-            int next = grammar.next(state, label[child]);
-            if (next != Grammar.DEAD) {
-                if (top == nodeStack.length) {
-                    nodeStack = Arrays.copyOf(nodeStack, top * 2);
-                    stateStack = Arrays.copyOf(stateStack, top * 2);
-                }
-                nodeStack[top] = child;
-                stateStack[top++] = next;
-            }
-        }
+        int top = 1;
+        stateStack[0] = state;
         while (top > 0) {
             int node = nodeStack[--top];
             int at = stateStack[top];

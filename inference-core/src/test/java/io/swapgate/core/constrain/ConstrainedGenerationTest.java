@@ -36,22 +36,11 @@ import org.junit.jupiter.api.Test;
 class ConstrainedGenerationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String SCHEMA = """
-            {"type": "object",
-             "properties": {
-               "name": {"type": "string", "minLength": 1, "maxLength": 10},
-               "age": {"type": "integer", "minimum": 0},
-               "tags": {"type": "array", "items": {"enum": ["kind", "brave"]}, "maxItems": 2},
-               "nickname": {"type": ["string", "null"], "maxLength": 5}
-             },
-             "required": ["name", "age", "tags"],
-             "additionalProperties": false}
-            """;
 
     @Test
     void hundredSampledDocumentsAreAllValidBesideFreeTextAndAdapters() throws Exception {
         LoadedModel model = ModelLoader.load(TestModels.stories());
-        Grammar schema = Grammar.jsonSchema(JSON.readTree(SCHEMA));
+        Grammar schema = Grammar.jsonSchema(JSON.readTree(GrammarTest.PERSON));
         Grammar sentence = Grammar.regex("[A-Z][a-z]{2,8} (is|was) [0-9]{1,2}\\.");
         LoraAdapter lora =
                 new RandomAdapters(model.config(), 3).lora("extract", 4, 8f, false, 0, EnumSet.allOf(LoraModule.class));

@@ -15,7 +15,8 @@ class GrammarTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String PERSON = """
+    /** A person: required name, age and tags, an optional nickname; shared with ConstrainedGenerationTest. */
+    static final String PERSON = """
             {"type": "object",
              "properties": {
                "name": {"type": "string", "minLength": 1, "maxLength": 10},
