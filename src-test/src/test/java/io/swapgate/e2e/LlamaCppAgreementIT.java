@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,6 +45,7 @@ class LlamaCppAgreementIT {
     private static final int STEPS = 32;
     private static final double MIN_MARGIN = 0.01;
     private static final int PHI3_WINDOW = 64;
+    private static final long QWEN2_SEED = 183;
     private static final double LOG_PROBABILITY_TOLERANCE = 1e-4;
 
     @ParameterizedTest(name = "{0}")
@@ -127,6 +129,94 @@ class LlamaCppAgreementIT {
                     name + ": llama.cpp (its defaults, 2 threads) stream " + stream + " of 2 vs Swapgate\n"
                             + defaults.json());
         }
+    }
+
+    /**
+     * Qwen2: query/key/value biases, no BOS, a byte-level BPE vocabulary. Swapgate reads the Hugging Face folder,
+     * llama.cpp the GGUF its converter would write for the same weights; the prompt's ids come from Swapgate's
+     * tokenizer (through tokenizer.json) and are fed to llama.cpp as they are. Swapgate then reads that GGUF too and
+     * gets the same weights, tokens and completion.
+     */
+    @Test
+    void aQwen2FolderDecodesWhatLlamaCppDecodesFromItsGguf() throws Exception {
+        LlamaConfig shape = new LlamaConfig(64, 160, 2, 4, 2, Qwen2Files.VOCAB, 1024, 1e-6f, 1e6f, null, false);
+        LlamaWeights weights = withBiases(LlamaCppPeer.syntheticWeights(shape, QWEN2_SEED), shape, QWEN2_SEED);
+        Path dir = E2e.targetDir().resolve("peer");
+        E2e.deleteTree(dir.resolve("agreement-qwen2-hf"));
+        LoadedModel model = ModelLoader.load(Qwen2Files.folder(dir.resolve("agreement-qwen2-hf"), shape, weights));
+        Path gguf = Qwen2Files.gguf(dir.resolve("agreement-qwen2.gguf"), shape, weights);
+        assertEquals(shape, model.config(), "the config, its sliding window switched off");
+        assertSameWeights(weights, model.weights());
+        for (int l = 0; l < shape.layers(); l++) {
+            assertArrayEquals(
+                    weights.layers().get(l).qkvBias().data(),
+                    model.weights().layers().get(l).qkvBias().data());
+        }
+        int[] prompt = model.tokenizer().encodePrompt(PROMPT);
+        assertTrue(prompt.length >= 4 && prompt[0] != Qwen2Files.END, "no BOS: " + Arrays.toString(prompt));
+
+        GreedyReference reference = GreedyReference.of(model, prompt, STEPS);
+        assertTrue(reference.smallestMargin() >= MIN_MARGIN, () -> "margin " + reference.smallestMargin());
+        CollectingListener.Completion swapgate;
+        try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
+            swapgate = engine.greedy(PROMPT, STEPS);
+        }
+        assertArrayEquals(reference.tokens(), swapgate.tokenIds(), "Swapgate's engine vs the plain forward pass");
+        LlamaCppPeer.Run exact = LlamaCppPeer.runWithLogProbabilities(gguf, prompt, STEPS);
+        assertArrayEquals(swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's qwen2\n" + exact.json());
+        double largest = reference.largestLogProbabilityDifference(exact.logProbabilities());
+        assertTrue(largest <= LOG_PROBABILITY_TOLERANCE, () -> "log-probabilities differ by up to " + largest);
+        double reported = GreedyReference.largestReportedDifference(
+                swapgate.logprobs(), exact.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
+        assertTrue(reported <= LOG_PROBABILITY_TOLERANCE, () -> "reported log-probabilities differ by " + reported);
+
+        // Swapgate reads the GGUF too: its byte-level BPE vocabulary, biases and rope order.
+        LoadedModel fromGguf = ModelLoader.load(gguf);
+        assertEquals(shape, fromGguf.config());
+        assertSameWeights(model.weights(), fromGguf.weights());
+        for (int l = 0; l < shape.layers(); l++) {
+            assertArrayEquals(
+                    model.weights().layers().get(l).qkvBias().data(),
+                    fromGguf.weights().layers().get(l).qkvBias().data());
+        }
+        for (String text : new String[] {PROMPT, "the cat, 42 dogs!\nyes"}) {
+            assertArrayEquals(
+                    model.tokenizer().encodePrompt(text), fromGguf.tokenizer().encodePrompt(text), "tokens of " + text);
+        }
+        try (EngineTarget engine = new EngineTarget(fromGguf, 1, 4, 256)) {
+            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the Qwen2 GGUF");
+        }
+    }
+
+    /** The weights with seeded q/k/v biases (uniform in +-0.3) and a zero classifier row for the end token. */
+    private static LlamaWeights withBiases(LlamaWeights weights, LlamaConfig shape, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        List<LayerWeights> layers = new java.util.ArrayList<>();
+        for (LayerWeights w : weights.layers()) {
+            float[] bias = new float[shape.dim() + 2 * shape.kvDim()];
+            for (int i = 0; i < bias.length; i++) {
+                bias[i] = (float) ((random.nextDouble() * 2 - 1) * 0.3);
+            }
+            layers.add(new LayerWeights(
+                    w.attentionNorm(),
+                    w.query(),
+                    w.key(),
+                    w.value(),
+                    w.output(),
+                    w.ffnNorm(),
+                    w.gate(),
+                    w.up(),
+                    w.down(),
+                    new FloatTensor("qkv_bias", new int[] {bias.length}, bias)));
+        }
+        float[] classifier = weights.classifier().data().clone();
+        Arrays.fill(classifier, Qwen2Files.END * shape.dim(), (Qwen2Files.END + 1) * shape.dim(), 0f);
+        return new LlamaWeights(
+                        weights.embedding(),
+                        layers,
+                        weights.finalNorm(),
+                        new FloatTensor("classifier", weights.classifier().shape(), classifier))
+                .validate(shape);
     }
 
     /** The writer and Swapgate's reader round-trip every tensor exactly (the rope permutation included). */

@@ -39,6 +39,16 @@ final class PlainJavaLlama {
             float[] q = matVec(layer.query().data(), h, dim, dim);
             float[] k = matVec(layer.key().data(), h, c.kvDim(), dim);
             float[] v = matVec(layer.value().data(), h, c.kvDim(), dim);
+            if (layer.qkvBias() != null) { // Qwen2's projection biases, before the rotation
+                float[] bias = layer.qkvBias().data();
+                for (int i = 0; i < dim; i++) {
+                    q[i] += bias[i];
+                }
+                for (int i = 0; i < c.kvDim(); i++) {
+                    k[i] += bias[dim + i];
+                    v[i] += bias[dim + c.kvDim() + i];
+                }
+            }
             rotate(q, c.heads(), position);
             rotate(k, c.kvHeads(), position);
             System.arraycopy(k, 0, keys[l], position * c.kvDim(), c.kvDim());

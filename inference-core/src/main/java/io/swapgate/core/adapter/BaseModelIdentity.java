@@ -35,6 +35,9 @@ public record BaseModelIdentity(String name, String digest, LlamaConfig config) 
                     l.down())) {
                 hash(sha, t);
             }
+            if (l.qkvBias() != null) { // only when present: digests of bias-free models stay what they were
+                hash(sha, l.qkvBias());
+            }
         }
         hash(sha, weights.finalNorm());
         hash(sha, weights.classifier());

@@ -7,6 +7,7 @@ import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LlamaWeights;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.tokenizer.SentencePieceBpeTokenizer;
+import io.swapgate.core.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -24,8 +25,8 @@ import java.util.stream.Collectors;
  */
 public final class GgufModelReader {
 
-    /** {@code general.architecture} values read: Llama (Mistral's files use it too) and Phi-3. */
-    private static final List<String> SUPPORTED = List.of("llama", "phi3");
+    /** {@code general.architecture} values read: Llama (Mistral's files use it too), Phi-3 and Qwen2. */
+    private static final List<String> SUPPORTED = List.of("llama", "phi3", "qwen2");
 
     private GgufModelReader() {}
 
@@ -38,7 +39,7 @@ public final class GgufModelReader {
                     "architecture '" + architecture + "' is not supported (supported: " + String.join(", ", SUPPORTED)
                             + ")");
         }
-        SentencePieceBpeTokenizer tokenizer = tokenizer(gguf);
+        Tokenizer tokenizer = tokenizer(gguf);
         LlamaConfig config = config(gguf, architecture, tokenizer.vocabSize());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             TensorSource source = new TensorSource(gguf, channel);
@@ -50,6 +51,10 @@ public final class GgufModelReader {
                 String p = "blk." + l + ".";
                 if (architecture.equals("phi3")) {
                     layers.add(phi3Layer(source, p, config));
+                    continue;
+                }
+                if (architecture.equals("qwen2")) {
+                    layers.add(qwen2Layer(source, p, config));
                     continue;
                 }
                 layers.add(new LayerWeights(
@@ -95,6 +100,31 @@ public final class GgufModelReader {
                 .map(Enum::name)
                 .collect(Collectors.joining(", "));
         return quantized.isEmpty() ? "gguf" : "gguf, " + quantized + " decoded to float32";
+    }
+
+    /**
+     * Qwen2's layer: Llama's projections plus query, key and value biases. Its rope rotates head halves (llama.cpp's
+     * NEOX mode), Swapgate's own order, so no rows are permuted.
+     */
+    private static LayerWeights qwen2Layer(TensorSource source, String p, LlamaConfig config) throws IOException {
+        int dim = config.dim();
+        int kv = config.kvDim();
+        int hidden = config.hiddenDim();
+        float[] bias = new float[dim + 2 * kv];
+        System.arraycopy(source.read(p + "attn_q.bias", dim).data(), 0, bias, 0, dim);
+        System.arraycopy(source.read(p + "attn_k.bias", kv).data(), 0, bias, dim, kv);
+        System.arraycopy(source.read(p + "attn_v.bias", kv).data(), 0, bias, dim + kv, kv);
+        return new LayerWeights(
+                source.read(p + "attn_norm.weight", dim),
+                source.read(p + "attn_q.weight", dim, dim),
+                source.read(p + "attn_k.weight", kv, dim),
+                source.read(p + "attn_v.weight", kv, dim),
+                source.read(p + "attn_output.weight", dim, dim),
+                source.read(p + "ffn_norm.weight", dim),
+                source.read(p + "ffn_gate.weight", hidden, dim),
+                source.read(p + "ffn_up.weight", hidden, dim),
+                source.read(p + "ffn_down.weight", dim, hidden),
+                new FloatTensor(p + "attn_qkv.bias", new int[] {bias.length}, bias));
     }
 
     /**
@@ -163,11 +193,20 @@ public final class GgufModelReader {
         }
     }
 
-    private static SentencePieceBpeTokenizer tokenizer(GgufFile gguf) {
+    /** The file's vocabulary: SentencePiece ("llama") or byte-level BPE ("gpt2"). */
+    private static Tokenizer tokenizer(GgufFile gguf) {
         String model = text(gguf, "tokenizer.ggml.model");
+        if ("gpt2".equals(model)) {
+            return GgufBpeTokenizer.of(
+                    gguf,
+                    list(gguf, "tokenizer.ggml.tokens"),
+                    gguf.metadata().get("tokenizer.ggml.token_type") instanceof List<?> types ? types : List.of(),
+                    list(gguf, "tokenizer.ggml.merges"),
+                    text(gguf, "tokenizer.ggml.pre"));
+        }
         if (!"llama".equals(model)) {
             throw new ModelFormatException(
-                    gguf.path(), "tokenizer model '" + model + "' is not supported (supported: llama)");
+                    gguf.path(), "tokenizer model '" + model + "' is not supported (supported: llama, gpt2)");
         }
         List<?> tokens = list(gguf, "tokenizer.ggml.tokens");
         List<?> scores = list(gguf, "tokenizer.ggml.scores");

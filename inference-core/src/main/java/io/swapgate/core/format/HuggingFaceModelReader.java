@@ -31,7 +31,7 @@ public final class HuggingFaceModelReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code model_type} values read: Llama-shaped decoders without biases or extra norms. */
-    private static final List<String> SUPPORTED = List.of("llama", "mistral", "phi3");
+    private static final List<String> SUPPORTED = List.of("llama", "mistral", "phi3", "qwen2");
 
     private HuggingFaceModelReader() {}
 
@@ -39,8 +39,8 @@ public final class HuggingFaceModelReader {
         JsonNode json = readJson(folder.resolve("config.json"));
         LlamaConfig config = config(folder.resolve("config.json"), json);
         Map<String, SafetensorsFile> tensorFiles = indexTensors(folder);
-        LlamaWeights weights = weights(
-                folder, config, tensorFiles, json.path("model_type").asText().equals("phi3"));
+        String type = json.path("model_type").asText();
+        LlamaWeights weights = weights(folder, config, tensorFiles, type.equals("phi3"), type.equals("qwen2"));
         HuggingFaceTokenizerAdapter tokenizer = tokenizer(folder, json, config.vocabSize());
         return new LoadedModel(
                 folder.getFileName().toString(),
@@ -53,8 +53,9 @@ public final class HuggingFaceModelReader {
     }
 
     /**
-     * The config of a {@code llama}, {@code mistral} or {@code phi3} folder. A sliding attention window shorter than the
-     * context (Mistral 7B v0.1's, Phi-3's) becomes the context served: within it, full attention is the window's.
+     * The config of a {@code llama}, {@code mistral}, {@code phi3} or {@code qwen2} folder. A sliding attention window
+     * shorter than the context (Mistral 7B v0.1's, Phi-3's) becomes the context served: within it, full attention is
+     * the window's. Qwen2 files name a window but switch it off ({@code use_sliding_window: false}).
      */
     static LlamaConfig config(Path file, JsonNode json) {
         String type = json.path("model_type").asText("");
@@ -81,7 +82,9 @@ public final class HuggingFaceModelReader {
                     "head_dim " + json.get("head_dim").asInt() + " differs from hidden_size / num_attention_heads");
         }
         int context = required(file, json, "max_position_embeddings");
-        int window = json.path("sliding_window").asInt(0);
+        int window = json.path("use_sliding_window").asBoolean(true)
+                ? json.path("sliding_window").asInt(0)
+                : 0;
         try {
             return new LlamaConfig(
                     dim,
@@ -144,7 +147,7 @@ public final class HuggingFaceModelReader {
      * {@code gate_up_proj} (gate rows, then up rows).
      */
     private static LlamaWeights weights(
-            Path folder, LlamaConfig config, Map<String, SafetensorsFile> files, boolean fused) {
+            Path folder, LlamaConfig config, Map<String, SafetensorsFile> files, boolean fused, boolean qkvBiases) {
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             String p = "model.layers." + l + ".";
@@ -179,7 +182,8 @@ public final class HuggingFaceModelReader {
                     tensor(folder, files, p + "post_attention_layernorm.weight"),
                     tensor(folder, files, p + "mlp.gate_proj.weight"),
                     tensor(folder, files, p + "mlp.up_proj.weight"),
-                    tensor(folder, files, p + "mlp.down_proj.weight")));
+                    tensor(folder, files, p + "mlp.down_proj.weight"),
+                    qkvBiases ? qkvBias(folder, files, p, config) : null));
         }
         FloatTensor embedding = tensor(folder, files, "model.embed_tokens.weight");
         FloatTensor classifier = config.sharedClassifier() || !files.containsKey("lm_head.weight")
@@ -191,6 +195,24 @@ public final class HuggingFaceModelReader {
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(folder, e.getMessage());
         }
+    }
+
+    /** Qwen2's query, key and value biases, end to end, after their shapes are checked. */
+    private static FloatTensor qkvBias(Path folder, Map<String, SafetensorsFile> files, String p, LlamaConfig config) {
+        float[] joined = new float[config.dim() + 2 * config.kvDim()];
+        int at = 0;
+        for (String name : List.of("q_proj", "k_proj", "v_proj")) {
+            FloatTensor bias = tensor(folder, files, p + "self_attn." + name + ".bias");
+            int expected = name.equals("q_proj") ? config.dim() : config.kvDim();
+            if (bias.shape().length != 1 || bias.shape()[0] != expected) {
+                throw new ModelFormatException(
+                        folder,
+                        "tensor " + bias.name() + " has " + bias.data().length + " values, expected " + expected);
+            }
+            System.arraycopy(bias.data(), 0, joined, at, expected);
+            at += expected;
+        }
+        return new FloatTensor(p + "self_attn.qkv_bias", new int[] {joined.length}, joined);
     }
 
     private static FloatTensor tensor(Path folder, Map<String, SafetensorsFile> files, String name) {
@@ -213,7 +235,10 @@ public final class HuggingFaceModelReader {
                 ? readJson(folder.resolve("generation_config.json"))
                 : JSON.createObjectNode();
         int bos = config.path("bos_token_id").asInt(-1);
-        boolean addBos = tokenizerConfig.path("add_bos_token").asBoolean(bos >= 0);
+        // Qwen's files name a BOS id in config.json but set "bos_token": null: they never prepend one.
+        boolean addBos = tokenizerConfig
+                .path("add_bos_token")
+                .asBoolean(bos >= 0 && !tokenizerConfig.path("bos_token").isNull());
         Set<Integer> stops = new HashSet<>();
         collectIds(config.path("eos_token_id"), stops);
         collectIds(generation.path("eos_token_id"), stops);

@@ -46,8 +46,15 @@ public final class LlamaRuntime implements AutoCloseable {
     private int threadsInUse;
 
     /** One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W. */
+    /** @param qkvBias the query/key/value biases [dim + 2 kvDim], or null when the model has none */
     record Block(
-            NDArray attentionNorm, NDArray qkvT, NDArray outputT, NDArray ffnNorm, NDArray gateUpT, NDArray downT) {}
+            NDArray attentionNorm,
+            NDArray qkvT,
+            NDArray qkvBias,
+            NDArray outputT,
+            NDArray ffnNorm,
+            NDArray gateUpT,
+            NDArray downT) {}
 
     /** Index expressions reused every step. */
     private record Slices(NDIndex query, NDIndex key, NDIndex value, NDIndex gate, NDIndex up) {}
@@ -67,6 +74,7 @@ public final class LlamaRuntime implements AutoCloseable {
             blocks.add(new Block(
                     upload(layer.attentionNorm()),
                     concatRows(layer.query(), layer.key(), layer.value()).transpose(),
+                    layer.qkvBias() == null ? null : upload(layer.qkvBias()),
                     upload(layer.output()).transpose(),
                     upload(layer.ffnNorm()),
                     concatRows(layer.gate(), layer.up()).transpose(),
@@ -288,6 +296,9 @@ public final class LlamaRuntime implements AutoCloseable {
     /** The attention input's query, key and value projections [rows, width, dim or kvDim], with LoRA updates. */
     NDArray[] queryKeyValue(NDArray h, Block block, int layer, LoraUpdate lora) {
         NDArray qkv = h.matMul(block.qkvT);
+        if (block.qkvBias != null) {
+            qkv = qkv.add(block.qkvBias); // not in place: training differentiates through this product
+        }
         NDArray q = qkv.get(slices.query);
         NDArray k = qkv.get(slices.key);
         NDArray v = qkv.get(slices.value);
