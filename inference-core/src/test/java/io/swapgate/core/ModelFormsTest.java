@@ -84,11 +84,11 @@ class ModelFormsTest {
             Completion completion = serving.greedy(PROMPT, 60);
             assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
         }
-        json.put("model_type", "qwen2");
+        json.put("model_type", "gemma2");
         mapper.writeValue(config.toFile(), json);
         ModelFormatException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 ModelFormatException.class, () -> ModelLoader.load(folder));
-        assertTrue(refused.getMessage().contains("supported: llama, mistral, phi3"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("supported: llama, mistral, phi3, qwen2"), refused.getMessage());
     }
 
     @Test
