@@ -16,10 +16,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The same weights mean the same model to llama.cpp and to Swapgate: a small seeded synthetic Llama written as GGUF by
@@ -45,7 +45,10 @@ class LlamaCppAgreementIT {
     private static final int STEPS = 32;
     private static final double MIN_MARGIN = 0.01;
     private static final int PHI3_WINDOW = 64;
+    /** Seeds whose smallest top-2 margin over the 32 steps passes MIN_MARGIN (Qwen3's from a search of 1-400: 0.043). */
     private static final long QWEN2_SEED = 183;
+
+    private static final long QWEN3_SEED = 250;
     private static final double LOG_PROBABILITY_TOLERANCE = 1e-4;
 
     @ParameterizedTest(name = "{0}")
@@ -132,28 +135,28 @@ class LlamaCppAgreementIT {
     }
 
     /**
-     * Qwen2: query/key/value biases, no BOS, a byte-level BPE vocabulary. Swapgate reads the Hugging Face folder,
+     * Qwen2 (query/key/value biases) and Qwen3 (per-head query/key norms): no BOS, a byte-level BPE vocabulary.
+     * Swapgate reads the Hugging Face folder,
      * llama.cpp the GGUF its converter would write for the same weights; the prompt's ids come from Swapgate's
      * tokenizer (through tokenizer.json) and are fed to llama.cpp as they are. Swapgate then reads that GGUF too and
      * gets the same weights, tokens and completion.
      */
-    @Test
-    void aQwen2FolderDecodesWhatLlamaCppDecodesFromItsGguf() throws Exception {
-        LlamaConfig shape = new LlamaConfig(64, 160, 2, 4, 2, Qwen2Files.VOCAB, 1024, 1e-6f, 1e6f, null, false);
-        LlamaWeights weights = withBiases(LlamaCppPeer.syntheticWeights(shape, QWEN2_SEED), shape, QWEN2_SEED);
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(QwenFiles.Family.class)
+    void aQwenFolderDecodesWhatLlamaCppDecodesFromItsGguf(QwenFiles.Family family) throws Exception {
+        LlamaConfig shape = new LlamaConfig(64, 160, 2, 4, 2, QwenFiles.VOCAB, 1024, 1e-6f, 1e6f, null, false);
+        long seed = family == QwenFiles.Family.QWEN2 ? QWEN2_SEED : QWEN3_SEED;
+        LlamaWeights weights = qwenWeights(family, LlamaCppPeer.syntheticWeights(shape, seed), shape, seed);
         Path dir = E2e.targetDir().resolve("peer");
-        E2e.deleteTree(dir.resolve("agreement-qwen2-hf"));
-        LoadedModel model = ModelLoader.load(Qwen2Files.folder(dir.resolve("agreement-qwen2-hf"), shape, weights));
-        Path gguf = Qwen2Files.gguf(dir.resolve("agreement-qwen2.gguf"), shape, weights);
+        String name = "agreement-" + family.modelType();
+        E2e.deleteTree(dir.resolve(name + "-hf"));
+        LoadedModel model = ModelLoader.load(QwenFiles.folder(dir.resolve(name + "-hf"), family, shape, weights));
+        Path gguf = QwenFiles.gguf(dir.resolve(name + ".gguf"), family, shape, weights);
         assertEquals(shape, model.config(), "the config, its sliding window switched off");
         assertSameWeights(weights, model.weights());
-        for (int l = 0; l < shape.layers(); l++) {
-            assertArrayEquals(
-                    weights.layers().get(l).qkvBias().data(),
-                    model.weights().layers().get(l).qkvBias().data());
-        }
+        assertSameExtras(weights, model.weights());
         int[] prompt = model.tokenizer().encodePrompt(PROMPT);
-        assertTrue(prompt.length >= 4 && prompt[0] != Qwen2Files.END, "no BOS: " + Arrays.toString(prompt));
+        assertTrue(prompt.length >= 4 && prompt[0] != QwenFiles.END, "no BOS: " + Arrays.toString(prompt));
 
         GreedyReference reference = GreedyReference.of(model, prompt, STEPS);
         assertTrue(reference.smallestMargin() >= MIN_MARGIN, () -> "margin " + reference.smallestMargin());
@@ -163,7 +166,8 @@ class LlamaCppAgreementIT {
         }
         assertArrayEquals(reference.tokens(), swapgate.tokenIds(), "Swapgate's engine vs the plain forward pass");
         LlamaCppPeer.Run exact = LlamaCppPeer.runWithLogProbabilities(gguf, prompt, STEPS);
-        assertArrayEquals(swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's qwen2\n" + exact.json());
+        assertArrayEquals(
+                swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's " + family + "\n" + exact.json());
         double largest = reference.largestLogProbabilityDifference(exact.logProbabilities());
         assertTrue(largest <= LOG_PROBABILITY_TOLERANCE, () -> "log-probabilities differ by up to " + largest);
         double reported = GreedyReference.largestReportedDifference(
@@ -174,29 +178,26 @@ class LlamaCppAgreementIT {
         LoadedModel fromGguf = ModelLoader.load(gguf);
         assertEquals(shape, fromGguf.config());
         assertSameWeights(model.weights(), fromGguf.weights());
-        for (int l = 0; l < shape.layers(); l++) {
-            assertArrayEquals(
-                    model.weights().layers().get(l).qkvBias().data(),
-                    fromGguf.weights().layers().get(l).qkvBias().data());
-        }
+        assertSameExtras(model.weights(), fromGguf.weights());
         for (String text : new String[] {PROMPT, "the cat, 42 dogs!\nyes"}) {
             assertArrayEquals(
                     model.tokenizer().encodePrompt(text), fromGguf.tokenizer().encodePrompt(text), "tokens of " + text);
         }
         try (EngineTarget engine = new EngineTarget(fromGguf, 1, 4, 256)) {
-            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the Qwen2 GGUF");
+            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the " + family + " GGUF");
         }
     }
 
-    /** The weights with seeded q/k/v biases (uniform in +-0.3) and a zero classifier row for the end token. */
-    private static LlamaWeights withBiases(LlamaWeights weights, LlamaConfig shape, long seed) {
+    /**
+     * The weights with Qwen2's seeded q/k/v biases (uniform in +-0.3) or Qwen3's seeded head norms (0.7 to 1.3), and a
+     * zero classifier row for the end token.
+     */
+    private static LlamaWeights qwenWeights(
+            QwenFiles.Family family, LlamaWeights weights, LlamaConfig shape, long seed) {
         java.util.Random random = new java.util.Random(seed);
         List<LayerWeights> layers = new java.util.ArrayList<>();
         for (LayerWeights w : weights.layers()) {
-            float[] bias = new float[shape.dim() + 2 * shape.kvDim()];
-            for (int i = 0; i < bias.length; i++) {
-                bias[i] = (float) ((random.nextDouble() * 2 - 1) * 0.3);
-            }
+            boolean qwen2 = family == QwenFiles.Family.QWEN2;
             layers.add(new LayerWeights(
                     w.attentionNorm(),
                     w.query(),
@@ -207,16 +208,43 @@ class LlamaCppAgreementIT {
                     w.gate(),
                     w.up(),
                     w.down(),
-                    new FloatTensor("qkv_bias", new int[] {bias.length}, bias)));
+                    qwen2 ? uniform(random, "qkv_bias", shape.dim() + 2 * shape.kvDim(), 0, 0.3) : null,
+                    qwen2 ? null : uniform(random, "q_norm", shape.headDim(), 1, 0.3),
+                    qwen2 ? null : uniform(random, "k_norm", shape.headDim(), 1, 0.3)));
         }
         float[] classifier = weights.classifier().data().clone();
-        Arrays.fill(classifier, Qwen2Files.END * shape.dim(), (Qwen2Files.END + 1) * shape.dim(), 0f);
+        Arrays.fill(classifier, QwenFiles.END * shape.dim(), (QwenFiles.END + 1) * shape.dim(), 0f);
         return new LlamaWeights(
                         weights.embedding(),
                         layers,
                         weights.finalNorm(),
                         new FloatTensor("classifier", weights.classifier().shape(), classifier))
                 .validate(shape);
+    }
+
+    private static FloatTensor uniform(java.util.Random random, String name, int n, double center, double spread) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) (center + (random.nextDouble() * 2 - 1) * spread);
+        }
+        return new FloatTensor(name, new int[] {n}, values);
+    }
+
+    /** The biases and head norms, where the blocks have them. */
+    private static void assertSameExtras(LlamaWeights expected, LlamaWeights actual) {
+        for (int l = 0; l < expected.layers().size(); l++) {
+            LayerWeights e = expected.layers().get(l);
+            LayerWeights a = actual.layers().get(l);
+            FloatTensor[][] pairs = {
+                {e.qkvBias(), a.qkvBias()}, {e.queryNorm(), a.queryNorm()}, {e.keyNorm(), a.keyNorm()}
+            };
+            for (FloatTensor[] pair : pairs) {
+                assertEquals(pair[0] == null, pair[1] == null, "layer " + l);
+                if (pair[0] != null) {
+                    assertArrayEquals(pair[0].data(), pair[1].data(), "layer " + l + " " + pair[0].name());
+                }
+            }
+        }
     }
 
     /** The writer and Swapgate's reader round-trip every tensor exactly (the rope permutation included). */

@@ -49,6 +49,10 @@ final class PlainJavaLlama {
                     v[i] += bias[dim + c.kvDim() + i];
                 }
             }
+            if (layer.queryNorm() != null) { // Qwen3's per-head norms, before the rotation
+                headNorm(q, c.heads(), layer.queryNorm().data());
+                headNorm(k, c.kvHeads(), layer.keyNorm().data());
+            }
             rotate(q, c.heads(), position);
             rotate(k, c.kvHeads(), position);
             System.arraycopy(k, 0, keys[l], position * c.kvDim(), c.kvDim());
@@ -63,6 +67,21 @@ final class PlainJavaLlama {
             add(x, matVec(layer.down().data(), gate, dim, c.hiddenDim()));
         }
         return matVec(w.classifier().data(), rmsNorm(x, w.finalNorm().data()), c.vocabSize(), dim);
+    }
+
+    /** RMSNorm of each head's slice of {@code x}, in place. */
+    private void headNorm(float[] x, int heads, float[] weight) {
+        int size = c.headDim();
+        for (int h = 0; h < heads; h++) {
+            double squares = 0;
+            for (int i = 0; i < size; i++) {
+                squares += x[h * size + i] * (double) x[h * size + i];
+            }
+            float scale = (float) (1 / Math.sqrt(squares / size + c.normEps()));
+            for (int i = 0; i < size; i++) {
+                x[h * size + i] = x[h * size + i] * scale * weight[i];
+            }
+        }
     }
 
     private float[] attend(float[] q, int layer, int position) {

@@ -35,8 +35,11 @@ public record BaseModelIdentity(String name, String digest, LlamaConfig config) 
                     l.down())) {
                 hash(sha, t);
             }
-            if (l.qkvBias() != null) { // only when present: digests of bias-free models stay what they were
-                hash(sha, l.qkvBias());
+            // Only what a block has: digests of models without these stay what they were.
+            for (FloatTensor optional : new FloatTensor[] {l.qkvBias(), l.queryNorm(), l.keyNorm()}) {
+                if (optional != null) {
+                    hash(sha, optional);
+                }
             }
         }
         hash(sha, weights.finalNorm());

@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
  */
 public final class GgufModelReader {
 
-    /** {@code general.architecture} values read: Llama (Mistral's files use it too), Phi-3 and Qwen2. */
-    private static final List<String> SUPPORTED = List.of("llama", "phi3", "qwen2");
+    /** {@code general.architecture} values read: Llama (Mistral's files use it too), Phi-3, Qwen2 and Qwen3. */
+    private static final List<String> SUPPORTED = List.of("llama", "phi3", "qwen2", "qwen3");
 
     private GgufModelReader() {}
 
@@ -53,8 +53,8 @@ public final class GgufModelReader {
                     layers.add(phi3Layer(source, p, config));
                     continue;
                 }
-                if (architecture.equals("qwen2")) {
-                    layers.add(qwen2Layer(source, p, config));
+                if (architecture.equals("qwen2") || architecture.equals("qwen3")) {
+                    layers.add(qwenLayer(source, p, config, architecture.equals("qwen3")));
                     continue;
                 }
                 layers.add(new LayerWeights(
@@ -103,17 +103,22 @@ public final class GgufModelReader {
     }
 
     /**
-     * Qwen2's layer: Llama's projections plus query, key and value biases. Its rope rotates head halves (llama.cpp's
-     * NEOX mode), Swapgate's own order, so no rows are permuted.
+     * A Qwen layer: Llama's projections plus query, key and value biases (Qwen2), or per-head query and key norms
+     * (Qwen3). Its rope rotates head halves (llama.cpp's NEOX mode), Swapgate's own order, so no rows are permuted.
      */
-    private static LayerWeights qwen2Layer(TensorSource source, String p, LlamaConfig config) throws IOException {
+    private static LayerWeights qwenLayer(TensorSource source, String p, LlamaConfig config, boolean headNorms)
+            throws IOException {
         int dim = config.dim();
         int kv = config.kvDim();
         int hidden = config.hiddenDim();
-        float[] bias = new float[dim + 2 * kv];
-        System.arraycopy(source.read(p + "attn_q.bias", dim).data(), 0, bias, 0, dim);
-        System.arraycopy(source.read(p + "attn_k.bias", kv).data(), 0, bias, dim, kv);
-        System.arraycopy(source.read(p + "attn_v.bias", kv).data(), 0, bias, dim + kv, kv);
+        FloatTensor bias = null;
+        if (!headNorms) {
+            float[] joined = new float[dim + 2 * kv];
+            System.arraycopy(source.read(p + "attn_q.bias", dim).data(), 0, joined, 0, dim);
+            System.arraycopy(source.read(p + "attn_k.bias", kv).data(), 0, joined, dim, kv);
+            System.arraycopy(source.read(p + "attn_v.bias", kv).data(), 0, joined, dim + kv, kv);
+            bias = new FloatTensor(p + "attn_qkv.bias", new int[] {joined.length}, joined);
+        }
         return new LayerWeights(
                 source.read(p + "attn_norm.weight", dim),
                 source.read(p + "attn_q.weight", dim, dim),
@@ -124,7 +129,9 @@ public final class GgufModelReader {
                 source.read(p + "ffn_gate.weight", hidden, dim),
                 source.read(p + "ffn_up.weight", hidden, dim),
                 source.read(p + "ffn_down.weight", dim, hidden),
-                new FloatTensor(p + "attn_qkv.bias", new int[] {bias.length}, bias));
+                bias,
+                headNorms ? source.read(p + "attn_q_norm.weight", config.headDim()) : null,
+                headNorms ? source.read(p + "attn_k_norm.weight", config.headDim()) : null);
     }
 
     /**
@@ -162,6 +169,13 @@ public final class GgufModelReader {
                     gguf.path(),
                     arch + ".attention.head_count (" + heads + ") and " + arch + ".embedding_length (" + dim
                             + ") must be positive");
+        }
+        int keyLength = integer(gguf, arch + ".attention.key_length", dim / heads);
+        if (keyLength != dim / heads) {
+            throw new ModelFormatException(
+                    gguf.path(),
+                    "a head size of " + keyLength + " apart from embedding_length / head_count (" + dim / heads
+                            + ") is not supported");
         }
         int ropeDims = integer(gguf, arch + ".rope.dimension_count", dim / heads);
         if (ropeDims != dim / heads) {

@@ -71,8 +71,9 @@ public final class HuggingFaceExporter {
         out.add(rename(w.embedding(), "model.embed_tokens.weight"));
         for (int l = 0; l < w.layers().size(); l++) {
             LayerWeights layer = w.layers().get(l);
-            if (layer.qkvBias() != null) {
-                throw new IllegalArgumentException("exporting a model with projection biases is not supported");
+            if (layer.qkvBias() != null || layer.queryNorm() != null) {
+                throw new IllegalArgumentException(
+                        "exporting a model with projection biases or head norms is not supported");
             }
             String p = "model.layers." + l + ".";
             out.add(rename(layer.attentionNorm(), p + "input_layernorm.weight"));

@@ -31,7 +31,7 @@ public final class HuggingFaceModelReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code model_type} values read: Llama-shaped decoders without biases or extra norms. */
-    private static final List<String> SUPPORTED = List.of("llama", "mistral", "phi3", "qwen2");
+    private static final List<String> SUPPORTED = List.of("llama", "mistral", "phi3", "qwen2", "qwen3");
 
     private HuggingFaceModelReader() {}
 
@@ -40,7 +40,7 @@ public final class HuggingFaceModelReader {
         LlamaConfig config = config(folder.resolve("config.json"), json);
         Map<String, SafetensorsFile> tensorFiles = indexTensors(folder);
         String type = json.path("model_type").asText();
-        LlamaWeights weights = weights(folder, config, tensorFiles, type.equals("phi3"), type.equals("qwen2"));
+        LlamaWeights weights = weights(folder, config, tensorFiles, type);
         HuggingFaceTokenizerAdapter tokenizer = tokenizer(folder, json, config.vocabSize());
         return new LoadedModel(
                 folder.getFileName().toString(),
@@ -53,9 +53,9 @@ public final class HuggingFaceModelReader {
     }
 
     /**
-     * The config of a {@code llama}, {@code mistral}, {@code phi3} or {@code qwen2} folder. A sliding attention window
+     * The config of a {@code llama}, {@code mistral}, {@code phi3}, {@code qwen2} or {@code qwen3} folder. A sliding attention window
      * shorter than the context (Mistral 7B v0.1's, Phi-3's) becomes the context served: within it, full attention is
-     * the window's. Qwen2 files name a window but switch it off ({@code use_sliding_window: false}).
+     * the window's. Qwen files name a window but switch it off ({@code use_sliding_window: false}).
      */
     static LlamaConfig config(Path file, JsonNode json) {
         String type = json.path("model_type").asText("");
@@ -144,14 +144,14 @@ public final class HuggingFaceModelReader {
 
     /**
      * The weights, from Llama's separate projections or Phi-3's fused {@code qkv_proj} (query, key, value rows) and
-     * {@code gate_up_proj} (gate rows, then up rows).
+     * {@code gate_up_proj} (gate rows, then up rows), with Qwen2's q/k/v biases or Qwen3's per-head q/k norms.
      */
     private static LlamaWeights weights(
-            Path folder, LlamaConfig config, Map<String, SafetensorsFile> files, boolean fused, boolean qkvBiases) {
+            Path folder, LlamaConfig config, Map<String, SafetensorsFile> files, String type) {
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             String p = "model.layers." + l + ".";
-            if (fused) {
+            if (type.equals("phi3")) {
                 FloatTensor qkv = tensor(folder, files, p + "self_attn.qkv_proj.weight");
                 FloatTensor gateUp = tensor(folder, files, p + "mlp.gate_up_proj.weight");
                 int dim = config.dim();
@@ -183,7 +183,9 @@ public final class HuggingFaceModelReader {
                     tensor(folder, files, p + "mlp.gate_proj.weight"),
                     tensor(folder, files, p + "mlp.up_proj.weight"),
                     tensor(folder, files, p + "mlp.down_proj.weight"),
-                    qkvBiases ? qkvBias(folder, files, p, config) : null));
+                    type.equals("qwen2") ? qkvBias(folder, files, p, config) : null,
+                    type.equals("qwen3") ? tensor(folder, files, p + "self_attn.q_norm.weight") : null,
+                    type.equals("qwen3") ? tensor(folder, files, p + "self_attn.k_norm.weight") : null));
         }
         FloatTensor embedding = tensor(folder, files, "model.embed_tokens.weight");
         FloatTensor classifier = config.sharedClassifier() || !files.containsKey("lm_head.weight")

@@ -5,6 +5,8 @@ package io.swapgate.core.model;
  * i.e. query and key rows ordered for the "rotate half" form of RoPE.
  *
  * @param qkvBias the query, key and value projections' biases end to end [dim + 2 kvDim] (Qwen2's), or null for none
+ * @param queryNorm RMSNorm weights [headDim] applied to each query head before the rotation (Qwen3's), or null
+ * @param keyNorm the same for each key head, or null
  */
 public record LayerWeights(
         FloatTensor attentionNorm,
@@ -16,7 +18,9 @@ public record LayerWeights(
         FloatTensor gate,
         FloatTensor up,
         FloatTensor down,
-        FloatTensor qkvBias) {
+        FloatTensor qkvBias,
+        FloatTensor queryNorm,
+        FloatTensor keyNorm) {
 
     /** A block without projection biases, as Llama's. */
     public LayerWeights(
@@ -29,7 +33,22 @@ public record LayerWeights(
             FloatTensor gate,
             FloatTensor up,
             FloatTensor down) {
-        this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, null);
+        this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, null, null, null);
+    }
+
+    /** A block with query/key/value biases and no head norms, as Qwen2's. */
+    public LayerWeights(
+            FloatTensor attentionNorm,
+            FloatTensor query,
+            FloatTensor key,
+            FloatTensor value,
+            FloatTensor output,
+            FloatTensor ffnNorm,
+            FloatTensor gate,
+            FloatTensor up,
+            FloatTensor down,
+            FloatTensor qkvBias) {
+        this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, qkvBias, null, null);
     }
 
     void validate(LlamaConfig c) {
@@ -44,6 +63,13 @@ public record LayerWeights(
         down.requireShape(c.dim(), c.hiddenDim());
         if (qkvBias != null) {
             qkvBias.requireShape(c.dim() + 2 * c.kvDim());
+        }
+        if ((queryNorm == null) != (keyNorm == null)) {
+            throw new IllegalArgumentException("a block has query head norms or key head norms, not one of them");
+        }
+        if (queryNorm != null) {
+            queryNorm.requireShape(c.headDim());
+            keyNorm.requireShape(c.headDim());
         }
     }
 }

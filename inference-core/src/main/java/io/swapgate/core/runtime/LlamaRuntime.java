@@ -46,11 +46,17 @@ public final class LlamaRuntime implements AutoCloseable {
     private int threadsInUse;
 
     /** One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W. */
-    /** @param qkvBias the query/key/value biases [dim + 2 kvDim], or null when the model has none */
+    /**
+     * @param qkvBias the query/key/value biases [dim + 2 kvDim], or null when the model has none
+     * @param queryNorm per-head RMSNorm weights of queries [headDim] (Qwen3), or null
+     * @param keyNorm the same for keys, or null
+     */
     record Block(
             NDArray attentionNorm,
             NDArray qkvT,
             NDArray qkvBias,
+            NDArray queryNorm,
+            NDArray keyNorm,
             NDArray outputT,
             NDArray ffnNorm,
             NDArray gateUpT,
@@ -75,6 +81,8 @@ public final class LlamaRuntime implements AutoCloseable {
                     upload(layer.attentionNorm()),
                     concatRows(layer.query(), layer.key(), layer.value()).transpose(),
                     layer.qkvBias() == null ? null : upload(layer.qkvBias()),
+                    layer.queryNorm() == null ? null : upload(layer.queryNorm()),
+                    layer.keyNorm() == null ? null : upload(layer.keyNorm()),
                     upload(layer.output()).transpose(),
                     upload(layer.ffnNorm()),
                     concatRows(layer.gate(), layer.up()).transpose(),
@@ -262,8 +270,8 @@ public final class LlamaRuntime implements AutoCloseable {
         int rows = layout.rows;
         int width = layout.width;
         NDArray[] qkv = queryKeyValue(h, block, layer, lora);
-        NDArray q = rotate(qkv[0].reshape(rows, width, config.heads(), config.headDim()), cos, sin);
-        NDArray k = rotate(qkv[1].reshape(rows, width, config.kvHeads(), config.headDim()), cos, sin);
+        NDArray q = rotatedHeads(qkv[0], block.queryNorm, rows, width, config.heads(), cos, sin);
+        NDArray k = rotatedHeads(qkv[1], block.keyNorm, rows, width, config.kvHeads(), cos, sin);
 
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
         cache.keys(layer).set(layout.cacheTarget, layout.realTokens(k.reshape((long) rows * width, config.kvDim())));
@@ -363,6 +371,15 @@ public final class LlamaRuntime implements AutoCloseable {
      */
     NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
         return x.mul(cos).add(x.matMul(halfTurn).mul(sin));
+    }
+
+    /**
+     * Projected queries or keys [rows, width, heads * headDim] as rotated heads [rows, width, heads, headDim], each head
+     * RMS-normalised first when the block has head norms (Qwen3).
+     */
+    NDArray rotatedHeads(NDArray projected, NDArray norm, long rows, long width, int heads, NDArray cos, NDArray sin) {
+        NDArray split = projected.reshape(rows, width, heads, config.headDim());
+        return rotate(norm == null ? split : rmsNorm(split, norm), cos, sin);
     }
 
     NDArray rmsNorm(NDArray x, NDArray weight) {

@@ -77,10 +77,10 @@ public final class SequenceForward {
         for (int l = 0; l < config.layers(); l++) {
             LlamaRuntime.Block block = runtime.block(l);
             NDArray[] qkv = runtime.queryKeyValue(runtime.rmsNorm(x, block.attentionNorm()), block, l, hooks.lora());
-            NDArray q = runtime.rotate(
-                    qkv[0].reshape(rows.length, length, config.heads(), config.headDim()), angles[0], angles[1]);
-            NDArray k = runtime.rotate(
-                    qkv[1].reshape(rows.length, length, config.kvHeads(), config.headDim()), angles[0], angles[1]);
+            NDArray q = runtime.rotatedHeads(
+                    qkv[0], block.queryNorm(), rows.length, length, config.heads(), angles[0], angles[1]);
+            NDArray k = runtime.rotatedHeads(
+                    qkv[1], block.keyNorm(), rows.length, length, config.kvHeads(), angles[0], angles[1]);
             NDArray v = qkv[2].reshape(rows.length, length, config.kvHeads(), config.headDim());
             if (prefixCount > 0) {
                 k = withPrefix(hooks.prefix(l, false), k, type);

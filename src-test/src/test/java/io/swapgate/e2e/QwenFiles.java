@@ -17,20 +17,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One Qwen2-shaped model written twice, as its publishers ship it: a Hugging Face folder ({@code model_type} "qwen2",
- * q/k/v biases, a byte-level BPE {@code tokenizer.json}, no BOS) and a GGUF file as llama.cpp's converter writes it
- * ({@code qwen2.*} keys, {@code *.bias} tensors, a "gpt2" vocabulary with merges and the "qwen2" pre-tokenizer). The
+ * One Qwen-shaped model written twice, as its publishers ship it: a Hugging Face folder ({@code model_type} "qwen2"
+ * with q/k/v biases or "qwen3" with per-head q/k norms, a byte-level BPE {@code tokenizer.json}, no BOS) and a GGUF file
+ * as llama.cpp's converter writes it ({@code qwen2.*} or {@code qwen3.*} keys, {@code *.bias} or {@code attn_q_norm} /
+ * {@code attn_k_norm} tensors, a "gpt2" vocabulary with merges and the "qwen2" pre-tokenizer). The
  * vocabulary: the 256 byte tokens in GPT-2's printable form, 255 merges (a space before each letter, then letter
  * pairs), and {@code <|endoftext|>} last, the end of sequence.
  */
-final class Qwen2Files {
+final class QwenFiles {
 
     static final int VOCAB = 512;
     static final int END = VOCAB - 1;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Qwen2Files() {}
+    /** The two generations: Qwen2's q/k/v biases, Qwen3's per-head q/k norms. */
+    enum Family {
+        QWEN2,
+        QWEN3;
+
+        String modelType() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private QwenFiles() {}
 
     /** The tokens by id. */
     static List<String> tokens() {
@@ -76,10 +87,11 @@ final class Qwen2Files {
         throw new IllegalArgumentException("not a byte: " + b);
     }
 
-    static Path folder(Path folder, LlamaConfig config, LlamaWeights weights) throws IOException {
+    static Path folder(Path folder, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
         Files.createDirectories(folder);
         ObjectNode json = JSON.createObjectNode()
-                .put("model_type", "qwen2")
+                .put("model_type", family.modelType())
+                .put("head_dim", config.headDim())
                 .put("hidden_size", config.dim())
                 .put("intermediate_size", config.hiddenDim())
                 .put("num_hidden_layers", config.layers())
@@ -144,10 +156,15 @@ final class Qwen2Files {
             tensors.add(named(layer.query(), p + "self_attn.q_proj.weight"));
             tensors.add(named(layer.key(), p + "self_attn.k_proj.weight"));
             tensors.add(named(layer.value(), p + "self_attn.v_proj.weight"));
-            float[][] biases = biases(layer, config);
-            tensors.add(new FloatTensor(p + "self_attn.q_proj.bias", new int[] {config.dim()}, biases[0]));
-            tensors.add(new FloatTensor(p + "self_attn.k_proj.bias", new int[] {config.kvDim()}, biases[1]));
-            tensors.add(new FloatTensor(p + "self_attn.v_proj.bias", new int[] {config.kvDim()}, biases[2]));
+            if (family == Family.QWEN2) {
+                float[][] biases = biases(layer, config);
+                tensors.add(new FloatTensor(p + "self_attn.q_proj.bias", new int[] {config.dim()}, biases[0]));
+                tensors.add(new FloatTensor(p + "self_attn.k_proj.bias", new int[] {config.kvDim()}, biases[1]));
+                tensors.add(new FloatTensor(p + "self_attn.v_proj.bias", new int[] {config.kvDim()}, biases[2]));
+            } else {
+                tensors.add(named(layer.queryNorm(), p + "self_attn.q_norm.weight"));
+                tensors.add(named(layer.keyNorm(), p + "self_attn.k_norm.weight"));
+            }
             tensors.add(named(layer.output(), p + "self_attn.o_proj.weight"));
             tensors.add(named(layer.ffnNorm(), p + "post_attention_layernorm.weight"));
             tensors.add(named(layer.gate(), p + "mlp.gate_proj.weight"));
@@ -162,25 +179,26 @@ final class Qwen2Files {
         return folder;
     }
 
-    /** The GGUF llama.cpp reads: rope over head halves (its NEOX mode for qwen2), so no rows are permuted. */
-    static Path gguf(Path file, LlamaConfig config, LlamaWeights weights) throws IOException {
+    /** The GGUF llama.cpp reads: rope over head halves (its NEOX mode for Qwen), so no rows are permuted. */
+    static Path gguf(Path file, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
         Files.createDirectories(file.getParent());
         int[] types = new int[VOCAB];
         Arrays.fill(types, 1);
         types[END] = 3;
+        String arch = family.modelType();
         GgufWriter gguf = new GgufWriter()
-                .put("general.architecture", "qwen2")
-                .put("general.name", "qwen2-synthetic")
+                .put("general.architecture", arch)
+                .put("general.name", arch + "-synthetic")
                 .put("general.alignment", GgufWriter.ALIGNMENT)
                 .put("general.file_type", 0)
-                .put("qwen2.context_length", config.contextLength())
-                .put("qwen2.embedding_length", config.dim())
-                .put("qwen2.block_count", config.layers())
-                .put("qwen2.feed_forward_length", config.hiddenDim())
-                .put("qwen2.attention.head_count", config.heads())
-                .put("qwen2.attention.head_count_kv", config.kvHeads())
-                .put("qwen2.rope.freq_base", config.ropeTheta())
-                .put("qwen2.attention.layer_norm_rms_epsilon", config.normEps())
+                .put(arch + ".context_length", config.contextLength())
+                .put(arch + ".embedding_length", config.dim())
+                .put(arch + ".block_count", config.layers())
+                .put(arch + ".feed_forward_length", config.hiddenDim())
+                .put(arch + ".attention.head_count", config.heads())
+                .put(arch + ".attention.head_count_kv", config.kvHeads())
+                .put(arch + ".rope.freq_base", config.ropeTheta())
+                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
                 .put("tokenizer.ggml.model", "gpt2")
                 .put("tokenizer.ggml.pre", "qwen2")
                 .put("tokenizer.ggml.tokens", tokens())
@@ -189,18 +207,27 @@ final class Qwen2Files {
                 .put("tokenizer.ggml.eos_token_id", END)
                 .put("tokenizer.ggml.bos_token_id", END)
                 .put("tokenizer.ggml.add_bos_token", false);
+        if (family == Family.QWEN3) {
+            gguf.put(arch + ".attention.key_length", config.headDim())
+                    .put(arch + ".attention.value_length", config.headDim());
+        }
         gguf.tensor("token_embd.weight", weights.embedding());
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights layer = weights.layers().get(l);
             String p = "blk." + l + ".";
-            float[][] biases = biases(layer, config);
             gguf.tensor(p + "attn_norm.weight", layer.attentionNorm());
             gguf.tensor(p + "attn_q.weight", layer.query());
-            gguf.tensor(p + "attn_q.bias", biases[0], config.dim());
             gguf.tensor(p + "attn_k.weight", layer.key());
-            gguf.tensor(p + "attn_k.bias", biases[1], config.kvDim());
             gguf.tensor(p + "attn_v.weight", layer.value());
-            gguf.tensor(p + "attn_v.bias", biases[2], config.kvDim());
+            if (family == Family.QWEN2) {
+                float[][] biases = biases(layer, config);
+                gguf.tensor(p + "attn_q.bias", biases[0], config.dim());
+                gguf.tensor(p + "attn_k.bias", biases[1], config.kvDim());
+                gguf.tensor(p + "attn_v.bias", biases[2], config.kvDim());
+            } else {
+                gguf.tensor(p + "attn_q_norm.weight", layer.queryNorm());
+                gguf.tensor(p + "attn_k_norm.weight", layer.keyNorm());
+            }
             gguf.tensor(p + "attn_output.weight", layer.output());
             gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
             gguf.tensor(p + "ffn_gate.weight", layer.gate());
