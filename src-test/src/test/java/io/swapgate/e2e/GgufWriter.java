@@ -285,17 +285,7 @@ public final class GgufWriter {
             pieces.set(id, controlPieces.get(i));
             types[id] = TOKEN_CONTROL;
         }
-        return new GgufWriter()
-                .put("general.architecture", arch)
-                .put("general.name", name)
-                .put("general.alignment", ALIGNMENT)
-                .put("general.file_type", fileType)
-                .put(arch + ".context_length", config.contextLength())
-                .put(arch + ".embedding_length", config.dim())
-                .put(arch + ".block_count", config.layers())
-                .put(arch + ".feed_forward_length", config.hiddenDim())
-                .put(arch + ".attention.head_count", config.heads())
-                .put(arch + ".attention.head_count_kv", config.kvHeads())
+        return hyperParameters(arch, name, config, fileType)
                 .put(arch + ".rope.dimension_count", config.headDim())
                 .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
                 .put(arch + ".rope.freq_base", config.ropeTheta())
@@ -309,6 +299,21 @@ public final class GgufWriter {
                 .put("tokenizer.ggml.eos_token_id", tokenizer.eosId())
                 .put("tokenizer.ggml.add_bos_token", true)
                 .put("tokenizer.ggml.add_eos_token", false);
+    }
+
+    /** A new file's general keys and the architecture's shape under {@code arch.*}: what every decoder states. */
+    static GgufWriter hyperParameters(String arch, String name, LlamaConfig config, int fileType) {
+        return new GgufWriter()
+                .put("general.architecture", arch)
+                .put("general.name", name)
+                .put("general.alignment", ALIGNMENT)
+                .put("general.file_type", fileType)
+                .put(arch + ".context_length", config.contextLength())
+                .put(arch + ".embedding_length", config.dim())
+                .put(arch + ".block_count", config.layers())
+                .put(arch + ".feed_forward_length", config.hiddenDim())
+                .put(arch + ".attention.head_count", config.heads())
+                .put(arch + ".attention.head_count_kv", config.kvHeads());
     }
 
     /** The final norm, and {@code output.weight} unless the classifier is the embedding. */

@@ -186,17 +186,7 @@ final class QwenFiles {
         Arrays.fill(types, 1);
         types[END] = 3;
         String arch = family.modelType();
-        GgufWriter gguf = new GgufWriter()
-                .put("general.architecture", arch)
-                .put("general.name", arch + "-synthetic")
-                .put("general.alignment", GgufWriter.ALIGNMENT)
-                .put("general.file_type", 0)
-                .put(arch + ".context_length", config.contextLength())
-                .put(arch + ".embedding_length", config.dim())
-                .put(arch + ".block_count", config.layers())
-                .put(arch + ".feed_forward_length", config.hiddenDim())
-                .put(arch + ".attention.head_count", config.heads())
-                .put(arch + ".attention.head_count_kv", config.kvHeads())
+        GgufWriter gguf = GgufWriter.hyperParameters(arch, arch + "-synthetic", config, 0)
                 .put(arch + ".rope.freq_base", config.ropeTheta())
                 .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
                 .put("tokenizer.ggml.model", "gpt2")
