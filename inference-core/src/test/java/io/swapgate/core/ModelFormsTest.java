@@ -84,7 +84,7 @@ class ModelFormsTest {
             Completion completion = serving.greedy(PROMPT, 60);
             assertArrayEquals(llama2c.tokenIds(), completion.tokenIds());
         }
-        json.put("model_type", "gemma2");
+        json.put("model_type", "gpt_neox");
         mapper.writeValue(config.toFile(), json);
         ModelFormatException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 ModelFormatException.class, () -> ModelLoader.load(folder));

@@ -45,11 +45,16 @@ class LlamaCppAgreementIT {
     private static final int STEPS = 32;
     private static final double MIN_MARGIN = 0.01;
     private static final int PHI3_WINDOW = 64;
-    /** Seeds whose smallest top-2 margin over the 32 steps passes MIN_MARGIN (Qwen3's from a search of 1-400: 0.043). */
+    /** Seeds whose smallest top-2 margin over the 32 steps passes MIN_MARGIN (asserted each run). */
     private static final long QWEN2_SEED = 183;
 
     private static final long QWEN3_SEED = 250;
     private static final double LOG_PROBABILITY_TOLERANCE = 1e-4;
+    private static final int GEMMA_WINDOW = 8;
+    private static final long GEMMA2_SEED = 1;
+    private static final long GEMMA3_SEED = 1;
+    private static final double GEMMA_MARGIN = 0.01;
+    private static final double GEMMA_TOLERANCE = 2e-3;
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
@@ -144,7 +149,10 @@ class LlamaCppAgreementIT {
     @ParameterizedTest(name = "{0}")
     @EnumSource(QwenFiles.Family.class)
     void aQwenFolderDecodesWhatLlamaCppDecodesFromItsGguf(QwenFiles.Family family) throws Exception {
-        LlamaConfig shape = new LlamaConfig(64, 160, 2, 4, 2, QwenFiles.VOCAB, 1024, 1e-6f, 1e6f, null, false);
+        // Qwen3's heads are twice dim / heads wide, as in Qwen3 0.6B (head_dim 128, hidden 1024, 16 heads).
+        int headDim = family == QwenFiles.Family.QWEN2 ? 16 : 32;
+        LlamaConfig shape =
+                new LlamaConfig(64, 160, 2, 4, 2, headDim, QwenFiles.VOCAB, 1024, 1e-6f, 1e6f, null, false, null);
         long seed = family == QwenFiles.Family.QWEN2 ? QWEN2_SEED : QWEN3_SEED;
         LlamaWeights weights = qwenWeights(family, LlamaCppPeer.syntheticWeights(shape, seed), shape, seed);
         Path dir = E2e.targetDir().resolve("peer");
@@ -189,6 +197,71 @@ class LlamaCppAgreementIT {
     }
 
     /**
+     * Gemma 2 (soft caps of attention scores and logits) and Gemma 3 (per-head q/k norms, linear rope scaling of global
+     * layers, a rope base of its own for sliding ones), both with a head size twice dim / heads, GeGLU, norms after
+     * attention and the feed-forward, and every second layer attending over a window of {@value #GEMMA_WINDOW} positions,
+     * which the 32 steps outgrow. Swapgate reads the Hugging Face folder (norms stored as w of Gemma's 1 + w), llama.cpp
+     * the GGUF its converter would write; the caps are set low so that they bend most scores and logits. llama.cpp
+     * rounds GELU's input to F16 (a table lookup), so log-probabilities agree to {@value #GEMMA_TOLERANCE} (measured 5.6e-4 and 7.0e-4), not 1e-4;
+     * the plain pass and Swapgate's engine, both exact, agree to 1e-4.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GemmaFiles.Family.class)
+    void aGemmaFolderDecodesWhatLlamaCppDecodesFromItsGguf(GemmaFiles.Family family) throws Exception {
+        boolean gemma2 = family == GemmaFiles.Family.GEMMA2;
+        float ropeTheta = gemma2 ? 10000f : 1e6f;
+        LlamaConfig.Gemma traits = gemma2
+                ? new LlamaConfig.Gemma(32, 1f, 3f, GEMMA_WINDOW, 2, ropeTheta, 1f)
+                : new LlamaConfig.Gemma(32, 0f, 0f, GEMMA_WINDOW, 2, 10000f, 8f);
+        LlamaConfig shape =
+                new LlamaConfig(64, 160, 2, 4, 2, 32, QwenFiles.VOCAB, 1024, 1e-6f, ropeTheta, null, true, traits);
+        long seed = gemma2 ? GEMMA2_SEED : GEMMA3_SEED;
+        LlamaWeights weights = GemmaFiles.weights(shape, family, seed);
+        Path dir = E2e.targetDir().resolve("peer");
+        String name = "agreement-" + family.arch;
+        E2e.deleteTree(dir.resolve(name + "-hf"));
+        LoadedModel model = ModelLoader.load(GemmaFiles.folder(dir.resolve(name + "-hf"), family, shape, weights));
+        Path gguf = GemmaFiles.gguf(dir.resolve(name + ".gguf"), family, shape, weights);
+        assertEquals(shape, model.config(), "the config Swapgate's Hugging Face reader read back");
+        assertSameWeights(weights, model.weights());
+        assertSameExtras(weights, model.weights());
+        int[] prompt = model.tokenizer().encodePrompt(PROMPT);
+
+        GreedyReference reference = GreedyReference.of(model, prompt, STEPS);
+        assertTrue(reference.smallestMargin() >= GEMMA_MARGIN, () -> "margin " + reference.smallestMargin());
+        CollectingListener.Completion swapgate;
+        try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
+            swapgate = engine.greedy(PROMPT, STEPS);
+        }
+        assertArrayEquals(reference.tokens(), swapgate.tokenIds(), "Swapgate's engine vs the plain forward pass");
+        double exactEngines = GreedyReference.largestReportedDifference(
+                swapgate.logprobs(), reference.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
+        assertTrue(
+                exactEngines <= LOG_PROBABILITY_TOLERANCE,
+                () -> "Swapgate's log-probabilities differ from the plain pass's by " + exactEngines);
+        LlamaCppPeer.Run exact = LlamaCppPeer.runWithLogProbabilities(gguf, prompt, STEPS);
+        assertArrayEquals(
+                swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's " + family + "\n" + exact.json());
+        double largest = reference.largestLogProbabilityDifference(exact.logProbabilities());
+        assertTrue(largest <= GEMMA_TOLERANCE, () -> "log-probabilities differ by up to " + largest);
+        double reported = GreedyReference.largestReportedDifference(
+                swapgate.logprobs(), exact.logProbabilities(), GEMMA_TOLERANCE);
+        assertTrue(reported <= GEMMA_TOLERANCE, () -> "reported log-probabilities differ by " + reported);
+        System.out.printf(
+                "%s: smallest margin %.4f, log-probabilities vs llama.cpp %.2e (reported %.2e), vs the plain pass %.2e%n",
+                family, reference.smallestMargin(), largest, reported, exactEngines);
+
+        // Swapgate reads the GGUF too: the folded norms, the traits under gemma2.* / gemma3.* and llama.cpp's defaults.
+        LoadedModel fromGguf = ModelLoader.load(gguf);
+        assertEquals(shape, fromGguf.config());
+        assertSameWeights(model.weights(), fromGguf.weights());
+        assertSameExtras(model.weights(), fromGguf.weights());
+        try (EngineTarget engine = new EngineTarget(fromGguf, 1, 4, 256)) {
+            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the " + family + " GGUF");
+        }
+    }
+
+    /**
      * The weights with Qwen2's seeded q/k/v biases (uniform in +-0.3) or Qwen3's seeded head norms (0.7 to 1.3), and a
      * zero classifier row for the end token.
      */
@@ -208,7 +281,7 @@ class LlamaCppAgreementIT {
                     w.gate(),
                     w.up(),
                     w.down(),
-                    qwen2 ? uniform(random, "qkv_bias", shape.dim() + 2 * shape.kvDim(), 0, 0.3) : null,
+                    qwen2 ? uniform(random, "qkv_bias", shape.queryDim() + 2 * shape.kvDim(), 0, 0.3) : null,
                     qwen2 ? null : uniform(random, "q_norm", shape.headDim(), 1, 0.3),
                     qwen2 ? null : uniform(random, "k_norm", shape.headDim(), 1, 0.3)));
         }
@@ -236,7 +309,11 @@ class LlamaCppAgreementIT {
             LayerWeights e = expected.layers().get(l);
             LayerWeights a = actual.layers().get(l);
             FloatTensor[][] pairs = {
-                {e.qkvBias(), a.qkvBias()}, {e.queryNorm(), a.queryNorm()}, {e.keyNorm(), a.keyNorm()}
+                {e.qkvBias(), a.qkvBias()},
+                {e.queryNorm(), a.queryNorm()},
+                {e.keyNorm(), a.keyNorm()},
+                {e.postAttentionNorm(), a.postAttentionNorm()},
+                {e.postFeedForwardNorm(), a.postFeedForwardNorm()}
             };
             for (FloatTensor[] pair : pairs) {
                 assertEquals(pair[0] == null, pair[1] == null, "layer " + l);

@@ -7,7 +7,9 @@ import io.swapgate.core.model.LlamaWeights;
 /**
  * The Llama forward pass as plain single-threaded Java over the weight arrays, one token at a time with a KV cache:
  * the baseline the benchmark compares Swapgate's engine with. Same math as the runtime (RMSNorm, rotate-half RoPE,
- * grouped-query attention, SwiGLU, the classifier); no batching, no SIMD beyond what the JIT finds.
+ * grouped-query attention, SwiGLU, the classifier), and Gemma's (scaled embeddings, norms after attention and the
+ * feed-forward, GeGLU, soft caps, sliding-window layers with their own rope base); no batching, no SIMD beyond what the
+ * JIT finds.
  */
 final class PlainJavaLlama {
 
@@ -16,57 +18,101 @@ final class PlainJavaLlama {
     private final float[][] keys;
     private final float[][] values;
     private final float[] frequencies;
+    private final float[] slidingFrequencies;
+    private final LlamaConfig.Gemma gemma;
 
     PlainJavaLlama(LlamaConfig config, LlamaWeights weights, int maxPositions) {
         this.c = config;
         this.w = weights;
         this.keys = new float[config.layers()][maxPositions * config.kvDim()];
         this.values = new float[config.layers()][maxPositions * config.kvDim()];
-        this.frequencies = new float[config.headDim() / 2];
-        for (int i = 0; i < frequencies.length; i++) {
-            frequencies[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2 * i) / (float) config.headDim()));
+        this.gemma = config.gemma();
+        this.frequencies = frequencies(config.ropeTheta(), gemma == null ? 1 : gemma.ropeLinearFactor());
+        this.slidingFrequencies = gemma == null ? frequencies : frequencies(gemma.localRopeTheta(), 1);
+    }
+
+    private float[] frequencies(double theta, double linearFactor) {
+        float[] out = new float[c.headDim() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (1.0 / Math.pow(theta, (2 * i) / (float) c.headDim()) / linearFactor);
         }
+        return out;
     }
 
     /** The logits after feeding {@code token} at {@code position}. */
     float[] forward(int token, int position) {
         int dim = c.dim();
+        int queryDim = c.queryDim();
         float[] x = new float[dim];
         System.arraycopy(w.embedding().data(), token * dim, x, 0, dim);
+        if (gemma != null) {
+            float scale = (float) Math.sqrt(dim);
+            for (int i = 0; i < dim; i++) {
+                x[i] *= scale;
+            }
+        }
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights layer = w.layers().get(l);
             float[] h = rmsNorm(x, layer.attentionNorm().data());
-            float[] q = matVec(layer.query().data(), h, dim, dim);
+            float[] q = matVec(layer.query().data(), h, queryDim, dim);
             float[] k = matVec(layer.key().data(), h, c.kvDim(), dim);
             float[] v = matVec(layer.value().data(), h, c.kvDim(), dim);
             if (layer.qkvBias() != null) { // Qwen2's projection biases, before the rotation
                 float[] bias = layer.qkvBias().data();
-                for (int i = 0; i < dim; i++) {
+                for (int i = 0; i < queryDim; i++) {
                     q[i] += bias[i];
                 }
                 for (int i = 0; i < c.kvDim(); i++) {
-                    k[i] += bias[dim + i];
-                    v[i] += bias[dim + c.kvDim() + i];
+                    k[i] += bias[queryDim + i];
+                    v[i] += bias[queryDim + c.kvDim() + i];
                 }
             }
             if (layer.queryNorm() != null) { // Qwen3's per-head norms, before the rotation
                 headNorm(q, c.heads(), layer.queryNorm().data());
                 headNorm(k, c.kvHeads(), layer.keyNorm().data());
             }
-            rotate(q, c.heads(), position);
-            rotate(k, c.kvHeads(), position);
+            float[] angles = c.slidingLayer(l) ? slidingFrequencies : frequencies;
+            rotate(q, c.heads(), position, angles);
+            rotate(k, c.kvHeads(), position, angles);
             System.arraycopy(k, 0, keys[l], position * c.kvDim(), c.kvDim());
             System.arraycopy(v, 0, values[l], position * c.kvDim(), c.kvDim());
-            add(x, matVec(layer.output().data(), attend(q, l, position), dim, dim));
+            int oldest = c.slidingLayer(l) ? Math.max(0, position - gemma.slidingWindow() + 1) : 0;
+            float[] attended = matVec(layer.output().data(), attend(q, l, oldest, position), dim, queryDim);
+            add(
+                    x,
+                    layer.postAttentionNorm() == null
+                            ? attended
+                            : rmsNorm(attended, layer.postAttentionNorm().data()));
             float[] f = rmsNorm(x, layer.ffnNorm().data());
             float[] gate = matVec(layer.gate().data(), f, c.hiddenDim(), dim);
             float[] up = matVec(layer.up().data(), f, c.hiddenDim(), dim);
             for (int i = 0; i < gate.length; i++) {
-                gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+                gate[i] = activation(gate[i]) * up[i];
             }
-            add(x, matVec(layer.down().data(), gate, dim, c.hiddenDim()));
+            float[] fed = matVec(layer.down().data(), gate, dim, c.hiddenDim());
+            add(
+                    x,
+                    layer.postFeedForwardNorm() == null
+                            ? fed
+                            : rmsNorm(fed, layer.postFeedForwardNorm().data()));
         }
-        return matVec(w.classifier().data(), rmsNorm(x, w.finalNorm().data()), c.vocabSize(), dim);
+        float[] logits = matVec(w.classifier().data(), rmsNorm(x, w.finalNorm().data()), c.vocabSize(), dim);
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = capped(logits[i], gemma == null ? 0 : gemma.finalSoftCap());
+        }
+        return logits;
+    }
+
+    /** SiLU, or Gemma's GELU in its tanh form. */
+    private float activation(float x) {
+        if (gemma == null) {
+            return x / (1f + (float) Math.exp(-x));
+        }
+        return (float) (0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))));
+    }
+
+    private static float capped(float x, float cap) {
+        return cap == 0 ? x : (float) (cap * Math.tanh(x / cap));
     }
 
     /** RMSNorm of each head's slice of {@code x}, in place. */
@@ -84,27 +130,30 @@ final class PlainJavaLlama {
         }
     }
 
-    private float[] attend(float[] q, int layer, int position) {
+    /** Attention over the cached positions {@code oldest} to {@code position}. */
+    private float[] attend(float[] q, int layer, int oldest, int position) {
         int headDim = c.headDim();
-        float[] out = new float[c.dim()];
+        float[] out = new float[c.queryDim()];
         float[] scores = new float[position + 1];
+        float scale = (float) c.attentionScale();
+        float cap = gemma == null ? 0 : gemma.attentionSoftCap();
         for (int head = 0; head < c.heads(); head++) {
             int kvOffset = (head / c.queriesPerKvHead()) * headDim;
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= position; t++) {
+            for (int t = oldest; t <= position; t++) {
                 float dot = 0;
                 for (int i = 0; i < headDim; i++) {
                     dot += q[head * headDim + i] * keys[layer][t * c.kvDim() + kvOffset + i];
                 }
-                scores[t] = dot / (float) Math.sqrt(headDim);
+                scores[t] = capped(dot * scale, cap);
                 max = Math.max(max, scores[t]);
             }
             float sum = 0;
-            for (int t = 0; t <= position; t++) {
+            for (int t = oldest; t <= position; t++) {
                 scores[t] = (float) Math.exp(scores[t] - max);
                 sum += scores[t];
             }
-            for (int t = 0; t <= position; t++) {
+            for (int t = oldest; t <= position; t++) {
                 float weight = scores[t] / sum;
                 for (int i = 0; i < headDim; i++) {
                     out[head * headDim + i] += weight * values[layer][t * c.kvDim() + kvOffset + i];
@@ -115,7 +164,7 @@ final class PlainJavaLlama {
     }
 
     /** Rotate-half RoPE on each head: (a, b) -> (a cos - b sin, b cos + a sin). */
-    private void rotate(float[] x, int heads, int position) {
+    private void rotate(float[] x, int heads, int position, float[] frequencies) {
         int half = c.headDim() / 2;
         for (int head = 0; head < heads; head++) {
             int base = head * c.headDim();

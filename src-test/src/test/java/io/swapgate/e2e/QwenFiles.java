@@ -107,6 +107,41 @@ final class QwenFiles {
                 .put("bos_token_id", END)
                 .put("eos_token_id", END);
         JSON.writeValue(folder.resolve("config.json").toFile(), json);
+        writeTokenizer(folder);
+        List<FloatTensor> tensors = new ArrayList<>();
+        tensors.add(named(weights.embedding(), "model.embed_tokens.weight"));
+        for (int l = 0; l < config.layers(); l++) {
+            LayerWeights layer = weights.layers().get(l);
+            String p = "model.layers." + l + ".";
+            tensors.add(named(layer.attentionNorm(), p + "input_layernorm.weight"));
+            tensors.add(named(layer.query(), p + "self_attn.q_proj.weight"));
+            tensors.add(named(layer.key(), p + "self_attn.k_proj.weight"));
+            tensors.add(named(layer.value(), p + "self_attn.v_proj.weight"));
+            if (family == Family.QWEN2) {
+                float[][] biases = biases(layer, config);
+                tensors.add(new FloatTensor(p + "self_attn.q_proj.bias", new int[] {config.queryDim()}, biases[0]));
+                tensors.add(new FloatTensor(p + "self_attn.k_proj.bias", new int[] {config.kvDim()}, biases[1]));
+                tensors.add(new FloatTensor(p + "self_attn.v_proj.bias", new int[] {config.kvDim()}, biases[2]));
+            } else {
+                tensors.add(named(layer.queryNorm(), p + "self_attn.q_norm.weight"));
+                tensors.add(named(layer.keyNorm(), p + "self_attn.k_norm.weight"));
+            }
+            tensors.add(named(layer.output(), p + "self_attn.o_proj.weight"));
+            tensors.add(named(layer.ffnNorm(), p + "post_attention_layernorm.weight"));
+            tensors.add(named(layer.gate(), p + "mlp.gate_proj.weight"));
+            tensors.add(named(layer.up(), p + "mlp.up_proj.weight"));
+            tensors.add(named(layer.down(), p + "mlp.down_proj.weight"));
+        }
+        tensors.add(named(weights.finalNorm(), "model.norm.weight"));
+        if (!config.sharedClassifier()) {
+            tensors.add(named(weights.classifier(), "lm_head.weight"));
+        }
+        SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        return folder;
+    }
+
+    /** The vocabulary as a Hugging Face folder holds it: {@code tokenizer.json}, and no BOS in tokenizer_config.json. */
+    static void writeTokenizer(Path folder) throws IOException {
         JSON.writeValue(
                 folder.resolve("tokenizer_config.json").toFile(),
                 JSON.createObjectNode().putNull("bos_token").put("eos_token", "<|endoftext|>"));
@@ -146,50 +181,14 @@ final class QwenFiles {
         ArrayNode merges = model.putArray("merges");
         merges().forEach(merges::add);
         JSON.writeValue(folder.resolve("tokenizer.json").toFile(), tokenizer);
-
-        List<FloatTensor> tensors = new ArrayList<>();
-        tensors.add(named(weights.embedding(), "model.embed_tokens.weight"));
-        for (int l = 0; l < config.layers(); l++) {
-            LayerWeights layer = weights.layers().get(l);
-            String p = "model.layers." + l + ".";
-            tensors.add(named(layer.attentionNorm(), p + "input_layernorm.weight"));
-            tensors.add(named(layer.query(), p + "self_attn.q_proj.weight"));
-            tensors.add(named(layer.key(), p + "self_attn.k_proj.weight"));
-            tensors.add(named(layer.value(), p + "self_attn.v_proj.weight"));
-            if (family == Family.QWEN2) {
-                float[][] biases = biases(layer, config);
-                tensors.add(new FloatTensor(p + "self_attn.q_proj.bias", new int[] {config.dim()}, biases[0]));
-                tensors.add(new FloatTensor(p + "self_attn.k_proj.bias", new int[] {config.kvDim()}, biases[1]));
-                tensors.add(new FloatTensor(p + "self_attn.v_proj.bias", new int[] {config.kvDim()}, biases[2]));
-            } else {
-                tensors.add(named(layer.queryNorm(), p + "self_attn.q_norm.weight"));
-                tensors.add(named(layer.keyNorm(), p + "self_attn.k_norm.weight"));
-            }
-            tensors.add(named(layer.output(), p + "self_attn.o_proj.weight"));
-            tensors.add(named(layer.ffnNorm(), p + "post_attention_layernorm.weight"));
-            tensors.add(named(layer.gate(), p + "mlp.gate_proj.weight"));
-            tensors.add(named(layer.up(), p + "mlp.up_proj.weight"));
-            tensors.add(named(layer.down(), p + "mlp.down_proj.weight"));
-        }
-        tensors.add(named(weights.finalNorm(), "model.norm.weight"));
-        if (!config.sharedClassifier()) {
-            tensors.add(named(weights.classifier(), "lm_head.weight"));
-        }
-        SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
-        return folder;
     }
 
-    /** The GGUF llama.cpp reads: rope over head halves (its NEOX mode for Qwen), so no rows are permuted. */
-    static Path gguf(Path file, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
-        Files.createDirectories(file.getParent());
+    /** The vocabulary as llama.cpp's converter writes it into a GGUF file. */
+    static GgufWriter withVocabulary(GgufWriter gguf) {
         int[] types = new int[VOCAB];
         Arrays.fill(types, 1);
         types[END] = 3;
-        String arch = family.modelType();
-        GgufWriter gguf = GgufWriter.hyperParameters(arch, arch + "-synthetic", config, 0)
-                .put(arch + ".rope.freq_base", config.ropeTheta())
-                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
-                .put("tokenizer.ggml.model", "gpt2")
+        return gguf.put("tokenizer.ggml.model", "gpt2")
                 .put("tokenizer.ggml.pre", "qwen2")
                 .put("tokenizer.ggml.tokens", tokens())
                 .put("tokenizer.ggml.token_type", types)
@@ -197,6 +196,15 @@ final class QwenFiles {
                 .put("tokenizer.ggml.eos_token_id", END)
                 .put("tokenizer.ggml.bos_token_id", END)
                 .put("tokenizer.ggml.add_bos_token", false);
+    }
+
+    /** The GGUF llama.cpp reads: rope over head halves (its NEOX mode for Qwen), so no rows are permuted. */
+    static Path gguf(Path file, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
+        Files.createDirectories(file.getParent());
+        String arch = family.modelType();
+        GgufWriter gguf = withVocabulary(GgufWriter.hyperParameters(arch, arch + "-synthetic", config, 0)
+                .put(arch + ".rope.freq_base", config.ropeTheta())
+                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps()));
         if (family == Family.QWEN3) {
             gguf.put(arch + ".attention.key_length", config.headDim())
                     .put(arch + ".attention.value_length", config.headDim());
@@ -211,7 +219,7 @@ final class QwenFiles {
             gguf.tensor(p + "attn_v.weight", layer.value());
             if (family == Family.QWEN2) {
                 float[][] biases = biases(layer, config);
-                gguf.tensor(p + "attn_q.bias", biases[0], config.dim());
+                gguf.tensor(p + "attn_q.bias", biases[0], config.queryDim());
                 gguf.tensor(p + "attn_k.bias", biases[1], config.kvDim());
                 gguf.tensor(p + "attn_v.bias", biases[2], config.kvDim());
             } else {
@@ -234,7 +242,7 @@ final class QwenFiles {
 
     private static float[][] biases(LayerWeights layer, LlamaConfig config) {
         float[] all = layer.qkvBias().data();
-        int d = config.dim();
+        int d = config.queryDim();
         int kv = config.kvDim();
         return new float[][] {
             Arrays.copyOfRange(all, 0, d),

@@ -25,16 +25,17 @@ final class SyntheticLlama {
 
     private LlamaWeights build() {
         int d = config.dim();
+        int q = config.queryDim();
         int kv = config.kvDim();
         int h = config.hiddenDim();
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             layers.add(new LayerWeights(
                     ones(d),
-                    matrix(d, d),
+                    matrix(q, d),
                     matrix(kv, d),
                     matrix(kv, d),
-                    matrix(d, d),
+                    matrix(d, q),
                     ones(d),
                     matrix(h, d),
                     matrix(h, d),

@@ -36,7 +36,9 @@ public record BaseModelIdentity(String name, String digest, LlamaConfig config) 
                 hash(sha, t);
             }
             // Only what a block has: digests of models without these stay what they were.
-            for (FloatTensor optional : new FloatTensor[] {l.qkvBias(), l.queryNorm(), l.keyNorm()}) {
+            for (FloatTensor optional : new FloatTensor[] {
+                l.qkvBias(), l.queryNorm(), l.keyNorm(), l.postAttentionNorm(), l.postFeedForwardNorm()
+            }) {
                 if (optional != null) {
                     hash(sha, optional);
                 }

@@ -47,12 +47,17 @@ public enum LoraModule {
     }
 
     public int inputs(LlamaConfig c) {
-        return this == DOWN ? c.hiddenDim() : c.dim();
+        return switch (this) {
+            case O -> c.queryDim();
+            case DOWN -> c.hiddenDim();
+            default -> c.dim();
+        };
     }
 
     public int outputs(LlamaConfig c) {
         return switch (this) {
-            case Q, O, DOWN -> c.dim();
+            case Q -> c.queryDim();
+            case O, DOWN -> c.dim();
             case K, V -> c.kvDim();
             case GATE, UP -> c.hiddenDim();
         };

@@ -25,8 +25,11 @@ import java.util.stream.Collectors;
  */
 public final class GgufModelReader {
 
-    /** {@code general.architecture} values read: Llama (Mistral's files use it too), Phi-3, Qwen2 and Qwen3. */
-    private static final List<String> SUPPORTED = List.of("llama", "phi3", "qwen2", "qwen3");
+    /** {@code general.architecture} values read: Llama (Mistral's files use it too), Phi-3, Qwen2, Qwen3, Gemma 2 and 3. */
+    private static final List<String> SUPPORTED = List.of("llama", "phi3", "qwen2", "qwen3", "gemma2", "gemma3");
+
+    /** Gemma's 27B models, which llama.cpp recognises by depth, scale attention by dim / heads, not the head size. */
+    private static final java.util.Map<String, Integer> GEMMA_27B_LAYERS = java.util.Map.of("gemma2", 46, "gemma3", 62);
 
     private GgufModelReader() {}
 
@@ -45,6 +48,7 @@ public final class GgufModelReader {
             TensorSource source = new TensorSource(gguf, channel);
             List<LayerWeights> layers = new ArrayList<>();
             int dim = config.dim();
+            int queries = config.queryDim();
             int kv = config.kvDim();
             int hidden = config.hiddenDim();
             for (int l = 0; l < config.layers(); l++) {
@@ -57,13 +61,18 @@ public final class GgufModelReader {
                     layers.add(qwenLayer(source, p, config, architecture.equals("qwen3")));
                     continue;
                 }
+                if (config.gemma() != null) {
+                    layers.add(gemmaLayer(source, p, config, architecture.equals("gemma3")));
+                    continue;
+                }
                 layers.add(new LayerWeights(
                         source.read(p + "attn_norm.weight", dim),
-                        Llama2cModelReader.toHalves(source.read(p + "attn_q.weight", dim, dim), config.heads(), config),
+                        Llama2cModelReader.toHalves(
+                                source.read(p + "attn_q.weight", queries, dim), config.heads(), config),
                         Llama2cModelReader.toHalves(
                                 source.read(p + "attn_k.weight", kv, dim), config.kvHeads(), config),
                         source.read(p + "attn_v.weight", kv, dim),
-                        source.read(p + "attn_output.weight", dim, dim),
+                        source.read(p + "attn_output.weight", dim, queries),
                         source.read(p + "ffn_norm.weight", dim),
                         source.read(p + "ffn_gate.weight", hidden, dim),
                         source.read(p + "ffn_up.weight", hidden, dim),
@@ -109,22 +118,23 @@ public final class GgufModelReader {
     private static LayerWeights qwenLayer(TensorSource source, String p, LlamaConfig config, boolean headNorms)
             throws IOException {
         int dim = config.dim();
+        int queries = config.queryDim();
         int kv = config.kvDim();
         int hidden = config.hiddenDim();
         FloatTensor bias = null;
         if (!headNorms) {
-            float[] joined = new float[dim + 2 * kv];
-            System.arraycopy(source.read(p + "attn_q.bias", dim).data(), 0, joined, 0, dim);
-            System.arraycopy(source.read(p + "attn_k.bias", kv).data(), 0, joined, dim, kv);
-            System.arraycopy(source.read(p + "attn_v.bias", kv).data(), 0, joined, dim + kv, kv);
+            float[] joined = new float[queries + 2 * kv];
+            System.arraycopy(source.read(p + "attn_q.bias", queries).data(), 0, joined, 0, queries);
+            System.arraycopy(source.read(p + "attn_k.bias", kv).data(), 0, joined, queries, kv);
+            System.arraycopy(source.read(p + "attn_v.bias", kv).data(), 0, joined, queries + kv, kv);
             bias = new FloatTensor(p + "attn_qkv.bias", new int[] {joined.length}, joined);
         }
         return new LayerWeights(
                 source.read(p + "attn_norm.weight", dim),
-                source.read(p + "attn_q.weight", dim, dim),
+                source.read(p + "attn_q.weight", queries, dim),
                 source.read(p + "attn_k.weight", kv, dim),
                 source.read(p + "attn_v.weight", kv, dim),
-                source.read(p + "attn_output.weight", dim, dim),
+                source.read(p + "attn_output.weight", dim, queries),
                 source.read(p + "ffn_norm.weight", dim),
                 source.read(p + "ffn_gate.weight", hidden, dim),
                 source.read(p + "ffn_up.weight", hidden, dim),
@@ -135,21 +145,50 @@ public final class GgufModelReader {
     }
 
     /**
+     * A Gemma 2 or 3 layer: norms after attention and after the feed-forward besides before them, and Gemma 3's
+     * per-head query/key norms. llama.cpp's converter has already folded Gemma's (1 + w) norm weights into w, so they
+     * are read as they are; its rope rotates head halves, so no rows are permuted.
+     */
+    private static LayerWeights gemmaLayer(TensorSource source, String p, LlamaConfig config, boolean headNorms)
+            throws IOException {
+        int dim = config.dim();
+        int queries = config.queryDim();
+        int kv = config.kvDim();
+        int hidden = config.hiddenDim();
+        return new LayerWeights(
+                source.read(p + "attn_norm.weight", dim),
+                source.read(p + "attn_q.weight", queries, dim),
+                source.read(p + "attn_k.weight", kv, dim),
+                source.read(p + "attn_v.weight", kv, dim),
+                source.read(p + "attn_output.weight", dim, queries),
+                source.read(p + "ffn_norm.weight", dim),
+                source.read(p + "ffn_gate.weight", hidden, dim),
+                source.read(p + "ffn_up.weight", hidden, dim),
+                source.read(p + "ffn_down.weight", dim, hidden),
+                null,
+                headNorms ? source.read(p + "attn_q_norm.weight", config.headDim()) : null,
+                headNorms ? source.read(p + "attn_k_norm.weight", config.headDim()) : null,
+                source.read(p + "post_attention_norm.weight", dim),
+                source.read(p + "post_ffw_norm.weight", dim));
+    }
+
+    /**
      * Phi-3's layer: one fused query/key/value matrix and one fused gate/up matrix (gate rows first), split here. Its
      * rope rotates the two halves of each head (llama.cpp's NEOX mode), Swapgate's own order, so no rows are permuted.
      */
     private static LayerWeights phi3Layer(TensorSource source, String p, LlamaConfig config) throws IOException {
         int dim = config.dim();
+        int queries = config.queryDim();
         int kv = config.kvDim();
         int hidden = config.hiddenDim();
-        FloatTensor qkv = source.read(p + "attn_qkv.weight", dim + 2 * kv, dim);
+        FloatTensor qkv = source.read(p + "attn_qkv.weight", queries + 2 * kv, dim);
         FloatTensor gateUp = source.read(p + "ffn_up.weight", 2 * hidden, dim);
         return new LayerWeights(
                 source.read(p + "attn_norm.weight", dim),
-                qkv.rows(p + "attn_q", 0, dim),
-                qkv.rows(p + "attn_k", dim, kv),
-                qkv.rows(p + "attn_v", dim + kv, kv),
-                source.read(p + "attn_output.weight", dim, dim),
+                qkv.rows(p + "attn_q", 0, queries),
+                qkv.rows(p + "attn_k", queries, kv),
+                qkv.rows(p + "attn_v", queries + kv, kv),
+                source.read(p + "attn_output.weight", dim, queries),
                 source.read(p + "ffn_norm.weight", dim),
                 gateUp.rows(p + "ffn_gate", 0, hidden),
                 gateUp.rows(p + "ffn_up", hidden, hidden),
@@ -159,7 +198,8 @@ public final class GgufModelReader {
     /**
      * The config under the architecture's own keys ({@code llama.*}, {@code phi3.*}). A sliding attention window
      * shorter than the context ({@code *.attention.sliding_window}, Phi-3's and Mistral's) becomes the context served:
-     * within it, full attention is the window's attention, so answers stay exact rather than silently diverge.
+     * within it, full attention is the window's attention, so answers stay exact rather than silently diverge. Gemma's
+     * window applies to some layers only and is served as such.
      */
     private static LlamaConfig config(GgufFile gguf, String arch, int vocabSize) {
         int heads = integer(gguf, arch + ".attention.head_count", null);
@@ -170,18 +210,18 @@ public final class GgufModelReader {
                     arch + ".attention.head_count (" + heads + ") and " + arch + ".embedding_length (" + dim
                             + ") must be positive");
         }
-        int keyLength = integer(gguf, arch + ".attention.key_length", dim / heads);
-        if (keyLength != dim / heads) {
+        int headDim = integer(gguf, arch + ".attention.key_length", dim / heads);
+        int valueLength = integer(gguf, arch + ".attention.value_length", headDim);
+        if (valueLength != headDim) {
             throw new ModelFormatException(
                     gguf.path(),
-                    "a head size of " + keyLength + " apart from embedding_length / head_count (" + dim / heads
-                            + ") is not supported");
+                    "value heads of " + valueLength + " beside key heads of " + headDim + " are not supported");
         }
-        int ropeDims = integer(gguf, arch + ".rope.dimension_count", dim / heads);
-        if (ropeDims != dim / heads) {
+        int ropeDims = integer(gguf, arch + ".rope.dimension_count", headDim);
+        if (ropeDims != headDim) {
             throw new ModelFormatException(
                     gguf.path(),
-                    "partial rotary embeddings (" + ropeDims + " of " + dim / heads + " dimensions) are not supported");
+                    "partial rotary embeddings (" + ropeDims + " of " + headDim + " dimensions) are not supported");
         }
         if (gguf.tensors().containsKey("rope_factors_long.weight")) {
             throw new ModelFormatException(
@@ -189,22 +229,54 @@ public final class GgufModelReader {
         }
         int context = integer(gguf, arch + ".context_length", null);
         int window = integer(gguf, arch + ".attention.sliding_window", 0);
+        int layers = integer(gguf, arch + ".block_count", null);
+        boolean gemma = arch.startsWith("gemma");
         try {
             return new LlamaConfig(
                     dim,
                     integer(gguf, arch + ".feed_forward_length", null),
-                    integer(gguf, arch + ".block_count", null),
+                    layers,
                     heads,
                     integer(gguf, arch + ".attention.head_count_kv", heads),
+                    headDim,
                     vocabSize,
-                    window > 0 ? Math.min(context, window) : context,
+                    window > 0 && !gemma ? Math.min(context, window) : context,
                     real(gguf, arch + ".attention.layer_norm_rms_epsilon", 1e-5f),
                     real(gguf, arch + ".rope.freq_base", 10000f),
                     null,
-                    !gguf.tensors().containsKey("output.weight"));
+                    !gguf.tensors().containsKey("output.weight"),
+                    gemma ? gemmaTraits(gguf, arch, dim / heads, headDim, layers, window) : null);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(gguf.path(), e.getMessage());
         }
+    }
+
+    /**
+     * Gemma's traits with llama.cpp's defaults for keys a file leaves out: Gemma 2 caps attention scores at 50 and
+     * logits at 30 and slides over 4096 positions in every second layer; Gemma 3 caps nothing, slides (only where the
+     * file names a window) in five layers of six on a rope base of 10000, and scales its global layers' rope linearly
+     * by {@code rope.scaling.factor}. Attention is scaled by the head size except in the 27B models.
+     */
+    private static LlamaConfig.Gemma gemmaTraits(
+            GgufFile gguf, String arch, int evenSplit, int headDim, int layers, int window) {
+        boolean gemma2 = arch.equals("gemma2");
+        String scaling = text(gguf, arch + ".rope.scaling.type");
+        if (!scaling.isEmpty() && !scaling.equals("none") && !scaling.equals("linear")) {
+            throw new ModelFormatException(gguf.path(), "rope scaling '" + scaling + "' is not supported for " + arch);
+        }
+        float factor = real(gguf, arch + ".rope.scaling.factor", real(gguf, arch + ".rope.scale_linear", 0f));
+        if (gemma2 && factor > 0 && factor != 1) {
+            throw new ModelFormatException(gguf.path(), "rope scaling of a gemma2 model is not supported");
+        }
+        float globalBase = real(gguf, arch + ".rope.freq_base", 10000f);
+        return new LlamaConfig.Gemma(
+                GEMMA_27B_LAYERS.get(arch) == layers ? evenSplit : headDim,
+                gemma2 ? real(gguf, arch + ".attn_logit_softcapping", 50f) : 0f,
+                real(gguf, arch + ".final_logit_softcapping", gemma2 ? 30f : 0f),
+                gemma2 && window == 0 ? 4096 : window,
+                integer(gguf, arch + ".attention.sliding_window_pattern", gemma2 ? 2 : 6),
+                real(gguf, arch + ".rope.freq_base_swa", gemma2 ? globalBase : 10000f),
+                factor > 0 ? factor : 1f);
     }
 
     /** The file's vocabulary: SentencePiece ("llama") or byte-level BPE ("gpt2"). */
@@ -234,11 +306,14 @@ public final class GgufModelReader {
             pieces[i] = String.valueOf(tokens.get(i)).replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
             scoreValues[i] = scores.get(i) instanceof Number n ? n.floatValue() : 0f;
         }
+        // Gemma's vocabularies prepend no space to the text (its converter writes add_space_prefix false).
+        boolean spacePrefix = !(gguf.metadata().get("tokenizer.ggml.add_space_prefix") instanceof Boolean b) || b;
         return new SentencePieceBpeTokenizer(
                 pieces,
                 scoreValues,
                 integer(gguf, "tokenizer.ggml.bos_token_id", 1),
-                integer(gguf, "tokenizer.ggml.eos_token_id", 2));
+                integer(gguf, "tokenizer.ggml.eos_token_id", 2),
+                spacePrefix);
     }
 
     /** {@code tokenizer.chat_template}, with the BOS and EOS pieces it may refer to, or null when absent. */

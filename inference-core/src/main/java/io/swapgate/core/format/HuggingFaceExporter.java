@@ -34,6 +34,12 @@ public final class HuggingFaceExporter {
         if (!(model.tokenizer() instanceof SentencePieceBpeTokenizer tokenizer)) {
             throw new IllegalArgumentException("only models with a SentencePiece vocabulary can be exported");
         }
+        boolean llamaShaped = model.config().gemma() == null
+                && model.weights().layers().stream().allMatch(l -> l.qkvBias() == null && l.queryNorm() == null);
+        if (!llamaShaped) {
+            throw new IllegalArgumentException(
+                    "only Llama-shaped models (no biases, head norms or Gemma traits) export");
+        }
         Files.createDirectories(folder);
         writeConfig(model.config(), tokenizer, folder.resolve("config.json"));
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors(model), Map.of("format", "pt"));
@@ -53,6 +59,7 @@ public final class HuggingFaceExporter {
                 .put("num_hidden_layers", c.layers())
                 .put("num_attention_heads", c.heads())
                 .put("num_key_value_heads", c.kvHeads())
+                .put("head_dim", c.headDim())
                 .put("vocab_size", c.vocabSize())
                 .put("max_position_embeddings", c.contextLength())
                 .put("rms_norm_eps", c.normEps())

@@ -24,14 +24,18 @@ import java.util.stream.Stream;
 
 /**
  * Hugging Face model folders: {@code config.json}, one or more {@code *.safetensors} files and
- * {@code tokenizer.json} (TinyLlama, SmolLM, Llama 3.x and other LlamaForCausalLM checkpoints, Mistral, Phi-3).
+ * {@code tokenizer.json} (TinyLlama, SmolLM, Llama 3.x and other LlamaForCausalLM checkpoints, Mistral, Phi-3, Qwen2,
+ * Qwen3, Gemma 2 and Gemma 3's text models).
  */
 public final class HuggingFaceModelReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** {@code model_type} values read: Llama-shaped decoders without biases or extra norms. */
-    private static final List<String> SUPPORTED = List.of("llama", "mistral", "phi3", "qwen2", "qwen3");
+    /** {@code model_type} values read. */
+    private static final List<String> SUPPORTED =
+            List.of("llama", "mistral", "phi3", "qwen2", "qwen3", "gemma2", "gemma3_text");
+
+    private static final List<String> GEMMA = List.of("gemma2", "gemma3_text");
 
     private HuggingFaceModelReader() {}
 
@@ -76,12 +80,14 @@ public final class HuggingFaceModelReader {
         }
         int dim = required(file, json, "hidden_size");
         int heads = required(file, json, "num_attention_heads");
-        if (json.has("head_dim") && json.get("head_dim").asInt() != dim / heads) {
-            throw new ModelFormatException(
-                    file,
-                    "head_dim " + json.get("head_dim").asInt() + " differs from hidden_size / num_attention_heads");
+        if (heads <= 0) {
+            throw new ModelFormatException(file, "num_attention_heads must be positive");
         }
+        int headDim = json.path("head_dim").isNull()
+                ? dim / heads
+                : json.path("head_dim").asInt(dim / heads);
         int context = required(file, json, "max_position_embeddings");
+        boolean gemma = GEMMA.contains(type);
         int window = json.path("use_sliding_window").asBoolean(true)
                 ? json.path("sliding_window").asInt(0)
                 : 0;
@@ -92,12 +98,14 @@ public final class HuggingFaceModelReader {
                     required(file, json, "num_hidden_layers"),
                     heads,
                     json.path("num_key_value_heads").asInt(heads),
+                    headDim,
                     required(file, json, "vocab_size"),
-                    window > 0 ? Math.min(context, window) : context,
+                    window > 0 && !gemma ? Math.min(context, window) : context,
                     (float) json.path("rms_norm_eps").asDouble(1e-6),
                     (float) json.path("rope_theta").asDouble(10000),
-                    ropeScaling(file, json.path("rope_scaling")),
-                    json.path("tie_word_embeddings").asBoolean(false));
+                    gemma ? null : ropeScaling(file, json.path("rope_scaling")),
+                    json.path("tie_word_embeddings").asBoolean(gemma),
+                    gemma ? GemmaConfig.traits(file, json, headDim) : null);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }
@@ -154,15 +162,15 @@ public final class HuggingFaceModelReader {
             if (type.equals("phi3")) {
                 FloatTensor qkv = tensor(folder, files, p + "self_attn.qkv_proj.weight");
                 FloatTensor gateUp = tensor(folder, files, p + "mlp.gate_up_proj.weight");
-                int dim = config.dim();
+                int queries = config.queryDim();
                 int kv = config.kvDim();
                 int hidden = config.hiddenDim();
                 try {
                     layers.add(new LayerWeights(
                             tensor(folder, files, p + "input_layernorm.weight"),
-                            qkv.rows(p + "q", 0, dim),
-                            qkv.rows(p + "k", dim, kv),
-                            qkv.rows(p + "v", dim + kv, kv),
+                            qkv.rows(p + "q", 0, queries),
+                            qkv.rows(p + "k", queries, kv),
+                            qkv.rows(p + "v", queries + kv, kv),
                             tensor(folder, files, p + "self_attn.o_proj.weight"),
                             tensor(folder, files, p + "post_attention_layernorm.weight"),
                             gateUp.rows(p + "gate", 0, hidden),
@@ -171,6 +179,10 @@ public final class HuggingFaceModelReader {
                 } catch (IllegalArgumentException e) {
                     throw new ModelFormatException(folder, e.getMessage());
                 }
+                continue;
+            }
+            if (config.gemma() != null) {
+                layers.add(gemmaLayer(folder, files, p, type.equals("gemma3_text")));
                 continue;
             }
             layers.add(new LayerWeights(
@@ -191,21 +203,55 @@ public final class HuggingFaceModelReader {
         FloatTensor classifier = config.sharedClassifier() || !files.containsKey("lm_head.weight")
                 ? embedding
                 : tensor(folder, files, "lm_head.weight");
+        FloatTensor finalNorm = tensor(folder, files, "model.norm.weight");
         try {
-            return new LlamaWeights(embedding, layers, tensor(folder, files, "model.norm.weight"), classifier)
+            return new LlamaWeights(
+                            embedding, layers, config.gemma() == null ? finalNorm : plusOne(finalNorm), classifier)
                     .validate(config);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(folder, e.getMessage());
         }
     }
 
+    /**
+     * A Gemma 2 or 3 layer. Its {@code post_attention_layernorm} normalises the attention's output (Llama's name for the
+     * feed-forward's input norm, which Gemma calls {@code pre_feedforward_layernorm}). Gemma's norms multiply by
+     * (1 + w); the 1 is added here, once, so the forward pass is Llama's.
+     */
+    private static LayerWeights gemmaLayer(
+            Path folder, Map<String, SafetensorsFile> files, String p, boolean headNorms) {
+        return new LayerWeights(
+                plusOne(tensor(folder, files, p + "input_layernorm.weight")),
+                tensor(folder, files, p + "self_attn.q_proj.weight"),
+                tensor(folder, files, p + "self_attn.k_proj.weight"),
+                tensor(folder, files, p + "self_attn.v_proj.weight"),
+                tensor(folder, files, p + "self_attn.o_proj.weight"),
+                plusOne(tensor(folder, files, p + "pre_feedforward_layernorm.weight")),
+                tensor(folder, files, p + "mlp.gate_proj.weight"),
+                tensor(folder, files, p + "mlp.up_proj.weight"),
+                tensor(folder, files, p + "mlp.down_proj.weight"),
+                null,
+                headNorms ? plusOne(tensor(folder, files, p + "self_attn.q_norm.weight")) : null,
+                headNorms ? plusOne(tensor(folder, files, p + "self_attn.k_norm.weight")) : null,
+                plusOne(tensor(folder, files, p + "post_attention_layernorm.weight")),
+                plusOne(tensor(folder, files, p + "post_feedforward_layernorm.weight")));
+    }
+
+    private static FloatTensor plusOne(FloatTensor norm) {
+        float[] values = norm.data().clone();
+        for (int i = 0; i < values.length; i++) {
+            values[i] += 1f;
+        }
+        return new FloatTensor(norm.name(), norm.shape(), values);
+    }
+
     /** Qwen2's query, key and value biases, end to end, after their shapes are checked. */
     private static FloatTensor qkvBias(Path folder, Map<String, SafetensorsFile> files, String p, LlamaConfig config) {
-        float[] joined = new float[config.dim() + 2 * config.kvDim()];
+        float[] joined = new float[config.queryDim() + 2 * config.kvDim()];
         int at = 0;
         for (String name : List.of("q_proj", "k_proj", "v_proj")) {
             FloatTensor bias = tensor(folder, files, p + "self_attn." + name + ".bias");
-            int expected = name.equals("q_proj") ? config.dim() : config.kvDim();
+            int expected = name.equals("q_proj") ? config.queryDim() : config.kvDim();
             if (bias.shape().length != 1 || bias.shape()[0] != expected) {
                 throw new ModelFormatException(
                         folder,

@@ -7,6 +7,8 @@ package io.swapgate.core.model;
  * @param qkvBias the query, key and value projections' biases end to end [dim + 2 kvDim] (Qwen2's), or null for none
  * @param queryNorm RMSNorm weights [headDim] applied to each query head before the rotation (Qwen3's), or null
  * @param keyNorm the same for each key head, or null
+ * @param postAttentionNorm RMSNorm weights [dim] of the attention's output before the residual add (Gemma's), or null
+ * @param postFeedForwardNorm the same for the feed-forward's output, or null
  */
 public record LayerWeights(
         FloatTensor attentionNorm,
@@ -20,7 +22,9 @@ public record LayerWeights(
         FloatTensor down,
         FloatTensor qkvBias,
         FloatTensor queryNorm,
-        FloatTensor keyNorm) {
+        FloatTensor keyNorm,
+        FloatTensor postAttentionNorm,
+        FloatTensor postFeedForwardNorm) {
 
     /** A block without projection biases, as Llama's. */
     public LayerWeights(
@@ -34,6 +38,37 @@ public record LayerWeights(
             FloatTensor up,
             FloatTensor down) {
         this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, null, null, null);
+    }
+
+    /** A block with optional query/key/value biases and head norms, no norms after attention or feed-forward. */
+    public LayerWeights(
+            FloatTensor attentionNorm,
+            FloatTensor query,
+            FloatTensor key,
+            FloatTensor value,
+            FloatTensor output,
+            FloatTensor ffnNorm,
+            FloatTensor gate,
+            FloatTensor up,
+            FloatTensor down,
+            FloatTensor qkvBias,
+            FloatTensor queryNorm,
+            FloatTensor keyNorm) {
+        this(
+                attentionNorm,
+                query,
+                key,
+                value,
+                output,
+                ffnNorm,
+                gate,
+                up,
+                down,
+                qkvBias,
+                queryNorm,
+                keyNorm,
+                null,
+                null);
     }
 
     /** A block with query/key/value biases and no head norms, as Qwen2's. */
@@ -53,16 +88,16 @@ public record LayerWeights(
 
     void validate(LlamaConfig c) {
         attentionNorm.requireShape(c.dim());
-        query.requireShape(c.dim(), c.dim());
+        query.requireShape(c.queryDim(), c.dim());
         key.requireShape(c.kvDim(), c.dim());
         value.requireShape(c.kvDim(), c.dim());
-        output.requireShape(c.dim(), c.dim());
+        output.requireShape(c.dim(), c.queryDim());
         ffnNorm.requireShape(c.dim());
         gate.requireShape(c.hiddenDim(), c.dim());
         up.requireShape(c.hiddenDim(), c.dim());
         down.requireShape(c.dim(), c.hiddenDim());
         if (qkvBias != null) {
-            qkvBias.requireShape(c.dim() + 2 * c.kvDim());
+            qkvBias.requireShape(c.queryDim() + 2 * c.kvDim());
         }
         if ((queryNorm == null) != (keyNorm == null)) {
             throw new IllegalArgumentException("a block has query head norms or key head norms, not one of them");
@@ -70,6 +105,15 @@ public record LayerWeights(
         if (queryNorm != null) {
             queryNorm.requireShape(c.headDim());
             keyNorm.requireShape(c.headDim());
+        }
+        if ((postAttentionNorm != null) != (c.gemma() != null)
+                || (postFeedForwardNorm != null) != (c.gemma() != null)) {
+            throw new IllegalArgumentException(
+                    "norms after attention and feed-forward come with Gemma, and only with it");
+        }
+        if (postAttentionNorm != null) {
+            postAttentionNorm.requireShape(c.dim());
+            postFeedForwardNorm.requireShape(c.dim());
         }
     }
 }

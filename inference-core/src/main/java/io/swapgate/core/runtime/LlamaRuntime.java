@@ -33,11 +33,19 @@ public final class LlamaRuntime implements AutoCloseable {
     private final NDArray classifierT;
     private final NDArray ropeCos;
     private final NDArray ropeSin;
+    /** The rope tables of sliding-window layers: the same arrays as the others' unless they rotate differently. */
+    private final NDArray slidingCos;
+
+    private final NDArray slidingSin;
     private final NDArray halfTurn;
     private final int maxPositions;
     private final Slices slices;
     /** 1 / sqrt(headDim) as a tensor (see {@link OwnedScalar}: attention is differentiated when training). */
     private final NDArray attentionScale;
+    /** Gemma's sqrt(dim) embedding multiplier, or null. */
+    private final NDArray embeddingScale;
+    /** Gemma's GELU and soft caps, or null for other models. */
+    private final GemmaOps gemma;
 
     /** Steps of at most this many tokens run on one intra-op thread (see {@link #useThreadsFor}). */
     private static final int FEW_TOKENS = 2;
@@ -45,11 +53,14 @@ public final class LlamaRuntime implements AutoCloseable {
     private Thread threadsSetOn;
     private int threadsInUse;
 
-    /** One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W. */
     /**
-     * @param qkvBias the query/key/value biases [dim + 2 kvDim], or null when the model has none
-     * @param queryNorm per-head RMSNorm weights of queries [headDim] (Qwen3), or null
+     * One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W.
+     *
+     * @param qkvBias the query/key/value biases [queryDim + 2 kvDim], or null when the model has none
+     * @param queryNorm per-head RMSNorm weights of queries [headDim] (Qwen3, Gemma 3), or null
      * @param keyNorm the same for keys, or null
+     * @param postAttentionNorm the norm of the attention's output before the residual add (Gemma), or null
+     * @param postFeedForwardNorm the same for the feed-forward's output, or null
      */
     record Block(
             NDArray attentionNorm,
@@ -60,7 +71,9 @@ public final class LlamaRuntime implements AutoCloseable {
             NDArray outputT,
             NDArray ffnNorm,
             NDArray gateUpT,
-            NDArray downT) {}
+            NDArray downT,
+            NDArray postAttentionNorm,
+            NDArray postFeedForwardNorm) {}
 
     /** Index expressions reused every step. */
     private record Slices(NDIndex query, NDIndex key, NDIndex value, NDIndex gate, NDIndex up) {}
@@ -86,20 +99,33 @@ public final class LlamaRuntime implements AutoCloseable {
                     upload(layer.output()).transpose(),
                     upload(layer.ffnNorm()),
                     concatRows(layer.gate(), layer.up()).transpose(),
-                    upload(layer.down()).transpose()));
+                    upload(layer.down()).transpose(),
+                    layer.postAttentionNorm() == null ? null : upload(layer.postAttentionNorm()),
+                    layer.postFeedForwardNorm() == null ? null : upload(layer.postFeedForwardNorm())));
         }
         this.finalNorm = upload(weights.finalNorm());
         this.classifierT = upload(weights.classifier()).transpose();
-        RotaryTables rope = new RotaryTables(config, maxPositions);
+        RotaryTables rope = new RotaryTables(config, maxPositions, false);
         Shape ropeShape = new Shape(maxPositions, config.headDim());
         this.ropeCos = manager.create(rope.cos, ropeShape).toType(options.dataType(), false);
         this.ropeSin = manager.create(rope.sin, ropeShape).toType(options.dataType(), false);
+        if (RotaryTables.slidingDiffers(config)) {
+            RotaryTables sliding = new RotaryTables(config, maxPositions, true);
+            this.slidingCos = manager.create(sliding.cos, ropeShape).toType(options.dataType(), false);
+            this.slidingSin = manager.create(sliding.sin, ropeShape).toType(options.dataType(), false);
+        } else {
+            this.slidingCos = ropeCos;
+            this.slidingSin = ropeSin;
+        }
         this.halfTurn = manager.create(
                         RotaryTables.halfTurn(config.headDim()), new Shape(config.headDim(), config.headDim()))
                 .toType(options.dataType(), false);
-        this.attentionScale =
-                OwnedScalar.of(manager, 1.0 / Math.sqrt(config.headDim())).toType(options.dataType(), false);
-        int d = config.dim();
+        this.attentionScale = OwnedScalar.of(manager, config.attentionScale()).toType(options.dataType(), false);
+        this.embeddingScale = config.gemma() == null
+                ? null
+                : OwnedScalar.of(manager, Math.sqrt(config.dim())).toType(options.dataType(), false);
+        this.gemma = config.gemma() == null ? null : new GemmaOps(manager, config.gemma(), options.dataType());
+        int d = config.queryDim();
         int kv = config.kvDim();
         int h = config.hiddenDim();
         this.slices = new Slices(
@@ -175,26 +201,50 @@ public final class LlamaRuntime implements AutoCloseable {
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
         useThreadsFor(batch.tokenCount());
         try (NDManager step = manager.newSubManager()) {
-            StepLayout layout = StepLayout.of(batch, cache.maxLength(), step, options.dataType());
+            int window = config.gemma() == null ? 0 : config.gemma().slidingWindow();
+            StepLayout layout = StepLayout.of(batch, cache.maxLength(), window, step, options.dataType());
             LoraStep loraStep = LoraStep.gather(lora, batch, step, options.dataType());
             int rows = batch.size();
             int width = batch.longestRow();
-            NDArray x = embed(batch, layout, step).reshape(rows, width, config.dim());
-            NDArray cos = ropeCos.get(step, new NDIndex("{}", layout.positions)).reshape(rows, width, 1, -1);
-            NDArray sin = ropeSin.get(step, new NDIndex("{}", layout.positions)).reshape(rows, width, 1, -1);
+            NDArray x = scaleEmbeddings(embed(batch, layout, step).reshape(rows, width, config.dim()));
+            NDArray[] global = anglesAt(ropeCos, ropeSin, layout, step);
+            NDArray[] sliding = slidingCos == ropeCos ? global : anglesAt(slidingCos, slidingSin, layout, step);
             for (int l = 0; l < blocks.size(); l++) {
                 Block block = blocks.get(l);
-                x = x.add(
-                        attention(rmsNorm(x, block.attentionNorm), block, l, cache, layout, cos, sin, step, loraStep));
-                x = x.add(feedForward(rmsNorm(x, block.ffnNorm), block, l, loraStep));
+                boolean slides = config.slidingLayer(l);
+                NDArray[] angles = slides ? sliding : global;
+                NDArray mask = slides ? layout.windowMask : layout.mask;
+                NDArray attended = attention(
+                        rmsNorm(x, block.attentionNorm), block, l, cache, layout, angles, mask, step, loraStep);
+                x = residual(x, attended, block.postAttentionNorm);
+                x = residual(x, feedForward(rmsNorm(x, block.ffnNorm), block, l, loraStep), block.postFeedForwardNorm);
             }
             NDArray last = rmsNorm(
                     x.reshape((long) rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
-            NDArray logits = last.matMul(classifierT).toType(DataType.FLOAT32, false);
+            NDArray logits = classify(last);
             return new StepOutput(
                     split(logits.toFloatArray(), rows),
                     split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
         }
+    }
+
+    /** RoPE cosines and sines of the step's positions, [rows, width, 1, headDim] each. */
+    private static NDArray[] anglesAt(NDArray cos, NDArray sin, StepLayout layout, NDManager step) {
+        NDIndex at = new NDIndex("{}", layout.positions);
+        return new NDArray[] {
+            cos.get(step, at).reshape(layout.rows, layout.width, 1, -1),
+            sin.get(step, at).reshape(layout.rows, layout.width, 1, -1)
+        };
+    }
+
+    /** x plus a sub-layer's output, the output normalised first where the block has a norm after it (Gemma). */
+    NDArray residual(NDArray x, NDArray output, NDArray normAfter) {
+        return x.add(normAfter == null ? output : rmsNorm(output, normAfter));
+    }
+
+    /** Gemma multiplies embeddings, virtual tokens' included, by sqrt(dim) before the first block. */
+    NDArray scaleEmbeddings(NDArray x) {
+        return embeddingScale == null ? x : x.mul(embeddingScale);
     }
 
     /**
@@ -263,15 +313,15 @@ public final class LlamaRuntime implements AutoCloseable {
             int layer,
             KvCache cache,
             StepLayout layout,
-            NDArray cos,
-            NDArray sin,
+            NDArray[] angles,
+            NDArray mask,
             NDManager step,
             LoraUpdate lora) {
         int rows = layout.rows;
         int width = layout.width;
         NDArray[] qkv = queryKeyValue(h, block, layer, lora);
-        NDArray q = rotatedHeads(qkv[0], block.queryNorm, rows, width, config.heads(), cos, sin);
-        NDArray k = rotatedHeads(qkv[1], block.keyNorm, rows, width, config.kvHeads(), cos, sin);
+        NDArray q = rotatedHeads(qkv[0], block.queryNorm, rows, width, config.heads(), angles[0], angles[1]);
+        NDArray k = rotatedHeads(qkv[1], block.keyNorm, rows, width, config.kvHeads(), angles[0], angles[1]);
 
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
         cache.keys(layer).set(layout.cacheTarget, layout.realTokens(k.reshape((long) rows * width, config.kvDim())));
@@ -281,7 +331,7 @@ public final class LlamaRuntime implements AutoCloseable {
                 history(cache.keys(layer), layout, step).reshape(rows, layout.span, config.kvHeads(), config.headDim());
         NDArray values = history(cache.values(layer), layout, step)
                 .reshape(rows, layout.span, config.kvHeads(), config.headDim());
-        return output(attend(q, keys, values, layout.mask), block, layer, lora);
+        return output(attend(q, keys, values, mask), block, layer, lora);
     }
 
     /**
@@ -301,7 +351,7 @@ public final class LlamaRuntime implements AutoCloseable {
         return NDArrays.stack(rows);
     }
 
-    /** The attention input's query, key and value projections [rows, width, dim or kvDim], with LoRA updates. */
+    /** The attention input's query, key and value projections [rows, width, queryDim or kvDim], with LoRA updates. */
     NDArray[] queryKeyValue(NDArray h, Block block, int layer, LoraUpdate lora) {
         NDArray qkv = h.matMul(block.qkvT);
         if (block.qkvBias != null) {
@@ -322,7 +372,7 @@ public final class LlamaRuntime implements AutoCloseable {
      * Grouped-query attention of rotated queries [rows, width, heads, headDim] over keys and values
      * [rows, span, kvHeads, headDim] under an additive mask that broadcasts to [rows, kvHeads, group, width, span]
      * (null: no key is hidden);
-     * returns the heads merged, [rows, width, dim].
+     * returns the heads merged, [rows, width, queryDim].
      */
     NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray mask) {
         long rows = q.getShape().get(0);
@@ -333,9 +383,11 @@ public final class LlamaRuntime implements AutoCloseable {
         int group = config.queriesPerKvHead();
         // Query heads that share a KV head are stacked along the query axis: [rows, kvHeads, group * width, headDim].
         NDArray grouped = q.transpose(0, 2, 1, 3).reshape(rows, kvHeads, group * width, headDim);
-        NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1))
-                .mul(attentionScale)
-                .reshape(rows, kvHeads, group, width, span);
+        NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1)).mul(attentionScale);
+        if (gemma != null) {
+            scores = gemma.capScores(scores);
+        }
+        scores = scores.reshape(rows, kvHeads, group, width, span);
         if (mask != null) {
             scores = scores.add(mask);
         }
@@ -343,7 +395,7 @@ public final class LlamaRuntime implements AutoCloseable {
                 scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values.transpose(0, 2, 1, 3));
         return mixed.reshape(rows, config.heads(), width, headDim)
                 .transpose(0, 2, 1, 3)
-                .reshape(rows, width, config.dim());
+                .reshape(rows, width, config.queryDim());
     }
 
     /** The attention output projection of the merged heads, with its LoRA update. */
@@ -360,9 +412,14 @@ public final class LlamaRuntime implements AutoCloseable {
             gate = lora.apply(LoraModule.GATE, layer, h, gate);
             up = lora.apply(LoraModule.UP, layer, h, up);
         }
-        NDArray product = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up);
+        NDArray product = activated(gate).mul(up);
         NDArray out = product.matMul(block.downT);
         return lora == null ? out : lora.apply(LoraModule.DOWN, layer, product, out);
+    }
+
+    /** SiLU of the gate (SwiGLU), or for Gemma GELU (GeGLU). */
+    private NDArray activated(NDArray gate) {
+        return gemma == null ? gate.mul(gate.getNDArrayInternal().sigmoid()) : gemma.gelu(gate);
     }
 
     /**
@@ -419,16 +476,21 @@ public final class LlamaRuntime implements AutoCloseable {
         return embedding.get(scope, new NDIndex("{}", ids));
     }
 
-    /** RoPE cosines and sines for positions [from, from + count), shaped [1, count, 1, headDim] to broadcast. */
-    NDArray[] rotaryAngles(NDManager scope, int from, int count) {
+    /**
+     * RoPE cosines and sines for positions [from, from + count), shaped [1, count, 1, headDim] to broadcast, for
+     * sliding-window layers or the others.
+     */
+    NDArray[] rotaryAngles(NDManager scope, int from, int count, boolean sliding) {
         if (from + count > maxPositions) {
             throw new IllegalArgumentException(
                     "positions up to " + (from + count) + " exceed the runtime's " + maxPositions);
         }
         NDIndex range = new NDIndex("{}:{}", from, from + count);
         Shape shape = new Shape(1, count, 1, config.headDim());
+        NDArray cos = sliding ? slidingCos : ropeCos;
+        NDArray sin = sliding ? slidingSin : ropeSin;
         return new NDArray[] {
-            ropeCos.get(scope, range).reshape(shape), ropeSin.get(scope, range).reshape(shape)
+            cos.get(scope, range).reshape(shape), sin.get(scope, range).reshape(shape)
         };
     }
 
@@ -437,9 +499,10 @@ public final class LlamaRuntime implements AutoCloseable {
         return rmsNorm(x, finalNorm);
     }
 
-    /** Logits (float32) of final-normalised hidden states [..., dim]. */
+    /** Logits (float32) of final-normalised hidden states [..., dim], soft-capped where the model caps them. */
     NDArray classify(NDArray hidden) {
-        return hidden.matMul(classifierT).toType(DataType.FLOAT32, false);
+        NDArray logits = hidden.matMul(classifierT).toType(DataType.FLOAT32, false);
+        return gemma == null ? logits : gemma.capLogits(logits);
     }
 
     /** Number of arrays the runtime's own manager holds: constant across steps when nothing leaks. */

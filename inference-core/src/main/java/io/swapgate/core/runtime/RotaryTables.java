@@ -13,10 +13,11 @@ final class RotaryTables {
     final float[] cos;
     final float[] sin;
 
-    RotaryTables(LlamaConfig config, int positions) {
+    /** The tables of sliding-window layers ({@code sliding}), which Gemma 3 rotates with a base of their own, or of the rest. */
+    RotaryTables(LlamaConfig config, int positions, boolean sliding) {
         int headDim = config.headDim();
         int half = headDim / 2;
-        float[] frequencies = frequencies(config);
+        float[] frequencies = frequencies(config, sliding);
         cos = new float[positions * headDim];
         sin = new float[positions * headDim];
         for (int p = 0; p < positions; p++) {
@@ -43,11 +44,21 @@ final class RotaryTables {
         return turn;
     }
 
-    static float[] frequencies(LlamaConfig config) {
+    /** Whether sliding-window layers rotate differently from the others (Gemma 3's local base, its linear scaling). */
+    static boolean slidingDiffers(LlamaConfig config) {
+        LlamaConfig.Gemma gemma = config.gemma();
+        return gemma != null && (gemma.localRopeTheta() != config.ropeTheta() || gemma.ropeLinearFactor() != 1);
+    }
+
+    static float[] frequencies(LlamaConfig config, boolean sliding) {
         int headDim = config.headDim();
+        LlamaConfig.Gemma gemma = config.gemma();
+        double theta = sliding && gemma != null ? gemma.localRopeTheta() : config.ropeTheta();
+        // Linear scaling divides positions, which is dividing every frequency; Gemma 3 scales its global layers only.
+        double linear = sliding || gemma == null ? 1 : gemma.ropeLinearFactor();
         float[] frequencies = new float[headDim / 2];
         for (int i = 0; i < frequencies.length; i++) {
-            frequencies[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2 * i) / (float) headDim));
+            frequencies[i] = (float) (1.0 / Math.pow(theta, (2 * i) / (float) headDim) / linear);
         }
         LlamaConfig.RopeScaling scaling = config.ropeScaling();
         if (scaling != null) {

@@ -69,13 +69,20 @@ public final class SequenceForward {
                     .broadcast(new Shape(rows.length, virtualCount, config.dim()));
             x = NDArrays.concat(new NDList(shared, x), 1);
         }
+        x = runtime.scaleEmbeddings(x);
         NDArray firstPrefix = hooks.prefix(0, false);
         int prefixCount = firstPrefix == null ? 0 : (int) firstPrefix.getShape().get(0);
         int length = virtualCount + width;
-        NDArray[] angles = runtime.rotaryAngles(scope, prefixCount, length);
-        NDArray mask = causalMask(scope, prefixCount, length, type);
+        NDArray[] global = runtime.rotaryAngles(scope, prefixCount, length, false);
+        NDArray[] sliding = runtime.rotaryAngles(scope, prefixCount, length, true);
+        NDArray causal = causalMask(scope, prefixCount, length, 0, type);
+        int window = config.gemma() == null ? 0 : config.gemma().slidingWindow();
+        NDArray windowed = window > 0 ? causalMask(scope, prefixCount, length, window, type) : causal;
         for (int l = 0; l < config.layers(); l++) {
             LlamaRuntime.Block block = runtime.block(l);
+            boolean slides = config.slidingLayer(l);
+            NDArray[] angles = slides ? sliding : global;
+            NDArray mask = slides ? windowed : causal;
             NDArray[] qkv = runtime.queryKeyValue(runtime.rmsNorm(x, block.attentionNorm()), block, l, hooks.lora());
             NDArray q = runtime.rotatedHeads(
                     qkv[0], block.queryNorm(), rows.length, length, config.heads(), angles[0], angles[1]);
@@ -86,8 +93,14 @@ public final class SequenceForward {
                 k = withPrefix(hooks.prefix(l, false), k, type);
                 v = withPrefix(hooks.prefix(l, true), v, type);
             }
-            x = x.add(runtime.output(runtime.attend(q, k, v, mask), block, l, hooks.lora()));
-            x = x.add(runtime.feedForward(runtime.rmsNorm(x, block.ffnNorm()), block, l, hooks.lora()));
+            x = runtime.residual(
+                    x,
+                    runtime.output(runtime.attend(q, k, v, mask), block, l, hooks.lora()),
+                    block.postAttentionNorm());
+            x = runtime.residual(
+                    x,
+                    runtime.feedForward(runtime.rmsNorm(x, block.ffnNorm()), block, l, hooks.lora()),
+                    block.postFeedForwardNorm());
         }
         NDArray hidden = runtime.finalNorm(x);
         return virtualCount == 0 ? hidden : hidden.get(new NDIndex(":, {}:", virtualCount));
@@ -108,13 +121,19 @@ public final class SequenceForward {
         return NDArrays.concat(new NDList(prefix, own), 1);
     }
 
-    /** [1, 1, 1, length, prefix + length]: every query sees the prefix and the positions up to its own. */
-    private static NDArray causalMask(NDManager scope, int prefix, int length, DataType type) {
+    /**
+     * [1, 1, 1, length, prefix + length]: every query sees the prefix and the positions up to its own, and with a
+     * sliding {@code window} (0: none) only keys less than a window behind it, as serving's {@link StepLayout}.
+     */
+    private static NDArray causalMask(NDManager scope, int prefix, int length, int window, DataType type) {
         int span = prefix + length;
         float[] mask = new float[length * span];
         for (int q = 0; q < length; q++) {
-            for (int k = prefix + q + 1; k < span; k++) {
-                mask[q * span + k] = -1e9f;
+            int position = prefix + q;
+            for (int k = 0; k < span; k++) {
+                if (k > position || (window > 0 && position - k >= window)) {
+                    mask[q * span + k] = -1e9f;
+                }
             }
         }
         return scope.create(mask, new Shape(1, 1, 1, length, span)).toType(type, false);

@@ -36,6 +36,11 @@ final class StepLayout {
      * every query sees every key (one decoding row, or rows at the same position).
      */
     final NDArray mask;
+    /**
+     * The mask of sliding-window layers, which also hides keys a window or more behind their query; null when it
+     * hides nothing (the model has no window, or every row is still within it).
+     */
+    final NDArray windowMask;
 
     private StepLayout(
             int rows,
@@ -49,7 +54,8 @@ final class StepLayout {
             NDArray writeRows,
             boolean padded,
             NDArray lastTokens,
-            NDArray mask) {
+            NDArray mask,
+            NDArray windowMask) {
         this.rows = rows;
         this.width = width;
         this.span = span;
@@ -61,6 +67,7 @@ final class StepLayout {
         this.realRows = padded ? new NDIndex("{}", writeRows) : null;
         this.lastTokens = lastTokens;
         this.mask = mask;
+        this.windowMask = windowMask;
     }
 
     /** The real tokens' rows of a step's [rows * width, ...] output: all of it when no row is padded. */
@@ -77,7 +84,8 @@ final class StepLayout {
         return slots[0];
     }
 
-    static StepLayout of(ForwardBatch batch, int cacheLength, NDManager step, DataType dataType) {
+    /** The step's layout; {@code window} is the model's sliding window, 0 for none. */
+    static StepLayout of(ForwardBatch batch, int cacheLength, int window, NDManager step, DataType dataType) {
         List<ForwardBatch.Row> rows = batch.rows();
         int n = rows.size();
         int width = batch.longestRow();
@@ -95,6 +103,8 @@ final class StepLayout {
         long[] lastTokens = new long[n];
         float[] mask = new float[n * width * span];
         boolean masked = false;
+        float[] windowMask = window > 0 ? new float[n * width * span] : null;
+        boolean windowed = false;
         int w = 0;
         for (int r = 0; r < n; r++) {
             ForwardBatch.Row row = rows.get(r);
@@ -119,8 +129,17 @@ final class StepLayout {
                     mask[maskBase + key] = Float.NEGATIVE_INFINITY;
                     masked = true;
                 }
+                if (windowMask != null) {
+                    System.arraycopy(mask, maskBase, windowMask, maskBase, span);
+                    for (int key = 0; key <= position - window; key++) {
+                        windowMask[maskBase + key] = Float.NEGATIVE_INFINITY;
+                        windowed = true;
+                    }
+                }
             }
         }
+        Shape maskShape = new Shape(n, 1, 1, width, span);
+        NDArray causal = masked ? step.create(mask, maskShape).toType(dataType, false) : null;
         return new StepLayout(
                 n,
                 width,
@@ -133,6 +152,7 @@ final class StepLayout {
                 step.create(writeRows),
                 valid < n * width,
                 step.create(lastTokens),
-                masked ? step.create(mask, new Shape(n, 1, 1, width, span)).toType(dataType, false) : null);
+                causal,
+                windowed ? step.create(windowMask, maskShape).toType(dataType, false) : causal);
     }
 }

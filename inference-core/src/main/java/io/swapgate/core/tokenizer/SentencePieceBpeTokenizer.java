@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * SentencePiece-style BPE over a scored vocabulary, as llama2.c's tokenizer and GGUF's "llama" tokenizer work:
- * prepend a dummy space, split into UTF-8 characters (unknown bytes fall back to {@code <0xXX>} tokens),
+ * prepend a dummy space (unless the vocabulary says not to, as Gemma's), split into UTF-8 characters (unknown bytes fall back to {@code <0xXX>} tokens),
  * then repeatedly merge the adjacent pair whose merged piece has the highest score.
  *
  * <p>Pieces are kept as raw bytes (spaces as real spaces). Lookup keys are the bytes as ISO-8859-1 strings,
@@ -22,8 +22,13 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final int[] byteTokens;
     private final int bosId;
     private final int eosId;
+    private final boolean spacePrefix;
 
     public SentencePieceBpeTokenizer(byte[][] pieces, float[] scores, int bosId, int eosId) {
+        this(pieces, scores, bosId, eosId, true);
+    }
+
+    public SentencePieceBpeTokenizer(byte[][] pieces, float[] scores, int bosId, int eosId, boolean spacePrefix) {
         if (pieces.length != scores.length) {
             throw new IllegalArgumentException("pieces and scores differ in length");
         }
@@ -31,6 +36,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         this.scores = scores;
         this.bosId = bosId;
         this.eosId = eosId;
+        this.spacePrefix = spacePrefix;
         this.ids = new HashMap<>(pieces.length * 2);
         this.byteTokens = new int[256];
         java.util.Arrays.fill(byteTokens, -1);
@@ -50,7 +56,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             return new int[0];
         }
         List<Integer> tokens = new ArrayList<>();
-        Integer dummySpace = ids.get(" ");
+        Integer dummySpace = spacePrefix ? ids.get(" ") : null;
         if (dummySpace != null) {
             tokens.add(dummySpace);
         }
@@ -186,7 +192,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         if (b >= 0) {
             return new byte[] {(byte) b};
         }
-        if (previous == bosId && piece.length > 0 && piece[0] == ' ') {
+        if (spacePrefix && previous == bosId && piece.length > 0 && piece[0] == ' ') {
             return java.util.Arrays.copyOfRange(piece, 1, piece.length);
         }
         return piece;

@@ -3,7 +3,12 @@ package io.swapgate.core.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
 import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.model.LlamaWeights;
 import io.swapgate.core.model.LoadedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,9 +20,13 @@ import org.junit.jupiter.api.Test;
 /**
  * A row's logits do not depend on how the step lays it out: alone in its slot, or batched with a shorter row (padding
  * and the attention mask), in consecutive slots (the cache read as a view) or scattered ones (each row's history
- * copied), at the same positions (no mask) or different ones.
+ * copied), at the same positions (no mask) or different ones. Each case runs on stories260K and on a seeded Gemma
+ * whose sliding layers see only {@value #GEMMA_WINDOW} positions (fewer than the long row's), with heads wider than
+ * dim / heads, soft caps and a rope of their own; on the Gemma, training's whole-sequence pass gives serving's logits.
  */
 class StepLayoutTest {
+
+    private static final int GEMMA_WINDOW = 3;
 
     private static final float TOLERANCE = 1e-4f;
     private static final int[] LONG = {1, 403, 407, 261, 378};
@@ -25,67 +34,163 @@ class StepLayoutTest {
     private static final int NEXT_LONG = 300;
     private static final int NEXT_SHORT = 320;
 
-    private static LlamaRuntime runtime;
-    private static float[][] alone;
+    private static List<Case> cases;
+
+    /** A runtime and each row's logits alone: [long prompt, short prompt, long next, short next]. */
+    private record Case(String name, LlamaRuntime runtime, float[][] alone) {}
 
     @BeforeAll
     static void setUp() {
-        LoadedModel model = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
-        runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), 64);
-        // Each row alone: its prompt, then one decoding step. [long prompt, short prompt, long next, short next]
-        alone = new float[4][];
+        LoadedModel stories = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
+        LlamaConfig gemma = new LlamaConfig(
+                32,
+                64,
+                2,
+                2,
+                1,
+                32,
+                stories.config().vocabSize(),
+                64,
+                1e-6f,
+                1e6f,
+                null,
+                true,
+                new LlamaConfig.Gemma(24, 1f, 3f, GEMMA_WINDOW, 2, 10000f, 4f));
+        cases = List.of(
+                measuredAlone(
+                        "stories260K",
+                        new LlamaRuntime(stories.config(), stories.weights(), RuntimeOptions.cpu(1), 64)),
+                measuredAlone("gemma", new LlamaRuntime(gemma, gemmaWeights(gemma), RuntimeOptions.cpu(1), 64)));
+    }
+
+    private static Case measuredAlone(String name, LlamaRuntime runtime) {
+        float[][] alone = new float[4][];
         try (KvCache cache = runtime.newKvCache(4, 64)) {
-            alone[0] = step(cache, new ForwardBatch.Row(0, 0, LONG))[0];
-            alone[2] = step(cache, new ForwardBatch.Row(0, LONG.length, new int[] {NEXT_LONG}))[0];
-            alone[1] = step(cache, new ForwardBatch.Row(1, 0, SHORT))[0];
-            alone[3] = step(cache, new ForwardBatch.Row(1, SHORT.length, new int[] {NEXT_SHORT}))[0];
+            alone[0] = step(runtime, cache, new ForwardBatch.Row(0, 0, LONG))[0];
+            alone[2] = step(runtime, cache, new ForwardBatch.Row(0, LONG.length, new int[] {NEXT_LONG}))[0];
+            alone[1] = step(runtime, cache, new ForwardBatch.Row(1, 0, SHORT))[0];
+            alone[3] = step(runtime, cache, new ForwardBatch.Row(1, SHORT.length, new int[] {NEXT_SHORT}))[0];
         }
+        return new Case(name, runtime, alone);
     }
 
     @AfterAll
     static void tearDown() {
-        runtime.close();
+        cases.forEach(c -> c.runtime().close());
     }
 
     @Test
     void rowsInScatteredSlotsAtDifferentPositionsMatchEachRowAlone() {
-        assertBatchedMatchesAlone(3, 1);
+        cases.forEach(c -> assertBatchedMatchesAlone(c, 3, 1));
     }
 
     @Test
     void rowsInConsecutiveSlotsMatchEachRowAlone() {
-        assertBatchedMatchesAlone(1, 2);
+        cases.forEach(c -> assertBatchedMatchesAlone(c, 1, 2));
+    }
+
+    @Test
+    void trainingsWholeSequencePassGivesServingsLogitsPastTheWindow() {
+        Case gemma = cases.get(1);
+        int[] sequence = java.util.stream.IntStream.concat(
+                        java.util.Arrays.stream(LONG), java.util.stream.IntStream.of(NEXT_LONG))
+                .toArray();
+        SequenceForward forward = new SequenceForward(gemma.runtime());
+        try (NDManager scope = NDManager.newBaseManager(forward.device())) {
+            float[] logits = forward.logits(forward.hidden(new int[][] {sequence}, SequenceHooks.NONE, scope))
+                    .toFloatArray();
+            int vocab = gemma.alone()[0].length;
+            assertClose(
+                    gemma.alone()[0],
+                    java.util.Arrays.copyOfRange(logits, (LONG.length - 1) * vocab, LONG.length * vocab),
+                    "the prompt's last position");
+            assertClose(
+                    gemma.alone()[2],
+                    java.util.Arrays.copyOfRange(logits, LONG.length * vocab, (LONG.length + 1) * vocab),
+                    "the next token, past the window");
+        }
     }
 
     @Test
     void rowsAtTheSamePositionNeedNoMaskAndStillMatch() {
+        cases.forEach(StepLayoutTest::assertSamePositionsMatch);
+    }
+
+    private static void assertSamePositionsMatch(Case c) {
+        LlamaRuntime runtime = c.runtime();
+        float[][] alone = c.alone();
         try (KvCache cache = runtime.newKvCache(4, 64)) {
-            step(cache, new ForwardBatch.Row(2, 0, LONG), new ForwardBatch.Row(3, 0, LONG));
+            step(runtime, cache, new ForwardBatch.Row(2, 0, LONG), new ForwardBatch.Row(3, 0, LONG));
             float[][] next = step(
+                    runtime,
                     cache,
                     new ForwardBatch.Row(2, LONG.length, new int[] {NEXT_LONG}),
                     new ForwardBatch.Row(3, LONG.length, new int[] {NEXT_LONG}));
-            assertClose(alone[2], next[0], "first row");
-            assertClose(alone[2], next[1], "second row");
+            assertClose(alone[2], next[0], c.name() + ": first row");
+            assertClose(alone[2], next[1], c.name() + ": second row");
         }
     }
 
-    private static void assertBatchedMatchesAlone(int longSlot, int shortSlot) {
+    private static void assertBatchedMatchesAlone(Case c, int longSlot, int shortSlot) {
+        LlamaRuntime runtime = c.runtime();
+        float[][] alone = c.alone();
         try (KvCache cache = runtime.newKvCache(4, 64)) {
-            float[][] prompts =
-                    step(cache, new ForwardBatch.Row(longSlot, 0, LONG), new ForwardBatch.Row(shortSlot, 0, SHORT));
-            assertClose(alone[0], prompts[0], "the long prompt beside a padded short one");
-            assertClose(alone[1], prompts[1], "the padded short prompt");
+            float[][] prompts = step(
+                    runtime, cache, new ForwardBatch.Row(longSlot, 0, LONG), new ForwardBatch.Row(shortSlot, 0, SHORT));
+            assertClose(alone[0], prompts[0], c.name() + ": the long prompt beside a padded short one");
+            assertClose(alone[1], prompts[1], c.name() + ": the padded short prompt");
             float[][] next = step(
+                    runtime,
                     cache,
                     new ForwardBatch.Row(longSlot, LONG.length, new int[] {NEXT_LONG}),
                     new ForwardBatch.Row(shortSlot, SHORT.length, new int[] {NEXT_SHORT}));
-            assertClose(alone[2], next[0], "the long row's next token");
-            assertClose(alone[3], next[1], "the short row's next token");
+            assertClose(alone[2], next[0], c.name() + ": the long row's next token");
+            assertClose(alone[3], next[1], c.name() + ": the short row's next token");
         }
     }
 
-    private static float[][] step(KvCache cache, ForwardBatch.Row... rows) {
+    /** Seeded weights: matrices uniform in +-1/sqrt(in), norms in 0.7 to 1.3. */
+    private static LlamaWeights gemmaWeights(LlamaConfig c) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) {
+            layers.add(new LayerWeights(
+                    norm(random, c.dim()),
+                    matrix(random, c.queryDim(), c.dim()),
+                    matrix(random, c.kvDim(), c.dim()),
+                    matrix(random, c.kvDim(), c.dim()),
+                    matrix(random, c.dim(), c.queryDim()),
+                    norm(random, c.dim()),
+                    matrix(random, c.hiddenDim(), c.dim()),
+                    matrix(random, c.hiddenDim(), c.dim()),
+                    matrix(random, c.dim(), c.hiddenDim()),
+                    null,
+                    norm(random, c.headDim()),
+                    norm(random, c.headDim()),
+                    norm(random, c.dim()),
+                    norm(random, c.dim())));
+        }
+        FloatTensor embedding = matrix(random, c.vocabSize(), c.dim());
+        return new LlamaWeights(embedding, layers, norm(random, c.dim()), embedding).validate(c);
+    }
+
+    private static FloatTensor matrix(java.util.SplittableRandom random, int out, int in) {
+        float[] data = new float[out * in];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) ((random.nextDouble() * 2 - 1) / Math.sqrt(in));
+        }
+        return new FloatTensor("w", new int[] {out, in}, data);
+    }
+
+    private static FloatTensor norm(java.util.SplittableRandom random, int n) {
+        float[] data = new float[n];
+        for (int i = 0; i < n; i++) {
+            data[i] = (float) (0.7 + 0.6 * random.nextDouble());
+        }
+        return new FloatTensor("norm", new int[] {n}, data);
+    }
+
+    private static float[][] step(LlamaRuntime runtime, KvCache cache, ForwardBatch.Row... rows) {
         return runtime.forward(new ForwardBatch(new ArrayList<>(List.of(rows))), cache, null)
                 .logits();
     }

@@ -50,6 +50,20 @@ class BpeMergeTest {
         assertArrayEquals(reference(tokenizer, "aaaaa"), tokenizer.encode("aaaaa"));
     }
 
+    @Test
+    void aVocabularyWithoutSpacePrefixEncodesAndDecodesTheTextAsItIs() {
+        // Gemma's GGUF vocabularies say add_space_prefix false: no dummy space before the text, none stripped after
+        // BOS.
+        byte[][] pieces = {utf8("<unk>"), utf8("<s>"), utf8("</s>"), utf8("a"), utf8(" a"), utf8(" ")};
+        float[] scores = {0, 0, 0, 0, 1, 0};
+        SentencePieceBpeTokenizer prefixed = new SentencePieceBpeTokenizer(pieces, scores, 1, 2);
+        SentencePieceBpeTokenizer plain = new SentencePieceBpeTokenizer(pieces, scores, 1, 2, false);
+        assertArrayEquals(new int[] {4, 4}, prefixed.encode("a a"));
+        assertArrayEquals(new int[] {3, 4}, plain.encode("a a"));
+        assertArrayEquals(utf8("a"), prefixed.tokenBytes(1, 4));
+        assertArrayEquals(utf8(" a"), plain.tokenBytes(1, 4));
+    }
+
     /** The textbook merge on the same initial symbols the tokenizer starts from. */
     private static int[] reference(SentencePieceBpeTokenizer tokenizer, String text) {
         Map<String, Integer> ids = new HashMap<>();
