@@ -33,6 +33,13 @@ class ChatPromptsTest {
             + "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
             + "{% else %}{{ ' ' + message['content'] + eos_token }}{% endif %}{% endfor %}";
 
+    /** Gemma's form: turns marked with start/end tokens, the assistant called "model", contents trimmed, no system. */
+    private static final String GEMMA = "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
+            + "{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}"
+            + "{% if message['role'] == 'assistant' %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}"
+            + "{% endif %}{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}"
+            + "{% endfor %}{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}";
+
     private static final List<ChatPrompts.Message> CHAT =
             List.of(new ChatPrompts.Message("system", "You are friendly."), new ChatPrompts.Message("user", "Hi"));
 
@@ -55,6 +62,20 @@ class ChatPromptsTest {
                 OpenAiException.class, () -> llama.render(List.of(new ChatPrompts.Message("assistant", "x"))));
         assertEquals(400, refused.status);
         assertTrue(refused.getMessage().contains("Conversation roles must alternate"), refused.getMessage());
+    }
+
+    @Test
+    void gemmasTemplateNamesTheAssistantModelAndTrimsEachTurn() {
+        ChatPrompts gemma = new ChatPrompts(new ChatTemplate(GEMMA, "<bos>", "<eos>"));
+        assertEquals(
+                "<start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n"
+                        + "<start_of_turn>user\nAgain<end_of_turn>\n<start_of_turn>model\n",
+                gemma.render(List.of(
+                        new ChatPrompts.Message("user", " Hi "),
+                        new ChatPrompts.Message("assistant", "Hello"),
+                        new ChatPrompts.Message("user", "Again"))));
+        OpenAiException refused = assertThrows(OpenAiException.class, () -> gemma.render(CHAT));
+        assertTrue(refused.getMessage().contains("System role not supported"), refused.getMessage());
     }
 
     @Test
