@@ -241,6 +241,24 @@ class AttacksIT {
         assertFalse(grpc.getStatus().getDescription().contains("xxxxxxxxxx"));
     }
 
+    @Test
+    void aShortRegexWhoseAutomatonExplodesIsRefusedAndTheGatewayKeepsServing() {
+        // 37 characters whose DFA states each hold thousands of NFA states: compiled unbounded, it filled a 2 GB heap.
+        var blocking = InferenceGrpc.newBlockingStub(gateway.channel(GatewayProcess.DEMO_KEY))
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+        StatusRuntimeException refused = assertThrows(
+                StatusRuntimeException.class,
+                () -> blocking.generate(E2e.greedy(E2e.PROMPT, 4).toBuilder()
+                        .setResponseFormat(
+                                io.swapgate.proto.v1.ResponseFormat.newBuilder().setRegex("(a{0,200}|b{0,200}){0,50}"))
+                        .build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        assertTrue(
+                refused.getStatus().getDescription().contains("too complex"),
+                refused.getStatus().getDescription());
+        assertEquals(4, blocking.generate(E2e.greedy(E2e.PROMPT, 4)).getUsage().getCompletionTokens());
+    }
+
     // --- HTTP -------------------------------------------------------------------------------------------------------
 
     @Test

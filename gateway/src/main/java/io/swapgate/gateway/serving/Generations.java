@@ -114,7 +114,7 @@ public class Generations {
                 .adapters(selection)
                 .returnTemperatures(request.getReturnTemperatures())
                 .logprobs(logprobs(request))
-                .grammar(grammars.of(request.getResponseFormat()))
+                .grammar(grammars.of(caller.tenant(), request.getResponseFormat()))
                 .tenant(caller.tenant())
                 .build();
     }

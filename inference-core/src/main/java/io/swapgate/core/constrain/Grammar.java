@@ -2,6 +2,7 @@ package io.swapgate.core.constrain;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,12 +56,14 @@ public final class Grammar {
 
     static Grammar determinize(String description, ByteNfa nfa, ByteNfa.Fragment fragment) {
         int accept = fragment.end();
-        Map<String, Integer> index = new HashMap<>();
+        Budget budget = new Budget(description);
+        Map<StateSet, Integer> index = new HashMap<>();
         List<int[]> sets = new ArrayList<>();
         List<int[]> rows = new ArrayList<>();
-        int[] start = closure(nfa, new int[] {fragment.start()});
-        index.put(Arrays.toString(start), 0);
+        int[] start = closure(nfa, new int[] {fragment.start()}, budget);
+        index.put(new StateSet(start), 0);
         sets.add(start);
+        budget.hold(start.length);
         for (int s = 0; s < sets.size(); s++) {
             int[] set = sets.get(s);
             int[] row = new int[256];
@@ -75,18 +78,19 @@ public final class Grammar {
             }
             Integer lo = boundaries.first();
             for (Integer hi = boundaries.higher(lo); hi != null; lo = hi, hi = boundaries.higher(hi)) {
-                int[] moved = move(nfa, set, lo);
+                int[] moved = move(nfa, set, lo, budget);
                 if (moved.length == 0) {
                     continue;
                 }
-                int[] target = closure(nfa, moved);
-                String key = Arrays.toString(target);
+                int[] target = closure(nfa, moved, budget);
+                StateSet key = new StateSet(target);
                 Integer id = index.get(key);
                 if (id == null) {
                     if (sets.size() >= MAX_STATES) {
                         throw new ConstraintException("the " + description + " is too large to enforce (over "
                                 + MAX_STATES + " automaton states)");
                     }
+                    budget.hold(target.length);
                     id = sets.size();
                     index.put(key, id);
                     sets.add(target);
@@ -102,36 +106,110 @@ public final class Grammar {
         return new Grammar(description, rows.toArray(int[][]::new), accepting);
     }
 
-    private static int[] move(ByteNfa nfa, int[] set, int b) {
-        TreeSet<Integer> out = new TreeSet<>();
+    private static int[] move(ByteNfa nfa, int[] set, int b, Budget budget) {
+        BitSet out = new BitSet(nfa.size());
         for (int state : set) {
+            budget.spend(nfa.rangeCount(state));
             for (int i = 0; i < nfa.rangeCount(state); i++) {
                 if (nfa.rangeLo(state, i) <= b && b <= nfa.rangeHi(state, i)) {
-                    out.add(nfa.rangeTarget(state, i));
+                    out.set(nfa.rangeTarget(state, i));
                 }
             }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return out.stream().toArray();
     }
 
-    private static int[] closure(ByteNfa nfa, int[] states) {
-        TreeSet<Integer> seen = new TreeSet<>();
-        ArrayList<Integer> stack = new ArrayList<>();
+    private static int[] closure(ByteNfa nfa, int[] states, Budget budget) {
+        BitSet seen = new BitSet(nfa.size());
+        int[] stack = new int[Math.max(16, states.length)];
+        int depth = 0;
         for (int s : states) {
-            if (seen.add(s)) {
-                stack.add(s);
+            if (!seen.get(s)) {
+                seen.set(s);
+                stack = push(stack, depth++, s);
             }
         }
-        while (!stack.isEmpty()) {
-            int s = stack.remove(stack.size() - 1);
+        while (depth > 0) {
+            int s = stack[--depth];
+            budget.spend(1 + nfa.epsilonCount(s));
             for (int i = 0; i < nfa.epsilonCount(s); i++) {
                 int t = nfa.epsilon(s, i);
-                if (seen.add(t)) {
-                    stack.add(t);
+                if (!seen.get(t)) {
+                    seen.set(t);
+                    stack = push(stack, depth++, t);
                 }
             }
         }
-        return seen.stream().mapToInt(Integer::intValue).toArray();
+        return seen.stream().toArray();
+    }
+
+    private static int[] push(int[] stack, int at, int value) {
+        int[] grown = at < stack.length ? stack : Arrays.copyOf(stack, stack.length * 2);
+        grown[at] = value;
+        return grown;
+    }
+
+    /** A DFA state's member NFA states (sorted), as a map key. */
+    private record StateSet(int[] members) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof StateSet set && Arrays.equals(members, set.members);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(members);
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(members);
+        }
+    }
+
+    /**
+     * What one compilation may cost, so that a short hostile pattern (a repetition of repetitions, whose DFA states
+     * each hold thousands of NFA states) is refused in a fraction of a second instead of taking a worker thread for
+     * minutes or the heap with it: NFA states held across all DFA states (memory), and NFA transitions examined
+     * (time).
+     */
+    private static final class Budget {
+        /** About 8 MB of member lists. */
+        static final long HELD = 2_000_000;
+        /** About a quarter of a second on this machine. */
+        static final long WORK = 50_000_000;
+
+        private final String description;
+        private long held;
+        private long work;
+
+        Budget(String description) {
+            this.description = description;
+        }
+
+        void hold(int members) {
+            held += members;
+            if (held > HELD) {
+                throw tooComplex();
+            }
+        }
+
+        void spend(int steps) {
+            work += steps;
+            if (work > WORK) {
+                throw tooComplex();
+            }
+        }
+
+        private ConstraintException tooComplex() {
+            return new ConstraintException("the " + description
+                    + " is too complex to enforce (its automaton grows past what one request may compile)");
+        }
+    }
+
+    /** Memory the compiled automaton holds: what a cache of grammars should count. */
+    public long retainedBytes() {
+        return (long) transitions.length * (256 * Integer.BYTES + 16 + 2) + description.length() + 64;
     }
 
     public int start() {

@@ -54,6 +54,16 @@ class GrammarTest {
     }
 
     @Test
+    void aShortPatternWhoseAutomatonExplodesIsRefusedWithinTheCompileBudget() {
+        // Repetitions of repetitions: each DFA state holds thousands of NFA states. Unbounded, this filled a 2 GB heap.
+        assertRefused("too complex", () -> Grammar.regex("(a{0,200}|b{0,200}){0,50}"));
+        assertRefused("too large", () -> Grammar.regex("(.{0,40}a){0,40}"));
+        Grammar bounded = Grammar.regex("([0-9a-f]{0,50},){0,300}");
+        assertTrue(bounded.matches("ab,0f,".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(bounded.retainedBytes() >= (long) bounded.states() * 256 * Integer.BYTES);
+    }
+
+    @Test
     void aSchemaAcceptsValidDocumentsInPropertyOrder() {
         Grammar g = Grammar.jsonSchema(json(PERSON));
         for (String ok : new String[] {
