@@ -4,6 +4,7 @@
 //   node llama-cpp-peer.mjs --model FILE.gguf --prompt 1,416,22,5 --tokens 32 [--threads 1] [--streams 1] [--warmup 4]
 //                           [--kv-cache default|F32|F16] [--flash-attention auto|on|off] [--log-probabilities]
 //                           [--lora ADAPTER.gguf]
+//   node llama-cpp-peer.mjs --model FILE.gguf --tokenize-file TEXTS.json
 //
 // Feeds the prompt's token ids as they are (no tokenizer round trip) to --streams sequences of one context at once and
 // decodes each greedily (temperature 0: the argmax) for --tokens tokens, end-of-generation tokens included, so the
@@ -19,7 +20,10 @@
 // --log-probabilities (one stream only) then feeds the prompt and the greedy tokens again and adds "logProbabilities":
 // per greedy step, the natural log of every vocabulary entry's probability (index = token id; null where it is 0),
 // the softmax of llama.cpp's raw logits, so log-probability differences are its logit differences.
+// --tokenize-file reads a JSON array of texts and prints {"tokenized": [[ids of text 0], ...]}: llama.cpp's tokenizer
+// with special tokens parsed (as its chat paths do) and no BOS added, nothing evaluated.
 // Never builds or downloads anything: only the installed prebuilt CPU binaries are used, else it fails (exit code 1).
+import {readFile} from 'node:fs/promises';
 import {getLlama, LlamaLogLevel} from 'node-llama-cpp';
 
 function usage(message) {
@@ -52,6 +56,7 @@ function parseArgs(argv) {
     switch (flag) {
       case '--model': options.model = value; break;
       case '--lora': options.lora = value; break;
+      case '--tokenize-file': options.tokenizeFile = value; break;
       case '--prompt': options.prompt = value.split(',').map((id) => positive('a prompt token id', id, 0)); break;
       case '--tokens': options.tokens = positive('--tokens', value); break;
       case '--threads': options.threads = positive('--threads', value); break;
@@ -71,6 +76,9 @@ function parseArgs(argv) {
         break;
       default: usage(`unknown flag ${flag}`);
     }
+  }
+  if (options.model && options.tokenizeFile) {
+    return options;
   }
   if (!options.model || !options.prompt || !options.tokens) {
     usage('--model, --prompt and --tokens are required');
@@ -137,6 +145,13 @@ async function main() {
     logLevel: LlamaLogLevel.error,
   });
   const model = await llama.loadModel({modelPath: options.model, gpuLayers: 0});
+  if (options.tokenizeFile) {
+    const texts = JSON.parse(await readFile(options.tokenizeFile, 'utf8'));
+    process.stdout.write(JSON.stringify({tokenized: texts.map((text) => Array.from(model.tokenize(text, true)))}) + '\n');
+    await model.dispose();
+    await llama.dispose();
+    return;
+  }
   // Each sequence gets its own contextSize cells (node-llama-cpp pads it to a multiple of 256).
   const contextSize = options.prompt.length + options.tokens + 8;
   const context = await model.createContext({

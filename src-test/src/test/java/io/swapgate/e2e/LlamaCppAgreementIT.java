@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The same weights mean the same model to llama.cpp and to Swapgate: a small seeded synthetic Llama written as GGUF by
@@ -136,6 +137,43 @@ class LlamaCppAgreementIT {
                     defaults.tokens().get(stream),
                     name + ": llama.cpp (its defaults, 2 threads) stream " + stream + " of 2 vs Swapgate\n"
                             + defaults.json());
+        }
+    }
+
+    /**
+     * A SentencePiece vocabulary from GGUF tokenizes text as llama.cpp does with special tokens parsed (its chat paths):
+     * control pieces ({@code <|end|>}, {@code <s>}) in the text become their own tokens, the text after one gets the
+     * dummy space again, bytes outside the vocabulary fall back to byte tokens; and with {@code add_space_prefix} false
+     * (Gemma's vocabularies) no dummy space at all.
+     */
+    @ParameterizedTest(name = "add_space_prefix {0}")
+    @ValueSource(booleans = {true, false})
+    void aSentencePieceVocabularyTokenizesTextAsLlamaCppDoes(boolean spacePrefix) throws Exception {
+        LlamaConfig shape = new LlamaConfig(64, 160, 2, 4, 2, 512, 1024, 1e-6f, 50000f, null, false);
+        Path file = E2e.targetDir().resolve("peer").resolve("tokenizer-space-" + spacePrefix + ".gguf");
+        Files.createDirectories(file.getParent());
+        GgufWriter.phi3(
+                        "tokenizer",
+                        shape,
+                        LlamaCppPeer.syntheticWeights(shape, 7),
+                        SyntheticModels.vocabulary(shape.vocabSize()),
+                        0)
+                .put("tokenizer.ggml.add_space_prefix", spacePrefix)
+                .write(file);
+        List<String> texts = List.of(
+                "ab ac ad ae",
+                "hello<|end|>world",
+                "<|endoftext|> a b<|end|>",
+                "x<|end|><|end|>y",
+                "<s>ab</s> cd",
+                "a  b\n c",
+                " leading and trailing ",
+                "caf\u00e9 \u6f22\u5b57 \ud83d\ude00");
+        List<int[]> expected = LlamaCppPeer.tokenize(file, texts);
+        LoadedModel model = ModelLoader.load(file);
+        for (int i = 0; i < texts.size(); i++) {
+            assertArrayEquals(
+                    expected.get(i), model.tokenizer().encode(texts.get(i)), "tokens of '" + texts.get(i) + "'");
         }
     }
 

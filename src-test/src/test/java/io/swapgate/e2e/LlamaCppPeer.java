@@ -163,6 +163,46 @@ final class LlamaCppPeer {
         if (lora != null) {
             command.addAll(List.of("--lora", lora.toAbsolutePath().toString()));
         }
+        String line = peer(command);
+        JsonNode json = JSON.readTree(line);
+        JsonNode release = json.get("llamaCpp");
+        return new Run(
+                idRows(json.get("tokens")),
+                doubles(json.get("ttftMs")),
+                doubles(json.get("decodeTokensPerSecond")),
+                json.get("aggregateTokensPerSecond").asDouble(),
+                json.get("threads").asInt(),
+                release == null
+                        ? "?"
+                        : release.path("repo").asText() + " "
+                                + release.path("release").asText(),
+                rows(json.path("logProbabilities")),
+                line);
+    }
+
+    /**
+     * llama.cpp's tokens for each of {@code texts}: special tokens (control, user-defined, unknown) parsed in the text,
+     * as its chat paths do, and no BOS added.
+     */
+    static List<int[]> tokenize(Path model, List<String> texts) throws IOException, InterruptedException {
+        Path file = Files.createTempFile("tokenize", ".json");
+        try {
+            JSON.writeValue(file.toFile(), texts);
+            String line = peer(new ArrayList<>(List.of(
+                    "node",
+                    "llama-cpp-peer.mjs",
+                    "--model",
+                    model.toAbsolutePath().toString(),
+                    "--tokenize-file",
+                    file.toAbsolutePath().toString())));
+            return idRows(JSON.readTree(line).get("tokenized"));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Runs the peer and returns the one JSON line it prints. */
+    private static String peer(List<String> command) throws IOException, InterruptedException {
         Path nodeDir = E2e.repoRoot().resolve("src-test/node");
         E2e.installNodeModules(nodeDir);
         E2e.CommandResult result = E2e.run(
@@ -175,28 +215,19 @@ final class LlamaCppPeer {
         List<String> lines =
                 result.stdout().lines().filter(line -> !line.isBlank()).toList();
         assertEquals(1, lines.size(), () -> "expected one JSON line\n" + result.describe());
-        JsonNode json = JSON.readTree(lines.get(0));
+        return lines.get(0);
+    }
+
+    private static List<int[]> idRows(JsonNode rows) {
         List<int[]> ids = new ArrayList<>();
-        for (JsonNode stream : json.get("tokens")) {
+        for (JsonNode stream : rows) {
             int[] row = new int[stream.size()];
             for (int i = 0; i < row.length; i++) {
                 row[i] = stream.get(i).asInt();
             }
             ids.add(row);
         }
-        JsonNode release = json.get("llamaCpp");
-        return new Run(
-                ids,
-                doubles(json.get("ttftMs")),
-                doubles(json.get("decodeTokensPerSecond")),
-                json.get("aggregateTokensPerSecond").asDouble(),
-                json.get("threads").asInt(),
-                release == null
-                        ? "?"
-                        : release.path("repo").asText() + " "
-                                + release.path("release").asText(),
-                rows(json.path("logProbabilities")),
-                lines.get(0));
+        return ids;
     }
 
     private static List<double[]> rows(JsonNode rows) {

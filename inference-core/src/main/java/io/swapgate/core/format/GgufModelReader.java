@@ -313,7 +313,18 @@ public final class GgufModelReader {
                 scoreValues,
                 integer(gguf, "tokenizer.ggml.bos_token_id", 1),
                 integer(gguf, "tokenizer.ggml.eos_token_id", 2),
-                spacePrefix);
+                spacePrefix,
+                specialIds(gguf, tokens.size()));
+    }
+
+    /** Tokens whose type (unknown 2, control 3, user-defined 4) makes llama.cpp match them literally in text. */
+    private static int[] specialIds(GgufFile gguf, int count) {
+        if (!(gguf.metadata().get("tokenizer.ggml.token_type") instanceof List<?> types)) {
+            return new int[0];
+        }
+        return java.util.stream.IntStream.range(0, Math.min(count, types.size()))
+                .filter(id -> types.get(id) instanceof Number n && n.intValue() >= 2 && n.intValue() <= 4)
+                .toArray();
     }
 
     /** {@code tokenizer.chat_template}, with the BOS and EOS pieces it may refer to, or null when absent. */

@@ -8,7 +8,10 @@ import java.util.Map;
 
 /**
  * SentencePiece-style BPE over a scored vocabulary, as llama2.c's tokenizer and GGUF's "llama" tokenizer work:
- * prepend a dummy space (unless the vocabulary says not to, as Gemma's), split into UTF-8 characters (unknown bytes fall back to {@code <0xXX>} tokens),
+ * take the vocabulary's special pieces (control, user-defined, unknown: {@code <|end|>}, {@code <start_of_turn>}) out of
+ * the text first, longest first, each as its own token, as llama.cpp does with special tokens parsed; prepend a dummy
+ * space to each remaining stretch of text that starts the text or follows a special piece (unless the vocabulary says
+ * not to, as Gemma's), split into UTF-8 characters (unknown bytes fall back to {@code <0xXX>} tokens),
  * then repeatedly merge the adjacent pair whose merged piece has the highest score.
  *
  * <p>Pieces are kept as raw bytes (spaces as real spaces). Lookup keys are the bytes as ISO-8859-1 strings,
@@ -23,12 +26,21 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
     private final int bosId;
     private final int eosId;
     private final boolean spacePrefix;
+    /** Special pieces as text, longest first, and their ids. */
+    private final String[] specialTexts;
+
+    private final int[] specialIds;
 
     public SentencePieceBpeTokenizer(byte[][] pieces, float[] scores, int bosId, int eosId) {
-        this(pieces, scores, bosId, eosId, true);
+        this(pieces, scores, bosId, eosId, true, new int[0]);
     }
 
-    public SentencePieceBpeTokenizer(byte[][] pieces, float[] scores, int bosId, int eosId, boolean spacePrefix) {
+    /**
+     * @param spacePrefix whether text gets a dummy space first (GGUF {@code add_space_prefix}, true unless stated)
+     * @param specials ids of pieces matched literally in text before anything else
+     */
+    public SentencePieceBpeTokenizer(
+            byte[][] pieces, float[] scores, int bosId, int eosId, boolean spacePrefix, int[] specials) {
         if (pieces.length != scores.length) {
             throw new IllegalArgumentException("pieces and scores differ in length");
         }
@@ -37,6 +49,16 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
         this.bosId = bosId;
         this.eosId = eosId;
         this.spacePrefix = spacePrefix;
+        this.specialIds = java.util.Arrays.stream(specials)
+                .filter(id -> id >= 0 && id < pieces.length && pieces[id].length > 0)
+                .boxed()
+                .sorted(java.util.Comparator.comparingInt((Integer id) -> -pieces[id].length)
+                        .thenComparingInt(id -> id))
+                .mapToInt(Integer::intValue)
+                .toArray();
+        this.specialTexts = java.util.Arrays.stream(specialIds)
+                .mapToObj(id -> new String(pieces[id], StandardCharsets.UTF_8))
+                .toArray(String[]::new);
         this.ids = new HashMap<>(pieces.length * 2);
         this.byteTokens = new int[256];
         java.util.Arrays.fill(byteTokens, -1);
@@ -52,11 +74,54 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        if (text.isEmpty()) {
-            return new int[0];
+        List<Integer> out = new ArrayList<>();
+        boolean afterSpecial = true; // the text's start counts as following a special piece
+        for (Object fragment : partition(text)) {
+            if (fragment instanceof Integer special) {
+                out.add(special);
+                afterSpecial = true;
+            } else {
+                out.addAll(encodeText((String) fragment, spacePrefix && afterSpecial));
+                afterSpecial = false;
+            }
         }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The text split around special pieces: strings of plain text and the special pieces' ids, in order. */
+    private List<Object> partition(String text) {
+        List<Object> fragments = new ArrayList<>();
+        if (!text.isEmpty()) {
+            fragments.add(text);
+        }
+        for (int s = 0; s < specialIds.length; s++) {
+            String special = specialTexts[s];
+            List<Object> split = new ArrayList<>();
+            for (Object fragment : fragments) {
+                if (!(fragment instanceof String plain) || !plain.contains(special)) {
+                    split.add(fragment);
+                    continue;
+                }
+                int from = 0;
+                for (int at = plain.indexOf(special); at >= 0; at = plain.indexOf(special, from)) {
+                    if (at > from) {
+                        split.add(plain.substring(from, at));
+                    }
+                    split.add(specialIds[s]);
+                    from = at + special.length();
+                }
+                if (from < plain.length()) {
+                    split.add(plain.substring(from));
+                }
+            }
+            fragments = split;
+        }
+        return fragments;
+    }
+
+    private List<Integer> encodeText(String text, boolean dummyPrefix) {
         List<Integer> tokens = new ArrayList<>();
-        Integer dummySpace = spacePrefix ? ids.get(" ") : null;
+        Integer dummySpace = dummyPrefix ? ids.get(" ") : null;
         if (dummySpace != null) {
             tokens.add(dummySpace);
         }
@@ -80,7 +145,7 @@ public final class SentencePieceBpeTokenizer implements Tokenizer {
             i += length;
         }
         mergeByScore(tokens);
-        return tokens.stream().mapToInt(Integer::intValue).toArray();
+        return tokens;
     }
 
     /**

@@ -57,11 +57,44 @@ class BpeMergeTest {
         byte[][] pieces = {utf8("<unk>"), utf8("<s>"), utf8("</s>"), utf8("a"), utf8(" a"), utf8(" ")};
         float[] scores = {0, 0, 0, 0, 1, 0};
         SentencePieceBpeTokenizer prefixed = new SentencePieceBpeTokenizer(pieces, scores, 1, 2);
-        SentencePieceBpeTokenizer plain = new SentencePieceBpeTokenizer(pieces, scores, 1, 2, false);
+        SentencePieceBpeTokenizer plain = new SentencePieceBpeTokenizer(pieces, scores, 1, 2, false, new int[0]);
         assertArrayEquals(new int[] {4, 4}, prefixed.encode("a a"));
         assertArrayEquals(new int[] {3, 4}, plain.encode("a a"));
         assertArrayEquals(utf8("a"), prefixed.tokenBytes(1, 4));
         assertArrayEquals(utf8(" a"), plain.tokenBytes(1, 4));
+    }
+
+    @Test
+    void specialPiecesInTheTextAreTokensOfTheirOwnAndRestartTheSpacePrefix() {
+        // <|end|> is special (control); <| and <|e are normal pieces that must not steal its start.
+        byte[][] pieces = {
+            utf8("<unk>"),
+            utf8("<s>"),
+            utf8("</s>"),
+            utf8("a"),
+            utf8(" a"),
+            utf8(" "),
+            utf8("<|end|>"),
+            utf8("<"),
+            utf8("|"),
+            utf8("e"),
+            utf8("n"),
+            utf8("d"),
+            utf8(">"),
+            utf8("<|e"),
+            utf8("<|")
+        };
+        float[] scores = new float[pieces.length];
+        scores[4] = 1;
+        scores[13] = 2;
+        scores[14] = 1.5f;
+        SentencePieceBpeTokenizer tokenizer =
+                new SentencePieceBpeTokenizer(pieces, scores, 1, 2, true, new int[] {0, 1, 2, 6});
+        assertArrayEquals(new int[] {4, 6, 4, 6}, tokenizer.encode("a<|end|>a<|end|>"));
+        assertArrayEquals(new int[] {6, 6, 4}, tokenizer.encode("<|end|><|end|>a"));
+        assertArrayEquals(new int[] {4, 1, 4}, tokenizer.encode("a<s>a"));
+        SentencePieceBpeTokenizer plain = new SentencePieceBpeTokenizer(pieces, scores, 1, 2, true, new int[0]);
+        assertArrayEquals(new int[] {4, 13, 10, 11, 12}, plain.encode("a<|end>"));
     }
 
     /** The textbook merge on the same initial symbols the tokenizer starts from. */
