@@ -1,6 +1,5 @@
 package io.swapgate.core.sampling;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -90,7 +89,7 @@ public final class TokenSampler {
         }
         // Tokens a grammar ruled out (logit minus infinity) are never listed.
         int count = Math.min(top, possible);
-        Integer[] order = count == 0 ? new Integer[0] : descending(logits);
+        int[] order = LogitOrder.first(logits, count);
         int[] tokens = new int[count];
         float[] logprobs = new float[count];
         for (int i = 0; i < count; i++) {
@@ -100,20 +99,10 @@ public final class TokenSampler {
         return new Choice(token, new TokenLogprobs(token, (float) (logits[token] - logTotal), tokens, logprobs));
     }
 
-    /** Token ids by descending logit; the sort is stable, so equal logits keep id order. */
-    private static Integer[] descending(float[] logits) {
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        return order;
-    }
-
     private Choice sample(float[] logits, float temperature, int top) {
         int vocab = logits.length;
-        Integer[] order = descending(logits);
         int keep = params.topK() > 0 ? Math.min(params.topK(), vocab) : vocab;
+        int[] order = LogitOrder.first(logits, keep);
 
         double max = logits[order[0]];
         double[] weights = new double[keep];
