@@ -51,6 +51,9 @@ class LlamaCppAgreementIT {
 
     private static final long QWEN3_SEED = 250;
     private static final double LOG_PROBABILITY_TOLERANCE = 1e-4;
+    /** From a search of seeds 1-120 for the rope-factors case: smallest margin 0.044. */
+    private static final long ROPE_FACTORS_SEED = 102;
+
     private static final int GEMMA_WINDOW = 8;
     private static final long GEMMA2_SEED = 1;
     private static final long GEMMA3_SEED = 1;
@@ -138,6 +141,48 @@ class LlamaCppAgreementIT {
                     name + ": llama.cpp (its defaults, 2 threads) stream " + stream + " of 2 vs Swapgate\n"
                             + defaults.json());
         }
+    }
+
+    /**
+     * Llama 3.1's rope scaling as llama.cpp's converter writes it into GGUF: a {@code rope_freqs} tensor dividing each
+     * rope frequency (here 1 to 8 across the eight frequencies of a 16-wide head, so that 32 steps feel it). Swapgate
+     * and llama.cpp agree as on any F32 file; without the tensor the same weights' log-probabilities move by far more
+     * than the tolerance (asserted), so the test would notice the factors being ignored.
+     */
+    @org.junit.jupiter.api.Test
+    void aRopeFrequencyFactorsTensorDividesTheFrequenciesAsInLlamaCpp() throws Exception {
+        LlamaConfig shape = new LlamaConfig(64, 160, 2, 4, 2, 512, 1024, 1e-6f, 50000f, null, false);
+        float[] factors = {1f, 1f, 1.5f, 2f, 3f, 5f, 8f, 8f};
+        Path file = E2e.targetDir().resolve("peer").resolve("agreement-rope-freqs.gguf");
+        Files.createDirectories(file.getParent());
+        GgufWriter.llama(
+                        "rope-freqs",
+                        shape,
+                        LlamaCppPeer.syntheticWeights(shape, ROPE_FACTORS_SEED),
+                        SyntheticModels.vocabulary(shape.vocabSize()))
+                .tensor("rope_freqs.weight", factors, factors.length)
+                .write(file);
+        LoadedModel model = ModelLoader.load(file);
+        List<Float> read = model.config().ropeFrequencyFactors();
+        assertEquals(factors.length, read.size());
+        for (int i = 0; i < factors.length; i++) {
+            assertEquals(factors[i], read.get(i), "factor " + i);
+        }
+        int[] prompt = model.tokenizer().encodePrompt(PROMPT);
+        GreedyReference reference = GreedyReference.of(model, prompt, STEPS);
+        assertTrue(reference.smallestMargin() >= MIN_MARGIN, () -> "margin " + reference.smallestMargin());
+        GreedyReference unscaled = GreedyReference.of(shape, model.weights(), prompt, STEPS);
+        double moved = reference.largestLogProbabilityDifference(unscaled.logProbabilities());
+        assertTrue(moved > 100 * LOG_PROBABILITY_TOLERANCE, () -> "the factors move log-probabilities by " + moved);
+        CollectingListener.Completion swapgate;
+        try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
+            swapgate = engine.greedy(PROMPT, STEPS);
+        }
+        assertArrayEquals(reference.tokens(), swapgate.tokenIds(), "Swapgate's engine vs the plain forward pass");
+        LlamaCppPeer.Run exact = LlamaCppPeer.runWithLogProbabilities(file, prompt, STEPS);
+        assertArrayEquals(swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp\n" + exact.json());
+        double largest = reference.largestLogProbabilityDifference(exact.logProbabilities());
+        assertTrue(largest <= LOG_PROBABILITY_TOLERANCE, () -> "log-probabilities differ by up to " + largest);
     }
 
     /**

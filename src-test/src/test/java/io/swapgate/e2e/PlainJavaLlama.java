@@ -28,6 +28,11 @@ final class PlainJavaLlama {
         this.values = new float[config.layers()][maxPositions * config.kvDim()];
         this.gemma = config.gemma();
         this.frequencies = frequencies(config.ropeTheta(), gemma == null ? 1 : gemma.ropeLinearFactor());
+        if (config.ropeFrequencyFactors() != null) {
+            for (int i = 0; i < frequencies.length; i++) {
+                frequencies[i] /= config.ropeFrequencyFactors().get(i);
+            }
+        }
         this.slidingFrequencies = gemma == null ? frequencies : frequencies(gemma.localRopeTheta(), 1);
     }
 

@@ -46,6 +46,7 @@ public final class GgufModelReader {
         LlamaConfig config = config(gguf, architecture, tokenizer.vocabSize());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             TensorSource source = new TensorSource(gguf, channel);
+            config = withRopeFrequencyFactors(config, source);
             List<LayerWeights> layers = new ArrayList<>();
             int dim = config.dim();
             int queries = config.queryDim();
@@ -93,6 +94,40 @@ public final class GgufModelReader {
             return new LoadedModel(name, file, format(gguf), config, weights, tokenizer, chatTemplate(gguf));
         } catch (IOException e) {
             throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Llama 3.1's rope scaling as llama.cpp's converter stores it: a {@code rope_freqs} tensor of per-frequency divisors
+     * (its {@code llama.rope.scaling.*} keys are not written), applied as llama.cpp applies it.
+     */
+    private static LlamaConfig withRopeFrequencyFactors(LlamaConfig config, TensorSource source) throws IOException {
+        if (!source.gguf().tensors().containsKey("rope_freqs.weight")) {
+            return config;
+        }
+        float[] factors = source.read("rope_freqs.weight", config.headDim() / 2).data();
+        List<Float> boxed = new ArrayList<>();
+        for (float factor : factors) {
+            boxed.add(factor);
+        }
+        try {
+            return new LlamaConfig(
+                    config.dim(),
+                    config.hiddenDim(),
+                    config.layers(),
+                    config.heads(),
+                    config.kvHeads(),
+                    config.headDim(),
+                    config.vocabSize(),
+                    config.contextLength(),
+                    config.normEps(),
+                    config.ropeTheta(),
+                    config.ropeScaling(),
+                    config.sharedClassifier(),
+                    config.gemma(),
+                    boxed);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(source.gguf().path(), e.getMessage());
         }
     }
 

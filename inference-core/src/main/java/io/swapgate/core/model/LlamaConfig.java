@@ -1,5 +1,7 @@
 package io.swapgate.core.model;
 
+import java.util.List;
+
 /**
  * Shape and hyper-parameters of a Llama-architecture decoder (RMSNorm, RoPE, grouped-query attention, SwiGLU), with
  * Gemma's departures where {@link #gemma} is set.
@@ -9,6 +11,8 @@ package io.swapgate.core.model;
  * @param ropeScaling Llama 3 style frequency scaling, or null for plain RoPE
  * @param sharedClassifier whether the output classifier reuses the token embedding matrix
  * @param gemma Gemma 2/3's scaled embeddings, GeGLU, extra norms, soft-capping and sliding-window layers, or null
+ * @param ropeFrequencyFactors per rope frequency [headDim / 2], what it is divided by (a GGUF {@code rope_freqs}
+ *     tensor: Llama 3.1's scaling as llama.cpp's converter writes it), or null
  */
 public record LlamaConfig(
         int dim,
@@ -23,7 +27,8 @@ public record LlamaConfig(
         float ropeTheta,
         RopeScaling ropeScaling,
         boolean sharedClassifier,
-        Gemma gemma) {
+        Gemma gemma,
+        List<Float> ropeFrequencyFactors) {
 
     public LlamaConfig {
         require(dim > 0, "dim must be positive, got " + dim);
@@ -36,6 +41,45 @@ public record LlamaConfig(
         require(contextLength > 0, "context length must be positive, got " + contextLength);
         require(normEps > 0 && Float.isFinite(normEps), "rms_norm_eps must be positive, got " + normEps);
         require(ropeTheta > 0 && Float.isFinite(ropeTheta), "rope_theta must be positive, got " + ropeTheta);
+        if (ropeFrequencyFactors != null) {
+            ropeFrequencyFactors = List.copyOf(ropeFrequencyFactors);
+            require(ropeFrequencyFactors.size() == headDim / 2, "rope frequency factors must number headDim / 2");
+            require(
+                    ropeFrequencyFactors.stream().allMatch(f -> f > 0 && Float.isFinite(f)),
+                    "rope frequency factors must be positive");
+        }
+    }
+
+    /** A model with Gemma's traits or none, and no rope frequency factors. */
+    public LlamaConfig(
+            int dim,
+            int hiddenDim,
+            int layers,
+            int heads,
+            int kvHeads,
+            int headDim,
+            int vocabSize,
+            int contextLength,
+            float normEps,
+            float ropeTheta,
+            RopeScaling ropeScaling,
+            boolean sharedClassifier,
+            Gemma gemma) {
+        this(
+                dim,
+                hiddenDim,
+                layers,
+                heads,
+                kvHeads,
+                headDim,
+                vocabSize,
+                contextLength,
+                normEps,
+                ropeTheta,
+                ropeScaling,
+                sharedClassifier,
+                gemma,
+                null);
     }
 
     /** A Llama whose head size is dim / heads. */
@@ -64,6 +108,7 @@ public record LlamaConfig(
                 ropeTheta,
                 ropeScaling,
                 sharedClassifier,
+                null,
                 null);
     }
 
@@ -82,7 +127,8 @@ public record LlamaConfig(
                 ropeTheta,
                 ropeScaling,
                 sharedClassifier,
-                newGemma);
+                newGemma,
+                ropeFrequencyFactors);
     }
 
     /** Width of all query heads together: the query projection's outputs and the attention output's inputs. */
@@ -118,7 +164,8 @@ public record LlamaConfig(
     }
 
     /**
-     * The record's usual text, without the head size when it is dim / heads and without Gemma's traits when absent:
+     * The record's usual text, without the head size when it is dim / heads and without Gemma's traits or rope frequency
+     * factors when absent:
      * base model digests hash this text, and adapters bound to a model before these fields existed must still load.
      */
     @Override
@@ -139,6 +186,9 @@ public record LlamaConfig(
         text.append(", sharedClassifier=").append(sharedClassifier);
         if (gemma != null) {
             text.append(", gemma=").append(gemma);
+        }
+        if (ropeFrequencyFactors != null) {
+            text.append(", ropeFrequencyFactors=").append(ropeFrequencyFactors);
         }
         return text.append(']').toString();
     }

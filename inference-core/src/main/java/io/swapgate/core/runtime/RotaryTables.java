@@ -76,6 +76,11 @@ final class RotaryTables {
                 }
             }
         }
+        if (config.ropeFrequencyFactors() != null && !sliding) {
+            for (int i = 0; i < frequencies.length; i++) {
+                frequencies[i] /= config.ropeFrequencyFactors().get(i);
+            }
+        }
         return frequencies;
     }
 }
