@@ -78,24 +78,11 @@ final class GemmaFiles {
     static Path folder(Path folder, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
         Files.createDirectories(folder);
         LlamaConfig.Gemma gemma = config.gemma();
-        ObjectNode json = JSON.createObjectNode()
-                .put("model_type", family.modelType)
-                .put("head_dim", config.headDim())
-                .put("hidden_size", config.dim())
-                .put("intermediate_size", config.hiddenDim())
-                .put("num_hidden_layers", config.layers())
-                .put("num_attention_heads", config.heads())
-                .put("num_key_value_heads", config.kvHeads())
-                .put("vocab_size", config.vocabSize())
-                .put("max_position_embeddings", config.contextLength())
-                .put("rms_norm_eps", config.normEps())
-                .put("rope_theta", config.ropeTheta())
+        ObjectNode json = QwenFiles.configJson(family.modelType, config)
                 .put("hidden_activation", "gelu_pytorch_tanh")
                 .put("query_pre_attn_scalar", gemma.queryPreAttentionScalar())
                 .put("sliding_window", gemma.slidingWindow())
-                .put("tie_word_embeddings", true)
-                .put("bos_token_id", QwenFiles.END)
-                .put("eos_token_id", QwenFiles.END);
+                .put("tie_word_embeddings", true);
         if (family == Family.GEMMA2) {
             json.put("attn_logit_softcapping", gemma.attentionSoftCap())
                     .put("final_logit_softcapping", gemma.finalSoftCap());
@@ -143,13 +130,9 @@ final class GemmaFiles {
         Files.createDirectories(file.getParent());
         LlamaConfig.Gemma gemma = config.gemma();
         String arch = family.arch;
-        GgufWriter gguf = QwenFiles.withVocabulary(GgufWriter.hyperParameters(arch, arch + "-synthetic", config, 0)
-                .put(arch + ".rope.freq_base", config.ropeTheta())
-                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
-                .put(arch + ".attention.key_length", config.headDim())
-                .put(arch + ".attention.value_length", config.headDim())
+        GgufWriter gguf = QwenFiles.ggufHeader(arch, config)
                 .put(arch + ".attention.sliding_window", gemma.slidingWindow())
-                .put(arch + ".attention.sliding_window_pattern", gemma.slidingPattern()));
+                .put(arch + ".attention.sliding_window_pattern", gemma.slidingPattern());
         if (family == Family.GEMMA2) {
             gguf.put(arch + ".attn_logit_softcapping", gemma.attentionSoftCap())
                     .put(arch + ".final_logit_softcapping", gemma.finalSoftCap());

@@ -235,7 +235,7 @@ class LlamaCppAgreementIT {
         // Qwen3's heads are twice dim / heads wide, as in Qwen3 0.6B (head_dim 128, hidden 1024, 16 heads).
         int headDim = family == QwenFiles.Family.QWEN2 ? 16 : 32;
         LlamaConfig shape =
-                new LlamaConfig(64, 160, 2, 4, 2, headDim, QwenFiles.VOCAB, 1024, 1e-6f, 1e6f, null, false, null);
+                new LlamaConfig(64, 160, 2, 4, 2, headDim, QwenFiles.VOCAB, 1024, 1e-6f, 1e6f, null, false, null, null);
         long seed = family == QwenFiles.Family.QWEN2 ? QWEN2_SEED : QWEN3_SEED;
         LlamaWeights weights = qwenWeights(family, LlamaCppPeer.syntheticWeights(shape, seed), shape, seed);
         Path dir = E2e.targetDir().resolve("peer");
@@ -296,8 +296,8 @@ class LlamaCppAgreementIT {
         LlamaConfig.Gemma traits = gemma2
                 ? new LlamaConfig.Gemma(32, 1f, 3f, GEMMA_WINDOW, 2, ropeTheta, 1f)
                 : new LlamaConfig.Gemma(32, 0f, 0f, GEMMA_WINDOW, 2, 10000f, 8f);
-        LlamaConfig shape =
-                new LlamaConfig(64, 160, 2, 4, 2, 32, QwenFiles.VOCAB, 1024, 1e-6f, ropeTheta, null, true, traits);
+        LlamaConfig shape = new LlamaConfig(
+                64, 160, 2, 4, 2, 32, QwenFiles.VOCAB, 1024, 1e-6f, ropeTheta, null, true, traits, null);
         long seed = gemma2 ? GEMMA2_SEED : GEMMA3_SEED;
         LlamaWeights weights = GemmaFiles.weights(shape, family, seed);
         Path dir = E2e.targetDir().resolve("peer");
@@ -366,7 +366,9 @@ class LlamaCppAgreementIT {
                     w.down(),
                     qwen2 ? uniform(random, "qkv_bias", shape.queryDim() + 2 * shape.kvDim(), 0, 0.3) : null,
                     qwen2 ? null : uniform(random, "q_norm", shape.headDim(), 1, 0.3),
-                    qwen2 ? null : uniform(random, "k_norm", shape.headDim(), 1, 0.3)));
+                    qwen2 ? null : uniform(random, "k_norm", shape.headDim(), 1, 0.3),
+                    null,
+                    null));
         }
         float[] classifier = weights.classifier().data().clone();
         Arrays.fill(classifier, QwenFiles.END * shape.dim(), (QwenFiles.END + 1) * shape.dim(), 0f);
@@ -413,28 +415,8 @@ class LlamaCppAgreementIT {
         assertArrayEquals(written.classifier().data(), read.classifier().data(), "classifier");
         assertArrayEquals(written.finalNorm().data(), read.finalNorm().data(), "output_norm");
         for (int l = 0; l < written.layers().size(); l++) {
-            LayerWeights w = written.layers().get(l);
-            LayerWeights r = read.layers().get(l);
-            List<FloatTensor> expected = List.of(
-                    w.attentionNorm(),
-                    w.query(),
-                    w.key(),
-                    w.value(),
-                    w.output(),
-                    w.ffnNorm(),
-                    w.gate(),
-                    w.up(),
-                    w.down());
-            List<FloatTensor> actual = List.of(
-                    r.attentionNorm(),
-                    r.query(),
-                    r.key(),
-                    r.value(),
-                    r.output(),
-                    r.ffnNorm(),
-                    r.gate(),
-                    r.up(),
-                    r.down());
+            List<FloatTensor> expected = written.layers().get(l).matrices();
+            List<FloatTensor> actual = read.layers().get(l).matrices();
             for (int t = 0; t < expected.size(); t++) {
                 assertArrayEquals(
                         expected.get(t).data(),

@@ -201,16 +201,7 @@ class QuantizedGgufAgreementIT {
                 }
                 merged.put(module.getKey(), new FloatTensor(weight.name(), weight.shape(), data));
             }
-            layers.add(new LayerWeights(
-                    w.attentionNorm(),
-                    merged.get(LoraModule.Q),
-                    merged.get(LoraModule.K),
-                    merged.get(LoraModule.V),
-                    merged.get(LoraModule.O),
-                    w.ffnNorm(),
-                    merged.get(LoraModule.GATE),
-                    merged.get(LoraModule.UP),
-                    merged.get(LoraModule.DOWN)));
+            layers.add(LoraModule.replaced(w, merged));
         }
         return new LlamaWeights(base.embedding(), layers, base.finalNorm(), base.classifier());
     }
@@ -222,17 +213,11 @@ class QuantizedGgufAgreementIT {
         pairs.add(new FloatTensor[] {written.classifier(), read.classifier()});
         pairs.add(new FloatTensor[] {written.finalNorm(), read.finalNorm()});
         for (int l = 0; l < written.layers().size(); l++) {
-            LayerWeights w = written.layers().get(l);
-            LayerWeights r = read.layers().get(l);
-            pairs.add(new FloatTensor[] {w.attentionNorm(), r.attentionNorm()});
-            pairs.add(new FloatTensor[] {w.query(), r.query()});
-            pairs.add(new FloatTensor[] {w.key(), r.key()});
-            pairs.add(new FloatTensor[] {w.value(), r.value()});
-            pairs.add(new FloatTensor[] {w.output(), r.output()});
-            pairs.add(new FloatTensor[] {w.ffnNorm(), r.ffnNorm()});
-            pairs.add(new FloatTensor[] {w.gate(), r.gate()});
-            pairs.add(new FloatTensor[] {w.up(), r.up()});
-            pairs.add(new FloatTensor[] {w.down(), r.down()});
+            List<FloatTensor> w = written.layers().get(l).matrices();
+            List<FloatTensor> r = read.layers().get(l).matrices();
+            for (int t = 0; t < w.size(); t++) {
+                pairs.add(new FloatTensor[] {w.get(t), r.get(t)});
+            }
         }
         for (FloatTensor[] pair : pairs) {
             float[] expected = pair[0].data();

@@ -89,23 +89,10 @@ final class QwenFiles {
 
     static Path folder(Path folder, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
         Files.createDirectories(folder);
-        ObjectNode json = JSON.createObjectNode()
-                .put("model_type", family.modelType())
-                .put("head_dim", config.headDim())
-                .put("hidden_size", config.dim())
-                .put("intermediate_size", config.hiddenDim())
-                .put("num_hidden_layers", config.layers())
-                .put("num_attention_heads", config.heads())
-                .put("num_key_value_heads", config.kvHeads())
-                .put("vocab_size", config.vocabSize())
-                .put("max_position_embeddings", config.contextLength())
-                .put("rms_norm_eps", config.normEps())
-                .put("rope_theta", config.ropeTheta())
+        ObjectNode json = configJson(family.modelType(), config)
                 .put("tie_word_embeddings", config.sharedClassifier())
                 .put("use_sliding_window", false)
-                .put("sliding_window", 64) // named but off, as Qwen2.5's files have it
-                .put("bos_token_id", END)
-                .put("eos_token_id", END);
+                .put("sliding_window", 64); // named but off, as Qwen2.5's files have it
         JSON.writeValue(folder.resolve("config.json").toFile(), json);
         writeTokenizer(folder);
         List<FloatTensor> tensors = new ArrayList<>();
@@ -138,6 +125,33 @@ final class QwenFiles {
         }
         SafetensorsWriter.write(folder.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
         return folder;
+    }
+
+    /** The config.json keys every decoder's folder states, the end token as BOS and EOS. */
+    static ObjectNode configJson(String modelType, LlamaConfig config) {
+        return JSON.createObjectNode()
+                .put("model_type", modelType)
+                .put("head_dim", config.headDim())
+                .put("hidden_size", config.dim())
+                .put("intermediate_size", config.hiddenDim())
+                .put("num_hidden_layers", config.layers())
+                .put("num_attention_heads", config.heads())
+                .put("num_key_value_heads", config.kvHeads())
+                .put("vocab_size", config.vocabSize())
+                .put("max_position_embeddings", config.contextLength())
+                .put("rms_norm_eps", config.normEps())
+                .put("rope_theta", config.ropeTheta())
+                .put("bos_token_id", END)
+                .put("eos_token_id", END);
+    }
+
+    /** The GGUF keys both families' files state: shape, head sizes, rope base, norm epsilon and the vocabulary. */
+    static GgufWriter ggufHeader(String arch, LlamaConfig config) {
+        return withVocabulary(GgufWriter.hyperParameters(arch, arch + "-synthetic", config, 0)
+                .put(arch + ".rope.freq_base", config.ropeTheta())
+                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps())
+                .put(arch + ".attention.key_length", config.headDim())
+                .put(arch + ".attention.value_length", config.headDim()));
     }
 
     /** The vocabulary as a Hugging Face folder holds it: {@code tokenizer.json}, and no BOS in tokenizer_config.json. */
@@ -202,13 +216,7 @@ final class QwenFiles {
     static Path gguf(Path file, Family family, LlamaConfig config, LlamaWeights weights) throws IOException {
         Files.createDirectories(file.getParent());
         String arch = family.modelType();
-        GgufWriter gguf = withVocabulary(GgufWriter.hyperParameters(arch, arch + "-synthetic", config, 0)
-                .put(arch + ".rope.freq_base", config.ropeTheta())
-                .put(arch + ".attention.layer_norm_rms_epsilon", config.normEps()));
-        if (family == Family.QWEN3) {
-            gguf.put(arch + ".attention.key_length", config.headDim())
-                    .put(arch + ".attention.value_length", config.headDim());
-        }
+        GgufWriter gguf = ggufHeader(arch, config);
         gguf.tensor("token_embd.weight", weights.embedding());
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights layer = weights.layers().get(l);

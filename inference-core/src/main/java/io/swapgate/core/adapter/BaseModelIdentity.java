@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
  * The base model an adapter is bound to: its name and a sha256 over its config and weights (in Swapgate's
@@ -23,26 +22,9 @@ public record BaseModelIdentity(String name, String digest, LlamaConfig config) 
         sha.update(config.toString().getBytes(StandardCharsets.UTF_8));
         hash(sha, weights.embedding());
         for (LayerWeights l : weights.layers()) {
-            for (FloatTensor t : List.of(
-                    l.attentionNorm(),
-                    l.query(),
-                    l.key(),
-                    l.value(),
-                    l.output(),
-                    l.ffnNorm(),
-                    l.gate(),
-                    l.up(),
-                    l.down())) {
-                hash(sha, t);
-            }
+            l.matrices().forEach(t -> hash(sha, t));
             // Only what a block has: digests of models without these stay what they were.
-            for (FloatTensor optional : new FloatTensor[] {
-                l.qkvBias(), l.queryNorm(), l.keyNorm(), l.postAttentionNorm(), l.postFeedForwardNorm()
-            }) {
-                if (optional != null) {
-                    hash(sha, optional);
-                }
-            }
+            l.extras().forEach(t -> hash(sha, t));
         }
         hash(sha, weights.finalNorm());
         hash(sha, weights.classifier());

@@ -76,6 +76,26 @@ public enum LoraModule {
         };
     }
 
+    /** {@code layer} with the given modules' weights in place of its own; its norms, biases and head norms kept. */
+    public static LayerWeights replaced(LayerWeights layer, java.util.Map<LoraModule, FloatTensor> weights) {
+        java.util.function.Function<LoraModule, FloatTensor> pick = m -> weights.getOrDefault(m, m.weightIn(layer));
+        return new LayerWeights(
+                layer.attentionNorm(),
+                pick.apply(Q),
+                pick.apply(K),
+                pick.apply(V),
+                pick.apply(O),
+                layer.ffnNorm(),
+                pick.apply(GATE),
+                pick.apply(UP),
+                pick.apply(DOWN),
+                layer.qkvBias(),
+                layer.queryNorm(),
+                layer.keyNorm(),
+                layer.postAttentionNorm(),
+                layer.postFeedForwardNorm());
+    }
+
     /** The parent module in Hugging Face's Llama naming ({@code self_attn} or {@code mlp}). */
     public String huggingFaceParent() {
         return switch (this) {

@@ -43,10 +43,9 @@ public final class GgufModelReader {
                             + ")");
         }
         Tokenizer tokenizer = tokenizer(gguf);
-        LlamaConfig config = config(gguf, architecture, tokenizer.vocabSize());
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             TensorSource source = new TensorSource(gguf, channel);
-            config = withRopeFrequencyFactors(config, source);
+            LlamaConfig config = config(gguf, architecture, tokenizer.vocabSize(), ropeFrequencyFactors(source));
             List<LayerWeights> layers = new ArrayList<>();
             int dim = config.dim();
             int queries = config.queryDim();
@@ -58,12 +57,9 @@ public final class GgufModelReader {
                     layers.add(phi3Layer(source, p, config));
                     continue;
                 }
-                if (architecture.equals("qwen2") || architecture.equals("qwen3")) {
-                    layers.add(qwenLayer(source, p, config, architecture.equals("qwen3")));
-                    continue;
-                }
-                if (config.gemma() != null) {
-                    layers.add(gemmaLayer(source, p, config, architecture.equals("gemma3")));
+                if (!architecture.equals("llama")) {
+                    boolean headNorms = architecture.equals("qwen3") || architecture.equals("gemma3");
+                    layers.add(halvesLayer(source, p, config, architecture.equals("qwen2"), headNorms));
                     continue;
                 }
                 layers.add(new LayerWeights(
@@ -99,36 +95,24 @@ public final class GgufModelReader {
 
     /**
      * Llama 3.1's rope scaling as llama.cpp's converter stores it: a {@code rope_freqs} tensor of per-frequency divisors
-     * (its {@code llama.rope.scaling.*} keys are not written), applied as llama.cpp applies it.
+     * (its {@code llama.rope.scaling.*} keys are not written), or null when the file has none. The config checks that
+     * there is one per frequency.
      */
-    private static LlamaConfig withRopeFrequencyFactors(LlamaConfig config, TensorSource source) throws IOException {
-        if (!source.gguf().tensors().containsKey("rope_freqs.weight")) {
-            return config;
+    private static List<Float> ropeFrequencyFactors(TensorSource source) throws IOException {
+        GgufFile.TensorInfo info = source.gguf().tensors().get("rope_freqs.weight");
+        if (info == null) {
+            return null;
         }
-        float[] factors = source.read("rope_freqs.weight", config.headDim() / 2).data();
-        List<Float> boxed = new ArrayList<>();
-        for (float factor : factors) {
-            boxed.add(factor);
+        if (info.dims().length != 1 || info.dims()[0] > 1 << 16) {
+            throw new ModelFormatException(
+                    source.gguf().path(), "rope_freqs.weight has dimensions " + Arrays.toString(info.dims()));
         }
-        try {
-            return new LlamaConfig(
-                    config.dim(),
-                    config.hiddenDim(),
-                    config.layers(),
-                    config.heads(),
-                    config.kvHeads(),
-                    config.headDim(),
-                    config.vocabSize(),
-                    config.contextLength(),
-                    config.normEps(),
-                    config.ropeTheta(),
-                    config.ropeScaling(),
-                    config.sharedClassifier(),
-                    config.gemma(),
-                    boxed);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(source.gguf().path(), e.getMessage());
+        List<Float> factors = new ArrayList<>();
+        for (float factor :
+                source.read("rope_freqs.weight", (int) info.dims()[0]).data()) {
+            factors.add(factor);
         }
+        return factors;
     }
 
     /**
@@ -147,23 +131,26 @@ public final class GgufModelReader {
     }
 
     /**
-     * A Qwen layer: Llama's projections plus query, key and value biases (Qwen2), or per-head query and key norms
-     * (Qwen3). Its rope rotates head halves (llama.cpp's NEOX mode), Swapgate's own order, so no rows are permuted.
+     * A layer whose rope rotates head halves (llama.cpp's NEOX mode), Swapgate's own order, so no rows are permuted:
+     * Llama's projections, and as the architecture has them query, key and value biases (Qwen2), per-head query and key
+     * norms (Qwen3, Gemma 3) and norms after attention and after the feed-forward (Gemma; llama.cpp's converter has
+     * already folded Gemma's (1 + w) into w, so its norms are read as they are).
      */
-    private static LayerWeights qwenLayer(TensorSource source, String p, LlamaConfig config, boolean headNorms)
-            throws IOException {
+    private static LayerWeights halvesLayer(
+            TensorSource source, String p, LlamaConfig config, boolean biases, boolean headNorms) throws IOException {
         int dim = config.dim();
         int queries = config.queryDim();
         int kv = config.kvDim();
         int hidden = config.hiddenDim();
         FloatTensor bias = null;
-        if (!headNorms) {
+        if (biases) {
             float[] joined = new float[queries + 2 * kv];
             System.arraycopy(source.read(p + "attn_q.bias", queries).data(), 0, joined, 0, queries);
             System.arraycopy(source.read(p + "attn_k.bias", kv).data(), 0, joined, queries, kv);
             System.arraycopy(source.read(p + "attn_v.bias", kv).data(), 0, joined, queries + kv, kv);
             bias = new FloatTensor(p + "attn_qkv.bias", new int[] {joined.length}, joined);
         }
+        boolean postNorms = config.gemma() != null;
         return new LayerWeights(
                 source.read(p + "attn_norm.weight", dim),
                 source.read(p + "attn_q.weight", queries, dim),
@@ -176,35 +163,9 @@ public final class GgufModelReader {
                 source.read(p + "ffn_down.weight", dim, hidden),
                 bias,
                 headNorms ? source.read(p + "attn_q_norm.weight", config.headDim()) : null,
-                headNorms ? source.read(p + "attn_k_norm.weight", config.headDim()) : null);
-    }
-
-    /**
-     * A Gemma 2 or 3 layer: norms after attention and after the feed-forward besides before them, and Gemma 3's
-     * per-head query/key norms. llama.cpp's converter has already folded Gemma's (1 + w) norm weights into w, so they
-     * are read as they are; its rope rotates head halves, so no rows are permuted.
-     */
-    private static LayerWeights gemmaLayer(TensorSource source, String p, LlamaConfig config, boolean headNorms)
-            throws IOException {
-        int dim = config.dim();
-        int queries = config.queryDim();
-        int kv = config.kvDim();
-        int hidden = config.hiddenDim();
-        return new LayerWeights(
-                source.read(p + "attn_norm.weight", dim),
-                source.read(p + "attn_q.weight", queries, dim),
-                source.read(p + "attn_k.weight", kv, dim),
-                source.read(p + "attn_v.weight", kv, dim),
-                source.read(p + "attn_output.weight", dim, queries),
-                source.read(p + "ffn_norm.weight", dim),
-                source.read(p + "ffn_gate.weight", hidden, dim),
-                source.read(p + "ffn_up.weight", hidden, dim),
-                source.read(p + "ffn_down.weight", dim, hidden),
-                null,
-                headNorms ? source.read(p + "attn_q_norm.weight", config.headDim()) : null,
                 headNorms ? source.read(p + "attn_k_norm.weight", config.headDim()) : null,
-                source.read(p + "post_attention_norm.weight", dim),
-                source.read(p + "post_ffw_norm.weight", dim));
+                postNorms ? source.read(p + "post_attention_norm.weight", dim) : null,
+                postNorms ? source.read(p + "post_ffw_norm.weight", dim) : null);
     }
 
     /**
@@ -236,7 +197,7 @@ public final class GgufModelReader {
      * within it, full attention is the window's attention, so answers stay exact rather than silently diverge. Gemma's
      * window applies to some layers only and is served as such.
      */
-    private static LlamaConfig config(GgufFile gguf, String arch, int vocabSize) {
+    private static LlamaConfig config(GgufFile gguf, String arch, int vocabSize, List<Float> ropeFrequencyFactors) {
         int heads = integer(gguf, arch + ".attention.head_count", null);
         int dim = integer(gguf, arch + ".embedding_length", null);
         if (heads <= 0 || dim <= 0) {
@@ -280,7 +241,8 @@ public final class GgufModelReader {
                     real(gguf, arch + ".rope.freq_base", 10000f),
                     null,
                     !gguf.tensors().containsKey("output.weight"),
-                    gemma ? gemmaTraits(gguf, arch, dim / heads, headDim, layers, window) : null);
+                    gemma ? gemmaTraits(gguf, arch, dim / heads, headDim, layers, window) : null,
+                    ropeFrequencyFactors);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(gguf.path(), e.getMessage());
         }

@@ -105,7 +105,8 @@ public final class HuggingFaceModelReader {
                     (float) json.path("rope_theta").asDouble(10000),
                     gemma ? null : ropeScaling(file, json.path("rope_scaling")),
                     json.path("tie_word_embeddings").asBoolean(gemma),
-                    gemma ? GemmaConfig.traits(file, json, headDim) : null);
+                    gemma ? GemmaConfig.traits(file, json, headDim) : null,
+                    null);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, e.getMessage());
         }
@@ -197,7 +198,9 @@ public final class HuggingFaceModelReader {
                     tensor(folder, files, p + "mlp.down_proj.weight"),
                     type.equals("qwen2") ? qkvBias(folder, files, p, config) : null,
                     type.equals("qwen3") ? tensor(folder, files, p + "self_attn.q_norm.weight") : null,
-                    type.equals("qwen3") ? tensor(folder, files, p + "self_attn.k_norm.weight") : null));
+                    type.equals("qwen3") ? tensor(folder, files, p + "self_attn.k_norm.weight") : null,
+                    null,
+                    null));
         }
         FloatTensor embedding = tensor(folder, files, "model.embed_tokens.weight");
         FloatTensor classifier = config.sharedClassifier() || !files.containsKey("lm_head.weight")

@@ -1,5 +1,7 @@
 package io.swapgate.core.model;
 
+import java.util.List;
+
 /**
  * One transformer block. Projection matrices are [out, in] (y = W x) in Hugging Face layout,
  * i.e. query and key rows ordered for the "rotate half" form of RoPE.
@@ -37,7 +39,7 @@ public record LayerWeights(
             FloatTensor gate,
             FloatTensor up,
             FloatTensor down) {
-        this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, null, null, null);
+        this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, null, null, null, null, null);
     }
 
     /** A block with optional query/key/value biases and head norms, no norms after attention or feed-forward. */
@@ -71,19 +73,16 @@ public record LayerWeights(
                 null);
     }
 
-    /** A block with query/key/value biases and no head norms, as Qwen2's. */
-    public LayerWeights(
-            FloatTensor attentionNorm,
-            FloatTensor query,
-            FloatTensor key,
-            FloatTensor value,
-            FloatTensor output,
-            FloatTensor ffnNorm,
-            FloatTensor gate,
-            FloatTensor up,
-            FloatTensor down,
-            FloatTensor qkvBias) {
-        this(attentionNorm, query, key, value, output, ffnNorm, gate, up, down, qkvBias, null, null);
+    /** The norms and projections every block has, in the order base model digests hash them. */
+    public List<FloatTensor> matrices() {
+        return List.of(attentionNorm, query, key, value, output, ffnNorm, gate, up, down);
+    }
+
+    /** The optional tensors the block has (biases, head norms, norms after attention and feed-forward), in that order. */
+    public List<FloatTensor> extras() {
+        return java.util.stream.Stream.of(qkvBias, queryNorm, keyNorm, postAttentionNorm, postFeedForwardNorm)
+                .filter(java.util.Objects::nonNull)
+                .toList();
     }
 
     void validate(LlamaConfig c) {

@@ -50,38 +50,6 @@ public record LlamaConfig(
         }
     }
 
-    /** A model with Gemma's traits or none, and no rope frequency factors. */
-    public LlamaConfig(
-            int dim,
-            int hiddenDim,
-            int layers,
-            int heads,
-            int kvHeads,
-            int headDim,
-            int vocabSize,
-            int contextLength,
-            float normEps,
-            float ropeTheta,
-            RopeScaling ropeScaling,
-            boolean sharedClassifier,
-            Gemma gemma) {
-        this(
-                dim,
-                hiddenDim,
-                layers,
-                heads,
-                kvHeads,
-                headDim,
-                vocabSize,
-                contextLength,
-                normEps,
-                ropeTheta,
-                ropeScaling,
-                sharedClassifier,
-                gemma,
-                null);
-    }
-
     /** A Llama whose head size is dim / heads. */
     public LlamaConfig(
             int dim,
@@ -110,25 +78,6 @@ public record LlamaConfig(
                 sharedClassifier,
                 null,
                 null);
-    }
-
-    /** The same model with another head size and Gemma's traits. */
-    public LlamaConfig with(int newHeadDim, Gemma newGemma) {
-        return new LlamaConfig(
-                dim,
-                hiddenDim,
-                layers,
-                heads,
-                kvHeads,
-                newHeadDim,
-                vocabSize,
-                contextLength,
-                normEps,
-                ropeTheta,
-                ropeScaling,
-                sharedClassifier,
-                newGemma,
-                ropeFrequencyFactors);
     }
 
     /** Width of all query heads together: the query projection's outputs and the attention output's inputs. */

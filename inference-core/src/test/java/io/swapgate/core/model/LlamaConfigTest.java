@@ -22,8 +22,8 @@ class LlamaConfigTest {
 
     @Test
     void aWiderHeadAndGemmasTraitsChangeTheText() {
-        LlamaConfig wide = LLAMA.with(16, null);
-        LlamaConfig gemma = LLAMA.with(8, new LlamaConfig.Gemma(8, 50, 30, 4096, 2, 10000, 1));
+        LlamaConfig wide = shaped(16, null);
+        LlamaConfig gemma = shaped(8, new LlamaConfig.Gemma(8, 50, 30, 4096, 2, 10000, 1));
         assertNotEquals(LLAMA.toString(), wide.toString());
         assertNotEquals(LLAMA.toString(), gemma.toString());
         assertEquals(128, wide.queryDim());
@@ -33,7 +33,7 @@ class LlamaConfigTest {
 
     @Test
     void gemmaSlidesEveryLayerButEachPatternsLast() {
-        LlamaConfig gemma3 = LLAMA.with(8, new LlamaConfig.Gemma(8, 0, 0, 512, 6, 10000, 8));
+        LlamaConfig gemma3 = shaped(8, new LlamaConfig.Gemma(8, 0, 0, 512, 6, 10000, 8));
         boolean[] sliding = new boolean[12];
         for (int l = 0; l < sliding.length; l++) {
             sliding[l] = gemma3.slidingLayer(l);
@@ -46,6 +46,21 @@ class LlamaConfigTest {
 
     @Test
     void anOddHeadSizeIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> LLAMA.with(7, null));
+        assertThrows(IllegalArgumentException.class, () -> shaped(7, null));
+    }
+
+    @Test
+    void ropeFrequencyFactorsAreOnePerFrequencyAndPartOfTheText() {
+        LlamaConfig factors = new LlamaConfig(
+                64, 172, 5, 8, 4, 8, 512, 512, 1e-5f, 10000f, null, true, null, java.util.List.of(1f, 2f, 4f, 8f));
+        assertEquals(LLAMA.toString().replace("]", ", ropeFrequencyFactors=[1.0, 2.0, 4.0, 8.0]]"), factors.toString());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new LlamaConfig(
+                        64, 172, 5, 8, 4, 8, 512, 512, 1e-5f, 10000f, null, true, null, java.util.List.of(1f, 2f)));
+    }
+
+    private static LlamaConfig shaped(int headDim, LlamaConfig.Gemma gemma) {
+        return new LlamaConfig(64, 172, 5, 8, 4, headDim, 512, 512, 1e-5f, 10000f, null, true, gemma, null);
     }
 }

@@ -55,7 +55,8 @@ class StepLayoutTest {
                 1e6f,
                 null,
                 true,
-                new LlamaConfig.Gemma(24, 1f, 3f, GEMMA_WINDOW, 2, 10000f, 4f));
+                new LlamaConfig.Gemma(24, 1f, 3f, GEMMA_WINDOW, 2, 10000f, 4f),
+                null);
         cases = List.of(
                 measuredAlone(
                         "stories260K",
