@@ -26,7 +26,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * What mixing adapter kinds in one batch costs: 8 closed-loop streams through the gateway over gRPC on the synthetic
  * ~30M Llama, once with no adapters and once with every request using LoRA, prompt tuning, prefix tuning, a TempNet, a
- * composition of them, a weighted blend of two LoRAs or a DoRA, alternated. Run with {@code ./swapgate bench mixed}; writes mixed.md/.csv/.png.
+ * composition of them, a weighted blend of two LoRAs, a DoRA or an IA3, alternated. Run with {@code ./swapgate bench mixed}; writes mixed.md/.csv/.png.
  */
 class MixedKindsBenchmark {
 
@@ -39,6 +39,7 @@ class MixedKindsBenchmark {
             List.of("demo/lora", "demo/prompt"),
             List.of("demo/lora:0.7", "demo/mlp-lora:0.3"),
             List.of("demo/dora"),
+            List.of("demo/ia3", "demo/prompt"),
             List.of("demo/lora:0.5", "demo/mlp-lora:0.5", "demo/prefix"));
 
     @Test
@@ -67,13 +68,14 @@ class MixedKindsBenchmark {
                             "mixed",
                             "Mixed adapter kinds: " + SyntheticModels.name(shape) + ", gRPC, requests rotating over "
                                     + MIXED,
-                            "No adapters vs LoRA/prompt/prefix/TempNet/blends/DoRA mixed, 8 streams, "
+                            "No adapters vs LoRA/prompt/prefix/TempNet/blends/DoRA/IA3 mixed, 8 streams, "
                                     + SyntheticModels.name(shape));
         }
     }
 
     /**
-     * Random LoRAs (rank 8 on q/k/v/o, and rank 8 on gate/up/down to blend with it), a DoRA (rank 8 on q/k/v/o),
+     * Random LoRAs (rank 8 on q/k/v/o, and rank 8 on gate/up/down to blend with it), a DoRA (rank 8 on q/k/v/o), an
+     * IA3 (PEFT's Llama default: k and v outputs, down_proj inputs),
      * prompt and prefix (8 virtual tokens) and TempNet, bound to the model.
      */
     private static void publishOneOfEachKind(Path model, LlamaConfig shape, Path registryDir) throws Exception {
@@ -108,6 +110,7 @@ class MixedKindsBenchmark {
                                 16f,
                                 EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O),
                                 base.weights().layers()),
+                "ia3", random.ia3("ia3", EnumSet.of(LoraModule.K, LoraModule.V), EnumSet.of(LoraModule.DOWN)),
                 "prompt", random.prompt("prompt", 8),
                 "prefix", random.prefix("prefix", 8),
                 "tempnet", random.tempNet("tempnet", TempNetAdapter.Input.HIDDEN, 64));

@@ -8,7 +8,9 @@ import java.util.Map;
  * Low-rank updates y = W x + s · B (A x) for some linear layers of the base. A DyLoRA adapter (nested ranks)
  * may be served at any rank in its range: only the first b rows of A and columns of B are used, with s = alpha / b.
  * A DoRA adapter (PEFT's {@code use_dora}) also has a magnitude m per output of each adapted layer: y = m / ||W + s B
- * A||_row ⊙ (W x + s B A x), the row norms taken of the merged weight.
+ * A||_row ⊙ (W x + s B A x), the row norms taken of the merged weight. An IA3 adapter (PEFT's {@code IA3}) learns
+ * vectors only: y = l ⊙ (W x) for most modules, y = W (l ⊙ x) for its feed-forward ones; it is served as a rank-1 LoRA
+ * of zeros with those scales, so it shares every LoRA path.
  *
  * @param modules per targeted module, the factors of each layer ({@code null} for layers it leaves alone)
  * @param dyLora the trained rank range, or null for a plain LoRA (served at its full rank only)
@@ -26,12 +28,32 @@ public record LoraAdapter(
         modules = new EnumMap<>(modules);
     }
 
-    /** A and B of one layer: A [rank, in], B [out, rank]; and DoRA's magnitude [out], or null for plain LoRA. */
-    public record LayerFactors(FloatTensor a, FloatTensor b, FloatTensor magnitude) {
+    /**
+     * A and B of one layer: A [rank, in], B [out, rank]; DoRA's magnitude [out], or null; IA3's scale of the outputs
+     * [out] or of the inputs [in], or null.
+     */
+    public record LayerFactors(
+            FloatTensor a, FloatTensor b, FloatTensor magnitude, FloatTensor outputScale, FloatTensor inputScale) {
 
         public LayerFactors(FloatTensor a, FloatTensor b) {
-            this(a, b, null);
+            this(a, b, null, null, null);
         }
+
+        public LayerFactors(FloatTensor a, FloatTensor b, FloatTensor magnitude) {
+            this(a, b, magnitude, null, null);
+        }
+    }
+
+    /** Whether it is an IA3 adapter: its layers carry scales instead of factors. */
+    public boolean ia3() {
+        for (LayerFactors[] layers : modules.values()) {
+            for (LayerFactors f : layers) {
+                if (f != null && (f.outputScale() != null || f.inputScale() != null)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Whether it is a DoRA adapter: its layers carry magnitudes. */
@@ -62,6 +84,8 @@ public record LoraAdapter(
                 if (f != null) {
                     values += f.a().data().length + f.b().data().length;
                     values += f.magnitude() == null ? 0 : f.magnitude().data().length;
+                    values += f.outputScale() == null ? 0 : f.outputScale().data().length;
+                    values += f.inputScale() == null ? 0 : f.inputScale().data().length;
                 }
             }
         }

@@ -29,6 +29,11 @@ public final class LoraMixture {
                         "DoRA adapter " + lora.identity().name()
                                 + " cannot be blended: its magnitudes renormalise its own merged weight only");
             }
+            if (lora.ia3()) {
+                throw new IllegalArgumentException(
+                        "IA3 adapter " + lora.identity().name()
+                                + " cannot be blended: it scales the base's weights rather than adding to them");
+            }
             if (!Float.isFinite(weight) || weight == 0 || Math.abs(weight) > MAX_WEIGHT) {
                 throw new IllegalArgumentException(
                         "the weight of " + lora.identity().name() + " must be non-zero and at most " + MAX_WEIGHT

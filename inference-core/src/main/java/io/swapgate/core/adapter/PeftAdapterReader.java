@@ -67,6 +67,9 @@ public final class PeftAdapterReader {
         AdapterIdentity identity = new AdapterIdentity(name, contentVersion(folder));
         String peftType = config.path("peft_type").asText("");
         PeftContext context = new PeftContext(configFile, weightsFile, config, weights, base.config(), limits);
+        if (peftType.equalsIgnoreCase(Ia3Reader.PEFT_TYPE)) {
+            return Ia3Reader.read(context, identity);
+        }
         for (AdapterKind kind : AdapterKind.values()) {
             if (kind.peftType().equalsIgnoreCase(peftType)) {
                 return switch (kind) {
@@ -79,7 +82,8 @@ public final class PeftAdapterReader {
         }
         throw new AdapterFormatException(
                 configFile,
-                "unsupported peft_type '" + peftType + "' (supported: LORA, PROMPT_TUNING, PREFIX_TUNING, TEMPNET)");
+                "unsupported peft_type '" + peftType
+                        + "' (supported: LORA, IA3, PROMPT_TUNING, PREFIX_TUNING, TEMPNET)");
     }
 
     private JsonNode readConfig(Path file) {

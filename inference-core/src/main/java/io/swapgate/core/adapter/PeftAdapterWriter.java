@@ -28,7 +28,10 @@ public final class PeftAdapterWriter {
         config.put(PeftAdapterReader.BASE_DIGEST_KEY, base.digest());
         config.put("inference_mode", true);
         List<FloatTensor> tensors = new ArrayList<>();
-        if (adapter instanceof LoraAdapter lora) {
+        if (adapter instanceof LoraAdapter lora && lora.ia3()) {
+            config.put("peft_type", Ia3Reader.PEFT_TYPE);
+            describeIa3(config, lora, tensors);
+        } else if (adapter instanceof LoraAdapter lora) {
             describeLora(config, lora, tensors);
         } else if (adapter instanceof PromptAdapter prompt) {
             describeVirtualTokens(config, prompt.virtualTokens(), base);
@@ -98,6 +101,32 @@ public final class PeftAdapterWriter {
                     .put("r_min", lora.dyLora().min())
                     .put("r_max", lora.dyLora().max());
         }
+    }
+
+    /** PEFT's IA3 form: {@code ia3_l} [out, 1] scaling outputs, or [1, in] for {@code feedforward_modules}. */
+    private static void describeIa3(ObjectNode config, LoraAdapter ia3, List<FloatTensor> tensors) {
+        config.put("fan_in_fan_out", false);
+        var targets = config.putArray("target_modules");
+        var feedForward = config.putArray("feedforward_modules");
+        ia3.modules().forEach((module, layers) -> {
+            targets.add(module.huggingFaceName());
+            boolean input = false;
+            for (int l = 0; l < layers.length; l++) {
+                if (layers[l] == null) {
+                    continue;
+                }
+                input = layers[l].inputScale() != null;
+                FloatTensor scale = input ? layers[l].inputScale() : layers[l].outputScale();
+                int n = scale.data().length;
+                tensors.add(scale.withShape(
+                        "base_model.model.model.layers." + l + "." + module.huggingFaceParent() + "."
+                                + module.huggingFaceName() + ".ia3_l",
+                        input ? new int[] {1, n} : new int[] {n, 1}));
+            }
+            if (input) {
+                feedForward.add(module.huggingFaceName());
+            }
+        });
     }
 
     private static void describeVirtualTokens(ObjectNode config, int n, BaseModelIdentity base) {

@@ -72,6 +72,38 @@ public final class RandomAdapters {
         return new LoraAdapter(lora.identity(), rank, alpha, false, null, modules);
     }
 
+    /**
+     * An IA3 adapter on every layer: the outputs of {@code outputs} and the inputs of {@code inputs} (o_proj, down_proj)
+     * scaled by random factors in [0.7, 1.3], as the Llama default of PEFT's IA3 (k, v outputs, down inputs) does.
+     */
+    public LoraAdapter ia3(String name, Collection<LoraModule> outputs, Collection<LoraModule> inputs) {
+        Map<LoraModule, LoraAdapter.LayerFactors[]> modules = new EnumMap<>(LoraModule.class);
+        for (LoraModule module : LoraModule.values()) {
+            boolean input = inputs.contains(module);
+            if (!input && !outputs.contains(module)) {
+                continue;
+            }
+            int in = module.inputs(base);
+            int out = module.outputs(base);
+            LoraAdapter.LayerFactors[] layers = new LoraAdapter.LayerFactors[base.layers()];
+            for (int l = 0; l < layers.length; l++) {
+                float[] values = uniform("ia3_l", 0.3f, input ? in : out).data();
+                for (int i = 0; i < values.length; i++) {
+                    values[i] += 1f;
+                }
+                FloatTensor scale = new FloatTensor("ia3_l", new int[] {values.length}, values);
+                layers[l] = new LoraAdapter.LayerFactors(
+                        new FloatTensor("a", new int[] {1, in}, new float[in]),
+                        new FloatTensor("b", new int[] {out, 1}, new float[out]),
+                        null,
+                        input ? null : scale,
+                        input ? scale : null);
+            }
+            modules.put(module, layers);
+        }
+        return new LoraAdapter(new AdapterIdentity(name, ""), 1, 1f, false, null, modules);
+    }
+
     public PromptAdapter prompt(String name, int virtualTokens) {
         return new PromptAdapter(
                 new AdapterIdentity(name, ""), uniform(VirtualTokenReader.TENSOR, 1f, virtualTokens, base.dim()));

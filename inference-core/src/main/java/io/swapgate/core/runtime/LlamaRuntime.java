@@ -400,8 +400,9 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** The attention output projection of the merged heads, with its LoRA update. */
     NDArray output(NDArray merged, Block block, int layer, LoraUpdate lora) {
-        NDArray out = merged.matMul(block.outputT);
-        return lora == null ? out : lora.apply(LoraModule.O, layer, merged, out);
+        NDArray in = lora == null ? merged : lora.scaleInput(LoraModule.O, layer, merged);
+        NDArray out = in.matMul(block.outputT);
+        return lora == null ? out : lora.apply(LoraModule.O, layer, in, out);
     }
 
     NDArray feedForward(NDArray h, Block block, int layer, LoraUpdate lora) {
@@ -413,6 +414,9 @@ public final class LlamaRuntime implements AutoCloseable {
             up = lora.apply(LoraModule.UP, layer, h, up);
         }
         NDArray product = activated(gate).mul(up);
+        if (lora != null) {
+            product = lora.scaleInput(LoraModule.DOWN, layer, product);
+        }
         NDArray out = product.matMul(block.downT);
         return lora == null ? out : lora.apply(LoraModule.DOWN, layer, product, out);
     }

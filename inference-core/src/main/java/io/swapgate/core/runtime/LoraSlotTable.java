@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LlamaConfig;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -21,9 +22,11 @@ import java.util.Set;
  * [slots + 1, layers, maxRank, out]. Slot 0 stays all zeros for rows without a LoRA; ranks below maxRank are
  * zero-padded. A module's stacks are allocated when the first adapter targeting it is written.
  *
- * <p>DoRA adapters also get, per module, a scale per output [slots + 1, layers, out]: m / ||W + s B A||_row, computed
- * from the base weight when the adapter is written, and 1 for every slot without DoRA. It is allocated when the first
- * DoRA adapter targeting the module is written, so plain LoRA serving never multiplies by it.
+ * <p>DoRA and IA3 adapters also get, per module, a scale per output [slots + 1, layers, out]: DoRA's m / ||W + s B
+ * A||_row, computed from the base weight when the adapter is written, or IA3's learned vector; 1 for every other slot.
+ * IA3 adapters that scale a module's inputs (its feed-forward modules) get a scale per input [slots + 1, layers, in].
+ * Both are allocated when the first adapter needing them for the module is written, so plain LoRA serving never
+ * multiplies by them.
  */
 public final class LoraSlotTable implements AutoCloseable {
 
@@ -33,9 +36,11 @@ public final class LoraSlotTable implements AutoCloseable {
     private final int maxRank;
     private final DataType dataType;
     private final Map<LoraModule, NDArray[]> stacks = new EnumMap<>(LoraModule.class);
-    private final Map<LoraModule, NDArray> doraScales = new EnumMap<>(LoraModule.class);
+    private final Map<LoraModule, NDArray> outputScales = new EnumMap<>(LoraModule.class);
+    private final Map<LoraModule, NDArray> inputScales = new EnumMap<>(LoraModule.class);
     private final List<Set<LoraModule>> modulesBySlot;
-    private final List<Set<LoraModule>> doraModulesBySlot;
+    private final List<Set<LoraModule>> outputScaledBySlot;
+    private final List<Set<LoraModule>> inputScaledBySlot;
     private final BaseWeights base;
     /** Bumped by every write: a gather made before it is stale. */
     private long version;
@@ -69,10 +74,12 @@ public final class LoraSlotTable implements AutoCloseable {
         this.dataType = dataType;
         this.base = base;
         this.modulesBySlot = new ArrayList<>(slots + 1);
-        this.doraModulesBySlot = new ArrayList<>(slots + 1);
+        this.outputScaledBySlot = new ArrayList<>(slots + 1);
+        this.inputScaledBySlot = new ArrayList<>(slots + 1);
         for (int s = 0; s <= slots; s++) {
             modulesBySlot.add(EnumSet.noneOf(LoraModule.class));
-            doraModulesBySlot.add(EnumSet.noneOf(LoraModule.class));
+            outputScaledBySlot.add(EnumSet.noneOf(LoraModule.class));
+            inputScaledBySlot.add(EnumSet.noneOf(LoraModule.class));
         }
     }
 
@@ -90,41 +97,79 @@ public final class LoraSlotTable implements AutoCloseable {
             throw new IllegalArgumentException("rank " + adapter.rank() + " exceeds the slot table's " + maxRank);
         }
         Set<LoraModule> previous = modulesBySlot.get(slot);
-        Set<LoraModule> dora = EnumSet.noneOf(LoraModule.class);
+        Set<LoraModule> outputScaled = EnumSet.noneOf(LoraModule.class);
+        Set<LoraModule> inputScaled = EnumSet.noneOf(LoraModule.class);
         for (LoraModule module : LoraModule.values()) {
             LoraAdapter.LayerFactors[] layers = adapter.modules().get(module);
             if (layers != null) {
                 upload(slot, module, layers, adapter.rank());
-                if (hasMagnitudes(layers)) {
+                if (has(layers, LoraAdapter.LayerFactors::magnitude)) {
                     writeDoraScales(slot, module, layers, adapter.rank(), adapter.scale(adapter.rank()));
-                    dora.add(module);
+                    outputScaled.add(module);
+                }
+                if (has(layers, LoraAdapter.LayerFactors::outputScale)) {
+                    writeScales(outputScales, slot, module, layers, LoraAdapter.LayerFactors::outputScale);
+                    outputScaled.add(module);
+                }
+                if (has(layers, LoraAdapter.LayerFactors::inputScale)) {
+                    writeScales(inputScales, slot, module, layers, LoraAdapter.LayerFactors::inputScale);
+                    inputScaled.add(module);
                 }
             } else if (previous.contains(module)) {
                 clear(slot, module);
             }
-            if (!dora.contains(module) && doraModulesBySlot.get(slot).contains(module)) {
-                doraScales.get(module).set(new NDIndex("{}", slot), 1);
+            if (!outputScaled.contains(module) && outputScaledBySlot.get(slot).contains(module)) {
+                outputScales.get(module).set(new NDIndex("{}", slot), 1);
+            }
+            if (!inputScaled.contains(module) && inputScaledBySlot.get(slot).contains(module)) {
+                inputScales.get(module).set(new NDIndex("{}", slot), 1);
             }
         }
         modulesBySlot.set(slot, EnumSet.copyOf(adapter.modules().keySet()));
-        doraModulesBySlot.set(slot, dora);
+        outputScaledBySlot.set(slot, outputScaled);
+        inputScaledBySlot.set(slot, inputScaled);
         version++;
     }
 
-    private static boolean hasMagnitudes(LoraAdapter.LayerFactors[] layers) {
+    private static boolean has(
+            LoraAdapter.LayerFactors[] layers, java.util.function.Function<LoraAdapter.LayerFactors, Object> part) {
         for (LoraAdapter.LayerFactors f : layers) {
-            if (f != null && f.magnitude() != null) {
+            if (f != null && part.apply(f) != null) {
                 return true;
             }
         }
         return false;
     }
 
+    /** IA3's learned scales of a module into {@code slot} of {@code table} (1 for layers without them). */
+    private void writeScales(
+            Map<LoraModule, NDArray> table,
+            int slot,
+            LoraModule module,
+            LoraAdapter.LayerFactors[] layers,
+            java.util.function.Function<LoraAdapter.LayerFactors, FloatTensor> part) {
+        int width = table == inputScales ? module.inputs(config) : module.outputs(config);
+        NDArray scales = table.computeIfAbsent(
+                module, m -> manager.ones(new Shape(slots + 1, config.layers(), width), dataType));
+        float[] values = new float[config.layers() * width];
+        java.util.Arrays.fill(values, 1f);
+        for (int l = 0; l < config.layers(); l++) {
+            if (layers[l] != null && part.apply(layers[l]) != null) {
+                System.arraycopy(part.apply(layers[l]).data(), 0, values, l * width, width);
+            }
+        }
+        try (NDManager upload = manager.newSubManager()) {
+            scales.set(
+                    new NDIndex("{}", slot),
+                    upload.create(values, new Shape(config.layers(), width)).toType(dataType, false));
+        }
+    }
+
     /** m / ||W + s B A||_row per layer (1 where a layer has no factors), from the base weight, in float32. */
     private void writeDoraScales(int slot, LoraModule module, LoraAdapter.LayerFactors[] layers, int rank, float s) {
         int in = module.inputs(config);
         int out = module.outputs(config);
-        NDArray scales = doraScales.computeIfAbsent(
+        NDArray scales = outputScales.computeIfAbsent(
                 module, m -> manager.ones(new Shape(slots + 1, config.layers(), out), dataType));
         try (NDManager work = manager.newSubManager()) {
             NDArray perLayer = work.ones(new Shape(config.layers(), out), DataType.FLOAT32);
@@ -177,14 +222,24 @@ public final class LoraSlotTable implements AutoCloseable {
         }
     }
 
-    /** The DoRA scales of a module, or null when no DoRA adapter ever targeted it. */
-    NDArray doraScales(LoraModule module) {
-        return doraScales.get(module);
+    /** The output scales (DoRA's, IA3's) of a module, or null when no adapter ever needed them. */
+    NDArray outputScales(LoraModule module) {
+        return outputScales.get(module);
     }
 
-    /** Whether the adapter in {@code slot} is a DoRA adapter on {@code module}. */
-    boolean dora(long slot, LoraModule module) {
-        return doraModulesBySlot.get((int) slot).contains(module);
+    /** Whether the adapter in {@code slot} scales the outputs of {@code module} (DoRA, IA3). */
+    boolean outputScaled(long slot, LoraModule module) {
+        return outputScaledBySlot.get((int) slot).contains(module);
+    }
+
+    /** IA3's input scales of a module, or null when no adapter ever needed them. */
+    NDArray inputScales(LoraModule module) {
+        return inputScales.get(module);
+    }
+
+    /** Whether the adapter in {@code slot} scales the inputs of {@code module} (an IA3 feed-forward module). */
+    boolean inputScaled(long slot, LoraModule module) {
+        return inputScaledBySlot.get((int) slot).contains(module);
     }
 
     private void clear(int slot, LoraModule module) {
@@ -207,8 +262,8 @@ public final class LoraSlotTable implements AutoCloseable {
 
     /**
      * Per module, the A^T [rows, layers, in, width] and B^T [rows, layers, width, out] of the slots the rows use,
-     * narrowed to {@code width} ranks, and their DoRA scales [rows, layers, out] when a row's adapter is DoRA (else
-     * null). Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
+     * narrowed to {@code width} ranks, their output scales [rows, layers, out] when a row's adapter scales outputs (DoRA,
+     * IA3; else null) and their input scales [rows, layers, in] when one scales inputs (else null). Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
      * about 270 MB), so the result is kept and handed out again while the rows, their slots and the table stay the
      * same: in steady decoding, step after step. It stays valid until the next call with other rows or a write.
      */
@@ -230,11 +285,13 @@ public final class LoraSlotTable implements AutoCloseable {
         for (LoraModule module : modules) {
             NDArray[] stack = stacks.get(module);
             // Narrowed views: ranks beyond the widest served one are never multiplied.
-            boolean anyDora = java.util.Arrays.stream(slots).anyMatch(slot -> dora(slot, module));
+            boolean anyOutput = java.util.Arrays.stream(slots).anyMatch(slot -> outputScaled(slot, module));
+            boolean anyInput = java.util.Arrays.stream(slots).anyMatch(slot -> inputScaled(slot, module));
             factors.put(module, new NDArray[] {
                 RowGather.rows(stack[0], index, scope).get("..., :{}", width),
                 RowGather.rows(stack[1], index, scope).get("..., :{}, :", width),
-                anyDora ? RowGather.rows(doraScales.get(module), index, scope) : null
+                anyOutput ? RowGather.rows(outputScales.get(module), index, scope) : null,
+                anyInput ? RowGather.rows(inputScales.get(module), index, scope) : null
             });
         }
         gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);

@@ -61,11 +61,15 @@ final class LoraStep implements LoraUpdate {
             for (LoraModule module : modules) {
                 NDArray[] stack = table.stacks(module);
                 // Narrowed views: ranks beyond the widest served one are never multiplied.
+                NDIndex slot = new NDIndex("{}", slots[0]);
                 lora.factors.put(module, new NDArray[] {
-                    stack[0].get(step, new NDIndex("{}", slots[0])).get("..., :{}", width),
-                    stack[1].get(step, new NDIndex("{}", slots[0])).get("..., :{}, :", width),
-                    table.dora(slots[0], module)
-                            ? table.doraScales(module).get(step, new NDIndex("{}", slots[0]))
+                    stack[0].get(step, slot).get("..., :{}", width),
+                    stack[1].get(step, slot).get("..., :{}, :", width),
+                    table.outputScaled(slots[0], module)
+                            ? table.outputScales(module).get(step, slot)
+                            : null,
+                    table.inputScaled(slots[0], module)
+                            ? table.inputScales(module).get(step, slot)
                             : null
                 });
             }
@@ -76,8 +80,9 @@ final class LoraStep implements LoraUpdate {
     }
 
     /**
-     * Adds the module's low-rank update for {@code layer} to {@code base} = x W^T in place, then scales DoRA rows' outputs
-     * by their magnitude over the merged weight's row norm; x is [rows, width, in].
+     * Adds the module's low-rank update for {@code layer} to {@code base} = x W^T in place, then scales the outputs of
+     * rows whose adapter scales them (DoRA's magnitude over the merged weight's row norm, IA3's vector); x is [rows,
+     * width, in].
      */
     @Override
     public NDArray apply(LoraModule module, int layer, NDArray x, NDArray base) {
@@ -93,8 +98,25 @@ final class LoraStep implements LoraUpdate {
         if (f[2] == null) {
             return updated;
         }
-        // Shared: [out], broadcast over rows and positions; gathered: [rows, out], one row's scales per position.
-        NDArray scales = f[2].get(step, ofLayer);
-        return updated.muli(shared ? scales : scales.expandDims(1));
+        return updated.muli(perRow(f[2], layer, shared));
+    }
+
+    /** IA3's scale of the module's inputs x [rows, width, in] for rows whose adapter scales them; x itself otherwise. */
+    @Override
+    public NDArray scaleInput(LoraModule module, int layer, NDArray x) {
+        NDArray[] f = factors.get(module);
+        if (f == null || f[3] == null) {
+            return x;
+        }
+        return x.mul(perRow(f[3], layer, f[0].getShape().dimension() == 3));
+    }
+
+    /**
+     * A layer's scales to multiply [rows, width, n] by: a shared adapter's [n] broadcast over rows and positions; a
+     * gathered [rows, n], one row's scales for each of its positions.
+     */
+    private NDArray perRow(NDArray scales, int layer, boolean shared) {
+        NDArray ofLayer = scales.get(step, shared ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer));
+        return shared ? ofLayer : ofLayer.expandDims(1);
     }
 }

@@ -8,4 +8,9 @@ public interface LoraUpdate {
 
     /** The output of {@code module} in {@code layer} with its update: {@code base} = x W^T plus the update for x. */
     NDArray apply(LoraModule module, int layer, NDArray x, NDArray base);
+
+    /** The input of {@code module} in {@code layer} as multiplied: x, or x scaled per row (an IA3 feed-forward module). */
+    default NDArray scaleInput(LoraModule module, int layer, NDArray x) {
+        return x;
+    }
 }

@@ -71,6 +71,10 @@ final class TrainableLora implements Trainable, SequenceHooks, LoraUpdate {
             throw new IllegalArgumentException("retraining DoRA adapter "
                     + adapter.identity().name() + " is not supported: the trainer does not learn DoRA magnitudes");
         }
+        if (adapter.ia3()) {
+            throw new IllegalArgumentException("retraining IA3 adapter "
+                    + adapter.identity().name() + " is not supported: the trainer learns LoRA factors, not IA3 scales");
+        }
         TrainableLora lora =
                 new TrainableLora(device, adapter.rank(), adapter.alpha(), adapter.rsLora(), adapter.dyLora());
         adapter.modules().forEach((module, layers) -> {

@@ -101,6 +101,43 @@ class AdapterEquivalenceTest {
     }
 
     /**
+     * IA3 (its PEFT files written and read back: k/v outputs and o/down inputs scaled) served in the batched path equals
+     * the base with each scaled weight's rows (outputs) or columns (inputs) multiplied by the learned vector, computed
+     * here independently.
+     */
+    @Test
+    void ia3EqualsTheBaseWithItsScalesMergedIn() throws Exception {
+        // Its own random stream: the shared one's draws decide the other tests' adapters.
+        RandomAdapters random = new RandomAdapters(adapters.model.config(), 24);
+        LoraAdapter ia3 = adapters.roundTrip(random.ia3(
+                "ia3",
+                java.util.EnumSet.of(LoraModule.K, LoraModule.V),
+                java.util.EnumSet.of(LoraModule.O, LoraModule.DOWN)));
+        assertTrue(ia3.ia3(), "the scales survive the PEFT files");
+        LlamaWeights base = adapters.model.weights();
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < base.layers().size(); l++) {
+            LayerWeights w = base.layers().get(l);
+            java.util.Map<LoraModule, FloatTensor> merged = new java.util.EnumMap<>(LoraModule.class);
+            for (var entry : ia3.modules().entrySet()) {
+                LoraAdapter.LayerFactors f = entry.getValue()[l];
+                FloatTensor weight = entry.getKey().weightIn(w);
+                int in = weight.shape()[1];
+                float[] data = weight.data().clone();
+                for (int i = 0; i < data.length; i++) {
+                    data[i] *= f.inputScale() != null
+                            ? f.inputScale().data()[i % in]
+                            : f.outputScale().data()[i / in];
+                }
+                merged.put(entry.getKey(), new FloatTensor(weight.name(), weight.shape(), data));
+            }
+            layers.add(LoraModule.replaced(w, merged));
+        }
+        assertServedEqualsMerged(
+                ia3, ia3.rank(), new LlamaWeights(base.embedding(), layers, base.finalNorm(), base.classifier()));
+    }
+
+    /**
      * DoRA (its PEFT files written and read back) served in the batched path equals the base with every adapted weight
      * replaced by m * (W + s B A) / ||W + s B A||, the norm taken per output row, computed here independently.
      */
@@ -122,16 +159,7 @@ class AdapterEquivalenceTest {
             for (LoraModule module : LoraModule.values()) {
                 merged.put(module, doraMerge(module.weightIn(w), dora.modules().get(module)[l], dora.rank(), s));
             }
-            layers.add(new LayerWeights(
-                    w.attentionNorm(),
-                    merged.get(LoraModule.Q),
-                    merged.get(LoraModule.K),
-                    merged.get(LoraModule.V),
-                    merged.get(LoraModule.O),
-                    w.ffnNorm(),
-                    merged.get(LoraModule.GATE),
-                    merged.get(LoraModule.UP),
-                    merged.get(LoraModule.DOWN)));
+            layers.add(LoraModule.replaced(w, merged));
         }
         LlamaWeights mergedWeights = new LlamaWeights(base.embedding(), layers, base.finalNorm(), base.classifier());
         assertServedEqualsMerged(dora, dora.rank(), mergedWeights);
@@ -400,16 +428,11 @@ class AdapterEquivalenceTest {
         float s = weight * lora.scale(rank);
         for (int l = 0; l < weights.layers().size(); l++) {
             LayerWeights w = weights.layers().get(l);
-            layers.add(new LayerWeights(
-                    w.attentionNorm(),
-                    merge(w.query(), lora, LoraModule.Q, l, rank, s),
-                    merge(w.key(), lora, LoraModule.K, l, rank, s),
-                    merge(w.value(), lora, LoraModule.V, l, rank, s),
-                    merge(w.output(), lora, LoraModule.O, l, rank, s),
-                    w.ffnNorm(),
-                    merge(w.gate(), lora, LoraModule.GATE, l, rank, s),
-                    merge(w.up(), lora, LoraModule.UP, l, rank, s),
-                    merge(w.down(), lora, LoraModule.DOWN, l, rank, s)));
+            java.util.Map<LoraModule, FloatTensor> merged = new java.util.EnumMap<>(LoraModule.class);
+            for (LoraModule module : LoraModule.values()) {
+                merged.put(module, merge(module.weightIn(w), lora, module, l, rank, s));
+            }
+            layers.add(LoraModule.replaced(w, merged));
         }
         return new LlamaWeights(weights.embedding(), layers, weights.finalNorm(), weights.classifier());
     }

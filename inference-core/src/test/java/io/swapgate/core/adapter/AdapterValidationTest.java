@@ -180,8 +180,34 @@ class AdapterValidationTest {
     void unsupportedVariantsAreRefused() throws IOException {
         assertRefused(
                 withConfig("dora", c -> c.put("use_dora", true)), "of a DoRA adapter has no lora_magnitude_vector");
-        assertRefused(withConfig("ia3", c -> c.put("peft_type", "IA3")), "unsupported peft_type 'IA3'");
+        assertRefused(
+                withConfig("lora-as-ia3", c -> c.put("peft_type", "IA3")),
+                "unexpected tensor base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight");
+        assertRefused(withConfig("vera", c -> c.put("peft_type", "VERA")), "unsupported peft_type 'VERA'");
         assertRefused(withConfig("pattern", c -> c.putObject("rank_pattern").put("q_proj", 8)), "rank_pattern");
+    }
+
+    @Test
+    void ia3FilesThatDoNotFitTheBaseOrTheRuntimeAreRefused() throws IOException {
+        LoraAdapter ia3 = adapters.random.ia3("ia3", EnumSet.of(LoraModule.K), EnumSet.of(LoraModule.DOWN));
+        LoraAdapter read = adapters.roundTrip(ia3);
+        assertEquals(AdapterKind.LORA, read.kind());
+        assertTrue(read.ia3(), "served as a LoRA with scales");
+        assertRefused(
+                written(
+                        otherShapes.ia3("shape-ia3", EnumSet.of(LoraModule.K), EnumSet.noneOf(LoraModule.class)),
+                        adapters.base),
+                "expected [32, 1]");
+        // Scaling q_proj's inputs would need its own product, outside the fused q/k/v one.
+        Path fused = written(ia3, adapters.base);
+        Path config = fused.resolve(PeftAdapterReader.CONFIG_FILE);
+        ObjectNode node = (ObjectNode) JSON.readTree(config.toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) node.get("feedforward_modules")).add("q_proj");
+        JSON.writeValue(config.toFile(), node);
+        assertRefused(fused, "only o_proj and down_proj inputs can be scaled");
+        IllegalArgumentException blend =
+                assertThrows(IllegalArgumentException.class, () -> new LoraMixture.Part(read, 0.5f));
+        assertTrue(blend.getMessage().contains("cannot be blended"), blend.getMessage());
     }
 
     @Test

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Rows with different adapters of every kind (DoRA included), ranks and compositions share forward steps and still get
+ * Rows with different adapters of every kind (DoRA and IA3 included), ranks and compositions share forward steps and still get
  * their own answer.
  */
 class MixedAdapterBatchTest {
@@ -42,10 +42,14 @@ class MixedAdapterBatchTest {
     static void makeRequests() {
         TestAdapters adapters = new TestAdapters(dir, 7);
         List<LoraAdapter> loras = new ArrayList<>();
-        // A DoRA adapter first: its per-row magnitudes must apply to its own row in a gathered step.
+        // A DoRA adapter first and an IA3 second: request 7 composes the DoRA, requests 1 and 15 take the IA3, and
+        // their
+        // per-row output scales (and IA3's input scales) must apply to their own rows only in gathered steps.
         loras.add(adapters.roundTrip(adapters.random.dora(
                 "dora", 6, 12f, MODULE_SETS.get(3), adapters.model.weights().layers())));
-        for (int i = 1; i < 14; i++) {
+        loras.add(adapters.roundTrip(adapters.random.ia3(
+                "ia3", EnumSet.of(LoraModule.K, LoraModule.V), EnumSet.of(LoraModule.O, LoraModule.DOWN))));
+        for (int i = 2; i < 14; i++) {
             int rank = 1 + i % 8;
             loras.add(adapters.roundTrip(
                     adapters.random.lora("lora-" + i, rank, 2f * rank, i % 3 == 0, 0, MODULE_SETS.get(i % 4))));
