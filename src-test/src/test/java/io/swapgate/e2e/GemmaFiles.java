@@ -141,27 +141,7 @@ final class GemmaFiles {
             gguf.put(arch + ".rope.scaling.type", "linear")
                     .put(arch + ".rope.scaling.factor", gemma.ropeLinearFactor());
         }
-        gguf.tensor("token_embd.weight", weights.embedding());
-        for (int l = 0; l < config.layers(); l++) {
-            LayerWeights layer = weights.layers().get(l);
-            String p = "blk." + l + ".";
-            gguf.tensor(p + "attn_norm.weight", layer.attentionNorm());
-            gguf.tensor(p + "attn_q.weight", layer.query());
-            gguf.tensor(p + "attn_k.weight", layer.key());
-            gguf.tensor(p + "attn_v.weight", layer.value());
-            if (layer.queryNorm() != null) {
-                gguf.tensor(p + "attn_q_norm.weight", layer.queryNorm());
-                gguf.tensor(p + "attn_k_norm.weight", layer.keyNorm());
-            }
-            gguf.tensor(p + "attn_output.weight", layer.output());
-            gguf.tensor(p + "post_attention_norm.weight", layer.postAttentionNorm());
-            gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
-            gguf.tensor(p + "ffn_gate.weight", layer.gate());
-            gguf.tensor(p + "ffn_up.weight", layer.up());
-            gguf.tensor(p + "ffn_down.weight", layer.down());
-            gguf.tensor(p + "post_ffw_norm.weight", layer.postFeedForwardNorm());
-        }
-        gguf.tensor("output_norm.weight", weights.finalNorm());
+        QwenFiles.withHalvesTensors(gguf, config, weights);
         gguf.write(file);
         return file;
     }

@@ -217,6 +217,16 @@ final class QwenFiles {
         Files.createDirectories(file.getParent());
         String arch = family.modelType();
         GgufWriter gguf = ggufHeader(arch, config);
+        withHalvesTensors(gguf, config, weights);
+        gguf.write(file);
+        return file;
+    }
+
+    /**
+     * The tensors of a model whose rope rotates head halves, as llama.cpp's converter names them: Llama's, and the
+     * query/key/value biases, head norms and norms after attention and feed-forward where the blocks have them.
+     */
+    static GgufWriter withHalvesTensors(GgufWriter gguf, LlamaConfig config, LlamaWeights weights) {
         gguf.tensor("token_embd.weight", weights.embedding());
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights layer = weights.layers().get(l);
@@ -225,27 +235,33 @@ final class QwenFiles {
             gguf.tensor(p + "attn_q.weight", layer.query());
             gguf.tensor(p + "attn_k.weight", layer.key());
             gguf.tensor(p + "attn_v.weight", layer.value());
-            if (family == Family.QWEN2) {
+            if (layer.qkvBias() != null) {
                 float[][] biases = biases(layer, config);
                 gguf.tensor(p + "attn_q.bias", biases[0], config.queryDim());
                 gguf.tensor(p + "attn_k.bias", biases[1], config.kvDim());
                 gguf.tensor(p + "attn_v.bias", biases[2], config.kvDim());
-            } else {
+            }
+            if (layer.queryNorm() != null) {
                 gguf.tensor(p + "attn_q_norm.weight", layer.queryNorm());
                 gguf.tensor(p + "attn_k_norm.weight", layer.keyNorm());
             }
             gguf.tensor(p + "attn_output.weight", layer.output());
+            if (layer.postAttentionNorm() != null) {
+                gguf.tensor(p + "post_attention_norm.weight", layer.postAttentionNorm());
+            }
             gguf.tensor(p + "ffn_norm.weight", layer.ffnNorm());
             gguf.tensor(p + "ffn_gate.weight", layer.gate());
             gguf.tensor(p + "ffn_up.weight", layer.up());
             gguf.tensor(p + "ffn_down.weight", layer.down());
+            if (layer.postFeedForwardNorm() != null) {
+                gguf.tensor(p + "post_ffw_norm.weight", layer.postFeedForwardNorm());
+            }
         }
         gguf.tensor("output_norm.weight", weights.finalNorm());
         if (!config.sharedClassifier()) {
             gguf.tensor("output.weight", weights.classifier());
         }
-        gguf.write(file);
-        return file;
+        return gguf;
     }
 
     private static float[][] biases(LayerWeights layer, LlamaConfig config) {

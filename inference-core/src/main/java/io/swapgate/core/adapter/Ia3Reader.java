@@ -76,12 +76,7 @@ final class Ia3Reader {
                 }
                 float[] values = c.tensor(perLayer[l], shape(c, module, input)).data();
                 FloatTensor scale = new FloatTensor(perLayer[l], new int[] {values.length}, values);
-                layers[l] = new LoraAdapter.LayerFactors(
-                        new FloatTensor("a", new int[] {1, in}, new float[in]),
-                        new FloatTensor("b", new int[] {out, 1}, new float[out]),
-                        null,
-                        input ? null : scale,
-                        input ? scale : null);
+                layers[l] = LoraAdapter.LayerFactors.ia3(scale, input, in, out);
             }
             modules.put(module, layers);
         });

@@ -42,6 +42,16 @@ public record LoraAdapter(
         public LayerFactors(FloatTensor a, FloatTensor b, FloatTensor magnitude) {
             this(a, b, magnitude, null, null);
         }
+
+        /** An IA3 layer: zero factors of rank 1 and its scale of the module's inputs or, if not, its outputs. */
+        public static LayerFactors ia3(FloatTensor scale, boolean scalesInputs, int in, int out) {
+            return new LayerFactors(
+                    new FloatTensor("a", new int[] {1, in}, new float[in]),
+                    new FloatTensor("b", new int[] {out, 1}, new float[out]),
+                    null,
+                    scalesInputs ? null : scale,
+                    scalesInputs ? scale : null);
+        }
     }
 
     /** Whether it is an IA3 adapter: its layers carry scales instead of factors. */

@@ -92,12 +92,7 @@ public final class RandomAdapters {
                     values[i] += 1f;
                 }
                 FloatTensor scale = new FloatTensor("ia3_l", new int[] {values.length}, values);
-                layers[l] = new LoraAdapter.LayerFactors(
-                        new FloatTensor("a", new int[] {1, in}, new float[in]),
-                        new FloatTensor("b", new int[] {out, 1}, new float[out]),
-                        null,
-                        input ? null : scale,
-                        input ? scale : null);
+                layers[l] = LoraAdapter.LayerFactors.ia3(scale, input, in, out);
             }
             modules.put(module, layers);
         }
