@@ -3,6 +3,7 @@ package io.swapgate.gateway.serving;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swapgate.core.constrain.Grammar;
+import io.swapgate.gateway.tenancy.QuotaExceededException;
 import io.swapgate.proto.v1.ResponseFormat;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
@@ -19,6 +20,10 @@ import java.util.function.Supplier;
  * its own entries: a tenant never gets another's compiled grammar (whose speed would tell it what the other sent), and
  * when the budget is full the tenant holding the most gives up its least recently used grammar, so a tenant sending
  * large schemas evicts its own before anyone else's.
+ *
+ * <p>A tenant compiles at most {@value #COMPILES_PER_TENANT} different texts at once (each can take a core for a
+ * fraction of a second); more are refused with RESOURCE_EXHAUSTED and a retry hint. Requests with a text already being
+ * compiled wait for that compilation instead of starting their own.
  */
 @ApplicationScoped
 public class Grammars {
@@ -28,6 +33,8 @@ public class Grammars {
 
     static final long KEPT_BYTES = 64L << 20;
 
+    static final int COMPILES_PER_TENANT = 2;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final long keptBytes;
@@ -35,6 +42,10 @@ public class Grammars {
     private final Map<String, Held> byTenant = new HashMap<>();
 
     private long heldBytes;
+    /** Compilations under way, by tenant and text, and how many each tenant runs. Guarded by {@link #byTenant}. */
+    private final Map<String, java.util.concurrent.CompletableFuture<Grammar>> compiling = new HashMap<>();
+
+    private final Map<String, Integer> compilingByTenant = new HashMap<>();
 
     public Grammars() {
         this(KEPT_BYTES);
@@ -85,20 +96,49 @@ public class Grammars {
         }
     }
 
-    private Grammar cached(String tenant, String kind, String source, Supplier<Grammar> compile) {
+    Grammar cached(String tenant, String kind, String source, Supplier<Grammar> compile) {
         if (source.length() > MAX_SOURCE_CHARS) {
             throw new IllegalArgumentException("response_format." + kind + " is " + source.length()
                     + " characters, more than " + MAX_SOURCE_CHARS);
         }
         String key = kind + "\n" + source;
+        String running = tenant + "\n" + key;
+        var mine = new java.util.concurrent.CompletableFuture<Grammar>();
+        java.util.concurrent.CompletableFuture<Grammar> theirs;
         synchronized (byTenant) {
             Held held = byTenant.get(tenant);
             Grammar known = held == null ? null : held.grammars.get(key);
             if (known != null) {
                 return known;
             }
+            theirs = compiling.get(running);
+            if (theirs == null) {
+                if (compilingByTenant.getOrDefault(tenant, 0) >= COMPILES_PER_TENANT) {
+                    throw new QuotaExceededException(
+                            "grammar-compilations",
+                            COMPILES_PER_TENANT + " response formats of this tenant are compiling already",
+                            java.time.Duration.ofSeconds(1));
+                }
+                compiling.put(running, mine);
+                compilingByTenant.merge(tenant, 1, Integer::sum);
+            }
         }
-        Grammar grammar = compile.get();
+        if (theirs != null) {
+            return awaited(theirs);
+        }
+        Grammar grammar;
+        try {
+            grammar = compile.get();
+            mine.complete(grammar);
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            synchronized (byTenant) {
+                compiling.remove(running);
+                compilingByTenant.merge(tenant, -1, (a, b) -> a + b == 0 ? null : a + b);
+            }
+        }
         synchronized (byTenant) {
             Held held = byTenant.computeIfAbsent(tenant, t -> new Held());
             if (held.grammars.put(key, grammar) == null) {
@@ -110,6 +150,18 @@ public class Grammars {
             }
         }
         return grammar;
+    }
+
+    /** The grammar another request of the tenant is compiling, or its failure as thrown there. */
+    private static Grammar awaited(java.util.concurrent.CompletableFuture<Grammar> compilation) {
+        try {
+            return compilation.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     private void evictFromLargestHolder() {

@@ -8,7 +8,7 @@ public final class QuotaExceededException extends RuntimeException {
     private final String quota;
     private final Duration retryAfter;
 
-    QuotaExceededException(String quota, String message, Duration retryAfter) {
+    public QuotaExceededException(String quota, String message, Duration retryAfter) {
         super("quota " + quota + " exceeded: " + message
                 + (retryAfter.isZero()
                         ? " (retrying the same request will not help)"

@@ -3,13 +3,23 @@ package io.swapgate.gateway.serving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.swapgate.core.constrain.Grammar;
+import io.swapgate.gateway.tenancy.QuotaExceededException;
 import io.swapgate.proto.v1.ResponseFormat;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The compiled-grammar cache: bounded by the bytes its automata hold, and kept apart per tenant. */
+/**
+ * The compiled-grammar cache: bounded by the bytes its automata hold, kept apart per tenant, and at most two
+ * compilations of one tenant at once.
+ */
 class GrammarsTest {
 
     private static ResponseFormat regex(String pattern) {
@@ -29,6 +39,40 @@ class GrammarsTest {
         assertSame(quiet, grammars.of("quiet", regex("[0-9]{3}")), "the quiet tenant's grammar is still kept");
         assertTrue(grammars.heldBytes("flood") <= budget - grammars.heldBytes("quiet"));
         assertTrue(grammars.heldBytes("flood") >= 6 * large.retainedBytes(), "the flood keeps what room there is");
+    }
+
+    @Test
+    void aTenantCannotHoldMoreThanTwoCompilationsAtOnce() throws Exception {
+        Grammars grammars = new Grammars(Grammars.KEPT_BYTES);
+        CountDownLatch started = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        Grammar slowResult = Grammar.regex("(slow|er)");
+        java.util.function.Supplier<Grammar> slow = () -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return slowResult;
+        };
+        ExecutorService threads = Executors.newFixedThreadPool(3);
+        try {
+            Future<Grammar> first = threads.submit(() -> grammars.cached("flood", "regex", "one", slow));
+            threads.submit(() -> grammars.cached("flood", "regex", "two", slow));
+            assertTrue(started.await(30, TimeUnit.SECONDS), "both compilations under way");
+            Future<Grammar> sameText = threads.submit(() -> grammars.cached("flood", "regex", "one", slow));
+            QuotaExceededException third =
+                    assertThrows(QuotaExceededException.class, () -> grammars.of("flood", regex("[a-z]+")));
+            assertEquals("grammar-compilations", third.quota());
+            assertEquals(Grammar.class, grammars.of("quiet", regex("[a-z]+")).getClass(), "other tenants compile");
+            release.countDown();
+            assertSame(slowResult, first.get(30, TimeUnit.SECONDS));
+            assertSame(slowResult, sameText.get(30, TimeUnit.SECONDS), "the same text waits for the first compilation");
+            assertEquals(Grammar.class, grammars.of("flood", regex("[a-z]+")).getClass(), "room again once done");
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
