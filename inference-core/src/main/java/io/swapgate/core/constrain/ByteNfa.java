@@ -158,22 +158,32 @@ final class ByteNfa {
         return new Fragment(s, e);
     }
 
-    /** Any character except the ASCII ones listed (pairs of inclusive ranges, sorted, within 0..127). */
+    /** Any character except the ASCII ones listed (pairs of inclusive ranges within 0..127). */
     Fragment anyCharacterExcept(int... excludedAscii) {
+        return character(asciiComplement(excludedAscii), true);
+    }
+
+    /** The ASCII ranges (pairs, inclusive, within 0..127, in any order) outside the given ones, as sorted pairs. */
+    static int[] asciiComplement(int... excludedAscii) {
+        List<int[]> excluded = new ArrayList<>();
+        for (int i = 0; i < excludedAscii.length; i += 2) {
+            excluded.add(new int[] {excludedAscii[i], excludedAscii[i + 1]});
+        }
+        excluded.sort((x, y) -> Integer.compare(x[0], y[0]));
         List<Integer> allowed = new ArrayList<>();
         int next = 0;
-        for (int i = 0; i < excludedAscii.length; i += 2) {
-            if (excludedAscii[i] > next) {
+        for (int[] range : excluded) {
+            if (range[0] > next) {
                 allowed.add(next);
-                allowed.add(excludedAscii[i] - 1);
+                allowed.add(range[0] - 1);
             }
-            next = Math.max(next, excludedAscii[i + 1] + 1);
+            next = Math.max(next, range[1] + 1);
         }
         if (next <= 127) {
             allowed.add(next);
             allowed.add(127);
         }
-        return character(allowed.stream().mapToInt(Integer::intValue).toArray(), true);
+        return allowed.stream().mapToInt(Integer::intValue).toArray();
     }
 
     Fragment sequence(List<Fragment> parts) {

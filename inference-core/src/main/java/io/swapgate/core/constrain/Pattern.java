@@ -36,18 +36,14 @@ interface Pattern {
     record Sequence(List<Pattern> parts) implements Pattern {
         @Override
         public ByteNfa.Fragment build(ByteNfa nfa) {
-            List<ByteNfa.Fragment> built = new ArrayList<>();
-            parts.forEach(p -> built.add(p.build(nfa)));
-            return nfa.sequence(built);
+            return nfa.sequence(parts.stream().map(p -> p.build(nfa)).toList());
         }
     }
 
     record Choice(List<Pattern> options) implements Pattern {
         @Override
         public ByteNfa.Fragment build(ByteNfa nfa) {
-            List<ByteNfa.Fragment> built = new ArrayList<>();
-            options.forEach(p -> built.add(p.build(nfa)));
-            return nfa.alternatives(built);
+            return nfa.alternatives(options.stream().map(p -> p.build(nfa)).toList());
         }
     }
 
@@ -262,37 +258,9 @@ interface Pattern {
             return (Chars) complement(ranges);
         }
 
-        /** Every character outside the sorted ASCII ranges, non-ASCII ones included. */
+        /** Every character outside the ASCII ranges, non-ASCII ones included. */
         private static Pattern complement(int[] ranges) {
-            int[] sorted = sortRanges(ranges);
-            List<Integer> allowed = new ArrayList<>();
-            int next = 0;
-            for (int i = 0; i < sorted.length; i += 2) {
-                if (sorted[i] > next) {
-                    allowed.add(next);
-                    allowed.add(sorted[i] - 1);
-                }
-                next = Math.max(next, sorted[i + 1] + 1);
-            }
-            if (next <= 127) {
-                allowed.add(next);
-                allowed.add(127);
-            }
-            return new Chars(allowed.stream().mapToInt(Integer::intValue).toArray(), true);
-        }
-
-        private static int[] sortRanges(int[] ranges) {
-            List<int[]> pairs = new ArrayList<>();
-            for (int i = 0; i < ranges.length; i += 2) {
-                pairs.add(new int[] {ranges[i], ranges[i + 1]});
-            }
-            pairs.sort((a, b) -> Integer.compare(a[0], b[0]));
-            int[] out = new int[ranges.length];
-            for (int i = 0; i < pairs.size(); i++) {
-                out[2 * i] = pairs.get(i)[0];
-                out[2 * i + 1] = pairs.get(i)[1];
-            }
-            return out;
+            return new Chars(ByteNfa.asciiComplement(ranges), true);
         }
 
         private Pattern characterClass() {
