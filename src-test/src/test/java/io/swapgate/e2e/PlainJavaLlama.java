@@ -81,7 +81,7 @@ final class PlainJavaLlama {
             rotate(k, c.kvHeads(), position, angles);
             System.arraycopy(k, 0, keys[l], position * c.kvDim(), c.kvDim());
             System.arraycopy(v, 0, values[l], position * c.kvDim(), c.kvDim());
-            int oldest = c.slidingLayer(l) ? Math.max(0, position - gemma.slidingWindow() + 1) : 0;
+            int oldest = c.slidingLayer(l) ? Math.max(0, position - c.slidingWindow() + 1) : 0;
             float[] attended = matVec(layer.output().data(), attend(q, l, oldest, position), dim, queryDim);
             add(
                     x,

@@ -99,9 +99,14 @@ public record LlamaConfig(
         return 1.0 / Math.sqrt(gemma == null ? headDim : gemma.queryPreAttentionScalar());
     }
 
+    /** How far back a sliding layer's queries see, or 0 when no layer slides. */
+    public int slidingWindow() {
+        return gemma == null ? 0 : gemma.slidingWindow();
+    }
+
     /** Whether {@code layer} attends over a sliding window rather than the whole history. */
     public boolean slidingLayer(int layer) {
-        return gemma != null && gemma.slidingWindow() > 0 && (layer + 1) % gemma.slidingPattern() != 0;
+        return slidingWindow() > 0 && (layer + 1) % gemma.slidingPattern() != 0;
     }
 
     /** Weight count of the base model (embedding, blocks, final norm and, when not shared, the classifier). */

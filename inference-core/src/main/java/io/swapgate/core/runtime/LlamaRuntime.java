@@ -201,8 +201,8 @@ public final class LlamaRuntime implements AutoCloseable {
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
         useThreadsFor(batch.tokenCount());
         try (NDManager step = manager.newSubManager()) {
-            int window = config.gemma() == null ? 0 : config.gemma().slidingWindow();
-            StepLayout layout = StepLayout.of(batch, cache.maxLength(), window, step, options.dataType());
+            StepLayout layout =
+                    StepLayout.of(batch, cache.maxLength(), config.slidingWindow(), step, options.dataType());
             LoraStep loraStep = LoraStep.gather(lora, batch, step, options.dataType());
             int rows = batch.size();
             int width = batch.longestRow();

@@ -76,7 +76,7 @@ public final class SequenceForward {
         NDArray[] global = runtime.rotaryAngles(scope, prefixCount, length, false);
         NDArray[] sliding = runtime.rotaryAngles(scope, prefixCount, length, true);
         NDArray causal = causalMask(scope, prefixCount, length, 0, type);
-        int window = config.gemma() == null ? 0 : config.gemma().slidingWindow();
+        int window = config.slidingWindow();
         NDArray windowed = window > 0 ? causalMask(scope, prefixCount, length, window, type) : causal;
         for (int l = 0; l < config.layers(); l++) {
             LlamaRuntime.Block block = runtime.block(l);
