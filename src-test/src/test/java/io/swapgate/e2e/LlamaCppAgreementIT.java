@@ -57,7 +57,6 @@ class LlamaCppAgreementIT {
     private static final int GEMMA_WINDOW = 8;
     private static final long GEMMA2_SEED = 1;
     private static final long GEMMA3_SEED = 1;
-    private static final double GEMMA_MARGIN = 0.01;
     private static final double GEMMA_TOLERANCE = 2e-3;
 
     @ParameterizedTest(name = "{0}")
@@ -248,34 +247,13 @@ class LlamaCppAgreementIT {
         assertSameExtras(weights, model.weights());
         int[] prompt = model.tokenizer().encodePrompt(PROMPT);
         assertTrue(prompt.length >= 4 && prompt[0] != QwenFiles.END, "no BOS: " + Arrays.toString(prompt));
-
-        GreedyReference reference = GreedyReference.of(model, prompt, STEPS);
-        assertTrue(reference.smallestMargin() >= MIN_MARGIN, () -> "margin " + reference.smallestMargin());
-        CollectingListener.Completion swapgate;
-        try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
-            swapgate = engine.greedy(PROMPT, STEPS);
-        }
-        assertArrayEquals(reference.tokens(), swapgate.tokenIds(), "Swapgate's engine vs the plain forward pass");
-        LlamaCppPeer.Run exact = LlamaCppPeer.runWithLogProbabilities(gguf, prompt, STEPS);
-        assertArrayEquals(
-                swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's " + family + "\n" + exact.json());
-        double largest = reference.largestLogProbabilityDifference(exact.logProbabilities());
-        assertTrue(largest <= LOG_PROBABILITY_TOLERANCE, () -> "log-probabilities differ by up to " + largest);
-        double reported = GreedyReference.largestReportedDifference(
-                swapgate.logprobs(), exact.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
-        assertTrue(reported <= LOG_PROBABILITY_TOLERANCE, () -> "reported log-probabilities differ by " + reported);
-
-        // Swapgate reads the GGUF too: its byte-level BPE vocabulary, biases and rope order.
-        LoadedModel fromGguf = ModelLoader.load(gguf);
-        assertEquals(shape, fromGguf.config());
-        assertSameWeights(model.weights(), fromGguf.weights());
-        assertSameExtras(model.weights(), fromGguf.weights());
+        LoadedModel fromGguf = assertFolderAgreesWithItsGguf(
+                        family.name(), model, gguf, shape, LOG_PROBABILITY_TOLERANCE)
+                .fromGguf();
+        // The byte-level BPE vocabulary rebuilt from the GGUF tokenizes as the folder's tokenizer.json does.
         for (String text : new String[] {PROMPT, "the cat, 42 dogs!\nyes"}) {
             assertArrayEquals(
                     model.tokenizer().encodePrompt(text), fromGguf.tokenizer().encodePrompt(text), "tokens of " + text);
-        }
-        try (EngineTarget engine = new EngineTarget(fromGguf, 1, 4, 256)) {
-            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the " + family + " GGUF");
         }
     }
 
@@ -308,40 +286,56 @@ class LlamaCppAgreementIT {
         assertEquals(shape, model.config(), "the config Swapgate's Hugging Face reader read back");
         assertSameWeights(weights, model.weights());
         assertSameExtras(weights, model.weights());
-        int[] prompt = model.tokenizer().encodePrompt(PROMPT);
+        Agreement agreement = assertFolderAgreesWithItsGguf(family.name(), model, gguf, shape, GEMMA_TOLERANCE);
+        System.out.printf(
+                "%s: smallest margin %.4f, log-probabilities vs llama.cpp %.2e (reported %.2e), vs the plain pass %.2e%n",
+                family, agreement.margin(), agreement.largest(), agreement.reported(), agreement.exactEngines());
+    }
 
+    /** What {@link #assertFolderAgreesWithItsGguf} measured, and Swapgate's reading of the GGUF. */
+    private record Agreement(
+            double margin, double largest, double reported, double exactEngines, LoadedModel fromGguf) {}
+
+    /**
+     * The checks a Hugging Face folder and the GGUF llama.cpp's converter writes for it share. The plain pass over the
+     * folder's weights has a smallest top-2 margin of at least {@value #MIN_MARGIN}; Swapgate's engine decodes its
+     * greedy tokens and reports log-probabilities within {@value #LOG_PROBABILITY_TOLERANCE} of it; llama.cpp, on the
+     * GGUF, decodes the same tokens with log-probabilities within {@code tolerance} of both; and Swapgate reads the
+     * GGUF to the same config, weights and completion.
+     */
+    private static Agreement assertFolderAgreesWithItsGguf(
+            String name, LoadedModel model, Path gguf, LlamaConfig shape, double tolerance) throws Exception {
+        int[] prompt = model.tokenizer().encodePrompt(PROMPT);
         GreedyReference reference = GreedyReference.of(model, prompt, STEPS);
-        assertTrue(reference.smallestMargin() >= GEMMA_MARGIN, () -> "margin " + reference.smallestMargin());
+        assertTrue(reference.smallestMargin() >= MIN_MARGIN, () -> name + ": margin " + reference.smallestMargin());
         CollectingListener.Completion swapgate;
         try (EngineTarget engine = new EngineTarget(model, 1, 4, 256)) {
             swapgate = engine.greedy(PROMPT, STEPS);
         }
-        assertArrayEquals(reference.tokens(), swapgate.tokenIds(), "Swapgate's engine vs the plain forward pass");
+        assertArrayEquals(reference.tokens(), swapgate.tokenIds(), name + ": Swapgate's engine vs the plain pass");
         double exactEngines = GreedyReference.largestReportedDifference(
                 swapgate.logprobs(), reference.logProbabilities(), LOG_PROBABILITY_TOLERANCE);
         assertTrue(
                 exactEngines <= LOG_PROBABILITY_TOLERANCE,
-                () -> "Swapgate's log-probabilities differ from the plain pass's by " + exactEngines);
+                () -> name + ": Swapgate's log-probabilities differ from the plain pass's by " + exactEngines);
         LlamaCppPeer.Run exact = LlamaCppPeer.runWithLogProbabilities(gguf, prompt, STEPS);
         assertArrayEquals(
-                swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's " + family + "\n" + exact.json());
+                swapgate.tokenIds(), exact.tokens().get(0), () -> "llama.cpp's " + name + "\n" + exact.json());
         double largest = reference.largestLogProbabilityDifference(exact.logProbabilities());
-        assertTrue(largest <= GEMMA_TOLERANCE, () -> "log-probabilities differ by up to " + largest);
-        double reported = GreedyReference.largestReportedDifference(
-                swapgate.logprobs(), exact.logProbabilities(), GEMMA_TOLERANCE);
-        assertTrue(reported <= GEMMA_TOLERANCE, () -> "reported log-probabilities differ by " + reported);
-        System.out.printf(
-                "%s: smallest margin %.4f, log-probabilities vs llama.cpp %.2e (reported %.2e), vs the plain pass %.2e%n",
-                family, reference.smallestMargin(), largest, reported, exactEngines);
+        assertTrue(largest <= tolerance, () -> name + ": log-probabilities differ by up to " + largest);
+        double reported =
+                GreedyReference.largestReportedDifference(swapgate.logprobs(), exact.logProbabilities(), tolerance);
+        assertTrue(reported <= tolerance, () -> name + ": reported log-probabilities differ by " + reported);
 
-        // Swapgate reads the GGUF too: the folded norms, the traits under gemma2.* / gemma3.* and llama.cpp's defaults.
+        // Swapgate reads the GGUF too: its vocabulary, biases, norms, traits and rope order.
         LoadedModel fromGguf = ModelLoader.load(gguf);
         assertEquals(shape, fromGguf.config());
         assertSameWeights(model.weights(), fromGguf.weights());
         assertSameExtras(model.weights(), fromGguf.weights());
         try (EngineTarget engine = new EngineTarget(fromGguf, 1, 4, 256)) {
-            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), "the " + family + " GGUF");
+            assertArrayEquals(swapgate.tokenIds(), engine.greedy(PROMPT, STEPS).tokenIds(), name + ": the GGUF");
         }
+        return new Agreement(reference.smallestMargin(), largest, reported, exactEngines, fromGguf);
     }
 
     /**
