@@ -2,6 +2,7 @@ package io.swapgate.gateway.serving;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.quarkus.runtime.Startup;
 import io.swapgate.registry.AdapterName;
 import io.swapgate.registry.RegistryEvent;
@@ -22,10 +23,15 @@ import org.jboss.logging.Logger;
  * replica), the version it now names is loaded into the host cache before requests ask for it, and the time from
  * learning of the move to the version being ready is recorded as {@code swapgate_adapter_swap_seconds}. The latest
  * swaps are kept for the monitor.
+ *
+ * <p>The timer is registered when Micrometer binds this bean ({@link MeterBinder}), after the exporting registries
+ * exist. Quarkus fires the startup event, which subscribes this bean and so replays the registry's events, before it
+ * configures those registries; a timer registered here and recorded then would lose those swaps from the export (a
+ * replica starting behind a run of promotions reported none). Swaps done before the binding are recorded at it.
  */
 @Startup
 @ApplicationScoped
-public class AdapterSwaps {
+public class AdapterSwaps implements MeterBinder {
 
     private static final Logger LOG = Logger.getLogger(AdapterSwaps.class);
     private static final int KEPT = 64;
@@ -35,7 +41,10 @@ public class AdapterSwaps {
             AdapterName name, String alias, String version, RegistryEvent.Type type, Duration ready, Instant at) {}
 
     private final ServedAdapters served;
-    private final Timer swaps;
+    private final BoundLater swaps = new BoundLater(Timer.builder("swapgate.adapter.swap")
+            .publishPercentileHistogram()
+            .description("from an alias moving to its new version being loaded on this replica, ready to serve"));
+
     private final AutoCloseable subscription;
     private final Deque<Swap> recent = new ArrayDeque<>();
     /** Loading reads files: one at a time, off the thread that reported the change. */
@@ -45,12 +54,8 @@ public class AdapterSwaps {
         return t;
     });
 
-    AdapterSwaps(ServedAdapters served, MeterRegistry metrics) {
+    AdapterSwaps(ServedAdapters served) {
         this.served = served;
-        this.swaps = Timer.builder("swapgate.adapter.swap")
-                .publishPercentileHistogram()
-                .description("from an alias moving to its new version being loaded on this replica, ready to serve")
-                .register(metrics);
         this.subscription = served.registry()
                 .subscribe(
                         event -> moved(AdapterName.parse(event.name()), event.alias(), event.type(), event.version()));
@@ -74,6 +79,41 @@ public class AdapterSwaps {
                         "not loading %s@%s: %s", name, version, e.getMessage()); // deleted since, or not servable here
             }
         });
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        swaps.bindTo(registry);
+    }
+
+    /**
+     * A timer that may be recorded before its registry is known: durations recorded earlier (up to {@value #HELD})
+     * wait and are recorded when it is bound.
+     */
+    static final class BoundLater {
+        static final int HELD = 1024;
+
+        private final Timer.Builder builder;
+        private final List<Duration> held = new ArrayList<>();
+        private Timer timer;
+
+        BoundLater(Timer.Builder builder) {
+            this.builder = builder;
+        }
+
+        synchronized void bindTo(MeterRegistry registry) {
+            timer = builder.register(registry);
+            held.forEach(timer::record);
+            held.clear();
+        }
+
+        synchronized void record(Duration took) {
+            if (timer != null) {
+                timer.record(took);
+            } else if (held.size() < HELD) {
+                held.add(took);
+            }
+        }
     }
 
     /** The latest swaps, newest first. */
