@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Continuous batching over one model. Callers submit from any thread; one engine thread owns the runtime, the KV
  * cache and the {@link Scheduler}. Each step the scheduler plans (who is dropped, admitted or preempted, which rows
- * prefill and decode) and the engine carries the plan out: it admits waiting requests into free slots (prefill),
- * advances every running sequence by one token (decode), and releases finished or cancelled sequences at once.
+ * prefill and decode) and the engine carries the plan out in one forward pass: it admits waiting requests into free
+ * slots and feeds their prompts, in chunks when a prompt is longer than the step's prefill budget (prefill), advances
+ * every other running sequence by one token (decode), and releases finished or cancelled sequences at once.
  *
  * <p>Slots are shared fairly between tenants by weight ({@link TenantPolicy}; see {@link Scheduler}), and a preempted
  * sequence recomputes its cache when readmitted, so a tenant with one request never waits behind another tenant's
@@ -279,8 +280,18 @@ public final class InferenceEngine implements AutoCloseable {
         for (StepPlan.Admission<Sequence> admission : plan.admitted()) {
             place(admission.work(), admission.slot());
         }
-        forward(plan.prefill());
-        forward(plan.decode().stream().filter(s -> s.slot >= 0).toList());
+        List<Sequence> batch =
+                new ArrayList<>(plan.prefill().size() + plan.decode().size());
+        int[] tokens = new int[plan.prefill().size() + plan.decode().size()];
+        for (StepPlan.Chunk<Sequence> chunk : plan.prefill()) {
+            tokens[batch.size()] = chunk.tokens();
+            batch.add(chunk.work());
+        }
+        for (Sequence s : plan.decode()) {
+            tokens[batch.size()] = 1;
+            batch.add(s);
+        }
+        forward(batch, tokens, !plan.prefill().isEmpty());
     }
 
     /** Binds an admitted sequence to its batch slot: its LoRA into the device table, its prefix into the cache. */
@@ -298,17 +309,19 @@ public final class InferenceEngine implements AutoCloseable {
         publishStats();
     }
 
-    /** Runs one forward pass over {@code batch}, then samples and reports for each sequence. */
-    private void forward(List<Sequence> batch) {
+    /**
+     * Runs one forward pass feeding {@code tokens[i]} of sequence i's pending tokens, then samples and reports for each
+     * sequence that fed its last; {@code prefill} tells the step observer whether any row prefilled.
+     */
+    private void forward(List<Sequence> batch, int[] tokens, boolean prefill) {
         if (batch.isEmpty()) {
             return;
         }
         List<ForwardBatch.Row> rows = new ArrayList<>(batch.size());
-        for (Sequence s : batch) {
-            rows.add(s.row());
+        for (int i = 0; i < batch.size(); i++) {
+            rows.add(batch.get(i).row(tokens[i]));
         }
         long started = System.nanoTime();
-        boolean prefill = batch.get(0).isPrefill();
         StepOutput output;
         try {
             output = runtime.forward(new ForwardBatch(rows), cache, lora.table());
@@ -323,6 +336,9 @@ public final class InferenceEngine implements AutoCloseable {
         steps.incrementAndGet();
         for (int i = 0; i < batch.size(); i++) {
             Sequence s = batch.get(i);
+            if (!s.fed(tokens[i])) {
+                continue; // a prefill chunk short of the prompt's end: nothing to sample yet
+            }
             FinishReason reason;
             try {
                 reason = s.advance(output.logits()[i], output.hidden()[i]);

@@ -8,7 +8,7 @@ interface Schedulable {
 
     String tenant();
 
-    /** Tokens the next step feeds: the whole prompt (and virtual tokens) before prefill, then one. */
+    /** Tokens still to feed: what is left of the prompt (and virtual tokens) while prefilling, then one. */
     int pendingTokens();
 
     /** Positions in the KV cache: the work a preemption would throw away. */
@@ -20,6 +20,6 @@ interface Schedulable {
     /** Whether it was cancelled or its deadline passed by {@code now} (System.nanoTime). */
     boolean abandoned(long now);
 
-    /** Gives up the cache; on readmission the request recomputes it in one prefill. */
+    /** Gives up the cache; on readmission the request recomputes it by prefilling again. */
     void preempt();
 }

@@ -3,6 +3,7 @@ package io.swapgate.core.engine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,8 +60,11 @@ final class Scheduler<S extends Schedulable> {
 
     /**
      * Plans the next step at time {@code now}: drops abandoned running requests, then fills free slots from the queue,
-     * least served tenant first, within the step's prefill token budget (the first admission always fits, so a prompt
-     * longer than the budget still runs), preempting for a tenant below its share when no slot is free.
+     * least served tenant first, as long as the admitted prompts fit the step's prefill token budget (the first
+     * admission always does), preempting for a tenant below its share when no slot is free. Then it shares the budget
+     * out among the prompts being prefilled, shortest remainder first: a short prompt gets its first token in the step
+     * it is admitted, and a prompt longer than the budget is prefilled in chunks over several steps while every running
+     * stream goes on decoding.
      */
     StepPlan<S> schedule(long now) {
         List<S> abandoned = new ArrayList<>();
@@ -93,8 +97,30 @@ final class Scheduler<S extends Schedulable> {
             admitted.add(new StepPlan.Admission<>(next, place(next)));
             budget -= next.pendingTokens();
         }
-        List<S> prefill = running.stream().filter(Schedulable::isPrefill).toList();
-        return new StepPlan<>(abandoned, preempted, admitted, prefill, List.copyOf(running));
+        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList();
+        return new StepPlan<>(abandoned, preempted, admitted, chunks(), decode);
+    }
+
+    /** The prefill budget shared out among the running prompts still being prefilled, shortest remainder first. */
+    private List<StepPlan.Chunk<S>> chunks() {
+        List<S> prefilling = new ArrayList<>();
+        for (S work : running) {
+            if (work.isPrefill()) {
+                prefilling.add(work);
+            }
+        }
+        prefilling.sort(Comparator.comparingInt(Schedulable::pendingTokens)); // stable: admission order among equals
+        List<StepPlan.Chunk<S>> chunks = new ArrayList<>(prefilling.size());
+        int budget = prefillTokenBudget;
+        for (S work : prefilling) {
+            if (budget == 0) {
+                break;
+            }
+            int tokens = Math.min(work.pendingTokens(), budget);
+            chunks.add(new StepPlan.Chunk<>(work, tokens));
+            budget -= tokens;
+        }
+        return chunks;
     }
 
     /** Takes a slot from the most loaded other tenant when that leaves the split fairer. */

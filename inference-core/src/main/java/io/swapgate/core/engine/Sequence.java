@@ -39,8 +39,10 @@ final class Sequence implements Schedulable {
     int loraSlot;
     /** Positions already in the KV cache (a prefix adapter's entries count from admission on). */
     int cached;
-    /** Tokens to feed in the next step: virtual tokens and the prompt first, then each sampled token. */
-    int[] pending;
+    /** Tokens to feed: virtual tokens and the prompt first (in chunks when the prefill budget splits them), then each sampled token. */
+    private int[] pending;
+    /** Tokens of {@code pending} that earlier steps fed already: the prompt's chunks prefilled so far. */
+    private int fed;
 
     private boolean prefilled;
     int generated;
@@ -78,7 +80,7 @@ final class Sequence implements Schedulable {
 
     @Override
     public int pendingTokens() {
-        return pending.length;
+        return pending.length - fed;
     }
 
     @Override
@@ -106,6 +108,7 @@ final class Sequence implements Schedulable {
                 promptTokens, adapters.prompt() == null ? 0 : adapters.prompt().virtualTokens());
         pending = Arrays.copyOf(prefix, prefix.length + fedBackCount);
         System.arraycopy(fedBack, 0, pending, prefix.length, fedBackCount);
+        fed = 0;
         cached = adapters.prefix() == null ? 0 : adapters.prefix().virtualTokens();
         prefilled = false;
     }
@@ -125,8 +128,8 @@ final class Sequence implements Schedulable {
         return !prefilled;
     }
 
-    /** The row this sequence adds to the next forward step. */
-    ForwardBatch.Row row() {
+    /** The row this sequence adds to the next forward step: the next {@code tokens} of those pending. */
+    ForwardBatch.Row row(int tokens) {
         ForwardBatch.LoraUse lora = loraSlot == 0
                 ? null
                 : new ForwardBatch.LoraUse(
@@ -134,17 +137,29 @@ final class Sequence implements Schedulable {
         return new ForwardBatch.Row(
                 slot,
                 cached,
-                pending,
+                fed == 0 && tokens == pending.length ? pending : Arrays.copyOfRange(pending, fed, fed + tokens),
                 lora,
                 prefilled || adapters.prompt() == null
                         ? null
                         : adapters.prompt().embeddings());
     }
 
-    /** Samples from the step's output, reports any text, and returns why the sequence ends, or null to go on. */
+    /**
+     * Records that a step fed the next {@code tokens} of those pending (the {@link #row} it ran), and returns whether
+     * its output is to be sampled: it fed the last of them. A prefill chunk short of the prompt's end samples nothing.
+     */
+    boolean fed(int tokens) {
+        cached += tokens;
+        fed += tokens;
+        prefilled = fed == pending.length;
+        return prefilled;
+    }
+
+    /**
+     * Samples from the output of the step that {@link #fed} the last pending token, reports any text, and returns why
+     * the sequence ends, or null to go on.
+     */
     FinishReason advance(float[] logits, float[] hidden) {
-        cached += pending.length;
-        prefilled = true;
         float temperature = temperature(logits, hidden);
         // After the TempNet has seen the model's logits: it predicts from them, the grammar only narrows the choice.
         if (constraint != null && constraint.mask(logits) == 0) {
@@ -175,6 +190,7 @@ final class Sequence implements Schedulable {
             return FinishReason.LENGTH;
         }
         pending = new int[] {token};
+        fed = 0;
         if (fedBackCount == fedBack.length) {
             fedBack = Arrays.copyOf(fedBack, fedBackCount * 2);
         }

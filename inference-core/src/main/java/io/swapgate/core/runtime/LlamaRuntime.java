@@ -195,37 +195,121 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /**
      * Runs one step and returns, per row, the logits and the final (normalised) hidden state after its last token.
+     * Rows of one token (decoding) and longer rows (prefill chunks) may share a step: each kind is laid out and attended
+     * apart ({@link StepSegment}), and every weight product runs once over both kinds' tokens.
      *
      * @param lora the slot table the rows' {@link ForwardBatch.LoraUse} refer to; may be null when no row uses one
      */
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
         useThreadsFor(batch.tokenCount());
         try (NDManager step = manager.newSubManager()) {
-            StepLayout layout =
-                    StepLayout.of(batch, cache.maxLength(), config.slidingWindow(), step, options.dataType());
-            LoraStep loraStep = LoraStep.gather(lora, batch, step, options.dataType());
-            int rows = batch.size();
-            int width = batch.longestRow();
-            NDArray x = scaleEmbeddings(embed(batch, layout, step).reshape(rows, width, config.dim()));
-            NDArray[] global = anglesAt(ropeCos, ropeSin, layout, step);
-            NDArray[] sliding = slidingCos == ropeCos ? global : anglesAt(slidingCos, slidingSin, layout, step);
+            List<StepSegment> segments =
+                    StepSegment.of(batch, cache.maxLength(), config.slidingWindow(), lora, step, options.dataType());
+            int count = segments.size();
+            NDArray[] x = new NDArray[count];
+            NDArray[][] global = new NDArray[count][];
+            NDArray[][] sliding = new NDArray[count][];
+            for (int i = 0; i < count; i++) {
+                StepSegment segment = segments.get(i);
+                StepLayout layout = segment.layout();
+                x[i] = scaleEmbeddings(
+                        embed(segment.rows(), layout, step).reshape(layout.rows, layout.width, config.dim()));
+                global[i] = anglesAt(ropeCos, ropeSin, layout, step);
+                sliding[i] = slidingCos == ropeCos ? global[i] : anglesAt(slidingCos, slidingSin, layout, step);
+            }
             for (int l = 0; l < blocks.size(); l++) {
                 Block block = blocks.get(l);
                 boolean slides = config.slidingLayer(l);
-                NDArray[] angles = slides ? sliding : global;
-                NDArray mask = slides ? layout.windowMask : layout.mask;
-                NDArray attended = attention(
-                        rmsNorm(x, block.attentionNorm), block, l, cache, layout, angles, mask, step, loraStep);
-                x = residual(x, attended, block.postAttentionNorm);
-                x = residual(x, feedForward(rmsNorm(x, block.ffnNorm), block, l, loraStep), block.postFeedForwardNorm);
+                NDArray[] h = new NDArray[count];
+                for (int i = 0; i < count; i++) {
+                    h[i] = rmsNorm(x[i], block.attentionNorm);
+                }
+                NDArray[] qkv = project(h, block.qkvT, block.qkvBias, segments);
+                NDArray[] merged = new NDArray[count];
+                for (int i = 0; i < count; i++) {
+                    StepSegment segment = segments.get(i);
+                    NDArray[] angles = slides ? sliding[i] : global[i];
+                    NDArray mask = slides ? segment.layout().windowMask : segment.layout().mask;
+                    merged[i] = outputInput(
+                            attention(h[i], qkv[i], block, l, cache, segment, angles, mask, step), l, segment.lora());
+                }
+                NDArray[] out = project(merged, block.outputT, null, segments);
+                for (int i = 0; i < count; i++) {
+                    x[i] = residual(
+                            x[i],
+                            updated(LoraModule.O, l, segments.get(i).lora(), merged[i], out[i]),
+                            block.postAttentionNorm);
+                    h[i] = rmsNorm(x[i], block.ffnNorm);
+                }
+                NDArray[] gateUp = project(h, block.gateUpT, null, segments);
+                NDArray[] product = new NDArray[count];
+                for (int i = 0; i < count; i++) {
+                    product[i] =
+                            gatedProduct(gateUp[i], h[i], l, segments.get(i).lora());
+                }
+                NDArray[] down = project(product, block.downT, null, segments);
+                for (int i = 0; i < count; i++) {
+                    x[i] = residual(
+                            x[i],
+                            updated(LoraModule.DOWN, l, segments.get(i).lora(), product[i], down[i]),
+                            block.postFeedForwardNorm);
+                }
             }
-            NDArray last = rmsNorm(
-                    x.reshape((long) rows * width, config.dim()).get(new NDIndex("{}", layout.lastTokens)), finalNorm);
+            NDList lasts = new NDList(count);
+            for (int i = 0; i < count; i++) {
+                StepLayout layout = segments.get(i).layout();
+                lasts.add(x[i].reshape(layout.rows * (long) layout.width, config.dim())
+                        .get(new NDIndex("{}", layout.lastTokens)));
+            }
+            NDArray last = rmsNorm(count == 1 ? lasts.get(0) : NDArrays.concat(lasts, 0), finalNorm);
             NDArray logits = classify(last);
+            int[] order = segmentOrder(segments);
             return new StepOutput(
-                    split(logits.toFloatArray(), rows),
-                    split(last.toType(DataType.FLOAT32, false).toFloatArray(), rows));
+                    split(logits.toFloatArray(), order),
+                    split(last.toType(DataType.FLOAT32, false).toFloatArray(), order));
         }
+    }
+
+    /**
+     * Each segment's activations [rows, width, in] times {@code weightT} [in, out] (plus {@code bias}), as one product
+     * over all segments' tokens so the weight is read once; returns each segment's [rows, width, out].
+     */
+    private NDArray[] project(NDArray[] inputs, NDArray weightT, NDArray bias, List<StepSegment> segments) {
+        if (inputs.length == 1) {
+            return new NDArray[] {withBias(inputs[0].matMul(weightT), bias)};
+        }
+        NDList flat = new NDList(inputs.length);
+        for (NDArray input : inputs) {
+            flat.add(input.reshape(-1, input.getShape().get(2)));
+        }
+        NDArray product = withBias(NDArrays.concat(flat, 0).matMul(weightT), bias);
+        NDArray[] outputs = new NDArray[inputs.length];
+        long from = 0;
+        for (int i = 0; i < inputs.length; i++) {
+            StepLayout layout = segments.get(i).layout();
+            long to = from + segments.get(i).paddedTokens();
+            outputs[i] = product.get(new NDIndex("{}:{}", from, to)).reshape(layout.rows, layout.width, -1);
+            from = to;
+        }
+        return outputs;
+    }
+
+    /** Not in place: training differentiates through the product. */
+    private static NDArray withBias(NDArray product, NDArray bias) {
+        return bias == null ? product : product.add(bias);
+    }
+
+    /** For each row of the step's batch, its place among the segments' rows in segment order. */
+    private static int[] segmentOrder(List<StepSegment> segments) {
+        int[] order =
+                new int[segments.stream().mapToInt(s -> s.batchRows().length).sum()];
+        int place = 0;
+        for (StepSegment segment : segments) {
+            for (int row : segment.batchRows()) {
+                order[row] = place++;
+            }
+        }
+        return order;
     }
 
     /** RoPE cosines and sines of the step's positions, [rows, width, 1, headDim] each. */
@@ -267,11 +351,12 @@ public final class LlamaRuntime implements AutoCloseable {
         }
     }
 
-    private static float[][] split(float[] flat, int rows) {
-        int width = flat.length / rows;
-        float[][] out = new float[rows][];
-        for (int r = 0; r < rows; r++) {
-            out[r] = java.util.Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+    /** Row {@code r} of the result is row {@code order[r]} of {@code flat}. */
+    private static float[][] split(float[] flat, int[] order) {
+        int width = flat.length / order.length;
+        float[][] out = new float[order.length][];
+        for (int r = 0; r < order.length; r++) {
+            out[r] = java.util.Arrays.copyOfRange(flat, order[r] * width, (order[r] + 1) * width);
         }
         return out;
     }
@@ -307,31 +392,33 @@ public final class LlamaRuntime implements AutoCloseable {
         return x;
     }
 
+    /** One segment's attention over its rows' caches, from the normalised input h and its projections qkv. */
     private NDArray attention(
             NDArray h,
+            NDArray qkv,
             Block block,
             int layer,
             KvCache cache,
-            StepLayout layout,
+            StepSegment segment,
             NDArray[] angles,
             NDArray mask,
-            NDManager step,
-            LoraUpdate lora) {
+            NDManager step) {
+        StepLayout layout = segment.layout();
         int rows = layout.rows;
         int width = layout.width;
-        NDArray[] qkv = queryKeyValue(h, block, layer, lora);
-        NDArray q = rotatedHeads(qkv[0], block.queryNorm, rows, width, config.heads(), angles[0], angles[1]);
-        NDArray k = rotatedHeads(qkv[1], block.keyNorm, rows, width, config.kvHeads(), angles[0], angles[1]);
+        NDArray[] heads = queryKeyValue(qkv, h, layer, segment.lora());
+        NDArray q = rotatedHeads(heads[0], block.queryNorm, rows, width, config.heads(), angles[0], angles[1]);
+        NDArray k = rotatedHeads(heads[1], block.keyNorm, rows, width, config.kvHeads(), angles[0], angles[1]);
 
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
         cache.keys(layer).set(layout.cacheTarget, layout.realTokens(k.reshape((long) rows * width, config.kvDim())));
         cache.values(layer)
-                .set(layout.cacheTarget, layout.realTokens(qkv[2].reshape((long) rows * width, config.kvDim())));
+                .set(layout.cacheTarget, layout.realTokens(heads[2].reshape((long) rows * width, config.kvDim())));
         NDArray keys =
                 history(cache.keys(layer), layout, step).reshape(rows, layout.span, config.kvHeads(), config.headDim());
         NDArray values = history(cache.values(layer), layout, step)
                 .reshape(rows, layout.span, config.kvHeads(), config.headDim());
-        return output(attend(q, keys, values, mask), block, layer, lora);
+        return attend(q, keys, values, mask);
     }
 
     /**
@@ -353,10 +440,11 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** The attention input's query, key and value projections [rows, width, queryDim or kvDim], with LoRA updates. */
     NDArray[] queryKeyValue(NDArray h, Block block, int layer, LoraUpdate lora) {
-        NDArray qkv = h.matMul(block.qkvT);
-        if (block.qkvBias != null) {
-            qkv = qkv.add(block.qkvBias); // not in place: training differentiates through this product
-        }
+        return queryKeyValue(withBias(h.matMul(block.qkvT), block.qkvBias), h, layer, lora);
+    }
+
+    /** The fused projection {@code qkv} of the attention input {@code h} split into queries, keys and values. */
+    private NDArray[] queryKeyValue(NDArray qkv, NDArray h, int layer, LoraUpdate lora) {
         NDArray q = qkv.get(slices.query);
         NDArray k = qkv.get(slices.key);
         NDArray v = qkv.get(slices.value);
@@ -400,13 +488,27 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** The attention output projection of the merged heads, with its LoRA update. */
     NDArray output(NDArray merged, Block block, int layer, LoraUpdate lora) {
-        NDArray in = lora == null ? merged : lora.scaleInput(LoraModule.O, layer, merged);
-        NDArray out = in.matMul(block.outputT);
-        return lora == null ? out : lora.apply(LoraModule.O, layer, in, out);
+        NDArray in = outputInput(merged, layer, lora);
+        return updated(LoraModule.O, layer, lora, in, in.matMul(block.outputT));
+    }
+
+    /** The merged heads as the output projection multiplies them (scaled where an IA3 adapter scales them). */
+    private static NDArray outputInput(NDArray merged, int layer, LoraUpdate lora) {
+        return lora == null ? merged : lora.scaleInput(LoraModule.O, layer, merged);
+    }
+
+    /** {@code out} = in W^T of {@code module} with the module's LoRA update, if any. */
+    private static NDArray updated(LoraModule module, int layer, LoraUpdate lora, NDArray in, NDArray out) {
+        return lora == null ? out : lora.apply(module, layer, in, out);
     }
 
     NDArray feedForward(NDArray h, Block block, int layer, LoraUpdate lora) {
-        NDArray gateUp = h.matMul(block.gateUpT);
+        NDArray product = gatedProduct(h.matMul(block.gateUpT), h, layer, lora);
+        return updated(LoraModule.DOWN, layer, lora, product, product.matMul(block.downT));
+    }
+
+    /** The down projection's input: the activated gate times up, from their fused projection {@code gateUp} of h. */
+    private NDArray gatedProduct(NDArray gateUp, NDArray h, int layer, LoraUpdate lora) {
         NDArray gate = gateUp.get(slices.gate);
         NDArray up = gateUp.get(slices.up);
         if (lora != null) {
@@ -414,11 +516,7 @@ public final class LlamaRuntime implements AutoCloseable {
             up = lora.apply(LoraModule.UP, layer, h, up);
         }
         NDArray product = activated(gate).mul(up);
-        if (lora != null) {
-            product = lora.scaleInput(LoraModule.DOWN, layer, product);
-        }
-        NDArray out = product.matMul(block.downT);
-        return lora == null ? out : lora.apply(LoraModule.DOWN, layer, product, out);
+        return lora == null ? product : lora.scaleInput(LoraModule.DOWN, layer, product);
     }
 
     /** SiLU of the gate (SwiGLU), or for Gemma GELU (GeGLU). */

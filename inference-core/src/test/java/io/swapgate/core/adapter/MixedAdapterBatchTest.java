@@ -97,6 +97,28 @@ class MixedAdapterBatchTest {
         }
     }
 
+    /** Each request served alone, each prompt prefilled whole; computed by the first test that needs it. */
+    private static List<Completion> alone;
+
+    private static synchronized List<Completion> alone() throws Exception {
+        if (alone == null) {
+            try (ServingFixture serving = new ServingFixture(
+                    new TestAdapters(dir, 0).model,
+                    EngineConfig.builder()
+                            .maxBatchSize(32)
+                            .prefillTokenBudget(4096)
+                            .maxLoraRank(16)
+                            .build())) {
+                List<Completion> completions = new ArrayList<>();
+                for (GenerationRequest request : requests) {
+                    completions.add(serving.generate(request));
+                }
+                alone = completions;
+            }
+        }
+        return alone;
+    }
+
     @Test
     void thirtyTwoRowsWithMixedAdaptersEachGetWhatTheyGetAlone() throws Exception {
         try (ServingFixture serving = new ServingFixture(
@@ -106,30 +128,32 @@ class MixedAdapterBatchTest {
                         .prefillTokenBudget(4096)
                         .maxLoraRank(16)
                         .build())) {
-            List<Completion> alone = new ArrayList<>();
-            for (GenerationRequest request : requests) {
-                alone.add(serving.generate(request));
-            }
             List<Completion> together = submitAll(serving, requests);
-            assertSame(alone, together);
-            assertTrue(serving.engine.stats().steps() < alone.size() * 60L, "rows should have shared forward steps");
+            assertSame(alone(), together);
+            assertTrue(serving.engine.stats().steps() < alone().size() * 60L, "rows should have shared forward steps");
+        }
+    }
+
+    /**
+     * A prefill budget of 3 tokens splits every prompt (and the prompt-tuning virtual tokens before it) into chunks
+     * that share steps with other rows' chunks and with decoding rows; each row still gets what it gets whole.
+     */
+    @Test
+    void promptsPrefilledInChunksAmongDecodingRowsGetWhatTheyGetWhole() throws Exception {
+        try (ServingFixture serving = new ServingFixture(
+                new TestAdapters(dir, 0).model,
+                EngineConfig.builder()
+                        .maxBatchSize(32)
+                        .prefillTokenBudget(3)
+                        .maxLoraRank(16)
+                        .build())) {
+            assertSame(alone(), submitAll(serving, requests));
         }
     }
 
     @Test
     void aSmallSlotTableEvictsAndReloadsWithoutMixingAdaptersUp() throws Exception {
-        List<Completion> alone = new ArrayList<>();
-        try (ServingFixture serving = new ServingFixture(
-                new TestAdapters(dir, 0).model,
-                EngineConfig.builder()
-                        .maxBatchSize(32)
-                        .prefillTokenBudget(4096)
-                        .maxLoraRank(16)
-                        .build())) {
-            for (GenerationRequest request : requests) {
-                alone.add(serving.generate(request));
-            }
-        }
+        List<Completion> alone = alone();
         try (ServingFixture small = new ServingFixture(
                 new TestAdapters(dir, 0).model,
                 EngineConfig.builder()

@@ -26,8 +26,9 @@ class SchedulerTest {
         StepPlan<Request> first = scheduler.schedule(NOW);
         assertEquals(3, first.admitted().size());
         assertEquals(Set.of(0, 1, 2), slots(first));
-        assertEquals(requests.subList(0, 3), first.prefill(), "admitted requests prefill, in order");
-        assertEquals(requests.subList(0, 3), first.decode(), "and decode their second token in the same step");
+        assertEquals(requests.subList(0, 3), works(first.prefill()), "admitted requests prefill, in order");
+        assertEquals(List.of(5, 5, 5), tokens(first.prefill()), "their whole prompts, within the budget");
+        assertTrue(first.decode().isEmpty(), "nothing was running before: nothing decodes");
         assertEquals(1, scheduler.queued());
         run(first);
 
@@ -37,8 +38,9 @@ class SchedulerTest {
         assertEquals(1, second.admitted().size());
         assertSame(requests.get(3), second.admitted().get(0).work());
         assertEquals(freed, second.admitted().get(0).slot());
-        assertEquals(List.of(requests.get(3)), second.prefill());
-        assertEquals(List.of(requests.get(0), requests.get(2), requests.get(3)), second.decode());
+        assertEquals(List.of(requests.get(3)), works(second.prefill()));
+        assertEquals(
+                List.of(requests.get(0), requests.get(2)), second.decode(), "in the same step as the others decode");
         assertEquals(0, scheduler.freeSlots());
     }
 
@@ -50,7 +52,7 @@ class SchedulerTest {
             scheduler.submit(new Request("gold", 5));
         }
         StepPlan<Request> plan = scheduler.schedule(NOW);
-        assertEquals(Map.of("gold", 6, "bronze", 2), byTenant(plan.decode()));
+        assertEquals(Map.of("gold", 6, "bronze", 2), byTenant(works(plan.prefill())));
     }
 
     @Test
@@ -74,7 +76,7 @@ class SchedulerTest {
         scheduler.finished(noisy.get(0));
         StepPlan<Request> next = scheduler.schedule(NOW);
         assertSame(noisy.get(1), next.admitted().get(0).work(), "a preempted request waits at its tenant's head");
-        assertEquals(List.of(noisy.get(1)), next.prefill(), "and recomputes its cache");
+        assertEquals(List.of(noisy.get(1)), works(next.prefill()), "and recomputes its cache");
     }
 
     @Test
@@ -105,7 +107,7 @@ class SchedulerTest {
         running.get(0).cancelled = true;
         StepPlan<Request> plan = scheduler.schedule(NOW + 11);
         assertEquals(Set.copyOf(running), Set.copyOf(plan.abandoned()));
-        assertEquals(List.of(waiting), plan.decode());
+        assertEquals(List.of(waiting), works(plan.prefill()));
         assertEquals(1, scheduler.freeSlots());
     }
 
@@ -125,17 +127,41 @@ class SchedulerTest {
     }
 
     @Test
-    void thePrefillBudgetSpreadsPromptsOverStepsButNeverStallsALongOne() {
+    void thePrefillBudgetSpreadsPromptsOverStepsAndChunksALongOneWhileTheOthersDecode() {
         Scheduler<Request> scheduler = scheduler(4, 10, TenantPolicy.EQUAL);
         List<Request> requests = submitAll(scheduler, "a", 6, 3, 6, 25);
         StepPlan<Request> first = scheduler.schedule(NOW);
-        assertEquals(requests.subList(0, 2), first.prefill(), "6 + 3 tokens fit the budget of 10, 6 more do not");
+        assertEquals(List.of(requests.get(1), requests.get(0)), works(first.prefill()), "shortest first");
+        assertEquals(List.of(3, 6), tokens(first.prefill()), "6 + 3 tokens fit the budget of 10, 6 more do not");
         run(first);
         StepPlan<Request> second = scheduler.schedule(NOW);
-        assertEquals(List.of(requests.get(2)), second.prefill());
+        assertEquals(List.of(requests.get(2)), works(second.prefill()));
         run(second);
         StepPlan<Request> third = scheduler.schedule(NOW);
-        assertEquals(List.of(requests.get(3)), third.prefill(), "a prompt over the budget runs alone");
+        assertEquals(List.of(requests.get(3)), works(third.prefill()), "a prompt over the budget is admitted alone");
+        assertEquals(List.of(10), tokens(third.prefill()), "and fed in chunks of the budget");
+        run(third);
+        for (int expected : new int[] {10, 5}) {
+            StepPlan<Request> plan = scheduler.schedule(NOW);
+            assertEquals(List.of(expected), tokens(plan.prefill()));
+            assertEquals(requests.subList(0, 3), plan.decode(), "while the others decode every step");
+            run(plan);
+        }
+        assertFalse(requests.get(3).isPrefill());
+        assertEquals(25, requests.get(3).cached);
+    }
+
+    @Test
+    void aShortPromptIsPrefilledBeforeTheRestOfALongOne() {
+        Scheduler<Request> scheduler = scheduler(4, 10, TenantPolicy.EQUAL);
+        Request longPrompt = submitAll(scheduler, "a", 25).get(0);
+        run(scheduler.schedule(NOW));
+        Request shortPrompt = submitAll(scheduler, "b", 4).get(0);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(List.of(shortPrompt, longPrompt), works(plan.prefill()));
+        assertEquals(List.of(4, 6), tokens(plan.prefill()), "the long prompt takes what the short one leaves");
+        run(plan);
+        assertEquals(List.of(shortPrompt), scheduler.schedule(NOW).decode(), "the short one decodes next step");
     }
 
     @Test
@@ -165,13 +191,21 @@ class SchedulerTest {
         Scheduler<Request> scheduler = scheduler(2, 100, TenantPolicy.EQUAL);
         submitAll(scheduler, "a", 7, 4);
         run(scheduler.schedule(NOW));
-        assertEquals(7 + 1 + 4 + 1, scheduler.cachedTokens());
+        assertEquals(7 + 4, scheduler.cachedTokens());
     }
 
-    /** Plays the engine's part: prefill rows feed their prompt, then every decode row feeds one token. */
+    /** Plays the engine's part: prefill rows feed their chunk of the prompt, every decode row one token. */
     private static void run(StepPlan<Request> plan) {
-        plan.prefill().forEach(Request::ran);
-        plan.decode().forEach(Request::ran);
+        plan.prefill().forEach(chunk -> chunk.work().ran(chunk.tokens()));
+        plan.decode().forEach(request -> request.ran(1));
+    }
+
+    private static List<Request> works(List<StepPlan.Chunk<Request>> chunks) {
+        return chunks.stream().map(StepPlan.Chunk::work).toList();
+    }
+
+    private static List<Integer> tokens(List<StepPlan.Chunk<Request>> chunks) {
+        return chunks.stream().map(StepPlan.Chunk::tokens).toList();
     }
 
     private static Scheduler<Request> scheduler(int slots, int prefillBudget, TenantPolicy policy) {
@@ -235,10 +269,14 @@ class SchedulerTest {
             this.pending = promptLength;
         }
 
-        void ran() {
-            cached += pending;
-            pending = 1;
-            prefill = false;
+        /** Feeds {@code tokens} of those pending; once none is left it samples one, the next step's token. */
+        void ran(int tokens) {
+            cached += tokens;
+            pending -= tokens;
+            if (pending == 0) {
+                pending = 1;
+                prefill = false;
+            }
         }
 
         @Override
