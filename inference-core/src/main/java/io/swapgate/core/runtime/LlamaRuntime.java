@@ -47,11 +47,7 @@ public final class LlamaRuntime implements AutoCloseable {
     /** Gemma's GELU and soft caps, or null for other models. */
     private final GemmaOps gemma;
 
-    /** Steps of at most this many tokens run on one intra-op thread (see {@link #useThreadsFor}). */
-    private static final int FEW_TOKENS = 2;
-
     private Thread threadsSetOn;
-    private int threadsInUse;
 
     /**
      * One transformer block's weights, projections fused and pre-transposed to [in, out] for x @ W.
@@ -201,7 +197,7 @@ public final class LlamaRuntime implements AutoCloseable {
      * @param lora the slot table the rows' {@link ForwardBatch.LoraUse} refer to; may be null when no row uses one
      */
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
-        useThreadsFor(batch.tokenCount());
+        useThreads();
         try (NDManager step = manager.newSubManager()) {
             List<StepSegment> segments =
                     StepSegment.of(batch, cache.maxLength(), config.slidingWindow(), lora, step, options.dataType());
@@ -275,23 +271,46 @@ public final class LlamaRuntime implements AutoCloseable {
      * over all segments' tokens so the weight is read once; returns each segment's [rows, width, out].
      */
     private NDArray[] project(NDArray[] inputs, NDArray weightT, NDArray bias, List<StepSegment> segments) {
+        NDArray flat;
         if (inputs.length == 1) {
-            return new NDArray[] {withBias(inputs[0].matMul(weightT), bias)};
+            flat = inputs[0].reshape(-1, inputs[0].getShape().get(2));
+        } else {
+            NDList parts = new NDList(inputs.length);
+            for (NDArray input : inputs) {
+                parts.add(input.reshape(-1, input.getShape().get(2)));
+            }
+            flat = NDArrays.concat(parts, 0);
         }
-        NDList flat = new NDList(inputs.length);
-        for (NDArray input : inputs) {
-            flat.add(input.reshape(-1, input.getShape().get(2)));
-        }
-        NDArray product = withBias(NDArrays.concat(flat, 0).matMul(weightT), bias);
+        NDArray product = withBias(times(flat, weightT), bias);
         NDArray[] outputs = new NDArray[inputs.length];
         long from = 0;
         for (int i = 0; i < inputs.length; i++) {
             StepLayout layout = segments.get(i).layout();
             long to = from + segments.get(i).paddedTokens();
-            outputs[i] = product.get(new NDIndex("{}:{}", from, to)).reshape(layout.rows, layout.width, -1);
+            NDArray rows = inputs.length == 1 ? product : product.get(new NDIndex("{}:{}", from, to));
+            outputs[i] = rows.reshape(layout.rows, layout.width, -1);
             from = to;
         }
         return outputs;
+    }
+
+    /**
+     * Rows x [m, in] times weightT [in, out], computed as (W x^T)^T from the weight's own [out, in] layout: libtorch's
+     * BLAS splits that product over its threads where it runs x W^T on one, and with more than one thread a lone row
+     * is multiplied as two, since a matrix-vector product runs on one. Decode steps of the 85.7M peer model on 2 cores
+     * (docs/benchmarks.md): 33.7 to 29.8 ms for 1 row, 59.5 to 31.9 for 4, 91.0 to 56.0 for 16, 121.5 to 97.9 for 32.
+     */
+    private NDArray times(NDArray x, NDArray weightT) {
+        long m = x.getShape().get(0);
+        NDArray rows = m == 1 && options.threads() > 1 ? NDArrays.concat(new NDList(x, x), 0) : x;
+        NDArray weight = weightT.transpose();
+        weight.attach(x.getManager()); // a view; the product, made from it, then belongs to the step, not the runtime
+        // Flattened, the transposed product is copied row-major: strided rows would slow every op downstream.
+        NDArray product = weight.matMul(rows.transpose())
+                .transpose()
+                .flatten()
+                .reshape(rows.getShape().get(0), -1);
+        return rows == x ? product : product.get(new NDIndex("0:1"));
     }
 
     /** Not in place: training differentiates through the product. */
@@ -332,22 +351,18 @@ public final class LlamaRuntime implements AutoCloseable {
     }
 
     /**
-     * Sets the intra-op threads for a step of {@code tokens} on the calling thread. A step of one or two tokens runs
-     * on one: MKL runs its matrix-vector products on one thread whatever the setting, and a second thread only adds
-     * its fork and join to every small element-wise op (one stream of the 85.7M peer model: 31.7 tokens/s on one
-     * thread, 28.5 on two). Larger steps use them all. OpenMP's setting is per thread, so it is made on the thread
-     * that runs the step, not where the runtime was built.
+     * Sets the runtime's intra-op threads on the calling thread, where they are not set yet: OpenMP's setting is per
+     * thread, so it is made on the thread that runs the step, not where the runtime was built. Every step uses all of
+     * them, one token included, since {@link #times} splits even a lone row's products over them.
      */
-    void useThreadsFor(int tokens) {
+    void useThreads() {
         if (options.threads() <= 0) {
             return;
         }
-        int wanted = tokens <= FEW_TOKENS ? 1 : options.threads();
         Thread current = Thread.currentThread();
-        if (current != threadsSetOn || wanted != threadsInUse) {
-            JniUtils.setNumThreads(wanted);
+        if (current != threadsSetOn) {
+            JniUtils.setNumThreads(options.threads());
             threadsSetOn = current;
-            threadsInUse = wanted;
         }
     }
 
@@ -603,7 +618,11 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** Logits (float32) of final-normalised hidden states [..., dim], soft-capped where the model caps them. */
     NDArray classify(NDArray hidden) {
-        NDArray logits = hidden.matMul(classifierT).toType(DataType.FLOAT32, false);
+        Shape shape = hidden.getShape();
+        NDArray logits = times(hidden.reshape(-1, shape.get(shape.dimension() - 1)), classifierT)
+                .reshape(shape.slice(0, shape.dimension() - 1)
+                        .add(classifierT.getShape().get(1)))
+                .toType(DataType.FLOAT32, false);
         return gemma == null ? logits : gemma.capLogits(logits);
     }
 

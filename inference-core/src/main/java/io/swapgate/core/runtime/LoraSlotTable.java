@@ -265,7 +265,8 @@ public final class LoraSlotTable implements AutoCloseable {
      * narrowed to {@code width} ranks, their output scales [rows, layers, out] when a row's adapter scales outputs (DoRA,
      * IA3; else null) and their input scales [rows, layers, in] when one scales inputs (else null). Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
      * about 270 MB), so the result is kept and handed out again while the rows, their slots and the table stay the
-     * same: in steady decoding, step after step. It stays valid until the next call with other rows or a write.
+     * same: in steady decoding, step after step. It stays valid until the next call with other rows or a write, so a
+     * step gathers at most one set of rows here; others go through {@link #gather} into the step's scope.
      */
     Map<LoraModule, NDArray[]> gathered(long[] slots, int width, Set<LoraModule> modules) {
         Gathered last = gathered;
@@ -280,6 +281,13 @@ public final class LoraSlotTable implements AutoCloseable {
             last.manager().close();
         }
         NDManager scope = manager.newSubManager();
+        Map<LoraModule, NDArray[]> factors = gather(slots, width, modules, scope);
+        gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);
+        return factors;
+    }
+
+    /** The factors {@link #gathered} hands out, gathered afresh into {@code scope} and not kept. */
+    Map<LoraModule, NDArray[]> gather(long[] slots, int width, Set<LoraModule> modules, NDManager scope) {
         NDArray index = scope.create(slots);
         Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
         for (LoraModule module : modules) {
@@ -294,7 +302,6 @@ public final class LoraSlotTable implements AutoCloseable {
                 anyInput ? RowGather.rows(inputScales.get(module), index, scope) : null
             });
         }
-        gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);
         return factors;
     }
 

@@ -32,8 +32,12 @@ final class LoraStep implements LoraUpdate {
         this.step = step;
     }
 
-    /** Gathers the rows' factors, or returns null when no row of the step uses a LoRA. */
-    static LoraStep gather(LoraSlotTable table, ForwardBatch batch, NDManager step, DataType dataType) {
+    /**
+     * Gathers the rows' factors, or returns null when no row of the step uses a LoRA. With {@code keep} they are kept
+     * in the table for the next steps (see {@link LoraSlotTable#gathered}: one set of rows at a time, the decoding
+     * rows); without, they are gathered into the step's scope.
+     */
+    static LoraStep gather(LoraSlotTable table, ForwardBatch batch, boolean keep, NDManager step, DataType dataType) {
         List<ForwardBatch.Row> rows = batch.rows();
         int width = rows.stream()
                 .filter(r -> r.lora() != null)
@@ -74,7 +78,8 @@ final class LoraStep implements LoraUpdate {
                 });
             }
         } else {
-            lora.factors.putAll(table.gathered(slots, width, modules));
+            lora.factors.putAll(
+                    keep ? table.gathered(slots, width, modules) : table.gather(slots, width, modules, step));
         }
         return lora;
     }

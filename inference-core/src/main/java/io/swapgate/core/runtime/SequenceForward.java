@@ -53,7 +53,7 @@ public final class SequenceForward {
         for (int[] row : rows) {
             width = Math.max(width, row.length);
         }
-        runtime.useThreadsFor(rows.length * width);
+        runtime.useThreads();
         long[] ids = new long[rows.length * width];
         for (int r = 0; r < rows.length; r++) {
             for (int t = 0; t < rows[r].length; t++) {

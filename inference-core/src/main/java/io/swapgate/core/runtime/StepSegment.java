@@ -31,6 +31,9 @@ record StepSegment(int[] batchRows, ForwardBatch rows, StepLayout layout, LoraSt
             if (indices.isEmpty()) {
                 continue;
             }
+            // Only one set of rows may keep its gathered LoRA factors between steps: the decoding rows, when there are
+            // any, since they stay the same step after step; a step of prefill rows alone may keep theirs.
+            boolean kept = indices == single || single.isEmpty();
             ForwardBatch rows = indices.size() == batch.size()
                     ? batch
                     : new ForwardBatch(indices.stream().map(batch.rows()::get).toList());
@@ -38,7 +41,7 @@ record StepSegment(int[] batchRows, ForwardBatch rows, StepLayout layout, LoraSt
                     indices.stream().mapToInt(Integer::intValue).toArray(),
                     rows,
                     StepLayout.of(rows, cacheLength, window, step, dataType),
-                    LoraStep.gather(table, rows, step, dataType)));
+                    LoraStep.gather(table, rows, kept, step, dataType)));
         }
         return segments;
     }

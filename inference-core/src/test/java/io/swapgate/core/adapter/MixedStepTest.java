@@ -1,0 +1,88 @@
+package io.swapgate.core.adapter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.runtime.ForwardBatch;
+import io.swapgate.core.runtime.KvCache;
+import io.swapgate.core.runtime.LlamaRuntime;
+import io.swapgate.core.runtime.LoraSlotTable;
+import io.swapgate.core.runtime.RuntimeOptions;
+import io.swapgate.core.runtime.StepOutput;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One forward step that mixes prefill chunks with decoding rows, each row with a LoRA of its own, gives every row the
+ * logits it gets in a step of its own: the two kinds are laid out apart, share each weight product, and their outputs
+ * go back to their rows in the batch's order.
+ */
+class MixedStepTest {
+
+    private static final float LOGIT_TOLERANCE = 1e-4f;
+
+    @TempDir
+    static Path dir;
+
+    @Test
+    void prefillChunksAndDecodingRowsWithFourLorasShareAStepAndEachGetsItsOwnLogits() {
+        TestAdapters adapters = new TestAdapters(dir, 11);
+        int[] prompt = adapters.model.tokenizer().encodePrompt("Once upon a time there was");
+        try (LlamaRuntime runtime =
+                        new LlamaRuntime(adapters.model.config(), adapters.model.weights(), RuntimeOptions.cpu(2), 64);
+                KvCache cache = runtime.newKvCache(4, 64);
+                LoraSlotTable table = runtime.newLoraSlotTable(5, 8)) {
+            ForwardBatch.LoraUse[] uses = new ForwardBatch.LoraUse[4];
+            for (int i = 0; i < uses.length; i++) {
+                LoraAdapter lora = adapters.random.lora("lora-" + i, 2 + i, 8f, false, 0, TestAdapters.ALL_MODULES);
+                table.write(i + 1, lora);
+                uses[i] = new ForwardBatch.LoraUse(i + 1, lora.rank(), lora.scale(lora.rank()));
+            }
+            // Slots 0 and 1 hold a prefilled prompt and decode; slot 3 has its prompt's first two tokens cached.
+            runtime.forward(single(new ForwardBatch.Row(0, 0, prompt, uses[0], null)), cache, table);
+            runtime.forward(single(new ForwardBatch.Row(1, 0, prompt, uses[1], null)), cache, table);
+            runtime.forward(single(new ForwardBatch.Row(3, 0, Arrays.copyOf(prompt, 2), uses[3], null)), cache, table);
+            List<ForwardBatch.Row> rows = List.of(
+                    new ForwardBatch.Row(2, 0, Arrays.copyOf(prompt, 3), uses[2], null),
+                    new ForwardBatch.Row(0, prompt.length, new int[] {prompt[1]}, uses[0], null),
+                    new ForwardBatch.Row(3, 2, Arrays.copyOfRange(prompt, 2, 5), uses[3], null),
+                    new ForwardBatch.Row(1, prompt.length, new int[] {prompt[2]}, uses[1], null));
+            ForwardBatch mixed = new ForwardBatch(rows);
+            // Twice: the second step finds the decoding rows' gathered factors kept from the first.
+            for (int step = 0; step < 2; step++) {
+                StepOutput together = runtime.forward(mixed, cache, table);
+                for (int r = 0; r < rows.size(); r++) {
+                    float[] alone =
+                            runtime.forward(single(rows.get(r)), cache, table).logits()[0];
+                    assertClose(alone, together.logits()[r], "step " + step + ", row " + r);
+                }
+            }
+            float[] base = runtime.forward(single(new ForwardBatch.Row(2, 0, Arrays.copyOf(prompt, 3))), cache, table)
+                    .logits()[0];
+            assertTrue(
+                    difference(base, runtime.forward(mixed, cache, table).logits()[0]) > 0.01f,
+                    "the LoRAs must change the logits");
+        }
+    }
+
+    private static ForwardBatch single(ForwardBatch.Row row) {
+        return new ForwardBatch(List.of(row));
+    }
+
+    private static float difference(float[] a, float[] b) {
+        float max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length);
+        float difference = difference(expected, actual);
+        assertTrue(difference <= LOGIT_TOLERANCE, what + ": logits differ by up to " + difference);
+    }
+}
