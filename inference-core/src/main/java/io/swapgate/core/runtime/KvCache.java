@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Keys and values of every layer for a fixed number of sequence slots, preallocated once:
- * per layer one [slots, maxLength, kvDim] tensor for keys and one for values. A sequence owns one slot
+ * per layer one [slots, kvHeads, maxLength, headDim] tensor for keys and one for values. A sequence owns one slot
  * for its lifetime; freeing the slot is all it takes to release its cache.
  */
 public final class KvCache implements AutoCloseable {
@@ -19,13 +19,14 @@ public final class KvCache implements AutoCloseable {
     private final int maxLength;
     private final long bytes;
 
-    KvCache(NDManager parent, int layers, int slots, int maxLength, int kvDim, DataType dataType) {
+    KvCache(NDManager parent, int layers, int slots, int maxLength, int kvHeads, int headDim, DataType dataType) {
         this.manager = parent.newSubManager();
         this.slots = slots;
         this.maxLength = maxLength;
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
-        Shape shape = new Shape(slots, maxLength, kvDim);
+        // Head-major: a slot's history of one head is a [length, headDim] matrix that attention multiplies in place.
+        Shape shape = new Shape(slots, kvHeads, maxLength, headDim);
         for (int l = 0; l < layers; l++) {
             keys[l] = manager.zeros(shape, dataType);
             values[l] = manager.zeros(shape, dataType);

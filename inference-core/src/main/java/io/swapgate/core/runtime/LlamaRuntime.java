@@ -146,7 +146,8 @@ public final class LlamaRuntime implements AutoCloseable {
             throw new IllegalArgumentException(
                     "cache length " + maxLength + " exceeds the runtime's " + maxPositions + " positions");
         }
-        return new KvCache(manager, config.layers(), slots, maxLength, config.kvDim(), options.dataType());
+        return new KvCache(
+                manager, config.layers(), slots, maxLength, config.kvHeads(), config.headDim(), options.dataType());
     }
 
     /** A LoRA slot table with {@code slots} adapter slots of up to {@code maxRank}. */
@@ -171,19 +172,21 @@ public final class LlamaRuntime implements AutoCloseable {
     /** Writes a prefix-tuning adapter's keys and values into the first positions of a cache slot. */
     public void writePrefix(KvCache cache, int slot, PrefixAdapter prefix) {
         int n = prefix.virtualTokens();
-        NDIndex target = new NDIndex("{}, :{}", slot, n);
-        Shape shape = new Shape(n, config.kvDim());
+        NDIndex target = new NDIndex("{}, :, :{}", slot, n);
+        Shape shape = new Shape(n, config.kvHeads(), config.headDim());
         try (NDManager upload = manager.newSubManager()) {
             for (int l = 0; l < blocks.size(); l++) {
                 cache.keys(l)
                         .set(
                                 target,
                                 upload.create(prefix.cacheEntries(l, false), shape)
+                                        .transpose(1, 0, 2)
                                         .toType(options.dataType(), false));
                 cache.values(l)
                         .set(
                                 target,
                                 upload.create(prefix.cacheEntries(l, true), shape)
+                                        .transpose(1, 0, 2)
                                         .toType(options.dataType(), false));
             }
         }
@@ -426,29 +429,30 @@ public final class LlamaRuntime implements AutoCloseable {
         NDArray k = rotatedHeads(heads[1], block.keyNorm, rows, width, config.kvHeads(), angles[0], angles[1]);
 
         // Append this step's keys and values to each row's slot, then attend over the slot's whole history.
-        cache.keys(layer).set(layout.cacheTarget, layout.realTokens(k.reshape((long) rows * width, config.kvDim())));
+        long tokens = (long) rows * width;
+        cache.keys(layer)
+                .set(layout.cacheTarget, layout.realTokens(k.reshape(tokens, config.kvHeads(), config.headDim())));
         cache.values(layer)
-                .set(layout.cacheTarget, layout.realTokens(heads[2].reshape((long) rows * width, config.kvDim())));
-        NDArray keys =
-                history(cache.keys(layer), layout, step).reshape(rows, layout.span, config.kvHeads(), config.headDim());
-        NDArray values = history(cache.values(layer), layout, step)
-                .reshape(rows, layout.span, config.kvHeads(), config.headDim());
-        return attend(q, keys, values, mask);
+                .set(
+                        layout.cacheTarget,
+                        layout.realTokens(heads[2].reshape(tokens, config.kvHeads(), config.headDim())));
+        return attend(q, history(cache.keys(layer), layout, step), history(cache.values(layer), layout, step), mask);
     }
 
     /**
-     * The rows' cached keys or values up to the step's span, [rows, span, kvDim]. Rows in consecutive slots (one
-     * stream always) get a view of the cache, nothing copied; others a copy of exactly their rows' span. Copying
-     * every slot's history, as an index over the whole cache would, read more bytes per step than the weights.
+     * The rows' cached keys or values up to the step's span, [rows, kvHeads, span, headDim]. Rows in consecutive slots
+     * (one stream always) get a view of the cache, nothing copied, which attention multiplies in place; others a copy
+     * of exactly their rows' span. Copying every slot's history, as an index over the whole cache would, read more
+     * bytes per step than the weights.
      */
     private static NDArray history(NDArray cached, StepLayout layout, NDManager step) {
         if (layout.firstSlot >= 0) {
             return cached.get(
-                    step, new NDIndex("{}:{}, :{}", layout.firstSlot, layout.firstSlot + layout.rows, layout.span));
+                    step, new NDIndex("{}:{}, :, :{}", layout.firstSlot, layout.firstSlot + layout.rows, layout.span));
         }
         NDList rows = new NDList(layout.rows);
         for (int slot : layout.slotOfRow) {
-            rows.add(cached.get(step, new NDIndex("{}, :{}", slot, layout.span)));
+            rows.add(cached.get(step, new NDIndex("{}, :, :{}", slot, layout.span)));
         }
         return NDArrays.stack(rows);
     }
@@ -473,20 +477,20 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /**
      * Grouped-query attention of rotated queries [rows, width, heads, headDim] over keys and values
-     * [rows, span, kvHeads, headDim] under an additive mask that broadcasts to [rows, kvHeads, group, width, span]
+     * [rows, kvHeads, span, headDim] under an additive mask that broadcasts to [rows, kvHeads, group, width, span]
      * (null: no key is hidden);
      * returns the heads merged, [rows, width, queryDim].
      */
     NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray mask) {
         long rows = q.getShape().get(0);
         long width = q.getShape().get(1);
-        long span = keys.getShape().get(1);
+        long span = keys.getShape().get(2);
         int headDim = config.headDim();
         int kvHeads = config.kvHeads();
         int group = config.queriesPerKvHead();
         // Query heads that share a KV head are stacked along the query axis: [rows, kvHeads, group * width, headDim].
         NDArray grouped = q.transpose(0, 2, 1, 3).reshape(rows, kvHeads, group * width, headDim);
-        NDArray scores = grouped.matMul(keys.transpose(0, 2, 3, 1)).mul(attentionScale);
+        NDArray scores = grouped.matMul(keys.transpose(0, 1, 3, 2)).mul(attentionScale);
         if (gemma != null) {
             scores = gemma.capScores(scores);
         }
@@ -495,7 +499,7 @@ public final class LlamaRuntime implements AutoCloseable {
             scores = scores.add(mask);
         }
         NDArray mixed =
-                scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values.transpose(0, 2, 1, 3));
+                scores.softmax(-1).reshape(rows, kvHeads, group * width, span).matMul(values);
         return mixed.reshape(rows, config.heads(), width, headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(rows, width, config.queryDim());

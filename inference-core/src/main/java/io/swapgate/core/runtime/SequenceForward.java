@@ -95,7 +95,11 @@ public final class SequenceForward {
             }
             x = runtime.residual(
                     x,
-                    runtime.output(runtime.attend(q, k, v, mask), block, l, hooks.lora()),
+                    runtime.output(
+                            runtime.attend(q, k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3), mask),
+                            block,
+                            l,
+                            hooks.lora()),
                     block.postAttentionNorm());
             x = runtime.residual(
                     x,

@@ -63,7 +63,7 @@ final class StepLayout {
         this.firstSlot = consecutiveFrom(slotOfRow);
         this.tokens = tokens;
         this.positions = positions;
-        this.cacheTarget = new NDIndex("{}, {}", writeSlots, writePositions);
+        this.cacheTarget = new NDIndex("{}, :, {}", writeSlots, writePositions);
         this.realRows = padded ? new NDIndex("{}", writeRows) : null;
         this.lastTokens = lastTokens;
         this.mask = mask;
