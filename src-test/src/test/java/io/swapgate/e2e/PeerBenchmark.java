@@ -436,7 +436,7 @@ class PeerBenchmark {
         return s.label.substring(s.label.indexOf(", ") + 2);
     }
 
-    private static LlamaConfig shape() {
+    static LlamaConfig shape() {
         String[] parts =
                 setting("peer.shape", "SWAPGATE_PEER_SHAPE", "768,2048,12,12").split(",");
         if (parts.length != 4) {
@@ -455,7 +455,7 @@ class PeerBenchmark {
         return value == null || value.isBlank() ? fallback : value.trim();
     }
 
-    private static String fileName(LlamaConfig shape) {
+    static String fileName(LlamaConfig shape) {
         return String.format(
                 Locale.ROOT,
                 "peer-llama-d%d-f%d-l%d-h%d-v%d.gguf",

@@ -8,7 +8,8 @@ import io.swapgate.core.adapter.AdapterLimits;
  * @param maxBatchSize sequences decoded together; also the number of KV-cache slots
  * @param queueCapacity requests that may wait for a slot; more are refused at once
  * @param maxContext positions per sequence (prompt and output), at most the model's context length
- * @param prefillTokenBudget prompt tokens admitted per step, so long prompts do not stall running streams
+ * @param prefillTokenBudget prompt tokens fed per step (a longer prompt is fed in chunks), so long prompts do not stall
+ *     running streams
  * @param maxLoraRank the widest LoRA the device slot table holds (one slot per batch row)
  * @param backgroundShare the most of the engine thread's time background work (training) takes while requests run
  */
@@ -50,7 +51,7 @@ public record EngineConfig(
         private int maxBatchSize = 8;
         private int queueCapacity = 64;
         private int maxContext = 512;
-        private int prefillTokenBudget = 2048;
+        private int prefillTokenBudget = 64;
         private int maxLoraRank = AdapterLimits.DEFAULT_MAX_LORA_RANK;
         private double backgroundShare = DEFAULT_BACKGROUND_SHARE;
 
