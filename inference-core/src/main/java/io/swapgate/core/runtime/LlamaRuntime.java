@@ -232,12 +232,15 @@ public final class LlamaRuntime implements AutoCloseable {
                     merged[i] = outputInput(
                             attention(h[i], qkv[i], block, l, cache, segment, angles, mask, step), l, segment.lora());
                 }
-                NDArray[] out = project(merged, block.outputT, null, segments);
+                x = withOutputs(
+                        x,
+                        LoraModule.O,
+                        l,
+                        merged,
+                        project(merged, block.outputT, null, segments),
+                        block.postAttentionNorm,
+                        segments);
                 for (int i = 0; i < count; i++) {
-                    x[i] = residual(
-                            x[i],
-                            updated(LoraModule.O, l, segments.get(i).lora(), merged[i], out[i]),
-                            block.postAttentionNorm);
                     h[i] = rmsNorm(x[i], block.ffnNorm);
                 }
                 NDArray[] gateUp = project(h, block.gateUpT, null, segments);
@@ -246,13 +249,14 @@ public final class LlamaRuntime implements AutoCloseable {
                     product[i] =
                             gatedProduct(gateUp[i], h[i], l, segments.get(i).lora());
                 }
-                NDArray[] down = project(product, block.downT, null, segments);
-                for (int i = 0; i < count; i++) {
-                    x[i] = residual(
-                            x[i],
-                            updated(LoraModule.DOWN, l, segments.get(i).lora(), product[i], down[i]),
-                            block.postFeedForwardNorm);
-                }
+                x = withOutputs(
+                        x,
+                        LoraModule.DOWN,
+                        l,
+                        product,
+                        project(product, block.downT, null, segments),
+                        block.postFeedForwardNorm,
+                        segments);
             }
             NDList lasts = new NDList(count);
             for (int i = 0; i < count; i++) {
@@ -314,6 +318,25 @@ public final class LlamaRuntime implements AutoCloseable {
                 .flatten()
                 .reshape(rows.getShape().get(0), -1);
         return rows == x ? product : product.get(new NDIndex("0:1"));
+    }
+
+    /**
+     * Each segment's x plus its sub-layer's output: {@code out} = in W^T of {@code module}, with the segment's LoRA
+     * update for {@code in}, normalised first where the block has a norm after it.
+     */
+    private NDArray[] withOutputs(
+            NDArray[] x,
+            LoraModule module,
+            int layer,
+            NDArray[] in,
+            NDArray[] out,
+            NDArray normAfter,
+            List<StepSegment> segments) {
+        NDArray[] sums = new NDArray[x.length];
+        for (int i = 0; i < x.length; i++) {
+            sums[i] = residual(x[i], updated(module, layer, segments.get(i).lora(), in[i], out[i]), normAfter);
+        }
+        return sums;
     }
 
     /** Not in place: training differentiates through the product. */

@@ -39,7 +39,6 @@ class AdapterEquivalenceTest {
 
     private static final String PROMPT = "Once upon a time";
     private static final int NEW_TOKENS = 40;
-    private static final float LOGIT_TOLERANCE = 1e-4f;
 
     @TempDir
     static Path dir;
@@ -211,15 +210,15 @@ class AdapterEquivalenceTest {
             table.write(2, lora);
             ForwardBatch.LoraUse use = new ForwardBatch.LoraUse(2, rank, lora.scale(rank));
             float[] withAdapter = runtime.forward(
-                            batch(new ForwardBatch.Row(0, 0, promptTokens, use, null)), cache, table)
+                            Logits.single(new ForwardBatch.Row(0, 0, promptTokens, use, null)), cache, table)
                     .logits()[0];
             float[] reference = mergedRuntime.forward(
-                            batch(new ForwardBatch.Row(0, 0, promptTokens)), mergedCache, null)
+                            Logits.single(new ForwardBatch.Row(0, 0, promptTokens)), mergedCache, null)
                     .logits()[0];
-            assertClose(reference, withAdapter, "LoRA " + lora.identity().name() + " at rank " + rank);
-            float[] base = runtime.forward(batch(new ForwardBatch.Row(0, 0, promptTokens)), cache, table)
+            Logits.assertClose(reference, withAdapter, "LoRA " + lora.identity().name() + " at rank " + rank);
+            float[] base = runtime.forward(Logits.single(new ForwardBatch.Row(0, 0, promptTokens)), cache, table)
                     .logits()[0];
-            assertFalse(maxDifference(base, withAdapter) < 0.01f, "the adapter must change the logits");
+            assertFalse(Logits.maxDifference(base, withAdapter) < 0.01f, "the adapter must change the logits");
         }
         AdapterSelection selection = new AdapterSelection(lora, rank, null, null, null);
         try (ServingFixture served = new ServingFixture(model);
@@ -254,9 +253,10 @@ class AdapterEquivalenceTest {
         System.arraycopy(promptTokens, 0, rowTokens, prompt.virtualTokens(), promptTokens.length);
         try (LlamaRuntime runtime = runtime(adapters.model);
                 KvCache cache = runtime.newKvCache(1, 64)) {
-            float[] served = runtime.forward(batch(new ForwardBatch.Row(0, 0, rowTokens, null, virtual)), cache, null)
+            float[] served = runtime.forward(
+                            Logits.single(new ForwardBatch.Row(0, 0, rowTokens, null, virtual)), cache, null)
                     .logits()[0];
-            assertClose(logits, served, "prompt tuning");
+            Logits.assertClose(logits, served, "prompt tuning");
         }
         int[] expected = continueGreedy(scalar, logits, pos);
         assertGreedyGeneration(new AdapterSelection(null, 0, prompt, null, null), expected);
@@ -289,9 +289,9 @@ class AdapterEquivalenceTest {
                 KvCache cache = runtime.newKvCache(2, 64)) {
             runtime.writePrefix(cache, 1, prefix);
             float[] served = runtime.forward(
-                            batch(new ForwardBatch.Row(1, prefix.virtualTokens(), promptTokens)), cache, null)
+                            Logits.single(new ForwardBatch.Row(1, prefix.virtualTokens(), promptTokens)), cache, null)
                     .logits()[0];
-            assertClose(logits, served, "prefix tuning");
+            Logits.assertClose(logits, served, "prefix tuning");
         }
         int[] expected = continueGreedy(scalar, logits, pos);
         assertGreedyGeneration(new AdapterSelection(null, 0, null, prefix, null), expected);
@@ -466,23 +466,5 @@ class AdapterEquivalenceTest {
 
     private static ScalarLlama2cReference scalar() throws Exception {
         return new ScalarLlama2cReference(TestModels.stories().resolve("stories260K.bin"));
-    }
-
-    private static ForwardBatch batch(ForwardBatch.Row row) {
-        return new ForwardBatch(List.of(row));
-    }
-
-    private static float maxDifference(float[] a, float[] b) {
-        float max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length);
-        float difference = maxDifference(expected, actual);
-        assertTrue(difference <= LOGIT_TOLERANCE, what + ": logits differ by up to " + difference);
     }
 }

@@ -102,13 +102,7 @@ class MixedAdapterBatchTest {
 
     private static synchronized List<Completion> alone() throws Exception {
         if (alone == null) {
-            try (ServingFixture serving = new ServingFixture(
-                    new TestAdapters(dir, 0).model,
-                    EngineConfig.builder()
-                            .maxBatchSize(32)
-                            .prefillTokenBudget(4096)
-                            .maxLoraRank(16)
-                            .build())) {
+            try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, config(32, 4096))) {
                 List<Completion> completions = new ArrayList<>();
                 for (GenerationRequest request : requests) {
                     completions.add(serving.generate(request));
@@ -121,13 +115,7 @@ class MixedAdapterBatchTest {
 
     @Test
     void thirtyTwoRowsWithMixedAdaptersEachGetWhatTheyGetAlone() throws Exception {
-        try (ServingFixture serving = new ServingFixture(
-                new TestAdapters(dir, 0).model,
-                EngineConfig.builder()
-                        .maxBatchSize(32)
-                        .prefillTokenBudget(4096)
-                        .maxLoraRank(16)
-                        .build())) {
+        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, config(32, 4096))) {
             List<Completion> together = submitAll(serving, requests);
             assertSame(alone(), together);
             assertTrue(serving.engine.stats().steps() < alone().size() * 60L, "rows should have shared forward steps");
@@ -140,13 +128,7 @@ class MixedAdapterBatchTest {
      */
     @Test
     void promptsPrefilledInChunksAmongDecodingRowsGetWhatTheyGetWhole() throws Exception {
-        try (ServingFixture serving = new ServingFixture(
-                new TestAdapters(dir, 0).model,
-                EngineConfig.builder()
-                        .maxBatchSize(32)
-                        .prefillTokenBudget(3)
-                        .maxLoraRank(16)
-                        .build())) {
+        try (ServingFixture serving = new ServingFixture(new TestAdapters(dir, 0).model, config(32, 3))) {
             assertSame(alone(), submitAll(serving, requests));
         }
     }
@@ -154,13 +136,7 @@ class MixedAdapterBatchTest {
     @Test
     void aSmallSlotTableEvictsAndReloadsWithoutMixingAdaptersUp() throws Exception {
         List<Completion> alone = alone();
-        try (ServingFixture small = new ServingFixture(
-                new TestAdapters(dir, 0).model,
-                EngineConfig.builder()
-                        .maxBatchSize(3)
-                        .prefillTokenBudget(4096)
-                        .maxLoraRank(16)
-                        .build())) {
+        try (ServingFixture small = new ServingFixture(new TestAdapters(dir, 0).model, config(3, 4096))) {
             assertSame(alone, submitAll(small, requests));
             long distinctLoras = requests.stream()
                     .map(r -> r.adapters().lora())
@@ -171,6 +147,15 @@ class MixedAdapterBatchTest {
                     small.engine.stats().loraUploads() > distinctLoras,
                     "three slots for " + distinctLoras + " LoRAs must have evicted and reloaded some");
         }
+    }
+
+    /** Engine limits for these requests: LoRAs up to rank 16 (the DyLoRA's 12 and the rest). */
+    private static EngineConfig config(int batch, int prefillBudget) {
+        return EngineConfig.builder()
+                .maxBatchSize(batch)
+                .prefillTokenBudget(prefillBudget)
+                .maxLoraRank(16)
+                .build();
     }
 
     private static List<Completion> submitAll(ServingFixture serving, List<GenerationRequest> all) throws Exception {

@@ -1,6 +1,5 @@
 package io.swapgate.core.adapter;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.swapgate.core.runtime.ForwardBatch;
@@ -22,8 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MixedStepTest {
 
-    private static final float LOGIT_TOLERANCE = 1e-4f;
-
     @TempDir
     static Path dir;
 
@@ -42,9 +39,10 @@ class MixedStepTest {
                 uses[i] = new ForwardBatch.LoraUse(i + 1, lora.rank(), lora.scale(lora.rank()));
             }
             // Slots 0 and 1 hold a prefilled prompt and decode; slot 3 has its prompt's first two tokens cached.
-            runtime.forward(single(new ForwardBatch.Row(0, 0, prompt, uses[0], null)), cache, table);
-            runtime.forward(single(new ForwardBatch.Row(1, 0, prompt, uses[1], null)), cache, table);
-            runtime.forward(single(new ForwardBatch.Row(3, 0, Arrays.copyOf(prompt, 2), uses[3], null)), cache, table);
+            runtime.forward(Logits.single(new ForwardBatch.Row(0, 0, prompt, uses[0], null)), cache, table);
+            runtime.forward(Logits.single(new ForwardBatch.Row(1, 0, prompt, uses[1], null)), cache, table);
+            runtime.forward(
+                    Logits.single(new ForwardBatch.Row(3, 0, Arrays.copyOf(prompt, 2), uses[3], null)), cache, table);
             List<ForwardBatch.Row> rows = List.of(
                     new ForwardBatch.Row(2, 0, Arrays.copyOf(prompt, 3), uses[2], null),
                     new ForwardBatch.Row(0, prompt.length, new int[] {prompt[1]}, uses[0], null),
@@ -55,34 +53,19 @@ class MixedStepTest {
             for (int step = 0; step < 2; step++) {
                 StepOutput together = runtime.forward(mixed, cache, table);
                 for (int r = 0; r < rows.size(); r++) {
-                    float[] alone =
-                            runtime.forward(single(rows.get(r)), cache, table).logits()[0];
-                    assertClose(alone, together.logits()[r], "step " + step + ", row " + r);
+                    float[] alone = runtime.forward(Logits.single(rows.get(r)), cache, table)
+                            .logits()[0];
+                    Logits.assertClose(alone, together.logits()[r], "step " + step + ", row " + r);
                 }
             }
-            float[] base = runtime.forward(single(new ForwardBatch.Row(2, 0, Arrays.copyOf(prompt, 3))), cache, table)
+            float[] base = runtime.forward(
+                            Logits.single(new ForwardBatch.Row(2, 0, Arrays.copyOf(prompt, 3))), cache, table)
                     .logits()[0];
             assertTrue(
-                    difference(base, runtime.forward(mixed, cache, table).logits()[0]) > 0.01f,
+                    Logits.maxDifference(
+                                    base, runtime.forward(mixed, cache, table).logits()[0])
+                            > 0.01f,
                     "the LoRAs must change the logits");
         }
-    }
-
-    private static ForwardBatch single(ForwardBatch.Row row) {
-        return new ForwardBatch(List.of(row));
-    }
-
-    private static float difference(float[] a, float[] b) {
-        float max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
-    }
-
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length);
-        float difference = difference(expected, actual);
-        assertTrue(difference <= LOGIT_TOLERANCE, what + ": logits differ by up to " + difference);
     }
 }
