@@ -101,7 +101,11 @@ final class Scheduler<S extends Schedulable> {
         return new StepPlan<>(abandoned, preempted, admitted, chunks(), decode);
     }
 
-    /** The prefill budget shared out among the running prompts still being prefilled, shortest remainder first. */
+    /**
+     * The prefill budget shared out among the running prompts still being prefilled, shortest remainder first, with
+     * half of it held for the one admitted earliest until its turn: shorter prompts, however many keep arriving, never
+     * starve a long one that is already being fed.
+     */
     private List<StepPlan.Chunk<S>> chunks() {
         List<S> prefilling = new ArrayList<>();
         for (S work : running) {
@@ -109,16 +113,23 @@ final class Scheduler<S extends Schedulable> {
                 prefilling.add(work);
             }
         }
+        if (prefilling.isEmpty()) {
+            return List.of();
+        }
+        S oldest = prefilling.get(0);
+        int held = Math.min(oldest.pendingTokens(), prefillTokenBudget / 2);
         prefilling.sort(Comparator.comparingInt(Schedulable::pendingTokens)); // stable: admission order among equals
         List<StepPlan.Chunk<S>> chunks = new ArrayList<>(prefilling.size());
         int budget = prefillTokenBudget;
         for (S work : prefilling) {
-            if (budget == 0) {
-                break;
+            int tokens = Math.min(work.pendingTokens(), work == oldest ? budget : budget - held);
+            if (work == oldest) {
+                held = 0;
             }
-            int tokens = Math.min(work.pendingTokens(), budget);
-            chunks.add(new StepPlan.Chunk<>(work, tokens));
-            budget -= tokens;
+            if (tokens > 0) {
+                chunks.add(new StepPlan.Chunk<>(work, tokens));
+                budget -= tokens;
+            }
         }
         return chunks;
     }

@@ -164,6 +164,30 @@ class SchedulerTest {
         assertEquals(List.of(shortPrompt), scheduler.schedule(NOW).decode(), "the short one decodes next step");
     }
 
+    /**
+     * Attack: a tenant keeps sending prompts just under the budget, each admitted as soon as the last one is fed. Fed
+     * shortest first alone, another tenant's long prompt would get what they leave (4 tokens a step here); half the
+     * budget stays held for the prompt admitted first, so it is fed at least that fast.
+     */
+    @Test
+    void aTenantFeedingShortPromptsCannotStarveAnotherTenantsLongPrompt() {
+        Scheduler<Request> scheduler = scheduler(4, 64, TenantPolicy.EQUAL);
+        Request victim = submitAll(scheduler, "victim", 1000).get(0);
+        run(scheduler.schedule(NOW));
+        int steps = 0;
+        while (victim.isPrefill()) {
+            Request flood = submitAll(scheduler, "flood", 60).get(0);
+            StepPlan<Request> plan = scheduler.schedule(NOW);
+            assertTrue(
+                    tokens(plan.prefill()).get(works(plan.prefill()).indexOf(victim)) >= 32,
+                    "the long prompt keeps at least half the budget");
+            run(plan);
+            scheduler.finished(flood);
+            steps++;
+        }
+        assertTrue(steps <= (1000 - 64 + 31) / 32, "fed in " + steps + " steps");
+    }
+
     @Test
     void aFullQueueAndAFullTenantQueueAreRefused() {
         Scheduler<Request> scheduler = new Scheduler<>(1, 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
