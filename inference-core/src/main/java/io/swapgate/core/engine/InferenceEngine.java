@@ -280,9 +280,9 @@ public final class InferenceEngine implements AutoCloseable {
         for (StepPlan.Admission<Sequence> admission : plan.admitted()) {
             place(admission.work(), admission.slot());
         }
-        List<Sequence> batch =
-                new ArrayList<>(plan.prefill().size() + plan.decode().size());
-        int[] tokens = new int[plan.prefill().size() + plan.decode().size()];
+        int rows = plan.prefill().size() + plan.decode().size();
+        List<Sequence> batch = new ArrayList<>(rows);
+        int[] tokens = new int[rows];
         for (StepPlan.Chunk<Sequence> chunk : plan.prefill()) {
             tokens[batch.size()] = chunk.tokens();
             batch.add(chunk.work());

@@ -39,7 +39,7 @@ final class Sequence implements Schedulable {
     int loraSlot;
     /** Positions already in the KV cache (a prefix adapter's entries count from admission on). */
     int cached;
-    /** Tokens to feed: virtual tokens and the prompt first (in chunks when the prefill budget splits them), then each sampled token. */
+    /** Tokens to feed: virtual tokens and the prompt first (in chunks, as the budget allows), then each sampled one. */
     private int[] pending;
     /** Tokens of {@code pending} that earlier steps fed already: the prompt's chunks prefilled so far. */
     private int fed;
