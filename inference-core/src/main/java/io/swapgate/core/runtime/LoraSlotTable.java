@@ -46,6 +46,8 @@ public final class LoraSlotTable implements AutoCloseable {
     private long version;
 
     private Gathered gathered;
+    /** The last set of rows {@link #steady} was asked for and did not gather. */
+    private RowSet lastAsked;
 
     /** The base's weights, transposed as the runtime multiplies by them: [in, out] of a module in a layer. */
     interface BaseWeights {
@@ -53,14 +55,19 @@ public final class LoraSlotTable implements AutoCloseable {
         NDArray transposed(LoraModule module, int layer, NDManager into);
     }
 
+    /** The rows of one batch as the factors gathered for them depend on: their slots, the ranks served, the modules. */
+    private record RowSet(long[] slots, int width, long version, Set<LoraModule> modules) {
+        boolean sameAs(RowSet other) {
+            return other != null
+                    && version == other.version
+                    && width == other.width
+                    && modules.equals(other.modules)
+                    && java.util.Arrays.equals(slots, other.slots);
+        }
+    }
+
     /** The factors of one batch's rows, kept while decoding steps keep the same rows on the same slots. */
-    private record Gathered(
-            long[] slots,
-            int width,
-            long version,
-            Set<LoraModule> modules,
-            NDManager manager,
-            Map<LoraModule, NDArray[]> factors) {}
+    private record Gathered(RowSet rows, NDManager manager, Map<LoraModule, NDArray[]> factors) {}
 
     @SuppressWarnings("unchecked")
     LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType, BaseWeights base) {
@@ -81,6 +88,11 @@ public final class LoraSlotTable implements AutoCloseable {
             outputScaledBySlot.add(EnumSet.noneOf(LoraModule.class));
             inputScaledBySlot.add(EnumSet.noneOf(LoraModule.class));
         }
+    }
+
+    /** The model's layers, each with its own factors in every slot. */
+    int layers() {
+        return config.layers();
     }
 
     /** Slots usable by adapters: 1 .. slots. */
@@ -262,50 +274,65 @@ public final class LoraSlotTable implements AutoCloseable {
 
     /**
      * Per module, the A^T [rows, layers, in, width] and B^T [rows, layers, width, out] of the slots the rows use,
-     * narrowed to {@code width} ranks, their output scales [rows, layers, out] when a row's adapter scales outputs (DoRA,
-     * IA3; else null) and their input scales [rows, layers, in] when one scales inputs (else null). Gathering copies every row's factors (for rank 64 and 32 rows of a 512-dim model,
-     * about 270 MB), so the result is kept and handed out again while the rows, their slots and the table stay the
-     * same: in steady decoding, step after step. It stays valid until the next call with other rows or a write, so a
-     * step gathers at most one set of rows here; others go through {@link #gather} into the step's scope.
+     * narrowed to {@code width} ranks, and their scales as {@link #scales} gives them; or null. Gathering copies every
+     * row's factors (for rank 64 and 32 rows of a 512-dim model, about 270 MB), which pays only when the copy serves
+     * many steps. So a set of rows is gathered, and kept, when it is asked for in two steps running (steady decoding);
+     * the first time, and whenever a step's rows differ from the step before's, this returns null and the caller
+     * serves the step without keeping anything. What it returns stays valid until the next call with
+     * other rows or a write, so a step asks for at most one set of rows here.
      */
-    Map<LoraModule, NDArray[]> gathered(long[] slots, int width, Set<LoraModule> modules) {
+    Map<LoraModule, NDArray[]> steady(long[] slots, int width, Set<LoraModule> modules) {
+        RowSet rows = new RowSet(slots.clone(), width, version, EnumSet.copyOf(modules));
         Gathered last = gathered;
-        if (last != null
-                && last.version() == version
-                && last.width() == width
-                && last.modules().equals(modules)
-                && java.util.Arrays.equals(last.slots(), slots)) {
+        if (last != null && last.rows().sameAs(rows)) {
             return last.factors();
         }
-        if (last != null) {
-            last.manager().close();
+        if (!rows.sameAs(lastAsked)) {
+            lastAsked = rows;
+            return null;
         }
+        dropGathered();
         NDManager scope = manager.newSubManager();
         Map<LoraModule, NDArray[]> factors = gather(slots, width, modules, scope);
-        gathered = new Gathered(slots.clone(), width, version, EnumSet.copyOf(modules), scope, factors);
+        gathered = new Gathered(rows, scope, factors);
         return factors;
     }
 
-    /** The factors {@link #gathered} hands out, gathered afresh into {@code scope} and not kept. */
+    /** What {@link #steady} hands out, gathered into {@code scope} and not kept. */
     Map<LoraModule, NDArray[]> gather(long[] slots, int width, Set<LoraModule> modules, NDManager scope) {
         NDArray index = scope.create(slots);
-        Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
+        Map<LoraModule, NDArray[]> factors = scales(slots, modules, scope);
         for (LoraModule module : modules) {
             NDArray[] stack = stacks.get(module);
+            NDArray[] gatheredFactors = factors.get(module);
             // Narrowed views: ranks beyond the widest served one are never multiplied.
+            gatheredFactors[0] = RowGather.rows(stack[0], index, scope).get("..., :{}", width);
+            gatheredFactors[1] = RowGather.rows(stack[1], index, scope).get("..., :{}, :", width);
+        }
+        return factors;
+    }
+
+    /**
+     * Per module, {null, null, output scales [rows, layers, out], input scales [rows, layers, in]} of the slots the
+     * rows use, gathered into {@code scope}; either scale is null when no row's adapter scales that side of the module.
+     */
+    Map<LoraModule, NDArray[]> scales(long[] slots, Set<LoraModule> modules, NDManager scope) {
+        NDArray index = scope.create(slots);
+        Map<LoraModule, NDArray[]> scales = new EnumMap<>(LoraModule.class);
+        for (LoraModule module : modules) {
             boolean anyOutput = java.util.Arrays.stream(slots).anyMatch(slot -> outputScaled(slot, module));
             boolean anyInput = java.util.Arrays.stream(slots).anyMatch(slot -> inputScaled(slot, module));
-            factors.put(module, new NDArray[] {
-                RowGather.rows(stack[0], index, scope).get("..., :{}", width),
-                RowGather.rows(stack[1], index, scope).get("..., :{}, :", width),
+            scales.put(module, new NDArray[] {
+                null,
+                null,
                 anyOutput ? RowGather.rows(outputScales.get(module), index, scope) : null,
                 anyInput ? RowGather.rows(inputScales.get(module), index, scope) : null
             });
         }
-        return factors;
+        return scales;
     }
 
-    /** Frees the factors {@link #gathered} keeps (when the batch they served is gone). */
+    /** Frees the factors {@link #steady} keeps (when the batch they served is gone). */
     public void dropGathered() {
         if (gathered != null) {
             gathered.manager().close();

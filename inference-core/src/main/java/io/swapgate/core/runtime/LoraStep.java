@@ -13,29 +13,56 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One step's LoRA factors, gathered from the slot table once per module for all layers: A^T as [rows, layers, in, r]
- * and B^T as [rows, layers, r, out], with r the largest rank any row of the step serves. When every row uses the same
- * adapter the slot's own factors are used without a gather. Per layer and module the update is then
- * ((x A^T) * c) B^T: two batched products, c holding each row's scale over its served rank and zero beyond it. The
- * gathered factors are reused across steps while the rows and their slots stay the same (see
- * {@link LoraSlotTable#gathered}).
+ * One step's LoRA products, in one of three ways. When every row uses the same adapter, its slot's own factors are
+ * used (views, no copy). When the rows use several and are the rows of the step before, each row's factors are
+ * gathered from the slot table once, A^T as [rows, layers, in, r] and B^T as [rows, layers, r, out], and kept for the
+ * following steps ({@link LoraSlotTable#steady}). Otherwise, from rank {@value #IN_PLACE_FROM_RANK} on, each row's
+ * product is read straight from the table ({@link InPlaceLowRank}); below it, the factors are gathered for the step
+ * alone. Here r is the largest rank any row of the step serves; per layer and module the update is
+ * ((x A^T) * c) B^T, c holding each row's scale over its served rank and zero beyond it.
  */
 final class LoraStep implements LoraUpdate {
 
-    private final Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
-    private final NDArray coefficients;
-    /** The step's scope: per-layer views of factors kept across steps must not pile up in the cache's manager. */
-    private final NDManager step;
+    /**
+     * The widest served rank from which a step's rows are served in place rather than by gathering their factors for
+     * that step alone. The sparse products cost about the same per entry at any rank, while a gather's copy grows with
+     * it: 32 rows of a 512-dim model with 8 layers cost the same both ways at rank 32; gathering took half the time at
+     * rank 8 and twice as long at rank 64.
+     */
+    static final int IN_PLACE_FROM_RANK = 32;
 
-    private LoraStep(NDArray coefficients, NDManager step) {
+    /**
+     * Per module: {A^T, B^T, output scales, input scales}. The factors are null when products are computed in place;
+     * either scale is null when no row's adapter scales that side. Shared arrays have the layer axis first, gathered
+     * ones a row axis before it.
+     */
+    private final Map<LoraModule, NDArray[]> factors;
+
+    private final NDArray coefficients;
+    /** The step's scope: per-layer views of factors kept across steps must not pile up in the table's manager. */
+    private final NDManager step;
+    /** Reads the rows' factors from the table when they are not at hand; null when they are. */
+    private final InPlaceLowRank inPlace;
+
+    private final LoraSlotTable table;
+
+    private LoraStep(
+            Map<LoraModule, NDArray[]> factors,
+            NDArray coefficients,
+            NDManager step,
+            InPlaceLowRank inPlace,
+            LoraSlotTable table) {
+        this.factors = factors;
         this.coefficients = coefficients;
         this.step = step;
+        this.inPlace = inPlace;
+        this.table = table;
     }
 
     /**
-     * Gathers the rows' factors, or returns null when no row of the step uses a LoRA. With {@code keep} they are kept
-     * in the table for the next steps (see {@link LoraSlotTable#gathered}: one set of rows at a time, the decoding
-     * rows); without, they are gathered into the step's scope.
+     * The rows' LoRA products for one step, or null when no row uses a LoRA. With {@code keep} the rows' gathered
+     * factors may be kept in the table for the next steps (one set of rows at a time, the decoding rows: see
+     * {@link LoraSlotTable#steady}); without, they never are.
      */
     static LoraStep gather(LoraSlotTable table, ForwardBatch batch, boolean keep, NDManager step, DataType dataType) {
         List<ForwardBatch.Row> rows = batch.rows();
@@ -59,29 +86,40 @@ final class LoraStep implements LoraUpdate {
                 modules.addAll(table.modulesOf(use.tableSlot()));
             }
         }
-        LoraStep lora = new LoraStep(
-                step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false), step);
+        NDArray c = step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false);
         if (java.util.Arrays.stream(slots).distinct().count() == 1) {
-            for (LoraModule module : modules) {
-                NDArray[] stack = table.stacks(module);
-                // Narrowed views: ranks beyond the widest served one are never multiplied.
-                NDIndex slot = new NDIndex("{}", slots[0]);
-                lora.factors.put(module, new NDArray[] {
-                    stack[0].get(step, slot).get("..., :{}", width),
-                    stack[1].get(step, slot).get("..., :{}, :", width),
-                    table.outputScaled(slots[0], module)
-                            ? table.outputScales(module).get(step, slot)
-                            : null,
-                    table.inputScaled(slots[0], module)
-                            ? table.inputScales(module).get(step, slot)
-                            : null
-                });
-            }
-        } else {
-            lora.factors.putAll(
-                    keep ? table.gathered(slots, width, modules) : table.gather(slots, width, modules, step));
+            return new LoraStep(shared(table, slots[0], width, modules, step), c, step, null, table);
         }
-        return lora;
+        Map<LoraModule, NDArray[]> steady = keep ? table.steady(slots, width, modules) : null;
+        if (steady != null) {
+            return new LoraStep(steady, c, step, null, table);
+        }
+        if (width < IN_PLACE_FROM_RANK) {
+            return new LoraStep(table.gather(slots, width, modules, step), c, step, null, table);
+        }
+        return new LoraStep(
+                table.scales(slots, modules, step),
+                c,
+                step,
+                new InPlaceLowRank(slots, table.layers(), width, step),
+                table);
+    }
+
+    /** The one slot's factors, narrowed to {@code width} ranks, and scales: views of the table's stacks. */
+    private static Map<LoraModule, NDArray[]> shared(
+            LoraSlotTable table, long slot, int width, Set<LoraModule> modules, NDManager step) {
+        Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
+        NDIndex ofSlot = new NDIndex("{}", slot);
+        for (LoraModule module : modules) {
+            NDArray[] stack = table.stacks(module);
+            factors.put(module, new NDArray[] {
+                stack[0].get(step, ofSlot).get("..., :{}", width),
+                stack[1].get(step, ofSlot).get("..., :{}, :", width),
+                table.outputScaled(slot, module) ? table.outputScales(module).get(step, ofSlot) : null,
+                table.inputScaled(slot, module) ? table.inputScales(module).get(step, ofSlot) : null
+            });
+        }
+        return factors;
     }
 
     /**
@@ -95,15 +133,18 @@ final class LoraStep implements LoraUpdate {
         if (f == null) {
             return base;
         }
+        NDArray updated = base.addi(
+                f[0] == null
+                        ? inPlace.times(module, table.stacks(module), layer, x, coefficients)
+                        : stacked(f, layer, x));
+        return f[2] == null ? updated : updated.muli(perRow(f[2], layer));
+    }
+
+    /** ((x A^T) * c) B^T with factors at hand, shared or gathered. */
+    private NDArray stacked(NDArray[] f, int layer, NDArray x) {
         // A shared adapter's factors are [layers, ...] and broadcast over rows; gathered ones are [rows, layers, ...].
-        boolean shared = f[0].getShape().dimension() == 3;
-        NDIndex ofLayer = shared ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
-        NDArray updated =
-                base.addi(x.matMul(f[0].get(step, ofLayer)).mul(coefficients).matMul(f[1].get(step, ofLayer)));
-        if (f[2] == null) {
-            return updated;
-        }
-        return updated.muli(perRow(f[2], layer, shared));
+        NDIndex ofLayer = f[0].getShape().dimension() == 3 ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
+        return x.matMul(f[0].get(step, ofLayer)).mul(coefficients).matMul(f[1].get(step, ofLayer));
     }
 
     /** IA3's scale of the module's inputs x [rows, width, in] for rows whose adapter scales them; x itself otherwise. */
@@ -113,14 +154,15 @@ final class LoraStep implements LoraUpdate {
         if (f == null || f[3] == null) {
             return x;
         }
-        return x.mul(perRow(f[3], layer, f[0].getShape().dimension() == 3));
+        return x.mul(perRow(f[3], layer));
     }
 
     /**
-     * A layer's scales to multiply [rows, width, n] by: a shared adapter's [n] broadcast over rows and positions; a
-     * gathered [rows, n], one row's scales for each of its positions.
+     * A layer's scales to multiply [rows, width, n] by: a shared adapter's [layers, n] as [n], broadcast over rows and
+     * positions; gathered [rows, layers, n] as [rows, 1, n], one row's scales for each of its positions.
      */
-    private NDArray perRow(NDArray scales, int layer, boolean shared) {
+    private NDArray perRow(NDArray scales, int layer) {
+        boolean shared = scales.getShape().dimension() == 2;
         NDArray ofLayer = scales.get(step, shared ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer));
         return shared ? ofLayer : ofLayer.expandDims(1);
     }

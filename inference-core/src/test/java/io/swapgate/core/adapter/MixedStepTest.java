@@ -1,5 +1,6 @@
 package io.swapgate.core.adapter;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.swapgate.core.runtime.ForwardBatch;
@@ -11,8 +12,9 @@ import io.swapgate.core.runtime.StepOutput;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One forward step that mixes prefill chunks with decoding rows, each row with a LoRA of its own, gives every row the
@@ -24,17 +26,20 @@ class MixedStepTest {
     @TempDir
     static Path dir;
 
-    @Test
-    void prefillChunksAndDecodingRowsWithFourLorasShareAStepAndEachGetsItsOwnLogits() {
+    /** Below rank 32 the rows' factors are gathered for a step; from it they are read in place from the table. */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 32})
+    void prefillChunksAndDecodingRowsWithFourLorasShareAStepAndEachGetsItsOwnLogits(int lowestRank) {
         TestAdapters adapters = new TestAdapters(dir, 11);
         int[] prompt = adapters.model.tokenizer().encodePrompt("Once upon a time there was");
         try (LlamaRuntime runtime =
                         new LlamaRuntime(adapters.model.config(), adapters.model.weights(), RuntimeOptions.cpu(2), 64);
                 KvCache cache = runtime.newKvCache(4, 64);
-                LoraSlotTable table = runtime.newLoraSlotTable(5, 8)) {
+                LoraSlotTable table = runtime.newLoraSlotTable(5, lowestRank + 4)) {
             ForwardBatch.LoraUse[] uses = new ForwardBatch.LoraUse[4];
             for (int i = 0; i < uses.length; i++) {
-                LoraAdapter lora = adapters.random.lora("lora-" + i, 2 + i, 8f, false, 0, TestAdapters.ALL_MODULES);
+                LoraAdapter lora =
+                        adapters.random.lora("lora-" + i, lowestRank + i, 8f, false, 0, TestAdapters.ALL_MODULES);
                 table.write(i + 1, lora);
                 uses[i] = new ForwardBatch.LoraUse(i + 1, lora.rank(), lora.scale(lora.rank()));
             }
@@ -49,8 +54,15 @@ class MixedStepTest {
                     new ForwardBatch.Row(3, 2, Arrays.copyOfRange(prompt, 2, 5), uses[3], null),
                     new ForwardBatch.Row(1, prompt.length, new int[] {prompt[2]}, uses[1], null));
             ForwardBatch mixed = new ForwardBatch(rows);
-            // Twice: the second step finds the decoding rows' gathered factors kept from the first.
-            for (int step = 0; step < 2; step++) {
+            // The first step serves every row without keeping anything; the second, seeing the same decoding rows
+            // again, gathers and keeps their factors; the third finds them kept. The prefill rows are never kept.
+            // Then twice more, counting the runtime's tensors: the in-place products and kept factors leave none
+            // behind.
+            int retained = 0;
+            for (int step = 0; step < 5; step++) {
+                if (step == 3) {
+                    retained = runtime.retainedArrays();
+                }
                 StepOutput together = runtime.forward(mixed, cache, table);
                 for (int r = 0; r < rows.size(); r++) {
                     float[] alone = runtime.forward(Logits.single(rows.get(r)), cache, table)
@@ -58,6 +70,7 @@ class MixedStepTest {
                     Logits.assertClose(alone, together.logits()[r], "step " + step + ", row " + r);
                 }
             }
+            assertEquals(retained, runtime.retainedArrays(), "tensors retained by the steps");
             float[] base = runtime.forward(
                             Logits.single(new ForwardBatch.Row(2, 0, Arrays.copyOf(prompt, 3))), cache, table)
                     .logits()[0];
