@@ -168,9 +168,24 @@ final class GatewayProcess implements AutoCloseable {
 
     /** The gateway's heap in use now, in bytes: the sum over its heap pools from {@code /q/metrics}. */
     long heapUsedBytes() throws IOException, InterruptedException {
+        return jvmMemoryBytes("jvm_memory_used_bytes", "heap");
+    }
+
+    /** The heap the gateway's JVM has committed now, in bytes: resident once touched, whether in use or not. */
+    long heapCommittedBytes() throws IOException, InterruptedException {
+        return jvmMemoryBytes("jvm_memory_committed_bytes", "heap");
+    }
+
+    /** What the JVM has committed outside the heap now, in bytes: metaspace, the JIT's code cache. */
+    long nonHeapCommittedBytes() throws IOException, InterruptedException {
+        return jvmMemoryBytes("jvm_memory_committed_bytes", "nonheap");
+    }
+
+    /** The sum over the JVM's memory pools in {@code area} ("heap", "nonheap") of a {@code /q/metrics} gauge. */
+    private long jvmMemoryBytes(String metric, String area) throws IOException, InterruptedException {
         return (long) metrics()
                 .lines()
-                .filter(l -> l.startsWith("jvm_memory_used_bytes{area=\"heap\""))
+                .filter(l -> l.startsWith(metric + "{area=\"" + area + "\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
     }

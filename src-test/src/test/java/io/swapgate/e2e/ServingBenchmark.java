@@ -46,35 +46,6 @@ class ServingBenchmark {
             double ttftP90Ms,
             long tokens) {}
 
-    /**
-     * Serves a million tokens in rounds of 32 streams and prints the gateway's resident memory as it goes:
-     * a leak in the per-step tensor scopes or the KV cache shows as growth after warm-up.
-     */
-    @Test
-    @EnabledIfSystemProperty(named = "bench", matches = "soak")
-    void residentMemoryOverAMillionTokens() throws Exception {
-        StringBuilder table = new StringBuilder("| tokens served | gateway RSS MiB |\n|---:|---:|\n");
-        try (GatewayProcess gateway = GatewayProcess.start("soak", E2e.stories260K())) {
-            InferenceGrpc.InferenceStub stub = InferenceGrpc.newStub(gateway.channel());
-            long tokens = 0;
-            long nextReport = 0;
-            while (tokens < 1_000_000) {
-                if (tokens >= nextReport) {
-                    table.append(String.format(Locale.ROOT, "| %d | %.1f |%n", tokens, gateway.residentKib() / 1024.0));
-                    nextReport += 100_000;
-                }
-                tokens += runRound(stub, 32).stream()
-                        .mapToLong(StreamTiming::tokens)
-                        .sum();
-            }
-            table.append(String.format(Locale.ROOT, "| %d | %.1f |%n", tokens, gateway.residentKib() / 1024.0));
-        }
-        System.out.println(table);
-        Path dir = E2e.targetDir().resolve("bench");
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("soak.md"), table);
-    }
-
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "serving|all")
     void servingThroughputAndLatency() throws Exception {
@@ -110,12 +81,21 @@ class ServingBenchmark {
         return new Result(streams, total, total / streams, percentile(sorted, 0.5), percentile(sorted, 0.9), tokens);
     }
 
-    private record StreamTiming(long startNanos, long firstTokenNanos, long tokens) {}
+    record StreamTiming(long startNanos, long firstTokenNanos, long tokens) {}
 
     private static List<StreamTiming> runRound(InferenceGrpc.InferenceStub stub, int streams) throws Exception {
-        List<CompletableFuture<StreamTiming>> futures = new ArrayList<>();
+        List<GenerateRequest> requests = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
-            GenerateRequest request = E2e.greedy(PROMPTS[i % PROMPTS.length], MAX_NEW_TOKENS);
+            requests.add(E2e.greedy(PROMPTS[i % PROMPTS.length], MAX_NEW_TOKENS));
+        }
+        return runRound(stub, requests);
+    }
+
+    /** Streams every request at once and waits for all of them. */
+    static List<StreamTiming> runRound(InferenceGrpc.InferenceStub stub, List<GenerateRequest> requests)
+            throws Exception {
+        List<CompletableFuture<StreamTiming>> futures = new ArrayList<>();
+        for (GenerateRequest request : requests) {
             CompletableFuture<StreamTiming> done = new CompletableFuture<>();
             long start = System.nanoTime();
             stub.withDeadlineAfter(5, TimeUnit.MINUTES).generateStream(request, new StreamObserver<>() {
