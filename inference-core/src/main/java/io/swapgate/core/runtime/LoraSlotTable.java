@@ -67,7 +67,7 @@ public final class LoraSlotTable implements AutoCloseable {
     }
 
     /** The factors of one batch's rows, kept while decoding steps keep the same rows on the same slots. */
-    private record Gathered(RowSet rows, NDManager manager, Map<LoraModule, NDArray[]> factors) {}
+    private record Gathered(RowSet rows, NDManager manager, Map<LoraModule, ModuleFactors> factors) {}
 
     @SuppressWarnings("unchecked")
     LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType, BaseWeights base) {
@@ -274,14 +274,14 @@ public final class LoraSlotTable implements AutoCloseable {
 
     /**
      * Per module, the A^T [rows, layers, in, width] and B^T [rows, layers, width, out] of the slots the rows use,
-     * narrowed to {@code width} ranks, and their scales as {@link #scales} gives them; or null. Gathering copies every
+     * narrowed to {@code width} ranks, with their scales as {@link #scales} gives them; or null. Gathering copies every
      * row's factors (for rank 64 and 32 rows of a 512-dim model, about 270 MB), which pays only when the copy serves
      * many steps. So a set of rows is gathered, and kept, when it is asked for in two steps running (steady decoding);
      * the first time, and whenever a step's rows differ from the step before's, this returns null and the caller
      * serves the step without keeping anything. What it returns stays valid until the next call with
      * other rows or a write, so a step asks for at most one set of rows here.
      */
-    Map<LoraModule, NDArray[]> steady(long[] slots, int width, Set<LoraModule> modules) {
+    Map<LoraModule, ModuleFactors> steady(long[] slots, int width, Set<LoraModule> modules) {
         RowSet rows = new RowSet(slots.clone(), width, version, EnumSet.copyOf(modules));
         Gathered last = gathered;
         if (last != null && last.rows().sameAs(rows)) {
@@ -293,41 +293,45 @@ public final class LoraSlotTable implements AutoCloseable {
         }
         dropGathered();
         NDManager scope = manager.newSubManager();
-        Map<LoraModule, NDArray[]> factors = gather(slots, width, modules, scope);
+        Map<LoraModule, ModuleFactors> factors = gather(slots, width, modules, scope);
         gathered = new Gathered(rows, scope, factors);
         return factors;
     }
 
     /** What {@link #steady} hands out, gathered into {@code scope} and not kept. */
-    Map<LoraModule, NDArray[]> gather(long[] slots, int width, Set<LoraModule> modules, NDManager scope) {
+    Map<LoraModule, ModuleFactors> gather(long[] slots, int width, Set<LoraModule> modules, NDManager scope) {
         NDArray index = scope.create(slots);
-        Map<LoraModule, NDArray[]> factors = scales(slots, modules, scope);
+        Map<LoraModule, ModuleFactors> factors = scales(slots, modules, scope);
         for (LoraModule module : modules) {
             NDArray[] stack = stacks.get(module);
-            NDArray[] gatheredFactors = factors.get(module);
             // Narrowed views: ranks beyond the widest served one are never multiplied.
-            gatheredFactors[0] = RowGather.rows(stack[0], index, scope).get("..., :{}", width);
-            gatheredFactors[1] = RowGather.rows(stack[1], index, scope).get("..., :{}, :", width);
+            factors.put(
+                    module,
+                    factors.get(module)
+                            .withFactors(
+                                    RowGather.rows(stack[0], index, scope).get("..., :{}", width),
+                                    RowGather.rows(stack[1], index, scope).get("..., :{}, :", width)));
         }
         return factors;
     }
 
     /**
-     * Per module, {null, null, output scales [rows, layers, out], input scales [rows, layers, in]} of the slots the
-     * rows use, gathered into {@code scope}; either scale is null when no row's adapter scales that side of the module.
+     * Per module, the output scales [rows, layers, out] and input scales [rows, layers, in] of the slots the rows use,
+     * gathered into {@code scope}, without factors (see {@link ModuleFactors}).
      */
-    Map<LoraModule, NDArray[]> scales(long[] slots, Set<LoraModule> modules, NDManager scope) {
+    Map<LoraModule, ModuleFactors> scales(long[] slots, Set<LoraModule> modules, NDManager scope) {
         NDArray index = scope.create(slots);
-        Map<LoraModule, NDArray[]> scales = new EnumMap<>(LoraModule.class);
+        Map<LoraModule, ModuleFactors> scales = new EnumMap<>(LoraModule.class);
         for (LoraModule module : modules) {
             boolean anyOutput = java.util.Arrays.stream(slots).anyMatch(slot -> outputScaled(slot, module));
             boolean anyInput = java.util.Arrays.stream(slots).anyMatch(slot -> inputScaled(slot, module));
-            scales.put(module, new NDArray[] {
-                null,
-                null,
-                anyOutput ? RowGather.rows(outputScales.get(module), index, scope) : null,
-                anyInput ? RowGather.rows(inputScales.get(module), index, scope) : null
-            });
+            scales.put(
+                    module,
+                    new ModuleFactors(
+                            null,
+                            null,
+                            anyOutput ? RowGather.rows(outputScales.get(module), index, scope) : null,
+                            anyInput ? RowGather.rows(inputScales.get(module), index, scope) : null));
         }
         return scales;
     }

@@ -31,12 +31,7 @@ final class LoraStep implements LoraUpdate {
      */
     static final int IN_PLACE_FROM_RANK = 32;
 
-    /**
-     * Per module: {A^T, B^T, output scales, input scales}. The factors are null when products are computed in place;
-     * either scale is null when no row's adapter scales that side. Shared arrays have the layer axis first, gathered
-     * ones a row axis before it.
-     */
-    private final Map<LoraModule, NDArray[]> factors;
+    private final Map<LoraModule, ModuleFactors> factors;
 
     private final NDArray coefficients;
     /** The step's scope: per-layer views of factors kept across steps must not pile up in the table's manager. */
@@ -47,7 +42,7 @@ final class LoraStep implements LoraUpdate {
     private final LoraSlotTable table;
 
     private LoraStep(
-            Map<LoraModule, NDArray[]> factors,
+            Map<LoraModule, ModuleFactors> factors,
             NDArray coefficients,
             NDManager step,
             InPlaceLowRank inPlace,
@@ -90,7 +85,7 @@ final class LoraStep implements LoraUpdate {
         if (java.util.Arrays.stream(slots).distinct().count() == 1) {
             return new LoraStep(shared(table, slots[0], width, modules, step), c, step, null, table);
         }
-        Map<LoraModule, NDArray[]> steady = keep ? table.steady(slots, width, modules) : null;
+        Map<LoraModule, ModuleFactors> steady = keep ? table.steady(slots, width, modules) : null;
         if (steady != null) {
             return new LoraStep(steady, c, step, null, table);
         }
@@ -106,18 +101,23 @@ final class LoraStep implements LoraUpdate {
     }
 
     /** The one slot's factors, narrowed to {@code width} ranks, and scales: views of the table's stacks. */
-    private static Map<LoraModule, NDArray[]> shared(
+    private static Map<LoraModule, ModuleFactors> shared(
             LoraSlotTable table, long slot, int width, Set<LoraModule> modules, NDManager step) {
-        Map<LoraModule, NDArray[]> factors = new EnumMap<>(LoraModule.class);
+        Map<LoraModule, ModuleFactors> factors = new EnumMap<>(LoraModule.class);
         NDIndex ofSlot = new NDIndex("{}", slot);
         for (LoraModule module : modules) {
             NDArray[] stack = table.stacks(module);
-            factors.put(module, new NDArray[] {
-                stack[0].get(step, ofSlot).get("..., :{}", width),
-                stack[1].get(step, ofSlot).get("..., :{}, :", width),
-                table.outputScaled(slot, module) ? table.outputScales(module).get(step, ofSlot) : null,
-                table.inputScaled(slot, module) ? table.inputScales(module).get(step, ofSlot) : null
-            });
+            factors.put(
+                    module,
+                    new ModuleFactors(
+                            stack[0].get(step, ofSlot).get("..., :{}", width),
+                            stack[1].get(step, ofSlot).get("..., :{}, :", width),
+                            table.outputScaled(slot, module)
+                                    ? table.outputScales(module).get(step, ofSlot)
+                                    : null,
+                            table.inputScaled(slot, module)
+                                    ? table.inputScales(module).get(step, ofSlot)
+                                    : null));
         }
         return factors;
     }
@@ -129,32 +129,32 @@ final class LoraStep implements LoraUpdate {
      */
     @Override
     public NDArray apply(LoraModule module, int layer, NDArray x, NDArray base) {
-        NDArray[] f = factors.get(module);
+        ModuleFactors f = factors.get(module);
         if (f == null) {
             return base;
         }
         NDArray updated = base.addi(
-                f[0] == null
+                f.inPlace()
                         ? inPlace.times(module, table.stacks(module), layer, x, coefficients)
                         : stacked(f, layer, x));
-        return f[2] == null ? updated : updated.muli(perRow(f[2], layer));
+        return f.outputScales() == null ? updated : updated.muli(perRow(f.outputScales(), layer));
     }
 
     /** ((x A^T) * c) B^T with factors at hand, shared or gathered. */
-    private NDArray stacked(NDArray[] f, int layer, NDArray x) {
+    private NDArray stacked(ModuleFactors f, int layer, NDArray x) {
         // A shared adapter's factors are [layers, ...] and broadcast over rows; gathered ones are [rows, layers, ...].
-        NDIndex ofLayer = f[0].getShape().dimension() == 3 ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
-        return x.matMul(f[0].get(step, ofLayer)).mul(coefficients).matMul(f[1].get(step, ofLayer));
+        NDIndex ofLayer = f.aT().getShape().dimension() == 3 ? new NDIndex("{}", layer) : new NDIndex(":, {}", layer);
+        return x.matMul(f.aT().get(step, ofLayer)).mul(coefficients).matMul(f.bT().get(step, ofLayer));
     }
 
     /** IA3's scale of the module's inputs x [rows, width, in] for rows whose adapter scales them; x itself otherwise. */
     @Override
     public NDArray scaleInput(LoraModule module, int layer, NDArray x) {
-        NDArray[] f = factors.get(module);
-        if (f == null || f[3] == null) {
+        ModuleFactors f = factors.get(module);
+        if (f == null || f.inputScales() == null) {
             return x;
         }
-        return x.mul(perRow(f[3], layer));
+        return x.mul(perRow(f.inputScales(), layer));
     }
 
     /**
