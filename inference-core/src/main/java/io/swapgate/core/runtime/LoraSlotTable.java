@@ -275,19 +275,20 @@ public final class LoraSlotTable implements AutoCloseable {
     /**
      * Per module, the A^T [rows, layers, in, width] and B^T [rows, layers, width, out] of the slots the rows use,
      * narrowed to {@code width} ranks, with their scales as {@link #scales} gives them; or null. Gathering copies every
-     * row's factors (for rank 64 and 32 rows of a 512-dim model, about 270 MB), which pays only when the copy serves
-     * many steps. So a set of rows is gathered, and kept, when it is asked for in two steps running (steady decoding);
-     * the first time, and whenever a step's rows differ from the step before's, this returns null and the caller
-     * serves the step without keeping anything. What it returns stays valid until the next call with
-     * other rows or a write, so a step asks for at most one set of rows here.
+     * row's factors (for rank 64 and 32 rows of a 512-dim model, about 270 MB), which pays when the copy serves many
+     * steps. So unless {@code atFirstSight} (for a copy cheap enough to risk), a set of rows is gathered, and kept, only
+     * when it is asked for in two steps running (steady decoding); the first time, and whenever a step's rows differ
+     * from the step before's, this returns null and the caller serves the step without keeping anything. What it
+     * returns stays valid until the next call with other rows or a write, so a step asks for at most one set of rows
+     * here.
      */
-    Map<LoraModule, ModuleFactors> steady(long[] slots, int width, Set<LoraModule> modules) {
+    Map<LoraModule, ModuleFactors> steady(long[] slots, int width, Set<LoraModule> modules, boolean atFirstSight) {
         RowSet rows = new RowSet(slots.clone(), width, version, EnumSet.copyOf(modules));
         Gathered last = gathered;
         if (last != null && last.rows().sameAs(rows)) {
             return last.factors();
         }
-        if (!rows.sameAs(lastAsked)) {
+        if (!atFirstSight && !rows.sameAs(lastAsked)) {
             lastAsked = rows;
             return null;
         }

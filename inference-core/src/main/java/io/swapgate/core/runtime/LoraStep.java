@@ -14,18 +14,19 @@ import java.util.Set;
 
 /**
  * One step's LoRA products, in one of three ways. When every row uses the same adapter, its slot's own factors are
- * used (views, no copy). When the rows use several and are the rows of the step before, each row's factors are
- * gathered from the slot table once, A^T as [rows, layers, in, r] and B^T as [rows, layers, r, out], and kept for the
- * following steps ({@link LoraSlotTable#steady}). Otherwise, from rank {@value #IN_PLACE_FROM_RANK} on, each row's
- * product is read straight from the table ({@link InPlaceLowRank}); below it, the factors are gathered for the step
- * alone. Here r is the largest rank any row of the step serves; per layer and module the update is
+ * used (views, no copy). When the rows use several, each row's factors are gathered from the slot table once, A^T as
+ * [rows, layers, in, r] and B^T as [rows, layers, r, out], and kept for the following steps while the same decoding
+ * rows come back ({@link LoraSlotTable#steady}). Below rank {@value #IN_PLACE_FROM_RANK} that copy is cheap: a set of
+ * decoding rows is kept from its first step, and other rows are gathered for their step alone. From it on, a set is
+ * kept only once it comes back a second step running; until then, and for other rows, each row's product is read
+ * straight from the table ({@link InPlaceLowRank}). Here r is the largest rank any row of the step serves; per layer and module the update is
  * ((x A^T) * c) B^T, c holding each row's scale over its served rank and zero beyond it.
  */
 final class LoraStep implements LoraUpdate {
 
     /**
-     * The widest served rank from which a step's rows are served in place rather than by gathering their factors for
-     * that step alone. The sparse products cost about the same per entry at any rank, while a gather's copy grows with
+     * The widest served rank from which rows not (yet) kept are served in place rather than by gathering their factors.
+     * The sparse products cost about the same per entry at any rank, while a gather's copy grows with
      * it: 32 rows of a 512-dim model with 8 layers cost the same both ways at rank 32; gathering took half the time at
      * rank 8 and twice as long at rank 64.
      */
@@ -85,11 +86,12 @@ final class LoraStep implements LoraUpdate {
         if (java.util.Arrays.stream(slots).distinct().count() == 1) {
             return new LoraStep(shared(table, slots[0], width, modules, step), c, step, null, table);
         }
-        Map<LoraModule, ModuleFactors> steady = keep ? table.steady(slots, width, modules) : null;
+        boolean cheapToCopy = width < IN_PLACE_FROM_RANK;
+        Map<LoraModule, ModuleFactors> steady = keep ? table.steady(slots, width, modules, cheapToCopy) : null;
         if (steady != null) {
             return new LoraStep(steady, c, step, null, table);
         }
-        if (width < IN_PLACE_FROM_RANK) {
+        if (cheapToCopy) {
             return new LoraStep(table.gather(slots, width, modules, step), c, step, null, table);
         }
         return new LoraStep(

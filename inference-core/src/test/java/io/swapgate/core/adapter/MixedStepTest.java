@@ -54,8 +54,10 @@ class MixedStepTest {
                     new ForwardBatch.Row(3, 2, Arrays.copyOfRange(prompt, 2, 5), uses[3], null),
                     new ForwardBatch.Row(1, prompt.length, new int[] {prompt[2]}, uses[1], null));
             ForwardBatch mixed = new ForwardBatch(rows);
-            // The first step serves every row without keeping anything; the second, seeing the same decoding rows
-            // again, gathers and keeps their factors; the third finds them kept. The prefill rows are never kept.
+            // Below rank 32 the decoding rows' factors are kept from the first step; from it, the first step serves
+            // them
+            // in place and the second, seeing the same rows again, gathers and keeps them. Later steps find them
+            // kept. The prefill rows are never kept.
             // Then twice more, counting the runtime's tensors: the in-place products and kept factors leave none
             // behind.
             int retained = 0;

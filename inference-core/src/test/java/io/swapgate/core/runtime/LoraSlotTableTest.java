@@ -14,9 +14,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * A batch's rows' factors are copied out of the slot table (gathered) only when that copy will serve more than one
- * step: when the same rows on the same slots come in two steps running. Rows that change from step to step are served
- * in place, without a copy.
+ * A batch's rows' factors are copied out of the slot table (gathered) and kept when that copy will serve more than one
+ * step: when the same rows on the same slots come in two steps running, or at once where the copy is cheap. Rows that
+ * change from step to step are served in place, without a copy.
  */
 class LoraSlotTableTest {
 
@@ -33,18 +33,19 @@ class LoraSlotTableTest {
             long[] ab = {1, 2};
             long[] ba = {2, 1};
 
-            assertNull(table.steady(ab, 4, QKVO), "rows seen for the first time are served in place");
-            var gathered = table.steady(ab, 4, QKVO);
+            assertNull(table.steady(ab, 4, QKVO, false), "rows seen for the first time are served in place");
+            var gathered = table.steady(ab, 4, QKVO, false);
             assertNotNull(gathered, "the same rows a second step running are gathered");
-            assertSame(gathered, table.steady(ab, 4, QKVO), "and kept for the steps after");
+            assertSame(gathered, table.steady(ab, 4, QKVO, false), "and kept for the steps after");
 
-            assertNull(table.steady(ba, 4, QKVO), "rows on other slots are served in place");
-            assertNull(table.steady(ab, 2, QKVO), "and so are the same rows served at another rank");
-            assertSame(gathered, table.steady(ab, 4, QKVO), "what was kept stays kept while nothing is written");
+            assertNull(table.steady(ba, 4, QKVO, false), "rows on other slots are served in place");
+            assertNull(table.steady(ab, 2, QKVO, false), "and so are the same rows served at another rank");
+            assertSame(gathered, table.steady(ab, 4, QKVO, false), "what was kept stays kept while nothing is written");
 
             table.write(3, random.lora("c", 4, 8f, false, 0, QKVO));
-            assertNull(table.steady(ab, 4, QKVO), "a write makes what was gathered stale");
-            assertNotNull(table.steady(ab, 4, QKVO));
+            assertNull(table.steady(ab, 4, QKVO, false), "a write makes what was gathered stale");
+            assertNotNull(table.steady(ab, 4, QKVO, false));
+            assertNotNull(table.steady(ba, 4, QKVO, true), "a copy cheap enough is gathered and kept at first sight");
         }
     }
 }
