@@ -21,6 +21,7 @@ import java.util.Map;
  */
 final class InPlaceLowRank {
 
+    private final LoraSlotTable table;
     private final long[] slotOfRow;
     private final int layers;
     private final int width;
@@ -35,19 +36,21 @@ final class InPlaceLowRank {
      * @param slotOfRow the slot each of the segment's rows uses, 0 for rows without a LoRA
      * @param width the ranks multiplied, the widest any row serves
      */
-    InPlaceLowRank(long[] slotOfRow, int layers, int width, NDManager step) {
+    InPlaceLowRank(LoraSlotTable table, long[] slotOfRow, int width, NDManager step) {
+        this.table = table;
         this.slotOfRow = slotOfRow;
-        this.layers = layers;
+        this.layers = table.layers();
         this.width = width;
         this.step = step;
     }
 
     /**
      * ((x A^T) * c) B^T for the rows' own factors in {@code layer}: x [rows, tokens, in], c [rows, 1, width] the
-     * coefficients (scale over the served ranks, 0 beyond), {@code stacks} the module's A^T [slots, layers, in,
-     * maxRank] and B^T [slots, layers, maxRank, out] stacks.
+     * coefficients (scale over the served ranks, 0 beyond), read from the module's A^T [slots, layers, in, maxRank] and
+     * B^T [slots, layers, maxRank, out] stacks in the table.
      */
-    NDArray times(LoraModule module, NDArray[] stacks, int layer, NDArray x, NDArray coefficients) {
+    NDArray times(LoraModule module, int layer, NDArray x, NDArray coefficients) {
+        NDArray[] stacks = table.stacks(module);
         Shape shape = x.getShape();
         long rows = shape.get(0);
         long tokens = shape.get(1);

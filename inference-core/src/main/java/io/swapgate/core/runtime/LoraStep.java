@@ -40,19 +40,12 @@ final class LoraStep implements LoraUpdate {
     /** Reads the rows' factors from the table when they are not at hand; null when they are. */
     private final InPlaceLowRank inPlace;
 
-    private final LoraSlotTable table;
-
     private LoraStep(
-            Map<LoraModule, ModuleFactors> factors,
-            NDArray coefficients,
-            NDManager step,
-            InPlaceLowRank inPlace,
-            LoraSlotTable table) {
+            Map<LoraModule, ModuleFactors> factors, NDArray coefficients, NDManager step, InPlaceLowRank inPlace) {
         this.factors = factors;
         this.coefficients = coefficients;
         this.step = step;
         this.inPlace = inPlace;
-        this.table = table;
     }
 
     /**
@@ -84,22 +77,17 @@ final class LoraStep implements LoraUpdate {
         }
         NDArray c = step.create(coefficients, new Shape(rows.size(), 1, width)).toType(dataType, false);
         if (java.util.Arrays.stream(slots).distinct().count() == 1) {
-            return new LoraStep(shared(table, slots[0], width, modules, step), c, step, null, table);
+            return new LoraStep(shared(table, slots[0], width, modules, step), c, step, null);
         }
         boolean cheapToCopy = width < IN_PLACE_FROM_RANK;
         Map<LoraModule, ModuleFactors> steady = keep ? table.steady(slots, width, modules, cheapToCopy) : null;
         if (steady != null) {
-            return new LoraStep(steady, c, step, null, table);
+            return new LoraStep(steady, c, step, null);
         }
         if (cheapToCopy) {
-            return new LoraStep(table.gather(slots, width, modules, step), c, step, null, table);
+            return new LoraStep(table.gather(slots, width, modules, step), c, step, null);
         }
-        return new LoraStep(
-                table.scales(slots, modules, step),
-                c,
-                step,
-                new InPlaceLowRank(slots, table.layers(), width, step),
-                table);
+        return new LoraStep(table.scales(slots, modules, step), c, step, new InPlaceLowRank(table, slots, width, step));
     }
 
     /** The one slot's factors, narrowed to {@code width} ranks, and scales: views of the table's stacks. */
@@ -135,10 +123,7 @@ final class LoraStep implements LoraUpdate {
         if (f == null) {
             return base;
         }
-        NDArray updated = base.addi(
-                f.inPlace()
-                        ? inPlace.times(module, table.stacks(module), layer, x, coefficients)
-                        : stacked(f, layer, x));
+        NDArray updated = base.addi(f.inPlace() ? inPlace.times(module, layer, x, coefficients) : stacked(f, layer, x));
         return f.outputScales() == null ? updated : updated.muli(perRow(f.outputScales(), layer));
     }
 
