@@ -459,19 +459,30 @@ public final class LlamaRuntime implements AutoCloseable {
                 .set(
                         layout.cacheTarget,
                         layout.realTokens(heads[2].reshape(tokens, config.kvHeads(), config.headDim())));
-        return attend(q, history(cache.keys(layer), layout, step), history(cache.values(layer), layout, step), mask);
+        NDArray keys = history(cache.keys(layer), layout, step);
+        NDArray values = history(cache.values(layer), layout, step);
+        if (layout.places == null) {
+            return attend(q, keys, values, mask);
+        }
+        // Rows out of order or with gaps between their slots: every slot of the view gets a query row, each real row at
+        // its place, and only the real rows' outputs are kept.
+        NDArray spread =
+                step.zeros(new Shape(layout.viewSlots, width, config.heads(), config.headDim()), q.getDataType());
+        spread.set(new NDIndex("{}", layout.places), q);
+        return attend(spread, keys, values, mask).get(new NDIndex("{}", layout.places));
     }
 
     /**
-     * The rows' cached keys or values up to the step's span, [rows, kvHeads, span, headDim]. Rows in consecutive slots
-     * (one stream always) get a view of the cache, nothing copied, which attention multiplies in place; others a copy
-     * of exactly their rows' span. Copying every slot's history, as an index over the whole cache would, read more
-     * bytes per step than the weights.
+     * The rows' cached keys or values up to the step's span, [slots, kvHeads, span, headDim]: where the layout has a
+     * view ({@link StepLayout#viewFirst}), that view of the cache, nothing copied, which attention multiplies in place;
+     * else a copy of exactly the rows' own slots. Copying every slot's history, as an index over the whole cache would,
+     * read more bytes per step than the weights.
      */
     private static NDArray history(NDArray cached, StepLayout layout, NDManager step) {
-        if (layout.firstSlot >= 0) {
+        if (layout.viewFirst >= 0) {
             return cached.get(
-                    step, new NDIndex("{}:{}, :, :{}", layout.firstSlot, layout.firstSlot + layout.rows, layout.span));
+                    step,
+                    new NDIndex("{}:{}, :, :{}", layout.viewFirst, layout.viewFirst + layout.viewSlots, layout.span));
         }
         NDList rows = new NDList(layout.rows);
         for (int slot : layout.slotOfRow) {

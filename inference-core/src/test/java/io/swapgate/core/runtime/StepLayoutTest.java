@@ -1,5 +1,6 @@
 package io.swapgate.core.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A row's logits do not depend on how the step lays it out: alone in its slot, or batched with a shorter row (padding
- * and the attention mask), in consecutive slots (the cache read as a view) or scattered ones (each row's history
+ * and the attention mask), in consecutive slots (the cache read as a view), in slots out of order or with a gap
+ * between them (the range they span read as a view, each row at its place) or in distant ones (each row's history
  * copied), at the same positions (no mask) or different ones. Each case runs on stories260K and on a seeded Gemma
  * whose sliding layers see only {@value #GEMMA_WINDOW} positions (fewer than the long row's), with heads wider than
  * dim / heads, soft caps and a rope of their own; on the Gemma, training's whole-sequence pass gives serving's logits.
@@ -81,8 +83,43 @@ class StepLayoutTest {
     }
 
     @Test
-    void rowsInScatteredSlotsAtDifferentPositionsMatchEachRowAlone() {
+    void rowsOutOfOrderWithAGapBetweenTheirSlotsMatchEachRowAlone() {
         cases.forEach(c -> assertBatchedMatchesAlone(c, 3, 1));
+    }
+
+    @Test
+    void rowsInDistantSlotsAtDifferentPositionsMatchEachRowAlone() {
+        cases.forEach(c -> assertBatchedMatchesAlone(c, 7, 0));
+    }
+
+    @Test
+    void attentionReadsTheRowsSlotsAsAViewUnlessTheyAreTooFarApart() {
+        try (NDManager step = NDManager.newBaseManager()) {
+            StepLayout inOrder = layout(step, 1, 2);
+            assertEquals(
+                    List.of(1, 2, -1), List.of(inOrder.viewFirst, inOrder.viewSlots, inOrder.places == null ? -1 : 0));
+
+            StepLayout outOfOrder = layout(step, 3, 1);
+            assertEquals(1, outOfOrder.viewFirst);
+            assertEquals(3, outOfOrder.viewSlots, "slot 2, between theirs, is attended too");
+            assertArrayEquals(new long[] {2, 0}, outOfOrder.places.toLongArray());
+            assertEquals(3, outOfOrder.mask.getShape().get(0), "a mask row per slot of the view");
+
+            StepLayout distant = layout(step, 7, 0);
+            assertEquals(-1, distant.viewFirst, "8 slots for 2 rows: their histories are copied");
+            assertEquals(2, distant.mask.getShape().get(0));
+        }
+    }
+
+    private static StepLayout layout(NDManager step, int firstSlot, int secondSlot) {
+        return StepLayout.of(
+                new ForwardBatch(List.of(
+                        new ForwardBatch.Row(firstSlot, 5, new int[] {NEXT_LONG}),
+                        new ForwardBatch.Row(secondSlot, 3, new int[] {NEXT_SHORT}))),
+                64,
+                0,
+                step,
+                ai.djl.ndarray.types.DataType.FLOAT32);
     }
 
     @Test
@@ -135,7 +172,7 @@ class StepLayoutTest {
     private static void assertBatchedMatchesAlone(Case c, int longSlot, int shortSlot) {
         LlamaRuntime runtime = c.runtime();
         float[][] alone = c.alone();
-        try (KvCache cache = runtime.newKvCache(4, 64)) {
+        try (KvCache cache = runtime.newKvCache(8, 64)) {
             float[][] prompts = step(
                     runtime, cache, new ForwardBatch.Row(longSlot, 0, LONG), new ForwardBatch.Row(shortSlot, 0, SHORT));
             assertClose(alone[0], prompts[0], c.name() + ": the long prompt beside a padded short one");
