@@ -1,11 +1,11 @@
 package io.swapgate.core.engine;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,7 +25,12 @@ final class Scheduler<S extends Schedulable> {
     private final int prefillTokenBudget;
     private final FairQueue<S> queue;
     private final SlotShares<S> shares;
-    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    /**
+     * Lowest first, so the running requests' slots stay packed: attention reads the slots a step's rows span as one
+     * view of the KV cache only while that range is not much wider than the rows (see StepLayout).
+     */
+    private final PriorityQueue<Integer> freeSlots = new PriorityQueue<>();
+
     private final List<S> running = new ArrayList<>();
     private final IdentityHashMap<S, Integer> slots = new IdentityHashMap<>();
     private long preemptions;

@@ -189,6 +189,19 @@ class SchedulerTest {
     }
 
     @Test
+    void aNewRequestTakesTheLowestFreeSlotSoRunningSlotsStayPacked() {
+        Scheduler<Request> scheduler = scheduler(4, 1000, TenantPolicy.EQUAL);
+        List<Request> first = submitAll(scheduler, "a", 5, 5, 5, 5);
+        run(scheduler.schedule(NOW));
+        scheduler.finished(first.get(3));
+        scheduler.finished(first.get(1));
+        List<Request> next = submitAll(scheduler, "a", 5);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(1, plan.admitted().get(0).slot(), "slot 1 before slot 3, though slot 3 was freed first");
+        assertSame(next.get(0), plan.admitted().get(0).work());
+    }
+
+    @Test
     void aFullQueueAndAFullTenantQueueAreRefused() {
         Scheduler<Request> scheduler = new Scheduler<>(1, 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
         submitAll(scheduler, "a", 1, 1);
