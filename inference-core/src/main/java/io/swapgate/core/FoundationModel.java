@@ -36,7 +36,25 @@ public final class FoundationModel implements AutoCloseable {
      */
     public record Settings(String device, String gpuDataType, int threads, EngineConfig engine) {}
 
-    private final LoadedModel model;
+    /**
+     * What is kept of the loaded model once the runtime holds its weights: not the host copy of the weights, which
+     * would keep a second full copy of them on the Java heap for as long as the model is served.
+     */
+    private record About(
+            String name, String format, Path source, long parameters, Tokenizer tokenizer, ChatTemplate chatTemplate) {
+
+        static About of(LoadedModel model) {
+            return new About(
+                    model.name(),
+                    model.format(),
+                    model.source(),
+                    model.config().parameterCount(),
+                    model.tokenizer(),
+                    model.chatTemplate());
+        }
+    }
+
+    private final About model;
     private final BaseModelIdentity identity;
     private final RuntimeOptions options;
     private final LlamaRuntime runtime;
@@ -49,7 +67,7 @@ public final class FoundationModel implements AutoCloseable {
                 ? settings.threads()
                 : RuntimeOptions.autoThreads(
                         model.config().parameterCount(), Runtime.getRuntime().availableProcessors());
-        this.model = model;
+        this.model = About.of(model);
         this.identity = BaseModelIdentity.of(model.name(), model.config(), model.weights());
         this.options = RuntimeOptions.select(settings.device(), settings.gpuDataType(), threads);
         EngineConfig limits = settings.engine()
@@ -126,7 +144,7 @@ public final class FoundationModel implements AutoCloseable {
                 model.name(),
                 model.format(),
                 model.source(),
-                model.config().parameterCount() / 1e6,
+                model.parameters() / 1e6,
                 options.device(),
                 options.dataType(),
                 options.threads(),
