@@ -459,17 +459,13 @@ public final class LlamaRuntime implements AutoCloseable {
                 .set(
                         layout.cacheTarget,
                         layout.realTokens(heads[2].reshape(tokens, config.kvHeads(), config.headDim())));
-        NDArray keys = history(cache.keys(layer), layout, step);
-        NDArray values = history(cache.values(layer), layout, step);
-        if (layout.places == null) {
-            return attend(q, keys, values, mask);
-        }
-        // Rows out of order or with gaps between their slots: every slot of the view gets a query row, each real row at
-        // its place, and only the real rows' outputs are kept.
-        NDArray spread =
-                step.zeros(new Shape(layout.viewSlots, width, config.heads(), config.headDim()), q.getDataType());
-        spread.set(new NDIndex("{}", layout.places), q);
-        return attend(spread, keys, values, mask).get(new NDIndex("{}", layout.places));
+        // Rows out of order or with gaps between their slots attend as one query row per slot of the view.
+        NDArray mixed = attend(
+                layout.perViewSlot(q, step),
+                history(cache.keys(layer), layout, step),
+                history(cache.values(layer), layout, step),
+                mask);
+        return layout.perRow(mixed);
     }
 
     /**

@@ -31,6 +31,8 @@ final class StepLayout {
     final int viewSlots;
     /** Each row's place in the view when that is a range wider than, or ordered unlike, the rows; else null. */
     final NDArray places;
+    /** {@link #places} as an index, built once for every layer's attention; null with them. */
+    private final NDIndex atPlaces;
 
     final NDArray tokens;
     final NDArray positions;
@@ -82,6 +84,7 @@ final class StepLayout {
         this.viewFirst = view.first;
         this.viewSlots = view.slots;
         this.places = view.places;
+        this.atPlaces = places == null ? null : new NDIndex("{}", places);
         this.tokens = tokens;
         this.positions = positions;
         this.cacheTarget = new NDIndex("{}, :, {}", writeSlots, writePositions);
@@ -94,6 +97,25 @@ final class StepLayout {
     /** The real tokens' rows of a step's [rows * width, ...] output: all of it when no row is padded. */
     NDArray realTokens(NDArray perToken) {
         return realRows == null ? perToken : perToken.get(realRows);
+    }
+
+    /**
+     * Per-row values [rows, ...] laid out one per slot of the attention view, each row at its place and zeros where no
+     * row is; as they are when the view is the rows' own slots.
+     */
+    NDArray perViewSlot(NDArray perRow, NDManager step) {
+        if (atPlaces == null) {
+            return perRow;
+        }
+        Shape shape = perRow.getShape();
+        NDArray spread = step.zeros(new Shape(viewSlots).addAll(shape.slice(1)), perRow.getDataType());
+        spread.set(atPlaces, perRow);
+        return spread;
+    }
+
+    /** The rows' values [rows, ...] of values per slot of the attention view: the inverse of {@link #perViewSlot}. */
+    NDArray perRow(NDArray perViewSlot) {
+        return atPlaces == null ? perViewSlot : perViewSlot.get(atPlaces);
     }
 
     /** The cache slots attention reads as one view, and each row's place in it where that is not its own row index. */
