@@ -112,6 +112,8 @@ final class GatewayProcess implements AutoCloseable {
         Path log = E2e.logDir().resolve(name + "-" + port + ".log");
         List<String> command = new ArrayList<>(List.of(
                 E2e.javaExecutable().toString(),
+                "--add-modules",
+                "jdk.incubator.vector",
                 "-Dai.djl.offline=true",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager"));
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 
 /**
  * Keys and values of every layer for a fixed number of sequence slots, preallocated once:
@@ -18,6 +19,10 @@ public final class KvCache implements AutoCloseable {
     private final int slots;
     private final int maxLength;
     private final long bytes;
+    /** Each layer's keys and values as buffers over the tensors' memory, made when first asked for. */
+    private final ByteBuffer[] keyMemory;
+
+    private final ByteBuffer[] valueMemory;
 
     KvCache(NDManager parent, int layers, int slots, int maxLength, int kvHeads, int headDim, DataType dataType) {
         this.manager = parent.newSubManager();
@@ -32,6 +37,29 @@ public final class KvCache implements AutoCloseable {
             values[l] = manager.zeros(shape, dataType);
         }
         this.bytes = 2L * layers * shape.size() * dataType.getNumOfBytes();
+        this.keyMemory = new ByteBuffer[layers];
+        this.valueMemory = new ByteBuffer[layers];
+    }
+
+    /** Whether one layer's keys (or values) fit a buffer's int index, as {@link #keyMemory} needs. */
+    boolean addressable() {
+        return bytes / (2L * keys.length) <= Integer.MAX_VALUE;
+    }
+
+    /** A layer's keys on the CPU as a buffer over the tensor's own memory (native byte order): writes go to the cache. */
+    ByteBuffer keyMemory(int layer) {
+        if (keyMemory[layer] == null) {
+            keyMemory[layer] = keys[layer].toByteBuffer(true);
+        }
+        return keyMemory[layer];
+    }
+
+    /** The same for a layer's values. */
+    ByteBuffer valueMemory(int layer) {
+        if (valueMemory[layer] == null) {
+            valueMemory[layer] = values[layer].toByteBuffer(true);
+        }
+        return valueMemory[layer];
     }
 
     NDArray keys(int layer) {

@@ -47,6 +47,9 @@ public final class LlamaRuntime implements AutoCloseable {
     /** Gemma's GELU and soft caps, or null for other models. */
     private final GemmaOps gemma;
 
+    /** Decode steps of a few rows, off libtorch; null where they cannot run (see {@link VectorDecoder}). */
+    private final VectorDecoder decoder;
+
     private Thread threadsSetOn;
 
     /**
@@ -113,6 +116,8 @@ public final class LlamaRuntime implements AutoCloseable {
             this.slidingCos = ropeCos;
             this.slidingSin = ropeSin;
         }
+        this.decoder = VectorDecoder.forRuntime(
+                config, options, embedding, blocks, finalNorm, classifierT, rope, maxPositions);
         this.halfTurn = manager.create(
                         RotaryTables.halfTurn(config.headDim()), new Shape(config.headDim(), config.headDim()))
                 .toType(options.dataType(), false);
@@ -201,6 +206,9 @@ public final class LlamaRuntime implements AutoCloseable {
      */
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
         useThreads();
+        if (decoder != null && decoder.accepts(batch, cache)) {
+            return decoder.decode(batch, cache);
+        }
         try (NDManager step = manager.newSubManager()) {
             List<StepSegment> segments =
                     StepSegment.of(batch, cache.maxLength(), config.slidingWindow(), lora, step, options.dataType());
@@ -615,7 +623,15 @@ public final class LlamaRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        if (decoder != null) {
+            decoder.close();
+        }
         manager.close();
+    }
+
+    /** The decoder that takes decode steps of a few rows off libtorch, or null where there is none. */
+    VectorDecoder decoder() {
+        return decoder;
     }
 
     Block block(int layer) {

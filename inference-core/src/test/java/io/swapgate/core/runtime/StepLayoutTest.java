@@ -1,8 +1,9 @@
 package io.swapgate.core.runtime;
 
+import static io.swapgate.core.runtime.SeededWeights.matrix;
+import static io.swapgate.core.runtime.SeededWeights.norm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.swapgate.core.format.ModelLoader;
@@ -212,33 +213,12 @@ class StepLayoutTest {
         return new LlamaWeights(embedding, layers, norm(random, c.dim()), embedding).validate(c);
     }
 
-    private static FloatTensor matrix(java.util.SplittableRandom random, int out, int in) {
-        float[] data = new float[out * in];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (float) ((random.nextDouble() * 2 - 1) / Math.sqrt(in));
-        }
-        return new FloatTensor("w", new int[] {out, in}, data);
-    }
-
-    private static FloatTensor norm(java.util.SplittableRandom random, int n) {
-        float[] data = new float[n];
-        for (int i = 0; i < n; i++) {
-            data[i] = (float) (0.7 + 0.6 * random.nextDouble());
-        }
-        return new FloatTensor("norm", new int[] {n}, data);
-    }
-
     private static float[][] step(LlamaRuntime runtime, KvCache cache, ForwardBatch.Row... rows) {
         return runtime.forward(new ForwardBatch(new ArrayList<>(List.of(rows))), cache, null)
                 .logits();
     }
 
     private static void assertClose(float[] expected, float[] actual, String what) {
-        assertEquals(expected.length, actual.length, what);
-        float difference = 0;
-        for (int i = 0; i < expected.length; i++) {
-            difference = Math.max(difference, Math.abs(expected[i] - actual[i]));
-        }
-        assertTrue(difference <= TOLERANCE, what + ": logits differ by up to " + difference);
+        SeededWeights.assertClose(expected, actual, TOLERANCE, what);
     }
 }

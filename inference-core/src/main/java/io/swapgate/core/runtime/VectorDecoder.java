@@ -1,0 +1,306 @@
+package io.swapgate.core.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.runtime.vector.GatedActivation;
+import io.swapgate.core.runtime.vector.HeadAttention;
+import io.swapgate.core.runtime.vector.RowProducts;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decode steps of a few rows of a Llama model, computed in Java on the CPU's vector units straight from the memory of
+ * the weights and the KV cache that the runtime's tensors own. A decode step reads every weight for a handful of
+ * tokens: libtorch spends about as long again on the bookkeeping of its 700 small ops as on the products, and its
+ * bundled BLAS reads the weights at 11-14 GB/s on the CPUs measured in docs/benchmarks.md, where this reads at 16-19.
+ * Every other step (prefill chunks, adapters that change the products, Gemma, head norms, a GPU, half precision) runs
+ * through libtorch; a step here writes the same cache entries and returns what {@link LlamaRuntime#forward} would.
+ * Needs the JVM flag {@code --add-modules jdk.incubator.vector}.
+ */
+final class VectorDecoder implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VectorDecoder.class);
+    private static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    /** One block's weights: norms copied to the heap, matrices read in place, row-major [out, in]. */
+    private record Layer(
+            float[] attentionNorm,
+            ByteBuffer qkv,
+            float[] qkvBias,
+            ByteBuffer output,
+            float[] ffnNorm,
+            ByteBuffer gateUp,
+            ByteBuffer down) {}
+
+    private final LlamaConfig config;
+    private final RowTeam team;
+    private final ByteBuffer embedding;
+    private final Layer[] layers;
+    private final float[] finalNorm;
+    private final ByteBuffer classifier;
+    private final RotaryTables rope;
+    private final int maxPositions;
+    private final float scale;
+
+    private VectorDecoder(
+            LlamaConfig config,
+            int threads,
+            NDArray embedding,
+            List<LlamaRuntime.Block> blocks,
+            NDArray finalNorm,
+            NDArray classifierT,
+            RotaryTables rope,
+            int maxPositions) {
+        this.config = config;
+        this.embedding = embedding.toByteBuffer(true);
+        this.layers = new Layer[blocks.size()];
+        for (int l = 0; l < layers.length; l++) {
+            LlamaRuntime.Block block = blocks.get(l);
+            layers[l] = new Layer(
+                    block.attentionNorm().toFloatArray(),
+                    rows(block.qkvT()),
+                    block.qkvBias() == null ? null : block.qkvBias().toFloatArray(),
+                    rows(block.outputT()),
+                    block.ffnNorm().toFloatArray(),
+                    rows(block.gateUpT()),
+                    rows(block.downT()));
+        }
+        this.finalNorm = finalNorm.toFloatArray();
+        this.classifier = rows(classifierT);
+        this.rope = rope;
+        this.maxPositions = maxPositions;
+        this.scale = (float) config.attentionScale();
+        this.team = new RowTeam(threads, "swapgate-decode");
+    }
+
+    /**
+     * The decoder of a runtime, or null where its decode steps must stay with libtorch: on a GPU, in half precision, for
+     * Gemma or head-normalised models, with a weight too large for one buffer, or when the JVM has no vector module.
+     */
+    static VectorDecoder forRuntime(
+            LlamaConfig config,
+            RuntimeOptions options,
+            NDArray embedding,
+            List<LlamaRuntime.Block> blocks,
+            NDArray finalNorm,
+            NDArray classifierT,
+            RotaryTables rope,
+            int maxPositions) {
+        if (options.device().isGpu() || options.dataType() != DataType.FLOAT32 || config.gemma() != null) {
+            return null;
+        }
+        boolean plain = blocks.stream()
+                .allMatch(b -> b.queryNorm() == null
+                        && b.keyNorm() == null
+                        && b.postAttentionNorm() == null
+                        && b.postFeedForwardNorm() == null);
+        boolean addressable = fitsBuffer(embedding)
+                && fitsBuffer(classifierT)
+                && blocks.stream()
+                        .allMatch(b -> fitsBuffer(b.qkvT())
+                                && fitsBuffer(b.outputT())
+                                && fitsBuffer(b.gateUpT())
+                                && fitsBuffer(b.downT()));
+        if (!plain || !addressable) {
+            return null;
+        }
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+            LOG.info(
+                    "Decode steps run through libtorch: start the JVM with --add-modules {} to run them on the CPU's"
+                            + " vector units, faster",
+                    VECTOR_MODULE);
+            return null;
+        }
+        int threads =
+                options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+        LOG.info(
+                "Decode steps of up to {} rows run on {}-bit vectors over {} thread(s)",
+                RowProducts.MAX_ROWS,
+                RowProducts.vectorBits(),
+                threads);
+        return new VectorDecoder(config, threads, embedding, blocks, finalNorm, classifierT, rope, maxPositions);
+    }
+
+    /** Whether {@code batch} is a step this decoder runs: a few rows of one real token each, none with an adapter. */
+    boolean accepts(ForwardBatch batch, KvCache cache) {
+        if (batch.size() > RowProducts.MAX_ROWS || !cache.addressable()) {
+            return false;
+        }
+        for (ForwardBatch.Row row : batch.rows()) {
+            if (row.tokens().length != 1
+                    || row.tokens()[0] < 0
+                    || row.tokens()[0] >= config.vocabSize()
+                    || row.lora() != null
+                    || row.end() > Math.min(cache.maxLength(), maxPositions)
+                    || row.slot() >= cache.slots()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs a step {@link #accepts} took: appends each row's token to its slot and returns logits and hidden states. */
+    StepOutput decode(ForwardBatch batch, KvCache cache) {
+        int rows = batch.size();
+        int dim = config.dim();
+        int queryDim = config.queryDim();
+        int kvDim = config.kvDim();
+        int fused = queryDim + 2 * kvDim;
+        int hidden = config.hiddenDim();
+        float[] x = new float[rows * dim];
+        float[] h = new float[rows * dim];
+        float[] qkv = new float[rows * fused];
+        float[] mixed = new float[rows * queryDim];
+        float[] out = new float[rows * dim];
+        float[] gateUp = new float[rows * 2 * hidden];
+        float[] activated = new float[rows * hidden];
+        for (int r = 0; r < rows; r++) {
+            int token = batch.rows().get(r).tokens()[0];
+            for (int c = 0; c < dim; c++) {
+                x[r * dim + c] = embedding.getFloat(4 * (token * dim + c));
+            }
+        }
+        for (int l = 0; l < layers.length; l++) {
+            Layer layer = layers[l];
+            normalise(x, layer.attentionNorm, rows, h);
+            multiply(layer.qkv, dim, h, rows, qkv, fused);
+            for (int r = 0; r < rows; r++) {
+                ForwardBatch.Row row = batch.rows().get(r);
+                if (layer.qkvBias != null) {
+                    for (int c = 0; c < fused; c++) {
+                        qkv[r * fused + c] += layer.qkvBias[c];
+                    }
+                }
+                rotate(qkv, r * fused, config.heads(), row.start());
+                rotate(qkv, r * fused + queryDim, config.kvHeads(), row.start());
+                append(cache.keyMemory(l), qkv, r * fused + queryDim, row, cache);
+                append(cache.valueMemory(l), qkv, r * fused + queryDim + kvDim, row, cache);
+            }
+            attend(batch, cache, l, qkv, mixed);
+            multiply(layer.output, queryDim, mixed, rows, out, dim);
+            add(out, x);
+            normalise(x, layer.ffnNorm, rows, h);
+            multiply(layer.gateUp, dim, h, rows, gateUp, 2 * hidden);
+            GatedActivation.swiGlu(gateUp, hidden, rows, activated);
+            multiply(layer.down, hidden, activated, rows, out, dim);
+            add(out, x);
+        }
+        normalise(x, finalNorm, rows, h);
+        int vocab = config.vocabSize();
+        float[] logits = new float[rows * vocab];
+        multiply(classifier, dim, h, rows, logits, vocab);
+        float[][] rowLogits = new float[rows][];
+        float[][] rowHidden = new float[rows][];
+        for (int r = 0; r < rows; r++) {
+            rowLogits[r] = Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
+            rowHidden[r] = Arrays.copyOfRange(h, r * dim, (r + 1) * dim);
+        }
+        return new StepOutput(rowLogits, rowHidden);
+    }
+
+    /** Every query head of every row over its slot's history, the heads split over the team. */
+    private void attend(ForwardBatch batch, KvCache cache, int layer, float[] qkv, float[] mixed) {
+        int heads = config.heads();
+        int headDim = config.headDim();
+        int group = config.queriesPerKvHead();
+        int fused = config.queryDim() + 2 * config.kvDim();
+        ByteBuffer keys = cache.keyMemory(layer);
+        ByteBuffer values = cache.valueMemory(layer);
+        int longest =
+                batch.rows().stream().mapToInt(ForwardBatch.Row::end).max().orElseThrow();
+        team.run(batch.size() * heads, (from, to) -> {
+            float[] scores = new float[longest];
+            for (int unit = from; unit < to; unit++) {
+                int r = unit / heads;
+                int head = unit % heads;
+                ForwardBatch.Row row = batch.rows().get(r);
+                int history = (row.slot() * config.kvHeads() + head / group) * cache.maxLength() * headDim;
+                HeadAttention.attend(
+                        qkv,
+                        r * fused + head * headDim,
+                        keys,
+                        values,
+                        history,
+                        headDim,
+                        row.end(),
+                        scale,
+                        scores,
+                        mixed,
+                        r * config.queryDim() + head * headDim);
+            }
+        });
+    }
+
+    /** y [rows, out] = x [rows, in] W^T, the weight's rows split over the team. */
+    private void multiply(ByteBuffer weight, int in, float[] x, int rows, float[] y, int out) {
+        team.run(out, (from, to) -> RowProducts.multiply(weight, in, x, rows, y, out, from, to));
+    }
+
+    /** RMSNorm of each row of x times the norm's weight, into h. */
+    private void normalise(float[] x, float[] weight, int rows, float[] h) {
+        int dim = config.dim();
+        for (int r = 0; r < rows; r++) {
+            double squares = 0;
+            for (int c = 0; c < dim; c++) {
+                float v = x[r * dim + c];
+                squares += v * v;
+            }
+            float inverse = (float) (1 / Math.sqrt(squares / dim + config.normEps()));
+            for (int c = 0; c < dim; c++) {
+                h[r * dim + c] = x[r * dim + c] * inverse * weight[c];
+            }
+        }
+    }
+
+    /** RoPE of {@code heads} heads from {@code offset} at {@code position}, as {@link LlamaRuntime#rotate}. */
+    private void rotate(float[] values, int offset, int heads, int position) {
+        int headDim = config.headDim();
+        int half = headDim / 2;
+        int angles = position * headDim;
+        for (int head = 0; head < heads; head++) {
+            int at = offset + head * headDim;
+            for (int i = 0; i < half; i++) {
+                float a = values[at + i];
+                float b = values[at + half + i];
+                values[at + i] = a * rope.cos[angles + i] - b * rope.sin[angles + i];
+                values[at + half + i] = b * rope.cos[angles + half + i] + a * rope.sin[angles + half + i];
+            }
+        }
+    }
+
+    /** Writes a row's keys or values [kvHeads, headDim] (from {@code offset} of {@code source}) at its position. */
+    private void append(ByteBuffer memory, float[] source, int offset, ForwardBatch.Row row, KvCache cache) {
+        int headDim = config.headDim();
+        for (int head = 0; head < config.kvHeads(); head++) {
+            int target = ((row.slot() * config.kvHeads() + head) * cache.maxLength() + row.start()) * headDim;
+            for (int c = 0; c < headDim; c++) {
+                memory.putFloat(4 * (target + c), source[offset + head * headDim + c]);
+            }
+        }
+    }
+
+    /** x += update. */
+    private static void add(float[] update, float[] x) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += update[i];
+        }
+    }
+
+    /** A transposed weight's rows in place: the view back to [out, in] is contiguous, so nothing is copied. */
+    private static ByteBuffer rows(NDArray weightT) {
+        return weightT.transpose().toByteBuffer(true);
+    }
+
+    private static boolean fitsBuffer(NDArray array) {
+        return array.getShape().size() * Float.BYTES <= Integer.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {
+        team.close();
+    }
+}

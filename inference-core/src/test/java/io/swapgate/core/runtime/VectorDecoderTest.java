@@ -1,0 +1,181 @@
+package io.swapgate.core.runtime;
+
+import static io.swapgate.core.runtime.SeededWeights.assertClose;
+import static io.swapgate.core.runtime.SeededWeights.matrix;
+import static io.swapgate.core.runtime.SeededWeights.norm;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.swapgate.core.format.ModelLoader;
+import io.swapgate.core.model.FloatTensor;
+import io.swapgate.core.model.LayerWeights;
+import io.swapgate.core.model.LlamaConfig;
+import io.swapgate.core.model.LlamaWeights;
+import io.swapgate.core.model.LoadedModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Decode steps that {@link VectorDecoder} computes give libtorch's logits and hidden states, and leave the cache as
+ * libtorch would: each decoded token is checked against libtorch's pass over the whole sequence so far (a prefill
+ * chunk, which the decoder never takes), for rows decoded alone and three at a time in slots out of order at different
+ * positions, each step reading keys and values that earlier decode steps wrote. Run on stories260K (grouped-query
+ * attention) and on a seeded model with projection biases, three queries per KV head and sizes that are no multiple
+ * of the vector width.
+ */
+class VectorDecoderTest {
+
+    private static final float TOLERANCE = 1e-4f;
+    private static final int LENGTH = 64;
+    /** The slot every reference pass recomputes its sequence in. */
+    private static final int REFERENCE_SLOT = 7;
+
+    @Test
+    void decodingMatchesLibtorchOnStories260K() {
+        LoadedModel stories = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
+        try (LlamaRuntime runtime =
+                new LlamaRuntime(stories.config(), stories.weights(), RuntimeOptions.cpu(2), LENGTH)) {
+            assertDecodingMatches(
+                    runtime, new int[][] {{1, 403, 407, 261, 378}, {1, 365, 279}, {1, 9, 80, 311, 27, 94}});
+        }
+    }
+
+    @Test
+    void decodingMatchesLibtorchWithBiasesGroupsAndOddSizes() {
+        LlamaConfig config = new LlamaConfig(36, 52, 2, 6, 2, 45, LENGTH, 1e-5f, 10000f, null, false);
+        try (LlamaRuntime runtime = new LlamaRuntime(config, seeded(config), RuntimeOptions.cpu(2), LENGTH)) {
+            assertDecodingMatches(runtime, new int[][] {{3, 17, 40}, {1, 2}, {44, 0, 12, 31, 7}});
+        }
+    }
+
+    @Test
+    void onlyDecodeStepsOfAFewPlainRowsAreTaken() {
+        LoadedModel stories = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
+        try (LlamaRuntime runtime =
+                        new LlamaRuntime(stories.config(), stories.weights(), RuntimeOptions.cpu(1), LENGTH);
+                KvCache cache = runtime.newKvCache(8, LENGTH)) {
+            VectorDecoder decoder = runtime.decoder();
+            assertNotNull(decoder, "the tests' JVM has the vector module, so a CPU float32 Llama decodes on it");
+            assertTrue(decoder.accepts(batch(decodeRows(4)), cache), "four decoding rows");
+            assertFalse(decoder.accepts(batch(decodeRows(5)), cache), "five rows go to libtorch");
+            assertFalse(decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[] {1, 2})), cache), "a prefill chunk");
+            assertFalse(
+                    decoder.accepts(batch(new ForwardBatch.Row(0, 3, new int[] {-1})), cache),
+                    "a prompt-tuning virtual token");
+            assertFalse(
+                    decoder.accepts(
+                            batch(new ForwardBatch.Row(0, 3, new int[] {5}, new ForwardBatch.LoraUse(0, 4, 1f), null)),
+                            cache),
+                    "a row with a LoRA");
+            assertFalse(
+                    decoder.accepts(batch(new ForwardBatch.Row(0, LENGTH, new int[] {5})), cache), "past the cache");
+            assertFalse(
+                    decoder.accepts(
+                            batch(new ForwardBatch.Row(
+                                    0, 3, new int[] {stories.config().vocabSize()})),
+                            cache),
+                    "a token outside the vocabulary");
+        }
+    }
+
+    /**
+     * Prefills each prompt alone in its own slot (slots 3, 0, 5: out of order, with gaps), decodes three tokens for
+     * each row alone, then three more for all rows in one step each, checking every step against the reference.
+     */
+    private static void assertDecodingMatches(LlamaRuntime runtime, int[][] prompts) {
+        int[] slots = {3, 0, 5};
+        try (KvCache cache = runtime.newKvCache(8, LENGTH)) {
+            List<List<Integer>> sequences = new ArrayList<>();
+            for (int r = 0; r < prompts.length; r++) {
+                sequences.add(new ArrayList<>(Arrays.stream(prompts[r]).boxed().toList()));
+                runtime.forward(batch(new ForwardBatch.Row(slots[r], 0, prompts[r])), cache, null);
+            }
+            int vocab = runtime.config().vocabSize();
+            for (int t = 0; t < 3; t++) {
+                for (int r = 0; r < prompts.length; r++) {
+                    int token = (7 * t + 11 * r + 5) % vocab;
+                    StepOutput decoded = runtime.forward(batch(next(sequences.get(r), slots[r], token)), cache, null);
+                    assertMatchesReference(
+                            runtime, cache, sequences.get(r), decoded, 0, "row " + r + " alone, step " + t);
+                }
+            }
+            for (int t = 0; t < 3; t++) {
+                List<ForwardBatch.Row> rows = new ArrayList<>();
+                for (int r = 0; r < prompts.length; r++) {
+                    rows.add(next(sequences.get(r), slots[r], (13 * t + 3 * r + 1) % vocab));
+                }
+                StepOutput decoded = runtime.forward(new ForwardBatch(rows), cache, null);
+                for (int r = 0; r < prompts.length; r++) {
+                    assertMatchesReference(
+                            runtime, cache, sequences.get(r), decoded, r, "row " + r + " batched, step " + t);
+                }
+            }
+        }
+    }
+
+    /** The decode row appending {@code token} to {@code sequence}, which it extends. */
+    private static ForwardBatch.Row next(List<Integer> sequence, int slot, int token) {
+        ForwardBatch.Row row = new ForwardBatch.Row(slot, sequence.size(), new int[] {token});
+        sequence.add(token);
+        return row;
+    }
+
+    private static void assertMatchesReference(
+            LlamaRuntime runtime, KvCache cache, List<Integer> sequence, StepOutput decoded, int row, String what) {
+        int[] tokens = sequence.stream().mapToInt(Integer::intValue).toArray();
+        StepOutput reference = runtime.forward(batch(new ForwardBatch.Row(REFERENCE_SLOT, 0, tokens)), cache, null);
+        assertClose(reference.logits()[0], decoded.logits()[row], TOLERANCE, what + ": logits");
+        assertClose(reference.hidden()[0], decoded.hidden()[row], TOLERANCE, what + ": hidden state");
+    }
+
+    private static ForwardBatch.Row[] decodeRows(int count) {
+        ForwardBatch.Row[] rows = new ForwardBatch.Row[count];
+        for (int r = 0; r < count; r++) {
+            rows[r] = new ForwardBatch.Row(r, 2, new int[] {r + 1});
+        }
+        return rows;
+    }
+
+    private static ForwardBatch batch(ForwardBatch.Row... rows) {
+        return new ForwardBatch(List.of(rows));
+    }
+
+    /** A Llama with a bias on its query, key and value projections (as Qwen2 has), seeded. */
+    private static LlamaWeights seeded(LlamaConfig c) {
+        SplittableRandom random = new SplittableRandom(11);
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < c.layers(); l++) {
+            int fused = c.queryDim() + 2 * c.kvDim();
+            float[] bias = new float[fused];
+            for (int i = 0; i < fused; i++) {
+                bias[i] = (float) (random.nextDouble() - 0.5);
+            }
+            layers.add(new LayerWeights(
+                    norm(random, c.dim()),
+                    matrix(random, c.queryDim(), c.dim()),
+                    matrix(random, c.kvDim(), c.dim()),
+                    matrix(random, c.kvDim(), c.dim()),
+                    matrix(random, c.dim(), c.queryDim()),
+                    norm(random, c.dim()),
+                    matrix(random, c.hiddenDim(), c.dim()),
+                    matrix(random, c.hiddenDim(), c.dim()),
+                    matrix(random, c.dim(), c.hiddenDim()),
+                    new FloatTensor("bias", new int[] {fused}, bias),
+                    null,
+                    null,
+                    null,
+                    null));
+        }
+        return new LlamaWeights(
+                        matrix(random, c.vocabSize(), c.dim()),
+                        layers,
+                        norm(random, c.dim()),
+                        matrix(random, c.vocabSize(), c.dim()))
+                .validate(c);
+    }
+}

@@ -1,0 +1,123 @@
+package io.swapgate.core.runtime.vector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The vector kernels against the plain loops they replace, at sizes that are whole vectors and sizes that leave a
+ * remainder, with the weight in a direct buffer as the runtime's tensors hand it over.
+ */
+class VectorKernelsTest {
+
+    private static final float TOLERANCE = 1e-5f;
+    private final SplittableRandom random = new SplittableRandom(3);
+
+    @Test
+    void rowProductsMatchPlainDotProductsForOneToFourRows() {
+        for (int in : new int[] {64, 37, 5}) {
+            int out = 23;
+            float[] weight = values(out * in);
+            ByteBuffer buffer = direct(weight);
+            for (int rows = 1; rows <= RowProducts.MAX_ROWS; rows++) {
+                float[] x = values(rows * in);
+                float[] y = new float[rows * out];
+                // In two ranges, as a team's two threads would split the weight's rows.
+                RowProducts.multiply(buffer, in, x, rows, y, out, 0, 9);
+                RowProducts.multiply(buffer, in, x, rows, y, out, 9, out);
+                for (int j = 0; j < rows; j++) {
+                    for (int r = 0; r < out; r++) {
+                        float expected = 0;
+                        for (int c = 0; c < in; c++) {
+                            expected += x[j * in + c] * weight[r * in + c];
+                        }
+                        assertEquals(
+                                expected,
+                                y[j * out + r],
+                                TOLERANCE,
+                                rows + " rows of " + in + ": y[" + j + "][" + r + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowProductsRefuseMoreRowsThanOnePassReads() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> RowProducts.multiply(direct(new float[8]), 2, new float[10], 5, new float[20], 4, 0, 4));
+    }
+
+    @Test
+    void headAttentionIsSoftmaxOfScaledScoresTimesValues() {
+        for (int headDim : new int[] {64, 6}) {
+            int positions = 19;
+            int history = 2 * positions * headDim; // the head's history starts past other heads' in the buffer
+            float[] keys = values(history + positions * headDim);
+            float[] values = values(history + positions * headDim);
+            float[] q = values(3 + headDim);
+            for (int count : new int[] {1, 8, 13, positions}) {
+                float scale = 0.37f;
+                float[] out = new float[5 + headDim];
+                HeadAttention.attend(
+                        q, 3, direct(keys), direct(values), history, headDim, count, scale, new float[count], out, 5);
+                double[] weights = new double[count];
+                double sum = 0;
+                for (int t = 0; t < count; t++) {
+                    double score = 0;
+                    for (int c = 0; c < headDim; c++) {
+                        score += q[3 + c] * keys[history + t * headDim + c];
+                    }
+                    weights[t] = Math.exp(score * scale);
+                    sum += weights[t];
+                }
+                for (int c = 0; c < headDim; c++) {
+                    double expected = 0;
+                    for (int t = 0; t < count; t++) {
+                        expected += weights[t] / sum * values[history + t * headDim + c];
+                    }
+                    assertEquals(
+                            expected,
+                            out[5 + c],
+                            TOLERANCE,
+                            headDim + " wide, " + count + " positions: out[" + c + "]");
+                }
+            }
+        }
+    }
+
+    @Test
+    void swiGluIsSiluOfTheGateTimesUp() {
+        int hidden = 19;
+        int rows = 3;
+        float[] gateUp = values(rows * 2 * hidden);
+        float[] out = new float[rows * hidden];
+        GatedActivation.swiGlu(gateUp, hidden, rows, out);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < hidden; c++) {
+                double gate = gateUp[2 * r * hidden + c];
+                double expected = gate / (1 + Math.exp(-gate)) * gateUp[2 * r * hidden + hidden + c];
+                assertEquals(expected, out[r * hidden + c], TOLERANCE, "row " + r + ", column " + c);
+            }
+        }
+    }
+
+    private float[] values(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+
+    private static ByteBuffer direct(float[] values) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(4 * values.length).order(ByteOrder.nativeOrder());
+        buffer.asFloatBuffer().put(values);
+        return buffer;
+    }
+}
