@@ -6,9 +6,10 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Splits a range of rows between the calling thread and helper threads, for work that takes well under a millisecond
- * and comes dozens of times a step. Helpers spin briefly after each call, since the next one usually follows within
- * microseconds, and park after that, so an idle engine holds no core. A call made while another thread is using the
- * team runs on the caller alone instead of waiting.
+ * and comes dozens of times a step. The rows are taken in small chunks by whichever thread is free, so a thread that
+ * starts late or reads memory slower does not leave the others waiting. Helpers spin briefly after each call, since
+ * the next one usually follows within microseconds, and park after that, so an idle engine holds no core. A call made
+ * while another thread is using the team runs on the caller alone instead of waiting.
  */
 final class RowTeam implements AutoCloseable {
 
@@ -19,15 +20,21 @@ final class RowTeam implements AutoCloseable {
 
     /** How long a helper waits for the next call before it parks. */
     private static final long SPIN_NANOS = 200_000;
+    /** Chunks per thread a call is cut into: enough to even out the threads' pace, few enough to cost nothing. */
+    private static final int CHUNKS_PER_THREAD = 8;
 
     private final Thread[] helpers;
     private final ReentrantLock inUse = new ReentrantLock();
-    /** Bumped by every call; a helper runs its share once per value. */
+    /** Bumped by every call; a helper takes chunks of each call once. */
     private final AtomicInteger generation = new AtomicInteger();
 
     private final AtomicInteger pending = new AtomicInteger();
+    /** The first row no thread has taken yet. */
+    private final AtomicInteger next = new AtomicInteger();
+
     private volatile Part part;
     private volatile int rows;
+    private volatile int chunk;
     private volatile Throwable failure;
     private volatile boolean closed;
 
@@ -38,8 +45,7 @@ final class RowTeam implements AutoCloseable {
         }
         helpers = new Thread[threads - 1];
         for (int i = 0; i < helpers.length; i++) {
-            int share = i + 1;
-            helpers[i] = new Thread(() -> help(share), name + "-" + share);
+            helpers[i] = new Thread(this::help, name + "-" + (i + 1));
             helpers[i].setDaemon(true);
             helpers[i].start();
         }
@@ -49,7 +55,7 @@ final class RowTeam implements AutoCloseable {
         return helpers.length + 1;
     }
 
-    /** Runs {@code work} over [0, {@code count}), returning when every share is done; rethrows a helper's failure. */
+    /** Runs {@code work} over [0, {@code count}), returning when every chunk is done; rethrows a helper's failure. */
     void run(int count, Part work) {
         if (helpers.length == 0 || !inUse.tryLock()) {
             work.run(0, count);
@@ -58,19 +64,25 @@ final class RowTeam implements AutoCloseable {
         try {
             part = work;
             rows = count;
+            chunk = Math.max(1, count / (threads() * CHUNKS_PER_THREAD));
+            next.set(0);
             failure = null;
             pending.set(helpers.length);
             generation.incrementAndGet();
             for (Thread helper : helpers) {
                 LockSupport.unpark(helper);
             }
-            work.run(0, bound(0, count));
-            while (pending.get() > 0) {
-                Thread.onSpinWait();
+            try {
+                takeChunks(work);
+            } finally {
+                // Even when the caller's chunk failed: no helper may still be on this call when the next one starts.
+                while (pending.get() > 0) {
+                    Thread.onSpinWait();
+                }
             }
             Throwable failed = failure;
             if (failed != null) {
-                throw new IllegalStateException("a helper failed on its share of the rows", failed);
+                throw new IllegalStateException("a helper failed on its chunk of the rows", failed);
             }
         } finally {
             part = null;
@@ -78,12 +90,16 @@ final class RowTeam implements AutoCloseable {
         }
     }
 
-    /** Where share {@code share} ends: share 0 is the caller's, each helper takes the next. */
-    private int bound(int share, int count) {
-        return (int) ((long) count * (share + 1) / threads());
+    /** Runs chunks of the current call's rows until none is left. */
+    private void takeChunks(Part work) {
+        int count = rows;
+        int size = chunk;
+        for (int from = next.getAndAdd(size); from < count; from = next.getAndAdd(size)) {
+            work.run(from, Math.min(count, from + size));
+        }
     }
 
-    private void help(int share) {
+    private void help() {
         int seen = 0;
         while (!closed) {
             int current = awaitCall(seen);
@@ -91,9 +107,8 @@ final class RowTeam implements AutoCloseable {
                 continue;
             }
             seen = current;
-            int count = rows;
             try {
-                part.run(bound(share - 1, count), bound(share, count));
+                takeChunks(part);
             } catch (RuntimeException | Error e) {
                 failure = e;
             } finally {

@@ -35,12 +35,20 @@ class RowTeamTest {
     }
 
     @Test
-    void helpersTakeTheirShare() {
+    void helpersTakeChunksWhileTheCallerIsBusy() {
         try (RowTeam team = new RowTeam(2, "test-team")) {
+            Thread caller = Thread.currentThread();
+            CountDownLatch helped = new CountDownLatch(1);
             Set<Thread> workers = ConcurrentHashMap.newKeySet();
-            team.run(2, (from, to) -> workers.add(Thread.currentThread()));
-            assertEquals(2, workers.size(), "the caller and its helper each ran a share");
-            assertTrue(workers.contains(Thread.currentThread()));
+            team.run(64, (from, to) -> {
+                workers.add(Thread.currentThread());
+                if (Thread.currentThread() == caller) {
+                    awaitQuietly(helped);
+                } else {
+                    helped.countDown();
+                }
+            });
+            assertEquals(2, workers.size(), "the caller and its helper each ran chunks");
         }
     }
 
@@ -48,14 +56,18 @@ class RowTeamTest {
     void aHelpersFailureReachesTheCaller() {
         try (RowTeam team = new RowTeam(2, "test-team")) {
             Thread caller = Thread.currentThread();
+            CountDownLatch failed = new CountDownLatch(1);
             IllegalStateException thrown = assertThrows(
                     IllegalStateException.class,
-                    () -> team.run(10, (from, to) -> {
-                        if (Thread.currentThread() != caller) {
-                            throw new ArithmeticException("helper's share");
+                    () -> team.run(64, (from, to) -> {
+                        if (Thread.currentThread() == caller) {
+                            awaitQuietly(failed);
+                        } else {
+                            failed.countDown();
+                            throw new ArithmeticException("helper's chunk");
                         }
                     }));
-            assertEquals("helper's share", thrown.getCause().getMessage());
+            assertEquals("helper's chunk", thrown.getCause().getMessage());
             int[] total = {0};
             team.run(4, (from, to) -> {
                 synchronized (total) {
@@ -91,6 +103,15 @@ class RowTeamTest {
             assertEquals(1, workers.size());
             release.countDown();
             first.join(10_000);
+        }
+    }
+
+    /** Waits up to 10 s: long enough for a parked helper to wake, bounded so a broken team fails the test, not hangs. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(10, TimeUnit.SECONDS), "no helper arrived");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
