@@ -7,8 +7,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Splits a range of rows between the calling thread and helper threads, for work that takes well under a millisecond
  * and comes dozens of times a step. The rows are taken in small chunks by whichever thread is free, so a thread that
- * starts late or reads memory slower does not leave the others waiting. Helpers spin briefly after each call, since
- * the next one usually follows within microseconds, and park after that, so an idle engine holds no core. A call made
+ * starts late or reads memory slower does not leave the others waiting. Helpers wait for the next call briefly, since
+ * it usually follows within microseconds, and park after that, so an idle engine holds no core. A call made
  * while another thread is using the team runs on the caller alone instead of waiting.
  */
 final class RowTeam implements AutoCloseable {
@@ -18,8 +18,8 @@ final class RowTeam implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** How long a helper waits for the next call before it parks. */
-    private static final long SPIN_NANOS = 200_000;
+    /** How long a helper waits for the next call before it parks: spinning for a tenth of it, yielding after. */
+    private static final long WAIT_NANOS = 200_000;
     /** Chunks per thread a call is cut into: enough to even out the threads' pace, few enough to cost nothing. */
     private static final int CHUNKS_PER_THREAD = 8;
 
@@ -117,13 +117,21 @@ final class RowTeam implements AutoCloseable {
         }
     }
 
-    /** The generation once it differs from {@code seen} (or the team closed): spinning first, then parked. */
+    /**
+     * The generation once it differs from {@code seen} (or the team closed): spinning first, then yielding, then parked.
+     * Yielding keeps the helper as quick to answer while letting any other runnable thread have the core, such as the
+     * one flushing a token the step just produced to its client.
+     */
+    @SuppressWarnings("ThreadPriorityCheck") // yielding is the point here: the core goes to whoever needs it now
     private int awaitCall(int seen) {
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        long started = System.nanoTime();
         int current;
         while ((current = generation.get()) == seen && !closed) {
-            if (System.nanoTime() < spinUntil) {
+            long waited = System.nanoTime() - started;
+            if (waited < WAIT_NANOS / 10) {
                 Thread.onSpinWait();
+            } else if (waited < WAIT_NANOS) {
+                Thread.yield();
             } else {
                 LockSupport.park(this);
             }
