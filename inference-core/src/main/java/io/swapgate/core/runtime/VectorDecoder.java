@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decode steps of a few rows of a Llama model, computed in Java on the CPU's vector units straight from the memory of
+ * Decode steps of up to {@value #MAX_ROWS} rows of a Llama model, computed in Java on the CPU's vector units straight from the memory of
  * the weights and the KV cache that the runtime's tensors own. A decode step reads every weight for a handful of
  * tokens: libtorch spends about as long again on the bookkeeping of its 700 small ops as on the products, and its
  * bundled BLAS reads the weights at 11-14 GB/s on the CPUs measured in docs/benchmarks.md, where this reads at 16-19.
@@ -25,6 +25,15 @@ final class VectorDecoder implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(VectorDecoder.class);
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    /**
+     * The most rows a step may have to be taken here. Each chunk of a weight is read from memory once and multiplied
+     * by four rows at a time while the cache holds it, so more rows cost arithmetic, where libtorch's BLAS is faster
+     * than these kernels. Steps of the 85.7M peer model, 2 threads (median ms, here against libtorch): 8 rows 37-44
+     * against 46-58, 12 rows 54-56 against 67-73, 16 rows 70-77 against 60-83; the 27M model: 12 rows 17-19 against
+     * 35, 16 rows 22-25 against 34-37.
+     */
+    static final int MAX_ROWS = 12;
 
     /** One block's weights: norms copied to the heap, matrices read in place, row-major [out, in]. */
     private record Layer(
@@ -119,7 +128,7 @@ final class VectorDecoder implements AutoCloseable {
                 options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         LOG.info(
                 "Decode steps of up to {} rows run on {}-bit vectors over {} thread(s)",
-                RowProducts.MAX_ROWS,
+                MAX_ROWS,
                 RowProducts.vectorBits(),
                 threads);
         return new VectorDecoder(config, threads, embedding, blocks, finalNorm, classifierT, rope, maxPositions);
@@ -127,7 +136,7 @@ final class VectorDecoder implements AutoCloseable {
 
     /** Whether {@code batch} is a step this decoder runs: a few rows of one real token each, none with an adapter. */
     boolean accepts(ForwardBatch batch, KvCache cache) {
-        if (batch.size() > RowProducts.MAX_ROWS || !cache.addressable()) {
+        if (batch.size() > MAX_ROWS || !cache.addressable()) {
             return false;
         }
         for (ForwardBatch.Row row : batch.rows()) {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Decode steps that {@link VectorDecoder} computes give libtorch's logits and hidden states, and leave the cache as
  * libtorch would: each decoded token is checked against libtorch's pass over the whole sequence so far (a prefill
- * chunk, which the decoder never takes), for rows decoded alone and three at a time in slots out of order at different
- * positions, each step reading keys and values that earlier decode steps wrote. Run on stories260K (grouped-query
+ * chunk, which the decoder never takes), for rows decoded alone and six at a time (two passes of the products) in slots
+ * out of order at different positions, each step reading keys and values that earlier decode steps wrote. Run on stories260K (grouped-query
  * attention) and on a seeded model with projection biases, three queries per KV head and sizes that are no multiple
  * of the vector width.
  */
@@ -33,7 +33,7 @@ class VectorDecoderTest {
     private static final float TOLERANCE = 1e-4f;
     private static final int LENGTH = 64;
     /** The slot every reference pass recomputes its sequence in. */
-    private static final int REFERENCE_SLOT = 7;
+    private static final int REFERENCE_SLOT = 9;
 
     @Test
     void decodingMatchesLibtorchOnStories260K() {
@@ -49,7 +49,8 @@ class VectorDecoderTest {
     void decodingMatchesLibtorchWithBiasesGroupsAndOddSizes() {
         LlamaConfig config = new LlamaConfig(36, 52, 2, 6, 2, 45, LENGTH, 1e-5f, 10000f, null, false);
         try (LlamaRuntime runtime = new LlamaRuntime(config, seeded(config), RuntimeOptions.cpu(2), LENGTH)) {
-            assertDecodingMatches(runtime, new int[][] {{3, 17, 40}, {1, 2}, {44, 0, 12, 31, 7}});
+            assertDecodingMatches(
+                    runtime, new int[][] {{3, 17, 40}, {1, 2}, {44, 0, 12, 31, 7}, {9}, {5, 6, 7, 8}, {30, 31}});
         }
     }
 
@@ -58,11 +59,15 @@ class VectorDecoderTest {
         LoadedModel stories = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
         try (LlamaRuntime runtime =
                         new LlamaRuntime(stories.config(), stories.weights(), RuntimeOptions.cpu(1), LENGTH);
-                KvCache cache = runtime.newKvCache(8, LENGTH)) {
+                KvCache cache = runtime.newKvCache(VectorDecoder.MAX_ROWS + 1, LENGTH)) {
             VectorDecoder decoder = runtime.decoder();
             assertNotNull(decoder, "the tests' JVM has the vector module, so a CPU float32 Llama decodes on it");
-            assertTrue(decoder.accepts(batch(decodeRows(4)), cache), "four decoding rows");
-            assertFalse(decoder.accepts(batch(decodeRows(5)), cache), "five rows go to libtorch");
+            assertTrue(
+                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_ROWS)), cache),
+                    VectorDecoder.MAX_ROWS + " decoding rows");
+            assertFalse(
+                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_ROWS + 1)), cache),
+                    "one more row goes to libtorch");
             assertFalse(decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[] {1, 2})), cache), "a prefill chunk");
             assertFalse(
                     decoder.accepts(batch(new ForwardBatch.Row(0, 3, new int[] {-1})), cache),
@@ -84,12 +89,12 @@ class VectorDecoderTest {
     }
 
     /**
-     * Prefills each prompt alone in its own slot (slots 3, 0, 5: out of order, with gaps), decodes three tokens for
+     * Prefills each prompt alone in its own slot (out of order, with gaps), decodes three tokens for
      * each row alone, then three more for all rows in one step each, checking every step against the reference.
      */
     private static void assertDecodingMatches(LlamaRuntime runtime, int[][] prompts) {
-        int[] slots = {3, 0, 5};
-        try (KvCache cache = runtime.newKvCache(8, LENGTH)) {
+        int[] slots = {3, 0, 5, 8, 1, 6};
+        try (KvCache cache = runtime.newKvCache(REFERENCE_SLOT + 1, LENGTH)) {
             List<List<Integer>> sequences = new ArrayList<>();
             for (int r = 0; r < prompts.length; r++) {
                 sequences.add(new ArrayList<>(Arrays.stream(prompts[r]).boxed().toList()));

@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class RowProducts {
 
-    /** The most activation rows one pass reads a weight row for: beyond it the products are bound by arithmetic. */
-    public static final int MAX_ROWS = 4;
+    /** Activation rows one pass over a weight row multiplies: more accumulators than this spill registers. */
+    static final int PASS_ROWS = 4;
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
@@ -28,26 +28,28 @@ public final class RowProducts {
     }
 
     /**
-     * Writes y[j][r] = sum over c of x[j][c] w[r][c] for activation rows j below {@code rows} and weight rows r in
-     * [{@code from}, {@code to}). The weight is float32 in native byte order, row-major [out, in]; x is [rows, in] and
-     * y [rows, out], row-major.
+     * Writes y[j][r] = sum over c of x[j][c] w[r][c] for every activation row j and weight rows r in [{@code from},
+     * {@code to}). The weight is float32 in native byte order, row-major [out, in]; x is [rows, in] and y [rows, out],
+     * row-major. Up to {@value #PASS_ROWS} activation rows share each read of a weight row; more rows take further
+     * passes over the same weight rows, which a caller splitting the weight into chunks a cache holds finds there.
      */
     public static void multiply(ByteBuffer weight, int in, float[] x, int rows, float[] y, int out, int from, int to) {
-        if (rows < 1 || rows > MAX_ROWS) {
-            throw new IllegalArgumentException("1 to " + MAX_ROWS + " activation rows, not " + rows);
-        }
-        if (rows == 1) {
-            oneRow(weight, in, x, y, from, to);
-        } else {
-            fewRows(weight, in, x, rows, y, out, from, to);
+        for (int first = 0; first < rows; first += PASS_ROWS) {
+            int count = Math.min(PASS_ROWS, rows - first);
+            if (count == 1) {
+                oneRow(weight, in, x, first, y, out, from, to);
+            } else {
+                fewRows(weight, in, x, first, count, y, out, from, to);
+            }
         }
     }
 
-    /** One activation row: four accumulators in flight, so the loads, not the additions' latency, set the pace. */
-    private static void oneRow(ByteBuffer weight, int in, float[] x, float[] y, int from, int to) {
+    /** Activation row {@code row}: four accumulators in flight, so the loads, not the additions' latency, set the pace. */
+    private static void oneRow(ByteBuffer weight, int in, float[] x, int row, float[] y, int out, int from, int to) {
         int lanes = SPECIES.length();
         int wide = in - in % (4 * lanes);
         int narrow = in - in % lanes;
+        int x0 = row * in;
         for (int r = from; r < to; r++) {
             int base = r * in;
             FloatVector a0 = FloatVector.zero(SPECIES);
@@ -56,28 +58,31 @@ public final class RowProducts {
             FloatVector a3 = FloatVector.zero(SPECIES);
             int c = 0;
             for (; c < wide; c += 4 * lanes) {
-                a0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, c), a0);
-                a1 = load(weight, base + c + lanes).fma(FloatVector.fromArray(SPECIES, x, c + lanes), a1);
-                a2 = load(weight, base + c + 2 * lanes).fma(FloatVector.fromArray(SPECIES, x, c + 2 * lanes), a2);
-                a3 = load(weight, base + c + 3 * lanes).fma(FloatVector.fromArray(SPECIES, x, c + 3 * lanes), a3);
+                a0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, x0 + c), a0);
+                a1 = load(weight, base + c + lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + lanes), a1);
+                a2 = load(weight, base + c + 2 * lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + 2 * lanes), a2);
+                a3 = load(weight, base + c + 3 * lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + 3 * lanes), a3);
             }
             for (; c < narrow; c += lanes) {
-                a0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, c), a0);
+                a0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, x0 + c), a0);
             }
-            y[r] = finish(a0.add(a1).add(a2.add(a3)), weight, base, x, 0, c, in);
+            y[row * out + r] = finish(a0.add(a1).add(a2.add(a3)), weight, base, x, x0, c, in);
         }
     }
 
     /**
-     * Two to four activation rows: one load of each weight vector feeds every row's accumulator. Rows past {@code rows}
-     * repeat the last one, so the loop has no branches; their sums are not written.
+     * Activation rows {@code first} to {@code first + count - 1}, two to four of them: one load of each weight vector
+     * feeds every row's accumulator. Rows past the last repeat it, so the loop has no branches; their sums are not
+     * written.
      */
-    private static void fewRows(ByteBuffer weight, int in, float[] x, int rows, float[] y, int out, int from, int to) {
+    private static void fewRows(
+            ByteBuffer weight, int in, float[] x, int first, int count, float[] y, int out, int from, int to) {
         int lanes = SPECIES.length();
         int narrow = in - in % lanes;
-        int x1 = Math.min(1, rows - 1) * in;
-        int x2 = Math.min(2, rows - 1) * in;
-        int x3 = Math.min(3, rows - 1) * in;
+        int x0 = first * in;
+        int x1 = (first + Math.min(1, count - 1)) * in;
+        int x2 = (first + Math.min(2, count - 1)) * in;
+        int x3 = (first + Math.min(3, count - 1)) * in;
         for (int r = from; r < to; r++) {
             int base = r * in;
             FloatVector a0 = FloatVector.zero(SPECIES);
@@ -87,20 +92,18 @@ public final class RowProducts {
             int c = 0;
             for (; c < narrow; c += lanes) {
                 FloatVector w = load(weight, base + c);
-                a0 = w.fma(FloatVector.fromArray(SPECIES, x, c), a0);
+                a0 = w.fma(FloatVector.fromArray(SPECIES, x, x0 + c), a0);
                 a1 = w.fma(FloatVector.fromArray(SPECIES, x, x1 + c), a1);
                 a2 = w.fma(FloatVector.fromArray(SPECIES, x, x2 + c), a2);
                 a3 = w.fma(FloatVector.fromArray(SPECIES, x, x3 + c), a3);
             }
-            y[r] = finish(a0, weight, base, x, 0, c, in);
-            if (rows > 1) {
-                y[out + r] = finish(a1, weight, base, x, x1, c, in);
+            y[first * out + r] = finish(a0, weight, base, x, x0, c, in);
+            y[(first + 1) * out + r] = finish(a1, weight, base, x, x1, c, in);
+            if (count > 2) {
+                y[(first + 2) * out + r] = finish(a2, weight, base, x, x2, c, in);
             }
-            if (rows > 2) {
-                y[2 * out + r] = finish(a2, weight, base, x, x2, c, in);
-            }
-            if (rows > 3) {
-                y[3 * out + r] = finish(a3, weight, base, x, x3, c, in);
+            if (count > 3) {
+                y[(first + 3) * out + r] = finish(a3, weight, base, x, x3, c, in);
             }
         }
     }
