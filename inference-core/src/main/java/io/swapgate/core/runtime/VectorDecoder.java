@@ -13,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decode steps of up to {@value #MAX_ROWS} rows of a Llama model, computed in Java on the CPU's vector units straight from the memory of
- * the weights and the KV cache that the runtime's tensors own. A decode step reads every weight for a handful of
- * tokens: libtorch spends about as long again on the bookkeeping of its 700 small ops as on the products, and its
+ * Steps of up to {@value #MAX_TOKENS} tokens of a Llama model (decoding rows and short prompts), computed in Java on
+ * the CPU's vector units straight from the memory of the weights and the KV cache that the runtime's tensors own. Such
+ * a step reads every weight for a handful of tokens: libtorch spends about as long again on the bookkeeping of its 700 small ops as on the products, and its
  * bundled BLAS reads the weights at 11-14 GB/s on the CPUs measured in docs/benchmarks.md, where this reads at 16-19.
- * Every other step (prefill chunks, adapters that change the products, Gemma, head norms, a GPU, half precision) runs
+ * Every other step (more tokens, adapters that change the products, Gemma, head norms, a GPU, half precision) runs
  * through libtorch; a step here writes the same cache entries and returns what {@link LlamaRuntime#forward} would.
  * Needs the JVM flag {@code --add-modules jdk.incubator.vector}.
  */
@@ -27,13 +27,13 @@ final class VectorDecoder implements AutoCloseable {
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     /**
-     * The most rows a step may have to be taken here. Each chunk of a weight is read from memory once and multiplied
+     * The most tokens a step may have to be taken here. Each chunk of a weight is read from memory once and multiplied
      * by four rows at a time while the cache holds it, so more rows cost arithmetic, where libtorch's BLAS is faster
      * than these kernels. Steps of the 85.7M peer model, 2 threads (median ms, here against libtorch): 8 rows 37-44
-     * against 46-58, 12 rows 54-56 against 67-73, 16 rows 70-77 against 60-83; the 27M model: 12 rows 17-19 against
-     * 35, 16 rows 22-25 against 34-37.
+     * against 46-58, 12 rows 54-56 against 67-73, 16 rows 70-77 against 60-83 (even); the 27M model: 12 rows 17-19
+     * against 35, 16 rows 22-25 against 34-37, 24 rows 32 against 40-48.
      */
-    static final int MAX_ROWS = 12;
+    static final int MAX_TOKENS = 16;
 
     /** One block's weights: norms copied to the heap, matrices read in place, row-major [out, in]. */
     private record Layer(
@@ -127,119 +127,160 @@ final class VectorDecoder implements AutoCloseable {
         int threads =
                 options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         LOG.info(
-                "Decode steps of up to {} rows run on {}-bit vectors over {} thread(s)",
-                MAX_ROWS,
+                "Steps of up to {} tokens run on {}-bit vectors over {} thread(s)",
+                MAX_TOKENS,
                 RowProducts.vectorBits(),
                 threads);
         return new VectorDecoder(config, threads, embedding, blocks, finalNorm, classifierT, rope, maxPositions);
     }
 
-    /** Whether {@code batch} is a step this decoder runs: a few rows of one real token each, none with an adapter. */
+    /**
+     * The step's tokens in row order, each with its slot and position: a row of several tokens (a short prompt) is as
+     * many tokens at consecutive positions of one slot, each attending to the ones before it.
+     *
+     * @param last for each batch row, the index of its last token: the one whose logits the step returns
+     */
+    private record Tokens(int[] ids, int[] slots, int[] positions, int[] last) {
+
+        static Tokens of(ForwardBatch batch) {
+            int count = batch.tokenCount();
+            Tokens tokens = new Tokens(new int[count], new int[count], new int[count], new int[batch.size()]);
+            int t = 0;
+            for (int r = 0; r < batch.size(); r++) {
+                ForwardBatch.Row row = batch.rows().get(r);
+                for (int i = 0; i < row.tokens().length; i++, t++) {
+                    tokens.ids[t] = row.tokens()[i];
+                    tokens.slots[t] = row.slot();
+                    tokens.positions[t] = row.start() + i;
+                }
+                tokens.last[r] = t - 1;
+            }
+            return tokens;
+        }
+
+        int count() {
+            return ids.length;
+        }
+    }
+
+    /**
+     * Whether {@code batch} is a step this decoder runs: at most {@value #MAX_TOKENS} tokens in all (decoding rows, or
+     * short prompts), none of them a virtual token, no row with an adapter that changes the products.
+     */
     boolean accepts(ForwardBatch batch, KvCache cache) {
-        if (batch.size() > MAX_ROWS || !cache.addressable()) {
+        if (batch.tokenCount() > MAX_TOKENS || !cache.addressable()) {
             return false;
         }
         for (ForwardBatch.Row row : batch.rows()) {
-            if (row.tokens().length != 1
-                    || row.tokens()[0] < 0
-                    || row.tokens()[0] >= config.vocabSize()
-                    || row.lora() != null
+            if (row.lora() != null
                     || row.end() > Math.min(cache.maxLength(), maxPositions)
                     || row.slot() >= cache.slots()) {
                 return false;
+            }
+            for (int token : row.tokens()) {
+                if (token < 0 || token >= config.vocabSize()) {
+                    return false;
+                }
             }
         }
         return true;
     }
 
-    /** Runs a step {@link #accepts} took: appends each row's token to its slot and returns logits and hidden states. */
+    /**
+     * Runs a step {@link #accepts} took: appends each row's tokens to its slot and returns, per row, the logits and
+     * the final hidden state after its last token.
+     */
     StepOutput decode(ForwardBatch batch, KvCache cache) {
-        int rows = batch.size();
+        Tokens tokens = Tokens.of(batch);
+        int count = tokens.count();
         int dim = config.dim();
         int queryDim = config.queryDim();
         int kvDim = config.kvDim();
         int fused = queryDim + 2 * kvDim;
         int hidden = config.hiddenDim();
-        float[] x = new float[rows * dim];
-        float[] h = new float[rows * dim];
-        float[] qkv = new float[rows * fused];
-        float[] mixed = new float[rows * queryDim];
-        float[] out = new float[rows * dim];
-        float[] gateUp = new float[rows * 2 * hidden];
-        float[] activated = new float[rows * hidden];
-        for (int r = 0; r < rows; r++) {
-            int token = batch.rows().get(r).tokens()[0];
+        float[] x = new float[count * dim];
+        float[] h = new float[count * dim];
+        float[] qkv = new float[count * fused];
+        float[] mixed = new float[count * queryDim];
+        float[] out = new float[count * dim];
+        float[] gateUp = new float[count * 2 * hidden];
+        float[] activated = new float[count * hidden];
+        for (int t = 0; t < count; t++) {
             for (int c = 0; c < dim; c++) {
-                x[r * dim + c] = embedding.getFloat(4 * (token * dim + c));
+                x[t * dim + c] = embedding.getFloat(4 * (tokens.ids[t] * dim + c));
             }
         }
         for (int l = 0; l < layers.length; l++) {
             Layer layer = layers[l];
-            normalise(x, layer.attentionNorm, rows, h);
-            multiply(layer.qkv, dim, h, rows, qkv, fused);
-            for (int r = 0; r < rows; r++) {
-                ForwardBatch.Row row = batch.rows().get(r);
+            normalise(x, layer.attentionNorm, count, h);
+            multiply(layer.qkv, dim, h, count, qkv, fused);
+            // Every token's key and value is in the cache before any token attends: a prompt's tokens see each other.
+            for (int t = 0; t < count; t++) {
                 if (layer.qkvBias != null) {
                     for (int c = 0; c < fused; c++) {
-                        qkv[r * fused + c] += layer.qkvBias[c];
+                        qkv[t * fused + c] += layer.qkvBias[c];
                     }
                 }
-                rotate(qkv, r * fused, config.heads(), row.start());
-                rotate(qkv, r * fused + queryDim, config.kvHeads(), row.start());
-                append(cache.keyMemory(l), qkv, r * fused + queryDim, row, cache);
-                append(cache.valueMemory(l), qkv, r * fused + queryDim + kvDim, row, cache);
+                rotate(qkv, t * fused, config.heads(), tokens.positions[t]);
+                rotate(qkv, t * fused + queryDim, config.kvHeads(), tokens.positions[t]);
+                append(cache.keyMemory(l), qkv, t * fused + queryDim, tokens, t, cache);
+                append(cache.valueMemory(l), qkv, t * fused + queryDim + kvDim, tokens, t, cache);
             }
-            attend(batch, cache, l, qkv, mixed);
-            multiply(layer.output, queryDim, mixed, rows, out, dim);
+            attend(tokens, cache, l, qkv, mixed);
+            multiply(layer.output, queryDim, mixed, count, out, dim);
             add(out, x);
-            normalise(x, layer.ffnNorm, rows, h);
-            multiply(layer.gateUp, dim, h, rows, gateUp, 2 * hidden);
-            GatedActivation.swiGlu(gateUp, hidden, rows, activated);
-            multiply(layer.down, hidden, activated, rows, out, dim);
+            normalise(x, layer.ffnNorm, count, h);
+            multiply(layer.gateUp, dim, h, count, gateUp, 2 * hidden);
+            GatedActivation.swiGlu(gateUp, hidden, count, activated);
+            multiply(layer.down, hidden, activated, count, out, dim);
             add(out, x);
         }
-        normalise(x, finalNorm, rows, h);
+        int rows = batch.size();
+        float[] lasts = new float[rows * dim];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(x, tokens.last[r] * dim, lasts, r * dim, dim);
+        }
+        float[] normalised = new float[rows * dim];
+        normalise(lasts, finalNorm, rows, normalised);
         int vocab = config.vocabSize();
         float[] logits = new float[rows * vocab];
-        multiply(classifier, dim, h, rows, logits, vocab);
+        multiply(classifier, dim, normalised, rows, logits, vocab);
         float[][] rowLogits = new float[rows][];
         float[][] rowHidden = new float[rows][];
         for (int r = 0; r < rows; r++) {
             rowLogits[r] = Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
-            rowHidden[r] = Arrays.copyOfRange(h, r * dim, (r + 1) * dim);
+            rowHidden[r] = Arrays.copyOfRange(normalised, r * dim, (r + 1) * dim);
         }
         return new StepOutput(rowLogits, rowHidden);
     }
 
-    /** Every query head of every row over its slot's history, the heads split over the team. */
-    private void attend(ForwardBatch batch, KvCache cache, int layer, float[] qkv, float[] mixed) {
+    /** Every query head of every token over its slot's history up to its position, the heads split over the team. */
+    private void attend(Tokens tokens, KvCache cache, int layer, float[] qkv, float[] mixed) {
         int heads = config.heads();
         int headDim = config.headDim();
         int group = config.queriesPerKvHead();
         int fused = config.queryDim() + 2 * config.kvDim();
         ByteBuffer keys = cache.keyMemory(layer);
         ByteBuffer values = cache.valueMemory(layer);
-        int longest =
-                batch.rows().stream().mapToInt(ForwardBatch.Row::end).max().orElseThrow();
-        team.run(batch.size() * heads, (from, to) -> {
+        int longest = Arrays.stream(tokens.positions).max().orElseThrow() + 1;
+        team.run(tokens.count() * heads, (from, to) -> {
             float[] scores = new float[longest];
             for (int unit = from; unit < to; unit++) {
-                int r = unit / heads;
+                int t = unit / heads;
                 int head = unit % heads;
-                ForwardBatch.Row row = batch.rows().get(r);
-                int history = (row.slot() * config.kvHeads() + head / group) * cache.maxLength() * headDim;
+                int history = (tokens.slots[t] * config.kvHeads() + head / group) * cache.maxLength() * headDim;
                 HeadAttention.attend(
                         qkv,
-                        r * fused + head * headDim,
+                        t * fused + head * headDim,
                         keys,
                         values,
                         history,
                         headDim,
-                        row.end(),
+                        tokens.positions[t] + 1,
                         scale,
                         scores,
                         mixed,
-                        r * config.queryDim() + head * headDim);
+                        t * config.queryDim() + head * headDim);
             }
         });
     }
@@ -281,11 +322,12 @@ final class VectorDecoder implements AutoCloseable {
         }
     }
 
-    /** Writes a row's keys or values [kvHeads, headDim] (from {@code offset} of {@code source}) at its position. */
-    private void append(ByteBuffer memory, float[] source, int offset, ForwardBatch.Row row, KvCache cache) {
+    /** Writes token {@code t}'s keys or values [kvHeads, headDim] (from {@code offset} of {@code source}) into its slot. */
+    private void append(ByteBuffer memory, float[] source, int offset, Tokens tokens, int t, KvCache cache) {
         int headDim = config.headDim();
         for (int head = 0; head < config.kvHeads(); head++) {
-            int target = ((row.slot() * config.kvHeads() + head) * cache.maxLength() + row.start()) * headDim;
+            int target =
+                    ((tokens.slots[t] * config.kvHeads() + head) * cache.maxLength() + tokens.positions[t]) * headDim;
             for (int c = 0; c < headDim; c++) {
                 memory.putFloat(4 * (target + c), source[offset + head * headDim + c]);
             }

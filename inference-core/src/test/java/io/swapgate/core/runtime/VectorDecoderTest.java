@@ -21,10 +21,11 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Decode steps that {@link VectorDecoder} computes give libtorch's logits and hidden states, and leave the cache as
- * libtorch would: each decoded token is checked against libtorch's pass over the whole sequence so far (a prefill
- * chunk, which the decoder never takes), for rows decoded alone and six at a time (two passes of the products) in slots
- * out of order at different positions, each step reading keys and values that earlier decode steps wrote. Run on stories260K (grouped-query
+ * Steps that {@link VectorDecoder} computes give libtorch's logits and hidden states, and leave the cache as libtorch
+ * would: each short prompt and each decoded token is checked against libtorch's pass over the whole sequence so far
+ * (beside a row long enough that the decoder does not take the step), for prompts prefilled alone and two at a time,
+ * rows decoded alone and six at a time (two passes of the products) in slots out of order at different positions,
+ * each step reading keys and values that earlier steps wrote. Run on stories260K (grouped-query
  * attention) and on a seeded model with projection biases, three queries per KV head and sizes that are no multiple
  * of the vector width.
  */
@@ -34,6 +35,8 @@ class VectorDecoderTest {
     private static final int LENGTH = 64;
     /** The slot every reference pass recomputes its sequence in. */
     private static final int REFERENCE_SLOT = 9;
+    /** The slot of the row every reference pass carries besides, so that it has too many tokens for the decoder. */
+    private static final int FILLER_SLOT = 10;
 
     @Test
     void decodingMatchesLibtorchOnStories260K() {
@@ -59,16 +62,19 @@ class VectorDecoderTest {
         LoadedModel stories = ModelLoader.load(Path.of(System.getProperty("shared.models.dir"), "stories260K"));
         try (LlamaRuntime runtime =
                         new LlamaRuntime(stories.config(), stories.weights(), RuntimeOptions.cpu(1), LENGTH);
-                KvCache cache = runtime.newKvCache(VectorDecoder.MAX_ROWS + 1, LENGTH)) {
+                KvCache cache = runtime.newKvCache(VectorDecoder.MAX_TOKENS + 1, LENGTH)) {
             VectorDecoder decoder = runtime.decoder();
             assertNotNull(decoder, "the tests' JVM has the vector module, so a CPU float32 Llama decodes on it");
             assertTrue(
-                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_ROWS)), cache),
-                    VectorDecoder.MAX_ROWS + " decoding rows");
+                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_TOKENS)), cache),
+                    VectorDecoder.MAX_TOKENS + " decoding rows");
             assertFalse(
-                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_ROWS + 1)), cache),
+                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_TOKENS + 1)), cache),
                     "one more row goes to libtorch");
-            assertFalse(decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[] {1, 2})), cache), "a prefill chunk");
+            assertTrue(decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[] {1, 2})), cache), "a short prompt");
+            assertFalse(
+                    decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[VectorDecoder.MAX_TOKENS + 1])), cache),
+                    "a longer prompt");
             assertFalse(
                     decoder.accepts(batch(new ForwardBatch.Row(0, 3, new int[] {-1})), cache),
                     "a prompt-tuning virtual token");
@@ -89,16 +95,27 @@ class VectorDecoderTest {
     }
 
     /**
-     * Prefills each prompt alone in its own slot (out of order, with gaps), decodes three tokens for
-     * each row alone, then three more for all rows in one step each, checking every step against the reference.
+     * Prefills the prompts (short ones: the decoder takes them), the first two in one step, each in its own slot (out
+     * of order, with gaps), checking their logits; then decodes three tokens for each row alone, then three more for
+     * all rows in one step each, checking every step against the reference.
      */
     private static void assertDecodingMatches(LlamaRuntime runtime, int[][] prompts) {
         int[] slots = {3, 0, 5, 8, 1, 6};
-        try (KvCache cache = runtime.newKvCache(REFERENCE_SLOT + 1, LENGTH)) {
+        try (KvCache cache = runtime.newKvCache(FILLER_SLOT + 1, LENGTH)) {
             List<List<Integer>> sequences = new ArrayList<>();
             for (int r = 0; r < prompts.length; r++) {
                 sequences.add(new ArrayList<>(Arrays.stream(prompts[r]).boxed().toList()));
-                runtime.forward(batch(new ForwardBatch.Row(slots[r], 0, prompts[r])), cache, null);
+            }
+            StepOutput firstTwo = runtime.forward(
+                    batch(new ForwardBatch.Row(slots[0], 0, prompts[0]), new ForwardBatch.Row(slots[1], 0, prompts[1])),
+                    cache,
+                    null);
+            assertMatchesReference(runtime, cache, sequences.get(0), firstTwo, 0, "prompt 0 beside prompt 1");
+            assertMatchesReference(runtime, cache, sequences.get(1), firstTwo, 1, "prompt 1 beside prompt 0");
+            for (int r = 2; r < prompts.length; r++) {
+                StepOutput prefilled =
+                        runtime.forward(batch(new ForwardBatch.Row(slots[r], 0, prompts[r])), cache, null);
+                assertMatchesReference(runtime, cache, sequences.get(r), prefilled, 0, "prompt " + r);
             }
             int vocab = runtime.config().vocabSize();
             for (int t = 0; t < 3; t++) {
@@ -133,7 +150,12 @@ class VectorDecoderTest {
     private static void assertMatchesReference(
             LlamaRuntime runtime, KvCache cache, List<Integer> sequence, StepOutput decoded, int row, String what) {
         int[] tokens = sequence.stream().mapToInt(Integer::intValue).toArray();
-        StepOutput reference = runtime.forward(batch(new ForwardBatch.Row(REFERENCE_SLOT, 0, tokens)), cache, null);
+        int[] filler = new int[VectorDecoder.MAX_TOKENS + 1];
+        Arrays.setAll(filler, i -> i % runtime.config().vocabSize());
+        StepOutput reference = runtime.forward(
+                batch(new ForwardBatch.Row(REFERENCE_SLOT, 0, tokens), new ForwardBatch.Row(FILLER_SLOT, 0, filler)),
+                cache,
+                null);
         assertClose(reference.logits()[0], decoded.logits()[row], TOLERANCE, what + ": logits");
         assertClose(reference.hidden()[0], decoded.hidden()[row], TOLERANCE, what + ": hidden state");
     }
