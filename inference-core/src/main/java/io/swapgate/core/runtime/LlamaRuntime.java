@@ -116,8 +116,9 @@ public final class LlamaRuntime implements AutoCloseable {
             this.slidingCos = ropeCos;
             this.slidingSin = ropeSin;
         }
-        this.decoder = VectorDecoder.forRuntime(
-                config, options, embedding, blocks, finalNorm, classifierT, rope, maxPositions);
+        this.decoder = VectorDecoder.supports(config, options, blocks, embedding, classifierT)
+                ? new VectorDecoder(config, options, embedding, blocks, finalNorm, classifierT, rope, maxPositions)
+                : null;
         this.halfTurn = manager.create(
                         RotaryTables.halfTurn(config.headDim()), new Shape(config.headDim(), config.headDim()))
                 .toType(options.dataType(), false);

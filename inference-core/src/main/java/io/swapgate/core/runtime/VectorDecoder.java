@@ -55,9 +55,10 @@ final class VectorDecoder implements AutoCloseable {
     private final int maxPositions;
     private final float scale;
 
-    private VectorDecoder(
+    /** The decoder of a runtime that {@link #supports} it, reading these tensors in place. */
+    VectorDecoder(
             LlamaConfig config,
-            int threads,
+            RuntimeOptions options,
             NDArray embedding,
             List<LlamaRuntime.Block> blocks,
             NDArray finalNorm,
@@ -83,24 +84,27 @@ final class VectorDecoder implements AutoCloseable {
         this.rope = rope;
         this.maxPositions = maxPositions;
         this.scale = (float) config.attentionScale();
+        int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         this.team = new RowTeam(threads, "swapgate-decode");
+        LOG.info(
+                "Steps of up to {} tokens run on {}-bit vectors over {} thread(s)",
+                MAX_TOKENS,
+                RowProducts.vectorBits(),
+                threads);
     }
 
     /**
-     * The decoder of a runtime, or null where its decode steps must stay with libtorch: on a GPU, in half precision, for
-     * Gemma or head-normalised models, with a weight too large for one buffer, or when the JVM has no vector module.
+     * Whether a runtime's steps can be taken here: not on a GPU, in half precision, for Gemma or head-normalised
+     * models, with a weight too large for one buffer, nor when the JVM has no vector module (which it logs).
      */
-    static VectorDecoder forRuntime(
+    static boolean supports(
             LlamaConfig config,
             RuntimeOptions options,
-            NDArray embedding,
             List<LlamaRuntime.Block> blocks,
-            NDArray finalNorm,
-            NDArray classifierT,
-            RotaryTables rope,
-            int maxPositions) {
+            NDArray embedding,
+            NDArray classifierT) {
         if (options.device().isGpu() || options.dataType() != DataType.FLOAT32 || config.gemma() != null) {
-            return null;
+            return false;
         }
         boolean plain = blocks.stream()
                 .allMatch(b -> b.queryNorm() == null
@@ -115,23 +119,16 @@ final class VectorDecoder implements AutoCloseable {
                                 && fitsBuffer(b.gateUpT())
                                 && fitsBuffer(b.downT()));
         if (!plain || !addressable) {
-            return null;
+            return false;
         }
         if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
             LOG.info(
                     "Decode steps run through libtorch: start the JVM with --add-modules {} to run them on the CPU's"
                             + " vector units, faster",
                     VECTOR_MODULE);
-            return null;
+            return false;
         }
-        int threads =
-                options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
-        LOG.info(
-                "Steps of up to {} tokens run on {}-bit vectors over {} thread(s)",
-                MAX_TOKENS,
-                RowProducts.vectorBits(),
-                threads);
-        return new VectorDecoder(config, threads, embedding, blocks, finalNorm, classifierT, rope, maxPositions);
+        return true;
     }
 
     /**

@@ -193,21 +193,7 @@ class StepLayoutTest {
         java.util.SplittableRandom random = new java.util.SplittableRandom(5);
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < c.layers(); l++) {
-            layers.add(new LayerWeights(
-                    norm(random, c.dim()),
-                    matrix(random, c.queryDim(), c.dim()),
-                    matrix(random, c.kvDim(), c.dim()),
-                    matrix(random, c.kvDim(), c.dim()),
-                    matrix(random, c.dim(), c.queryDim()),
-                    norm(random, c.dim()),
-                    matrix(random, c.hiddenDim(), c.dim()),
-                    matrix(random, c.hiddenDim(), c.dim()),
-                    matrix(random, c.dim(), c.hiddenDim()),
-                    null,
-                    norm(random, c.headDim()),
-                    norm(random, c.headDim()),
-                    norm(random, c.dim()),
-                    norm(random, c.dim())));
+            layers.add(SeededWeights.layer(random, c, null, true));
         }
         FloatTensor embedding = matrix(random, c.vocabSize(), c.dim());
         return new LlamaWeights(embedding, layers, norm(random, c.dim()), embedding).validate(c);

@@ -182,21 +182,7 @@ class VectorDecoderTest {
             for (int i = 0; i < fused; i++) {
                 bias[i] = (float) (random.nextDouble() - 0.5);
             }
-            layers.add(new LayerWeights(
-                    norm(random, c.dim()),
-                    matrix(random, c.queryDim(), c.dim()),
-                    matrix(random, c.kvDim(), c.dim()),
-                    matrix(random, c.kvDim(), c.dim()),
-                    matrix(random, c.dim(), c.queryDim()),
-                    norm(random, c.dim()),
-                    matrix(random, c.hiddenDim(), c.dim()),
-                    matrix(random, c.hiddenDim(), c.dim()),
-                    matrix(random, c.dim(), c.hiddenDim()),
-                    new FloatTensor("bias", new int[] {fused}, bias),
-                    null,
-                    null,
-                    null,
-                    null));
+            layers.add(SeededWeights.layer(random, c, new FloatTensor("bias", new int[] {fused}, bias), false));
         }
         return new LlamaWeights(
                         matrix(random, c.vocabSize(), c.dim()),
