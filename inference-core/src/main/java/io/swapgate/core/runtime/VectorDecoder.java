@@ -3,7 +3,6 @@ package io.swapgate.core.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.swapgate.core.model.LlamaConfig;
-import io.swapgate.core.runtime.vector.GatedActivation;
 import io.swapgate.core.runtime.vector.HeadAttention;
 import io.swapgate.core.runtime.vector.RowProducts;
 import java.nio.ByteBuffer;
@@ -84,7 +83,8 @@ final class VectorDecoder implements AutoCloseable {
         this.rope = rope;
         this.maxPositions = maxPositions;
         this.scale = (float) config.attentionScale();
-        int threads = options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
+        int threads =
+                options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
         this.team = new RowTeam(threads, "swapgate-decode");
         LOG.info(
                 "Steps of up to {} tokens run on {}-bit vectors over {} thread(s)",
@@ -228,7 +228,7 @@ final class VectorDecoder implements AutoCloseable {
             add(out, x);
             normalise(x, layer.ffnNorm, count, h);
             multiply(layer.gateUp, dim, h, count, gateUp, 2 * hidden);
-            GatedActivation.swiGlu(gateUp, hidden, count, activated);
+            swiGlu(gateUp, hidden, count, activated);
             multiply(layer.down, hidden, activated, count, out, dim);
             add(out, x);
         }
@@ -327,6 +327,18 @@ final class VectorDecoder implements AutoCloseable {
                     ((tokens.slots[t] * config.kvHeads() + head) * cache.maxLength() + tokens.positions[t]) * headDim;
             for (int c = 0; c < headDim; c++) {
                 memory.putFloat(4 * (target + c), source[offset + head * headDim + c]);
+            }
+        }
+    }
+
+    /** For each row of gateUp [rows, 2 hidden] (the gate's outputs, then up's): silu(gate) * up, into out. */
+    private static void swiGlu(float[] gateUp, int hidden, int rows, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            int gate = 2 * r * hidden;
+            int up = gate + hidden;
+            for (int c = 0; c < hidden; c++) {
+                float g = gateUp[gate + c];
+                out[r * hidden + c] = g / (1f + (float) Math.exp(-g)) * gateUp[up + c];
             }
         }
     }

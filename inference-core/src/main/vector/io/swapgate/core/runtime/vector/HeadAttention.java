@@ -3,7 +3,6 @@ package io.swapgate.core.runtime.vector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,8 +37,9 @@ public final class HeadAttention {
             float[] out,
             int outOffset) {
         float max = Float.NEGATIVE_INFINITY;
+        float[] lanes = new float[SPECIES.length()];
         for (int t = 0; t < count; t++) {
-            float score = dot(q, qOffset, keys, history + t * headDim, headDim) * scale;
+            float score = dot(q, qOffset, keys, history + t * headDim, headDim, lanes) * scale;
             scores[t] = score;
             max = Math.max(max, score);
         }
@@ -50,35 +50,29 @@ public final class HeadAttention {
         }
     }
 
-    private static float dot(float[] q, int qOffset, ByteBuffer keys, int key, int n) {
-        int lanes = SPECIES.length();
-        int narrow = n - n % lanes;
+    private static float dot(float[] q, int qOffset, ByteBuffer keys, int key, int n, float[] lanes) {
+        int width = SPECIES.length();
+        int narrow = n - n % width;
         FloatVector acc = FloatVector.zero(SPECIES);
         int c = 0;
-        for (; c < narrow; c += lanes) {
+        for (; c < narrow; c += width) {
             acc = FloatVector.fromArray(SPECIES, q, qOffset + c)
                     .fma(FloatVector.fromByteBuffer(SPECIES, keys, 4 * (key + c), ORDER), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc, lanes);
         for (; c < n; c++) {
             sum += q[qOffset + c] * keys.getFloat(4 * (key + c));
         }
         return sum;
     }
 
-    /** scores[t] = exp(scores[t] - max) for t below count; returns their sum. */
+    /**
+     * scores[t] = exp(scores[t] - max) for t below count; returns their sum. Scalar: the vector API's exponential
+     * gives other last bits once compiled than before, where {@code Math.exp} gives the same in every tier.
+     */
     private static float exponentiate(float[] scores, int count, float max) {
-        int lanes = SPECIES.length();
-        int narrow = count - count % lanes;
-        FloatVector sums = FloatVector.zero(SPECIES);
-        int t = 0;
-        for (; t < narrow; t += lanes) {
-            FloatVector e = FloatVector.fromArray(SPECIES, scores, t).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, t);
-            sums = sums.add(e);
-        }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
-        for (; t < count; t++) {
+        float sum = 0;
+        for (int t = 0; t < count; t++) {
             scores[t] = (float) Math.exp(scores[t] - max);
             sum += scores[t];
         }

@@ -3,7 +3,6 @@ package io.swapgate.core.runtime.vector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -32,6 +31,8 @@ public final class RowProducts {
      * {@code to}). The weight is float32 in native byte order, row-major [out, in]; x is [rows, in] and y [rows, out],
      * row-major. Up to {@value #PASS_ROWS} activation rows share each read of a weight row; more rows take further
      * passes over the same weight rows, which a caller splitting the weight into chunks a cache holds finds there.
+     * Every row's sum is added up in the same order however many rows come with it, so a row's result does not depend
+     * on the batch it came in: a request's log-probabilities are the same alone or beside others.
      */
     public static void multiply(ByteBuffer weight, int in, float[] x, int rows, float[] y, int out, int from, int to) {
         for (int first = 0; first < rows; first += PASS_ROWS) {
@@ -39,78 +40,100 @@ public final class RowProducts {
             if (count == 1) {
                 oneRow(weight, in, x, first, y, out, from, to);
             } else {
-                fewRows(weight, in, x, first, count, y, out, from, to);
+                pass(weight, in, x, first, count, y, out, from, to);
             }
         }
     }
 
-    /** Activation row {@code row}: four accumulators in flight, so the loads, not the additions' latency, set the pace. */
+    /** Activation row {@code row} alone, its additions in {@link #pass}'s order with the loads of one row only. */
     private static void oneRow(ByteBuffer weight, int in, float[] x, int row, float[] y, int out, int from, int to) {
         int lanes = SPECIES.length();
-        int wide = in - in % (4 * lanes);
+        int pairs = in - in % (2 * lanes);
         int narrow = in - in % lanes;
         int x0 = row * in;
+        float[] scratch = new float[lanes];
         for (int r = from; r < to; r++) {
             int base = r * in;
-            FloatVector a0 = FloatVector.zero(SPECIES);
-            FloatVector a1 = FloatVector.zero(SPECIES);
-            FloatVector a2 = FloatVector.zero(SPECIES);
-            FloatVector a3 = FloatVector.zero(SPECIES);
+            FloatVector e0 = FloatVector.zero(SPECIES);
+            FloatVector o0 = FloatVector.zero(SPECIES);
             int c = 0;
-            for (; c < wide; c += 4 * lanes) {
-                a0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, x0 + c), a0);
-                a1 = load(weight, base + c + lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + lanes), a1);
-                a2 = load(weight, base + c + 2 * lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + 2 * lanes), a2);
-                a3 = load(weight, base + c + 3 * lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + 3 * lanes), a3);
+            for (; c < pairs; c += 2 * lanes) {
+                e0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, x0 + c), e0);
+                o0 = load(weight, base + c + lanes).fma(FloatVector.fromArray(SPECIES, x, x0 + c + lanes), o0);
             }
-            for (; c < narrow; c += lanes) {
-                a0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, x0 + c), a0);
+            if (c < narrow) {
+                e0 = load(weight, base + c).fma(FloatVector.fromArray(SPECIES, x, x0 + c), e0);
+                c = narrow;
             }
-            y[row * out + r] = finish(a0.add(a1).add(a2.add(a3)), weight, base, x, x0, c, in);
+            y[row * out + r] = finish(e0.add(o0), scratch, weight, base, x, x0, c, in);
         }
     }
 
     /**
-     * Activation rows {@code first} to {@code first + count - 1}, two to four of them: one load of each weight vector
-     * feeds every row's accumulator. Rows past the last repeat it, so the loop has no branches; their sums are not
-     * written.
+     * Activation rows {@code first} to {@code first + count - 1}, one to four of them: one load of each weight vector
+     * feeds every row's accumulators. Each row has two, for even and odd vectors of the row, so that two chains of
+     * additions are in flight. Rows past the last repeat it, so the loop has no branches; their sums are not written.
+     * Each row's sum is added up in the same order whatever the other rows, so a row's result does not depend on the
+     * batch it came in (a request's log-probabilities are the same alone or beside others).
      */
-    private static void fewRows(
+    private static void pass(
             ByteBuffer weight, int in, float[] x, int first, int count, float[] y, int out, int from, int to) {
         int lanes = SPECIES.length();
+        int pairs = in - in % (2 * lanes);
         int narrow = in - in % lanes;
         int x0 = first * in;
+        float[] scratch = new float[lanes];
         int x1 = (first + Math.min(1, count - 1)) * in;
         int x2 = (first + Math.min(2, count - 1)) * in;
         int x3 = (first + Math.min(3, count - 1)) * in;
         for (int r = from; r < to; r++) {
             int base = r * in;
-            FloatVector a0 = FloatVector.zero(SPECIES);
-            FloatVector a1 = FloatVector.zero(SPECIES);
-            FloatVector a2 = FloatVector.zero(SPECIES);
-            FloatVector a3 = FloatVector.zero(SPECIES);
+            FloatVector e0 = FloatVector.zero(SPECIES);
+            FloatVector e1 = FloatVector.zero(SPECIES);
+            FloatVector e2 = FloatVector.zero(SPECIES);
+            FloatVector e3 = FloatVector.zero(SPECIES);
+            FloatVector o0 = FloatVector.zero(SPECIES);
+            FloatVector o1 = FloatVector.zero(SPECIES);
+            FloatVector o2 = FloatVector.zero(SPECIES);
+            FloatVector o3 = FloatVector.zero(SPECIES);
             int c = 0;
-            for (; c < narrow; c += lanes) {
-                FloatVector w = load(weight, base + c);
-                a0 = w.fma(FloatVector.fromArray(SPECIES, x, x0 + c), a0);
-                a1 = w.fma(FloatVector.fromArray(SPECIES, x, x1 + c), a1);
-                a2 = w.fma(FloatVector.fromArray(SPECIES, x, x2 + c), a2);
-                a3 = w.fma(FloatVector.fromArray(SPECIES, x, x3 + c), a3);
+            for (; c < pairs; c += 2 * lanes) {
+                FloatVector even = load(weight, base + c);
+                FloatVector odd = load(weight, base + c + lanes);
+                e0 = even.fma(FloatVector.fromArray(SPECIES, x, x0 + c), e0);
+                e1 = even.fma(FloatVector.fromArray(SPECIES, x, x1 + c), e1);
+                e2 = even.fma(FloatVector.fromArray(SPECIES, x, x2 + c), e2);
+                e3 = even.fma(FloatVector.fromArray(SPECIES, x, x3 + c), e3);
+                o0 = odd.fma(FloatVector.fromArray(SPECIES, x, x0 + c + lanes), o0);
+                o1 = odd.fma(FloatVector.fromArray(SPECIES, x, x1 + c + lanes), o1);
+                o2 = odd.fma(FloatVector.fromArray(SPECIES, x, x2 + c + lanes), o2);
+                o3 = odd.fma(FloatVector.fromArray(SPECIES, x, x3 + c + lanes), o3);
             }
-            y[first * out + r] = finish(a0, weight, base, x, x0, c, in);
-            y[(first + 1) * out + r] = finish(a1, weight, base, x, x1, c, in);
+            if (c < narrow) { // one vector left over: it counts as even
+                FloatVector even = load(weight, base + c);
+                e0 = even.fma(FloatVector.fromArray(SPECIES, x, x0 + c), e0);
+                e1 = even.fma(FloatVector.fromArray(SPECIES, x, x1 + c), e1);
+                e2 = even.fma(FloatVector.fromArray(SPECIES, x, x2 + c), e2);
+                e3 = even.fma(FloatVector.fromArray(SPECIES, x, x3 + c), e3);
+                c = narrow;
+            }
+            y[first * out + r] = finish(e0.add(o0), scratch, weight, base, x, x0, c, in);
+            if (count > 1) {
+                y[(first + 1) * out + r] = finish(e1.add(o1), scratch, weight, base, x, x1, c, in);
+            }
             if (count > 2) {
-                y[(first + 2) * out + r] = finish(a2, weight, base, x, x2, c, in);
+                y[(first + 2) * out + r] = finish(e2.add(o2), scratch, weight, base, x, x2, c, in);
             }
             if (count > 3) {
-                y[(first + 3) * out + r] = finish(a3, weight, base, x, x3, c, in);
+                y[(first + 3) * out + r] = finish(e3.add(o3), scratch, weight, base, x, x3, c, in);
             }
         }
     }
 
     /** An accumulator's sum plus the products of the columns from {@code c} on that no whole vector covered. */
-    private static float finish(FloatVector sum, ByteBuffer weight, int base, float[] x, int start, int c, int in) {
-        float total = sum.reduceLanes(VectorOperators.ADD);
+    private static float finish(
+            FloatVector sum, float[] scratch, ByteBuffer weight, int base, float[] x, int start, int c, int in) {
+        float total = Lanes.sum(sum, scratch);
         for (int t = c; t < in; t++) {
             total += weight.getFloat(4 * (base + t)) * x[start + t];
         }

@@ -46,6 +46,29 @@ class VectorKernelsTest {
     }
 
     @Test
+    void aRowsProductIsTheSameBitForBitWhateverRowsComeWithIt() {
+        int in = 37;
+        int out = 11;
+        ByteBuffer weight = direct(values(out * in));
+        float[] x = values(9 * in);
+        for (int rows = 2; rows <= 9; rows++) {
+            float[] together = new float[rows * out];
+            RowProducts.multiply(weight, in, x, rows, together, out, 0, out);
+            for (int j = 0; j < rows; j++) {
+                float[] alone = new float[out];
+                RowProducts.multiply(
+                        weight, in, java.util.Arrays.copyOfRange(x, j * in, (j + 1) * in), 1, alone, out, 0, out);
+                for (int r = 0; r < out; r++) {
+                    assertEquals(
+                            Float.floatToIntBits(alone[r]),
+                            Float.floatToIntBits(together[j * out + r]),
+                            "row " + j + " of " + rows + ", output " + r);
+                }
+            }
+        }
+    }
+
+    @Test
     void headAttentionIsSoftmaxOfScaledScoresTimesValues() {
         for (int headDim : new int[] {64, 6}) {
             int positions = 19;
@@ -79,22 +102,6 @@ class VectorKernelsTest {
                             TOLERANCE,
                             headDim + " wide, " + count + " positions: out[" + c + "]");
                 }
-            }
-        }
-    }
-
-    @Test
-    void swiGluIsSiluOfTheGateTimesUp() {
-        int hidden = 19;
-        int rows = 3;
-        float[] gateUp = values(rows * 2 * hidden);
-        float[] out = new float[rows * hidden];
-        GatedActivation.swiGlu(gateUp, hidden, rows, out);
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < hidden; c++) {
-                double gate = gateUp[2 * r * hidden + c];
-                double expected = gate / (1 + Math.exp(-gate)) * gateUp[2 * r * hidden + hidden + c];
-                assertEquals(expected, out[r * hidden + c], TOLERANCE, "row " + r + ", column " + c);
             }
         }
     }
