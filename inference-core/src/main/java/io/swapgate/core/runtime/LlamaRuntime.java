@@ -402,7 +402,7 @@ public final class LlamaRuntime implements AutoCloseable {
     }
 
     /** Row {@code r} of the result is row {@code order[r]} of {@code flat}. */
-    private static float[][] split(float[] flat, int[] order) {
+    static float[][] split(float[] flat, int[] order) {
         int width = flat.length / order.length;
         float[][] out = new float[order.length][];
         for (int r = 0; r < order.length; r++) {

@@ -8,6 +8,7 @@ import io.swapgate.core.runtime.vector.RowProducts;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -242,13 +243,8 @@ final class VectorDecoder implements AutoCloseable {
         int vocab = config.vocabSize();
         float[] logits = new float[rows * vocab];
         multiply(classifier, dim, normalised, rows, logits, vocab);
-        float[][] rowLogits = new float[rows][];
-        float[][] rowHidden = new float[rows][];
-        for (int r = 0; r < rows; r++) {
-            rowLogits[r] = Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
-            rowHidden[r] = Arrays.copyOfRange(normalised, r * dim, (r + 1) * dim);
-        }
-        return new StepOutput(rowLogits, rowHidden);
+        int[] inOrder = IntStream.range(0, rows).toArray();
+        return new StepOutput(LlamaRuntime.split(logits, inOrder), LlamaRuntime.split(normalised, inOrder));
     }
 
     /** Every query head of every token over its slot's history up to its position, the heads split over the team. */
