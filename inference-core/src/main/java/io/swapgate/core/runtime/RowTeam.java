@@ -1,15 +1,19 @@
 package io.swapgate.core.runtime;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Splits a range of rows between the calling thread and helper threads, for work that takes well under a millisecond
  * and comes dozens of times a step. The rows are taken in small chunks by whichever thread is free, so a thread that
- * starts late or reads memory slower does not leave the others waiting. Helpers wait for the next call briefly, since
- * it usually follows within microseconds, and park after that, so an idle engine holds no core. A call made
- * while another thread is using the team runs on the caller alone instead of waiting.
+ * starts late or reads memory slower does not leave the others waiting. A helper that has not joined a call by the
+ * time the caller has taken the last chunk is not waited for at all: on a machine where another thread holds the
+ * helper's core (libtorch's OpenMP workers spin for a while after each of its ops), the caller does the work alone
+ * instead of waiting for the scheduler. Helpers wait for the next call briefly, since it usually follows within
+ * microseconds, and park after that, so an idle engine holds no core. A call made while another thread is using the
+ * team runs on the caller alone instead of waiting.
  */
 final class RowTeam implements AutoCloseable {
 
@@ -23,14 +27,20 @@ final class RowTeam implements AutoCloseable {
     /** Chunks per thread a call is cut into: enough to even out the threads' pace, few enough to cost nothing. */
     private static final int CHUNKS_PER_THREAD = 8;
 
+    /** In {@link #call}: the call's number in the high half; this bit once no helper may join; helpers in it below. */
+    private static final long CLOSED = 1L << 31;
+
+    private static final long JOINED = CLOSED - 1;
+
     private final Thread[] helpers;
     private final ReentrantLock inUse = new ReentrantLock();
-    /** Bumped by every call; a helper takes chunks of each call once. */
-    private final AtomicInteger generation = new AtomicInteger();
-
-    private final AtomicInteger pending = new AtomicInteger();
+    /** The current call: its number, whether it is still open to helpers, and how many joined it and are not done. */
+    private final AtomicLong call = new AtomicLong();
     /** The first row no thread has taken yet. */
     private final AtomicInteger next = new AtomicInteger();
+
+    /** Numbers the calls; written by the caller holding {@link #inUse} only. */
+    private long calls;
 
     private volatile Part part;
     private volatile int rows;
@@ -67,8 +77,7 @@ final class RowTeam implements AutoCloseable {
             chunk = Math.max(1, count / (threads() * CHUNKS_PER_THREAD));
             next.set(0);
             failure = null;
-            pending.set(helpers.length);
-            generation.incrementAndGet();
+            call.set(++calls << 32); // open, nobody joined: publishes the fields above to helpers that join
             for (Thread helper : helpers) {
                 LockSupport.unpark(helper);
             }
@@ -76,8 +85,11 @@ final class RowTeam implements AutoCloseable {
                 takeChunks(work);
             } finally {
                 // Even when the caller's chunk failed: no helper may still be on this call when the next one starts.
-                while (pending.get() > 0) {
+                // Helpers that have not joined yet never will; those that did finish their chunks.
+                long state = call.addAndGet(CLOSED);
+                while ((state & JOINED) != 0) {
                     Thread.onSpinWait();
+                    state = call.get();
                 }
             }
             Throwable failed = failure;
@@ -100,33 +112,48 @@ final class RowTeam implements AutoCloseable {
     }
 
     private void help() {
-        int seen = 0;
+        long seen = 0;
         while (!closed) {
-            int current = awaitCall(seen);
+            long current = awaitCall(seen);
             if (current == seen) {
                 continue;
             }
             seen = current;
+            if (!join(current)) {
+                continue;
+            }
             try {
                 takeChunks(part);
             } catch (RuntimeException | Error e) {
                 failure = e;
             } finally {
-                pending.decrementAndGet();
+                call.decrementAndGet();
             }
         }
     }
 
+    /** Counts this helper in call {@code number} unless the caller has closed it (or a later call began). */
+    private boolean join(long number) {
+        long state = call.get();
+        while (state >>> 32 == number && (state & CLOSED) == 0) {
+            if (call.compareAndSet(state, state + 1)) {
+                return true;
+            }
+            state = call.get();
+        }
+        return false;
+    }
+
     /**
-     * The generation once it differs from {@code seen} (or the team closed): spinning first, then yielding, then parked.
-     * Yielding keeps the helper as quick to answer while letting any other runnable thread have the core, such as the
-     * one flushing a token the step just produced to its client.
+     * The current call's number once it differs from {@code seen} (or the team closed): spinning first, then
+     * yielding, then parked. Yielding keeps the helper as quick to answer while letting any other runnable thread have
+     * the core, such as the one flushing a token the step just produced to its client.
      */
     @SuppressWarnings("ThreadPriorityCheck") // yielding is the point here: the core goes to whoever needs it now
-    private int awaitCall(int seen) {
+    private long awaitCall(long seen) {
         long started = System.nanoTime();
-        int current;
-        while ((current = generation.get()) == seen && !closed) {
+        long current;
+        while ((current = call.get() >>> 32) == seen && !closed) {
             long waited = System.nanoTime() - started;
             if (waited < WAIT_NANOS / 10) {
                 Thread.onSpinWait();
