@@ -12,19 +12,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Every row's LoRA product read straight from the slot table, with nothing gathered: the BGMV of Punica and S-LoRA
- * written as two sparse-by-dense products. Viewed as a matrix, a module's A^T stack is [slots x layers x in, rank]; the
+ * Every row's LoRA product read straight from the slot table, with nothing gathered, by libtorch where the vector
+ * kernels cannot run ({@link VectorLowRank}): the BGMV of Punica and S-LoRA written as two sparse-by-dense products. Viewed as a matrix, a module's A^T stack is [slots x layers x in, rank]; the
  * shrink of row p is then a sparse row holding x_p at the columns of its slot and layer, times that matrix, and the
  * expand is the same over the B^T stack [slots x layers x rank, out] with the shrunk row's values. Each factor is read
  * once from where the table keeps it, which saves gathering (copying) every row's factors when a step's rows differ
  * from the step before's.
  */
-final class InPlaceLowRank {
+final class InPlaceLowRank implements InPlaceProducts {
 
     private final LoraSlotTable table;
     private final long[] slotOfRow;
     private final int layers;
     private final int width;
+    private final NDArray coefficients;
     private final NDManager step;
     /** The step's sparse indices, shared by the modules whose inputs (or ranks) have the same width. */
     private final Map<Span, NDArray> indices = new HashMap<>();
@@ -35,21 +36,20 @@ final class InPlaceLowRank {
     /**
      * @param slotOfRow the slot each of the segment's rows uses, 0 for rows without a LoRA
      * @param width the ranks multiplied, the widest any row serves
+     * @param coefficients [rows, 1, width]: each row's scale over the ranks it serves, 0 beyond
      */
-    InPlaceLowRank(LoraSlotTable table, long[] slotOfRow, int width, NDManager step) {
+    InPlaceLowRank(LoraSlotTable table, long[] slotOfRow, int width, NDArray coefficients, NDManager step) {
         this.table = table;
         this.slotOfRow = slotOfRow;
         this.layers = table.layers();
         this.width = width;
+        this.coefficients = coefficients;
         this.step = step;
     }
 
-    /**
-     * ((x A^T) * c) B^T for the rows' own factors in {@code layer}: x [rows, tokens, in], c [rows, 1, width] the
-     * coefficients (scale over the served ranks, 0 beyond), read from the module's A^T [slots, layers, in, maxRank] and
-     * B^T [slots, layers, maxRank, out] stacks in the table.
-     */
-    NDArray times(LoraModule module, int layer, NDArray x, NDArray coefficients) {
+    /** Read from the module's A^T [slots, layers, in, maxRank] and B^T [slots, layers, maxRank, out] stacks. */
+    @Override
+    public NDArray times(LoraModule module, int layer, NDArray x) {
         NDArray[] stacks = table.stacks(module);
         Shape shape = x.getShape();
         long rows = shape.get(0);

@@ -47,6 +47,8 @@ public final class LlamaRuntime implements AutoCloseable {
     /** Gemma's GELU and soft caps, or null for other models. */
     private final GemmaOps gemma;
 
+    /** The threads the vector kernels split their work over; null where they cannot run ({@link VectorSupport}). */
+    private final RowTeam vectorTeam;
     /** Decode steps of a few rows, off libtorch; null where they cannot run (see {@link VectorDecoder}). */
     private final VectorDecoder decoder;
 
@@ -116,8 +118,15 @@ public final class LlamaRuntime implements AutoCloseable {
             this.slidingCos = ropeCos;
             this.slidingSin = ropeSin;
         }
-        this.decoder = VectorDecoder.supports(config, options, blocks, embedding, classifierT)
-                ? new VectorDecoder(config, options, embedding, blocks, finalNorm, classifierT, rope, maxPositions)
+        this.vectorTeam = VectorSupport.usable(options)
+                ? new RowTeam(
+                        options.threads() > 0
+                                ? options.threads()
+                                : Runtime.getRuntime().availableProcessors(),
+                        "swapgate-vector")
+                : null;
+        this.decoder = vectorTeam != null && VectorDecoder.supports(config, blocks, embedding, classifierT)
+                ? new VectorDecoder(config, embedding, blocks, finalNorm, classifierT, rope, maxPositions, vectorTeam)
                 : null;
         this.halfTurn = manager.create(
                         RotaryTables.halfTurn(config.headDim()), new Shape(config.headDim(), config.headDim()))
@@ -158,7 +167,19 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /** A LoRA slot table with {@code slots} adapter slots of up to {@code maxRank}. */
     public LoraSlotTable newLoraSlotTable(int slots, int maxRank) {
-        return new LoraSlotTable(manager, config, slots, maxRank, options.dataType(), this::transposedWeight);
+        return newLoraSlotTable(slots, maxRank, true);
+    }
+
+    /** A slot table whose rows' products libtorch alone multiplies unless {@code onVectors} and the kernels can run. */
+    LoraSlotTable newLoraSlotTable(int slots, int maxRank, boolean onVectors) {
+        return new LoraSlotTable(
+                manager,
+                config,
+                slots,
+                maxRank,
+                options.dataType(),
+                this::transposedWeight,
+                onVectors ? vectorTeam : null);
     }
 
     /** The base weight of {@code module} in {@code layer} as multiplied: [in, out], a view owned by {@code into}. */
@@ -624,8 +645,8 @@ public final class LlamaRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        if (decoder != null) {
-            decoder.close();
+        if (vectorTeam != null) {
+            vectorTeam.close();
         }
         manager.close();
     }

@@ -9,6 +9,7 @@ import io.swapgate.core.adapter.LoraAdapter;
 import io.swapgate.core.adapter.LoraModule;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LlamaConfig;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -42,6 +43,10 @@ public final class LoraSlotTable implements AutoCloseable {
     private final List<Set<LoraModule>> outputScaledBySlot;
     private final List<Set<LoraModule>> inputScaledBySlot;
     private final BaseWeights base;
+    /** Threads for the vector kernels, or null where the runtime cannot use them: then libtorch multiplies. */
+    private final RowTeam vectorTeam;
+    /** The stacks' memory as the vector kernels read it, per module: A^T's, then B^T's. */
+    private final Map<LoraModule, ByteBuffer[]> stackMemory = new EnumMap<>(LoraModule.class);
     /** Bumped by every write: a gather made before it is stale. */
     private long version;
 
@@ -70,7 +75,14 @@ public final class LoraSlotTable implements AutoCloseable {
     private record Gathered(RowSet rows, NDManager manager, Map<LoraModule, ModuleFactors> factors) {}
 
     @SuppressWarnings("unchecked")
-    LoraSlotTable(NDManager parent, LlamaConfig config, int slots, int maxRank, DataType dataType, BaseWeights base) {
+    LoraSlotTable(
+            NDManager parent,
+            LlamaConfig config,
+            int slots,
+            int maxRank,
+            DataType dataType,
+            BaseWeights base,
+            RowTeam vectorTeam) {
         if (slots <= 0 || maxRank <= 0) {
             throw new IllegalArgumentException("a LoRA slot table needs positive slots and rank");
         }
@@ -80,6 +92,7 @@ public final class LoraSlotTable implements AutoCloseable {
         this.maxRank = maxRank;
         this.dataType = dataType;
         this.base = base;
+        this.vectorTeam = vectorTeam;
         this.modulesBySlot = new ArrayList<>(slots + 1);
         this.outputScaledBySlot = new ArrayList<>(slots + 1);
         this.inputScaledBySlot = new ArrayList<>(slots + 1);
@@ -343,6 +356,41 @@ public final class LoraSlotTable implements AutoCloseable {
             gathered.manager().close();
             gathered = null;
         }
+    }
+
+    /**
+     * The rows' products read from the stacks in place by the vector kernels, or null where libtorch must multiply
+     * them: the runtime cannot use the kernels, or a stack is too large for one buffer.
+     *
+     * @param coefficients per row, its scale over each of the {@code width} ranks multiplied (0 past its own)
+     */
+    VectorLowRank onVectors(long[] slots, int width, float[] coefficients, Set<LoraModule> modules, NDManager step) {
+        if (vectorTeam == null) {
+            return null;
+        }
+        for (LoraModule module : modules) {
+            NDArray[] stack = stacks.get(module);
+            if (!VectorSupport.addressable(stack[0]) || !VectorSupport.addressable(stack[1])) {
+                return null;
+            }
+        }
+        return new VectorLowRank(this, slots, width, coefficients, vectorTeam, step);
+    }
+
+    /**
+     * A module's A^T [slots, layers, in, maxRank] and B^T [slots, layers, maxRank, out] stacks as buffers over their
+     * memory (the stacks never move: writes go into them in place).
+     */
+    ByteBuffer[] stackMemory(LoraModule module) {
+        return stackMemory.computeIfAbsent(module, m -> {
+            NDArray[] stack = stacks.get(m);
+            return new ByteBuffer[] {stack[0].toByteBuffer(true), stack[1].toByteBuffer(true)};
+        });
+    }
+
+    /** The ranks each slot's factors have room for: the stride of A^T's rows, the rows of B^T per layer. */
+    int maxRank() {
+        return maxRank;
     }
 
     /** A^T and B^T stacks of a module, or null when no adapter ever targeted it. */

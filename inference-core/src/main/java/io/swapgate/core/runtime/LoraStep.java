@@ -17,16 +17,18 @@ import java.util.Set;
  * used (views, no copy). When the rows use several, each row's factors are gathered from the slot table once, A^T as
  * [rows, layers, in, r] and B^T as [rows, layers, r, out], and kept for the following steps while the same decoding
  * rows come back ({@link LoraSlotTable#steady}). Below rank {@value #IN_PLACE_FROM_RANK} that copy is cheap: a set of
- * decoding rows is kept from its first step, and other rows are gathered for their step alone. From it on, a set is
- * kept only once it comes back a second step running; until then, and for other rows, each row's product is read
- * straight from the table ({@link InPlaceLowRank}). Here r is the largest rank any row of the step serves; per layer and module the update is
- * ((x A^T) * c) B^T, c holding each row's scale over its served rank and zero beyond it.
+ * decoding rows is kept from its first step. From it on, a set is kept only once it comes back a second step running.
+ * Rows not kept are read straight from the table: on the vector kernels where the runtime can use them
+ * ({@link VectorLowRank}), else as libtorch's sparse products from rank {@value #IN_PLACE_FROM_RANK} on
+ * ({@link InPlaceLowRank}) and gathered for their step alone below it. Here r is the largest rank any row of the step
+ * serves; per layer and module the update is ((x A^T) * c) B^T, c holding each row's scale over its served rank and
+ * zero beyond it.
  */
 final class LoraStep implements LoraUpdate {
 
     /**
-     * The widest served rank from which rows not (yet) kept are served in place rather than by gathering their factors.
-     * The sparse products cost about the same per entry at any rank, while a gather's copy grows with
+     * The widest served rank from which rows not (yet) kept are served in place rather than by gathering their factors,
+     * where libtorch multiplies them. The sparse products cost about the same per entry at any rank, while a gather's copy grows with
      * it: 32 rows of a 512-dim model with 8 layers cost the same both ways at rank 32; gathering took half the time at
      * rank 8 and twice as long at rank 64.
      */
@@ -38,10 +40,10 @@ final class LoraStep implements LoraUpdate {
     /** The step's scope: per-layer views of factors kept across steps must not pile up in the table's manager. */
     private final NDManager step;
     /** Reads the rows' factors from the table when they are not at hand; null when they are. */
-    private final InPlaceLowRank inPlace;
+    private final InPlaceProducts inPlace;
 
     private LoraStep(
-            Map<LoraModule, ModuleFactors> factors, NDArray coefficients, NDManager step, InPlaceLowRank inPlace) {
+            Map<LoraModule, ModuleFactors> factors, NDArray coefficients, NDManager step, InPlaceProducts inPlace) {
         this.factors = factors;
         this.coefficients = coefficients;
         this.step = step;
@@ -84,10 +86,15 @@ final class LoraStep implements LoraUpdate {
         if (steady != null) {
             return new LoraStep(steady, c, step, null);
         }
+        InPlaceProducts onVectors = table.onVectors(slots, width, coefficients, modules, step);
+        if (onVectors != null) {
+            return new LoraStep(table.scales(slots, modules, step), c, step, onVectors);
+        }
         if (cheapToCopy) {
             return new LoraStep(table.gather(slots, width, modules, step), c, step, null);
         }
-        return new LoraStep(table.scales(slots, modules, step), c, step, new InPlaceLowRank(table, slots, width, step));
+        return new LoraStep(
+                table.scales(slots, modules, step), c, step, new InPlaceLowRank(table, slots, width, c, step));
     }
 
     /** The one slot's factors, narrowed to {@code width} ranks, and scales: views of the table's stacks. */
@@ -123,7 +130,7 @@ final class LoraStep implements LoraUpdate {
         if (f == null) {
             return base;
         }
-        NDArray updated = base.addi(f.inPlace() ? inPlace.times(module, layer, x, coefficients) : stacked(f, layer, x));
+        NDArray updated = base.addi(f.inPlace() ? inPlace.times(module, layer, x) : stacked(f, layer, x));
         return f.outputScales() == null ? updated : updated.muli(perRow(f.outputScales(), layer));
     }
 

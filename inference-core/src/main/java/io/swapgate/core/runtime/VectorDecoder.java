@@ -1,7 +1,6 @@
 package io.swapgate.core.runtime;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.runtime.vector.HeadAttention;
 import io.swapgate.core.runtime.vector.RowProducts;
@@ -21,10 +20,9 @@ import org.slf4j.LoggerFactory;
  * through libtorch; a step here writes the same cache entries and returns what {@link LlamaRuntime#forward} would.
  * Needs the JVM flag {@code --add-modules jdk.incubator.vector}.
  */
-final class VectorDecoder implements AutoCloseable {
+final class VectorDecoder {
 
     private static final Logger LOG = LoggerFactory.getLogger(VectorDecoder.class);
-    private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     /**
      * The most tokens a step may have to be taken here. Each chunk of a weight is read from memory once and multiplied
@@ -58,13 +56,13 @@ final class VectorDecoder implements AutoCloseable {
     /** The decoder of a runtime that {@link #supports} it, reading these tensors in place. */
     VectorDecoder(
             LlamaConfig config,
-            RuntimeOptions options,
             NDArray embedding,
             List<LlamaRuntime.Block> blocks,
             NDArray finalNorm,
             NDArray classifierT,
             RotaryTables rope,
-            int maxPositions) {
+            int maxPositions,
+            RowTeam team) {
         this.config = config;
         this.embedding = embedding.toByteBuffer(true);
         this.layers = new Layer[blocks.size()];
@@ -84,52 +82,34 @@ final class VectorDecoder implements AutoCloseable {
         this.rope = rope;
         this.maxPositions = maxPositions;
         this.scale = (float) config.attentionScale();
-        int threads =
-                options.threads() > 0 ? options.threads() : Runtime.getRuntime().availableProcessors();
-        this.team = new RowTeam(threads, "swapgate-decode");
+        this.team = team;
         LOG.info(
                 "Steps of up to {} tokens run on {}-bit vectors over {} thread(s)",
                 MAX_TOKENS,
                 RowProducts.vectorBits(),
-                threads);
+                team.threads());
     }
 
     /**
-     * Whether a runtime's steps can be taken here: not on a GPU, in half precision, for Gemma or head-normalised
-     * models, with a weight too large for one buffer, nor when the JVM has no vector module (which it logs).
+     * Whether the steps of a runtime that can use the vector kernels ({@link VectorSupport#usable}) can be taken here:
+     * not for Gemma or head-normalised models, nor with a weight too large for one buffer.
      */
     static boolean supports(
-            LlamaConfig config,
-            RuntimeOptions options,
-            List<LlamaRuntime.Block> blocks,
-            NDArray embedding,
-            NDArray classifierT) {
-        if (options.device().isGpu() || options.dataType() != DataType.FLOAT32 || config.gemma() != null) {
-            return false;
-        }
-        boolean plain = blocks.stream()
-                .allMatch(b -> b.queryNorm() == null
-                        && b.keyNorm() == null
-                        && b.postAttentionNorm() == null
-                        && b.postFeedForwardNorm() == null);
-        boolean addressable = fitsBuffer(embedding)
-                && fitsBuffer(classifierT)
+            LlamaConfig config, List<LlamaRuntime.Block> blocks, NDArray embedding, NDArray classifierT) {
+        boolean plain = config.gemma() == null
                 && blocks.stream()
-                        .allMatch(b -> fitsBuffer(b.qkvT())
-                                && fitsBuffer(b.outputT())
-                                && fitsBuffer(b.gateUpT())
-                                && fitsBuffer(b.downT()));
-        if (!plain || !addressable) {
-            return false;
-        }
-        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
-            LOG.info(
-                    "Decode steps run through libtorch: start the JVM with --add-modules {} to run them on the CPU's"
-                            + " vector units, faster",
-                    VECTOR_MODULE);
-            return false;
-        }
-        return true;
+                        .allMatch(b -> b.queryNorm() == null
+                                && b.keyNorm() == null
+                                && b.postAttentionNorm() == null
+                                && b.postFeedForwardNorm() == null);
+        return plain
+                && VectorSupport.addressable(embedding)
+                && VectorSupport.addressable(classifierT)
+                && blocks.stream()
+                        .allMatch(b -> VectorSupport.addressable(b.qkvT())
+                                && VectorSupport.addressable(b.outputT())
+                                && VectorSupport.addressable(b.gateUpT())
+                                && VectorSupport.addressable(b.downT()));
     }
 
     /**
@@ -349,14 +329,5 @@ final class VectorDecoder implements AutoCloseable {
     /** A transposed weight's rows in place: the view back to [out, in] is contiguous, so nothing is copied. */
     private static ByteBuffer rows(NDArray weightT) {
         return weightT.transpose().toByteBuffer(true);
-    }
-
-    private static boolean fitsBuffer(NDArray array) {
-        return array.getShape().size() * Float.BYTES <= Integer.MAX_VALUE;
-    }
-
-    @Override
-    public void close() {
-        team.close();
     }
 }

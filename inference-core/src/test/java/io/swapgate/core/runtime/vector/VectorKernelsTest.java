@@ -106,6 +106,40 @@ class VectorKernelsTest {
         }
     }
 
+    @Test
+    void lowRankRowsShrinkAndExpandAsPlainLoopsOverTheServedRanksOnly() {
+        int in = 37;
+        int out = 45;
+        int stride = 24; // the table's largest rank: rows of A^T are this long, B^T has this many rows per block
+        float[] aT = values(3 * in * stride); // a block before and after the one read
+        float[] bT = values(3 * stride * out);
+        int a0 = in * stride;
+        int b0 = stride * out;
+        for (int width : new int[] {1, 5, 8, 19, 24}) {
+            float[] x = values(3 + in);
+            float[] u = values(width); // stale values: shrink must overwrite them
+            LowRankRows.shrink(direct(aT), a0, stride, in, width, x, 3, u);
+            float[] y = values(2 + out);
+            float[] before = y.clone();
+            LowRankRows.expand(direct(bT), b0, width, out, u, y, 2);
+            for (int j = 0; j < width; j++) {
+                float expected = 0;
+                for (int i = 0; i < in; i++) {
+                    expected += x[3 + i] * aT[a0 + i * stride + j];
+                }
+                assertEquals(expected, u[j], TOLERANCE, "rank " + width + ": shrunk[" + j + "]");
+            }
+            for (int o = 0; o < out; o++) {
+                float expected = before[2 + o];
+                for (int j = 0; j < width; j++) {
+                    expected += u[j] * bT[b0 + j * out + o];
+                }
+                assertEquals(expected, y[2 + o], TOLERANCE, "rank " + width + ": y[" + o + "]");
+            }
+            assertEquals(before[0], y[0], "outputs before the row's are left alone");
+        }
+    }
+
     private float[] values(int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
