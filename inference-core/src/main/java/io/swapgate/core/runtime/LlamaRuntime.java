@@ -228,8 +228,8 @@ public final class LlamaRuntime implements AutoCloseable {
      */
     public StepOutput forward(ForwardBatch batch, KvCache cache, LoraSlotTable lora) {
         useThreads();
-        if (decoder != null && decoder.accepts(batch, cache)) {
-            return decoder.decode(batch, cache);
+        if (decoder != null && decoder.accepts(batch, cache, lora)) {
+            return decoder.decode(batch, cache, lora);
         }
         try (NDManager step = manager.newSubManager()) {
             List<StepSegment> segments =

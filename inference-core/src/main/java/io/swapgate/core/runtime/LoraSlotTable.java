@@ -388,6 +388,35 @@ public final class LoraSlotTable implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether the vector kernels can serve {@code slot}'s adapter a row at a time ({@link VectorLowRank#addProduct}):
+     * they can run, its stacks fit buffers, and it scales no module's inputs or outputs (DoRA, IA3), which libtorch
+     * applies.
+     */
+    boolean servesOnVectors(int slot) {
+        if (vectorTeam == null || slot < 1 || slot > slots) {
+            return false;
+        }
+        for (LoraModule module : modulesOf(slot)) {
+            NDArray[] stack = stacks.get(module);
+            if (outputScaled(slot, module)
+                    || inputScaled(slot, module)
+                    || !VectorSupport.addressable(stack[0])
+                    || !VectorSupport.addressable(stack[1])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    int inputs(LoraModule module) {
+        return module.inputs(config);
+    }
+
+    int outputs(LoraModule module) {
+        return module.outputs(config);
+    }
+
     /** The ranks each slot's factors have room for: the stride of A^T's rows, the rows of B^T per layer. */
     int maxRank() {
         return maxRank;

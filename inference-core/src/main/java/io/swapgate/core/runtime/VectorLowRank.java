@@ -38,14 +38,11 @@ final class VectorLowRank implements InPlaceProducts {
 
     @Override
     public NDArray times(LoraModule module, int layer, NDArray x) {
-        ByteBuffer[] memory = table.stackMemory(module);
         Shape shape = x.getShape();
         int rows = Math.toIntExact(shape.get(0));
         int tokens = Math.toIntExact(shape.get(1));
         int in = Math.toIntExact(shape.get(2));
-        int maxRank = table.maxRank();
-        int out = Math.toIntExact(table.stacks(module)[1].getShape().get(3));
-        int layers = table.layers();
+        int out = table.outputs(module);
         float[] input = x.toFloatArray();
         float[] product = new float[rows * tokens * out];
         team.run(rows * tokens, (from, to) -> {
@@ -53,17 +50,53 @@ final class VectorLowRank implements InPlaceProducts {
             for (int position = from; position < to; position++) {
                 int row = position / tokens;
                 int slot = (int) slotOfRow[row];
-                if (slot == 0) {
-                    continue;
+                if (slot != 0) {
+                    addProduct(
+                            table,
+                            module,
+                            layer,
+                            slot,
+                            width,
+                            coefficients,
+                            row * width,
+                            input,
+                            position * in,
+                            product,
+                            position * out,
+                            shrunk);
                 }
-                int block = slot * layers + layer;
-                LowRankRows.shrink(memory[0], block * in * maxRank, maxRank, in, width, input, position * in, shrunk);
-                for (int j = 0; j < width; j++) {
-                    shrunk[j] *= coefficients[row * width + j];
-                }
-                LowRankRows.expand(memory[1], block * maxRank * out, width, out, shrunk, product, position * out);
             }
         });
         return step.create(product, new Shape(rows, tokens, out));
+    }
+
+    /**
+     * y[y0 + o] += (((x A^T) * c) B^T)[o] for one position's input x (from {@code x0}) on {@code slot}'s factors of
+     * {@code module} in {@code layer}, c[c0 + j] being the coefficient of rank j for j below {@code width}; {@code
+     * shrunk} holds at least {@code width} values.
+     */
+    static void addProduct(
+            LoraSlotTable table,
+            LoraModule module,
+            int layer,
+            int slot,
+            int width,
+            float[] c,
+            int c0,
+            float[] x,
+            int x0,
+            float[] y,
+            int y0,
+            float[] shrunk) {
+        ByteBuffer[] memory = table.stackMemory(module);
+        int in = table.inputs(module);
+        int out = table.outputs(module);
+        int maxRank = table.maxRank();
+        int block = slot * table.layers() + layer;
+        LowRankRows.shrink(memory[0], block * in * maxRank, maxRank, in, width, x, x0, shrunk);
+        for (int j = 0; j < width; j++) {
+            shrunk[j] *= c[c0 + j];
+        }
+        LowRankRows.expand(memory[1], block * maxRank * out, width, out, shrunk, y, y0);
     }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.swapgate.core.adapter.LoraModule;
+import io.swapgate.core.adapter.RandomAdapters;
 import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.FloatTensor;
 import io.swapgate.core.model.LayerWeights;
@@ -16,6 +18,7 @@ import io.swapgate.core.model.LoadedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -66,32 +69,50 @@ class VectorDecoderTest {
             VectorDecoder decoder = runtime.decoder();
             assertNotNull(decoder, "the tests' JVM has the vector module, so a CPU float32 Llama decodes on it");
             assertTrue(
-                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_TOKENS)), cache),
+                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_TOKENS)), cache, null),
                     VectorDecoder.MAX_TOKENS + " decoding rows");
             assertFalse(
-                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_TOKENS + 1)), cache),
+                    decoder.accepts(batch(decodeRows(VectorDecoder.MAX_TOKENS + 1)), cache, null),
                     "one more row goes to libtorch");
-            assertTrue(decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[] {1, 2})), cache), "a short prompt");
+            assertTrue(
+                    decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[] {1, 2})), cache, null),
+                    "a short prompt");
             assertFalse(
-                    decoder.accepts(batch(new ForwardBatch.Row(0, 0, new int[VectorDecoder.MAX_TOKENS + 1])), cache),
+                    decoder.accepts(
+                            batch(new ForwardBatch.Row(0, 0, new int[VectorDecoder.MAX_TOKENS + 1])), cache, null),
                     "a longer prompt");
             assertFalse(
-                    decoder.accepts(batch(new ForwardBatch.Row(0, 3, new int[] {-1})), cache),
+                    decoder.accepts(batch(new ForwardBatch.Row(0, 3, new int[] {-1})), cache, null),
                     "a prompt-tuning virtual token");
             assertFalse(
                     decoder.accepts(
                             batch(new ForwardBatch.Row(0, 3, new int[] {5}, new ForwardBatch.LoraUse(0, 4, 1f), null)),
-                            cache),
-                    "a row with a LoRA");
+                            cache,
+                            null),
+                    "a row with a LoRA but no slot table");
+            try (LoraSlotTable table = runtime.newLoraSlotTable(2, 4)) {
+                RandomAdapters random = new RandomAdapters(stories.config(), 1);
+                table.write(1, random.lora("plain", 4, 8f, false, 0, EnumSet.allOf(LoraModule.class)));
+                table.write(2, random.ia3("ia3", EnumSet.of(LoraModule.K), EnumSet.of(LoraModule.DOWN)));
+                assertTrue(decoder.accepts(batch(loraRow(1)), cache, table), "a row with a LoRA the kernels serve");
+                assertFalse(
+                        decoder.accepts(batch(loraRow(2)), cache, table), "a row with an IA3, which scales outputs");
+            }
             assertFalse(
-                    decoder.accepts(batch(new ForwardBatch.Row(0, LENGTH, new int[] {5})), cache), "past the cache");
+                    decoder.accepts(batch(new ForwardBatch.Row(0, LENGTH, new int[] {5})), cache, null),
+                    "past the cache");
             assertFalse(
                     decoder.accepts(
                             batch(new ForwardBatch.Row(
                                     0, 3, new int[] {stories.config().vocabSize()})),
-                            cache),
+                            cache,
+                            null),
                     "a token outside the vocabulary");
         }
+    }
+
+    private static ForwardBatch.Row loraRow(int tableSlot) {
+        return new ForwardBatch.Row(0, 3, new int[] {5}, new ForwardBatch.LoraUse(tableSlot, 4, 2f), null);
     }
 
     /**
