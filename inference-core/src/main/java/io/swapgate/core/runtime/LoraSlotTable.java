@@ -47,6 +47,10 @@ public final class LoraSlotTable implements AutoCloseable {
     private final RowTeam vectorTeam;
     /** The stacks' memory as the vector kernels read it, per module: A^T's, then B^T's. */
     private final Map<LoraModule, ByteBuffer[]> stackMemory = new EnumMap<>(LoraModule.class);
+    /** The output and input scales' memory as {@link TokenLoras} reads it, per module. */
+    private final Map<LoraModule, ByteBuffer> outputScaleMemory = new EnumMap<>(LoraModule.class);
+
+    private final Map<LoraModule, ByteBuffer> inputScaleMemory = new EnumMap<>(LoraModule.class);
     /** Bumped by every write: a gather made before it is stale. */
     private long version;
 
@@ -389,9 +393,8 @@ public final class LoraSlotTable implements AutoCloseable {
     }
 
     /**
-     * Whether the vector kernels can serve {@code slot}'s adapter a row at a time ({@link VectorLowRank#addProduct}):
-     * they can run, its stacks fit buffers, and it scales no module's inputs or outputs (DoRA, IA3), which libtorch
-     * applies.
+     * Whether the vector kernels can serve {@code slot}'s adapter a row at a time ({@link TokenLoras}): they can run
+     * and its stacks fit buffers.
      */
     boolean servesOnVectors(int slot) {
         if (vectorTeam == null || slot < 1 || slot > slots) {
@@ -399,14 +402,22 @@ public final class LoraSlotTable implements AutoCloseable {
         }
         for (LoraModule module : modulesOf(slot)) {
             NDArray[] stack = stacks.get(module);
-            if (outputScaled(slot, module)
-                    || inputScaled(slot, module)
-                    || !VectorSupport.addressable(stack[0])
-                    || !VectorSupport.addressable(stack[1])) {
+            if (!VectorSupport.addressable(stack[0]) || !VectorSupport.addressable(stack[1])) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** A module's output scales [slots, layers, out] as a buffer over their memory (written in place, never moved). */
+    ByteBuffer outputScaleMemory(LoraModule module) {
+        return outputScaleMemory.computeIfAbsent(
+                module, m -> outputScales.get(m).toByteBuffer(true));
+    }
+
+    /** A module's input scales [slots, layers, in] as a buffer over their memory. */
+    ByteBuffer inputScaleMemory(LoraModule module) {
+        return inputScaleMemory.computeIfAbsent(module, m -> inputScales.get(m).toByteBuffer(true));
     }
 
     int inputs(LoraModule module) {

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * the CPU's vector units straight from the memory of the weights and the KV cache that the runtime's tensors own. Such
  * a step reads every weight for a handful of tokens: libtorch spends about as long again on the bookkeeping of its 700 small ops as on the products, and its
  * bundled BLAS reads the weights at 11-14 GB/s on the CPUs measured in docs/benchmarks.md, where this reads at 16-19.
- * Every other step (more tokens, adapters that change the products, Gemma, head norms, a GPU, half precision) runs
- * through libtorch; a step here writes the same cache entries and returns what {@link LlamaRuntime#forward} would.
+ * Rows' adapters (LoRA, DyLoRA, DoRA, IA3) are read from the LoRA slot table in place ({@link TokenLoras}). Every
+ * other step (more tokens, prompt-tuning tokens, Gemma, head norms, a GPU, half precision) runs through libtorch; a
+ * step here writes the same cache entries and returns what {@link LlamaRuntime#forward} would.
  * Needs the JVM flag {@code --add-modules jdk.incubator.vector}.
  */
 final class VectorDecoder {
@@ -91,66 +92,6 @@ final class VectorDecoder {
                 team.threads());
     }
 
-    /** Each token's LoRA on the step's slot table, or null for tokens without one. */
-    private record TokenLoras(LoraSlotTable table, ForwardBatch.LoraUse[] uses, float[][] coefficients) {
-
-        /** The step's tokens' LoRAs, or null when no row has one. */
-        static TokenLoras of(ForwardBatch batch, int count, LoraSlotTable table) {
-            if (batch.rows().stream().allMatch(row -> row.lora() == null)) {
-                return null;
-            }
-            ForwardBatch.LoraUse[] uses = new ForwardBatch.LoraUse[count];
-            float[][] coefficients = new float[count][];
-            int t = 0;
-            for (ForwardBatch.Row row : batch.rows()) {
-                ForwardBatch.LoraUse use = row.lora();
-                float[] scaled = use == null ? null : new float[use.rank()];
-                if (scaled != null) {
-                    Arrays.fill(scaled, use.scale());
-                }
-                for (int i = 0; i < row.tokens().length; i++, t++) {
-                    uses[t] = use;
-                    coefficients[t] = scaled;
-                }
-            }
-            return new TokenLoras(table, uses, coefficients);
-        }
-
-        /**
-         * Adds each token's product through its LoRA's {@code module} in {@code layer} (inputs rows of x, as many wide
-         * as the module's inputs) to its outputs, rows of y {@code stride} wide, from {@code offset} in each row; the
-         * tokens split over the team.
-         */
-        void add(LoraModule module, int layer, float[] x, float[] y, int stride, int offset, RowTeam team) {
-            int in = table.inputs(module);
-            team.run(uses.length, (from, to) -> {
-                float[] shrunk = null;
-                for (int t = from; t < to; t++) {
-                    ForwardBatch.LoraUse use = uses[t];
-                    if (use == null || !table.modulesOf(use.tableSlot()).contains(module)) {
-                        continue;
-                    }
-                    if (shrunk == null || shrunk.length < use.rank()) {
-                        shrunk = new float[use.rank()];
-                    }
-                    VectorLowRank.addProduct(
-                            table,
-                            module,
-                            layer,
-                            use.tableSlot(),
-                            use.rank(),
-                            coefficients[t],
-                            0,
-                            x,
-                            t * in,
-                            y,
-                            t * stride + offset,
-                            shrunk);
-                }
-            });
-        }
-    }
-
     /**
      * Whether the steps of a runtime that can use the vector kernels ({@link VectorSupport#usable}) can be taken here:
      * not for Gemma or head-normalised models, nor with a weight too large for one buffer.
@@ -204,8 +145,8 @@ final class VectorDecoder {
 
     /**
      * Whether {@code batch} is a step this decoder runs: at most {@value #MAX_TOKENS} tokens in all (decoding rows, or
-     * short prompts), none of them a virtual token, and every row's LoRA one the kernels serve a row at a time from
-     * {@code table} ({@link LoraSlotTable#servesOnVectors}: not DoRA or IA3).
+     * short prompts), none of them a virtual token, and every row's adapter one the kernels serve a row at a time from
+     * {@code table} ({@link LoraSlotTable#servesOnVectors}).
      */
     boolean accepts(ForwardBatch batch, KvCache cache, LoraSlotTable table) {
         if (batch.tokenCount() > MAX_TOKENS || !cache.addressable()) {
@@ -230,12 +171,11 @@ final class VectorDecoder {
 
     /**
      * Runs a step {@link #accepts} took: appends each row's tokens to its slot and returns, per row, the logits and
-     * the final hidden state after its last token. Each LoRA module's product is added to its base product's outputs,
-     * token by token.
+     * the final hidden state after its last token. Rows' adapters apply as in libtorch's step ({@link TokenLoras}).
      */
     StepOutput decode(ForwardBatch batch, KvCache cache, LoraSlotTable table) {
         Tokens tokens = Tokens.of(batch);
-        TokenLoras lora = TokenLoras.of(batch, tokens.count(), table);
+        TokenLoras lora = TokenLoras.of(batch, tokens.count(), table, team);
         int count = tokens.count();
         int dim = config.dim();
         int queryDim = config.queryDim();
@@ -258,39 +198,47 @@ final class VectorDecoder {
             Layer layer = layers[l];
             normalise(x, layer.attentionNorm, count, h);
             multiply(layer.qkv, dim, h, count, qkv, fused);
-            if (lora != null) {
-                lora.add(LoraModule.Q, l, h, qkv, fused, 0, team);
-                lora.add(LoraModule.K, l, h, qkv, fused, queryDim, team);
-                lora.add(LoraModule.V, l, h, qkv, fused, queryDim + kvDim, team);
-            }
-            // Every token's key and value is in the cache before any token attends: a prompt's tokens see each other.
-            for (int t = 0; t < count; t++) {
-                if (layer.qkvBias != null) {
+            if (layer.qkvBias != null) {
+                for (int t = 0; t < count; t++) {
                     for (int c = 0; c < fused; c++) {
                         qkv[t * fused + c] += layer.qkvBias[c];
                     }
                 }
+            }
+            if (lora != null) {
+                lora.add(LoraModule.Q, l, h, qkv, fused, 0);
+                lora.add(LoraModule.K, l, h, qkv, fused, queryDim);
+                lora.add(LoraModule.V, l, h, qkv, fused, queryDim + kvDim);
+            }
+            // Every token's key and value is in the cache before any token attends: a prompt's tokens see each other.
+            for (int t = 0; t < count; t++) {
                 rotate(qkv, t * fused, config.heads(), tokens.positions[t]);
                 rotate(qkv, t * fused + queryDim, config.kvHeads(), tokens.positions[t]);
                 append(cache.keyMemory(l), qkv, t * fused + queryDim, tokens, t, cache);
                 append(cache.valueMemory(l), qkv, t * fused + queryDim + kvDim, tokens, t, cache);
             }
             attend(tokens, cache, l, qkv, mixed);
+            if (lora != null) {
+                lora.scaleInputs(LoraModule.O, l, mixed, queryDim);
+            }
             multiply(layer.output, queryDim, mixed, count, out, dim);
             if (lora != null) {
-                lora.add(LoraModule.O, l, mixed, out, dim, 0, team);
+                lora.add(LoraModule.O, l, mixed, out, dim, 0);
             }
             add(out, x);
             normalise(x, layer.ffnNorm, count, h);
             multiply(layer.gateUp, dim, h, count, gateUp, 2 * hidden);
             if (lora != null) {
-                lora.add(LoraModule.GATE, l, h, gateUp, 2 * hidden, 0, team);
-                lora.add(LoraModule.UP, l, h, gateUp, 2 * hidden, hidden, team);
+                lora.add(LoraModule.GATE, l, h, gateUp, 2 * hidden, 0);
+                lora.add(LoraModule.UP, l, h, gateUp, 2 * hidden, hidden);
             }
             swiGlu(gateUp, hidden, count, activated);
+            if (lora != null) {
+                lora.scaleInputs(LoraModule.DOWN, l, activated, hidden);
+            }
             multiply(layer.down, hidden, activated, count, out, dim);
             if (lora != null) {
-                lora.add(LoraModule.DOWN, l, activated, out, dim, 0, team);
+                lora.add(LoraModule.DOWN, l, activated, out, dim, 0);
             }
             add(out, x);
         }

@@ -172,11 +172,15 @@ class MixedAdapterBatchTest {
         return out;
     }
 
+    /**
+     * The same text and tokens, and temperatures within 1e-5: a request's steps alone run on the vector decoder, and
+     * in a batch with rows it cannot take through libtorch, whose float32 sums round differently (about 1e-6).
+     */
     private static void assertSame(List<Completion> alone, List<Completion> together) {
         for (int i = 0; i < alone.size(); i++) {
             assertEquals(alone.get(i).text(), together.get(i).text(), "request " + i);
             assertArrayEquals(alone.get(i).tokenIds(), together.get(i).tokenIds(), "request " + i);
-            assertArrayEquals(alone.get(i).temperatures(), together.get(i).temperatures(), 1e-6f, "request " + i);
+            assertArrayEquals(alone.get(i).temperatures(), together.get(i).temperatures(), 1e-5f, "request " + i);
         }
     }
 }

@@ -94,9 +94,9 @@ class VectorDecoderTest {
                 RandomAdapters random = new RandomAdapters(stories.config(), 1);
                 table.write(1, random.lora("plain", 4, 8f, false, 0, EnumSet.allOf(LoraModule.class)));
                 table.write(2, random.ia3("ia3", EnumSet.of(LoraModule.K), EnumSet.of(LoraModule.DOWN)));
-                assertTrue(decoder.accepts(batch(loraRow(1)), cache, table), "a row with a LoRA the kernels serve");
-                assertFalse(
-                        decoder.accepts(batch(loraRow(2)), cache, table), "a row with an IA3, which scales outputs");
+                assertTrue(decoder.accepts(batch(loraRow(1)), cache, table), "a row with a LoRA");
+                assertTrue(decoder.accepts(batch(loraRow(2)), cache, table), "a row with an IA3, which scales");
+                assertFalse(decoder.accepts(batch(loraRow(3)), cache, table), "a row on a slot the table lacks");
             }
             assertFalse(
                     decoder.accepts(batch(new ForwardBatch.Row(0, LENGTH, new int[] {5})), cache, null),
