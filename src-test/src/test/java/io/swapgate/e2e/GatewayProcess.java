@@ -278,6 +278,23 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The gateway's time-to-first-token timer ({@code swapgate.request.ttft}, from a request's submission to the
+     * engine until its first token left the engine), over every series: {seconds in all, requests}.
+     */
+    double[] firstTokenTimer() throws IOException, InterruptedException {
+        double[] sumAndCount = new double[2];
+        metrics().lines().forEach(line -> {
+            int at = line.startsWith("swapgate_request_ttft_seconds_sum")
+                    ? 0
+                    : line.startsWith("swapgate_request_ttft_seconds_count") ? 1 : -1;
+            if (at >= 0) {
+                sumAndCount[at] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        });
+        return sumAndCount;
+    }
+
     /** The gateway's Prometheus metrics text ({@code /q/metrics}). */
     String metrics() throws IOException, InterruptedException {
         HttpResponse<String> response = managementClient()

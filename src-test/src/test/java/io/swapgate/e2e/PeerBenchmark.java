@@ -7,6 +7,7 @@ import io.swapgate.core.model.LlamaConfig;
 import io.swapgate.core.model.LoadedModel;
 import io.swapgate.core.runtime.RuntimeOptions;
 import io.swapgate.proto.v1.InferenceGrpc;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +63,13 @@ class PeerBenchmark {
         final String label;
         final Map<Integer, List<Double>> tokensPerSecond = new LinkedHashMap<>();
         final List<Double> ttftMs = new ArrayList<>();
+        /**
+         * Over gRPC, per round: the mean first-token time of the TTFT requests as the client saw it and as the
+         * gateway's own timer did (from a request's submission to the engine until its first token left the engine).
+         */
+        final List<Double> clientMeanTtftMs = new ArrayList<>();
+
+        final List<Double> gatewayMeanTtftMs = new ArrayList<>();
         /** Greedy tokens (from the first round), one array per stream of each run, to compare with Swapgate's. */
         final List<int[]> greedy = new ArrayList<>();
 
@@ -164,11 +172,11 @@ class PeerBenchmark {
                             engine.greedy.add(
                                     target.greedy(PROMPT, EQUALITY_STEPS).tokenIds());
                         }
-                        measure(target, engine);
+                        measure(target, engine, null);
                     }
                 }
                 warmUp(grpcTarget); // as each in-process engine is: the gateway sat idle while the others ran
-                measure(grpcTarget, grpc);
+                measure(grpcTarget, grpc, gateway);
                 System.out.printf(Locale.ROOT, "peer benchmark: round %d of %d done%n", round, rounds);
             }
             memory = residentMemory(shape, startedKib, gateway.peakResidentKib());
@@ -226,8 +234,13 @@ class PeerBenchmark {
         return new LoadGenerator.Workload(List.of(PROMPT), tokens, tokens, List.of(List.of()), List.of(KEY), 5);
     }
 
-    /** One stream (one request: decode rate after the first token, and TTFT), then 8 and 32 streams together. */
-    private static void measure(LoadGenerator.Target target, Series into) throws InterruptedException {
+    /**
+     * One stream (one request: decode rate after the first token, and TTFT), then 8 and 32 streams together. With a
+     * {@code gateway}, its own timer of the TTFT requests is read too, to tell the gateway's share of their first-token
+     * time from the transport's.
+     */
+    private static void measure(LoadGenerator.Target target, Series into, GatewayProcess gateway)
+            throws InterruptedException, IOException {
         for (int streams : STREAMS) {
             LoadSummary run = LoadSummary.of(
                     into.label, LoadGenerator.closedLoop(target, workload(tokens(streams)), streams, streams));
@@ -237,10 +250,19 @@ class PeerBenchmark {
             if (streams == 1) {
                 into.add(1, 1000 / run.perOutputToken()[0]);
                 // One request's first token is one sample: take the median of several, one after another.
-                LoadSummary firstTokens = LoadSummary.of(
-                        into.label,
-                        LoadGenerator.closedLoop(target, workload(FIRST_TOKEN_TOKENS), 1, FIRST_TOKEN_REQUESTS));
-                into.ttftMs.add(firstTokens.ttft()[0]);
+                double[] timerBefore = gateway == null ? null : gateway.firstTokenTimer();
+                List<LoadGenerator.Trace> traces =
+                        LoadGenerator.closedLoop(target, workload(FIRST_TOKEN_TOKENS), 1, FIRST_TOKEN_REQUESTS);
+                into.ttftMs.add(LoadSummary.of(into.label, traces).ttft()[0]);
+                if (gateway != null) {
+                    double[] timerAfter = gateway.firstTokenTimer();
+                    into.gatewayMeanTtftMs.add(
+                            1000 * (timerAfter[0] - timerBefore[0]) / (timerAfter[1] - timerBefore[1]));
+                    into.clientMeanTtftMs.add(traces.stream()
+                            .mapToDouble(t -> (t.pieces.get(0)[0] - t.started) / 1e6)
+                            .average()
+                            .orElseThrow());
+                }
             } else {
                 into.add(streams, run.tokensPerSecond());
             }
@@ -390,6 +412,16 @@ class PeerBenchmark {
                         s.median(32) / best32.median(32)));
             }
         }
+        Series grpc = series.get("grpc");
+        md.append(String.format(
+                Locale.ROOT,
+                "%nWhere the first token over gRPC goes (means of the same TTFT requests, medians over rounds): the"
+                        + " client saw %.1f ms; the gateway's own timer (`swapgate.request.ttft`, from the request's"
+                        + " submission to the engine until its first token left the engine) %.1f ms; the rest, %.1f ms,"
+                        + " is the client, the network stack, the gRPC server and the gateway's admission.%n",
+                median(grpc.clientMeanTtftMs),
+                median(grpc.gatewayMeanTtftMs),
+                median(grpc.clientMeanTtftMs) - median(grpc.gatewayMeanTtftMs)));
         md.append(String.format(
                 Locale.ROOT,
                 "%nGreedy tokens against Swapgate's engine in-process (1 thread), %d steps: %s%n%n"
