@@ -13,11 +13,11 @@ import java.util.Map;
 
 /**
  * Every row's LoRA product read straight from the slot table, with nothing gathered, by libtorch where the vector
- * kernels cannot run ({@link VectorLowRank}): the BGMV of Punica and S-LoRA written as two sparse-by-dense products. Viewed as a matrix, a module's A^T stack is [slots x layers x in, rank]; the
- * shrink of row p is then a sparse row holding x_p at the columns of its slot and layer, times that matrix, and the
- * expand is the same over the B^T stack [slots x layers x rank, out] with the shrunk row's values. Each factor is read
- * once from where the table keeps it, which saves gathering (copying) every row's factors when a step's rows differ
- * from the step before's.
+ * kernels cannot run ({@link VectorLowRank}): the BGMV of Punica and S-LoRA written as two sparse-by-dense products.
+ * Viewed as a matrix, a module's A^T stack is [slots x layers x in, rank]; the shrink of row p is then a sparse row
+ * holding x_p at the columns of its slot and layer, times that matrix, and the expand is the same over the B^T stack
+ * [slots x layers x rank, out] with the shrunk row's values. Each factor is read once from where the table keeps it,
+ * which saves gathering (copying) every row's factors when a step's rows differ from the step before's.
  */
 final class InPlaceLowRank implements InPlaceProducts {
 

@@ -369,16 +369,9 @@ public final class LoraSlotTable implements AutoCloseable {
      * @param coefficients per row, its scale over each of the {@code width} ranks multiplied (0 past its own)
      */
     VectorLowRank onVectors(long[] slots, int width, float[] coefficients, Set<LoraModule> modules, NDManager step) {
-        if (vectorTeam == null) {
-            return null;
-        }
-        for (LoraModule module : modules) {
-            NDArray[] stack = stacks.get(module);
-            if (!VectorSupport.addressable(stack[0]) || !VectorSupport.addressable(stack[1])) {
-                return null;
-            }
-        }
-        return new VectorLowRank(this, slots, width, coefficients, vectorTeam, step);
+        return readableOnVectors(modules)
+                ? new VectorLowRank(this, slots, width, coefficients, vectorTeam, step)
+                : null;
     }
 
     /**
@@ -397,16 +390,26 @@ public final class LoraSlotTable implements AutoCloseable {
      * and its stacks fit buffers.
      */
     boolean servesOnVectors(int slot) {
-        if (vectorTeam == null || slot < 1 || slot > slots) {
+        return slot >= 1 && slot <= slots && readableOnVectors(modulesOf(slot));
+    }
+
+    /** Whether the runtime can use the vector kernels and every one of these modules' stacks fits a buffer. */
+    private boolean readableOnVectors(Set<LoraModule> modules) {
+        if (vectorTeam == null) {
             return false;
         }
-        for (LoraModule module : modulesOf(slot)) {
+        for (LoraModule module : modules) {
             NDArray[] stack = stacks.get(module);
             if (!VectorSupport.addressable(stack[0]) || !VectorSupport.addressable(stack[1])) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Where {@code layer} of {@code slot} sits along the first two axes of the stacks and scales, flattened. */
+    int block(int slot, int layer) {
+        return slot * config.layers() + layer;
     }
 
     /** A module's output scales [slots, layers, out] as a buffer over their memory (written in place, never moved). */

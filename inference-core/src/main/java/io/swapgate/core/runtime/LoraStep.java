@@ -28,9 +28,9 @@ final class LoraStep implements LoraUpdate {
 
     /**
      * The widest served rank from which rows not (yet) kept are served in place rather than by gathering their factors,
-     * where libtorch multiplies them. The sparse products cost about the same per entry at any rank, while a gather's copy grows with
-     * it: 32 rows of a 512-dim model with 8 layers cost the same both ways at rank 32; gathering took half the time at
-     * rank 8 and twice as long at rank 64.
+     * where libtorch multiplies them. The sparse products cost about the same per entry at any rank, while a gather's
+     * copy grows with it: 32 rows of a 512-dim model with 8 layers cost the same both ways at rank 32; gathering took
+     * half the time at rank 8 and twice as long at rank 64.
      */
     static final int IN_PLACE_FROM_RANK = 32;
 

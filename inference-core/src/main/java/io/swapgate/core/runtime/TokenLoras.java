@@ -72,7 +72,7 @@ final class TokenLoras {
                 VectorLowRank.addProduct(
                         table, module, layer, slot, use.rank(), coefficients[t], 0, x, t * in, y, y0, shrunk);
                 if (table.outputScaled(slot, module)) {
-                    scale(y, y0, table.outputScaleMemory(module), (slot * table.layers() + layer) * out, out);
+                    scale(y, y0, table.outputScaleMemory(module), table.block(slot, layer) * out, out);
                 }
             }
         });
@@ -83,12 +83,7 @@ final class TokenLoras {
         for (int t = 0; t < uses.length; t++) {
             ForwardBatch.LoraUse use = uses[t];
             if (use != null && table.inputScaled(use.tableSlot(), module)) {
-                scale(
-                        x,
-                        t * width,
-                        table.inputScaleMemory(module),
-                        (use.tableSlot() * table.layers() + layer) * width,
-                        width);
+                scale(x, t * width, table.inputScaleMemory(module), table.block(use.tableSlot(), layer) * width, width);
             }
         }
     }

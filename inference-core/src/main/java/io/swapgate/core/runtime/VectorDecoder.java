@@ -15,12 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Steps of up to {@value #MAX_TOKENS} tokens of a Llama model (decoding rows and short prompts), computed in Java on
  * the CPU's vector units straight from the memory of the weights and the KV cache that the runtime's tensors own. Such
- * a step reads every weight for a handful of tokens: libtorch spends about as long again on the bookkeeping of its 700 small ops as on the products, and its
- * bundled BLAS reads the weights at 11-14 GB/s on the CPUs measured in docs/benchmarks.md, where this reads at 16-19.
- * Rows' adapters (LoRA, DyLoRA, DoRA, IA3) are read from the LoRA slot table in place ({@link TokenLoras}). Every
- * other step (more tokens, prompt-tuning tokens, Gemma, head norms, a GPU, half precision) runs through libtorch; a
- * step here writes the same cache entries and returns what {@link LlamaRuntime#forward} would.
- * Needs the JVM flag {@code --add-modules jdk.incubator.vector}.
+ * a step reads every weight for a handful of tokens: libtorch spends about as long again on the bookkeeping of its
+ * 700 small ops as on the products, and its bundled BLAS reads the weights at 11-14 GB/s on the CPUs measured in
+ * docs/benchmarks.md, where this reads at 16-19. Rows' adapters (LoRA, DyLoRA, DoRA, IA3) are read from the LoRA slot
+ * table in place ({@link TokenLoras}). Every other step (more tokens, prompt-tuning tokens, Gemma, head norms, a GPU,
+ * half precision) runs through libtorch; a step here writes the same cache entries and returns what
+ * {@link LlamaRuntime#forward} would. Needs the JVM flag {@code --add-modules jdk.incubator.vector}.
  */
 final class VectorDecoder {
 
@@ -324,7 +324,7 @@ final class VectorDecoder {
         }
     }
 
-    /** Writes token {@code t}'s keys or values [kvHeads, headDim] (from {@code offset} of {@code source}) into its slot. */
+    /** Writes token {@code t}'s keys or values [kvHeads, headDim] (at {@code offset} of {@code source}) to its slot. */
     private void append(ByteBuffer memory, float[] source, int offset, Tokens tokens, int t, KvCache cache) {
         int headDim = config.headDim();
         for (int head = 0; head < config.kvHeads(); head++) {

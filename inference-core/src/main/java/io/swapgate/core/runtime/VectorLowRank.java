@@ -92,7 +92,7 @@ final class VectorLowRank implements InPlaceProducts {
         int in = table.inputs(module);
         int out = table.outputs(module);
         int maxRank = table.maxRank();
-        int block = slot * table.layers() + layer;
+        int block = table.block(slot, layer);
         LowRankRows.shrink(memory[0], block * in * maxRank, maxRank, in, width, x, x0, shrunk);
         for (int j = 0; j < width; j++) {
             shrunk[j] *= c[c0 + j];

@@ -17,7 +17,7 @@ final class VectorSupport {
 
     private VectorSupport() {}
 
-    /** Whether a runtime with these options can use the vector kernels; logs why not when only the JVM flag is missing. */
+    /** Whether a runtime with these options can use the vector kernels; logs it when only the JVM flag is missing. */
     static boolean usable(RuntimeOptions options) {
         if (options.device().isGpu() || options.dataType() != DataType.FLOAT32) {
             return false;

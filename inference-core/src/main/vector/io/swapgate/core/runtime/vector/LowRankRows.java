@@ -41,7 +41,7 @@ public final class LowRankRows {
         }
     }
 
-    /** into[at + k] += scale * factor[from + k] for k below {@code count}: one contiguous row of a factor, read once. */
+    /** into[at + k] += scale * factor[from + k] for k below {@code count}: one contiguous row of a factor. */
     private static void addScaled(ByteBuffer factor, int from, int count, float scale, float[] into, int at) {
         int lanes = SPECIES.length();
         FloatVector s = FloatVector.broadcast(SPECIES, scale);
