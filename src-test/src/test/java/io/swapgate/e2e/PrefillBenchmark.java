@@ -34,19 +34,43 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@link PeerBenchmark}), in-process on the gateway's threads: {@value #STREAMS} greedy streams decode; once each has
  * {@value #STEADY_TOKENS} tokens, a prompt of {@value #LONG_PROMPT_TOKENS} tokens arrives. Each stream's inter-token
  * p50 is taken before it arrives (steady decoding), its p99 and worst gap from its arrival to its first token (the
- * window its prefill spans). Run once per prefill token budget, the whole prompt in one step first (what every budget
- * at least as long as the prompt does), rounds alternated, medians reported. Run with {@code ./swapgate bench
+ * window its prefill spans). Run once per prefill setting (a token budget, fixed or paced by measured step times:
+ * {@code EngineConfig.prefillStretch}), the whole prompt in one step first (what every unpaced budget at least as long
+ * as the prompt does), rounds alternated, medians reported. Run with {@code ./swapgate bench
  * prefill}; writes prefill.md/.csv/.png.
  */
 class PrefillBenchmark {
 
     private static final int STREAMS = 4;
     private static final int STEADY_TOKENS = 40;
-    private static final int STREAM_TOKENS = 600;
+    /** Enough for the streams to decode through the slowest prefill compared (they are cancelled once it ends). */
+    private static final int STREAM_TOKENS = 1000;
+
     private static final int LONG_PROMPT_TOKENS = 1000;
     private static final int CONTEXT = 1024;
-    /** The prefill token budgets compared; the first is at least the prompt, so it is prefilled in one step. */
-    private static final int[] BUDGETS = {2048, 256, 64, 32, 16, 8};
+    /**
+     * A prefill setting compared: a token budget, and how much longer than the streams' decode-only step a step with
+     * prompt tokens may take (0: every step takes the whole budget).
+     */
+    private record Setting(int budget, double stretch) {
+        String label() {
+            String tokens = budget >= LONG_PROMPT_TOKENS ? budget + " tokens (whole prompt)" : budget + " tokens";
+            String paced = stretch == 0 ? ", unpaced" : String.format(Locale.ROOT, ", paced to %.2gx", stretch);
+            EngineConfig defaults = EngineConfig.builder().build();
+            boolean isDefault = budget == defaults.prefillTokenBudget() && stretch == defaults.prefillStretch();
+            return tokens + paced + (isDefault ? " (default)" : "");
+        }
+    }
+
+    /** The settings compared; the first's budget is at least the prompt, so it is prefilled in one step. */
+    private static final List<Setting> SETTINGS = List.of(
+            new Setting(2048, 0),
+            new Setting(256, 0),
+            new Setting(64, 0),
+            new Setting(8, 0),
+            new Setting(64, 2),
+            new Setting(64, 3),
+            new Setting(64, 4));
 
     private static final int ROUNDS = 3;
     /** Chunks of each stream left out of its steady gaps: the steps that admitted the other streams. */
@@ -59,7 +83,7 @@ class PrefillBenchmark {
 
     @Test
     @EnabledIfSystemProperty(named = "bench", matches = "prefill|all")
-    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void streamsKeepTheirPaceWhileALongPromptIsAdmitted() throws Exception {
         LlamaConfig shape = PeerBenchmark.shape();
         Path dir = Files.createDirectories(E2e.targetDir().resolve("bench"));
@@ -68,20 +92,21 @@ class PrefillBenchmark {
         String longPrompt = promptOf(model, LONG_PROMPT_TOKENS);
         int threads = RuntimeOptions.autoThreads(
                 shape.parameterCount(), Runtime.getRuntime().availableProcessors());
-        Map<Integer, List<Run>> runs = new LinkedHashMap<>();
+        Map<Setting, List<Run>> runs = new LinkedHashMap<>();
         try (LlamaRuntime runtime =
                 new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(threads), CONTEXT)) {
             for (int round = 0; round < ROUNDS; round++) {
-                for (int budget : BUDGETS) {
+                for (Setting setting : SETTINGS) {
                     try (InferenceEngine engine = new InferenceEngine(
                             runtime,
                             model.tokenizer(),
                             EngineConfig.builder()
                                     .maxBatchSize(STREAMS + 1)
                                     .maxContext(CONTEXT)
-                                    .prefillTokenBudget(budget)
+                                    .prefillTokenBudget(setting.budget())
+                                    .prefillStretch(setting.stretch())
                                     .build())) {
-                        runs.computeIfAbsent(budget, b -> new ArrayList<>()).add(run(engine, longPrompt));
+                        runs.computeIfAbsent(setting, b -> new ArrayList<>()).add(run(engine, longPrompt));
                     }
                 }
                 System.out.printf(Locale.ROOT, "prefill benchmark: round %d of %d done%n", round + 1, ROUNDS);
@@ -234,7 +259,7 @@ class PrefillBenchmark {
         }
     }
 
-    private static void report(Path dir, LlamaConfig shape, int threads, Map<Integer, List<Run>> runs)
+    private static void report(Path dir, LlamaConfig shape, int threads, Map<Setting, List<Run>> runs)
             throws Exception {
         StringBuilder md = new StringBuilder(String.format(
                 Locale.ROOT,
@@ -250,31 +275,36 @@ class PrefillBenchmark {
                 threads == 1 ? "" : "s",
                 Runtime.getRuntime().availableProcessors(),
                 ROUNDS));
-        md.append("| prefill token budget | streams' inter-token p50 before, ms | p99 while the prompt is prefilled, ms"
+        md.append("| prefill setting | streams' inter-token p50 before, ms | p99 while the prompt is prefilled, ms"
                 + " | worst gap, ms | worst stream's p99 / p50 | the prompt's first token, ms |\n"
                 + "|---|---:|---:|---:|---:|---:|\n");
-        StringBuilder csv = new StringBuilder("budget,steady_p50_ms,window_p99_ms,worst_gap_ms,worst_ratio,ttft_ms\n");
+        StringBuilder csv =
+                new StringBuilder("budget,stretch,steady_p50_ms,window_p99_ms,worst_gap_ms,worst_ratio,ttft_ms\n");
         List<String> labels = new ArrayList<>();
         Map<String, List<Double>> chart = new LinkedHashMap<>();
         chart.put("inter-token p50 before", new ArrayList<>());
         chart.put("inter-token p99 while prefilling", new ArrayList<>());
-        for (Map.Entry<Integer, List<Run>> entry : runs.entrySet()) {
+        for (Map.Entry<Setting, List<Run>> entry : runs.entrySet()) {
             List<Run> rounds = entry.getValue();
             double p50 = median(rounds.stream().map(Run::steadyP50Ms).toList());
             double p99 = median(rounds.stream().map(Run::windowP99Ms).toList());
             double worst = median(rounds.stream().map(Run::worstGapMs).toList());
             double ratio = median(rounds.stream().map(Run::worstRatio).toList());
             double ttft = median(rounds.stream().map(Run::ttftMs).toList());
-            int budget = entry.getKey();
-            String label = budget >= LONG_PROMPT_TOKENS
-                    ? budget + " (whole prompt)"
-                    : budget == EngineConfig.builder().build().prefillTokenBudget()
-                            ? budget + " (default)"
-                            : budget + "";
+            Setting setting = entry.getKey();
+            String label = setting.label();
             md.append(String.format(
                     Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | %.0f |%n", label, p50, p99, worst, ratio, ttft));
-            csv.append(
-                    String.format(Locale.ROOT, "%d,%.2f,%.2f,%.2f,%.3f,%.1f%n", budget, p50, p99, worst, ratio, ttft));
+            csv.append(String.format(
+                    Locale.ROOT,
+                    "%d,%.2f,%.2f,%.2f,%.2f,%.3f,%.1f%n",
+                    setting.budget(),
+                    setting.stretch(),
+                    p50,
+                    p99,
+                    worst,
+                    ratio,
+                    ttft));
             labels.add(label);
             chart.get("inter-token p50 before").add(p50);
             chart.get("inter-token p99 while prefilling").add(p99);
@@ -293,7 +323,7 @@ class PrefillBenchmark {
                         "%d streams' inter-token latency while a %d-token prompt is admitted",
                         STREAMS,
                         LONG_PROMPT_TOKENS),
-                "prefill token budget per step",
+                "prefill setting",
                 "milliseconds",
                 labels,
                 chart);

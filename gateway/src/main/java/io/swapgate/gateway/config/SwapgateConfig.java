@@ -49,6 +49,12 @@ public interface SwapgateConfig {
 
         int prefillTokenBudget();
 
+        /**
+         * How much longer than the running streams' decode-only step a step carrying prompt tokens may take (measured);
+         * 0 feeds the whole token budget every step.
+         */
+        double prefillStretch();
+
         /** How long in-flight requests may run on after SIGTERM before they are cut. */
         java.time.Duration shutdownGrace();
 

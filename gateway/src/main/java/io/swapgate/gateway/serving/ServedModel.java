@@ -31,6 +31,7 @@ public class ServedModel {
                 .queueCapacity(config.engine().queueCapacity())
                 .maxContext(config.engine().maxContext())
                 .prefillTokenBudget(config.engine().prefillTokenBudget())
+                .prefillStretch(config.engine().prefillStretch())
                 .maxLoraRank(config.adapters().maxLoraRank())
                 .backgroundShare(config.engine().backgroundShare())
                 .build();

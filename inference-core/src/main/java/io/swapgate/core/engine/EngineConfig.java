@@ -10,6 +10,9 @@ import io.swapgate.core.adapter.AdapterLimits;
  * @param maxContext positions per sequence (prompt and output), at most the model's context length
  * @param prefillTokenBudget prompt tokens fed per step (a longer prompt is fed in chunks), so long prompts do not stall
  *     running streams
+ * @param prefillStretch how much longer than the running streams' decode-only step a step carrying prompt tokens may
+ *     take, by measured step times ({@link PrefillPacing}): it sets how many of the budget's tokens a step carries
+ *     beside decode rows; 0 turns pacing off (every step gets the whole budget)
  * @param maxLoraRank the widest LoRA the device slot table holds (one slot per batch row)
  * @param backgroundShare the most of the engine thread's time background work (training) takes while requests run
  */
@@ -18,27 +21,38 @@ public record EngineConfig(
         int queueCapacity,
         int maxContext,
         int prefillTokenBudget,
+        double prefillStretch,
         int maxLoraRank,
         double backgroundShare) {
 
     public static final double DEFAULT_BACKGROUND_SHARE = 0.25;
+    /** Chosen by measurement: docs/benchmarks.md, prefill. */
+    public static final double DEFAULT_PREFILL_STRETCH = 3;
 
     public EngineConfig {
         if (maxBatchSize <= 0
                 || queueCapacity < 0
                 || maxContext <= 1
                 || prefillTokenBudget <= 0
+                || !(prefillStretch == 0 || prefillStretch >= 1)
                 || maxLoraRank <= 0
                 || !(backgroundShare > 0 && backgroundShare < 1)) {
             throw new IllegalArgumentException("invalid engine config: " + maxBatchSize + ", " + queueCapacity + ", "
-                    + maxContext + ", " + prefillTokenBudget + ", " + maxLoraRank + ", " + backgroundShare);
+                    + maxContext + ", " + prefillTokenBudget + ", " + prefillStretch + ", " + maxLoraRank + ", "
+                    + backgroundShare);
         }
     }
 
     /** The same limits with another context length. */
     public EngineConfig withMaxContext(int positions) {
         return new EngineConfig(
-                maxBatchSize, queueCapacity, positions, prefillTokenBudget, maxLoraRank, backgroundShare);
+                maxBatchSize,
+                queueCapacity,
+                positions,
+                prefillTokenBudget,
+                prefillStretch,
+                maxLoraRank,
+                backgroundShare);
     }
 
     /** Defaults that suit a small model on a CPU; name what differs. */
@@ -52,6 +66,7 @@ public record EngineConfig(
         private int queueCapacity = 64;
         private int maxContext = 512;
         private int prefillTokenBudget = 64;
+        private double prefillStretch = DEFAULT_PREFILL_STRETCH;
         private int maxLoraRank = AdapterLimits.DEFAULT_MAX_LORA_RANK;
         private double backgroundShare = DEFAULT_BACKGROUND_SHARE;
 
@@ -77,6 +92,11 @@ public record EngineConfig(
             return this;
         }
 
+        public Builder prefillStretch(double value) {
+            prefillStretch = value;
+            return this;
+        }
+
         public Builder maxLoraRank(int value) {
             maxLoraRank = value;
             return this;
@@ -89,7 +109,13 @@ public record EngineConfig(
 
         public EngineConfig build() {
             return new EngineConfig(
-                    maxBatchSize, queueCapacity, maxContext, prefillTokenBudget, maxLoraRank, backgroundShare);
+                    maxBatchSize,
+                    queueCapacity,
+                    maxContext,
+                    prefillTokenBudget,
+                    prefillStretch,
+                    maxLoraRank,
+                    backgroundShare);
         }
     }
 }

@@ -9,6 +9,7 @@ import io.swapgate.core.runtime.StepOutput;
 import io.swapgate.core.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Continuous batching over one model. Callers submit from any thread; one engine thread owns the runtime, the KV
  * cache and the {@link Scheduler}. Each step the scheduler plans (who is dropped, admitted or preempted, which rows
  * prefill and decode) and the engine carries the plan out in one forward pass: it admits waiting requests into free
- * slots and feeds their prompts, in chunks when a prompt is longer than the step's prefill budget (prefill), advances
+ * slots and feeds their prompts, in chunks when a prompt is longer than the step's prefill budget (prefill, paced by
+ * measured step times so that running streams keep their pace: {@link PrefillPacing}), advances
  * every other running sequence by one token (decode), and releases finished or cancelled sequences at once.
  *
  * <p>Slots are shared fairly between tenants by weight ({@link TenantPolicy}; see {@link Scheduler}), and a preempted
@@ -44,6 +46,7 @@ public final class InferenceEngine implements AutoCloseable {
     private final KvCache cache;
     private final LoraResidency lora;
     private final Scheduler<Sequence> scheduler;
+    private final PrefillPacing pacing;
     private final BackgroundLane background;
     private final Thread thread;
     private final AtomicLong steps = new AtomicLong();
@@ -76,8 +79,8 @@ public final class InferenceEngine implements AutoCloseable {
         this.cache = runtime.newKvCache(config.maxBatchSize(), config.maxContext());
         // One LoRA slot per batch row: a free batch slot always finds an unpinned LoRA slot.
         this.lora = new LoraResidency(runtime.newLoraSlotTable(config.maxBatchSize(), config.maxLoraRank()));
-        this.scheduler =
-                new Scheduler<>(config.maxBatchSize(), config.prefillTokenBudget(), config.queueCapacity(), tenants);
+        this.pacing = new PrefillPacing(config.prefillTokenBudget(), config.prefillStretch(), config.maxBatchSize());
+        this.scheduler = new Scheduler<>(config.maxBatchSize(), pacing::tokens, config.queueCapacity(), tenants);
         this.background = new BackgroundLane(config.backgroundShare());
         publishStats();
         this.thread = new Thread(this::loop, "swapgate-engine");
@@ -354,7 +357,9 @@ public final class InferenceEngine implements AutoCloseable {
                 finish(s, reason);
             }
         }
-        stepObserver.onStep(batch.size(), prefill, System.nanoTime() - started);
+        long took = System.nanoTime() - started;
+        pacing.record(Arrays.stream(tokens).sum(), took);
+        stepObserver.onStep(batch.size(), prefill, took);
     }
 
     /**

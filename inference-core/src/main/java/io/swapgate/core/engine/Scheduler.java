@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Decides each engine step: which running requests are dropped, which waiting ones get a batch slot, which running
@@ -22,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class Scheduler<S extends Schedulable> {
 
-    private final int prefillTokenBudget;
+    /** The prompt tokens a step may carry, given how many decode rows it has ({@link PrefillPacing}). */
+    private final IntUnaryOperator prefillBudget;
+
     private final FairQueue<S> queue;
     private final SlotShares<S> shares;
     /**
@@ -35,8 +38,8 @@ final class Scheduler<S extends Schedulable> {
     private final IdentityHashMap<S, Integer> slots = new IdentityHashMap<>();
     private long preemptions;
 
-    Scheduler(int batchSlots, int prefillTokenBudget, int queueCapacity, TenantPolicy tenants) {
-        this.prefillTokenBudget = prefillTokenBudget;
+    Scheduler(int batchSlots, IntUnaryOperator prefillBudget, int queueCapacity, TenantPolicy tenants) {
+        this.prefillBudget = prefillBudget;
         this.queue = new FairQueue<>(queueCapacity, tenants);
         this.shares = new SlotShares<>(tenants);
         for (int slot = 0; slot < batchSlots; slot++) {
@@ -65,8 +68,8 @@ final class Scheduler<S extends Schedulable> {
 
     /**
      * Plans the next step at time {@code now}: drops abandoned running requests, then fills free slots from the queue,
-     * least served tenant first, as long as the admitted prompts fit the step's prefill token budget (the first
-     * admission always does), preempting for a tenant below its share when no slot is free. Then it shares the budget
+     * least served tenant first, as long as the admitted prompts fit the step's prefill token budget (what the budget
+     * function gives for the step's decode rows; the first admission always fits), preempting for a tenant below its share when no slot is free. Then it shares the budget
      * out among the prompts being prefilled, shortest remainder first: a short prompt gets its first token in the step
      * it is admitted, and a prompt longer than the budget is prefilled in chunks over several steps while every running
      * stream goes on decoding.
@@ -81,7 +84,9 @@ final class Scheduler<S extends Schedulable> {
                 abandoned.add(work);
             }
         }
-        int budget = prefillTokenBudget;
+        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList();
+        int stepBudget = Math.max(1, prefillBudget.applyAsInt(decode.size()));
+        int budget = stepBudget;
         while (true) {
             S next = queue.peek(shares::load);
             if (next == null) {
@@ -92,7 +97,7 @@ final class Scheduler<S extends Schedulable> {
                 abandoned.add(next);
                 continue;
             }
-            if (next.pendingTokens() > budget && budget < prefillTokenBudget) {
+            if (next.pendingTokens() > budget && budget < stepBudget) {
                 break;
             }
             if (freeSlots.isEmpty() && !preemptFor(next.tenant(), preempted)) {
@@ -102,8 +107,8 @@ final class Scheduler<S extends Schedulable> {
             admitted.add(new StepPlan.Admission<>(next, place(next)));
             budget -= next.pendingTokens();
         }
-        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList();
-        return new StepPlan<>(abandoned, preempted, admitted, chunks(), decode);
+        decode = running.stream().filter(work -> !work.isPrefill()).toList(); // less any preempted
+        return new StepPlan<>(abandoned, preempted, admitted, chunks(stepBudget), decode);
     }
 
     /**
@@ -111,7 +116,7 @@ final class Scheduler<S extends Schedulable> {
      * half of it held for the one admitted earliest until its turn: shorter prompts, however many keep arriving, never
      * starve a long one that is already being fed.
      */
-    private List<StepPlan.Chunk<S>> chunks() {
+    private List<StepPlan.Chunk<S>> chunks(int stepBudget) {
         List<S> prefilling = new ArrayList<>();
         for (S work : running) {
             if (work.isPrefill()) {
@@ -122,10 +127,10 @@ final class Scheduler<S extends Schedulable> {
             return List.of();
         }
         S oldest = prefilling.get(0);
-        int held = Math.min(oldest.pendingTokens(), prefillTokenBudget / 2);
+        int held = Math.min(oldest.pendingTokens(), stepBudget / 2);
         prefilling.sort(Comparator.comparingInt(Schedulable::pendingTokens)); // stable: admission order among equals
         List<StepPlan.Chunk<S>> chunks = new ArrayList<>(prefilling.size());
-        int budget = prefillTokenBudget;
+        int budget = stepBudget;
         for (S work : prefilling) {
             int tokens = Math.min(work.pendingTokens(), work == oldest ? budget : budget - held);
             if (work == oldest) {

@@ -45,6 +45,36 @@ class SchedulerTest {
     }
 
     @Test
+    void aLongPromptsChunksAreWhatTheBudgetGivesForTheStepsDecodeRows() {
+        // As PrefillPacing would: the whole budget with nothing decoding, two tokens beside each decode row otherwise.
+        Scheduler<Request> scheduler = new Scheduler<>(4, rows -> rows == 0 ? 64 : 2 * rows, 1000, TenantPolicy.EQUAL);
+        List<Request> streams = submitAll(scheduler, "a", 3, 3);
+        run(scheduler.schedule(NOW));
+        Request prompt = new Request("b", 100);
+        scheduler.submit(prompt);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(streams, plan.decode());
+        assertEquals(List.of(4), tokens(plan.prefill()), "two tokens for each of the two decode rows");
+        run(plan);
+
+        scheduler.finished(streams.get(0));
+        plan = scheduler.schedule(NOW);
+        assertEquals(List.of(2), tokens(plan.prefill()), "one decode row left");
+        run(plan);
+        scheduler.finished(streams.get(1));
+        assertEquals(List.of(64), tokens(scheduler.schedule(NOW).prefill()), "nothing decodes: the whole budget");
+    }
+
+    @Test
+    void aStepCarriesAtLeastOnePromptTokenWhateverTheBudget() {
+        Scheduler<Request> scheduler = new Scheduler<>(2, rows -> 0, 1000, TenantPolicy.EQUAL);
+        Request prompt = submitAll(scheduler, "a", 5).get(0);
+        StepPlan<Request> plan = scheduler.schedule(NOW);
+        assertEquals(List.of(prompt), works(plan.prefill()));
+        assertEquals(List.of(1), tokens(plan.prefill()));
+    }
+
+    @Test
     void slotsAreSplitByWeight() {
         Scheduler<Request> scheduler = scheduler(8, 10_000, weights(Map.of("gold", 3.0, "bronze", 1.0)));
         for (int i = 0; i < 8; i++) {
@@ -203,7 +233,7 @@ class SchedulerTest {
 
     @Test
     void aFullQueueAndAFullTenantQueueAreRefused() {
-        Scheduler<Request> scheduler = new Scheduler<>(1, 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
+        Scheduler<Request> scheduler = new Scheduler<>(1, rows -> 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
         submitAll(scheduler, "a", 1, 1);
         assertThrows(QueueFullException.class, () -> scheduler.submit(new Request("a", 1)));
         scheduler.submit(new Request("b", 1));
@@ -246,7 +276,7 @@ class SchedulerTest {
     }
 
     private static Scheduler<Request> scheduler(int slots, int prefillBudget, TenantPolicy policy) {
-        return new Scheduler<>(slots, prefillBudget, 1000, policy);
+        return new Scheduler<>(slots, rows -> prefillBudget, 1000, policy);
     }
 
     private static List<Request> submitAll(Scheduler<Request> scheduler, String tenant, int... promptLengths) {

@@ -1,0 +1,98 @@
+package io.swapgate.core.engine;
+
+/**
+ * How many prompt tokens a step may carry beside the running streams' decode rows: as many as keep the step within
+ * {@code stretch} times what a step of the decode rows alone takes, by the step times this engine measured. On a CPU a
+ * step costs more with every token it carries, so a fixed token budget either stalls the streams (a 64-token chunk
+ * made 4 streams' steps 13x longer on 2 cores) or feeds prompts needlessly slowly when many streams run and a token
+ * costs little next to their step. Pacing by measured time keeps each stream's gaps within {@code stretch} of its
+ * usual pace whatever the model, machine or batch, and still gives a step with no decode rows the whole token budget.
+ *
+ * <p>Step times are kept per token count as moving averages; a count not yet measured is estimated from the nearest
+ * measured ones (linearly between two, in proportion to one). Engine thread only.
+ */
+final class PrefillPacing {
+
+    /** Weight of the newest step in a count's moving average: steps drift as the streams' histories grow. */
+    private static final double NEWEST = 0.25;
+
+    private final int tokenBudget;
+    private final double stretch;
+    /** Moving average of step nanoseconds by the step's token count; 0 where none was measured. */
+    private final double[] nanosByTokens;
+
+    /**
+     * @param tokenBudget the most prompt tokens any step carries
+     * @param stretch how much longer than a decode-only step a step with prompt tokens may take; 0 for no pacing
+     *     (every step gets the token budget)
+     * @param maxRows the most rows a step has besides its prompt tokens (the batch size)
+     */
+    PrefillPacing(int tokenBudget, double stretch, int maxRows) {
+        if (tokenBudget <= 0 || !(stretch == 0 || stretch >= 1) || maxRows <= 0) {
+            throw new IllegalArgumentException(
+                    "invalid prefill pacing: budget " + tokenBudget + ", stretch " + stretch + ", rows " + maxRows);
+        }
+        this.tokenBudget = tokenBudget;
+        this.stretch = stretch;
+        this.nanosByTokens = new double[tokenBudget + maxRows + 1];
+    }
+
+    /** A step of {@code tokens} tokens in all took {@code nanos}. */
+    void record(int tokens, long nanos) {
+        if (tokens <= 0 || tokens >= nanosByTokens.length || nanos <= 0) {
+            return;
+        }
+        double previous = nanosByTokens[tokens];
+        nanosByTokens[tokens] = previous == 0 ? nanos : previous + NEWEST * (nanos - previous);
+    }
+
+    /**
+     * The prompt tokens the next step may carry beside {@code decodeRows} decode rows: the whole budget when there are
+     * none (no stream to stall), or nothing is measured yet, or pacing is off; otherwise the most tokens, at least one,
+     * whose estimated step stays within the stretch of the decode rows' own.
+     */
+    int tokens(int decodeRows) {
+        if (stretch == 0 || decodeRows <= 0) {
+            return tokenBudget;
+        }
+        double alone = estimate(decodeRows);
+        if (Double.isNaN(alone)) {
+            return tokenBudget;
+        }
+        double limit = stretch * alone;
+        int tokens = 1;
+        while (tokens < tokenBudget && estimate(decodeRows + tokens + 1) <= limit) {
+            tokens++;
+        }
+        return tokens;
+    }
+
+    /** Estimated nanoseconds of a step of {@code tokens} tokens; NaN when no step was measured. */
+    double estimate(int tokens) {
+        int count = Math.min(tokens, nanosByTokens.length - 1);
+        if (nanosByTokens[count] > 0) {
+            return nanosByTokens[count] * tokens / count;
+        }
+        int below = count - 1;
+        while (below > 0 && nanosByTokens[below] == 0) {
+            below--;
+        }
+        int above = count + 1;
+        while (above < nanosByTokens.length && nanosByTokens[above] == 0) {
+            above++;
+        }
+        boolean hasBelow = below > 0;
+        boolean hasAbove = above < nanosByTokens.length;
+        if (hasBelow && hasAbove) {
+            double share = (double) (tokens - below) / (above - below);
+            return nanosByTokens[below] + share * (nanosByTokens[above] - nanosByTokens[below]);
+        }
+        if (hasBelow) {
+            return nanosByTokens[below] * tokens / below;
+        }
+        if (hasAbove) {
+            return nanosByTokens[above] * tokens / above;
+        }
+        return Double.NaN;
+    }
+}

@@ -1,0 +1,84 @@
+package io.swapgate.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Prompt tokens per step from recorded step times (milliseconds here, as nanoseconds). */
+class PrefillPacingTest {
+
+    private static final long MS = 1_000_000;
+
+    @Test
+    void withNothingToStallOrNothingMeasuredAStepGetsTheWholeBudget() {
+        PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
+        assertEquals(64, pacing.tokens(4), "nothing measured yet");
+        pacing.record(4, 20 * MS);
+        assertEquals(64, pacing.tokens(0), "no decode rows");
+        PrefillPacing off = new PrefillPacing(64, 0, 8);
+        off.record(4, 20 * MS);
+        off.record(8, 40 * MS);
+        assertEquals(64, off.tokens(4), "pacing off");
+    }
+
+    @Test
+    void aStepCarriesTheTokensThatKeepItWithinTheStretchOfTheDecodeRowsAlone() {
+        // The shape measured on 2 cores: flat while the weights' reads bind, then about 5 ms a token.
+        PrefillPacing pacing = new PrefillPacing(64, 2, 32);
+        pacing.record(1, 13 * MS);
+        pacing.record(4, 18 * MS);
+        pacing.record(8, 40 * MS);
+        pacing.record(16, 76 * MS);
+        // 4 rows alone: 18 ms; within 36 ms: 7 tokens in all (34.5 ms by interpolation), not 8 (40 ms).
+        assertEquals(3, pacing.tokens(4));
+        // 1 row alone: 13 ms; within 26 ms: 5 tokens in all (23.5 ms), not 6 (29 ms).
+        assertEquals(4, pacing.tokens(1));
+        // 16 rows: 76 ms, doubled is 152: beyond every measured count, in proportion to 16 tokens' time: 32 tokens.
+        assertEquals(16, pacing.tokens(16));
+    }
+
+    @Test
+    void aStepThatCostsMoreThanTheStretchStillCarriesOneToken() {
+        PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
+        pacing.record(2, 10 * MS);
+        pacing.record(3, 100 * MS);
+        assertEquals(1, pacing.tokens(2));
+    }
+
+    @Test
+    void theBudgetCapsWhatCheapStepsAllow() {
+        PrefillPacing pacing = new PrefillPacing(16, 4, 64);
+        pacing.record(32, 100 * MS);
+        pacing.record(48, 101 * MS);
+        assertEquals(16, pacing.tokens(32));
+    }
+
+    @Test
+    void estimatesFollowTheNewestSteps() {
+        PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
+        pacing.record(4, 20 * MS);
+        assertEquals(2, pacing.tokens(4), "in proportion to one measured count: 6 tokens take 30 ms");
+        pacing.record(6, 40 * MS);
+        for (int i = 0; i < 20; i++) {
+            pacing.record(6, 24 * MS);
+        }
+        assertTrue(pacing.estimate(6) < 25 * MS, "the average moved to the newest steps: " + pacing.estimate(6));
+        assertEquals(3, pacing.tokens(4), "in proportion to 6's 24 ms, 7 tokens take 28 ms and 8 would take 32");
+    }
+
+    @Test
+    void stepsOutsideWhatIsTrackedAreIgnoredAndBadSettingsRefused() {
+        PrefillPacing pacing = new PrefillPacing(4, 1.5, 4);
+        pacing.record(0, 10 * MS);
+        pacing.record(9, 10 * MS);
+        pacing.record(3, -1);
+        assertTrue(Double.isNaN(pacing.estimate(3)));
+        assertThrows(IllegalArgumentException.class, () -> new PrefillPacing(64, 0.5, 8));
+        assertThrows(IllegalArgumentException.class, () -> new PrefillPacing(0, 1.5, 8));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> EngineConfig.builder().prefillStretch(0.5).build());
+    }
+}
