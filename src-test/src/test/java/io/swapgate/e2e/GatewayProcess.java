@@ -135,6 +135,7 @@ final class GatewayProcess implements AutoCloseable {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         builder.environment().put("SWAPGATE_KEYS", keys.toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as ./swapgate, the image and k8s run it
         long launched = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();

@@ -165,6 +165,7 @@ class K8sManifestsIT {
         assertTrue(config.getData().get("JAVA_OPTS_APPEND").contains("-Dai.djl.offline=true"), "DJL runs offline");
         assertFalse(config.getData().toString().contains("ai.djl.offline=false"), "nothing turns the download on");
         assertFalse(config.getData().containsKey("DJL_CACHE_DIR"), "the image's libtorch folder is used");
+        assertEquals("2", config.getData().get("MALLOC_ARENA_MAX"), "two malloc arenas keep native memory flat");
         if (gpu) {
             assertFalse(deployment
                     .getSpec()
