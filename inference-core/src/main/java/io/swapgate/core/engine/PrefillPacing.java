@@ -49,7 +49,8 @@ final class PrefillPacing {
     /**
      * The prompt tokens the next step may carry beside {@code decodeRows} decode rows: the whole budget when there are
      * none (no stream to stall), or nothing is measured yet, or pacing is off; otherwise the most tokens, at least one,
-     * whose estimated step stays within the stretch of the decode rows' own.
+     * whose estimated step stays within the stretch of the decode rows' own. One walk up the measured counts, so a
+     * large budget costs a step no more than its length.
      */
     int tokens(int decodeRows) {
         if (stretch == 0 || decodeRows <= 0) {
@@ -60,39 +61,53 @@ final class PrefillPacing {
             return tokenBudget;
         }
         double limit = stretch * alone;
+        int below = 0;
+        int above = measuredAbove(0);
         int tokens = 1;
-        while (tokens < tokenBudget && estimate(decodeRows + tokens + 1) <= limit) {
-            tokens++;
+        for (; tokens < tokenBudget; tokens++) {
+            int total = decodeRows + tokens + 1;
+            while (above < nanosByTokens.length && above <= total) {
+                below = above;
+                above = measuredAbove(above);
+            }
+            if (!(estimate(total, below, above) <= limit)) {
+                break;
+            }
         }
         return tokens;
     }
 
     /** Estimated nanoseconds of a step of {@code tokens} tokens; NaN when no step was measured. */
     double estimate(int tokens) {
-        int count = Math.min(tokens, nanosByTokens.length - 1);
-        if (nanosByTokens[count] > 0) {
-            return nanosByTokens[count] * tokens / count;
-        }
-        int below = count - 1;
+        int below = Math.min(tokens, nanosByTokens.length - 1);
         while (below > 0 && nanosByTokens[below] == 0) {
             below--;
         }
+        return estimate(tokens, below, measuredAbove(below));
+    }
+
+    /**
+     * The estimate of {@code tokens} from the nearest measured counts: {@code below} at or under it (0 for none),
+     * {@code above} over it (the table's length for none). Between two, linear; beyond one, in proportion to it.
+     */
+    private double estimate(int tokens, int below, int above) {
+        boolean hasAbove = above < nanosByTokens.length;
+        if (below > 0 && (below == tokens || !hasAbove)) {
+            return nanosByTokens[below] * tokens / below;
+        }
+        if (below > 0) {
+            double share = (double) (tokens - below) / (above - below);
+            return nanosByTokens[below] + share * (nanosByTokens[above] - nanosByTokens[below]);
+        }
+        return hasAbove ? nanosByTokens[above] * tokens / above : Double.NaN;
+    }
+
+    /** The first measured count over {@code count}, or the table's length when none is. */
+    private int measuredAbove(int count) {
         int above = count + 1;
         while (above < nanosByTokens.length && nanosByTokens[above] == 0) {
             above++;
         }
-        boolean hasBelow = below > 0;
-        boolean hasAbove = above < nanosByTokens.length;
-        if (hasBelow && hasAbove) {
-            double share = (double) (tokens - below) / (above - below);
-            return nanosByTokens[below] + share * (nanosByTokens[above] - nanosByTokens[below]);
-        }
-        if (hasBelow) {
-            return nanosByTokens[below] * tokens / below;
-        }
-        if (hasAbove) {
-            return nanosByTokens[above] * tokens / above;
-        }
-        return Double.NaN;
+        return above;
     }
 }

@@ -56,6 +56,15 @@ class PrefillPacingTest {
     }
 
     @Test
+    void aLargeBudgetIsGivenWholeWhenEveryStepFitsAndAStepSoonPastTheLimitStopsIt() {
+        PrefillPacing pacing = new PrefillPacing(50_000, 100, 2_000);
+        pacing.record(1_000, 100 * MS);
+        assertEquals(50_000, pacing.tokens(1_000), "in proportion, 51,000 tokens take 5.1 s, within 10 s");
+        pacing.record(1_100, 100_000 * MS);
+        assertEquals(9, pacing.tokens(1_000), "by interpolation 1,009 tokens in all take 9.1 s, 1,010 take 10.1");
+    }
+
+    @Test
     void estimatesFollowTheNewestSteps() {
         PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
         pacing.record(4, 20 * MS);
