@@ -69,10 +69,10 @@ final class Scheduler<S extends Schedulable> {
     /**
      * Plans the next step at time {@code now}: drops abandoned running requests, then fills free slots from the queue,
      * least served tenant first, as long as the admitted prompts fit the step's prefill token budget (what the budget
-     * function gives for the step's decode rows; the first admission always fits), preempting for a tenant below its share when no slot is free. Then it shares the budget
-     * out among the prompts being prefilled, shortest remainder first: a short prompt gets its first token in the step
-     * it is admitted, and a prompt longer than the budget is prefilled in chunks over several steps while every running
-     * stream goes on decoding.
+     * function gives for the step's decode rows; the first admission always fits), preempting for a tenant below its
+     * share when no slot is free. Then it shares the budget out among the prompts being prefilled, shortest remainder
+     * first: a short prompt gets its first token in the step it is admitted, and a prompt longer than the budget is
+     * prefilled in chunks over several steps while every running stream goes on decoding.
      */
     StepPlan<S> schedule(long now) {
         List<S> abandoned = new ArrayList<>();
@@ -84,8 +84,8 @@ final class Scheduler<S extends Schedulable> {
                 abandoned.add(work);
             }
         }
-        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList();
-        int stepBudget = Math.max(1, prefillBudget.applyAsInt(decode.size()));
+        int decoding = (int) running.stream().filter(work -> !work.isPrefill()).count();
+        int stepBudget = Math.max(1, prefillBudget.applyAsInt(decoding));
         int budget = stepBudget;
         while (true) {
             S next = queue.peek(shares::load);
@@ -107,7 +107,7 @@ final class Scheduler<S extends Schedulable> {
             admitted.add(new StepPlan.Admission<>(next, place(next)));
             budget -= next.pendingTokens();
         }
-        decode = running.stream().filter(work -> !work.isPrefill()).toList(); // less any preempted
+        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList();
         return new StepPlan<>(abandoned, preempted, admitted, chunks(stepBudget), decode);
     }
 
