@@ -139,11 +139,11 @@ public final class RowProducts {
     }
 
     /**
-     * Activation rows 0 to {@code count - 1}, five or six of them (with five, the sixth repeats the fifth, its sums not written), in
-     * one pass as {@link #pass} does four: twelve accumulators and the two weight vectors still fit AVX2's sixteen
-     * registers. Reading the weight binds a pass of a few rows, so this costs little more than four rows' pass (6 rows
-     * of the peer model: 26.5 ms a step against 40-44 in two passes). Each row's sum is added up in {@link #pass}'s
-     * order.
+     * Activation rows 0 to {@code count - 1}, five or six of them (with five, the sixth repeats the fifth, its sums
+     * not written), in one pass as {@link #pass} does four: twelve accumulators and the two weight vectors still fit
+     * AVX2's sixteen registers. Reading the weight binds a pass of a few rows, so this costs little more than four
+     * rows' pass (6 rows of the peer model: 26.5 ms a step against 40-44 in two passes). Each row's sum is added up in
+     * {@link #pass}'s order.
      */
     private static void passOfSix(
             ByteBuffer weight, int in, float[] x, int count, float[] y, int out, int from, int to) {
