@@ -9,7 +9,6 @@ import io.swapgate.core.runtime.StepOutput;
 import io.swapgate.core.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -324,10 +323,11 @@ public final class InferenceEngine implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
             rows.add(batch.get(i).row(tokens[i]));
         }
+        ForwardBatch step = new ForwardBatch(rows);
         long started = System.nanoTime();
         StepOutput output;
         try {
-            output = runtime.forward(new ForwardBatch(rows), cache, lora.table());
+            output = runtime.forward(step, cache, lora.table());
         } catch (RuntimeException e) {
             LOG.error("forward step failed for {} sequences", batch.size(), e);
             for (Sequence s : batch) {
@@ -358,7 +358,7 @@ public final class InferenceEngine implements AutoCloseable {
             }
         }
         long took = System.nanoTime() - started;
-        pacing.record(Arrays.stream(tokens).sum(), took);
+        pacing.record(step.tokenCount(), took);
         stepObserver.onStep(batch.size(), prefill, took);
     }
 
