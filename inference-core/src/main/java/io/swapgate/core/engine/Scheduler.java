@@ -113,8 +113,8 @@ final class Scheduler<S extends Schedulable> {
 
     /**
      * The prefill budget shared out among the running prompts still being prefilled, shortest remainder first, with
-     * half of it held for the one admitted earliest until its turn: shorter prompts, however many keep arriving, never
-     * starve a long one that is already being fed.
+     * half of it (at least one token, when pacing leaves a step a single one) held for the one admitted earliest until
+     * its turn: shorter prompts, however many keep arriving, never starve a long one that is already being fed.
      */
     private List<StepPlan.Chunk<S>> chunks(int stepBudget) {
         List<S> prefilling = new ArrayList<>();
@@ -127,7 +127,7 @@ final class Scheduler<S extends Schedulable> {
             return List.of();
         }
         S oldest = prefilling.get(0);
-        int held = Math.min(oldest.pendingTokens(), stepBudget / 2);
+        int held = Math.min(oldest.pendingTokens(), Math.max(1, stepBudget / 2));
         prefilling.sort(Comparator.comparingInt(Schedulable::pendingTokens)); // stable: admission order among equals
         List<StepPlan.Chunk<S>> chunks = new ArrayList<>(prefilling.size());
         int budget = stepBudget;

@@ -66,6 +66,24 @@ class SchedulerTest {
     }
 
     @Test
+    void shortPromptsCannotStarveALongOneBeingFedWhenPacingLeavesOneToken() {
+        // Another tenant keeps sending short prompts while a long one is fed one token a step beside a stream.
+        Scheduler<Request> scheduler = new Scheduler<>(8, rows -> rows == 0 ? 64 : 1, 1000, TenantPolicy.EQUAL);
+        submitAll(scheduler, "a", 2);
+        run(scheduler.schedule(NOW));
+        Request longPrompt = new Request("b", 100);
+        scheduler.submit(longPrompt);
+        run(scheduler.schedule(NOW));
+        for (int step = 0; step < 5; step++) {
+            scheduler.submit(new Request("c", 3));
+            StepPlan<Request> plan = scheduler.schedule(NOW);
+            assertEquals(List.of(longPrompt), works(plan.prefill()), "step " + step + ": the long prompt is fed");
+            assertEquals(List.of(1), tokens(plan.prefill()));
+            run(plan);
+        }
+    }
+
+    @Test
     void aStepCarriesAtLeastOnePromptTokenWhateverTheBudget() {
         Scheduler<Request> scheduler = new Scheduler<>(2, rows -> 0, 1000, TenantPolicy.EQUAL);
         Request prompt = submitAll(scheduler, "a", 5).get(0);
