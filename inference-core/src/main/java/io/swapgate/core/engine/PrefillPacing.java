@@ -8,18 +8,31 @@ package io.swapgate.core.engine;
  * costs little next to their step. Pacing by measured time keeps each stream's gaps within {@code stretch} of its
  * usual pace whatever the model, machine or batch, and still gives a step with no decode rows the whole token budget.
  *
- * <p>Step times are kept per token count as moving averages; a count not yet measured is estimated from the nearest
- * measured ones (linearly between two, in proportion to one). Engine thread only.
+ * <p>Step times are kept per token count as moving averages; a count not measured lately is estimated from the
+ * nearest ones that were (linearly between two, in proportion to one). A measurement ages out after
+ * {@value #MAX_AGE} steps without another of its count: a slow step (the JIT still compiling, a pause) at a count the
+ * budget then keeps steps from reaching would otherwise never be measured again, and would hold every later budget
+ * down. Engine thread only.
  */
 final class PrefillPacing {
 
     /** Weight of the newest step in a count's moving average: steps drift as the streams' histories grow. */
     private static final double NEWEST = 0.25;
+    /**
+     * Steps after which a count's measurement, not renewed, no longer counts. 32 requests of 32 tokens arriving at once
+     * on the 85.7M peer model, 2 cores, once warm: 34-37 steps with ages against 36-103 without for 5-token prompts,
+     * 49-58 against 192-203 for 14-token ones (docs/benchmarks.md).
+     */
+    static final int MAX_AGE = 64;
 
     private final int tokenBudget;
     private final double stretch;
     /** Moving average of step nanoseconds by the step's token count; 0 where none was measured. */
     private final double[] nanosByTokens;
+    /** For each count, the number of the step that last measured it. */
+    private final long[] measuredAt;
+    /** Steps recorded so far. */
+    private long steps;
 
     /**
      * @param tokenBudget the most prompt tokens any step carries
@@ -35,6 +48,7 @@ final class PrefillPacing {
         this.tokenBudget = tokenBudget;
         this.stretch = stretch;
         this.nanosByTokens = new double[tokenBudget + maxRows + 1];
+        this.measuredAt = new long[nanosByTokens.length];
     }
 
     /** A step of {@code tokens} tokens in all took {@code nanos}. */
@@ -42,8 +56,15 @@ final class PrefillPacing {
         if (tokens <= 0 || tokens >= nanosByTokens.length || nanos <= 0) {
             return;
         }
+        steps++;
         double previous = nanosByTokens[tokens];
-        nanosByTokens[tokens] = previous == 0 ? nanos : previous + NEWEST * (nanos - previous);
+        nanosByTokens[tokens] = measured(tokens) ? previous + NEWEST * (nanos - previous) : nanos;
+        measuredAt[tokens] = steps;
+    }
+
+    /** Whether count {@code tokens} has a measurement that has not aged out. */
+    private boolean measured(int tokens) {
+        return nanosByTokens[tokens] != 0 && steps - measuredAt[tokens] <= MAX_AGE;
     }
 
     /**
@@ -80,7 +101,7 @@ final class PrefillPacing {
     /** Estimated nanoseconds of a step of {@code tokens} tokens; NaN when no step was measured. */
     double estimate(int tokens) {
         int below = Math.min(tokens, nanosByTokens.length - 1);
-        while (below > 0 && nanosByTokens[below] == 0) {
+        while (below > 0 && !measured(below)) {
             below--;
         }
         return estimate(tokens, below, measuredAbove(below));
@@ -105,7 +126,7 @@ final class PrefillPacing {
     /** The first measured count over {@code count}, or the table's length when none is. */
     private int measuredAbove(int count) {
         int above = count + 1;
-        while (above < nanosByTokens.length && nanosByTokens[above] == 0) {
+        while (above < nanosByTokens.length && !measured(above)) {
             above++;
         }
         return above;

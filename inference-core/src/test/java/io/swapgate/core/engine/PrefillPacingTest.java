@@ -78,6 +78,18 @@ class PrefillPacingTest {
     }
 
     @Test
+    void aSlowStepAtACountTheBudgetKeepsStepsFromReachingStopsLimitingItOnceItAgesOut() {
+        PrefillPacing pacing = new PrefillPacing(64, 3, 32);
+        pacing.record(12, 330 * MS); // a cold first step, a few tokens above where the streams run
+        for (int i = 0; i < PrefillPacing.MAX_AGE; i++) {
+            pacing.record(7 + i % 2, 40 * MS);
+        }
+        assertEquals(2, pacing.tokens(7), "between 8's 40 ms and 12's 330, 9 tokens take 112 ms and 10 take 185");
+        pacing.record(8, 40 * MS);
+        assertEquals(17, pacing.tokens(7), "12's measurement aged out: in proportion to 8's, 24 tokens take 120 ms");
+    }
+
+    @Test
     void stepsOutsideWhatIsTrackedAreIgnoredAndBadSettingsRefused() {
         PrefillPacing pacing = new PrefillPacing(4, 1.5, 4);
         pacing.record(0, 10 * MS);
