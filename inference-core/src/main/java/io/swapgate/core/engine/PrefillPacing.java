@@ -12,7 +12,7 @@ package io.swapgate.core.engine;
  * nearest ones that were (linearly between two, in proportion to one). A measurement ages out after
  * {@value #MAX_AGE} steps without another of its count: a slow step (the JIT still compiling, a pause) at a count the
  * budget then keeps steps from reaching would otherwise never be measured again, and would hold every later budget
- * down. Engine thread only.
+ * down; and a step counts for at most twice its estimate. Engine thread only.
  */
 final class PrefillPacing {
 
@@ -24,6 +24,8 @@ final class PrefillPacing {
      * 49-58 against 192-203 for 14-token ones (docs/benchmarks.md).
      */
     static final int MAX_AGE = 64;
+    /** The most a step counts for, in times its estimate: a pause or a compilation is not what the next one costs. */
+    private static final double OUTLIER = 2;
 
     private final int tokenBudget;
     private final double stretch;
@@ -51,14 +53,19 @@ final class PrefillPacing {
         this.measuredAt = new long[nanosByTokens.length];
     }
 
-    /** A step of {@code tokens} tokens in all took {@code nanos}. */
+    /**
+     * A step of {@code tokens} tokens in all took {@code nanos}: counted as at most {@value #OUTLIER} times the
+     * estimate, so that one pause moves the average a little, while slower steps that keep coming move it on.
+     */
     void record(int tokens, long nanos) {
         if (tokens <= 0 || tokens >= nanosByTokens.length || nanos <= 0) {
             return;
         }
+        double expected = estimate(tokens);
+        double sample = Double.isNaN(expected) ? (double) nanos : Math.min((double) nanos, OUTLIER * expected);
         steps++;
         double previous = nanosByTokens[tokens];
-        nanosByTokens[tokens] = measured(tokens) ? previous + NEWEST * (nanos - previous) : nanos;
+        nanosByTokens[tokens] = measured(tokens) ? previous + NEWEST * (sample - previous) : sample;
         measuredAt[tokens] = steps;
     }
 

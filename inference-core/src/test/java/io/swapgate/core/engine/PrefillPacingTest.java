@@ -60,8 +60,10 @@ class PrefillPacingTest {
         PrefillPacing pacing = new PrefillPacing(50_000, 100, 2_000);
         pacing.record(1_000, 100 * MS);
         assertEquals(50_000, pacing.tokens(1_000), "in proportion, 51,000 tokens take 5.1 s, within 10 s");
-        pacing.record(1_100, 100_000 * MS);
-        assertEquals(9, pacing.tokens(1_000), "by interpolation 1,009 tokens in all take 9.1 s, 1,010 take 10.1");
+        PrefillPacing steep = new PrefillPacing(50_000, 100, 2_000);
+        steep.record(1_100, 100_000 * MS); // measured first, so nothing caps it
+        steep.record(1_000, 100 * MS);
+        assertEquals(9, steep.tokens(1_000), "by interpolation 1,009 tokens in all take 9.1 s, 1,010 take 10.1");
     }
 
     @Test
@@ -87,6 +89,16 @@ class PrefillPacingTest {
         assertEquals(2, pacing.tokens(7), "between 8's 40 ms and 12's 330, 9 tokens take 112 ms and 10 take 185");
         pacing.record(8, 40 * MS);
         assertEquals(17, pacing.tokens(7), "12's measurement aged out: in proportion to 8's, 24 tokens take 120 ms");
+    }
+
+    @Test
+    void aStepFarSlowerThanItsEstimateCountsAsTwiceTheEstimate() {
+        PrefillPacing pacing = new PrefillPacing(64, 3, 8);
+        pacing.record(4, 20 * MS);
+        pacing.record(4, 400 * MS); // a pause: counted as 40 ms
+        assertEquals(25 * MS, pacing.estimate(4), 1, "a quarter of the way from 20 ms to 40");
+        pacing.record(8, 1_000 * MS); // no count above 4 measured: twice 4's estimate in proportion, 100 ms
+        assertEquals(100 * MS, pacing.estimate(8), 1);
     }
 
     @Test
