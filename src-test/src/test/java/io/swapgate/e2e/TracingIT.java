@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -85,12 +86,11 @@ class TracingIT {
 
                 // gRPC: server span under the caller's span, the generation under the server span.
                 JsonNode generateOverGrpc = awaitSpan(gateway.log(), grpcTrace, "swapgate.generate");
-                JsonNode server = span(
-                                gateway.log(),
-                                grpcTrace,
-                                generateOverGrpc.path("parentSpanId").asText())
-                        .orElseThrow(() ->
-                                new AssertionError("the generation's parent is not a span of the gRPC call's trace"));
+                // The server span ends after the generation's, so it may be exported a batch later.
+                JsonNode server = awaitSpanWithId(
+                        gateway.log(),
+                        grpcTrace,
+                        generateOverGrpc.path("parentSpanId").asText());
                 assertEquals(
                         grpcParent, server.path("parentSpanId").asText(), "the server span continues the caller's");
                 assertEquals(2, server.path("kind").asInt(), "SERVER");
@@ -98,11 +98,10 @@ class TracingIT {
 
                 // Kafka: consumer span under the producer's span, the generation under the consumer span.
                 JsonNode generateOverKafka = awaitSpan(gateway.log(), kafkaTrace, "swapgate.generate");
-                JsonNode consumer = span(
-                                gateway.log(),
-                                kafkaTrace,
-                                generateOverKafka.path("parentSpanId").asText())
-                        .orElseThrow();
+                JsonNode consumer = awaitSpanWithId(
+                        gateway.log(),
+                        kafkaTrace,
+                        generateOverKafka.path("parentSpanId").asText());
                 assertEquals("swapgate.requests process", consumer.path("name").asText());
                 assertEquals(kafkaParent, consumer.path("parentSpanId").asText());
                 assertEquals(5, consumer.path("kind").asInt(), "CONSUMER");
@@ -120,23 +119,29 @@ class TracingIT {
 
     /** Waits until the gateway's log holds a span of that trace and name. */
     private static JsonNode awaitSpan(Path log, String traceId, String name) {
-        return await("a span " + name + " of trace " + traceId + " in " + log)
+        return awaitSpan(
+                log, traceId, "a span " + name, s -> s.path("name").asText().equals(name));
+    }
+
+    private static JsonNode awaitSpanWithId(Path log, String traceId, String spanId) {
+        return awaitSpan(
+                log,
+                traceId,
+                "the span " + spanId,
+                s -> s.path("spanId").asText().equals(spanId));
+    }
+
+    /** The first span of {@code traceId} that {@code matches}, once the exporter has written it. */
+    private static JsonNode awaitSpan(Path log, String traceId, String what, Predicate<JsonNode> matches) {
+        return await(what + " of trace " + traceId + " in " + log)
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .until(
                         () -> spans(log).stream()
-                                .filter(s -> s.path("traceId").asText().equals(traceId)
-                                        && s.path("name").asText().equals(name))
+                                .filter(s -> s.path("traceId").asText().equals(traceId) && matches.test(s))
                                 .findFirst(),
                         Optional::isPresent)
                 .get();
-    }
-
-    private static Optional<JsonNode> span(Path log, String traceId, String spanId) throws Exception {
-        return spans(log).stream()
-                .filter(s -> s.path("traceId").asText().equals(traceId)
-                        && s.path("spanId").asText().equals(spanId))
-                .findFirst();
     }
 
     /** Every span the logging-otlp exporter wrote: one OTLP JSON ResourceSpans object per line. */
