@@ -21,7 +21,7 @@ final class PrefillPacing {
     /**
      * Steps after which a count's measurement, not renewed, no longer counts. 32 requests of 32 tokens arriving at once
      * on the 85.7M peer model, 2 cores, once warm: 34-37 steps with ages against 36-103 without for 5-token prompts,
-     * 49-58 against 192-203 for 14-token ones (docs/benchmarks.md).
+     * 49-58 against 192-198 for 14-token ones (docs/benchmarks.md).
      */
     static final int MAX_AGE = 64;
     /** The most a step counts for, in times its estimate: a pause or a compilation is not what the next one costs. */

@@ -107,7 +107,7 @@ final class Scheduler<S extends Schedulable> {
             admitted.add(new StepPlan.Admission<>(next, place(next)));
             budget -= next.pendingTokens();
         }
-        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList();
+        List<S> decode = running.stream().filter(work -> !work.isPrefill()).toList(); // less any preempted
         return new StepPlan<>(abandoned, preempted, admitted, chunks(stepBudget), decode);
     }
 
