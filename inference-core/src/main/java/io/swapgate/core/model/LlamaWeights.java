@@ -10,6 +10,17 @@ public record LlamaWeights(
         layers = List.copyOf(layers);
     }
 
+    /** Floats in all the model's tensors, a classifier shared with the embedding counted twice. */
+    public long values() {
+        long values = (long) embedding.data().length + finalNorm.data().length + classifier.data().length;
+        for (LayerWeights layer : layers) {
+            for (FloatTensor tensor : layer.tensors()) {
+                values += tensor.data().length;
+            }
+        }
+        return values;
+    }
+
     /** Fails with a message naming the first tensor whose shape disagrees with the config. */
     public LlamaWeights validate(LlamaConfig config) {
         embedding.requireShape(config.vocabSize(), config.dim());

@@ -88,24 +88,25 @@ public final class LlamaRuntime implements AutoCloseable {
         this.options = options;
         this.maxPositions = maxPositions;
         this.manager = NDManager.newBaseManager(options.device());
-        this.embedding = upload(weights.embedding());
+        WeightArena arena = new WeightArena(manager, weights.values());
+        this.embedding = upload(arena, weights.embedding());
         this.blocks = new ArrayList<>();
         for (LayerWeights layer : weights.layers()) {
             blocks.add(new Block(
-                    upload(layer.attentionNorm()),
-                    concatRows(layer.query(), layer.key(), layer.value()).transpose(),
-                    layer.qkvBias() == null ? null : upload(layer.qkvBias()),
-                    layer.queryNorm() == null ? null : upload(layer.queryNorm()),
-                    layer.keyNorm() == null ? null : upload(layer.keyNorm()),
-                    upload(layer.output()).transpose(),
-                    upload(layer.ffnNorm()),
-                    concatRows(layer.gate(), layer.up()).transpose(),
-                    upload(layer.down()).transpose(),
-                    layer.postAttentionNorm() == null ? null : upload(layer.postAttentionNorm()),
-                    layer.postFeedForwardNorm() == null ? null : upload(layer.postFeedForwardNorm())));
+                    upload(arena, layer.attentionNorm()),
+                    concatRows(arena, layer.query(), layer.key(), layer.value()).transpose(),
+                    layer.qkvBias() == null ? null : upload(arena, layer.qkvBias()),
+                    layer.queryNorm() == null ? null : upload(arena, layer.queryNorm()),
+                    layer.keyNorm() == null ? null : upload(arena, layer.keyNorm()),
+                    upload(arena, layer.output()).transpose(),
+                    upload(arena, layer.ffnNorm()),
+                    concatRows(arena, layer.gate(), layer.up()).transpose(),
+                    upload(arena, layer.down()).transpose(),
+                    layer.postAttentionNorm() == null ? null : upload(arena, layer.postAttentionNorm()),
+                    layer.postFeedForwardNorm() == null ? null : upload(arena, layer.postFeedForwardNorm())));
         }
-        this.finalNorm = upload(weights.finalNorm());
-        this.classifierT = upload(weights.classifier()).transpose();
+        this.finalNorm = upload(arena, weights.finalNorm());
+        this.classifierT = upload(arena, weights.classifier()).transpose();
         RotaryTables rope = new RotaryTables(config, maxPositions, false);
         Shape ropeShape = new Shape(maxPositions, config.headDim());
         this.ropeCos = manager.create(rope.cos, ropeShape).toType(options.dataType(), false);
@@ -625,22 +626,37 @@ public final class LlamaRuntime implements AutoCloseable {
         return x.div(meanSquare.add(config.normEps()).sqrt()).mul(weight);
     }
 
-    private NDArray upload(FloatTensor tensor) {
-        long[] shape = new long[tensor.shape().length];
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = tensor.shape()[i];
-        }
-        return manager.create(tensor.data(), new Shape(shape)).toType(options.dataType(), false);
+    private NDArray upload(WeightArena arena, FloatTensor tensor) {
+        return served(arena.place(shapeOf(tensor.shape()), tensor.data()));
     }
 
-    private NDArray concatRows(FloatTensor... tensors) {
-        NDList parts = new NDList();
-        for (FloatTensor t : tensors) {
-            parts.add(upload(t));
+    /** Weights with the same columns as one tensor, their rows one after another (fused projections). */
+    private NDArray concatRows(WeightArena arena, FloatTensor... tensors) {
+        float[][] parts = new float[tensors.length][];
+        long rows = 0;
+        for (int i = 0; i < tensors.length; i++) {
+            parts[i] = tensors[i].data();
+            rows += tensors[i].shape()[0];
         }
-        NDArray fused = NDArrays.concat(parts, 0);
-        parts.close();
-        return fused;
+        Shape shape = new Shape(rows, tensors[0].shape()[1]);
+        return served(arena.place(shape, parts));
+    }
+
+    /** A float32 weight in the serving type; a converted one's float32 original is freed, not kept beside it. */
+    private NDArray served(NDArray weight) {
+        NDArray converted = weight.toType(options.dataType(), false);
+        if (converted != weight) {
+            weight.close();
+        }
+        return converted;
+    }
+
+    private static Shape shapeOf(int[] dimensions) {
+        long[] shape = new long[dimensions.length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = dimensions[i];
+        }
+        return new Shape(shape);
     }
 
     @Override
