@@ -136,6 +136,7 @@ final class GatewayProcess implements AutoCloseable {
         builder.environment().put("SWAPGATE_KEYS", keys.toString());
         builder.environment().put("DJL_CACHE_DIR", E2e.djlCacheDir());
         builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as ./swapgate, the image and k8s run it
+        builder.environment().putIfAbsent("THP_MEM_ALLOC_ENABLE", "1"); // the same
         long launched = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();

@@ -166,6 +166,7 @@ class K8sManifestsIT {
         assertFalse(config.getData().toString().contains("ai.djl.offline=false"), "nothing turns the download on");
         assertFalse(config.getData().containsKey("DJL_CACHE_DIR"), "the image's libtorch folder is used");
         assertEquals("2", config.getData().get("MALLOC_ARENA_MAX"), "two malloc arenas keep native memory flat");
+        assertEquals("1", config.getData().get("THP_MEM_ALLOC_ENABLE"), "libtorch's large blocks on huge pages");
         if (gpu) {
             assertFalse(deployment
                     .getSpec()
