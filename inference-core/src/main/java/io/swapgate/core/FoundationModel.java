@@ -7,6 +7,7 @@ import io.swapgate.core.engine.TenantPolicy;
 import io.swapgate.core.format.ModelLoader;
 import io.swapgate.core.model.ChatTemplate;
 import io.swapgate.core.model.LoadedModel;
+import io.swapgate.core.runtime.HugePages;
 import io.swapgate.core.runtime.LlamaRuntime;
 import io.swapgate.core.runtime.RuntimeOptions;
 import io.swapgate.core.runtime.SequenceForward;
@@ -140,7 +141,8 @@ public final class FoundationModel implements AutoCloseable {
         EngineConfig limits = engine.config();
         return String.format(
                 Locale.ROOT,
-                "%s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d," + " KV cache %.1f MiB",
+                "%s (%s, %s, %.2fM parameters) on %s/%s with %d threads: context %d, batch %d,"
+                        + " KV cache %.1f MiB%s",
                 model.name(),
                 model.format(),
                 model.source(),
@@ -150,7 +152,8 @@ public final class FoundationModel implements AutoCloseable {
                 options.threads(),
                 limits.maxContext(),
                 limits.maxBatchSize(),
-                engine.kvCacheBytes() / 1048576.0);
+                engine.kvCacheBytes() / 1048576.0,
+                options.device().isGpu() ? "" : ", libtorch's large blocks on " + HugePages.state());
     }
 
     /** Stops the engine (cancelling what still runs) and frees the runtime's native memory. */
