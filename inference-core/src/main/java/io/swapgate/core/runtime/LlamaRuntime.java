@@ -334,13 +334,24 @@ public final class LlamaRuntime implements AutoCloseable {
 
     /**
      * Rows x [m, in] times weightT [in, out], computed as (W x^T)^T from the weight's own [out, in] layout: libtorch's
-     * BLAS splits that product over its threads where it runs x W^T on one, and with more than one thread a lone row
-     * is multiplied as two, since a matrix-vector product runs on one. Decode steps of the 85.7M peer model on 2 cores
-     * (docs/benchmarks.md): 33.7 to 29.8 ms for 1 row, 59.5 to 31.9 for 4, 91.0 to 56.0 for 16, 121.5 to 97.9 for 32.
+     * BLAS splits that product over its threads where it runs x W^T on one. Decode steps of the 85.7M peer model on 2
+     * cores (docs/benchmarks.md): 33.7 to 29.8 ms for 1 row, 59.5 to 31.9 for 4, 91.0 to 56.0 for 16, 121.5 to 97.9 for
+     * 32. The rows are padded with zero rows where {@link ProductRows} says that is faster.
      */
     private NDArray times(NDArray x, NDArray weightT) {
         long m = x.getShape().get(0);
-        NDArray rows = m == 1 && options.threads() > 1 ? NDArrays.concat(new NDList(x, x), 0) : x;
+        long padded = ProductRows.of(m, options.threads());
+        NDArray rows = padded == m
+                ? x
+                : NDArrays.concat(
+                        new NDList(
+                                x,
+                                x.getManager()
+                                        .zeros(
+                                                new Shape(
+                                                        padded - m, x.getShape().get(1)),
+                                                x.getDataType())),
+                        0);
         NDArray weight = weightT.transpose();
         weight.attach(x.getManager()); // a view; the product, made from it, then belongs to the step, not the runtime
         // Flattened, the transposed product is copied row-major: strided rows would slow every op downstream.
@@ -348,7 +359,7 @@ public final class LlamaRuntime implements AutoCloseable {
                 .transpose()
                 .flatten()
                 .reshape(rows.getShape().get(0), -1);
-        return rows == x ? product : product.get(new NDIndex("0:1"));
+        return rows == x ? product : product.get(new NDIndex("0:{}", m));
     }
 
     /**
