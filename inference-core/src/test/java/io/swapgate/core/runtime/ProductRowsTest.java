@@ -2,33 +2,32 @@ package io.swapgate.core.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ProductRowsTest {
 
-    @Test
-    void rowsThatLeaveSeveralPiecesPastSixteenArePaddedToAMultipleOfEight() {
-        assertEquals(32, ProductRows.of(31, 2));
-        assertEquals(32, ProductRows.of(25, 2));
-        assertEquals(24, ProductRows.of(19, 2));
-        assertEquals(40, ProductRows.of(38, 2));
-        assertEquals(64, ProductRows.of(63, 1));
-    }
-
-    @Test
-    void rowsThatLeaveOnePieceOrNoneAreNotPadded() {
-        assertEquals(17, ProductRows.of(17, 2));
-        assertEquals(34, ProductRows.of(34, 2));
-        assertEquals(36, ProductRows.of(36, 2));
-        assertEquals(32, ProductRows.of(32, 2));
-        assertEquals(40, ProductRows.of(40, 2));
-    }
-
-    @Test
-    void fewRowsAreNotPaddedButALoneRowIsTwoOnSeveralThreads() {
-        assertEquals(7, ProductRows.of(7, 2));
-        assertEquals(15, ProductRows.of(15, 2));
-        assertEquals(2, ProductRows.of(1, 2));
-        assertEquals(1, ProductRows.of(1, 1));
+    @ParameterizedTest(name = "{0} rows on {1} threads: {2}")
+    @CsvSource({
+        // past a multiple of 16, rows that would leave several pieces: padded to a multiple of 8
+        "31, 2, 32",
+        "25, 2, 32",
+        "19, 2, 24",
+        "38, 2, 40",
+        "63, 1, 64",
+        // one piece left over, or none: as they are
+        "17, 2, 17",
+        "34, 2, 34",
+        "36, 2, 36",
+        "32, 2, 32",
+        "40, 2, 40",
+        // few rows are not padded, but a lone row is two on several threads
+        "7, 2, 7",
+        "15, 2, 15",
+        "1, 2, 2",
+        "1, 1, 1"
+    })
+    void rowsAreComputedAs(long rows, int threads, long computed) {
+        assertEquals(computed, ProductRows.of(rows, threads));
     }
 }
