@@ -85,27 +85,6 @@ public record LayerWeights(
                 .toList();
     }
 
-    /** The block's tensors, those it has: the projections and norms, then biases and extra norms. */
-    public List<FloatTensor> tensors() {
-        return java.util.stream.Stream.of(
-                        attentionNorm,
-                        query,
-                        key,
-                        value,
-                        output,
-                        ffnNorm,
-                        gate,
-                        up,
-                        down,
-                        qkvBias,
-                        queryNorm,
-                        keyNorm,
-                        postAttentionNorm,
-                        postFeedForwardNorm)
-                .filter(java.util.Objects::nonNull)
-                .toList();
-    }
-
     void validate(LlamaConfig c) {
         attentionNorm.requireShape(c.dim());
         query.requireShape(c.queryDim(), c.dim());

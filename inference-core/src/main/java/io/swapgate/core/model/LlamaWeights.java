@@ -14,7 +14,10 @@ public record LlamaWeights(
     public long values() {
         long values = (long) embedding.data().length + finalNorm.data().length + classifier.data().length;
         for (LayerWeights layer : layers) {
-            for (FloatTensor tensor : layer.tensors()) {
+            for (FloatTensor tensor : layer.matrices()) {
+                values += tensor.data().length;
+            }
+            for (FloatTensor tensor : layer.extras()) {
                 values += tensor.data().length;
             }
         }

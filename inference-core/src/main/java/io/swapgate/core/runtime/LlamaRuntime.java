@@ -343,15 +343,8 @@ public final class LlamaRuntime implements AutoCloseable {
         long padded = ProductRows.of(m, options.threads());
         NDArray rows = padded == m
                 ? x
-                : NDArrays.concat(
-                        new NDList(
-                                x,
-                                x.getManager()
-                                        .zeros(
-                                                new Shape(
-                                                        padded - m, x.getShape().get(1)),
-                                                x.getDataType())),
-                        0);
+                : x.concat(
+                        x.getManager().zeros(new Shape(padded - m, x.getShape().get(1)), x.getDataType()));
         NDArray weight = weightT.transpose();
         weight.attach(x.getManager()); // a view; the product, made from it, then belongs to the step, not the runtime
         // Flattened, the transposed product is copied row-major: strided rows would slow every op downstream.

@@ -14,9 +14,10 @@ import java.nio.FloatBuffer;
  * The model's float32 weights, copied from Java arrays into one block of memory that libtorch allocates (or a few, for
  * a model over 1 GiB), each weight a view of its part of the block. With {@code THP_MEM_ALLOC_ENABLE=1} libtorch's
  * allocator asks the kernel for huge pages for its blocks, and one block of the whole model is nearly all huge pages,
- * where a block per weight loses up to 2 MiB at each end. A decode step reads every weight once, and this machine reads memory on 4 KiB pages 10-15%
- * slower than on huge pages (docs/benchmarks.md); the direct buffers DJL copies arrays into never get them (and are
- * freed only when the garbage collector gets to them). On a GPU each weight is its own tensor, uploaded as before.
+ * where a block per weight loses up to 2 MiB at each end. A decode step reads every weight once, and this machine
+ * reads memory on 4 KiB pages 10-15% slower than on huge pages (docs/benchmarks.md); the direct buffers DJL copies
+ * arrays into never get them (and are freed only when the garbage collector gets to them). On a GPU each weight is
+ * its own tensor, uploaded as before.
  */
 final class WeightArena {
 
