@@ -2,11 +2,14 @@ package io.swapgate.core.engine;
 
 /**
  * How many prompt tokens a step may carry beside the running streams' decode rows: as many as keep the step within
- * {@code stretch} times what a step of the decode rows alone takes, by the step times this engine measured. On a CPU a
- * step costs more with every token it carries, so a fixed token budget either stalls the streams (a 64-token chunk
- * made 4 streams' steps 13x longer on 2 cores) or feeds prompts needlessly slowly when many streams run and a token
- * costs little next to their step. Pacing by measured time keeps each stream's gaps within {@code stretch} of its
- * usual pace whatever the model, machine or batch, and still gives a step with no decode rows the whole token budget.
+ * {@code stretch} times what a decode step takes once the prompts being prefilled, and those waiting for a free slot,
+ * decode too. On a CPU a step costs more with every token it carries, so a fixed token budget either stalls the streams
+ * (a 64-token chunk made 4 streams' steps 13x longer on 2 cores) or feeds prompts needlessly slowly when many streams
+ * run and a token costs little next to their step. Pacing by measured time keeps each stream's gaps within
+ * {@code stretch} of its pace whatever the model, machine or batch, and still gives a step with no decode rows the
+ * whole token budget. The pace is that of the batch about to run, not of the rows decoding now: a burst of requests
+ * sets the streams' pace anyway once admitted, and measured against the first few rows' short steps, a burst of 32 was
+ * fed in about one prompt a step.
  *
  * <p>Step times are kept per token count as moving averages; a count not measured lately is estimated from the
  * nearest ones that were (linearly between two, in proportion to one). A measurement ages out after
@@ -29,6 +32,7 @@ final class PrefillPacing {
 
     private final int tokenBudget;
     private final double stretch;
+    private final int maxRows;
     /** Moving average of step nanoseconds by the step's token count; 0 where none was measured. */
     private final double[] nanosByTokens;
     /** For each count, the number of the step that last measured it. */
@@ -49,6 +53,7 @@ final class PrefillPacing {
         }
         this.tokenBudget = tokenBudget;
         this.stretch = stretch;
+        this.maxRows = maxRows;
         this.nanosByTokens = new double[tokenBudget + maxRows + 1];
         this.measuredAt = new long[nanosByTokens.length];
     }
@@ -75,20 +80,21 @@ final class PrefillPacing {
     }
 
     /**
-     * The prompt tokens the next step may carry beside {@code decodeRows} decode rows: the whole budget when there are
-     * none (no stream to stall), or nothing is measured yet, or pacing is off; otherwise the most tokens, at least one,
-     * whose estimated step stays within the stretch of the decode rows' own. One walk up the measured counts, so a
-     * large budget costs a step no more than its length.
+     * The prompt tokens the next step may carry beside {@code decodeRows} decode rows, with {@code joiningRows} more
+     * rows about to decode beside them: the whole budget when there are no decode rows (no stream to stall), or nothing
+     * is measured yet, or pacing is off; otherwise the most tokens, at least one, whose estimated step stays within the
+     * stretch of a step of all those rows decoding. One walk up the measured counts, so a large budget costs a step no
+     * more than its length.
      */
-    int tokens(int decodeRows) {
+    int tokens(int decodeRows, int joiningRows) {
         if (stretch == 0 || decodeRows <= 0) {
             return tokenBudget;
         }
-        double alone = estimate(decodeRows);
-        if (Double.isNaN(alone)) {
+        double pace = estimate(Math.min(decodeRows + joiningRows, maxRows));
+        if (Double.isNaN(pace)) {
             return tokenBudget;
         }
-        double limit = stretch * alone;
+        double limit = stretch * pace;
         int below = 0;
         int above = measuredAbove(0);
         int tokens = 1;

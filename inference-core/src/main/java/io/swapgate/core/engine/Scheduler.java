@@ -7,7 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntUnaryOperator;
+import java.util.function.IntBinaryOperator;
 
 /**
  * Decides each engine step: which running requests are dropped, which waiting ones get a batch slot, which running
@@ -23,8 +23,11 @@ import java.util.function.IntUnaryOperator;
  */
 final class Scheduler<S extends Schedulable> {
 
-    /** The prompt tokens a step may carry, given how many decode rows it has ({@link PrefillPacing}). */
-    private final IntUnaryOperator prefillBudget;
+    /**
+     * The prompt tokens a step may carry, given how many rows it decodes and how many more will decode once the
+     * prompts being prefilled and those waiting for a free slot are in ({@link PrefillPacing}).
+     */
+    private final IntBinaryOperator prefillBudget;
 
     private final FairQueue<S> queue;
     private final SlotShares<S> shares;
@@ -38,7 +41,7 @@ final class Scheduler<S extends Schedulable> {
     private final IdentityHashMap<S, Integer> slots = new IdentityHashMap<>();
     private long preemptions;
 
-    Scheduler(int batchSlots, IntUnaryOperator prefillBudget, int queueCapacity, TenantPolicy tenants) {
+    Scheduler(int batchSlots, IntBinaryOperator prefillBudget, int queueCapacity, TenantPolicy tenants) {
         this.prefillBudget = prefillBudget;
         this.queue = new FairQueue<>(queueCapacity, tenants);
         this.shares = new SlotShares<>(tenants);
@@ -69,7 +72,8 @@ final class Scheduler<S extends Schedulable> {
     /**
      * Plans the next step at time {@code now}: drops abandoned running requests, then fills free slots from the queue,
      * least served tenant first, as long as the admitted prompts fit the step's prefill token budget (what the budget
-     * function gives for the step's decode rows; the first admission always fits), preempting for a tenant below its
+     * function gives for the step's decode rows and those about to join them; the first admission always fits),
+     * preempting for a tenant below its
      * share when no slot is free. Then it shares the budget out among the prompts being prefilled, shortest remainder
      * first: a short prompt gets its first token in the step it is admitted, and a prompt longer than the budget is
      * prefilled in chunks over several steps while every running stream goes on decoding.
@@ -85,7 +89,8 @@ final class Scheduler<S extends Schedulable> {
             }
         }
         int decoding = (int) running.stream().filter(work -> !work.isPrefill()).count();
-        int stepBudget = Math.max(1, prefillBudget.applyAsInt(decoding));
+        int joining = running.size() - decoding + Math.min(queue.size(), freeSlots.size());
+        int stepBudget = Math.max(1, prefillBudget.applyAsInt(decoding, joining));
         int budget = stepBudget;
         while (true) {
             S next = queue.peek(shares::load);

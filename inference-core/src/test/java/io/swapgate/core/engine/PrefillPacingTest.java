@@ -14,13 +14,13 @@ class PrefillPacingTest {
     @Test
     void withNothingToStallOrNothingMeasuredAStepGetsTheWholeBudget() {
         PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
-        assertEquals(64, pacing.tokens(4), "nothing measured yet");
+        assertEquals(64, pacing.tokens(4, 0), "nothing measured yet");
         pacing.record(4, 20 * MS);
-        assertEquals(64, pacing.tokens(0), "no decode rows");
+        assertEquals(64, pacing.tokens(0, 0), "no decode rows");
         PrefillPacing off = new PrefillPacing(64, 0, 8);
         off.record(4, 20 * MS);
         off.record(8, 40 * MS);
-        assertEquals(64, off.tokens(4), "pacing off");
+        assertEquals(64, off.tokens(4, 0), "pacing off");
     }
 
     @Test
@@ -32,11 +32,24 @@ class PrefillPacingTest {
         pacing.record(8, 40 * MS);
         pacing.record(16, 76 * MS);
         // 4 rows alone: 18 ms; within 36 ms: 7 tokens in all (34.5 ms by interpolation), not 8 (40 ms).
-        assertEquals(3, pacing.tokens(4));
+        assertEquals(3, pacing.tokens(4, 0));
         // 1 row alone: 13 ms; within 26 ms: 5 tokens in all (23.5 ms), not 6 (29 ms).
-        assertEquals(4, pacing.tokens(1));
+        assertEquals(4, pacing.tokens(1, 0));
         // 16 rows: 76 ms, doubled is 152: beyond every measured count, in proportion to 16 tokens' time: 32 tokens.
-        assertEquals(16, pacing.tokens(16));
+        assertEquals(16, pacing.tokens(16, 0));
+    }
+
+    @Test
+    void rowsAboutToJoinSetThePaceAStepIsStretchedFrom() {
+        PrefillPacing pacing = new PrefillPacing(256, 3, 32);
+        pacing.record(2, 15 * MS);
+        pacing.record(7, 25 * MS);
+        pacing.record(32, 80 * MS);
+        // 2 rows alone: 15 ms, tripled 45: by interpolation 16 tokens in all take 44.8 ms, 17 take 47.
+        assertEquals(14, pacing.tokens(2, 0));
+        // 30 requests waiting for a slot will decode with them at 80 ms a step: 240 ms, 96 tokens in proportion to 32.
+        assertEquals(94, pacing.tokens(2, 30));
+        assertEquals(94, pacing.tokens(2, 100), "no more rows join than the batch has");
     }
 
     @Test
@@ -44,7 +57,7 @@ class PrefillPacingTest {
         PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
         pacing.record(2, 10 * MS);
         pacing.record(3, 100 * MS);
-        assertEquals(1, pacing.tokens(2));
+        assertEquals(1, pacing.tokens(2, 0));
     }
 
     @Test
@@ -52,31 +65,31 @@ class PrefillPacingTest {
         PrefillPacing pacing = new PrefillPacing(16, 4, 64);
         pacing.record(32, 100 * MS);
         pacing.record(48, 101 * MS);
-        assertEquals(16, pacing.tokens(32));
+        assertEquals(16, pacing.tokens(32, 0));
     }
 
     @Test
     void aLargeBudgetIsGivenWholeWhenEveryStepFitsAndAStepSoonPastTheLimitStopsIt() {
         PrefillPacing pacing = new PrefillPacing(50_000, 100, 2_000);
         pacing.record(1_000, 100 * MS);
-        assertEquals(50_000, pacing.tokens(1_000), "in proportion, 51,000 tokens take 5.1 s, within 10 s");
+        assertEquals(50_000, pacing.tokens(1_000, 0), "in proportion, 51,000 tokens take 5.1 s, within 10 s");
         PrefillPacing steep = new PrefillPacing(50_000, 100, 2_000);
         steep.record(1_100, 100_000 * MS); // measured first, so nothing caps it
         steep.record(1_000, 100 * MS);
-        assertEquals(9, steep.tokens(1_000), "by interpolation 1,009 tokens in all take 9.1 s, 1,010 take 10.1");
+        assertEquals(9, steep.tokens(1_000, 0), "by interpolation 1,009 tokens in all take 9.1 s, 1,010 take 10.1");
     }
 
     @Test
     void estimatesFollowTheNewestSteps() {
         PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
         pacing.record(4, 20 * MS);
-        assertEquals(2, pacing.tokens(4), "in proportion to one measured count: 6 tokens take 30 ms");
+        assertEquals(2, pacing.tokens(4, 0), "in proportion to one measured count: 6 tokens take 30 ms");
         pacing.record(6, 40 * MS);
         for (int i = 0; i < 20; i++) {
             pacing.record(6, 24 * MS);
         }
         assertTrue(pacing.estimate(6) < 25 * MS, "the average moved to the newest steps: " + pacing.estimate(6));
-        assertEquals(3, pacing.tokens(4), "in proportion to 6's 24 ms, 7 tokens take 28 ms and 8 would take 32");
+        assertEquals(3, pacing.tokens(4, 0), "in proportion to 6's 24 ms, 7 tokens take 28 ms and 8 would take 32");
     }
 
     @Test
@@ -86,9 +99,9 @@ class PrefillPacingTest {
         for (int i = 0; i < PrefillPacing.MAX_AGE; i++) {
             pacing.record(7 + i % 2, 40 * MS);
         }
-        assertEquals(2, pacing.tokens(7), "between 8's 40 ms and 12's 330, 9 tokens take 112 ms and 10 take 185");
+        assertEquals(2, pacing.tokens(7, 0), "between 8's 40 ms and 12's 330, 9 tokens take 112 ms and 10 take 185");
         pacing.record(8, 40 * MS);
-        assertEquals(17, pacing.tokens(7), "12's measurement aged out: in proportion to 8's, 24 tokens take 120 ms");
+        assertEquals(17, pacing.tokens(7, 0), "12's measurement aged out: in proportion to 8's, 24 tokens take 120 ms");
     }
 
     @Test

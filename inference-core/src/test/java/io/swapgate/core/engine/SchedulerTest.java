@@ -47,7 +47,8 @@ class SchedulerTest {
     @Test
     void aLongPromptsChunksAreWhatTheBudgetGivesForTheStepsDecodeRows() {
         // As PrefillPacing would: the whole budget with nothing decoding, two tokens beside each decode row otherwise.
-        Scheduler<Request> scheduler = new Scheduler<>(4, rows -> rows == 0 ? 64 : 2 * rows, 1000, TenantPolicy.EQUAL);
+        Scheduler<Request> scheduler =
+                new Scheduler<>(4, (rows, joining) -> rows == 0 ? 64 : 2 * rows, 1000, TenantPolicy.EQUAL);
         List<Request> streams = submitAll(scheduler, "a", 3, 3);
         run(scheduler.schedule(NOW));
         Request prompt = new Request("b", 100);
@@ -66,9 +67,32 @@ class SchedulerTest {
     }
 
     @Test
+    void theBudgetIsAskedForWithThePromptsBeingPrefilledAndThoseAFreeSlotAwaits() {
+        List<List<Integer>> asked = new ArrayList<>();
+        Scheduler<Request> scheduler = new Scheduler<>(
+                6,
+                (rows, joining) -> {
+                    asked.add(List.of(rows, joining));
+                    return rows == 0 ? 64 : 2;
+                },
+                1000,
+                TenantPolicy.EQUAL);
+        submitAll(scheduler, "a", 1, 1);
+        run(scheduler.schedule(NOW));
+        submitAll(scheduler, "b", 10, 1, 1, 1, 1, 1);
+        run(scheduler.schedule(NOW));
+        run(scheduler.schedule(NOW));
+        assertEquals(
+                List.of(List.of(0, 2), List.of(2, 4), List.of(2, 1 + 3)),
+                asked,
+                "2 waiting for 6 free slots; 6 waiting for 4; the long prompt being fed and 5 waiting for 3");
+    }
+
+    @Test
     void shortPromptsCannotStarveALongOneBeingFedWhenPacingLeavesOneToken() {
         // Another tenant keeps sending short prompts while a long one is fed one token a step beside a stream.
-        Scheduler<Request> scheduler = new Scheduler<>(8, rows -> rows == 0 ? 64 : 1, 1000, TenantPolicy.EQUAL);
+        Scheduler<Request> scheduler =
+                new Scheduler<>(8, (rows, joining) -> rows == 0 ? 64 : 1, 1000, TenantPolicy.EQUAL);
         submitAll(scheduler, "a", 2);
         run(scheduler.schedule(NOW));
         Request longPrompt = new Request("b", 100);
@@ -85,7 +109,7 @@ class SchedulerTest {
 
     @Test
     void aStepCarriesAtLeastOnePromptTokenWhateverTheBudget() {
-        Scheduler<Request> scheduler = new Scheduler<>(2, rows -> 0, 1000, TenantPolicy.EQUAL);
+        Scheduler<Request> scheduler = new Scheduler<>(2, (rows, joining) -> 0, 1000, TenantPolicy.EQUAL);
         Request prompt = submitAll(scheduler, "a", 5).get(0);
         StepPlan<Request> plan = scheduler.schedule(NOW);
         assertEquals(List.of(prompt), works(plan.prefill()));
@@ -251,7 +275,8 @@ class SchedulerTest {
 
     @Test
     void aFullQueueAndAFullTenantQueueAreRefused() {
-        Scheduler<Request> scheduler = new Scheduler<>(1, rows -> 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
+        Scheduler<Request> scheduler =
+                new Scheduler<>(1, (rows, joining) -> 100, 3, weights(Map.of("a", 1.0, "b", 1.0), 2));
         submitAll(scheduler, "a", 1, 1);
         assertThrows(QueueFullException.class, () -> scheduler.submit(new Request("a", 1)));
         scheduler.submit(new Request("b", 1));
@@ -294,7 +319,7 @@ class SchedulerTest {
     }
 
     private static Scheduler<Request> scheduler(int slots, int prefillBudget, TenantPolicy policy) {
-        return new Scheduler<>(slots, rows -> prefillBudget, 1000, policy);
+        return new Scheduler<>(slots, (rows, joining) -> prefillBudget, 1000, policy);
     }
 
     private static List<Request> submitAll(Scheduler<Request> scheduler, String tenant, int... promptLengths) {
