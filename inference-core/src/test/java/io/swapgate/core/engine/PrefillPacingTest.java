@@ -53,6 +53,18 @@ class PrefillPacingTest {
     }
 
     @Test
+    void aColdFirstStepAtASmallCountNoLongerHoldsPromptsBackOnceALargerStepIsMeasured() {
+        PrefillPacing pacing = new PrefillPacing(256, 3, 32);
+        pacing.record(5, 734 * MS); // a process's first step: the JIT still compiling
+        pacing.record(1, 15 * MS);
+        pacing.record(32, 130 * MS);
+        assertEquals(130 * MS, pacing.estimate(5), 1, "no dearer than the 32-token step");
+        // 1 row decoding and 31 joining: 390 ms. Flat at 130 ms up to 32 tokens, then in proportion: 96 in all fit.
+        // Interpolated up to the cold 734 ms, 4 tokens in all would have taken 554 ms and the step carried 2.
+        assertEquals(95, pacing.tokens(1, 31));
+    }
+
+    @Test
     void aStepThatCostsMoreThanTheStretchStillCarriesOneToken() {
         PrefillPacing pacing = new PrefillPacing(64, 1.5, 8);
         pacing.record(2, 10 * MS);
