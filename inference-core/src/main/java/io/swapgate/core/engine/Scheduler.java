@@ -24,8 +24,8 @@ import java.util.function.IntBinaryOperator;
 final class Scheduler<S extends Schedulable> {
 
     /**
-     * The prompt tokens a step may carry, given how many rows it decodes and how many more will decode once the
-     * prompts being prefilled and those waiting for a free slot are in ({@link PrefillPacing}).
+     * The prompt tokens a step may carry, given how many rows it decodes and how many requests wait for a free slot
+     * ({@link PrefillPacing}).
      */
     private final IntBinaryOperator prefillBudget;
 
@@ -89,7 +89,7 @@ final class Scheduler<S extends Schedulable> {
             }
         }
         int decoding = (int) running.stream().filter(work -> !work.isPrefill()).count();
-        int joining = running.size() - decoding + Math.min(queue.size(), freeSlots.size());
+        int joining = Math.min(queue.size(), freeSlots.size());
         int stepBudget = Math.max(1, prefillBudget.applyAsInt(decoding, joining));
         int budget = stepBudget;
         while (true) {

@@ -67,7 +67,7 @@ class SchedulerTest {
     }
 
     @Test
-    void theBudgetIsAskedForWithThePromptsBeingPrefilledAndThoseAFreeSlotAwaits() {
+    void theBudgetIsAskedForWithTheRequestsAFreeSlotAwaits() {
         List<List<Integer>> asked = new ArrayList<>();
         Scheduler<Request> scheduler = new Scheduler<>(
                 6,
@@ -83,9 +83,9 @@ class SchedulerTest {
         run(scheduler.schedule(NOW));
         run(scheduler.schedule(NOW));
         assertEquals(
-                List.of(List.of(0, 2), List.of(2, 4), List.of(2, 1 + 3)),
+                List.of(List.of(0, 2), List.of(2, 4), List.of(2, 3)),
                 asked,
-                "2 waiting for 6 free slots; 6 waiting for 4; the long prompt being fed and 5 waiting for 3");
+                "2 waiting for 6 free slots; 6 waiting for 4; 5 waiting for 3 (the long prompt being fed not counted)");
     }
 
     @Test
