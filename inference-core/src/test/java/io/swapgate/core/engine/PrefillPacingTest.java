@@ -26,11 +26,7 @@ class PrefillPacingTest {
     @Test
     void aStepCarriesTheTokensThatKeepItWithinTheStretchOfTheDecodeRowsAlone() {
         // The shape measured on 2 cores: flat while the weights' reads bind, then about 5 ms a token.
-        PrefillPacing pacing = new PrefillPacing(64, 2, 32);
-        pacing.record(1, 13 * MS);
-        pacing.record(4, 18 * MS);
-        pacing.record(8, 40 * MS);
-        pacing.record(16, 76 * MS);
+        PrefillPacing pacing = measured(64, 2, 32, 1, 13, 4, 18, 8, 40, 16, 76);
         // 4 rows alone: 18 ms; within 36 ms: 7 tokens in all (34.5 ms by interpolation), not 8 (40 ms).
         assertEquals(3, pacing.tokens(4, 0));
         // 1 row alone: 13 ms; within 26 ms: 5 tokens in all (23.5 ms), not 6 (29 ms).
@@ -41,10 +37,7 @@ class PrefillPacingTest {
 
     @Test
     void rowsAboutToJoinSetThePaceAStepIsStretchedFrom() {
-        PrefillPacing pacing = new PrefillPacing(256, 3, 32);
-        pacing.record(2, 15 * MS);
-        pacing.record(7, 25 * MS);
-        pacing.record(32, 80 * MS);
+        PrefillPacing pacing = measured(256, 3, 32, 2, 15, 7, 25, 32, 80);
         // 2 rows alone: 15 ms, tripled 45: by interpolation 16 tokens in all take 44.8 ms, 17 take 47.
         assertEquals(14, pacing.tokens(2, 0));
         // 30 requests waiting for a slot will decode with them at 80 ms a step: 240 ms, 96 tokens in proportion to 32.
@@ -54,10 +47,8 @@ class PrefillPacingTest {
 
     @Test
     void aColdFirstStepAtASmallCountNoLongerHoldsPromptsBackOnceALargerStepIsMeasured() {
-        PrefillPacing pacing = new PrefillPacing(256, 3, 32);
-        pacing.record(5, 734 * MS); // a process's first step: the JIT still compiling
-        pacing.record(1, 15 * MS);
-        pacing.record(32, 130 * MS);
+        // 5 tokens first, in 734 ms: a process's first step, the JIT still compiling.
+        PrefillPacing pacing = measured(256, 3, 32, 5, 734, 1, 15, 32, 130);
         assertEquals(130 * MS, pacing.estimate(5), 1, "no dearer than the 32-token step");
         // 1 row decoding and 31 joining: 390 ms. Flat at 130 ms up to 32 tokens, then in proportion: 96 in all fit.
         // Interpolated up to the cold 734 ms, 4 tokens in all would have taken 554 ms and the step carried 2.
@@ -138,5 +129,14 @@ class PrefillPacingTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> EngineConfig.builder().prefillStretch(0.5).build());
+    }
+
+    /** Pacing with step times recorded in order, given as pairs of a token count and milliseconds. */
+    private static PrefillPacing measured(int budget, double stretch, int rows, long... tokensAndMs) {
+        PrefillPacing pacing = new PrefillPacing(budget, stretch, rows);
+        for (int i = 0; i < tokensAndMs.length; i += 2) {
+            pacing.record(Math.toIntExact(tokensAndMs[i]), tokensAndMs[i + 1] * MS);
+        }
+        return pacing;
     }
 }
