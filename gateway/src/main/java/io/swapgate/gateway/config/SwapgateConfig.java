@@ -50,8 +50,8 @@ public interface SwapgateConfig {
         int prefillTokenBudget();
 
         /**
-         * How much longer than the running streams' decode-only step a step carrying prompt tokens may take (measured);
-         * 0 feeds the whole token budget every step.
+         * How much longer than a decode-only step of the running streams and the requests waiting for a free slot a step
+         * carrying prompt tokens may take (measured); 0 feeds the whole token budget every step.
          */
         double prefillStretch();
 

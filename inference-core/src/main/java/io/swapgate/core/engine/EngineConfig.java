@@ -10,9 +10,10 @@ import io.swapgate.core.adapter.AdapterLimits;
  * @param maxContext positions per sequence (prompt and output), at most the model's context length
  * @param prefillTokenBudget prompt tokens fed per step (a longer prompt is fed in chunks), so long prompts do not stall
  *     running streams
- * @param prefillStretch how much longer than the running streams' decode-only step a step carrying prompt tokens may
- *     take, by measured step times ({@link PrefillPacing}): it sets how many of the budget's tokens a step carries
- *     beside decode rows; 0 turns pacing off (every step gets the whole budget)
+ * @param prefillStretch how much longer than a decode-only step of the running streams and the requests waiting for a
+ *     free slot a step carrying prompt tokens may take, by measured step times ({@link PrefillPacing}): it sets how
+ *     many of the budget's tokens a step carries beside decode rows; 0 turns pacing off (every step gets the whole
+ *     budget)
  * @param maxLoraRank the widest LoRA the device slot table holds (one slot per batch row)
  * @param backgroundShare the most of the engine thread's time background work (training) takes while requests run
  */
