@@ -23,7 +23,7 @@ class LoraSlotTableTest {
     private static final Set<LoraModule> QKVO = EnumSet.of(LoraModule.Q, LoraModule.K, LoraModule.V, LoraModule.O);
 
     @Test
-    void rowsAreGatheredOnlyWhenTheStepBeforeHadTheSameRowsAndKeptUntilTheyChangeOrTheTableIsWritten() {
+    void rowsAreGatheredOnlyWhenTheStepBeforeHadTheSameRowsAndKeptUntilTheyChangeOrTheirSlotsAreWritten() {
         LoadedModel model = ModelLoader.load(TestModels.stories());
         RandomAdapters random = new RandomAdapters(model.config(), 3);
         try (LlamaRuntime runtime = new LlamaRuntime(model.config(), model.weights(), RuntimeOptions.cpu(1), 32);
@@ -43,7 +43,9 @@ class LoraSlotTableTest {
             assertSame(gathered, table.steady(ab, 4, QKVO, false), "what was kept stays kept while nothing is written");
 
             table.write(3, random.lora("c", 4, 8f, false, 0, QKVO));
-            assertNull(table.steady(ab, 4, QKVO, false), "a write makes what was gathered stale");
+            assertSame(gathered, table.steady(ab, 4, QKVO, false), "a write to a slot the rows do not use keeps it");
+            table.write(2, random.lora("b2", 2, 4f, false, 0, QKVO));
+            assertNull(table.steady(ab, 4, QKVO, false), "a write to a slot they use makes what was gathered stale");
             assertNotNull(table.steady(ab, 4, QKVO, false));
             assertNotNull(table.steady(ba, 4, QKVO, true), "a copy cheap enough is gathered and kept at first sight");
         }
