@@ -2,14 +2,15 @@ package io.swapgate.core.engine;
 
 /**
  * How many prompt tokens a step may carry beside the running streams' decode rows: as many as keep the step within
- * {@code stretch} times what a decode step takes once the requests waiting for a free slot decode too. On a CPU a step costs more with every token it carries, so a fixed token budget either stalls the streams
- * (a 64-token chunk made 4 streams' steps 13x longer on 2 cores) or feeds prompts needlessly slowly when many streams
- * run and a token costs little next to their step. Pacing by measured time keeps each stream's gaps within
- * {@code stretch} of its pace whatever the model, machine or batch, and still gives a step with no decode rows the
- * whole token budget. The pace is that of the batch about to run, not of the rows decoding now: a burst of requests
- * sets the streams' pace anyway once admitted, and measured against the first few rows' short steps, a burst of 32 was
- * fed in about one prompt a step. A long prompt already being fed in chunks does not count: for its many steps the
- * streams keep their own pace, which is what the stretch protects.
+ * {@code stretch} times what a decode step takes once the requests waiting for a free slot decode too. On a CPU a step
+ * costs more with every token it carries, so a fixed token budget either stalls the streams (a 64-token chunk made 4
+ * streams' steps 13x longer on 2 cores) or feeds prompts needlessly slowly when many streams run and a token costs
+ * little next to their step. Pacing by measured time keeps each stream's gaps within {@code stretch} of its pace
+ * whatever the model, machine or batch, and still gives a step with no decode rows the whole token budget. The pace is
+ * that of the batch about to run, not of the rows decoding now: a burst of requests sets the streams' pace anyway once
+ * admitted, and measured against the first few rows' short steps, a burst of 32 was fed in about one prompt a step. A
+ * long prompt already being fed in chunks does not count: for its many steps the streams keep their own pace, which
+ * is what the stretch protects.
  *
  * <p>Step times are kept per token count as moving averages; a count not measured lately is estimated from the
  * nearest ones that were (linearly between two, in proportion to one). A measurement ages out after

@@ -72,11 +72,11 @@ final class Scheduler<S extends Schedulable> {
     /**
      * Plans the next step at time {@code now}: drops abandoned running requests, then fills free slots from the queue,
      * least served tenant first, as long as the admitted prompts fit the step's prefill token budget (what the budget
-     * function gives for the step's decode rows and those about to join them; the first admission always fits),
-     * preempting for a tenant below its
-     * share when no slot is free. Then it shares the budget out among the prompts being prefilled, shortest remainder
-     * first: a short prompt gets its first token in the step it is admitted, and a prompt longer than the budget is
-     * prefilled in chunks over several steps while every running stream goes on decoding.
+     * function gives for the step's decode rows and the requests waiting for a free slot; the first admission always
+     * fits), preempting for a tenant below its share when no slot is free. Then it shares the budget out among the
+     * prompts being prefilled, shortest remainder first: a short prompt gets its first token in the step it is
+     * admitted, and a prompt longer than the budget is prefilled in chunks over several steps while every running
+     * stream goes on decoding.
      */
     StepPlan<S> schedule(long now) {
         List<S> abandoned = new ArrayList<>();

@@ -54,8 +54,8 @@ public final class LoraSlotTable implements AutoCloseable {
     /**
      * Writes per slot. Factors gathered for a set of rows go stale only when one of the slots they use is written: a
      * write to any other slot (a tenant's cold adapter) would otherwise make the next step re-gather every steady
-     * row's factors, stalling the other tenants' streams (a 31-row step of the adapters benchmark's model took 177 ms
-     * after a rank-16 write elsewhere against 79 without).
+     * row's factors, stalling the other tenants' streams (31 steady rank-16 rows of the adapters benchmark's model:
+     * +18 to +133 ms on a 65-80 ms step).
      */
     private final long[] writes;
 
