@@ -140,6 +140,35 @@ class VectorKernelsTest {
         }
     }
 
+    @Test
+    void lowRankShrinkAddsEachRanksChainInOneOrderWhetherItsBlockSitsInRegistersOrNot() {
+        int lanes = RowProducts.vectorBits() / Float.SIZE;
+        int block = LowRankRows.BLOCK_VECTORS * lanes;
+        int in = 37;
+        int stride = 2 * block + 8;
+        float[] aT = values(2 * in * stride);
+        int a0 = in * stride;
+        // One block in registers; one and a remainder of whole vectors and single ranks; two and a few single ranks.
+        for (int width : new int[] {block, block + lanes + 5, 2 * block + 3}) {
+            float[] x = values(in);
+            float[] u = values(width);
+            LowRankRows.shrink(direct(aT), a0, stride, in, width, x, 0, u);
+            int whole = (width / block) * block + ((width % block) / lanes) * lanes;
+            for (int j = 0; j < width; j++) {
+                float expected = 0;
+                for (int i = 0; i < in; i++) {
+                    float a = aT[a0 + i * stride + j];
+                    // Whole vectors fuse each product into the sum; ranks past them add it rounded, as plain Java does.
+                    expected = j < whole ? Math.fma(a, x[i], expected) : expected + x[i] * a;
+                }
+                assertEquals(
+                        Float.floatToIntBits(expected),
+                        Float.floatToIntBits(u[j]),
+                        "rank " + j + " of " + width + " (" + whole + " in whole vectors)");
+            }
+        }
+    }
+
     private float[] values(int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
