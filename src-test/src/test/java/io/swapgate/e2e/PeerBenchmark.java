@@ -151,10 +151,8 @@ class PeerBenchmark {
             long startedKib = gateway.residentKib();
             GrpcTarget grpcTarget = new GrpcTarget(gateway);
             warmUp(grpcTarget);
-            grpc.coldTtftMs = LoadSummary.of(
-                            grpc.label,
-                            LoadGenerator.closedLoop(grpcTarget, workload(FIRST_TOKEN_TOKENS), 1, FIRST_TOKEN_REQUESTS))
-                    .ttft()[0];
+            grpc.coldTtftMs =
+                    LoadSummary.of(grpc.label, firstTokenRequests(grpcTarget)).ttft()[0];
             LoadGenerator.closedLoop(grpcTarget, workload(1), SLOTS, REQUEST_PATH_WARM_UP);
             grpc.greedy.add(InferenceGrpc.newBlockingStub(gateway.channel(KEY))
                     .withDeadlineAfter(5, TimeUnit.MINUTES)
@@ -246,6 +244,12 @@ class PeerBenchmark {
         LoadGenerator.closedLoop(target, workload(8), 8, 8);
     }
 
+    /** The TTFT requests: {@value #FIRST_TOKEN_REQUESTS} short ones, one after another. */
+    private static List<LoadGenerator.Trace> firstTokenRequests(LoadGenerator.Target target)
+            throws InterruptedException {
+        return LoadGenerator.closedLoop(target, workload(FIRST_TOKEN_TOKENS), 1, FIRST_TOKEN_REQUESTS);
+    }
+
     private static LoadGenerator.Workload workload(int tokens) {
         return new LoadGenerator.Workload(List.of(PROMPT), tokens, tokens, List.of(List.of()), List.of(KEY), 5);
     }
@@ -267,8 +271,7 @@ class PeerBenchmark {
                 into.add(1, 1000 / run.perOutputToken()[0]);
                 // One request's first token is one sample: take the median of several, one after another.
                 double[] timerBefore = gateway == null ? null : gateway.firstTokenTimer();
-                List<LoadGenerator.Trace> traces =
-                        LoadGenerator.closedLoop(target, workload(FIRST_TOKEN_TOKENS), 1, FIRST_TOKEN_REQUESTS);
+                List<LoadGenerator.Trace> traces = firstTokenRequests(target);
                 into.ttftMs.add(LoadSummary.of(into.label, traces).ttft()[0]);
                 if (gateway != null) {
                     double[] timerAfter = gateway.firstTokenTimer();
