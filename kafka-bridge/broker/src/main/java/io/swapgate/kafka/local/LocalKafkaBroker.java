@@ -170,6 +170,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
                         "share.coordinator.state.topic.replication.factor=1",
                         "share.coordinator.state.topic.min.isr=1",
                         "group.initial.rebalance.delay.ms=0",
+                        // A restart after a kill waits until the controller gives up on the dead incarnation's
+                        // session: 9 s at Kafka's default, 2 s here (one node, heartbeats over loopback).
+                        "broker.session.timeout.ms=2000",
+                        "broker.heartbeat.interval.ms=500",
                         ""),
                 StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("log4j2.properties"), """
